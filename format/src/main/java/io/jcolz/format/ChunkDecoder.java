@@ -1,0 +1,134 @@
+package io.jcolz.format;
+
+import com.github.luben.zstd.ZstdException;
+import io.jcolz.format.codec.ChunkDecompressor;
+import io.jcolz.format.codec.Codec;
+import io.jcolz.format.column.ChunkView;
+import io.jcolz.format.store.Checksums;
+import io.jcolz.format.store.ColumnFile;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Turns a column's chunk into a {@link ChunkView}: checks the chunk's CRC32C (unless the dataset
+ * was opened without), decompresses it from the mapped file straight into off-heap memory with a
+ * reused Zstd context, and checks the payload's structure. Every failure is a {@link
+ * CorruptDatasetException} naming the file, column, chunk and offset.
+ *
+ * <p>Not thread-safe: one decoder per thread (each holds a native Zstd context and a scratch
+ * buffer). Close it to free both.
+ */
+public final class ChunkDecoder implements AutoCloseable {
+  private final ChunkDecompressor zstd = new ChunkDecompressor();
+  private final boolean verifyChecksums;
+  private final Dataset owner;
+  private Arena scratchArena;
+  private MemorySegment scratch;
+
+  /**
+   * @param owner the dataset whose mappings are read; native code (zstd, CRC32C) reads them only
+   *     while holding the dataset's read guard, so closing the dataset cannot unmap memory under it
+   *     (null when the caller owns the mapping and the decoder's whole lifetime)
+   */
+  ChunkDecoder(boolean verifyChecksums, Dataset owner) {
+    this.verifyChecksums = verifyChecksums;
+    this.owner = owner;
+  }
+
+  /**
+   * Decodes chunk {@code k} of {@code column} into this decoder's scratch buffer (grown as
+   * needed). The view is valid until the next call on this decoder or its close. Chunks stored
+   * with codec NONE are returned in place, without a copy.
+   */
+  public ChunkView decode(ColumnFile column, int k) throws CorruptDatasetException {
+    if (column.spec().codec() == Codec.NONE) {
+      MemorySegment src = guardedCheck(column, k);
+      return ChunkView.wrap(column.spec(), column.path(), k, column.offset(k), column.firstRow(k),
+          column.rowCount(k), src);
+    }
+    int len = column.decompressedLength(k);
+    if (scratch == null || scratch.byteSize() < len) {
+      if (scratchArena != null) {
+        scratchArena.close();
+      }
+      scratchArena = Arena.ofShared();
+      long cap = Math.max(len, scratch == null ? 0 : Math.min(2 * scratch.byteSize(), io.jcolz.format.schema.ColumnSpec.MAX_CHUNK_BYTES));
+      scratch = scratchArena.allocate(Math.max(cap, 64), 64);
+    }
+    return decodeInto(column, k, scratch.asSlice(0, len));
+  }
+
+  /**
+   * Decodes chunk {@code k} of {@code column} into {@code dst}, whose size must be at least {@link
+   * ColumnFile#decompressedLength(int)}; the view covers exactly that prefix and lives as long as
+   * {@code dst}.
+   */
+  public ChunkView decodeInto(ColumnFile column, int k, MemorySegment dst) throws CorruptDatasetException {
+    int len = column.decompressedLength(k);
+    if (dst.byteSize() < len) {
+      throw new IllegalArgumentException("destination of " + dst.byteSize() + " bytes for a chunk of " + len);
+    }
+    MemorySegment out = dst.asSlice(0, len);
+    int n;
+    enter();
+    try {
+      MemorySegment src = checked(column, k);
+      n = zstd.decompress(column.spec().codec(), src, out);
+    } catch (ZstdException e) {
+      throw CorruptDatasetException.atChunk(column.path(), column.name(), k, column.offset(k),
+          "cannot decompress " + column.compressedLength(k) + " bytes: " + e.getMessage(), e);
+    } finally {
+      exit();
+    }
+    if (n != len) {
+      throw CorruptDatasetException.atChunk(column.path(), column.name(), k, column.offset(k),
+          "decompressed to " + n + " bytes, the index says " + len, null);
+    }
+    return ChunkView.wrap(column.spec(), column.path(), k, column.offset(k), column.firstRow(k),
+        column.rowCount(k), out);
+  }
+
+  private void enter() {
+    if (owner != null) {
+      owner.enterRead();
+    }
+  }
+
+  private void exit() {
+    if (owner != null) {
+      owner.exitRead();
+    }
+  }
+
+  private MemorySegment guardedCheck(ColumnFile column, int k) throws CorruptDatasetException {
+    enter();
+    try {
+      return checked(column, k);
+    } finally {
+      exit();
+    }
+  }
+
+  private MemorySegment checked(ColumnFile column, int k) throws CorruptDatasetException {
+    MemorySegment src = column.compressed(k);
+    if (verifyChecksums) {
+      int crc = Checksums.crc32c(src);
+      if (crc != column.crc32c(k)) {
+        throw CorruptDatasetException.atChunk(column.path(), column.name(), k, column.offset(k),
+            "checksum mismatch over " + src.byteSize() + " bytes: stored 0x" + Integer.toHexString(column.crc32c(k))
+                + ", computed 0x" + Integer.toHexString(crc), null);
+      }
+    }
+    return src;
+  }
+
+  @Override
+  public void close() {
+    zstd.close();
+    if (scratchArena != null) {
+      scratchArena.close();
+      scratchArena = null;
+      scratch = null;
+    }
+  }
+}

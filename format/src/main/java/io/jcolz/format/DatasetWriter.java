@@ -1,0 +1,497 @@
+package io.jcolz.format;
+
+import io.jcolz.format.codec.ChunkCompressor;
+import io.jcolz.format.column.ChunkBuilder;
+import io.jcolz.format.column.ChunkView;
+import io.jcolz.format.index.KeyIndexWriter;
+import io.jcolz.format.schema.ColumnSpec;
+import io.jcolz.format.schema.ColumnType;
+import io.jcolz.format.schema.Schema;
+import io.jcolz.format.store.Checksums;
+import io.jcolz.format.store.ColumnFile;
+import io.jcolz.format.store.ColumnFileWriter;
+import io.jcolz.format.store.DatasetLayout;
+import io.jcolz.format.store.Manifest;
+import io.jcolz.format.store.ManifestFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.stream.Stream;
+
+/**
+ * Writes a new dataset. Rows are appended from any number of threads; row numbers are given in
+ * the order appends take the writer's lock. Everything goes into a hidden temporary directory next
+ * to the target ({@code .NAME.tmp-UUID}); {@link #close()} finishes every file, forces it to disk,
+ * writes the manifest last and renames the directory onto the target in one atomic step. So a
+ * crash at any point leaves either no dataset at the target (and a temporary directory that never
+ * opens as the target) or the complete one.
+ *
+ * <p>Flush and close semantics: there is no partial flush — nothing is visible at the target
+ * before {@code close()} returns. {@code close()} commits; if it throws, nothing was committed and
+ * the temporary directory is removed. {@link #abort()} discards everything. A failed append (an I/O
+ * error while writing a chunk) poisons the writer: later appends and {@code close()} rethrow it.
+ * A rejected row (a bad value, a duplicate key) does not.
+ *
+ * <p>Compression runs in the appending threads, outside the lock, one Zstd context per thread
+ * (pooled), so N appending threads compress N chunks at once.
+ *
+ * <p>Thread-safe.
+ */
+public final class DatasetWriter implements AutoCloseable {
+  private enum State { OPEN, COMMITTING, COMMITTED, FAILED, ABORTED }
+
+  private final Path target;
+  private final Path tmp;
+  private final Schema schema;
+  private final Options options;
+  private final UUID id = UUID.randomUUID();
+  private final ColumnFileWriter[] files;
+  private final ChunkBuilder[] builders;
+  private final List<ConcurrentLinkedQueue<ChunkCompressor>> compressors = new ArrayList<>();
+  private final int keyColumn;
+  private KeyIndexWriter keys;
+  private final Object lock = new Object();
+  private State state = State.OPEN;
+  private long rows;
+  private long keyBytes;
+  private int inFlight;
+  private Throwable failure;
+  private List<String> labels = List.of();
+  private final Map<String, String> metadata = new LinkedHashMap<>();
+
+  /** Options of a writer. Immutable and thread-safe; build with {@link #defaults()} and the withers. */
+  public record Options(boolean overwrite, long expectedRows, double averageKeyBytes, String createdBy) {
+    /** No overwrite, unknown row count, 48-byte keys. */
+    public static Options defaults() {
+      return new Options(false, 0, 48, "jcolz");
+    }
+
+    /** Replace an existing dataset at the target on commit. */
+    public Options withOverwrite(boolean o) {
+      return new Options(o, expectedRows, averageKeyBytes, createdBy);
+    }
+
+    /** Expected rows: sizes the key index (a wrong guess costs one rebuild at commit). */
+    public Options withExpectedRows(long n) {
+      return new Options(overwrite, n, averageKeyBytes, createdBy);
+    }
+
+    /** Expected mean key length in UTF-8 bytes. */
+    public Options withAverageKeyBytes(double b) {
+      return new Options(overwrite, expectedRows, b, createdBy);
+    }
+
+    /** Software name recorded in the manifest. */
+    public Options withCreatedBy(String s) {
+      return new Options(overwrite, expectedRows, averageKeyBytes, s);
+    }
+  }
+
+  private DatasetWriter(Path target, Schema schema, Options options) throws IOException {
+    this.target = target.toAbsolutePath().normalize();
+    this.schema = schema;
+    this.options = options;
+    Path parent = this.target.getParent();
+    if (Files.exists(this.target) && !options.overwrite()) {
+      throw new FileAlreadyExistsException(this.target.toString(), null, "a file or dataset is already there");
+    }
+    Files.createDirectories(parent);
+    this.tmp = parent.resolve("." + this.target.getFileName() + ".tmp-" + id.toString().substring(0, 8));
+    Files.createDirectory(tmp);
+    boolean success = false;
+    files = new ColumnFileWriter[schema.size()];
+    builders = new ChunkBuilder[schema.size()];
+    try {
+      Files.createDirectory(tmp.resolve(DatasetLayout.COLUMNS));
+      for (int i = 0; i < schema.size(); i++) {
+        ColumnSpec spec = schema.columns().get(i);
+        files[i] = new ColumnFileWriter(tmp.resolve(DatasetLayout.columnFile(spec.name())), spec, id);
+        builders[i] = new ChunkBuilder(spec);
+        compressors.add(new ConcurrentLinkedQueue<>());
+      }
+      keyColumn = schema.keyColumn().map(schema::indexOf).orElse(-1);
+      if (keyColumn >= 0) {
+        long expected = options.expectedRows() > 0 ? options.expectedRows() : 65536;
+        keys = new KeyIndexWriter(tmp.resolve(DatasetLayout.KEY_INDEX), expected, options.averageKeyBytes());
+      }
+      success = true;
+    } finally {
+      if (!success) {
+        closeQuietly();
+        deleteRecursively(tmp);
+      }
+    }
+  }
+
+  /** Starts a dataset at {@code target} (which must not exist) with default options. */
+  public static DatasetWriter create(Path target, Schema schema) throws IOException {
+    return new DatasetWriter(target, schema, Options.defaults());
+  }
+
+  /** Starts a dataset at {@code target}. */
+  public static DatasetWriter create(Path target, Schema schema, Options options) throws IOException {
+    return new DatasetWriter(target, schema, options);
+  }
+
+  /** The directory the dataset will be committed to. */
+  public Path target() {
+    return target;
+  }
+
+  /** The hidden directory the files are written in until commit. */
+  public Path temporaryDirectory() {
+    return tmp;
+  }
+
+  /** The schema. */
+  public Schema schema() {
+    return schema;
+  }
+
+  /** A new, empty row for this schema (one per appending thread; reusable). */
+  public Row newRow() {
+    return new Row(schema);
+  }
+
+  /** Rows appended so far. */
+  public long rowCount() {
+    synchronized (lock) {
+      return rows;
+    }
+  }
+
+  /** Sets the label vocabulary (index → name); its size must equal the label column's cardinality. */
+  public void labels(List<String> vocabulary) {
+    synchronized (lock) {
+      labels = List.copyOf(vocabulary);
+    }
+  }
+
+  /** Records a free-form metadata pair in the manifest. */
+  public void putMetadata(String key, String value) {
+    synchronized (lock) {
+      metadata.put(key, value);
+    }
+  }
+
+  /**
+   * Appends {@code row} and returns its row number.
+   *
+   * @throws IllegalArgumentException a value is missing; the row is not written
+   * @throws DuplicateKeyException the key is already in the dataset; the row is not written
+   * @throws IOException writing a chunk failed; the writer is now failed
+   */
+  public long append(Row row) throws IOException {
+    if (row.schema() != schema) {
+      throw new IllegalArgumentException("row was made for another schema");
+    }
+    row.checkComplete();
+    List<Object[]> sealed = null;
+    long n;
+    synchronized (lock) {
+      ensureOpen();
+      n = rows;
+      if (keyColumn >= 0) {
+        String key = row.string(keyColumn);
+        long prev = keys.putIfAbsent(key, n);
+        if (prev >= 0) {
+          throw new DuplicateKeyException(schema.columns().get(keyColumn).name(), key, prev);
+        }
+        keyBytes += row.valueBytes(keyColumn);
+      }
+      for (int c = 0; c < builders.length; c++) {
+        ChunkBuilder b = builders[c];
+        if (b.rows() > 0 && b.payloadBytesWith(row.valueBytes(c)) > ColumnSpec.MAX_CHUNK_BYTES) {
+          sealed = seal(c, sealed);
+        }
+        add(c, b, n, row);
+        if (b.full()) {
+          sealed = seal(c, sealed);
+        }
+      }
+      rows = n + 1;
+    }
+    if (sealed != null) {
+      writeSealed(sealed);
+    }
+    return n;
+  }
+
+  private void add(int c, ChunkBuilder b, long n, Row row) {
+    ColumnType t = schema.columns().get(c).type();
+    switch (t) {
+      case UINT8_TENSOR, BYTES, STRING -> b.addBytes(n, (byte[]) row.ref(c));
+      case INT32_SET -> b.addSet(n, (int[]) row.ref(c));
+      case INT32, FLOAT32 -> b.addScalar(n, row.prim(c), 4);
+      case INT64 -> b.addScalar(n, row.prim(c), 8);
+    }
+  }
+
+  /** Under the lock: takes column c's open chunk for writing. */
+  private List<Object[]> seal(int c, List<Object[]> sealed) {
+    if (sealed == null) {
+      sealed = new ArrayList<>(2);
+    }
+    sealed.add(new Object[] {c, builders[c].seal()});
+    inFlight++;
+    return sealed;
+  }
+
+  private void writeSealed(List<Object[]> sealed) throws IOException {
+    try {
+      for (Object[] s : sealed) {
+        int c = (Integer) s[0];
+        ChunkBuilder.Sealed chunk = (ChunkBuilder.Sealed) s[1];
+        ColumnSpec spec = schema.columns().get(c);
+        ChunkCompressor z = compressors.get(c).poll();
+        if (z == null) {
+          z = new ChunkCompressor(spec.codec(), spec.level());
+        }
+        try {
+          int len = z.compress(chunk.payload(), chunk.length());
+          files[c].writeChunk(chunk.firstRow(), chunk.rows(), chunk.length(), z.buffer(), len);
+        } finally {
+          z.trim();
+          compressors.get(c).offer(z);
+        }
+      }
+    } catch (IOException | RuntimeException | Error e) {
+      synchronized (lock) {
+        if (failure == null) {
+          failure = e;
+        }
+        if (state == State.OPEN) {
+          state = State.FAILED;
+        }
+      }
+      throw e;
+    } finally {
+      synchronized (lock) {
+        inFlight -= sealed.size();
+        lock.notifyAll();
+      }
+    }
+  }
+
+  private void ensureOpen() throws IOException {
+    switch (state) {
+      case OPEN -> { }
+      case FAILED -> throw new IOException("writer for " + target + " failed earlier: " + failure, failure);
+      default -> throw new IllegalStateException("writer for " + target + " is " + state.name().toLowerCase());
+    }
+  }
+
+  /**
+   * Commits: writes the remaining partial chunks, the chunk indexes, the key index and the
+   * manifest, forces them to disk and renames the temporary directory onto the target. Waits for
+   * appends in progress. If anything fails, nothing is committed, the temporary directory is
+   * removed and the cause is thrown. Calling it again after a commit does nothing.
+   */
+  @Override
+  public void close() throws IOException {
+    List<Object[]> sealed = null;
+    synchronized (lock) {
+      if (state == State.COMMITTED || state == State.ABORTED) {
+        return;
+      }
+      if (state == State.FAILED) {
+        abortLocked();
+        throw new IOException("nothing committed to " + target + ": an append failed: " + failure, failure);
+      }
+      state = State.COMMITTING;
+      for (int c = 0; c < builders.length; c++) {
+        if (builders[c].rows() > 0) {
+          sealed = seal(c, sealed);
+        }
+      }
+    }
+    try {
+      if (sealed != null) {
+        writeSealed(sealed);
+      }
+      synchronized (lock) {
+        while (inFlight > 0) {
+          lock.wait();
+        }
+        if (failure != null) {
+          throw new IOException("an append failed: " + failure, failure);
+        }
+      }
+      commit();
+      synchronized (lock) {
+        state = State.COMMITTED;
+        closeQuietly();
+      }
+    } catch (IOException | RuntimeException | Error | InterruptedException e) {
+      synchronized (lock) {
+        abortLocked();
+      }
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while committing " + target);
+      }
+      if (e instanceof IOException io) {
+        throw new IOException("nothing committed to " + target + ": " + io.getMessage(), io);
+      }
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      throw (Error) e;
+    }
+  }
+
+  private void commit() throws IOException {
+    Schema s = schema;
+    if (s.labelColumn().isPresent() && !labels.isEmpty()) {
+      int card = s.column(s.labelColumn().get()).cardinality();
+      if (labels.size() != card) {
+        throw new IllegalStateException("label vocabulary has " + labels.size() + " names, label column '"
+            + s.labelColumn().get() + "' has cardinality " + card);
+      }
+    }
+    List<Manifest.ColumnEntry> entries = new ArrayList<>();
+    for (int c = 0; c < files.length; c++) {
+      ColumnFileWriter f = files[c];
+      long chunks = f.chunkCount();
+      long compressed = f.compressedBytes();
+      long uncompressed = f.uncompressedBytes();
+      long size = f.finish(rows);
+      entries.add(new Manifest.ColumnEntry(DatasetLayout.columnFile(s.columns().get(c).name()), size, chunks,
+          compressed, uncompressed));
+    }
+    Manifest.KeyIndexEntry ki = null;
+    if (keyColumn >= 0) {
+      ki = finishKeyIndex(entries.get(keyColumn));
+    }
+    Manifest m = new Manifest(id, rows, s, labels, metadata, entries, ki,
+        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), options.createdBy());
+    ManifestFile.write(tmp.resolve(DatasetLayout.MANIFEST), m);
+    fsyncDirectory(tmp.resolve(DatasetLayout.COLUMNS));
+    fsyncDirectory(tmp);
+    Path parent = target.getParent();
+    Path old = null;
+    if (Files.exists(target)) {
+      if (!options.overwrite()) {
+        throw new FileAlreadyExistsException(target.toString(), null, "appeared while writing; not replaced");
+      }
+      old = parent.resolve("." + target.getFileName() + ".old-" + id.toString().substring(0, 8));
+      Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+    }
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    fsyncDirectory(parent);
+    if (old != null) {
+      deleteRecursively(old);
+    }
+  }
+
+  /**
+   * Closes the key map. Chronicle Map cannot shrink, so a map created for a size far from the row
+   * count (more than 2× too small or 4× too large) is rebuilt at its exact size from the finished
+   * key column.
+   */
+  private Manifest.KeyIndexEntry finishKeyIndex(Manifest.ColumnEntry keyEntry) throws IOException {
+    String column = schema.columns().get(keyColumn).name();
+    long expected = keys.expectedEntries();
+    keys.close();
+    Path file = tmp.resolve(DatasetLayout.KEY_INDEX);
+    if (rows > 2 * expected || (expected > 1024 && rows < expected / 4)) {
+      Files.delete(file);
+      double avg = rows == 0 ? 16 : (double) keyBytes / rows;
+      try (KeyIndexWriter exact = new KeyIndexWriter(file, rows, avg);
+          Arena arena = Arena.ofConfined();
+          FileChannel ch = FileChannel.open(tmp.resolve(keyEntry.file()), StandardOpenOption.READ);
+          ChunkDecoder dec = new ChunkDecoder(true, null)) {
+        MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+        ColumnFile keysColumn = ColumnFile.open(tmp.resolve(keyEntry.file()), schema.columns().get(keyColumn), seg, id,
+            keyEntry.fileBytes(), rows);
+        for (int k = 0; k < keysColumn.chunkCount(); k++) {
+          ChunkView v = dec.decode(keysColumn, k);
+          for (int i = 0; i < v.rowCount(); i++) {
+            exact.putIfAbsent(v.string(i), v.firstRow() + i);
+          }
+        }
+      }
+    }
+    long size = Files.size(file);
+    int crc;
+    try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      crc = Checksums.crc32c(ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena));
+      ch.force(true);
+    }
+    return new Manifest.KeyIndexEntry(DatasetLayout.KEY_INDEX, column, rows, size, crc);
+  }
+
+  /** Discards everything written; the target is untouched. Safe to call more than once. */
+  public void abort() {
+    synchronized (lock) {
+      if (state != State.COMMITTED) {
+        abortLocked();
+      }
+    }
+  }
+
+  private void abortLocked() {
+    state = State.ABORTED;
+    closeQuietly();
+    deleteRecursively(tmp);
+  }
+
+  private void closeQuietly() {
+    for (ColumnFileWriter f : files) {
+      if (f != null) {
+        try {
+          f.close();
+        } catch (IOException ignored) {
+          // discarding anyway
+        }
+      }
+    }
+    if (keys != null) {
+      keys.close();
+    }
+    for (ConcurrentLinkedQueue<ChunkCompressor> q : compressors) {
+      for (ChunkCompressor z; (z = q.poll()) != null; ) {
+        z.close();
+      }
+    }
+  }
+
+  private static void fsyncDirectory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (IOException | UncheckedIOException e) {
+      // best effort: a leftover temporary directory never opens as the target
+    }
+  }
+}
