@@ -130,8 +130,8 @@ public final class JpegDecoder implements AutoCloseable {
             String m = String.valueOf(e.getMessage());
             Reason r = reasonOf(e);
             if (m.contains("Unsupported") || m.contains("Invalid argument to native readImage")
-                    || m.contains("Incompatible color conversion")) {
-                r = Reason.UNSUPPORTED; // CMYK/YCCK, 12-bit, ...
+                    || m.contains("Incompatible color conversion") || m.contains("bands differ")) {
+                r = Reason.UNSUPPORTED; // CMYK/YCCK (4 components), 12-bit, ...
             }
             throw fail(r, m, e);
         } finally {
