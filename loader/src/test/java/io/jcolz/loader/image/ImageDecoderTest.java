@@ -297,6 +297,12 @@ class ImageDecoderTest {
         Path png = Files.write(dir.resolve("bomb.png"), TestImages.pngHeaderOnly(20000, 20000));
         ImageDecodeException e = assertReason(Reason.TOO_LARGE, png);
         assertTrue(e.getMessage().contains("20000x20000"), e.getMessage());
+        // refused before any pixel buffer exists: the raster alone would be 1.2 GB
+        com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long before = mx.getCurrentThreadAllocatedBytes();
+        assertThrows(ImageDecodeException.class, () -> DECODER.decode(png));
+        long allocated = mx.getCurrentThreadAllocatedBytes() - before;
+        assertTrue(allocated < 16 << 20, "refusing the bomb allocated " + allocated + " bytes");
         byte[] jpeg = TestImages.patchJpegSize(TestImages.encode(TestImages.quadrants(16, 16, BufferedImage.TYPE_3BYTE_BGR), "jpeg"), 20000, 20000);
         assertReason(Reason.TOO_LARGE, Files.write(dir.resolve("bomb.jpg"), jpeg));
         // a lower limit refuses smaller images; the limit is inclusive
