@@ -76,7 +76,7 @@ public final class ColumnSpec {
   /** A UTF-8 string per row (keys). */
   public static ColumnSpec string(String name) {
     return new ColumnSpec(
-        name, ColumnType.STRING, new int[0], 0, Codec.ZSTD, DEFAULT_LEVEL, 8192, DEFAULT_CHUNK_BYTES);
+        name, ColumnType.STRING, new int[0], 0, Codec.ZSTD, DEFAULT_LEVEL, 1024, DEFAULT_CHUNK_BYTES);
   }
 
   /**

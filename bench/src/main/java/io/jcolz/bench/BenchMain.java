@@ -1,0 +1,21 @@
+package io.jcolz.bench;
+
+/**
+ * Main class of {@code jcolz-bench.jar}: {@code scale-check DIR [ROWS]} runs {@link ScaleCheck};
+ * anything else goes to JMH ({@code org.openjdk.jmh.Main}). Running through {@code java -jar}
+ * picks up the Add-Opens/Enable-Native-Access entries of the jar manifest that Chronicle Map and
+ * zstd-jni need. Not thread-safe; a command-line entry point.
+ */
+public final class BenchMain {
+  private BenchMain() {}
+
+  public static void main(String[] args) throws Exception {
+    System.setProperty("chronicle.analytics.disable", "true");
+    System.setProperty("chronicle.announcer.disable", "true");
+    if (args.length > 0 && args[0].equals("scale-check")) {
+      ScaleCheck.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+    } else {
+      org.openjdk.jmh.Main.main(args);
+    }
+  }
+}

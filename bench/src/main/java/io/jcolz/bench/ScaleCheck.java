@@ -1,0 +1,94 @@
+package io.jcolz.bench;
+
+import io.jcolz.format.Dataset;
+import io.jcolz.format.DatasetWriter;
+import io.jcolz.format.Row;
+import io.jcolz.format.schema.ColumnSpec;
+import io.jcolz.format.schema.Schema;
+import io.jcolz.format.store.ColumnFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Builds a dataset with the row count and label vocabulary of the seed user (12 M rows × 11,000
+ * labels) and measures what grows with it: chunk index bytes, label column bytes, key index bytes,
+ * open time, and key lookup time. The image column stores one byte per row but is chunked like a
+ * 224 px image column (32 rows per chunk), so its chunk index has the real size.
+ *
+ * <p>How to run: {@code java -jar bench/target/jcolz-bench.jar scale-check DIR [ROWS]} (DIR must
+ * not exist; needs ~2 GB of disk and ~1 GB of heap). Not thread-safe; a command-line tool.
+ */
+public final class ScaleCheck {
+  private ScaleCheck() {}
+
+  /** Key of row i, shaped like an ImageNet-21k path (~40 bytes). */
+  static String key(long i) {
+    long cls = i % 21_841;
+    return String.format(Locale.ROOT, "train/n%08d/n%08d_%d.JPEG", 1_000_000 + cls, 1_000_000 + cls, i);
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args[0]);
+    long rows = args.length > 1 ? Long.parseLong(args[1]) : 12_000_000L;
+    int labels = 11_000;
+    Schema schema = Schema.builder()
+        .column(ColumnSpec.string("key")).keyColumn("key")
+        .column(ColumnSpec.uint8Tensor("image", 1).withChunkRows(32))
+        .column(ColumnSpec.int32Set("labels", labels)).labelColumn("labels")
+        .build();
+    List<String> vocab = new ArrayList<>();
+    for (int i = 0; i < labels; i++) {
+      vocab.add("label_" + i);
+    }
+    long t0 = System.nanoTime();
+    try (DatasetWriter w = DatasetWriter.create(dir, schema,
+        DatasetWriter.Options.defaults().withExpectedRows(rows).withAverageKeyBytes(40))) {
+      Row row = w.newRow();
+      byte[] px = new byte[1];
+      for (long i = 0; i < rows; i++) {
+        w.append(row.setString("key", key(i)).setTensor("image", px).setSet("labels", SyntheticImages.labels(i, labels)));
+      }
+      w.labels(vocab);
+    }
+    double writeS = (System.nanoTime() - t0) / 1e9;
+    System.gc();
+    long t1 = System.nanoTime();
+    try (Dataset ds = Dataset.open(dir)) {
+      double openMs = (System.nanoTime() - t1) / 1e6;
+      long t2 = System.nanoTime();
+      long first = ds.rowOf(key(rows / 2)).orElseThrow();
+      double firstLookupMs = (System.nanoTime() - t2) / 1e6;
+      SplittableRandom r = new SplittableRandom(1);
+      int n = 100_000;
+      long t3 = System.nanoTime();
+      long sum = 0;
+      for (int i = 0; i < n; i++) {
+        sum += ds.rowOf(key(r.nextLong(rows))).orElseThrow();
+      }
+      double lookupUs = (System.nanoTime() - t3) / 1e3 / n;
+      long t4 = System.nanoTime();
+      try (Dataset again = Dataset.open(dir)) {
+        again.rowCount();
+      }
+      double reopenMs = (System.nanoTime() - t4) / 1e6;
+      ColumnFile img = ds.column("image");
+      ColumnFile lab = ds.column("labels");
+      ColumnFile keys = ds.column("key");
+      System.out.printf(Locale.ROOT, "rows %d, labels %d, write %.1f s (%s)%n", rows, labels, writeS, first == rows / 2 ? "ok" : "BAD");
+      System.out.printf(Locale.ROOT, "manifest.jcm            %,d B%n", Files.size(dir.resolve("manifest.jcm")));
+      System.out.printf(Locale.ROOT, "image chunk index       %,d chunks × 32 B = %,d B%n", img.chunkCount(), img.chunkCount() * 32L);
+      System.out.printf(Locale.ROOT, "labels column           %,d B on disk (%,d chunks, %,d B decompressed)%n",
+          lab.fileBytes(), lab.chunkCount(), lab.uncompressedBytes());
+      System.out.printf(Locale.ROOT, "key column              %,d B on disk (%,d chunks, %,d B decompressed)%n",
+          keys.fileBytes(), keys.chunkCount(), keys.uncompressedBytes());
+      System.out.printf(Locale.ROOT, "keys.cmap               %,d B%n", ds.manifest().keyIndex().fileBytes());
+      System.out.printf(Locale.ROOT, "open                    %.1f ms (again: %.1f ms)%n", openMs, reopenMs);
+      System.out.printf(Locale.ROOT, "first key lookup        %.0f ms (size + CRC32C check of keys.cmap, map open)%n", firstLookupMs);
+      System.out.printf(Locale.ROOT, "key lookup              %.1f µs each (map + confirming key column read) [%d]%n", lookupUs, sum % 7);
+    }
+  }
+}

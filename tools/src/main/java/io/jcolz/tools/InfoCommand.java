@@ -1,0 +1,141 @@
+package io.jcolz.tools;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.Dataset;
+import io.jcolz.format.schema.ColumnSpec;
+import io.jcolz.format.schema.ColumnType;
+import io.jcolz.format.store.ColumnFile;
+import io.jcolz.format.store.Manifest;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code jcolz info DS}: schema, rows, chunks, bytes on disk, ratios, labels. Not thread-safe. */
+@Command(name = "info", mixinStandardHelpOptions = true,
+    description = "Show a dataset's schema, rows, chunks, bytes on disk and compression ratio per column, and labels.")
+public final class InfoCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "DS", description = "dataset directory")
+  Path dataset;
+
+  @Option(names = "--json", description = "print one JSON object as the last line of stdout")
+  boolean json;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    try (Dataset ds = Dataset.open(dataset)) {
+      ObjectNode o = summary(ds);
+      if (json) {
+        CliSupport.printJson(out, o);
+      } else {
+        printHuman(out, ds, o);
+      }
+    }
+    return Main.OK;
+  }
+
+  /** The JSON summary (also used by other commands). */
+  static ObjectNode summary(Dataset ds) throws java.io.IOException {
+    Manifest m = ds.manifest();
+    ObjectNode o = CliSupport.object();
+    o.put("path", ds.path().toAbsolutePath().toString());
+    o.put("dataset_id", ds.id().toString());
+    o.put("created", m.created());
+    o.put("created_by", m.createdBy());
+    o.put("rows", ds.rowCount());
+    long chunks = 0;
+    long compressed = 0;
+    long raw = 0;
+    ArrayNode cols = o.putArray("columns");
+    for (ColumnFile c : ds.columns()) {
+      ColumnSpec s = c.spec();
+      ObjectNode j = cols.addObject();
+      j.put("name", s.name());
+      j.put("type", typeName(s));
+      j.put("codec", s.codec().jsonName());
+      if (s.codec() == io.jcolz.format.codec.Codec.ZSTD) {
+        j.put("level", s.level());
+      }
+      j.put("chunks", c.chunkCount());
+      j.put("chunk_rows", s.chunkRows());
+      j.put("file_bytes", c.fileBytes());
+      j.put("compressed_bytes", c.compressedBytes());
+      j.put("uncompressed_bytes", c.uncompressedBytes());
+      j.put("ratio", ratio(c.uncompressedBytes(), c.compressedBytes()));
+      chunks += c.chunkCount();
+      compressed += c.compressedBytes();
+      raw += c.uncompressedBytes();
+    }
+    o.put("chunks", chunks);
+    o.put("bytes_on_disk", ds.diskBytes());
+    o.put("compressed_bytes", compressed);
+    o.put("uncompressed_bytes", raw);
+    o.put("ratio", ratio(raw, compressed));
+    o.put("labels", ds.labels().size());
+    ds.schema().labelColumn().ifPresent(l -> o.put("label_column", l));
+    if (m.keyIndex() != null) {
+      ObjectNode k = o.putObject("key_index");
+      k.put("column", m.keyIndex().column());
+      k.put("file", m.keyIndex().file());
+      k.put("entries", m.keyIndex().entries());
+      k.put("file_bytes", m.keyIndex().fileBytes());
+    }
+    ObjectNode meta = o.putObject("metadata");
+    new java.util.TreeMap<>(ds.metadata()).forEach(meta::put);
+    return o;
+  }
+
+  static String typeName(ColumnSpec s) {
+    String t = s.type().jsonName();
+    if (s.type() == ColumnType.UINT8_TENSOR) {
+      t += Arrays.toString(s.shape()).replace(" ", "");
+    } else if (s.type() == ColumnType.INT32_SET) {
+      t += "<" + s.cardinality() + ">";
+    }
+    return t;
+  }
+
+  private static double ratio(long raw, long compressed) {
+    return compressed == 0 ? 0 : Math.round(1000.0 * raw / compressed) / 1000.0;
+  }
+
+  private static void printHuman(PrintWriter out, Dataset ds, ObjectNode o) throws java.io.IOException {
+    out.printf(Locale.ROOT, "dataset   %s%n", ds.path());
+    out.printf(Locale.ROOT, "id        %s (format 1, created %s by %s)%n", ds.id(), o.get("created").asText(),
+        o.get("created_by").asText());
+    out.printf(Locale.ROOT, "rows      %s%n", CliSupport.count(ds.rowCount()));
+    out.printf(Locale.ROOT, "on disk   %s in %s chunks, %s uncompressed, ratio %.2f%n",
+        CliSupport.bytes(ds.diskBytes()), CliSupport.count(o.get("chunks").asLong()),
+        CliSupport.bytes(o.get("uncompressed_bytes").asLong()), o.get("ratio").asDouble());
+    var labels = ds.labels();
+    if (!labels.isEmpty()) {
+      String sample = String.join(", ", labels.subList(0, Math.min(8, labels.size())));
+      out.printf(Locale.ROOT, "labels    %s (%s%s)%n", CliSupport.count(labels.size()), sample, labels.size() > 8 ? ", …" : "");
+    }
+    if (ds.manifest().keyIndex() != null) {
+      Manifest.KeyIndexEntry k = ds.manifest().keyIndex();
+      out.printf(Locale.ROOT, "keys      column '%s', index %s (%s)%n", k.column(), k.file(), CliSupport.bytes(k.fileBytes()));
+    }
+    if (!ds.metadata().isEmpty()) {
+      out.printf(Locale.ROOT, "metadata  %s%n", new java.util.TreeMap<>(ds.metadata()));
+    }
+    out.printf(Locale.ROOT, "%ncolumn           type                      codec    chunks     rows/chunk  on disk     uncompressed  ratio%n");
+    for (ColumnFile c : ds.columns()) {
+      ColumnSpec s = c.spec();
+      String codec = s.codec().jsonName() + (s.codec() == io.jcolz.format.codec.Codec.ZSTD ? " " + s.level() : "");
+      out.printf(Locale.ROOT, "%-16s %-25s %-8s %-10s %-11s %-11s %-13s %.2f%n", s.name(), typeName(s), codec,
+          CliSupport.count(c.chunkCount()), CliSupport.count(s.chunkRows()), CliSupport.bytes(c.fileBytes()),
+          CliSupport.bytes(c.uncompressedBytes()),
+          c.compressedBytes() == 0 ? 0.0 : (double) c.uncompressedBytes() / c.compressedBytes());
+    }
+  }
+}
