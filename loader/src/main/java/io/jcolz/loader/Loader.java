@@ -9,7 +9,8 @@ import io.jcolz.loader.batch.BatchPool;
 import io.jcolz.loader.batch.BatchSpec;
 import io.jcolz.loader.batch.ImageLayout;
 import io.jcolz.loader.batch.LabelMode;
-import io.jcolz.loader.batch.RawSampleWriter;
+import io.jcolz.loader.batch.ImageSampleWriter;
+import io.jcolz.loader.image.Augmentation;
 import io.jcolz.loader.batch.SampleWriter;
 import io.jcolz.loader.cache.ChunkCache;
 import io.jcolz.loader.order.ChunkLayout;
@@ -620,7 +621,10 @@ public final class Loader implements AutoCloseable {
       return this;
     }
 
-    /** Output image size (needed for encoded images unless metadata {@code size} is set). */
+    /**
+     * Output image size: default the stored raw size, else metadata {@code size}; raw images of
+     * another size are resized (centre crop to the aspect ratio, then antialiased resampling).
+     */
     public Builder imageSize(int h, int w) {
       this.height = positive("height", h);
       this.width = positive("width", w);
@@ -629,7 +633,7 @@ public final class Loader implements AutoCloseable {
 
     /**
      * The per-worker sample writer factory (the seam for image decoding and augmentation); default
-     * {@link RawSampleWriter} with the configured flip.
+     * {@link ImageSampleWriter} with the configured augmentation.
      */
     public Builder sampleWriter(Supplier<SampleWriter> factory) {
       this.writers = factory;
@@ -678,19 +682,37 @@ public final class Loader implements AutoCloseable {
       int c = 3;
       int h = height;
       int w = width;
+      int storedH = 0;
+      int storedW = 0;
+      if (augment.custom() != null) {
+        if ((h != 0 && h != augment.custom().height()) || (w != 0 && w != augment.custom().width())) {
+          throw new IllegalArgumentException("image size " + h + "×" + w + " differs from the augmentation's "
+              + augment.custom().height() + "×" + augment.custom().width());
+        }
+        h = augment.custom().height();
+        w = augment.custom().width();
+      }
       if (s.imageColumn != null) {
         int[] shape = s.imageColumn.spec().shape();
         if (shape.length != 3) {
           throw new IllegalArgumentException("image column '" + img + "' has shape " + java.util.Arrays.toString(shape)
               + "; the loader reads H×W×C tensors");
         }
-        if ((h != 0 && h != shape[0]) || (w != 0 && w != shape[1])) {
-          throw new IllegalArgumentException("image size " + h + "×" + w + " differs from the stored "
-              + shape[0] + "×" + shape[1] + " (resizing raw images needs io.jcolz.loader.image)");
-        }
-        h = shape[0];
-        w = shape[1];
+        storedH = shape[0];
+        storedW = shape[1];
         c = shape[2];
+        if (h == 0) {
+          h = storedH;
+          w = storedW;
+        }
+        if (c != 3 && (h != storedH || w != storedW || augment.randomResizedCrop()
+            || (augment.custom() != null && augment.custom().randomResizedCrop()))) {
+          throw new IllegalArgumentException("image column '" + img + "' has " + c + " channels: crops and resizes "
+              + "need RGB");
+        }
+        if (c != 3 && s.jpegColumn != null) {
+          throw new IllegalArgumentException("image column '" + img + "' has " + c + " channels, decoded images 3");
+        }
       } else if (h == 0) {
         String size = dataset.metadata().get("size");
         if (size == null) {
@@ -738,11 +760,13 @@ public final class Loader implements AutoCloseable {
       s.dropLast = dropLast;
       s.augment = augment;
       s.cacheChunks = cacheChunks;
-      int fh = h;
-      int fw = w;
-      int fc = c;
-      s.writers = writers != null ? writers
-          : () -> new RawSampleWriter(fh, fw, fc, layout, augment.horizontalFlip());
+      Augmentation aug = augment.resolve(w, h);
+      int sh = storedH;
+      int sw = storedW;
+      int sc = c;
+      long sd = seed;
+      ImageLayout lay = layout;
+      s.writers = writers != null ? writers : () -> new ImageSampleWriter(aug, sd, sh, sw, sc, lay);
       Loader loader = new Loader(dataset, s);
       loader.start();
       return loader;

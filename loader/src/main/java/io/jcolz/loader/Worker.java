@@ -10,7 +10,6 @@ import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.batch.SampleWriter;
 import io.jcolz.loader.cache.ChunkCache;
 import io.jcolz.loader.order.EpochOrder;
-import io.jcolz.loader.order.Mix;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -73,10 +72,19 @@ final class Worker {
     } catch (InterruptedException e) {
       // closing
     } catch (Throwable t) {
-      if (!loader.stopping() || !(t instanceof IllegalStateException)) {
-        RunContext c = context(g);
-        loader.fail(t, Thread.currentThread().getName() + ", " + c);
+      failed(g, t);
+    } finally {
+      try {
+        writer.close();
+      } catch (Throwable t) {
+        failed(-1, t);
       }
+    }
+  }
+
+  private void failed(long g, Throwable t) {
+    if (!loader.stopping() || !(t instanceof IllegalStateException)) { // a closing cache says so: not a failure
+      loader.fail(t, Thread.currentThread().getName() + ", " + context(g));
     }
   }
 
@@ -151,8 +159,7 @@ final class Worker {
         long first = v.firstRow();
         for (; i < groups && (int) (sortKeys[i] >>> 32) == chunk; i++) {
           int j = (int) sortKeys[i];
-          writer.writeRaw(payload, (rows[j] - first) * rowBytes, Mix.sampleSeed(settings.seed, epoch, rows[j]),
-              images, j * imageBytes);
+          writer.writeRaw(payload, (rows[j] - first) * rowBytes, epoch, rows[j], images, j * imageBytes);
         }
       } finally {
         cache.unpin(chunk);
@@ -182,7 +189,7 @@ final class Worker {
             throw new IOException(cache.column().path() + ": row " + rows[j] + " has an empty encoded image in column '"
                 + cache.column().name() + "'");
           }
-          writer.writeEncoded(bytes, Mix.sampleSeed(settings.seed, epoch, rows[j]), images, j * imageBytes,
+          writer.writeEncoded(bytes, epoch, rows[j], images, j * imageBytes,
               "row " + rows[j] + " of " + loader.dataset().path());
           done[j] = true;
         }

@@ -19,9 +19,9 @@ import io.jcolz.format.testing.RandomDatasets;
 import io.jcolz.format.testing.Seeds;
 import io.jcolz.loader.batch.ImageLayout;
 import io.jcolz.loader.batch.LabelMode;
-import io.jcolz.loader.batch.RawSampleWriter;
+import io.jcolz.loader.batch.Pixels;
+import io.jcolz.loader.image.Augmentation;
 import io.jcolz.loader.batch.SampleWriter;
-import io.jcolz.loader.order.Mix;
 import io.jcolz.loader.order.Order;
 import io.jcolz.loader.queue.DeviceQueue;
 import java.io.IOException;
@@ -49,6 +49,7 @@ class LoaderTest {
   static final int W = 13; // one 8-pixel group and a 5-pixel tail per row
   static final int L = 40;
   static final int ROWS = 700;
+  static final Augmentation FLIP = Augment.flip().resolve(W, H);
 
   @TempDir Path dir;
   long seed;
@@ -109,7 +110,7 @@ class LoaderTest {
       for (int i = 0; i < b.size(); i++) {
         long row = b.row(i);
         byte[] stored = ds.readTensor("image", row);
-        boolean flipped = flip && RawSampleWriter.flips(Mix.sampleSeed(seed, b.epoch(), row));
+        boolean flipped = flip && FLIP.params(seed, b.epoch(), row, W, H).flip();
         byte[] want = reference(stored, flipped, b.layout());
         assertArrayEquals(want, b.image(i).toArray(ValueLayout.JAVA_BYTE), msg + "image of row " + row);
         assertArrayEquals(ds.readSet("labels", row), b.labels(i), msg + "labels of row " + row);
@@ -343,7 +344,7 @@ class LoaderTest {
   void aWaitingConsumerCanBeInterrupted() throws Exception {
     SampleWriter slow = new SampleWriter() {
       @Override
-      public void writeRaw(MemorySegment src, long srcOff, long s, MemorySegment dst, long dstOff) {
+      public void writeRaw(MemorySegment src, long srcOff, long ep, long r, MemorySegment dst, long dstOff) {
         try {
           Thread.sleep(20);
         } catch (InterruptedException e) {
@@ -352,7 +353,7 @@ class LoaderTest {
       }
 
       @Override
-      public void writeEncoded(MemorySegment e, long s, MemorySegment dst, long o, String src) {
+      public void writeEncoded(MemorySegment e, long ep, long r, MemorySegment dst, long o, String src) {
         throw new UnsupportedOperationException();
       }
     };
@@ -400,15 +401,13 @@ class LoaderTest {
       w.putMetadata("size", Integer.toString(H));
     }
     SampleWriter fake = new SampleWriter() {
-      final RawSampleWriter raw = new RawSampleWriter(H, W, 3, ImageLayout.NHWC, false);
-
       @Override
-      public void writeRaw(MemorySegment src, long srcOff, long s, MemorySegment dst, long dstOff) {
-        raw.writeRaw(src, srcOff, s, dst, dstOff);
+      public void writeRaw(MemorySegment src, long srcOff, long e, long r, MemorySegment dst, long dstOff) {
+        Pixels.write(src, srcOff, H, W, 3, false, ImageLayout.NHWC, dst, dstOff);
       }
 
       @Override
-      public void writeEncoded(MemorySegment e, long s, MemorySegment dst, long o, String src) {
+      public void writeEncoded(MemorySegment e, long ep, long r, MemorySegment dst, long o, String src) {
         dst.asSlice(o, H * W * 3).fill((byte) (e.get(ValueLayout.JAVA_BYTE, 0) ^ 0x55));
       }
     };
