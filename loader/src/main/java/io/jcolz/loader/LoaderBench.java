@@ -1,0 +1,216 @@
+package io.jcolz.loader;
+
+import io.jcolz.format.ChunkDecoder;
+import io.jcolz.format.Dataset;
+import io.jcolz.format.store.ColumnFile;
+import io.jcolz.loader.batch.ImageLayout;
+import io.jcolz.loader.batch.LabelMode;
+import io.jcolz.loader.order.Order;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.util.Locale;
+
+/**
+ * Measures the loader on a dataset, for {@code jcolz bench} and for reports.
+ *
+ * <p>What {@link #run} measures, in one process, one after the other:
+ *
+ * <ol>
+ *   <li><b>Loader throughput</b>: a loader with {@code threads} workers and one device streams
+ *       the dataset (as many epochs as the time needs) into a consumer that closes each batch at
+ *       once, for {@code seconds} after a warm-up of {@code warmupSeconds}. Images and bytes
+ *       delivered (image region only) over wall time give images/s and MB/s (10⁶ bytes). Worker
+ *       CPU seconds come from {@link ThreadMXBean#getThreadCpuTime} of the worker threads over
+ *       the timed interval; images per worker CPU second is the per-core rate, which does not
+ *       depend on how many cores the machine lends the run.
+ *   <li><b>The ceiling</b>: one thread decompresses the image column's chunks (same dataset,
+ *       same decoder and checksum setting as the workers, into one reused buffer) for {@code
+ *       ceilingSeconds}; rows decompressed per second is the single-core rate no raw-mode loader
+ *       can beat per core, since it must at least decompress.
+ * </ol>
+ *
+ * Peak off-heap bytes are the loader's pool and caches as allocated at the end (they only grow,
+ * never beyond {@link Loader#memoryBound()}).
+ *
+ * <p>Thread-safe (stateless); each run starts and joins its own threads.
+ */
+public final class LoaderBench {
+  private LoaderBench() {}
+
+  /**
+   * Options of a run. Immutable and thread-safe.
+   *
+   * @param threads loader workers
+   * @param batchSize samples per batch
+   * @param seconds timed duration of the loader phase
+   * @param warmupSeconds untimed loader run before it
+   * @param ceilingSeconds duration of the single-thread decompress phase (0 skips it)
+   * @param order sample order
+   * @param layout image layout
+   * @param labels label mode
+   * @param augment augmentation
+   */
+  public record Options(int threads, int batchSize, double seconds, double warmupSeconds, double ceilingSeconds,
+      Order order, ImageLayout layout, LabelMode labels, Augment augment) {
+    /** Validates the options. */
+    public Options {
+      if (threads < 1 || batchSize < 1 || seconds <= 0 || warmupSeconds < 0 || ceilingSeconds < 0) {
+        throw new IllegalArgumentException("bad bench options: threads " + threads + ", batch " + batchSize
+            + ", seconds " + seconds);
+      }
+    }
+
+    /** All cores, batch 256, 10 s after 2 s of warm-up, 3 s ceiling, quasi-random, NCHW, multi-hot, flip. */
+    public static Options defaults() {
+      return new Options(Runtime.getRuntime().availableProcessors(), 256, 10, 2, 3, Order.QUASI_RANDOM,
+          ImageLayout.NCHW, LabelMode.MULTI_HOT, Augment.flip());
+    }
+
+    /** With another worker count. */
+    public Options withThreads(int n) {
+      return new Options(n, batchSize, seconds, warmupSeconds, ceilingSeconds, order, layout, labels, augment);
+    }
+
+    /** With another batch size. */
+    public Options withBatchSize(int b) {
+      return new Options(threads, b, seconds, warmupSeconds, ceilingSeconds, order, layout, labels, augment);
+    }
+
+    /** With another timed duration (warm-up and ceiling scale along: 20% and 30% of it). */
+    public Options withSeconds(double s) {
+      return new Options(threads, batchSize, s, Math.min(warmupSeconds, s / 5), Math.min(ceilingSeconds,
+          Math.max(0.5, s * 0.3)), order, layout, labels, augment);
+    }
+
+    /** With another order, layout, label mode and augmentation. */
+    public Options with(Order o, ImageLayout l, LabelMode lm, Augment a) {
+      return new Options(threads, batchSize, seconds, warmupSeconds, ceilingSeconds, o, l, lm, a);
+    }
+  }
+
+  /**
+   * What a run measured. Immutable and thread-safe.
+   *
+   * @param images images delivered in the timed interval
+   * @param seconds the timed interval's wall time
+   * @param imagesPerSecond images / seconds
+   * @param mbPerSecond image bytes delivered per second, in 10⁶ bytes
+   * @param workerCpuSeconds CPU time of all worker threads in the interval
+   * @param imagesPerCoreSecond images / workerCpuSeconds
+   * @param ceilingDecompressImagesPerSecond single-thread decompression of the image column, rows/s
+   *     (0 when skipped or when the dataset has no raw image column)
+   * @param peakOffHeapBytes the loader's pool and caches, as allocated
+   * @param boundOffHeapBytes the loader's reported bound
+   * @param threads workers
+   * @param batchSize samples per batch
+   * @param chunkDecodes chunks decoded by the loader's caches over the whole run
+   * @param chunkHits cache hits over the whole run
+   */
+  public record Result(long images, double seconds, double imagesPerSecond, double mbPerSecond,
+      double workerCpuSeconds, double imagesPerCoreSecond, double ceilingDecompressImagesPerSecond,
+      long peakOffHeapBytes, long boundOffHeapBytes, int threads, int batchSize, long chunkDecodes, long chunkHits) {
+    /** One JSON object, keys in snake case ({@code images_per_s} first). */
+    public String toJson() {
+      return String.format(Locale.ROOT, "{\"images_per_s\":%.1f,\"mb_per_s\":%.1f,\"images\":%d,\"seconds\":%.3f,"
+          + "\"threads\":%d,\"batch\":%d,\"worker_cpu_s\":%.3f,\"images_per_core_s\":%.1f,"
+          + "\"ceiling_decompress_images_per_s\":%.1f,\"peak_offheap_bytes\":%d,\"bound_offheap_bytes\":%d,"
+          + "\"chunk_decodes\":%d,\"chunk_hits\":%d}", imagesPerSecond, mbPerSecond, images, seconds, threads,
+          batchSize, workerCpuSeconds, imagesPerCoreSecond, ceilingDecompressImagesPerSecond, peakOffHeapBytes,
+          boundOffHeapBytes, chunkDecodes, chunkHits);
+    }
+  }
+
+  /** Runs the loader and ceiling phases on {@code dataset}. */
+  public static Result run(Dataset dataset, Options o) throws IOException, InterruptedException {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    if (mx.isThreadCpuTimeSupported() && !mx.isThreadCpuTimeEnabled()) {
+      mx.setThreadCpuTimeEnabled(true);
+    }
+    long images = 0;
+    long bytes = 0;
+    double wall;
+    double cpu;
+    long peak;
+    long bound;
+    long decodes = 0;
+    long hits = 0;
+    try (Loader loader = Loader.builder(dataset).batchSize(o.batchSize()).workers(o.threads()).devices(1)
+        .prefetch(Math.max(2, o.threads())).order(o.order()).imageLayout(o.layout()).labels(o.labels())
+        .augment(o.augment()).epochs(Long.MAX_VALUE / Math.max(1, dataset.rowCount())).seed(1).build()) {
+      var queue = loader.device(0);
+      long warmEnd = System.nanoTime() + (long) (o.warmupSeconds() * 1e9);
+      while (System.nanoTime() < warmEnd) {
+        Batch b = queue.take();
+        if (b == null) {
+          break;
+        }
+        b.close();
+      }
+      long cpu0 = cpuNanos(mx, loader);
+      long t0 = System.nanoTime();
+      long end = t0 + (long) (o.seconds() * 1e9);
+      long t1 = t0;
+      while (t1 < end) {
+        Batch b = queue.take();
+        if (b == null) {
+          break;
+        }
+        images += b.size();
+        bytes += b.images().byteSize();
+        b.close();
+        t1 = System.nanoTime();
+      }
+      cpu = (cpuNanos(mx, loader) - cpu0) / 1e9;
+      wall = (t1 - t0) / 1e9;
+      peak = loader.allocatedBytes();
+      bound = loader.memoryBound().totalBytes();
+      for (var c : loader.caches()) {
+        decodes += c.decodes();
+        hits += c.hits();
+      }
+    }
+    double ceiling = o.ceilingSeconds() > 0 ? ceiling(dataset, o.ceilingSeconds()) : 0;
+    return new Result(images, wall, images / wall, bytes / wall / 1e6, cpu, cpu > 0 ? images / cpu : 0, ceiling,
+        peak, bound, o.threads(), o.batchSize(), decodes, hits);
+  }
+
+  private static long cpuNanos(ThreadMXBean mx, Loader loader) {
+    long n = 0;
+    for (Thread t : loader.workerThreads()) {
+      long c = mx.getThreadCpuTime(t.threadId());
+      n += Math.max(0, c);
+    }
+    return n;
+  }
+
+  /**
+   * Rows per second one thread decompresses from the raw image column (or, without one, the
+   * encoded one), cycling through its chunks for {@code seconds}.
+   */
+  public static double ceiling(Dataset dataset, double seconds) throws IOException {
+    String name = dataset.schema().indexOf("image") >= 0 ? "image"
+        : dataset.schema().indexOf("jpeg") >= 0 ? "jpeg" : null;
+    if (name == null) {
+      return 0;
+    }
+    ColumnFile col = dataset.column(name);
+    try (ChunkDecoder d = dataset.newDecoder(); Arena arena = Arena.ofConfined()) {
+      MemorySegment buf = arena.allocate(Math.max(1, col.maxDecompressedLength()), 64);
+      long rows = 0;
+      long t0 = System.nanoTime();
+      long end = t0 + (long) (seconds * 1e9);
+      long t = t0;
+      int k = 0;
+      while (t < end) {
+        d.decodeInto(col, k, buf);
+        rows += col.rowCount(k);
+        k = (k + 1) % col.chunkCount();
+        t = System.nanoTime();
+      }
+      return rows / ((t - t0) / 1e9);
+    }
+  }
+}
