@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       InfoCommand.class,
       VerifyCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class Main implements Runnable {

@@ -1,0 +1,99 @@
+package io.jcolz.tools;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.Dataset;
+import io.jcolz.loader.Augment;
+import io.jcolz.loader.LoaderBench;
+import io.jcolz.loader.batch.ImageLayout;
+import io.jcolz.loader.batch.LabelMode;
+import io.jcolz.loader.order.Order;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jcolz bench DS}: streams the dataset through the loader and reports images/s, MB/s,
+ * worker CPU use and the single-thread decompress ceiling measured in the same run (see {@link
+ * LoaderBench}). Not thread-safe.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Stream a dataset through the loader; print images/s, MB/s, worker CPU and the decompress ceiling.")
+public final class BenchCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "DS", description = "dataset directory")
+  Path dataset;
+
+  @Option(names = "--threads", description = "loader worker threads (default: all cores)")
+  int threads = Runtime.getRuntime().availableProcessors();
+
+  @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
+  int batch = 256;
+
+  @Option(names = "--seconds", description = "timed seconds, after a warm-up (default: ${DEFAULT-VALUE})")
+  double seconds = 10;
+
+  @Option(names = "--order", description = "SEQUENTIAL, RANDOM or QUASI_RANDOM (default: ${DEFAULT-VALUE})")
+  Order order = Order.QUASI_RANDOM;
+
+  @Option(names = "--layout", description = "NCHW or NHWC (default: ${DEFAULT-VALUE})")
+  ImageLayout layout = ImageLayout.NCHW;
+
+  @Option(names = "--labels", description = "MULTI_HOT, SPARSE or NONE (default: ${DEFAULT-VALUE})")
+  LabelMode labels = LabelMode.MULTI_HOT;
+
+  @Option(names = "--augment", description = "none, flip or standard (random resized crop + flip) (default: ${DEFAULT-VALUE})")
+  String augment = "flip";
+
+  @Option(names = "--json", description = "print one JSON object as the last line of stdout")
+  boolean json;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    if (threads < 1 || batch < 1 || !(seconds > 0)) {
+      throw new Main.UsageException("--threads, --batch and --seconds must be positive");
+    }
+    Augment a = switch (augment) {
+      case "none" -> Augment.none();
+      case "flip" -> Augment.flip();
+      case "standard" -> Augment.standard();
+      default -> throw new Main.UsageException("--augment must be none, flip or standard, not '" + augment + "'");
+    };
+    PrintWriter out = spec.commandLine().getOut();
+    try (Dataset ds = Dataset.open(dataset)) {
+      LoaderBench.Options o = LoaderBench.Options.defaults().withThreads(threads).withBatchSize(batch)
+          .withSeconds(seconds).with(order, layout, labels, a);
+      if (!json) {
+        out.printf(Locale.ROOT, "streaming %s (%s rows, mode %s) with %d workers, batch %d, %s, %s, %s, augment %s for %.0f s%n",
+            dataset, CliSupport.count(ds.rowCount()), ds.metadata().getOrDefault("mode", "?"), threads, batch,
+            order, layout, labels, augment, seconds);
+        out.flush();
+      }
+      LoaderBench.Result r = LoaderBench.run(ds, o);
+      if (json) {
+        ObjectNode j = (ObjectNode) CliSupport.JSON.readTree(r.toJson());
+        j.put("dataset", dataset.toString());
+        j.put("order", order.name());
+        j.put("augment", augment);
+        CliSupport.printJson(out, j);
+      } else {
+        out.printf(Locale.ROOT, "loader     %,.0f images/s, %,.0f MB/s (%s images in %.1f s)%n", r.imagesPerSecond(),
+            r.mbPerSecond(), CliSupport.count(r.images()), r.seconds());
+        out.printf(Locale.ROOT, "workers    %.1f CPU-seconds: %,.0f images per core-second%n", r.workerCpuSeconds(),
+            r.imagesPerCoreSecond());
+        if (r.ceilingDecompressImagesPerSecond() > 0) {
+          out.printf(Locale.ROOT, "ceiling    %,.0f images/s single-thread chunk decompress of the same data (per core: loader at %.0f%%)%n",
+              r.ceilingDecompressImagesPerSecond(), 100 * r.imagesPerCoreSecond() / r.ceilingDecompressImagesPerSecond());
+        }
+        out.printf(Locale.ROOT, "memory     %s off-heap allocated, bound %s%n", CliSupport.bytes(r.peakOffHeapBytes()),
+            CliSupport.bytes(r.boundOffHeapBytes()));
+      }
+    }
+    return Main.OK;
+  }
+}
