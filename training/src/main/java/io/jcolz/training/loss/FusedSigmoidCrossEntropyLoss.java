@@ -194,13 +194,11 @@ public final class FusedSigmoidCrossEntropyLoss extends Loss {
                 grad = Activation.sigmoid(xd).muli(w).subi(pt); // w·σ(x) − p·t
             }
             NDArray value = elementLoss.sum().divi(n);
-            NDArray loss;
-            if (x.hasGradient()) {
-                NDArray surrogate = x.reshape(-1).dot(grad.reshape(-1)).div(n);
-                loss = value.add(surrogate.sub(surrogate.stopGradient()));
-            } else {
-                loss = value;
-            }
+            // Always attach the surrogate: NDArray.hasGradient() cannot tell whether x is part
+            // of a graph (in the PyTorch engine it is false for every non-leaf, e.g. a model's
+            // output). Outside a GradientCollector the term is recorded nowhere and adds 0.
+            NDArray surrogate = x.reshape(-1).dot(grad.reshape(-1)).div(n);
+            NDArray loss = value.add(surrogate.sub(surrogate.stopGradient()));
             loss.attach(owner);
             return loss;
         }
