@@ -1,6 +1,7 @@
 package io.jcolz.training.loss;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -26,11 +27,7 @@ import java.util.Arrays;
  * The first line is the second with {@code p = 1}. The weighted form is PyTorch's {@code
  * BCEWithLogitsLoss(pos_weight=p)}: {@code p_j} multiplies only the positive term of label
  * {@code j}, so {@code p_j = 49} makes a positive of label {@code j} count as much as 49
- * negatives (the usual choice is {@code p_j = negatives_j / positives_j}). It is evaluated as
- * {@code w·log1p(exp(−|x|)) + (1 − t)·max(x, 0) + p·t·max(−x, 0)} with {@code w = 1 − t + p·t},
- * every term non-negative, so no term cancels another: the value is finite and accurate to a
- * few float32 ulps per element for logits from ±1e-8 to ±1e4 and beyond (no {@code exp} of a
- * positive number is ever taken).
+ * negatives (the usual choice is {@code p_j = negatives_j / positives_j}).
  *
  * <h2>Label smoothing</h2>
  *
@@ -47,35 +44,50 @@ import java.util.Arrays;
  *   ∂loss/∂x = ((1 − t + p·t)·σ(x) − p·t) / n          (= (σ(x) − t) / n when p = 1)
  * </pre>
  *
- * computed in one pass from {@code σ(x)}, not by autograd through the elementwise operations of
+ * computed in one pass from {@code σ}, not by autograd through the elementwise operations of
  * the value. DJL has no hook for a custom backward, so the loss returned is
  *
  * <pre>
- *   loss = v + (s − stopGradient(s)),    s = dot(x, stopGradient(g)) / n
+ *   loss = (Σℓ + d − stopGradient(d)) / n,    d = dot(x, stopGradient(g))
  * </pre>
  *
- * where {@code v} (the value above) and {@code g} (the closed form) are computed on {@code
- * stopGradient(x)}, so autograd records only the dot product. In the forward pass {@code s −
- * stopGradient(s)} is exactly zero, so the result is exactly {@code v}; in the backward pass
- * {@code ∂s/∂x = g/n} and nothing else reaches {@code x}. One consequence: at {@code x = 0} the
+ * where {@code Σℓ} and {@code g} (the closed form, unscaled) are computed on {@code
+ * stopGradient(x)}, so autograd records only the dot product. In the forward pass {@code d −
+ * stopGradient(d)} is exactly zero, so the result is exactly {@code Σℓ/n}; in the backward pass
+ * {@code ∂d/∂x = g} and nothing else reaches {@code x}. One consequence: at {@code x = 0} the
  * gradient is {@code σ(0) − t = 0.5 − t}, whereas autograd through {@code max(x,0)} and {@code
  * |x|} (DJL's {@code SigmoidBinaryCrossEntropyLoss}) returns the subgradient {@code −t} there.
  *
- * <h2>Labels</h2>
+ * <h2>Labels and the two evaluations</h2>
  *
  * {@link #evaluate(NDList, NDList)} takes the prediction {@code [B, L]} and one label array in
  * either form the jcolz loader produces:
  *
  * <ul>
- *   <li>dense multi-hot {@code [B, L]} of a floating-point type (or boolean / uint8 / int8);
- *   <li>sparse {@code int32}/{@code int64} {@code (row, label)} pairs {@code [nnz, 2]}; the dense
- *       target is built on the prediction's device with {@link SparseTargets#toDense(NDArray,
- *       NDArray)}.
+ *   <li><b>binary by type</b> — sparse {@code int32}/{@code int64} {@code (row, label)} pairs
+ *       {@code [nnz, 2]} (a repeated pair counts once), or dense multi-hot {@code [B, L]} of
+ *       type boolean, uint8 or int8 (non-zero is positive). Without smoothing these take the
+ *       <i>sign form</i>: with {@code s = 1 − 2t} built on the prediction's device (from pairs:
+ *       a fill and one index-put, no host-side dense array) and {@code z = s·x}, {@code ℓ =
+ *       W·softplus(z)} and {@code g = W·s·σ(z)}, where {@code W} is {@code p} at positives and
+ *       1 elsewhere. This is the same function and the same closed form, in fewer passes, and
+ *       the gradient of a confident correct prediction keeps its full relative precision
+ *       ({@code σ(z)} instead of the rounded {@code σ(x) − 1}).
+ *   <li><b>floating</b> dense {@code [B, L]}, which may hold soft targets, and every target once
+ *       smoothed: the <i>general form</i>, {@code max(x,0) − x·t + log1p(exp(−|x|))}, with
+ *       weights {@code w·log1p(exp(−|x|)) + (1 − t)·max(x,0) + p·t·max(−x,0)}, {@code w = 1 −
+ *       t + p·t}. Sparse pairs are densified with {@link SparseTargets#toDense(NDArray,
+ *       NDArray)} on the device first.
  * </ul>
  *
- * Targets are converted to the prediction's data type, so the loss works in float32 and in
- * float64. Intermediates live in a sub-manager that is closed before {@code evaluate} returns;
- * only the scalar loss is attached to the prediction's manager.
+ * In both forms every summed term is non-negative, so no term cancels another and no {@code
+ * exp} of a large positive number is taken: the value is finite and accurate to a few float32
+ * ulps per element for logits from ±1e-8 to ±1e4 and beyond (below {@code ~1e-38}, float32's
+ * normal range, per-element values flush towards 0). Targets are converted to the prediction's
+ * data type, so the loss works in float32 and in float64. Intermediates live in a sub-manager
+ * closed before {@code evaluate} returns, each B×L temporary released as soon as it is reduced;
+ * only the scalar loss is attached to the prediction's manager. Logits so large that {@code
+ * dot(x, g)} overflows (beyond about 1e36 in float32) give NaN.
  *
  * <p>Thread-safety: immutable after construction and safe to share between threads; each call
  * uses only the arrays it is given (under DJL's rule of one thread per {@link NDManager}).
@@ -170,37 +182,134 @@ public final class FusedSigmoidCrossEntropyLoss extends Loss {
         try (NDManager scope = owner.newSubManager()) {
             x.tempAttach(scope);
             y.tempAttach(scope);
-            NDArray t = targets(y, x, scope);
-            if (labelSmoothing > 0) {
-                t = t.mul(1 - labelSmoothing).addi(labelSmoothing / 2);
-            }
             NDArray xd = x.stopGradient();
-            NDArray softplusNegAbs = Activation.softPlus(xd.abs().negi()); // log1p(exp(-|x|))
-            NDArray elementLoss;
-            NDArray grad;
-            if (positiveWeights == null && positiveWeight == 1f) {
-                // max(x,0) − x·t + log1p(exp(−|x|)); g = σ(x) − t
-                elementLoss = Activation.relu(xd).subi(xd.mul(t)).addi(softplusNegAbs);
-                grad = Activation.sigmoid(xd).subi(t);
-            } else {
-                NDArray pt = positiveWeights == null
-                        ? t.mul(positiveWeight)
-                        : t.mul(weightsLike(x, scope));
-                NDArray w = pt.sub(t).addi(1); // 1 − t + p·t
-                // w·log1p(exp(−|x|)) + (1 − t)·max(x,0) + p·t·max(−x,0)
-                elementLoss = softplusNegAbs.muli(w)
-                        .addi(Activation.relu(xd).muli(t.neg().addi(1)))
-                        .addi(Activation.relu(xd.neg()).muli(pt));
-                grad = Activation.sigmoid(xd).muli(w).subi(pt); // w·σ(x) − p·t
-            }
-            NDArray value = elementLoss.sum().divi(n);
-            // Always attach the surrogate: NDArray.hasGradient() cannot tell whether x is part
-            // of a graph (in the PyTorch engine it is false for every non-leaf, e.g. a model's
-            // output). Outside a GradientCollector the term is recorded nowhere and adds 0.
-            NDArray surrogate = x.reshape(-1).dot(grad.reshape(-1)).div(n);
-            NDArray loss = value.add(surrogate.sub(surrogate.stopGradient()));
+            // Σℓ is summed term by term from non-negative terms, so no partial sum cancels;
+            // no B×L array of ℓ is materialised, and each B×L temporary is closed as soon as
+            // it is reduced, so the next allocation reuses its (cached) memory.
+            NDArray[] sumAndGrad = labelSmoothing == 0 && isBinary(y)
+                    ? signForm(xd, y, scope)
+                    : generalForm(xd, y, scope);
+            NDArray sum = sumAndGrad[0];
+            NDArray grad = sumAndGrad[1];
+            // loss = (Σℓ + d − stopGradient(d)) / n with d = x·g: the forward value is exactly
+            // Σℓ/n, the backward is g/n. The surrogate is always attached: hasGradient()
+            // cannot tell whether x is part of a graph (in the PyTorch engine it is false for
+            // every non-leaf, e.g. a model's output); outside a GradientCollector it adds 0.
+            NDArray d = x.reshape(-1).dot(grad.reshape(-1));
+            NDArray loss = sum.add(d.sub(d.stopGradient())).div(n);
             loss.attach(owner);
             return loss;
+        }
+    }
+
+    /** Integer pairs and boolean / integer multi-hot labels are binary by type. */
+    private static boolean isBinary(NDArray y) {
+        DataType type = y.getDataType();
+        return type == DataType.INT32 || type == DataType.INT64 || type == DataType.BOOLEAN
+                || type == DataType.UINT8 || type == DataType.INT8;
+    }
+
+    /**
+     * Binary targets, no smoothing. With {@code s = 1 − 2t} (−1 for a positive, +1 for a
+     * negative) and {@code z = s·x}, the element loss is {@code W·softplus(z)} and its
+     * derivative {@code W·s·σ(z)}, {@code W} being the positive weight at positives and 1 at
+     * negatives: one product, two transcendental passes, no cancellation anywhere (softplus of
+     * any sign is accurate, and {@code σ(z)} gives {@code σ(x) − 1} without rounding it).
+     */
+    private NDArray[] signForm(NDArray xd, NDArray y, NDManager scope) {
+        DataType type = xd.getDataType();
+        boolean weighted = positiveWeights != null || positiveWeight != 1f;
+        NDArray sign;
+        NDArray weight = null;
+        NDArray signedWeight = null;
+        if (y.getDataType() == DataType.INT32 || y.getDataType() == DataType.INT64) {
+            Shape shape = xd.getShape();
+            SparseTargets.PairIndex index =
+                    SparseTargets.PairIndex.of(scope, y, shape.get(0), shape.get(1));
+            sign = index.fill(scope, type, 1f, -1f);
+            if (positiveWeights != null) {
+                NDArray p = weightsLike(xd, scope);
+                weight = index.fill(scope, type, 1f, p);
+                signedWeight = index.fill(scope, type, 1f, p.neg());
+            } else if (weighted) {
+                weight = index.fill(scope, type, 1f, positiveWeight);
+                signedWeight = index.fill(scope, type, 1f, -positiveWeight);
+            }
+        } else {
+            NDArray positive = denseOnDevice(y, xd, scope);
+            if (positive.getDataType() != DataType.BOOLEAN) {
+                positive = positive.neq(0); // uint8 / int8: any non-zero is a positive
+            }
+            NDArray t = positive.toType(type, false);
+            sign = t.mul(-2).addi(1);
+            if (weighted) {
+                NDArray pMinusOne = positiveWeights != null
+                        ? weightsLike(xd, scope).subi(1)
+                        : scope.full(new Shape(), positiveWeight - 1f, type);
+                weight = t.mul(pMinusOne).addi(1); // p at positives, 1 elsewhere
+                signedWeight = weight.mul(sign);
+            }
+            t.close();
+        }
+        NDArray sum;
+        NDArray grad;
+        try (NDArray z = xd.mul(sign)) {
+            try (NDArray softplus = Activation.softPlus(z)) {
+                sum = (weight == null ? softplus : softplus.muli(weight)).sum();
+            }
+            grad = Activation.sigmoid(z).muli(signedWeight == null ? sign : signedWeight);
+        }
+        return new NDArray[] {sum, grad};
+    }
+
+    /**
+     * Any targets in [0, 1] (soft, smoothed or multi-hot floats): {@code max(x,0) − x·t +
+     * log1p(exp(−|x|))}, or with weights {@code w·log1p(exp(−|x|)) + (1 − t)·max(x,0) +
+     * p·t·max(−x,0)}, {@code w = 1 − t + p·t}; gradient {@code w·σ(x) − p·t}.
+     */
+    private NDArray[] generalForm(NDArray xd, NDArray y, NDManager scope) {
+        NDArray t = targets(y, xd, scope);
+        if (labelSmoothing > 0) {
+            t = t.mul(1 - labelSmoothing).addi(labelSmoothing / 2);
+        }
+        NDArray grad;
+        NDArray sum;
+        if (positiveWeights == null && positiveWeight == 1f) {
+            grad = Activation.sigmoid(xd).subi(t); // σ(x) − t
+            // Σ log1p(exp(−|x|)) + Σ (max(x,0) − x·t)
+            sum = sumOf(softplusOfNegAbs(xd), null);
+            try (NDArray xt = xd.mul(t)) {
+                sum.addi(sumOf(Activation.relu(xd).subi(xt), null));
+            }
+        } else {
+            NDArray pt = positiveWeights == null
+                    ? t.mul(positiveWeight)
+                    : t.mul(weightsLike(xd, scope));
+            NDArray w = pt.sub(t).addi(1); // 1 − t + p·t
+            grad = Activation.sigmoid(xd).muli(w).subi(pt); // w·σ(x) − p·t
+            // Σ w·log1p(exp(−|x|)) + Σ (1 − t)·max(x,0) + Σ p·t·max(−x,0)
+            sum = sumOf(softplusOfNegAbs(xd), w);
+            try (NDArray oneMinusT = t.neg().addi(1)) {
+                sum.addi(sumOf(Activation.relu(xd), oneMinusT));
+            }
+            try (NDArray negX = xd.neg()) {
+                sum.addi(sumOf(Activation.relu(negX), pt));
+            }
+        }
+        return new NDArray[] {sum, grad};
+    }
+
+    /** log1p(exp(−|x|)), the transcendental term of the general form. */
+    private static NDArray softplusOfNegAbs(NDArray x) {
+        try (NDArray negAbs = x.abs().negi()) {
+            return Activation.softPlus(negAbs);
+        }
+    }
+
+    /** Σ(a·weight), or Σa without a weight; closes {@code a}. */
+    private static NDArray sumOf(NDArray a, NDArray weight) {
+        try (a) {
+            return weight == null ? a.sum() : a.muli(weight).sum();
         }
     }
 
@@ -212,6 +321,17 @@ public final class FusedSigmoidCrossEntropyLoss extends Loss {
             dense.attach(scope);
             return dense;
         }
+        NDArray t = denseOnDevice(y, x, scope);
+        NDArray typed = t.toType(x.getDataType(), false);
+        if (typed != t) {
+            typed.attach(scope);
+        }
+        return typed;
+    }
+
+    /** A dense label, checked against the prediction and moved to its device. */
+    private static NDArray denseOnDevice(NDArray y, NDArray x, NDManager scope) {
+        DataType type = y.getDataType();
         if (!(type.isFloating() || type == DataType.BOOLEAN || type == DataType.UINT8
                 || type == DataType.INT8)) {
             throw new IllegalArgumentException(
@@ -228,11 +348,7 @@ public final class FusedSigmoidCrossEntropyLoss extends Loss {
             t = t.toDevice(x.getDevice(), false);
             t.attach(scope);
         }
-        NDArray typed = t.toType(x.getDataType(), false);
-        if (typed != t) {
-            typed.attach(scope);
-        }
-        return typed;
+        return t;
     }
 
     private NDArray weightsLike(NDArray x, NDManager scope) {

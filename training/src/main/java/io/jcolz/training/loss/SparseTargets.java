@@ -1,6 +1,5 @@
 package io.jcolz.training.loss;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -82,35 +81,81 @@ public final class SparseTargets {
      */
     public static NDArray toDense(
             NDManager manager, NDArray pairs, long rows, long labels, DataType type) {
-        if (rows < 1 || labels < 1) {
-            throw new IllegalArgumentException(
-                    "rows and labels must be positive, got rows=" + rows + " labels=" + labels);
-        }
         if (!type.isFloating()) {
             throw new IllegalArgumentException("target type must be floating point, got " + type);
         }
-        checkPairs(pairs);
-        Device device = manager.getDevice();
-        NDArray dense = manager.zeros(new Shape(rows, labels), type);
-        if (pairs.getShape().get(0) == 0) {
-            return dense;
-        }
         try (NDManager scope = manager.newSubManager()) {
+            PairIndex index = PairIndex.of(scope, pairs, rows, labels);
+            return index.fill(manager, type, 0f, 1f);
+        }
+    }
+
+    /**
+     * Validated {@code (row, label)} pairs as two int64 index vectors on a manager's device, for
+     * building B×L arrays that take one value at the pairs and another everywhere else.
+     */
+    static final class PairIndex {
+
+        private final long rows;
+        private final long labels;
+        private final NDArray rowIndex;
+        private final NDArray labelIndex;
+
+        private PairIndex(long rows, long labels, NDArray rowIndex, NDArray labelIndex) {
+            this.rows = rows;
+            this.labels = labels;
+            this.rowIndex = rowIndex;
+            this.labelIndex = labelIndex;
+        }
+
+        /**
+         * Checks the pairs and moves them to {@code scope}'s device; the index arrays belong to
+         * {@code scope}.
+         */
+        static PairIndex of(NDManager scope, NDArray pairs, long rows, long labels) {
+            if (rows < 1 || labels < 1) {
+                throw new IllegalArgumentException(
+                        "rows and labels must be positive, got rows=" + rows + " labels="
+                                + labels);
+            }
+            checkPairs(pairs);
+            if (pairs.getShape().get(0) == 0) {
+                return new PairIndex(rows, labels, null, null);
+            }
             checkRange(pairs, rows, labels); // where the pairs are: the host, for the loader
             NDArray onDevice = pairs;
-            if (!pairs.getDevice().equals(device)) {
-                onDevice = pairs.toDevice(device, false);
+            if (!pairs.getDevice().equals(scope.getDevice())) {
+                onDevice = pairs.toDevice(scope.getDevice(), false);
                 onDevice.attach(scope);
             }
-            NDArray rowIndex = column(onDevice, 0, scope);
-            NDArray labelIndex = column(onDevice, 1, scope);
-            NDArray one = scope.ones(new Shape(), type);
-            dense.set(new NDIndex("{}, {}", rowIndex, labelIndex), one);
-        } catch (RuntimeException e) {
-            dense.close();
-            throw e;
+            return new PairIndex(rows, labels, column(onDevice, 0, scope),
+                    column(onDevice, 1, scope));
         }
-        return dense;
+
+        /** A new {@code [rows, labels]} array: {@code value} at the pairs, else background. */
+        NDArray fill(NDManager owner, DataType type, float background, float value) {
+            NDArray out = owner.full(new Shape(rows, labels), background, type);
+            if (rowIndex != null) {
+                try (NDArray v = owner.full(new Shape(), value, type)) {
+                    out.set(new NDIndex("{}, {}", rowIndex, labelIndex), v);
+                }
+            }
+            return out;
+        }
+
+        /**
+         * A new {@code [rows, labels]} array: {@code perLabel[label]} at the pairs, else
+         * background.
+         */
+        NDArray fill(NDManager owner, DataType type, float background, NDArray perLabel) {
+            NDArray out = owner.full(new Shape(rows, labels), background, type);
+            if (rowIndex != null) {
+                try (NDArray v = perLabel.get(new NDIndex("{}", labelIndex))) {
+                    out.set(new NDIndex("{}, {}", rowIndex, labelIndex), v);
+                }
+            }
+            return out;
+        }
     }
 
     private static void checkPairs(NDArray pairs) {

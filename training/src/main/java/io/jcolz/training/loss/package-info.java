@@ -19,6 +19,9 @@
  * <h2>Limitations</h2>
  *
  * The loss is computed in the prediction's floating-point type (float32 or float64; half types
- * are promoted by the engine). Predictions must be 2-D {@code [batch, labels]}.
+ * are promoted by the engine). Predictions must be 2-D {@code [batch, labels]}. Soft (floating)
+ * targets and smoothed targets take the general evaluation, a few passes more than the sign
+ * form used for binary labels. Logits beyond about 1e36 in magnitude overflow the surrogate's
+ * dot product in float32 and give NaN.
  */
 package io.jcolz.training.loss;

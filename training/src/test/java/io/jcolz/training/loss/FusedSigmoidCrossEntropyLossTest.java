@@ -58,9 +58,11 @@ class FusedSigmoidCrossEntropyLossTest {
         return sum / x.length;
     }
 
+    /** ((1 − t + p·t)·σ(x) − p·t)/n, written as (1 − t)·σ(x) − p·t·σ(−x) so as not to cancel. */
     static double referenceGrad(double x, double t, double p, long n) {
-        double s = 1 / (1 + Math.exp(-x));
-        return ((1 - t + p * t) * s - p * t) / n;
+        double sigmoid = 1 / (1 + Math.exp(-x));
+        double sigmoidOfMinusX = 1 / (1 + Math.exp(x));
+        return ((1 - t) * sigmoid - p * t * sigmoidOfMinusX) / n;
     }
 
     /**
@@ -107,6 +109,39 @@ class FusedSigmoidCrossEntropyLossTest {
         return t;
     }
 
+    /**
+     * The ways a binary target reaches the loss. Floating dense labels take the general form
+     * (they may be soft); pairs and boolean / byte multi-hot take the sign form.
+     */
+    enum Form { DENSE_FLOAT, PAIRS_INT32, PAIRS_INT64, BOOLEAN, UINT8 }
+
+    /** The binary row-major target {@code t} ({@code [b, l]}) in the given form. */
+    static NDArray labels(NDManager m, float[] t, int b, int l, Form form) {
+        Shape shape = new Shape(b, l);
+        switch (form) {
+            case DENSE_FLOAT:
+                return m.create(t, shape);
+            case BOOLEAN:
+                return m.create(t, shape).toType(DataType.BOOLEAN, false);
+            case UINT8:
+                return m.create(t, shape).toType(DataType.UINT8, false);
+            default:
+                int nnz = 0;
+                for (float v : t) {
+                    nnz += v == 1f ? 1 : 0;
+                }
+                long[] pairs = new long[nnz * 2];
+                for (int i = 0, k = 0; i < t.length; i++) {
+                    if (t[i] == 1f) {
+                        pairs[k++] = i / l;
+                        pairs[k++] = i % l;
+                    }
+                }
+                NDArray p = m.create(pairs, new Shape(nnz, 2));
+                return form == Form.PAIRS_INT64 ? p : p.toType(DataType.INT32, false);
+        }
+    }
+
     private static float value(Loss loss, NDArray label, NDArray prediction) {
         try (NDArray v = loss.evaluate(new NDList(label), new NDList(prediction))) {
             return v.getFloat();
@@ -137,6 +172,10 @@ class FusedSigmoidCrossEntropyLossTest {
         long seed = 20261122L;
         Random random = new Random(seed);
         FusedSigmoidCrossEntropyLoss loss = new FusedSigmoidCrossEntropyLoss();
+        FusedSigmoidCrossEntropyLoss weighted =
+                FusedSigmoidCrossEntropyLoss.builder().optPositiveWeight(49).build();
+        float[] p49 = new float[300];
+        java.util.Arrays.fill(p49, 49f);
         for (int trial = 0; trial < 20; trial++) {
             int b = 1 + random.nextInt(16);
             int l = 1 + random.nextInt(300);
@@ -144,10 +183,15 @@ class FusedSigmoidCrossEntropyLossTest {
             float[] t = randomTargets(random, b * l, random.nextDouble());
             try (NDManager scope = manager.newSubManager()) {
                 NDArray xs = scope.create(x, new Shape(b, l));
-                NDArray ts = scope.create(t, new Shape(b, l));
-                float actual = value(loss, ts, xs);
-                assertRelative(referenceMean(x, t, l, null, 0), actual, 1e-6,
-                        "seed=" + seed + " trial=" + trial + " B=" + b + " L=" + l);
+                for (Form form : Form.values()) {
+                    NDArray ts = labels(scope, t, b, l, form);
+                    String what = "seed=" + seed + " trial=" + trial + " B=" + b + " L=" + l
+                            + " " + form;
+                    assertRelative(referenceMean(x, t, l, null, 0), value(loss, ts, xs), 1e-6,
+                            what);
+                    assertRelative(referenceMean(x, t, l, p49, 0), value(weighted, ts, xs),
+                            1e-6, what + " p=49");
+                }
             }
         }
     }
@@ -163,45 +207,81 @@ class FusedSigmoidCrossEntropyLossTest {
         for (double special : SPECIAL) {
             float x = (float) special;
             for (float t : new float[] {0f, 1f}) {
-                try (NDManager scope = manager.newSubManager()) {
-                    NDArray xs = scope.create(new float[] {x}, new Shape(1, 1));
-                    NDArray ts = scope.create(new float[] {t}, new Shape(1, 1));
-                    String what = "x=" + x + " t=" + t;
-                    assertRelative(referenceElement(x, t, 1), value(plain, ts, xs), 1e-6, what);
-                    assertRelative(referenceElement(x, t, 49), value(weighted, ts, xs), 1e-6,
-                            what + " p=49");
-                    // smoothing: (1 − t') is 0.05 or 0.95, which float32 holds to 1 ulp
-                    double ts2 = t * 0.9 + 0.05;
-                    assertRelative(referenceElement(x, ts2, 1), value(smoothed, ts, xs), 2e-6,
-                            what + " eps=0.1");
+                for (Form form : Form.values()) {
+                    try (NDManager scope = manager.newSubManager()) {
+                        NDArray xs = scope.create(new float[] {x}, new Shape(1, 1));
+                        NDArray ts = labels(scope, new float[] {t}, 1, 1, form);
+                        String what = "x=" + x + " t=" + t + " " + form;
+                        assertRelative(referenceElement(x, t, 1), value(plain, ts, xs), 1e-6,
+                                what);
+                        assertRelative(referenceElement(x, t, 49), value(weighted, ts, xs),
+                                1e-6, what + " p=49");
+                        // smoothing: (1 − t') is 0.05 or 0.95, which float32 holds to 1 ulp
+                        double ts2 = t * 0.9 + 0.05;
+                        assertRelative(referenceElement(x, ts2, 1), value(smoothed, ts, xs),
+                                2e-6, what + " eps=0.1");
+                    }
                 }
             }
         }
     }
 
     @Test
-    void gradientIsFiniteForExtremeLogits() {
-        FusedSigmoidCrossEntropyLoss loss =
-                FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(
-                        new float[] {1, 49, 0.25f}).optLabelSmoothing(0.05f).build();
+    void gradientIsFiniteAndAccurateForExtremeLogits() {
+        float[] p = {1, 49, 0.25f};
+        FusedSigmoidCrossEntropyLoss[] losses = {
+            FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(p).build(),
+            FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(p)
+                    .optLabelSmoothing(0.05f).build(),
+        };
         float[] x = new float[SPECIAL.length * 3];
         float[] t = new float[x.length];
         for (int i = 0; i < x.length; i++) {
             x[i] = (float) SPECIAL[i / 3];
-            t[i] = i % 2;
+            t[i] = (i / 3 + i) % 2;
         }
         NDArray xs = manager.create(x, new Shape(SPECIAL.length, 3));
-        NDArray ts = manager.create(t, new Shape(SPECIAL.length, 3));
-        Object[] vg = valueAndGradient(loss, ts, xs);
-        assertTrue(Double.isFinite((double) vg[0]));
-        double[] g = (double[]) vg[1];
-        float[] p = loss.getPositiveWeights();
-        for (int i = 0; i < g.length; i++) {
-            double target = t[i] * 0.95 + 0.025;
-            double expected = referenceGrad(x[i], target, p[i % 3], x.length);
-            assertTrue(Double.isFinite(g[i]), "x=" + x[i]);
-            assertEquals(expected, g[i], gradTolerance(x[i], target, p[i % 3], x.length),
-                    "x=" + x[i]);
+        for (FusedSigmoidCrossEntropyLoss loss : losses) {
+            double eps = loss.getLabelSmoothing();
+            for (Form form : Form.values()) {
+                NDArray ts = labels(manager, t, SPECIAL.length, 3, form);
+                Object[] vg = valueAndGradient(loss, ts, xs);
+                assertTrue(Double.isFinite((double) vg[0]), form + " " + loss);
+                double[] g = (double[]) vg[1];
+                for (int i = 0; i < g.length; i++) {
+                    double target = t[i] * (1 - eps) + eps / 2;
+                    double expected = referenceGrad(x[i], target, p[i % 3], x.length);
+                    String what = form + " " + loss + " x=" + x[i] + " t=" + t[i];
+                    assertTrue(Double.isFinite(g[i]), what);
+                    assertEquals(expected, g[i], gradTolerance(x[i], target, p[i % 3], x.length),
+                            what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void signFormGradientIsAccurateRelativeToItselfEvenWhenConfident() {
+        // binary labels without smoothing: g = W·s·σ(s·x) has no cancellation, so it is
+        // accurate to float32 precision relative to its own size — also at x = 15, t = 1,
+        // where σ(x) − 1 would round to 0
+        float[] x = {15f, -15f, 30f, -30f, 80f, -80f, 3f, -3f, 0f, 1e-8f};
+        float[] t = {1f, 0f, 1f, 0f, 1f, 0f, 1f, 0f, 1f, 1f};
+        float[] p = {2f, 3f, 4f, 5f, 6f, 7f, 8f, 9f, 10f, 11f};
+        NDArray xs = manager.create(x, new Shape(1, 10));
+        for (Form form : new Form[] {Form.PAIRS_INT32, Form.PAIRS_INT64, Form.BOOLEAN}) {
+            for (float[] weights : new float[][] {null, p}) {
+                FusedSigmoidCrossEntropyLoss loss = weights == null
+                        ? new FusedSigmoidCrossEntropyLoss()
+                        : FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(p).build();
+                double[] g = (double[]) valueAndGradient(loss, labels(manager, t, 1, 10, form),
+                        xs)[1];
+                for (int i = 0; i < x.length; i++) {
+                    double expected = referenceGrad(x[i], t[i], weights == null ? 1 : p[i], 10);
+                    assertEquals(expected, g[i], 1e-6 * Math.abs(expected),
+                            form + " x=" + x[i] + " t=" + t[i] + " weights=" + (weights != null));
+                }
+            }
         }
     }
 
@@ -213,10 +293,12 @@ class FusedSigmoidCrossEntropyLossTest {
     private void assertPinned(
             FusedSigmoidCrossEntropyLoss loss, double value, double[] gradient, String what) {
         NDArray x = manager.create(X_PIN, new Shape(2, 2));
-        NDArray t = manager.create(T_PIN, new Shape(2, 2));
-        Object[] vg = valueAndGradient(loss, t, x);
-        assertEquals(value, (double) vg[0], 1e-6, what + " value");
-        assertArrayEquals(gradient, (double[]) vg[1], 1e-7, what + " gradient");
+        for (Form form : Form.values()) {
+            NDArray t = labels(manager, T_PIN, 2, 2, form);
+            Object[] vg = valueAndGradient(loss, t, x);
+            assertEquals(value, (double) vg[0], 1e-6, what + " value " + form);
+            assertArrayEquals(gradient, (double[]) vg[1], 1e-7, what + " gradient " + form);
+        }
     }
 
     @Test
@@ -274,25 +356,30 @@ class FusedSigmoidCrossEntropyLossTest {
         float[] x = randomLogits(random, 6 * 9);
         float[] t = randomTargets(random, x.length, 0.3);
         NDArray xs = manager.create(x, new Shape(6, 9));
-        NDArray ts = manager.create(t, new Shape(6, 9));
         float[] fives = new float[9];
         float[] ones = new float[9];
         java.util.Arrays.fill(fives, 5f);
         java.util.Arrays.fill(ones, 1f);
-        Object[] uniform = valueAndGradient(
-                FusedSigmoidCrossEntropyLoss.builder().optPositiveWeight(5).build(), ts, xs);
-        Object[] perLabel = valueAndGradient(
-                FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(fives).build(), ts, xs);
-        assertEquals((double) uniform[0], (double) perLabel[0], 1e-7, "seed=" + seed);
-        assertArrayEquals((double[]) uniform[1], (double[]) perLabel[1], 1e-12, "seed=" + seed);
-
-        Object[] plain = valueAndGradient(new FusedSigmoidCrossEntropyLoss(), ts, xs);
-        Object[] unit = valueAndGradient(
-                FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(ones).build(), ts, xs);
-        assertRelative((double) plain[0], (double) unit[0], 1e-6, "seed=" + seed);
-        assertArrayEquals((double[]) plain[1], (double[]) unit[1], 1e-9, "seed=" + seed);
         double reference = referenceMean(x, t, 9, fives, 0);
-        assertRelative(reference, (double) uniform[0], 1e-6, "seed=" + seed);
+        for (Form form : Form.values()) {
+            String what = "seed=" + seed + " " + form;
+            NDArray ts = labels(manager, t, 6, 9, form);
+            Object[] uniform = valueAndGradient(
+                    FusedSigmoidCrossEntropyLoss.builder().optPositiveWeight(5).build(), ts, xs);
+            Object[] perLabel = valueAndGradient(
+                    FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(fives).build(),
+                    ts, xs);
+            assertEquals((double) uniform[0], (double) perLabel[0], 1e-7, what);
+            assertArrayEquals((double[]) uniform[1], (double[]) perLabel[1], 1e-12, what);
+
+            Object[] plain = valueAndGradient(new FusedSigmoidCrossEntropyLoss(), ts, xs);
+            Object[] unit = valueAndGradient(
+                    FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(ones).build(),
+                    ts, xs);
+            assertRelative((double) plain[0], (double) unit[0], 1e-6, what);
+            assertArrayEquals((double[]) plain[1], (double[]) unit[1], 1e-9, what);
+            assertRelative(reference, (double) uniform[0], 1e-6, what);
+        }
     }
 
     // ---------------------------------------------------------------- gradient
@@ -340,23 +427,30 @@ class FusedSigmoidCrossEntropyLossTest {
         x[0] = 0; // the kink of max(x,0) and |x|: the true derivative is σ(0) − t
         x[7] = 0;
         x[3] = 1e-9;
+        float[] tf = new float[t.length];
+        for (int i = 0; i < t.length; i++) {
+            tf[i] = (float) t[i];
+        }
         for (FusedSigmoidCrossEntropyLoss loss : losses) {
-            try (NDManager scope = manager.newSubManager()) {
-                NDArray xs = scope.create(x, new Shape(b, l));
-                NDArray ts = scope.create(t, new Shape(b, l));
-                Object[] vg = valueAndGradient(loss, ts, xs);
-                double[] grad = (double[]) vg[1];
-                double h = 1e-6;
-                for (int i = 0; i < x.length; i++) {
-                    double[] plus = x.clone();
-                    double[] minus = x.clone();
-                    plus[i] += h;
-                    minus[i] -= h;
-                    double fPlus = value64(loss, scope.create(plus, new Shape(b, l)), ts);
-                    double fMinus = value64(loss, scope.create(minus, new Shape(b, l)), ts);
-                    double numeric = (fPlus - fMinus) / (2 * h);
-                    assertEquals(numeric, grad[i], 1e-8,
-                            "seed=" + seed + " " + loss + " element " + i + " x=" + x[i]);
+            for (Form form : Form.values()) {
+                try (NDManager scope = manager.newSubManager()) {
+                    NDArray xs = scope.create(x, new Shape(b, l));
+                    NDArray ts = form == Form.DENSE_FLOAT
+                            ? scope.create(t, new Shape(b, l)) // float64 targets
+                            : labels(scope, tf, b, l, form);
+                    double[] grad = (double[]) valueAndGradient(loss, ts, xs)[1];
+                    double h = 1e-6;
+                    for (int i = 0; i < x.length; i++) {
+                        double[] plus = x.clone();
+                        double[] minus = x.clone();
+                        plus[i] += h;
+                        minus[i] -= h;
+                        double fPlus = value64(loss, scope.create(plus, new Shape(b, l)), ts);
+                        double fMinus = value64(loss, scope.create(minus, new Shape(b, l)), ts);
+                        double numeric = (fPlus - fMinus) / (2 * h);
+                        assertEquals(numeric, grad[i], 1e-8, "seed=" + seed + " " + loss + " "
+                                + form + " element " + i + " x=" + x[i]);
+                    }
                 }
             }
         }
@@ -383,15 +477,20 @@ class FusedSigmoidCrossEntropyLossTest {
         }
         float[] t = randomTargets(random, x.length, 0.25);
         NDArray xs = manager.create(x, new Shape(b, l));
-        NDArray ts = manager.create(t, new Shape(b, l));
-        Object[] ours = valueAndGradient(new FusedSigmoidCrossEntropyLoss(), ts, xs);
-        Object[] djl = valueAndGradient(Loss.sigmoidBinaryCrossEntropyLoss(), ts, xs);
-        assertEquals((double) djl[0], (double) ours[0], 1e-6 * (double) djl[0], "seed=" + seed);
-        double[] gOurs = (double[]) ours[1];
+        Object[] djl = valueAndGradient(Loss.sigmoidBinaryCrossEntropyLoss(),
+                manager.create(t, new Shape(b, l)), xs);
         double[] gDjl = (double[]) djl[1];
-        for (int i = 0; i < gOurs.length; i++) {
-            assertEquals(gDjl[i], gOurs[i], gradTolerance(x[i], t[i], 1, x.length),
-                    "seed=" + seed + " element " + i + " x=" + x[i] + " t=" + t[i]);
+        for (Form form : Form.values()) {
+            Object[] ours = valueAndGradient(new FusedSigmoidCrossEntropyLoss(),
+                    labels(manager, t, b, l, form), xs);
+            assertEquals((double) djl[0], (double) ours[0], 1e-6 * (double) djl[0],
+                    "seed=" + seed + " " + form);
+            double[] gOurs = (double[]) ours[1];
+            for (int i = 0; i < gOurs.length; i++) {
+                assertEquals(gDjl[i], gOurs[i], gradTolerance(x[i], t[i], 1, x.length),
+                        "seed=" + seed + " " + form + " element " + i + " x=" + x[i] + " t="
+                                + t[i]);
+            }
         }
     }
 
@@ -401,11 +500,15 @@ class FusedSigmoidCrossEntropyLossTest {
         // reports −t at x = 0; the true derivative is σ(0) − t = 0.5 − t. This is the
         // observable proof that the fused loss does not differentiate the elementwise ops.
         NDArray xs = manager.zeros(new Shape(1, 2));
-        NDArray ts = manager.create(new float[] {1f, 0f}, new Shape(1, 2));
-        double[] ours = (double[]) valueAndGradient(new FusedSigmoidCrossEntropyLoss(), ts, xs)[1];
-        double[] djl = (double[]) valueAndGradient(Loss.sigmoidBinaryCrossEntropyLoss(), ts, xs)[1];
-        assertArrayEquals(new double[] {-0.25, 0.25}, ours, 1e-9);
+        float[] t = {1f, 0f};
+        double[] djl = (double[]) valueAndGradient(Loss.sigmoidBinaryCrossEntropyLoss(),
+                manager.create(t, new Shape(1, 2)), xs)[1];
         assertArrayEquals(new double[] {-0.5, 0.0}, djl, 1e-9);
+        for (Form form : Form.values()) {
+            double[] ours = (double[]) valueAndGradient(new FusedSigmoidCrossEntropyLoss(),
+                    labels(manager, t, 1, 2, form), xs)[1];
+            assertArrayEquals(new double[] {-0.25, 0.25}, ours, 1e-9, form.toString());
+        }
     }
 
     @Test
@@ -462,7 +565,7 @@ class FusedSigmoidCrossEntropyLossTest {
     // ---------------------------------------------------------------- label forms
 
     @Test
-    void sparseAndDenseLabelsGiveTheSameValueAndGradient() {
+    void everyLabelFormGivesTheSameValueAndGradient() {
         long seed = 5;
         Random random = new Random(seed);
         int b = 6;
@@ -477,27 +580,42 @@ class FusedSigmoidCrossEntropyLossTest {
             dense[pairs[2 * k] * l + pairs[2 * k + 1]] = 1f;
         }
         NDArray xs = manager.create(x, new Shape(b, l));
-        FusedSigmoidCrossEntropyLoss loss = FusedSigmoidCrossEntropyLoss.builder()
-                .optPositiveWeight(3).optLabelSmoothing(0.05f).build();
-        Object[] fromDense = valueAndGradient(loss, manager.create(dense, new Shape(b, l)), xs);
-        Object[] fromInt = valueAndGradient(loss, manager.create(pairs, new Shape(nnz, 2)), xs);
-        long[] longPairs = java.util.Arrays.stream(pairs).asLongStream().toArray();
-        Object[] fromLong =
-                valueAndGradient(loss, manager.create(longPairs, new Shape(nnz, 2)), xs);
-        for (Object[] sparse : new Object[][] {fromInt, fromLong}) {
-            assertEquals((double) fromDense[0], (double) sparse[0], 0.0, "seed=" + seed);
-            assertArrayEquals((double[]) fromDense[1], (double[]) sparse[1], 0.0, "seed=" + seed);
+        NDArray withRepeats = manager.create(pairs, new Shape(nnz, 2)); // pairs may repeat
+        float[] weights = new float[l];
+        for (int j = 0; j < l; j++) {
+            weights[j] = 0.5f + j;
         }
-    }
-
-    @Test
-    void booleanAndByteMultiHotLabelsAreAccepted() {
-        NDArray x = manager.create(X_PIN, new Shape(2, 2));
-        NDArray t = manager.create(T_PIN, new Shape(2, 2));
-        FusedSigmoidCrossEntropyLoss loss = new FusedSigmoidCrossEntropyLoss();
-        float expected = value(loss, t, x);
-        assertEquals(expected, value(loss, t.toType(DataType.BOOLEAN, false), x), 0f);
-        assertEquals(expected, value(loss, t.toType(DataType.UINT8, false), x), 0f);
+        FusedSigmoidCrossEntropyLoss[] losses = {
+            new FusedSigmoidCrossEntropyLoss(),
+            FusedSigmoidCrossEntropyLoss.builder().optPositiveWeight(3).build(),
+            FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(weights).build(),
+            FusedSigmoidCrossEntropyLoss.builder().optPositiveWeight(3)
+                    .optLabelSmoothing(0.05f).build(),
+        };
+        for (FusedSigmoidCrossEntropyLoss loss : losses) {
+            Object[] reference = valueAndGradient(loss, manager.create(dense, new Shape(b, l)), xs);
+            double[] gRef = (double[]) reference[1];
+            float[] p = loss.getPositiveWeights();
+            double eps = loss.getLabelSmoothing();
+            java.util.List<NDArray> forms = new java.util.ArrayList<>();
+            forms.add(withRepeats);
+            for (Form form : Form.values()) {
+                forms.add(labels(manager, dense, b, l, form));
+            }
+            for (NDArray ts : forms) {
+                String what = "seed=" + seed + " " + loss + " " + ts.getDataType() + " "
+                        + ts.getShape();
+                Object[] other = valueAndGradient(loss, ts, xs);
+                assertRelative((double) reference[0], (double) other[0], 1e-6, what);
+                double[] g = (double[]) other[1];
+                for (int i = 0; i < g.length; i++) {
+                    double target = dense[i] * (1 - eps) + eps / 2;
+                    double pi = p != null ? p[i % l] : loss.getPositiveWeight();
+                    assertEquals(gRef[i], g[i], gradTolerance(x[i], target, pi, x.length),
+                            what + " element " + i);
+                }
+            }
+        }
     }
 
     @Test
