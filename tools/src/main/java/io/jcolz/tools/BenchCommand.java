@@ -48,6 +48,23 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--augment", description = "none, flip or standard (random resized crop + flip) (default: ${DEFAULT-VALUE})")
   String augment = "flip";
 
+  @Option(names = "--compare", paramLabel = "DIR",
+      description = "also run, in this process on the same images, the loaders people use today over DIR (the files DS was packed from): a per-file ImageIO loader with a label map, and DJL's ImageFolder")
+  Path compare;
+
+  @Option(names = "--rounds", description = "with --compare: timed rounds per loader; the median is reported (default: ${DEFAULT-VALUE})")
+  int rounds = 3;
+
+  @Option(names = "--sweep", split = ",", paramLabel = "N,N,...",
+      description = "with --compare: thread counts to measure (default: --threads)")
+  int[] sweep;
+
+  @Option(names = "--cold", description = "with --compare: also measure with the page cache dropped before each run (needs root)")
+  boolean cold;
+
+  @Option(names = "--chart", paramLabel = "FILE.png", description = "with --compare: write a PNG chart of images/s per loader")
+  Path chart;
+
   @Option(names = "--json", description = "print one JSON object as the last line of stdout")
   boolean json;
 
@@ -65,6 +82,12 @@ public final class BenchCommand implements Callable<Integer> {
       default -> throw new Main.UsageException("--augment must be none, flip or standard, not '" + augment + "'");
     };
     PrintWriter out = spec.commandLine().getOut();
+    if (compare == null && (chart != null || cold || sweep != null)) {
+      throw new Main.UsageException("--chart, --cold and --sweep need --compare DIR");
+    }
+    if (compare != null) {
+      return compare(out);
+    }
     try (Dataset ds = Dataset.open(dataset)) {
       LoaderBench.Options o = LoaderBench.Options.defaults().withThreads(threads).withBatchSize(batch)
           .withSeconds(seconds).with(order, layout, labels, a);
@@ -92,6 +115,50 @@ public final class BenchCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "memory     %s off-heap allocated, bound %s%n", CliSupport.bytes(r.peakOffHeapBytes()),
             CliSupport.bytes(r.boundOffHeapBytes()));
+      }
+    }
+    return Main.OK;
+  }
+
+  private int compare(PrintWriter out) throws Exception {
+    if (!java.nio.file.Files.isDirectory(compare)) {
+      throw new Main.UsageException("--compare " + compare + " is not a directory");
+    }
+    if (rounds < 1) {
+      throw new Main.UsageException("--rounds must be at least 1");
+    }
+    int[] counts = sweep != null ? sweep : new int[] {threads};
+    for (int c : counts) {
+      if (c < 1) {
+        throw new Main.UsageException("--sweep thread counts must be positive");
+      }
+    }
+    try (Dataset ds = Dataset.open(dataset)) {
+      java.util.List<String> skipped = new java.util.ArrayList<>();
+      var candidates = io.jcolz.tools.compare.Comparison.candidates(ds, compare, skipped);
+      double warmup = Math.max(1, Math.min(5, seconds / 2));
+      var cmp = new io.jcolz.tools.compare.Comparison(candidates, skipped, counts, batch, rounds, warmup, seconds, cold);
+      if (!json) {
+        out.printf(Locale.ROOT, "comparing loaders on %s (packed from %s), batch %d, threads %s%n", dataset, compare,
+            batch, java.util.Arrays.toString(counts));
+      }
+      cmp.run(json ? null : out);
+      if (chart != null) {
+        cmp.chart(chart);
+      }
+      if (json) {
+        ObjectNode j = cmp.json();
+        j.put("dataset", dataset.toString());
+        j.put("compare", compare.toString());
+        if (chart != null) {
+          j.put("chart", chart.toString());
+        }
+        CliSupport.printJson(out, j);
+      } else {
+        cmp.printTable(out);
+        if (chart != null) {
+          out.println("chart written to " + chart);
+        }
       }
     }
     return Main.OK;

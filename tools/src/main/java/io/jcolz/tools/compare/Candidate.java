@@ -1,0 +1,22 @@
+package io.jcolz.tools.compare;
+
+/**
+ * One loader in a side-by-side comparison. A candidate produces batches of uint8 images at the
+ * dataset's packed size plus their labels, on {@code threads} worker threads, into a consumer in
+ * the calling thread, and counts the images delivered.
+ *
+ * <p>Implementations are not thread-safe: the harness runs one candidate at a time.
+ */
+public interface Candidate {
+  /** Short name used in tables, JSON keys and charts ({@code jcolz}, {@code per_file}, …). */
+  String name();
+
+  /** One sentence on what is measured (printed under the table). */
+  String description();
+
+  /**
+   * Streams batches for {@code warmupSeconds} (not counted), then counts images delivered for
+   * {@code seconds}, and returns images per second over the timed interval's wall time.
+   */
+  double measure(int threads, int batch, double warmupSeconds, double seconds) throws Exception;
+}

@@ -1,0 +1,103 @@
+package io.jcolz.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jcolz.format.DatasetWriter;
+import io.jcolz.format.Row;
+import io.jcolz.format.schema.ColumnSpec;
+import io.jcolz.format.schema.Schema;
+import io.jcolz.loader.image.ImageDecoder;
+import io.jcolz.loader.image.ResizeMode;
+import io.jcolz.training.shapes.ShapesGenerator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchCommandTest {
+  static final int SIZE = 32;
+
+  @TempDir Path tmp;
+  Path images;
+  Path ds;
+
+  /** Source files in one folder per first label (so DJL's ImageFolder can read them) and a raw dataset of them. */
+  @BeforeEach
+  void write() throws Exception {
+    images = tmp.resolve("images");
+    ds = tmp.resolve("shapes.jcolz");
+    ShapesGenerator gen = new ShapesGenerator(48, 3);
+    List<String> names = ShapesGenerator.labelNames();
+    Schema schema = Schema.builder()
+        .column(ColumnSpec.string("key")).keyColumn("key")
+        .column(ColumnSpec.uint8Tensor("image", SIZE, SIZE, 3).withChunkRows(16))
+        .column(ColumnSpec.int32Set("labels", names.size())).labelColumn("labels")
+        .build();
+    ImageDecoder decoder = ImageDecoder.defaults();
+    try (DatasetWriter w = DatasetWriter.create(ds, schema)) {
+      Row row = w.newRow();
+      for (int i = 0; i < 80; i++) {
+        ShapesGenerator.Sample s = gen.sample(i);
+        String key = names.get(s.labels()[0]) + "/img-" + i + ".png";
+        Path f = images.resolve(key);
+        Files.createDirectories(f.getParent());
+        ImageIO.write(s.image(), "png", f.toFile());
+        byte[] px = decoder.decodeResized(f, SIZE, SIZE, ResizeMode.SHORTER_SIDE_CENTER_CROP).pixels();
+        w.append(row.setString("key", key).setTensor("image", px).setSet("labels", s.labels()));
+      }
+      w.labels(names);
+      w.putMetadata("mode", "raw");
+      w.putMetadata("size", Integer.toString(SIZE));
+    }
+  }
+
+  @Test
+  void benchJsonReportsImagesPerSecond() throws Exception {
+    CliTestSupport.Result r = CliTestSupport.run("bench", ds.toString(), "--seconds", "1", "--threads", "1",
+        "--batch", "16", "--json");
+    assertEquals(0, r.code(), r.toString());
+    JsonNode j = CliSupport.JSON.readTree(r.lastLine());
+    assertTrue(j.get("images_per_s").asDouble() > 0, r.lastLine());
+    assertTrue(j.get("mb_per_s").asDouble() > 0, r.lastLine());
+    assertTrue(j.get("ceiling_decompress_images_per_s").asDouble() > 0, r.lastLine());
+  }
+
+  @Test
+  void compareRunsAllThreeLoadersAndDrawsTheChart() throws Exception {
+    Path chart = tmp.resolve("out/chart.png");
+    CliTestSupport.Result r = CliTestSupport.run("bench", ds.toString(), "--compare", images.toString(), "--seconds",
+        "1", "--rounds", "1", "--threads", "1", "--batch", "8", "--chart", chart.toString(), "--json");
+    assertEquals(0, r.code(), r.toString());
+    JsonNode j = CliSupport.JSON.readTree(r.lastLine());
+    for (String loader : new String[] {"jcolz", "per_file", "djl_imagefolder"}) {
+      assertTrue(j.get("images_per_s").get(loader).asDouble() > 0, loader + ": " + r.lastLine());
+    }
+    for (String baseline : new String[] {"per_file", "djl_imagefolder"}) {
+      double ratio = j.get("ratios").get(baseline).asDouble();
+      double expect = j.get("images_per_s").get("jcolz").asDouble() / j.get("images_per_s").get(baseline).asDouble();
+      assertEquals(expect, ratio, 0.01 * expect + 0.01, r.lastLine());
+    }
+    assertTrue(Files.size(chart) > 1000, "chart written");
+    assertTrue(ImageIO.read(chart.toFile()).getWidth() == 800);
+  }
+
+  @Test
+  void compareUsageErrorsExitTwo() {
+    assertEquals(2, CliTestSupport.run("bench", ds.toString(), "--chart", "x.png").code());
+    assertEquals(2, CliTestSupport.run("bench", ds.toString(), "--compare", tmp.resolve("nope").toString()).code());
+    assertEquals(2, CliTestSupport.run("bench", ds.toString(), "--compare", images.toString(), "--rounds", "0").code());
+  }
+
+  @Test
+  void compareAgainstTheWrongDirectoryIsOneLine() throws Exception {
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    CliTestSupport.Result r = CliTestSupport.run("bench", ds.toString(), "--compare", empty.toString());
+    assertEquals(1, r.code(), r.toString());
+    assertTrue(r.err().contains("no file under"), r.err());
+  }
+}
