@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       InfoCommand.class,
       VerifyCommand.class,
       BenchCommand.class,
+      DemoCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class Main implements Runnable {
