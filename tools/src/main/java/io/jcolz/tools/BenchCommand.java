@@ -113,6 +113,10 @@ public final class BenchCommand implements Callable<Integer> {
           out.printf(Locale.ROOT, "ceiling    %,.0f images/s single-thread chunk decompress of the same data (per core: loader at %.0f%%)%n",
               r.ceilingDecompressImagesPerSecond(), 100 * r.imagesPerCoreSecond() / r.ceilingDecompressImagesPerSecond());
         }
+        if (r.ceilingDecodeImagesPerSecond() > 0) {
+          out.printf(Locale.ROOT, "decode     %,.0f images/s single-thread decompress + JPEG decode (per core: loader at %.0f%%)%n",
+              r.ceilingDecodeImagesPerSecond(), 100 * r.imagesPerCoreSecond() / r.ceilingDecodeImagesPerSecond());
+        }
         out.printf(Locale.ROOT, "memory     %s off-heap allocated, bound %s%n", CliSupport.bytes(r.peakOffHeapBytes()),
             CliSupport.bytes(r.boundOffHeapBytes()));
       }

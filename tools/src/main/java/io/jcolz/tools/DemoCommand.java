@@ -97,9 +97,9 @@ public final class DemoCommand implements Callable<Integer> {
     say("1/6 generating %d + %d images of coloured shapes (%d px, %d labels, 1-4 per image) in %s",
         images, valImages, size, ShapesGenerator.labelNames().size(), src);
     long g = System.nanoTime();
-    new ShapesGenerator(size, seed).writeFiles(trainImages, images, false, trainCsv);
-    new ShapesGenerator(size, seed + 1).writeFiles(valImagesDir, valImages, false, valCsv);
-    say("    done in %.1f s: PNG files + labels CSVs (key,label label ...)", secs(g));
+    writeImages(new ShapesGenerator(size, seed), trainImages, images, trainCsv);
+    writeImages(new ShapesGenerator(size, seed + 1), valImagesDir, valImages, valCsv);
+    say("    done in %.1f s: PNG files in one folder per first label, and labels CSVs (key,label label ...)", secs(g));
 
     say("2/6 packing (raw uint8 pixels, Zstd) into %s and %s", trainDs, valDs);
     JsonNode packTrain = step("pack-train", "pack", "--input", trainImages.toString(), "--labels", trainCsv.toString(),
@@ -147,7 +147,7 @@ public final class DemoCommand implements Callable<Integer> {
     say("  checkpoint/        the trained model; logs/: each step's full output");
     say("next:");
     say("  ./jcolz info %s", trainDs);
-    say("  ./jcolz get %s shapes-000000.png --out first.png", trainDs);
+    say("  ./jcolz get %s --row 0 --out first.png", trainDs);
     say("  ./jcolz predict %s --checkpoint %s --top-k 3", valDs, checkpoint);
     say("  ./jcolz pack --input YOUR_IMAGES --labels-from-dirs --out YOUR.jcolz --size 224");
     if (json) {
@@ -166,6 +166,41 @@ public final class DemoCommand implements Callable<Integer> {
       CliSupport.printJson(out, j);
     }
     return Main.OK;
+  }
+
+  /**
+   * Writes samples {@code [0, count)} as {@code dir/FIRST-LABEL/shapes-NNNNNN.png} — one folder per
+   * image's first label, so DJL's ImageFolder (one folder per class) can read the same tree in the
+   * comparison — and {@code csv} with lines {@code key,label label …}, key = path relative to
+   * {@code dir}: all labels come from the CSV, the folders are only a layout.
+   */
+  static void writeImages(ShapesGenerator gen, Path dir, int count, Path csv) throws IOException {
+    List<String> names = ShapesGenerator.labelNames();
+    String[] lines = new String[count];
+    try {
+      java.util.stream.IntStream.range(0, count).parallel().forEach(i -> {
+        ShapesGenerator.Sample s = gen.sample(i);
+        String key = names.get(s.labels()[0]) + "/" + String.format(Locale.ROOT, "shapes-%06d.png", i);
+        StringBuilder line = new StringBuilder(key).append(',');
+        for (int j = 0; j < s.labels().length; j++) {
+          line.append(j == 0 ? "" : " ").append(names.get(s.labels()[j]));
+        }
+        lines[i] = line.toString();
+        try {
+          Path f = dir.resolve(key);
+          Files.createDirectories(f.getParent());
+          if (!javax.imageio.ImageIO.write(s.image(), "png", f.toFile())) {
+            throw new IOException("no ImageIO writer for png");
+          }
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      });
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause();
+    }
+    Files.write(csv, (Iterable<String>) () -> Stream.concat(Stream.of("key,labels"), java.util.Arrays.stream(lines)).iterator(),
+        StandardCharsets.UTF_8);
   }
 
   /** Refuses a non-empty directory the demo did not write; empties one it did. */

@@ -68,6 +68,38 @@ class BenchCommandTest {
   }
 
   @Test
+  void jpegDatasetReportsTheDecodeOnlyCeiling() throws Exception {
+    Path jds = tmp.resolve("jpeg.jcolz");
+    Schema schema = Schema.builder()
+        .column(ColumnSpec.string("key")).keyColumn("key")
+        .column(ColumnSpec.bytes("jpeg").withChunkRows(16))
+        .column(ColumnSpec.int32Set("labels", 12)).labelColumn("labels")
+        .build();
+    ShapesGenerator gen = new ShapesGenerator(SIZE, 5);
+    try (DatasetWriter w = DatasetWriter.create(jds, schema);
+        io.jcolz.loader.image.JpegEncoder enc = new io.jcolz.loader.image.JpegEncoder(90)) {
+      Row row = w.newRow();
+      for (int i = 0; i < 48; i++) {
+        ShapesGenerator.Sample s = gen.sample(i);
+        w.append(row.setString("key", "k" + i).setBytes("jpeg", enc.encode(s.rgb(), 0, SIZE, SIZE))
+            .setSet("labels", s.labels()));
+      }
+      w.labels(ShapesGenerator.labelNames());
+      w.putMetadata("mode", "jpeg");
+      w.putMetadata("size", Integer.toString(SIZE));
+    }
+    CliTestSupport.Result r = CliTestSupport.run("bench", jds.toString(), "--seconds", "1", "--threads", "1",
+        "--batch", "16", "--json");
+    assertEquals(0, r.code(), r.toString());
+    JsonNode j = CliSupport.JSON.readTree(r.lastLine());
+    assertTrue(j.get("images_per_s").asDouble() > 0, r.lastLine());
+    double decode = j.get("ceiling_decode_images_per_s").asDouble();
+    assertTrue(decode > 0, r.lastLine());
+    // decode-only is the ceiling of a 1-worker loader: it cannot be beaten by much (noise only)
+    assertTrue(j.get("images_per_core_s").asDouble() < 1.5 * decode, r.lastLine());
+  }
+
+  @Test
   void compareRunsAllThreeLoadersAndDrawsTheChart() throws Exception {
     Path chart = tmp.resolve("out/chart.png");
     CliTestSupport.Result r = CliTestSupport.run("bench", ds.toString(), "--compare", images.toString(), "--seconds",
