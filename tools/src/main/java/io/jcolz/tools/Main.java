@@ -23,6 +23,8 @@ import picocli.CommandLine.Command;
       InfoCommand.class,
       VerifyCommand.class,
       BenchCommand.class,
+      PackCommand.class,
+      GetCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class Main implements Runnable {
