@@ -108,7 +108,7 @@ public final class SourceWalker {
       String shown = child.toString();
       if (!dir.resolve(name).equals(child) || name.indexOf('\uFFFD') >= 0) {
         v.skip(shown, SkipReason.BAD_NAME, "the name is not valid " + System.getProperty("sun.jnu.encoding", "UTF-8")
-            + " (run with a UTF-8 locale, or rename the file)");
+            + "; rename the file, or run with a UTF-8 locale");
         continue;
       }
       BasicFileAttributes attrs;
