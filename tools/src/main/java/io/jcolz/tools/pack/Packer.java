@@ -157,7 +157,15 @@ public final class Packer {
     writer = DatasetWriter.create(out, schema, wo);
     row = writer.newRow();
     zeros = o.mode() == PackOptions.Mode.SMART ? new byte[o.size() * o.size() * 3] : null;
-    Thread hook = new Thread(writer::abort, "jcolz-pack-abort");
+    DatasetWriter w = writer;
+    Thread hook = new Thread(() -> {
+      System.err.println("jcolz pack: interrupted; nothing committed to " + out);
+      try {
+        w.abort();
+      } catch (Throwable t) {
+        System.err.println("jcolz pack: could not remove " + w.temporaryDirectory() + ": " + t);
+      }
+    }, "jcolz-pack-abort");
     boolean hooked = addHook(hook);
     ExecutorService pool = Executors.newFixedThreadPool(o.threads(), daemonThreads());
     int window = 16 * o.threads();

@@ -48,6 +48,11 @@
  *   <li>The folder is walked twice (count and names, then pack); files added in between are
  *       packed without a folder label that did not exist at the first walk.</li>
  *   <li>A quoted CSV field cannot contain a line break.</li>
+ *   <li>On Ctrl-C / SIGTERM a shutdown hook aborts the writer (removing its temporary directory), but
+ *       not always: Chronicle Map, loaded for the key index, installs its own TERM/INT handlers,
+ *       and in some runs (seen with a background process killed by {@code kill}) the JVM exits
+ *       without running hooks. Nothing is ever committed half-way; the next run removes what was
+ *       left ({@code PackKillTest} covers SIGKILL and SIGTERM).</li>
  * </ul>
  */
 package io.jcolz.tools.pack;
