@@ -91,7 +91,9 @@ public final class PackCommand implements Callable<Integer> {
   @Option(names = "--overwrite", description = "replace an existing dataset at --out (atomically, on success)")
   boolean overwrite;
 
-  @Option(names = "--json", description = "print one JSON object as the last line of stdout")
+  @Option(names = "--json", description = "print one JSON object as the last line of stdout: rows, skipped, "
+      + "skipped_by_reason, bytes (dataset on disk), bytes_in, ratio, seconds, images_per_s, mode, labels, unlabelled, "
+      + "label_keys_without_image, label_lines_rejected, ignored_files (smart: stored_raw, stored_jpeg)")
   boolean json;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;

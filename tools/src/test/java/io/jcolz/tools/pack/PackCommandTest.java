@@ -212,6 +212,9 @@ class PackCommandTest {
         assertTrue(psnr > 32, key + ": PSNR " + psnr);
       }
     }
+    CliTestSupport.Result b = CliTestSupport.run("bench", ds.toString(), "--seconds", "0.5", "--threads", "1",
+        "--batch", "2", "--json");
+    assertTrue(json(b).get("images_per_s").asDouble() > 0, "no label column: bench streams images only: " + b);
   }
 
   @Test
