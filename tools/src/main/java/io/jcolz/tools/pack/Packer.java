@@ -38,8 +38,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Pipeline: the calling thread walks the folder ({@link SourceWalker}) and numbers the images in
  * walk order; {@code threads} workers read, decode, resize (and encode) them in parallel; results
  * are handed to the {@link DatasetWriter} strictly in walk order through a small reorder buffer,
- * by whichever worker completes the next number (one appender at a time; it also compresses the
- * chunk its append completes). At most {@code 16 × threads} images are in flight, which bounds
+ * by whichever worker completes the next number (one appender at a time; the chunk an append
+ * completes is compressed after the next append may start, so compression is parallel). At most {@code 16 × threads} images are in flight, which bounds
  * memory whatever the folder size. So the rows, their order and every stored byte are the same
  * whatever the thread count.
  *
@@ -62,7 +62,7 @@ public final class Packer {
   private volatile long next; // written under appendLock
   private Semaphore permits;
   private DatasetWriter writer;
-  private Row row; // guarded by appendLock
+  private Row row; // guarded by appendLock (the writer has copied it when the lock is released)
   private LabelSource labels;
   private byte[] zeros;
 
@@ -398,20 +398,30 @@ public final class Packer {
     listener.skipped(reason, line);
   }
 
-  /** Hands a result to the ordered appender; appends every consecutive ready result. */
+  /**
+   * Hands a result to the ordered appender and appends every consecutive ready result. The append
+   * lock orders the rows; it is released as soon as the writer has numbered a row (the writer's
+   * {@code afterNumbered} hook), so the next row is appended while this thread compresses the
+   * chunk its row completed.
+   */
   private void deposit(Result r) {
     ready.put(r.seq(), r);
     while (appendLock.tryLock()) {
+      Result x;
       try {
-        for (Result x; (x = ready.remove(next)) != null; next++) {
-          try {
-            append(x);
-          } finally {
-            permits.release();
-          }
+        x = ready.remove(next);
+        if (x != null) {
+          next++;
+          append(x);
         }
       } finally {
-        appendLock.unlock();
+        if (appendLock.isHeldByCurrentThread()) {
+          appendLock.unlock();
+        }
+      }
+      if (x != null) {
+        permits.release();
+        continue;
       }
       // a result deposited while this thread held the lock found it taken: take it over
       if (!ready.containsKey(next)) {
@@ -420,7 +430,7 @@ public final class Packer {
     }
   }
 
-  /** Under appendLock, in walk order. */
+  /** Called holding appendLock, in walk order; may release it early (after the writer numbered the row). */
   private void append(Result x) {
     if (x.reason() != null) {
       count(x.reason(), x.line());
@@ -441,7 +451,7 @@ public final class Packer {
           if (x.labels() != null && writer.schema().labelColumn().isPresent()) {
             row.setSet("labels", x.labels());
           }
-          writer.append(row);
+          writer.append(row, appendLock::unlock);
           if (o.mode() == PackOptions.Mode.SMART && x.raw()) {
             storedRaw.incrementAndGet();
           }

@@ -42,9 +42,10 @@
  *
  * <h2>Limitations</h2>
  * <ul>
- *   <li>One appender at a time: the worker that appends also compresses the chunk its append
- *       fills, so Zstd of the image column runs on one thread at a time (about 2,000 raw 224²
- *       images/s per core at level 3). Decoding, resizing and JPEG encoding are parallel.</li>
+ *   <li>Rows are handed to the writer one at a time, in order; the hand-off itself is short (the
+ *       row's values are copied into the open chunks) and chunk compression runs in the appending
+ *       workers in parallel. A single slow image holds up the rows behind it (up to
+ *       16 × threads images wait in the reorder buffer while the other workers keep decoding).</li>
  *   <li>The folder is walked twice (count and names, then pack); files added in between are
  *       packed without a folder label that did not exist at the first walk.</li>
  *   <li>A quoted CSV field cannot contain a line break.</li>
