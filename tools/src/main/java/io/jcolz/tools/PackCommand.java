@@ -36,10 +36,13 @@ import picocli.CommandLine.Spec;
         "Labels: --labels FILE is CSV/TSV 'key,label label ...' (quoted fields, optional header) or JSON lines "
             + "{\"key\": ..., \"labels\": [...]}; --labels-from-dirs makes every folder between --input and the file "
             + "a label. The label vocabulary is sorted by name. Without either there is no label column.",
-        "Bad inputs (unreadable, empty, truncated, not an image, over the pixel limit, smaller than --min-side, "
-            + "symlink loops, non-UTF-8 names) are skipped with one line each on stderr, counted by reason.",
-        "Interrupted? Run the same command again: the pack starts over and removes the leftovers; a dataset that "
-            + "opens is never half-written (the writer commits with one atomic rename).",
+        "Bad inputs (unreadable, empty, truncated, not an image, over the 100-megapixel limit, smaller than "
+            + "--min-side, symlink loops, non-UTF-8 names) are skipped with one line each on stderr, counted by reason. "
+            + "Files without an image extension and names starting with '.' are ignored (counted).",
+        "Labels-file keys with no image, and images with no line (packed with no labels), are counted and reported.",
+        "Interrupted? Run the same command again (there is no --resume): the pack starts over and removes the "
+            + "leftovers (.DS.tmp-*, .DS.labels-*.cmap); a dataset that opens is never half-written (the writer "
+            + "commits with one atomic rename). While it runs, .DS.pack.lock keeps a second pack off the same --out.",
         ""},
     footer = {"", "Exit status: 0 packed (even with skipped inputs), 1 failure, 2 usage error.",
         "Example: jcolz pack --input photos/ --labels-from-dirs --out photos.jcolz --size 224 --mode smart --json"})
