@@ -120,6 +120,7 @@ public final class PackCommand implements Callable<Integer> {
       @Override
       public void skipped(SkipReason reason, String line) {
         synchronized (printLock) {
+          clearBar();
           err.println("jcolz pack: skipped " + line);
           err.flush();
         }
@@ -128,8 +129,16 @@ public final class PackCommand implements Callable<Integer> {
       @Override
       public void note(String line) {
         synchronized (printLock) {
+          clearBar();
           err.println("jcolz pack: " + line);
           err.flush();
+        }
+      }
+
+      /** A line printed while the bar is drawn starts on a clean line; the bar redraws below it. */
+      private void clearBar() {
+        if (pb.get() != null) {
+          err.print("\r\033[K");
         }
       }
 
@@ -233,11 +242,11 @@ public final class PackCommand implements Callable<Integer> {
   }
 
   private static void printHuman(PrintWriter out, PackResult r, PackOptions o) {
-    out.printf(Locale.ROOT, "packed %s images into %s (%dx%d, %s%s) in %.1f s: %,.1f images/s with %d threads%n",
+    out.printf(Locale.ROOT, "packed %s images into %s (%dx%d, %s%s) in %.1f s: %,.1f images/s with %d thread%s%n",
         CliSupport.count(r.rows()), o.out(), o.size(), o.size(), o.mode().id(),
         o.mode() == PackOptions.Mode.SMART ? ": " + CliSupport.count(r.storedRaw()) + " raw, "
             + CliSupport.count(r.rows() - r.storedRaw()) + " jpeg" : "",
-        r.seconds(), r.imagesPerSecond(), o.threads());
+        r.seconds(), r.imagesPerSecond(), o.threads(), o.threads() == 1 ? "" : "s");
     if (r.skippedTotal() > 0) {
       StringBuilder sb = new StringBuilder();
       r.skipped().forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(v).append(' ').append(k.label()));
@@ -248,7 +257,7 @@ public final class PackCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "bytes   %s in, %s out, ratio %.2f%n", CliSupport.bytes(r.bytesIn()),
         CliSupport.bytes(r.bytesOut()), r.ratio());
     if (r.labels() > 0) {
-      out.printf(Locale.ROOT, "labels  %s names%s%s%n", CliSupport.count(r.labels()),
+      out.printf(Locale.ROOT, "labels  %s name%s%s%s%n", CliSupport.count(r.labels()), r.labels() == 1 ? "" : "s",
           r.unlabelled() > 0 ? ", " + CliSupport.count(r.unlabelled()) + " images without labels" : "",
           r.labelKeysWithoutImage() > 0 ? ", " + CliSupport.count(r.labelKeysWithoutImage()) + " label keys without image" : "");
     }
