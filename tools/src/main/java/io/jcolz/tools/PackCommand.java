@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
             + "written in walk order (depth-first, names sorted), the same whatever --threads.",
         "Labels: --labels FILE is CSV/TSV 'key,label label ...' (quoted fields, optional header) or JSON lines "
             + "{\"key\": ..., \"labels\": [...]}; --labels-from-dirs makes every folder between --input and the file "
-            + "a label. The label vocabulary is sorted by name. Without either there is no label column.",
+            + "a label. The label vocabulary is sorted by name, or taken from --vocabulary-from DS (a validation set "
+            + "packed after its training set shares its label indices). Without either there is no label column.",
         "Bad inputs (unreadable, empty, truncated, not an image, over the 100-megapixel limit, smaller than "
             + "--min-side, symlink loops, non-UTF-8 names) are skipped with one line each on stderr, counted by reason. "
             + "Files without an image extension and names starting with '.' are ignored (counted).",
@@ -63,6 +64,11 @@ public final class PackCommand implements Callable<Integer> {
     @Option(names = "--labels-from-dirs", description = "every folder on an image's path below DIR is one of its labels")
     boolean fromDirs;
   }
+
+  @Option(names = "--vocabulary-from", paramLabel = "DS",
+      description = "use the label vocabulary (names and indices) of dataset DS, e.g. the training set when packing "
+          + "its validation set; label names not in it are dropped and counted")
+  Path vocabularyFrom;
 
   @Option(names = "--size", paramLabel = "S", description = "images become SxS pixels (default: ${DEFAULT-VALUE})")
   int size = 224;
@@ -206,6 +212,15 @@ public final class PackCommand implements Callable<Integer> {
       } else if (labelArgs != null && labelArgs.fromDirs) {
         o = o.withLabelsFromDirs(true);
       }
+      if (vocabularyFrom != null) {
+        if (labelArgs == null) {
+          throw new Main.UsageException("--vocabulary-from needs --labels FILE or --labels-from-dirs");
+        }
+        if (!Files.isDirectory(vocabularyFrom)) {
+          throw new Main.UsageException("--vocabulary-from " + vocabularyFrom + " is not a dataset directory");
+        }
+        o = o.withVocabularyFrom(vocabularyFrom);
+      }
       return o;
     } catch (IllegalArgumentException e) {
       throw new Main.UsageException(e.getMessage());
@@ -235,6 +250,7 @@ public final class PackCommand implements Callable<Integer> {
     }
     j.put("labels", r.labels());
     j.put("unlabelled", r.unlabelled());
+    j.put("labels_dropped", r.labelsDropped());
     j.put("label_keys_without_image", r.labelKeysWithoutImage());
     j.put("label_lines_rejected", r.labelLinesRejected());
     j.put("ignored_files", r.ignoredFiles());

@@ -12,15 +12,25 @@ import java.util.SortedSet;
  * its name ({@code animals/birds/owl.png} → {animals, birds}); an image directly in the input
  * folder has no labels. Two folders of the same name at different places are the same label.
  *
- * <p>Immutable and thread-safe.
+ * <p>Thread-safe.
  */
 public final class FolderLabels implements LabelSource {
   private final List<String> vocabulary;
   private final Map<String, Integer> index = new HashMap<>();
 
+  private final Dropped dropped = new Dropped();
+
   /** @param names every folder name found on an image's path (from the counting walk) */
   public FolderLabels(SortedSet<String> names) {
-    this.vocabulary = List.copyOf(new ArrayList<>(names));
+    this(names, null);
+  }
+
+  /**
+   * @param names every folder name found on an image's path (from the counting walk)
+   * @param fixed the vocabulary to use instead of {@code names} (folders not in it are dropped), or null
+   */
+  public FolderLabels(SortedSet<String> names, List<String> fixed) {
+    this.vocabulary = List.copyOf(fixed != null ? fixed : new ArrayList<>(names));
     for (int i = 0; i < vocabulary.size(); i++) {
       index.put(vocabulary.get(i), i);
     }
@@ -37,13 +47,25 @@ public final class FolderLabels implements LabelSource {
     int n = 0;
     for (String f : folders) {
       Integer i = index.get(f);
-      if (i != null) { // a folder created after the counting walk has no label
+      if (i != null) {
         out[n++] = i;
+      } else { // not in the fixed vocabulary (or created after the counting walk)
+        dropped.add(f);
       }
     }
     int[] s = Arrays.copyOf(out, n);
     Arrays.sort(s);
     return Arrays.stream(s).distinct().toArray();
+  }
+
+  @Override
+  public long droppedLabels() {
+    return dropped.count();
+  }
+
+  @Override
+  public List<String> droppedExamples() {
+    return dropped.examples();
   }
 
   @Override

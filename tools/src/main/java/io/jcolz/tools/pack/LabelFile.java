@@ -69,6 +69,7 @@ public final class LabelFile implements LabelSource {
   private final long rejected;
   private final long duplicates;
   private final AtomicLong matched = new AtomicLong();
+  private final Dropped dropped = new Dropped();
 
   /** One parsed line. */
   private record Entry(String key, List<String> labels) {}
@@ -95,6 +96,15 @@ public final class LabelFile implements LabelSource {
    * @throws IOException the file cannot be read, or is not UTF-8
    */
   public static LabelFile load(Path file, Path mapFile, Consumer<String> problems) throws IOException {
+    return load(file, mapFile, problems, null);
+  }
+
+  /**
+   * As {@link #load(Path, Path, Consumer)} with a fixed vocabulary (names not in it are dropped and
+   * counted), or null for the sorted names of the file.
+   */
+  public static LabelFile load(Path file, Path mapFile, Consumer<String> problems, List<String> fixed)
+      throws IOException {
     Format format = detect(file);
     long[] stats = new long[3]; // entries, key chars, value chars
     TreeSet<String> names = new TreeSet<>();
@@ -144,7 +154,8 @@ public final class LabelFile implements LabelSource {
         Files.deleteIfExists(mapFile);
       }
     }
-    return new LabelFile(file, mapFile, map, List.copyOf(names), stats[0] - dup[0], rejected, dup[0]);
+    return new LabelFile(file, mapFile, map, List.copyOf(fixed != null ? fixed : names), stats[0] - dup[0], rejected,
+        dup[0]);
   }
 
   private static List<String> split(CharSequence v) {
@@ -351,11 +362,28 @@ public final class LabelFile implements LabelSource {
     }
     List<String> names = split(v);
     int[] out = new int[names.size()];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = index.get(names.get(i));
+    int n = 0;
+    for (String name : names) {
+      Integer i = index.get(name);
+      if (i != null) {
+        out[n++] = i;
+      } else {
+        dropped.add(name);
+      }
     }
+    out = Arrays.copyOf(out, n);
     Arrays.sort(out);
     return Arrays.stream(out).distinct().toArray();
+  }
+
+  @Override
+  public long droppedLabels() {
+    return dropped.count();
+  }
+
+  @Override
+  public List<String> droppedExamples() {
+    return dropped.examples();
   }
 
   /** Distinct keys in the file. */

@@ -20,6 +20,16 @@ public interface LabelSource extends AutoCloseable {
    */
   int[] labels(String key, List<String> folders) throws IOException;
 
+  /** Label names dropped because a fixed vocabulary ({@code --vocabulary-from}) lacks them: occurrences. */
+  default long droppedLabels() {
+    return 0;
+  }
+
+  /** A few of the dropped names, sorted. */
+  default List<String> droppedExamples() {
+    return List.of();
+  }
+
   @Override
   void close() throws IOException;
 }

@@ -16,10 +16,11 @@ import java.util.Map;
  * @param labelLinesRejected label-file lines rejected
  * @param storedRaw smart mode: rows stored raw (the rest as JPEG); raw mode: rows; jpeg mode: 0
  * @param labels size of the label vocabulary (0: no label column)
+ * @param labelsDropped label names not in the {@code --vocabulary-from} vocabulary (occurrences, dropped)
  */
 public record PackResult(long rows, Map<SkipReason, Long> skipped, long bytesIn, long bytesOut, double seconds,
     long ignoredFiles, long unlabelled, long labelKeysWithoutImage, long labelLinesRejected, long storedRaw,
-    int labels) {
+    int labels, long labelsDropped) {
 
   /** Total inputs skipped. */
   public long skippedTotal() {

@@ -65,6 +65,7 @@ public final class Packer {
   private Row row; // guarded by appendLock (the writer has copied it when the lock is released)
   private LabelSource labels;
   private byte[] zeros;
+  private List<String> fixedVocabulary;
 
   /** Outcome of one image: a row to append, or a skip. */
   private record Result(long seq, String key, byte[] pixels, byte[] jpeg, int[] labels, boolean raw,
@@ -104,8 +105,9 @@ public final class Packer {
       Path mapFile = out.resolveSibling("." + out.getFileName() + ".labels-"
           + UUID.randomUUID().toString().substring(0, 8) + ".cmap");
       LabelFile labelFile = null;
+      fixedVocabulary = fixedVocabulary();
       if (o.labels() != null) {
-        labelFile = LabelFile.load(o.labels(), mapFile, listener::note);
+        labelFile = LabelFile.load(o.labels(), mapFile, listener::note, fixedVocabulary);
         labels = labelFile;
       }
       try {
@@ -141,7 +143,7 @@ public final class Packer {
       }
     });
     if (o.labelsFromDirs()) {
-      labels = new FolderLabels(folders);
+      labels = new FolderLabels(folders, fixedVocabulary);
     }
     boolean labelColumn = labels != null && !labels.vocabulary().isEmpty();
     if (labels != null && !labelColumn) {
@@ -216,6 +218,9 @@ public final class Packer {
       writer.putMetadata("source", o.input().toAbsolutePath().normalize().toString());
       writer.putMetadata("labels_from", o.labelsFromDirs() ? "dirs" : o.labels() != null ? o.labels().toString() : "none");
       writer.putMetadata("key", "path relative to source, '/' separators");
+      if (o.vocabularyFrom() != null) {
+        writer.putMetadata("vocabulary_from", o.vocabularyFrom().toAbsolutePath().normalize().toString());
+      }
       writer.close();
       committed = true;
     } finally {
@@ -248,6 +253,11 @@ public final class Packer {
             + String.join(", ", u.examples()));
       }
     }
+    long droppedLabels = labels == null ? 0 : labels.droppedLabels();
+    if (droppedLabels > 0) {
+      listener.note(droppedLabels + " label occurrence(s) are not in the vocabulary of " + o.vocabularyFrom()
+          + " and were dropped, e.g. " + String.join(", ", labels.droppedExamples()));
+    }
     if (unlabelled.get() > 0) {
       listener.note(unlabelled.get() + " image(s) have no line in " + o.labels() + " and were packed with no labels");
     }
@@ -266,7 +276,20 @@ public final class Packer {
     };
     return new PackResult(rows, sk, bytesIn.get(), bytesOut, (System.nanoTime() - t0) / 1e9, ignored[0],
         unlabelled.get(), unmatched, labelFile == null ? 0 : labelFile.rejectedLines(), raw,
-        labelColumn ? labels.vocabulary().size() : 0);
+        labelColumn ? labels.vocabulary().size() : 0, droppedLabels);
+  }
+
+  /** The vocabulary of {@code --vocabulary-from DS}, or null. */
+  private List<String> fixedVocabulary() throws IOException {
+    if (o.vocabularyFrom() == null) {
+      return null;
+    }
+    try (io.jcolz.format.Dataset ds = io.jcolz.format.Dataset.open(o.vocabularyFrom())) {
+      if (ds.labels().isEmpty()) {
+        throw new IOException(o.vocabularyFrom() + " has no label vocabulary to share");
+      }
+      return ds.labels();
+    }
   }
 
   private static boolean addHook(Thread hook) {

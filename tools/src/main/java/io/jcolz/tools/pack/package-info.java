@@ -16,7 +16,9 @@
  *       {@code labels} (int32 set, label column; absent when there is no label source or it names
  *       no label). Metadata: {@code mode}, {@code size}, {@code resize}, {@code quality},
  *       {@code source}, {@code labels_from}.</li>
- *   <li><b>Labels</b>: the vocabulary is sorted by name. {@link io.jcolz.tools.pack.LabelFile}
+ *   <li><b>Labels</b>: the vocabulary is sorted by name, or with {@code --vocabulary-from DS} is
+ *       the vocabulary of an existing dataset (pack a validation set with its training set's label
+ *       indices; names not in it are dropped and counted). {@link io.jcolz.tools.pack.LabelFile}
  *       (CSV/TSV with quotes and an optional header detected by its first field being key, path,
  *       file, filename, image, name or id; or JSON lines read with Jackson) is joined through an
  *       off-heap Chronicle Map, not a heap map, so a 12M-line file fits. Images with no line are

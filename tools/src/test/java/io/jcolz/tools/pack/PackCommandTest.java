@@ -295,6 +295,32 @@ class PackCommandTest {
   }
 
   @Test
+  void aValidationSetPackedWithVocabularyFromSharesTheTrainingLabelIndices() throws Exception {
+    write(smooth(20, 20, 1), "png", in.resolve("a.png"));
+    write(smooth(20, 20, 2), "png", in.resolve("b.png"));
+    Path train = tmp.resolve("train.jcolz");
+    json(CliTestSupport.run("pack", "--input", in.toString(), "--out", train.toString(), "--size", "8", "--labels",
+        Files.writeString(tmp.resolve("train.csv"), "a.png,ant bee cat\nb.png,dog\n").toString(), "--json"));
+    Path valIn = tmp.resolve("val");
+    write(smooth(20, 20, 3), "png", valIn.resolve("c.png"));
+    Path val = tmp.resolve("val.jcolz");
+    Path valCsv = Files.writeString(tmp.resolve("val.csv"), "c.png,dog eel cat\n");
+    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", valIn.toString(), "--out", val.toString(), "--size",
+        "8", "--labels", valCsv.toString(), "--vocabulary-from", train.toString(), "--json");
+    JsonNode j = json(r);
+    assertEquals(1, j.get("labels_dropped").asLong(), r.toString());
+    assertTrue(r.err().contains("eel"), r.err());
+    try (Dataset t = Dataset.open(train); Dataset v = Dataset.open(val)) {
+      assertEquals(t.labels(), v.labels());
+      assertEquals(List.of("cat", "dog"), labelNames(v, 0));
+      assertArrayEquals(new int[] {2, 3}, v.readSet("labels", 0));
+    }
+    CliTestSupport.Result noSource = CliTestSupport.run("pack", "--input", valIn.toString(), "--out",
+        tmp.resolve("x.jcolz").toString(), "--vocabulary-from", train.toString());
+    assertEquals(2, noSource.code(), noSource.toString());
+  }
+
+  @Test
   void tsvAndCsvLabelFilesWithAMissingColumn() throws Exception {
     write(smooth(20, 20, 1), "png", in.resolve("a.png"));
     write(smooth(20, 20, 2), "png", in.resolve("b.png"));
