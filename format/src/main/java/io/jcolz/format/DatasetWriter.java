@@ -198,6 +198,17 @@ public final class DatasetWriter implements AutoCloseable {
    * @throws IOException writing a chunk failed; the writer is now failed
    */
   public long append(Row row) throws IOException {
+    return append(row, null);
+  }
+
+  /**
+   * As {@link #append(Row)}, and runs {@code afterNumbered} once the row has its number and its
+   * values are copied into the open chunks — under the writer's lock, before a chunk the row
+   * completes is compressed. So a caller can hand rows over in a fixed order from many threads
+   * (release its own ordering lock in {@code afterNumbered}) and still compress in parallel. It
+   * must be quick and must not append. Not run when the row is rejected.
+   */
+  public long append(Row row, Runnable afterNumbered) throws IOException {
     if (row.schema() != schema) {
       throw new IllegalArgumentException("row was made for another schema");
     }
@@ -226,6 +237,9 @@ public final class DatasetWriter implements AutoCloseable {
         }
       }
       rows = n + 1;
+      if (afterNumbered != null) {
+        afterNumbered.run();
+      }
     }
     if (sealed != null) {
       writeSealed(sealed);

@@ -39,6 +39,51 @@ class WriterTest {
   }
 
   @Test
+  void afterNumberedRunsOnceTheRowIsNumberedSoCallersCanOrderAppendsAcrossThreads() throws Exception {
+    Path ds = tmp.resolve("ordered");
+    int rows = 400;
+    int threads = 4;
+    java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<Throwable> error = new java.util.concurrent.atomic.AtomicReference<>();
+    try (DatasetWriter w = DatasetWriter.create(ds, schema())) {
+      List<Thread> ts = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int first = t;
+        ts.add(Thread.ofPlatform().start(() -> {
+          Row row = w.newRow();
+          try {
+            for (int i = first; i < rows; i += threads) {
+              while (turn.get() != i) {
+                Thread.onSpinWait();
+              }
+              int mine = i;
+              long n = w.append(row.setString("key", "k" + i).setSet("labels", i % 10), () -> {
+                assertEquals(mine, w.rowCount() - 1); // reentrant: the writer's lock is held here
+                turn.incrementAndGet();
+              });
+              assertEquals(i, n);
+            }
+          } catch (Throwable e) {
+            error.compareAndSet(null, e);
+            turn.set(Integer.MIN_VALUE / 2);
+          }
+        }));
+      }
+      for (Thread t : ts) {
+        t.join();
+      }
+    }
+    if (error.get() != null) {
+      throw new AssertionError(error.get());
+    }
+    try (Dataset d = Dataset.open(ds)) {
+      for (int i = 0; i < rows; i++) {
+        assertEquals("k" + i, d.readString("key", i));
+      }
+    }
+  }
+
+  @Test
   void duplicateKeyIsRejectedNamingTheKeyAndWriterStaysUsable() throws IOException {
     Path ds = tmp.resolve("ds");
     try (DatasetWriter w = DatasetWriter.create(ds, schema())) {

@@ -42,8 +42,8 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--layout", description = "NCHW or NHWC (default: ${DEFAULT-VALUE})")
   ImageLayout layout = ImageLayout.NCHW;
 
-  @Option(names = "--labels", description = "MULTI_HOT, SPARSE or NONE (default: ${DEFAULT-VALUE})")
-  LabelMode labels = LabelMode.MULTI_HOT;
+  @Option(names = "--labels", description = "MULTI_HOT, SPARSE or NONE (default: MULTI_HOT, NONE for a dataset without a label column)")
+  LabelMode labels;
 
   @Option(names = "--augment", description = "none, flip or standard (random resized crop + flip) (default: ${DEFAULT-VALUE})")
   String augment = "flip";
@@ -89,6 +89,9 @@ public final class BenchCommand implements Callable<Integer> {
       return compare(out);
     }
     try (Dataset ds = Dataset.open(dataset)) {
+      if (labels == null) { // jcolz pack writes no label column when it had no label source
+        labels = ds.schema().labelColumn().isPresent() ? LabelMode.MULTI_HOT : LabelMode.NONE;
+      }
       LoaderBench.Options o = LoaderBench.Options.defaults().withThreads(threads).withBatchSize(batch)
           .withSeconds(seconds).with(order, layout, labels, a);
       if (!json) {

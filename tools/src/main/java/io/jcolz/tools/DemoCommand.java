@@ -105,7 +105,7 @@ public final class DemoCommand implements Callable<Integer> {
     JsonNode packTrain = step("pack-train", "pack", "--input", trainImages.toString(), "--labels", trainCsv.toString(),
         "--out", trainDs.toString(), "--size", Integer.toString(size), "--mode", "raw", "--json");
     JsonNode packVal = step("pack-val", "pack", "--input", valImagesDir.toString(), "--labels", valCsv.toString(),
-        "--out", valDs.toString(), "--size", Integer.toString(size), "--mode", "raw", "--json");
+        "--vocabulary-from", trainDs.toString(), "--out", valDs.toString(), "--size", Integer.toString(size), "--mode", "raw", "--json");
     say("    train: %s rows, %s on disk, %.0f images/s; val: %s rows",
         packTrain.path("rows").asText("?"), CliSupport.bytes(packTrain.path("bytes").asLong()),
         packTrain.path("images_per_s").asDouble(), packVal.path("rows").asText("?"));

@@ -20,8 +20,10 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Chunked, compressed, columnar datasets for feeding GPUs multi-label images.",
     subcommands = {
+      PackCommand.class,
       InfoCommand.class,
       VerifyCommand.class,
+      GetCommand.class,
       BenchCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class,

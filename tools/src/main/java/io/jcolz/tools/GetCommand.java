@@ -1,0 +1,170 @@
+package io.jcolz.tools;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.Dataset;
+import io.jcolz.format.schema.ColumnSpec;
+import io.jcolz.format.schema.ColumnType;
+import io.jcolz.loader.image.JpegDecoder;
+import io.jcolz.loader.image.RgbImage;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import javax.imageio.ImageIO;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jcolz get DS (KEY | --row N) [--out FILE.png]}: one row's key, row number and label names;
+ * with {@code --out} its image as PNG (raw pixels as stored, JPEG rows decoded with {@link
+ * JpegDecoder}). Not thread-safe.
+ */
+@Command(name = "get", mixinStandardHelpOptions = true,
+    description = "Show one row of a dataset (key, row, labels) by key or row number; --out writes its image as PNG.",
+    footer = {"", "Exit status: 0 found, 1 no such key or a damaged dataset, 2 usage error (row out of range)."})
+public final class GetCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "DS", description = "dataset directory")
+  Path dataset;
+
+  @Parameters(index = "1", arity = "0..1", paramLabel = "KEY", description = "the row's key (path relative to the packed folder)")
+  String key;
+
+  @Option(names = "--row", paramLabel = "N", description = "the row number, from 0")
+  Long rowNumber;
+
+  @Option(names = "--out", paramLabel = "FILE.png", description = "write the row's image as PNG")
+  Path out;
+
+  @Option(names = "--json", description = "print one JSON object as the last line of stdout")
+  boolean json;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter stdout = spec.commandLine().getOut();
+    if ((key == null) == (rowNumber == null)) {
+      throw new Main.UsageException("give either KEY or --row N");
+    }
+    try (Dataset ds = Dataset.open(dataset)) {
+      long row;
+      String keyColumn = ds.schema().keyColumn().orElse(null);
+      if (key != null) {
+        if (keyColumn == null) {
+          throw new Main.UsageException(dataset + " has no key column; use --row N");
+        }
+        OptionalLong r = ds.rowOf(key);
+        if (r.isEmpty()) {
+          spec.commandLine().getErr().println("jcolz get: no row with key '" + key + "' in " + dataset);
+          return Main.FAILURE;
+        }
+        row = r.getAsLong();
+      } else {
+        row = rowNumber;
+        if (row < 0 || row >= ds.rowCount()) {
+          throw new Main.UsageException("--row " + row + " is out of range: " + dataset + " has " + ds.rowCount()
+              + " rows (0.." + (ds.rowCount() - 1) + ")");
+        }
+      }
+      String rowKey = keyColumn == null ? null : ds.readString(keyColumn, row);
+      List<String> names = new ArrayList<>();
+      int[] labels = null;
+      String labelColumn = ds.schema().labelColumn().orElse(null);
+      if (labelColumn != null) {
+        labels = ds.readSet(labelColumn, row);
+        for (int l : labels) {
+          names.add(l < ds.labels().size() ? ds.labels().get(l) : "#" + l);
+        }
+      }
+      String stored = null;
+      RgbImage img = null;
+      if (out != null || json) {
+        Image i = image(ds, row);
+        stored = i == null ? null : i.stored();
+        img = i == null ? null : i.image();
+      }
+      if (out != null) {
+        if (img == null) {
+          throw new Main.UsageException(dataset + " has no image column ('image' uint8 HxWx3 or 'jpeg' bytes)");
+        }
+        Path parent = out.toAbsolutePath().getParent();
+        if (parent != null) {
+          Files.createDirectories(parent);
+        }
+        if (!ImageIO.write(img.toBufferedImage(), "png", out.toFile())) {
+          throw new java.io.IOException("no PNG writer available");
+        }
+      }
+      if (json) {
+        ObjectNode o = CliSupport.object();
+        o.put("row", row);
+        if (rowKey != null) {
+          o.put("key", rowKey);
+        }
+        if (labels != null) {
+          ArrayNode a = o.putArray("labels");
+          names.forEach(a::add);
+          ArrayNode ia = o.putArray("label_indices");
+          for (int l : labels) {
+            ia.add(l);
+          }
+        }
+        if (stored != null) {
+          o.put("stored", stored);
+          o.put("width", img.width());
+          o.put("height", img.height());
+        }
+        if (out != null) {
+          o.put("out", out.toString());
+        }
+        CliSupport.printJson(stdout, o);
+      } else {
+        stdout.println("row     " + row);
+        if (rowKey != null) {
+          stdout.println("key     " + rowKey);
+        }
+        if (labels != null) {
+          stdout.println("labels  " + (names.isEmpty() ? "(none)" : String.join(" ", names)));
+        }
+        if (out != null) {
+          stdout.println("image   " + img.width() + "x" + img.height() + " (" + stored + ") written to " + out);
+        }
+        stdout.flush();
+      }
+    }
+    return Main.OK;
+  }
+
+  private record Image(RgbImage image, String stored) {}
+
+  /** The row's image: JPEG bytes when the row has them (jpeg, smart), else the raw tensor. */
+  private static Image image(Dataset ds, long row) throws java.io.IOException {
+    if (has(ds, "jpeg", ColumnType.BYTES)) {
+      byte[] jpg = ds.readBytes("jpeg", row);
+      if (jpg.length > 0) {
+        try (JpegDecoder d = new JpegDecoder()) {
+          return new Image(d.decode(jpg), "jpeg");
+        }
+      }
+    }
+    if (has(ds, "image", ColumnType.UINT8_TENSOR)) {
+      ColumnSpec c = ds.schema().column("image");
+      int[] shape = c.shape();
+      if (shape.length == 3 && shape[2] == 3) {
+        return new Image(new RgbImage(shape[1], shape[0], ds.readTensor("image", row)), "raw");
+      }
+    }
+    return null;
+  }
+
+  private static boolean has(Dataset ds, String name, ColumnType type) {
+    int i = ds.schema().indexOf(name);
+    return i >= 0 && ds.schema().columns().get(i).type() == type;
+  }
+}

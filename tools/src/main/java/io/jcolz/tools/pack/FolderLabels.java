@@ -1,0 +1,73 @@
+package io.jcolz.tools.pack;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+
+/**
+ * {@code --labels-from-dirs}: every folder between the input folder and the file is one label, by
+ * its name ({@code animals/birds/owl.png} → {animals, birds}); an image directly in the input
+ * folder has no labels. Two folders of the same name at different places are the same label.
+ *
+ * <p>Thread-safe.
+ */
+public final class FolderLabels implements LabelSource {
+  private final List<String> vocabulary;
+  private final Map<String, Integer> index = new HashMap<>();
+
+  private final Dropped dropped = new Dropped();
+
+  /** @param names every folder name found on an image's path (from the counting walk) */
+  public FolderLabels(SortedSet<String> names) {
+    this(names, null);
+  }
+
+  /**
+   * @param names every folder name found on an image's path (from the counting walk)
+   * @param fixed the vocabulary to use instead of {@code names} (folders not in it are dropped), or null
+   */
+  public FolderLabels(SortedSet<String> names, List<String> fixed) {
+    this.vocabulary = List.copyOf(fixed != null ? fixed : new ArrayList<>(names));
+    for (int i = 0; i < vocabulary.size(); i++) {
+      index.put(vocabulary.get(i), i);
+    }
+  }
+
+  @Override
+  public List<String> vocabulary() {
+    return vocabulary;
+  }
+
+  @Override
+  public int[] labels(String key, List<String> folders) {
+    int[] out = new int[folders.size()];
+    int n = 0;
+    for (String f : folders) {
+      Integer i = index.get(f);
+      if (i != null) {
+        out[n++] = i;
+      } else { // not in the fixed vocabulary (or created after the counting walk)
+        dropped.add(f);
+      }
+    }
+    int[] s = Arrays.copyOf(out, n);
+    Arrays.sort(s);
+    return Arrays.stream(s).distinct().toArray();
+  }
+
+  @Override
+  public long droppedLabels() {
+    return dropped.count();
+  }
+
+  @Override
+  public List<String> droppedExamples() {
+    return dropped.examples();
+  }
+
+  @Override
+  public void close() {}
+}

@@ -1,0 +1,39 @@
+package io.jcolz.tools.pack;
+
+import java.util.Map;
+
+/**
+ * What a finished pack did. Immutable and thread-safe.
+ *
+ * @param rows rows written
+ * @param skipped inputs not packed, by reason (only non-zero counts)
+ * @param bytesIn bytes of the image files read (packed or not)
+ * @param bytesOut bytes of the committed dataset on disk
+ * @param seconds wall time of the whole pack
+ * @param ignoredFiles files without an image extension (not read)
+ * @param unlabelled images packed with an empty label set because the label file had no line for them
+ * @param labelKeysWithoutImage label-file keys that matched no image
+ * @param labelLinesRejected label-file lines rejected
+ * @param storedRaw smart mode: rows stored raw (the rest as JPEG); raw mode: rows; jpeg mode: 0
+ * @param labels size of the label vocabulary (0: no label column)
+ * @param labelsDropped label names not in the {@code --vocabulary-from} vocabulary (occurrences, dropped)
+ */
+public record PackResult(long rows, Map<SkipReason, Long> skipped, long bytesIn, long bytesOut, double seconds,
+    long ignoredFiles, long unlabelled, long labelKeysWithoutImage, long labelLinesRejected, long storedRaw,
+    int labels, long labelsDropped) {
+
+  /** Total inputs skipped. */
+  public long skippedTotal() {
+    return skipped.values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** Rows per second of wall time. */
+  public double imagesPerSecond() {
+    return seconds > 0 ? rows / seconds : 0;
+  }
+
+  /** bytes in / bytes out. */
+  public double ratio() {
+    return bytesOut > 0 ? (double) bytesIn / bytesOut : 0;
+  }
+}
