@@ -23,6 +23,9 @@ import picocli.CommandLine.Command;
       InfoCommand.class,
       VerifyCommand.class,
       BenchCommand.class,
+      TrainCommand.class,
+      EvalCommand.class,
+      PredictCommand.class,
       CommandLine.HelpCommand.class,
     })
 public final class Main implements Runnable {
