@@ -2,7 +2,8 @@ package io.jcolz.bench;
 
 /**
  * Main class of {@code jcolz-bench.jar}: {@code scale-check DIR [ROWS]} runs {@link ScaleCheck},
- * {@code make-dataset DIR ROWS [SIZE] [LABELS] [CHUNK_ROWS]} runs {@link MakeDataset}; anything
+ * {@code make-dataset DIR ROWS [SIZE] [LABELS] [CHUNK_ROWS]} runs {@link MakeDataset}, {@code
+ * make-shapes DIR N SIZE} runs {@link MakeShapes}; anything
  * else goes to JMH ({@code org.openjdk.jmh.Main}). Running through {@code java -jar}
  * picks up the Add-Opens/Enable-Native-Access entries of the jar manifest that Chronicle Map and
  * zstd-jni need. Not thread-safe; a command-line entry point.
@@ -18,6 +19,8 @@ public final class BenchMain {
       ScaleCheck.main(rest);
     } else if (args.length > 0 && args[0].equals("make-dataset")) {
       MakeDataset.main(rest);
+    } else if (args.length > 0 && args[0].equals("make-shapes")) {
+      MakeShapes.main(rest);
     } else {
       org.openjdk.jmh.Main.main(args);
     }
