@@ -110,7 +110,7 @@ public final class TrainCommand implements Callable<Integer> {
             optimizer, lr, epochs);
         out.flush();
       }
-      TrainingResult r = Training.run(train, v, cfg, new Listener(out, epochs));
+      TrainingResult r = Training.run(train, v, cfg, new Listener(out, epochs, cfg.devices().length));
       if (json) {
         CliSupport.printJson(out, toJson(r));
       } else {
@@ -207,18 +207,20 @@ public final class TrainCommand implements Callable<Integer> {
   private final class Listener implements TrainingListener {
     private final PrintWriter out;
     private final int epochs;
+    private final int devices;
     private final boolean bar = CliSupport.stderrIsTerminal();
     private ProgressBar progress;
 
-    Listener(PrintWriter out, int epochs) {
+    Listener(PrintWriter out, int epochs, int devices) {
       this.out = out;
       this.epochs = epochs;
+      this.devices = devices;
     }
 
     @Override
     public void epochStarted(int epoch, long steps) {
       if (bar) {
-        progress = Progress.items(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, epochs), steps * batch, "img");
+        progress = Progress.items(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, epochs), steps * batch * devices, "img");
       }
     }
 
