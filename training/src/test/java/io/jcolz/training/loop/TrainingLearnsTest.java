@@ -11,8 +11,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The whole path learns: shapes written into jcolz datasets, streamed by the loader, ResNet-18
- * at 32 px with the fused loss on sparse labels, Adam with warm-up + cosine. 384 training and
- * 128 held-out images, 3 epochs of 32 steps of 16 on one CPU device (about 25 s on two idle cores; measured 0.52 held-out mAP). Chance mAP is the label frequency (about
+ * at 24 px (small-image stem) with the fused loss on sparse labels, Adam at 4e-3 with warm-up +
+ * cosine. 512 training and 128 held-out images, 3 epochs of 32 steps of 16 on one CPU device:
+ * about 23 s on two quiet cores (40–60 s when other tenants share them); measured held-out mAP
+ * 0.46–0.47 against a threshold of 0.4, twice chance. Chance mAP is the label frequency (about
  * 0.2); the held-out mAP must be well above it and the loss must fall. Seeds are fixed.
  */
 class TrainingLearnsTest {
@@ -20,10 +22,10 @@ class TrainingLearnsTest {
 
     @Test
     void lossFallsAndHeldOutMapIsWellAboveChance() throws Exception {
-        ShapesDatasetWriter.write(tmp.resolve("train"), 512, 32, 1);
-        ShapesDatasetWriter.write(tmp.resolve("val"), 128, 32, 2);
+        ShapesDatasetWriter.write(tmp.resolve("train"), 512, 24, 1);
+        ShapesDatasetWriter.write(tmp.resolve("val"), 128, 24, 2);
         TrainingConfig cfg = TrainingConfig.builder().model("resnet18").epochs(3).batchSize(16)
-                .learningRate(2e-3f).optimizer("adam").workers(1).seed(7).build();
+                .learningRate(4e-3f).optimizer("adam").workers(1).seed(7).build();
         try (Dataset train = Dataset.open(tmp.resolve("train")); Dataset val = Dataset.open(tmp.resolve("val"))) {
             TrainingResult r = Training.run(train, val, cfg, new TrainingListener() {});
             System.out.println(r);
