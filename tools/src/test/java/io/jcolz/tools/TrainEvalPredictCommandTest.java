@@ -80,6 +80,12 @@ class TrainEvalPredictCommandTest {
     assertEquals(6, j.get("steps").asInt());
     assertEquals(1, j.get("history").size());
     assertEquals(4, j.get("history").get(0).get("steps").asInt()); // batches 2..5 of epoch 0
+
+    // trained without --val: no stored thresholds, eval chooses them on the data and says so
+    CliTestSupport.Result e = CliTestSupport.run("eval", val.toString(), "--checkpoint", copy.toString(), "--workers", "1",
+        "--json");
+    assertEquals(0, e.code(), e.toString());
+    assertEquals("chosen on DS", CliSupport.JSON.readTree(e.lastLine()).get("thresholds").asText());
   }
 
   @Test

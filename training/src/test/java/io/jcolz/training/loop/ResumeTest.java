@@ -108,4 +108,20 @@ class ResumeTest {
             assertEquals(1, Checkpoints.load(ck).checkpoint().stepsDone(), "refused resumes write nothing");
         }
     }
+
+    @Test
+    void multiHotLabelsAndAutoPositiveWeightsTrainAndAreRecorded() throws Exception {
+        try (Dataset ds = Dataset.open(data)) {
+            Path ck = tmp.resolve("multi-hot");
+            TrainingResult r = Training.run(ds, null, config(ck).epochs(1).labelMode(io.jcolz.loader.batch.LabelMode.MULTI_HOT)
+                    .positiveWeight("auto").optimizer("sgd").learningRate(0.05f).build(), new TrainingListener() {});
+            assertEquals(8, r.stepsDone());
+            assertTrue(Double.isFinite(r.loss()) && r.loss() > 0, r.toString());
+            Checkpoint c = Checkpoints.load(ck).checkpoint();
+            assertEquals("MULTI_HOT", c.labelMode());
+            assertEquals("sgd", c.optimizer().kind());
+            float[] expected = io.jcolz.training.data.LabelCounts.of(ds).autoPositiveWeights();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, c.positiveWeights());
+        }
+    }
 }
