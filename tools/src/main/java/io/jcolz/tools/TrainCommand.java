@@ -61,7 +61,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--weight-decay", description = "L2 weight decay (default: ${DEFAULT-VALUE})")
   float weightDecay = 1e-4f;
 
-  @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warm-up steps before the cosine decay (default: 5% of all steps)")
+  @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warm-up steps before the cosine decay (default: 5%% of all steps)")
   long warmup = -1;
 
   @Option(names = "--pos-weight", paramLabel = "auto|none|W",
