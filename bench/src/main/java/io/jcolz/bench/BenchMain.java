@@ -2,9 +2,9 @@ package io.jcolz.bench;
 
 /**
  * Main class of {@code jcolz-bench.jar}: {@code scale-check DIR [ROWS]} runs {@link ScaleCheck},
- * {@code make-dataset DIR ROWS [SIZE] [LABELS] [CHUNK_ROWS]} runs {@link MakeDataset}, {@code pack DIR
- * [SIZE] [MODE] [ROUNDS]} runs {@link PackBenchmark}, {@code label-join DIR [ROWS]} runs {@link
- * LabelJoinCheck}; anything
+ * {@code make-dataset DIR ROWS [SIZE] [LABELS] [CHUNK_ROWS]} runs {@link MakeDataset}, {@code
+ * make-shapes DIR N SIZE} runs {@link MakeShapes}, {@code pack DIR [SIZE] [MODE] [ROUNDS]} runs
+ * {@link PackBenchmark}, {@code label-join DIR [ROWS]} runs {@link LabelJoinCheck}; anything
  * else goes to JMH ({@code org.openjdk.jmh.Main}). Running through {@code java -jar}
  * picks up the Add-Opens/Enable-Native-Access entries of the jar manifest that Chronicle Map and
  * zstd-jni need. Not thread-safe; a command-line entry point.
@@ -24,6 +24,8 @@ public final class BenchMain {
       PackBenchmark.main(rest);
     } else if (args.length > 0 && args[0].equals("label-join")) {
       LabelJoinCheck.main(rest);
+    } else if (args.length > 0 && args[0].equals("make-shapes")) {
+      MakeShapes.main(rest);
     } else {
       org.openjdk.jmh.Main.main(args);
     }

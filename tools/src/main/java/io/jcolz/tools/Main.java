@@ -25,6 +25,9 @@ import picocli.CommandLine.Command;
       VerifyCommand.class,
       GetCommand.class,
       BenchCommand.class,
+      TrainCommand.class,
+      EvalCommand.class,
+      PredictCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class,
     })

@@ -1,0 +1,127 @@
+package io.jcolz.tools;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.Dataset;
+import io.jcolz.training.checkpoint.Checkpoint;
+import io.jcolz.training.checkpoint.Checkpoints;
+import io.jcolz.training.loop.Inference;
+import io.jcolz.training.metrics.MultiLabelEvaluator;
+import io.jcolz.training.metrics.MultiLabelReport;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jcolz eval DS --checkpoint DIR}: mAP, and micro/macro F1 at threshold 0.5 and at
+ * per-label thresholds. The per-label thresholds are those stored in the checkpoint — chosen
+ * (F1-maximising) on the {@code --val} set during training, so F1 on DS is an honest estimate
+ * when DS is another held-out set; a checkpoint trained without {@code --val} has none, and then
+ * they are chosen on DS itself (optimistic: {@code "thresholds": "chosen on DS"}) — {@code
+ * --tune-on-data} forces that. {@code --report FILE} writes per-label precision, recall, F1,
+ * support, AP and thresholds as CSV. With {@code --json} the last stdout line is one object
+ * ({@code map, micro_f1, macro_f1, micro_f1_thresholds, macro_f1_thresholds, thresholds, rows,
+ * labels, images_per_s, seconds, checkpoint}). Exit codes: 0; 1 missing checkpoint, vocabulary
+ * or image-size mismatch, unreadable data; 2 usage. Not thread-safe.
+ */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+    description = "Evaluate a checkpoint on a dataset: mAP, micro/macro F1 at 0.5 and at per-label thresholds.")
+public final class EvalCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "DS", description = "dataset directory (with labels)")
+  Path dataset;
+
+  @Option(names = "--checkpoint", paramLabel = "DIR", required = true, description = "checkpoint directory (or one step-… folder)")
+  Path checkpoint;
+
+  @Option(names = "--report", paramLabel = "FILE", description = "write per-label precision/recall/F1/AP as CSV")
+  Path report;
+
+  @Option(names = "--tune-on-data", description = "choose per-label thresholds on DS even if the checkpoint has some")
+  boolean tuneOnData;
+
+  @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
+  int batch = 64;
+
+  @Option(names = "--workers", description = "loader worker threads (default: all cores)")
+  int workers = Runtime.getRuntime().availableProcessors();
+
+  @Option(names = "--devices", description = "cpu or gpuN (the first device is used) (default: ${DEFAULT-VALUE})")
+  String devices = "cpu";
+
+  @Option(names = "--json", description = "print one JSON object as the last line of stdout")
+  boolean json;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    if (batch < 1 || workers < 1) {
+      throw new Main.UsageException("--batch and --workers must be positive");
+    }
+    Device device = ModelSupport.devices(devices)[0];
+    PrintWriter out = spec.commandLine().getOut();
+    long t0 = System.nanoTime();
+    try (Dataset ds = Dataset.open(dataset)) {
+      Checkpoints.Loaded loaded = ModelSupport.checkpointFor(checkpoint, ds);
+      Checkpoint c = loaded.checkpoint();
+      MultiLabelEvaluator evaluator;
+      try (Model model = loaded.model(device)) {
+        evaluator = Inference.evaluate(ds, device, model.getNDManager(), batch, workers, Inference.forward(model));
+      }
+      double seconds = (System.nanoTime() - t0) / 1e9;
+      MultiLabelReport half = evaluator.evaluate(0.5f);
+      boolean stored = c.thresholds() != null && !tuneOnData;
+      float[] thresholds = stored ? c.thresholds() : half.bestThresholds(0.5f);
+      MultiLabelReport tuned = evaluator.evaluate(thresholds);
+      String source = stored ? "checkpoint" : "chosen on DS";
+      if (report != null) {
+        tuned.writeCsv(report, c.labels());
+      }
+      if (json) {
+        ObjectNode j = CliSupport.object();
+        put(j, "map", half.meanAveragePrecision());
+        put(j, "micro_f1", half.microF1());
+        put(j, "macro_f1", half.macroF1());
+        put(j, "micro_f1_thresholds", tuned.microF1());
+        put(j, "macro_f1_thresholds", tuned.macroF1());
+        j.put("thresholds", source);
+        j.put("rows", half.numSamples());
+        j.put("labels", half.numLabels());
+        j.put("labels_with_positives", half.labelsWithPositives());
+        j.put("images_per_s", half.numSamples() / seconds);
+        j.put("seconds", seconds);
+        j.put("checkpoint", loaded.directory().toString());
+        j.put("model", c.spec().name());
+        if (report != null) {
+          j.put("report", report.toString());
+        }
+        CliSupport.printJson(out, j);
+      } else {
+        out.printf(Locale.ROOT, "%s (%s) on %s: %s rows, %d labels (%d with positives)%n", c.spec().name(),
+            loaded.directory(), dataset, CliSupport.count(half.numSamples()), half.numLabels(), half.labelsWithPositives());
+        out.printf(Locale.ROOT, "mAP        %.4f%n", half.meanAveragePrecision());
+        out.printf(Locale.ROOT, "at 0.5     micro F1 %.4f  macro F1 %.4f%n", half.microF1(), half.macroF1());
+        out.printf(Locale.ROOT, "per label  micro F1 %.4f  macro F1 %.4f  (thresholds %s)%n", tuned.microF1(),
+            tuned.macroF1(), source);
+        if (report != null) {
+          out.println("per-label report written to " + report);
+        }
+      }
+    }
+    return Main.OK;
+  }
+
+  private static void put(ObjectNode j, String key, double v) {
+    if (Double.isFinite(v)) {
+      j.put(key, v);
+    } else {
+      j.putNull(key);
+    }
+  }
+}

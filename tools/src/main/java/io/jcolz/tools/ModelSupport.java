@@ -1,0 +1,41 @@
+package io.jcolz.tools;
+
+import ai.djl.Device;
+import io.jcolz.format.Dataset;
+import io.jcolz.training.checkpoint.Checkpoint;
+import io.jcolz.training.checkpoint.Checkpoints;
+import io.jcolz.training.data.BatchArrays;
+import io.jcolz.training.loop.Devices;
+
+/**
+ * What {@code train}, {@code eval} and {@code predict} share: parsing {@code --devices} (bad or
+ * unavailable devices are usage errors, exit 2) and opening a checkpoint against a dataset
+ * (missing checkpoint, vocabulary or image-size mismatch: runtime errors, exit 1).
+ * Stateless and thread-safe.
+ */
+final class ModelSupport {
+  private ModelSupport() {}
+
+  /** {@code --devices} → devices; exit 2 for bad syntax or GPUs the engine does not see. */
+  static Device[] devices(String text) {
+    try {
+      return Devices.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new Main.UsageException(e.getMessage());
+    }
+  }
+
+  /** The checkpoint under {@code dir}, checked against {@code ds}'s vocabulary and image size. */
+  static Checkpoints.Loaded checkpointFor(java.nio.file.Path dir, Dataset ds) throws java.io.IOException {
+    Checkpoints.Loaded loaded = Checkpoints.load(dir);
+    Checkpoint c = loaded.checkpoint();
+    BatchArrays.checkVocabulary("dataset " + ds.path(), BatchArrays.vocabulary(ds), "checkpoint " + loaded.directory(),
+        c.labels());
+    int[] hw = BatchArrays.imageSize(ds);
+    if (hw[0] != c.spec().height() || hw[1] != c.spec().width()) {
+      throw new IllegalArgumentException("dataset " + ds.path() + " has " + hw[0] + "×" + hw[1] + " images, the checkpoint's "
+          + c.spec().name() + " was trained on " + c.spec().height() + "×" + c.spec().width());
+    }
+    return loaded;
+  }
+}

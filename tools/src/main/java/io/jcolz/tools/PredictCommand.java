@@ -1,0 +1,130 @@
+package io.jcolz.tools;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.Dataset;
+import io.jcolz.training.checkpoint.Checkpoint;
+import io.jcolz.training.checkpoint.Checkpoints;
+import io.jcolz.training.loop.Inference;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jcolz predict DS --checkpoint DIR}: for every row, in row order, the key and the top-k
+ * labels by probability: {@code KEY<TAB>label=0.973 label=0.412 …}; with {@code --json} one
+ * object per row ({@code {"key":…,"labels":[{"label":…,"p":…},…]}}) and, last, a summary
+ * object ({@code rows, top_k, images_per_s, seconds}). Rows of a dataset without a key column
+ * are named {@code #ROW}. The dataset needs the checkpoint's label vocabulary (its label column
+ * may be empty sets). Exit codes as {@code eval}. Not thread-safe.
+ */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+    description = "Print the top-k labels (with probabilities) of every row of a dataset.")
+public final class PredictCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "DS", description = "dataset directory")
+  Path dataset;
+
+  @Option(names = "--checkpoint", paramLabel = "DIR", required = true, description = "checkpoint directory (or one step-… folder)")
+  Path checkpoint;
+
+  @Option(names = "--top-k", paramLabel = "K", description = "labels per row (default: ${DEFAULT-VALUE})")
+  int topK = 5;
+
+  @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
+  int batch = 64;
+
+  @Option(names = "--workers", description = "loader worker threads (default: all cores)")
+  int workers = Runtime.getRuntime().availableProcessors();
+
+  @Option(names = "--devices", description = "cpu or gpuN (the first device is used) (default: ${DEFAULT-VALUE})")
+  String devices = "cpu";
+
+  @Option(names = "--json", description = "one JSON object per row, then a summary object as the last line")
+  boolean json;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    if (topK < 1 || batch < 1 || workers < 1) {
+      throw new Main.UsageException("--top-k, --batch and --workers must be positive");
+    }
+    Device device = ModelSupport.devices(devices)[0];
+    PrintWriter out = spec.commandLine().getOut();
+    long t0 = System.nanoTime();
+    long[] rows = {0};
+    try (Dataset ds = Dataset.open(dataset)) {
+      Checkpoints.Loaded loaded = ModelSupport.checkpointFor(checkpoint, ds);
+      Checkpoint c = loaded.checkpoint();
+      List<String> names = c.labels();
+      int l = names.size();
+      int k = Math.min(topK, l);
+      boolean keys = ds.schema().keyColumn().isPresent();
+      try (Model model = loaded.model(device)) {
+        Inference.run(ds, device, model.getNDManager(), batch, workers, keys, Inference.forward(model), (b, p) -> {
+          for (int i = 0; i < b.size(); i++) {
+            int[] top = top(p, i * l, l, k);
+            String key = keys ? b.key(i) : "#" + b.row(i);
+            if (json) {
+              ObjectNode j = CliSupport.object();
+              j.put("key", key);
+              ArrayNode labels = j.putArray("labels");
+              for (int t : top) {
+                labels.addObject().put("label", names.get(t)).put("p", p[i * l + t]);
+              }
+              CliSupport.printJson(out, j);
+            } else {
+              StringBuilder line = new StringBuilder(key);
+              for (int t = 0; t < top.length; t++) {
+                line.append(t == 0 ? '\t' : ' ').append(names.get(top[t])).append('=')
+                    .append(String.format(Locale.ROOT, "%.3f", p[i * l + top[t]]));
+              }
+              out.println(line);
+            }
+          }
+          rows[0] += b.size();
+        });
+      }
+    }
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    if (json) {
+      ObjectNode j = CliSupport.object();
+      j.put("rows", rows[0]);
+      j.put("top_k", topK);
+      j.put("images_per_s", rows[0] / seconds);
+      j.put("seconds", seconds);
+      CliSupport.printJson(out, j);
+    }
+    out.flush();
+    return Main.OK;
+  }
+
+  /** Indices of the k largest of {@code p[from, from+l)}, largest first (ties: lower index first). */
+  static int[] top(float[] p, int from, int l, int k) {
+    int[] best = new int[k];
+    int n = 0;
+    for (int j = 0; j < l; j++) {
+      float v = p[from + j];
+      if (n < k) {
+        n++;
+      } else if (!(v > p[from + best[k - 1]])) {
+        continue;
+      }
+      int pos = n - 1;
+      while (pos > 0 && v > p[from + best[pos - 1]]) {
+        best[pos] = best[pos - 1];
+        pos--;
+      }
+      best[pos] = j;
+    }
+    return best;
+  }
+}

@@ -1,0 +1,256 @@
+package io.jcolz.tools;
+
+import ai.djl.Device;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.Dataset;
+import io.jcolz.loader.Augment;
+import io.jcolz.loader.batch.LabelMode;
+import io.jcolz.training.checkpoint.Checkpoints;
+import io.jcolz.training.loop.EpochStats;
+import io.jcolz.training.loop.Training;
+import io.jcolz.training.loop.TrainingConfig;
+import io.jcolz.training.loop.TrainingListener;
+import io.jcolz.training.loop.TrainingResult;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code jcolz train DS}: trains a multi-label ResNet on a dataset ({@link Training}) and prints
+ * per-epoch loss, validation mAP, images/s and data stall; with {@code --json} the last stdout
+ * line is one object ({@code epochs, steps, loss, map, images_per_s, data_stall, seconds,
+ * checkpoint, model, image_size, history}). Exit codes: 0 done; 1 runtime failure (unreadable
+ * dataset, missing checkpoint on {@code --resume}, label vocabulary or image size mismatch); 2
+ * usage error (bad option values, {@code --devices gpu} without a visible GPU, {@code
+ * --checkpoint DIR} already holding a checkpoint without {@code --resume}). Not thread-safe.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Train a multi-label ResNet on a dataset (DJL, PyTorch engine); checkpoint every epoch.")
+public final class TrainCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "DS", description = "training dataset directory")
+  Path dataset;
+
+  @Option(names = "--val", paramLabel = "DS2", description = "held-out dataset for mAP each epoch (same labels)")
+  Path val;
+
+  @Option(names = "--model", description = "resnet18, resnet34 or resnet50 (default: resnet18, or the checkpoint's with --resume)")
+  String model;
+
+  @Option(names = "--epochs", description = "epochs to reach, counting those before --resume (default: ${DEFAULT-VALUE})")
+  int epochs = 10;
+
+  @Option(names = "--batch", description = "batch size per device (default: ${DEFAULT-VALUE})")
+  int batch = 64;
+
+  @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
+  float lr = 1e-3f;
+
+  @Option(names = "--optimizer", description = "sgd (momentum 0.9) or adam (default: ${DEFAULT-VALUE})")
+  String optimizer = "adam";
+
+  @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE})")
+  float momentum = 0.9f;
+
+  @Option(names = "--weight-decay", description = "L2 weight decay (default: ${DEFAULT-VALUE})")
+  float weightDecay = 1e-4f;
+
+  @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warm-up steps before the cosine decay (default: 5%% of all steps)")
+  long warmup = -1;
+
+  @Option(names = "--pos-weight", paramLabel = "auto|none|W",
+      description = "positive weight: auto = per-label negatives/positives of DS capped at 100, none, or one number (default: ${DEFAULT-VALUE})")
+  String posWeight = "none";
+
+  @Option(names = "--labels", paramLabel = "sparse|multi-hot",
+      description = "label form fed to the loss: sparse (row,label) pairs, targets built on the device, or multi-hot (default: ${DEFAULT-VALUE})")
+  String labels = "sparse";
+
+  @Option(names = "--augment", description = "none, flip or standard (random resized crop + flip) (default: ${DEFAULT-VALUE})")
+  String augment = "flip";
+
+  @Option(names = "--devices", description = "cpu, gpu (all) or gpu0,gpu1,... (default: ${DEFAULT-VALUE})")
+  String devices = "cpu";
+
+  @Option(names = "--workers", description = "loader worker threads (default: all cores)")
+  int workers = Runtime.getRuntime().availableProcessors();
+
+  @Option(names = "--max-steps", description = "stop after N steps in this run, checkpointing the position (default: no limit)")
+  long maxSteps;
+
+  @Option(names = "--checkpoint", paramLabel = "DIR", description = "write a checkpoint here after every epoch")
+  Path checkpoint;
+
+  @Option(names = "--resume", description = "continue from the newest checkpoint in --checkpoint DIR")
+  boolean resume;
+
+  @Option(names = "--seed", description = "seed of order, augmentation and initial weights (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--json", description = "print one JSON object as the last line of stdout")
+  boolean json;
+
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    TrainingConfig cfg = config();
+    PrintWriter out = spec.commandLine().getOut();
+    try (Dataset train = Dataset.open(dataset); Dataset v = val == null ? null : Dataset.open(val)) {
+      if (!json) {
+        out.printf(Locale.ROOT, "training on %s (%s rows)%s, %s, batch %d × %d device(s), %s lr %s, %d epochs%n",
+            dataset, CliSupport.count(train.rowCount()), v == null ? "" : ", validating on " + val,
+            model == null ? (resume ? "model from checkpoint" : "resnet18") : model, batch, cfg.devices().length,
+            optimizer, lr, epochs);
+        out.flush();
+      }
+      TrainingResult r = Training.run(train, v, cfg, new Listener(out, epochs, cfg.devices().length));
+      if (json) {
+        CliSupport.printJson(out, toJson(r));
+      } else {
+        if (r.epochs().isEmpty()) {
+          out.printf(Locale.ROOT, "nothing to do: the checkpoint has %d of %d epochs%n", r.epochsCompleted(), epochs);
+        }
+        out.printf(Locale.ROOT, "done: %d epochs, %d steps, loss %.4f%s, %.0f images/s, data stall %.1f%%, %.1f s%s%n",
+            r.epochsCompleted(), r.stepsDone(), r.loss(), Double.isNaN(r.map()) ? "" : String.format(Locale.ROOT, ", val mAP %.4f", r.map()),
+            r.imagesPerSecond(), 100 * r.dataStall(), r.seconds(),
+            r.checkpoint() == null ? "" : ", checkpoint " + r.checkpoint());
+      }
+    }
+    return Main.OK;
+  }
+
+  private TrainingConfig config() {
+    Device[] devs = ModelSupport.devices(devices);
+    if (resume && checkpoint == null) {
+      throw new Main.UsageException("--resume needs --checkpoint DIR");
+    }
+    if (checkpoint != null && !resume && Checkpoints.exists(checkpoint)) {
+      throw new Main.UsageException("--checkpoint " + checkpoint + " already holds a checkpoint: add --resume to continue it, or choose another directory");
+    }
+    if (!(lr > 0) || Float.isInfinite(lr)) {
+      throw new Main.UsageException("--lr must be a positive number, got " + lr);
+    }
+    LabelMode mode = switch (labels.toLowerCase(Locale.ROOT)) {
+      case "sparse" -> LabelMode.SPARSE;
+      case "multi-hot", "multi_hot", "multihot" -> LabelMode.MULTI_HOT;
+      default -> throw new Main.UsageException("--labels must be sparse or multi-hot, not '" + labels + "'");
+    };
+    Augment a = switch (augment) {
+      case "none" -> Augment.none();
+      case "flip" -> Augment.flip();
+      case "standard" -> Augment.standard();
+      default -> throw new Main.UsageException("--augment must be none, flip or standard, not '" + augment + "'");
+    };
+    try {
+      if (model != null) {
+        io.jcolz.training.model.ResNetSpec.of(model, 32, 32, 1); // validates the name
+      }
+      new io.jcolz.training.optim.OptimizerSettings(optimizer, lr, momentum, weightDecay, 0, 1); // validates
+      return TrainingConfig.builder().model(model).epochs(epochs).batchSize(batch).learningRate(lr)
+          .optimizer(optimizer).momentum(momentum).weightDecay(weightDecay).warmupSteps(warmup)
+          .positiveWeight(posWeight).labelMode(mode).augment(a).devices(devs).workers(workers).maxSteps(maxSteps)
+          .checkpointDir(checkpoint).resume(resume).seed(seed).build();
+    } catch (IllegalArgumentException e) {
+      throw new Main.UsageException(e.getMessage());
+    }
+  }
+
+  private ObjectNode toJson(TrainingResult r) {
+    ObjectNode j = CliSupport.object();
+    j.put("epochs", r.epochsCompleted());
+    j.put("steps", r.stepsDone());
+    putNumber(j, "loss", r.loss());
+    putNumber(j, "map", r.map());
+    j.put("images_per_s", r.imagesPerSecond());
+    j.put("data_stall", r.dataStall());
+    j.put("seconds", r.seconds());
+    if (r.checkpoint() == null) {
+      j.putNull("checkpoint");
+    } else {
+      j.put("checkpoint", r.checkpoint().toString());
+    }
+    j.put("model", r.spec().name());
+    j.put("image_size", r.spec().height());
+    j.put("labels", r.spec().numLabels());
+    ArrayNode history = j.putArray("history");
+    for (EpochStats e : r.epochs()) {
+      ObjectNode h = history.addObject();
+      h.put("epoch", e.epoch() + 1);
+      h.put("steps", e.steps());
+      putNumber(h, "loss", e.loss());
+      putNumber(h, "map", e.map());
+      h.put("images_per_s", e.imagesPerSecond());
+      h.put("data_stall", e.dataStall());
+      h.put("seconds", e.seconds());
+      h.put("lr", e.learningRate());
+      h.put("complete", e.complete());
+    }
+    return j;
+  }
+
+  private static void putNumber(ObjectNode j, String key, double v) {
+    if (Double.isFinite(v)) {
+      j.put(key, v);
+    } else {
+      j.putNull(key);
+    }
+  }
+
+  /** Per-epoch lines on stdout (not with --json) and a bar on a terminal. */
+  private final class Listener implements TrainingListener {
+    private final PrintWriter out;
+    private final int epochs;
+    private final int devices;
+    private final boolean bar = CliSupport.stderrIsTerminal();
+    private ProgressBar progress;
+
+    Listener(PrintWriter out, int epochs, int devices) {
+      this.out = out;
+      this.epochs = epochs;
+      this.devices = devices;
+    }
+
+    @Override
+    public void epochStarted(int epoch, long steps) {
+      if (bar) {
+        progress = Progress.items(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, epochs), steps * batch * devices, "img");
+      }
+    }
+
+    @Override
+    public void stepFinished(int epoch, long step, int images, float loss) {
+      if (progress != null) {
+        progress.stepBy(images);
+        progress.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", loss));
+      }
+    }
+
+    @Override
+    public void validating(int epoch) {
+      if (progress != null) {
+        progress.setExtraMessage("validating");
+      }
+    }
+
+    @Override
+    public void epochFinished(EpochStats e) {
+      if (progress != null) {
+        progress.close();
+        progress = null;
+      }
+      if (!json) {
+        out.printf(Locale.ROOT, "epoch %d/%d  loss %.4f%s  %.0f images/s  data stall %.1f%%  %.1f s%s%n", e.epoch() + 1,
+            epochs, e.loss(), Double.isNaN(e.map()) ? "" : String.format(Locale.ROOT, "  val mAP %.4f", e.map()),
+            e.imagesPerSecond(), 100 * e.dataStall(), e.seconds(), e.complete() ? "" : "  (stopped by --max-steps)");
+        out.flush();
+      }
+    }
+  }
+}

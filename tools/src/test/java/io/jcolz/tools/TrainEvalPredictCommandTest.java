@@ -1,0 +1,207 @@
+package io.jcolz.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jcolz.format.DatasetWriter;
+import io.jcolz.format.Row;
+import io.jcolz.format.schema.ColumnSpec;
+import io.jcolz.format.schema.Schema;
+import io.jcolz.training.shapes.ShapesDatasetWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code jcolz train}, {@code eval} and {@code predict} through {@link Main#run}: the JSON
+ * contract of the last stdout line, resume, the report file, top-k output, and bad input (one
+ * line on stderr, documented exit code). One small training run (ResNet-18, 16 px, 96 rows, 2
+ * epochs) is shared by the tests.
+ */
+class TrainEvalPredictCommandTest {
+  @TempDir static Path tmp;
+  static Path train;
+  static Path val;
+  static Path ck;
+  static JsonNode trained;
+
+  @BeforeAll
+  static void trainOnce() throws Exception {
+    train = tmp.resolve("train");
+    val = tmp.resolve("val");
+    ck = tmp.resolve("ck");
+    ShapesDatasetWriter.write(train, 96, 16, 1);
+    ShapesDatasetWriter.write(val, 40, 16, 2);
+    CliTestSupport.Result r = CliTestSupport.run("train", train.toString(), "--val", val.toString(), "--model", "resnet18",
+        "--epochs", "2", "--batch", "16", "--optimizer", "adam", "--lr", "0.002", "--workers", "1", "--checkpoint",
+        ck.toString(), "--json");
+    assertEquals(0, r.code(), r.toString());
+    trained = CliSupport.JSON.readTree(r.lastLine());
+  }
+
+  private static void oneLineError(CliTestSupport.Result r, int code, String fragment) {
+    assertEquals(code, r.code(), r.toString());
+    List<String> lines = r.err().lines().filter(l -> !l.isBlank() && !l.contains("WARN")).toList();
+    assertTrue(lines.size() <= 2 && lines.get(0).contains(fragment), r.toString());
+    assertFalse(r.err().contains("\tat "), "no stack trace: " + r);
+  }
+
+  @Test
+  void trainPrintsTheContractKeys() {
+    for (String key : List.of("epochs", "loss", "map", "images_per_s", "data_stall", "seconds", "checkpoint")) {
+      assertTrue(trained.has(key), key + " in " + trained);
+    }
+    assertEquals(2, trained.get("epochs").asInt());
+    assertEquals(12, trained.get("steps").asInt()); // 96 / 16 × 2
+    assertTrue(trained.get("map").asDouble() > 0 && trained.get("map").asDouble() <= 1, trained.toString());
+    assertTrue(trained.get("images_per_s").asDouble() > 0, trained.toString());
+    assertTrue(Files.isDirectory(Path.of(trained.get("checkpoint").asText())), trained.toString());
+    assertEquals(2, trained.get("history").size());
+  }
+
+  @Test
+  void resumeContinuesToMoreEpochs() throws Exception {
+    Path copy = tmp.resolve("ck-resume");
+    CliTestSupport.Result first = CliTestSupport.run("train", train.toString(), "--epochs", "2", "--batch", "16",
+        "--workers", "1", "--max-steps", "2", "--checkpoint", copy.toString(), "--json");
+    assertEquals(0, first.code(), first.toString());
+    assertEquals(0, CliSupport.JSON.readTree(first.lastLine()).get("epochs").asInt());
+    CliTestSupport.Result r = CliTestSupport.run("train", train.toString(), "--epochs", "1", "--batch", "16",
+        "--workers", "1", "--checkpoint", copy.toString(), "--resume", "--json");
+    assertEquals(0, r.code(), r.toString());
+    JsonNode j = CliSupport.JSON.readTree(r.lastLine());
+    assertEquals(1, j.get("epochs").asInt());
+    assertEquals(6, j.get("steps").asInt());
+    assertEquals(1, j.get("history").size());
+    assertEquals(4, j.get("history").get(0).get("steps").asInt()); // batches 2..5 of epoch 0
+
+    // trained without --val: no stored thresholds, eval chooses them on the data and says so
+    CliTestSupport.Result e = CliTestSupport.run("eval", val.toString(), "--checkpoint", copy.toString(), "--workers", "1",
+        "--json");
+    assertEquals(0, e.code(), e.toString());
+    assertEquals("chosen on DS", CliSupport.JSON.readTree(e.lastLine()).get("thresholds").asText());
+  }
+
+  @Test
+  void evalReportsMapAndF1AndWritesTheReport() throws Exception {
+    Path report = tmp.resolve("report.csv");
+    CliTestSupport.Result r = CliTestSupport.run("eval", val.toString(), "--checkpoint", ck.toString(), "--report",
+        report.toString(), "--workers", "1", "--json");
+    assertEquals(0, r.code(), r.toString());
+    JsonNode j = CliSupport.JSON.readTree(r.lastLine());
+    for (String key : List.of("map", "micro_f1", "macro_f1", "micro_f1_thresholds", "macro_f1_thresholds")) {
+      assertTrue(j.has(key), key + " in " + j);
+    }
+    assertEquals("checkpoint", j.get("thresholds").asText());
+    assertEquals(40, j.get("rows").asInt());
+    // the val set was scored the same way at the end of training
+    assertEquals(trained.get("map").asDouble(), j.get("map").asDouble(), 1e-4);
+    List<String> lines = Files.readAllLines(report);
+    assertEquals(13, lines.size());
+    assertTrue(lines.get(0).startsWith("label,name,support,predicted,tp,fp,fn,precision,recall"), lines.get(0));
+    assertTrue(lines.get(1).contains("red-circle"), lines.get(1));
+
+    CliTestSupport.Result human = CliTestSupport.run("eval", val.toString(), "--checkpoint", ck.toString(), "--workers", "1");
+    assertEquals(0, human.code(), human.toString());
+    assertTrue(human.out().contains("mAP"), human.out());
+  }
+
+  @Test
+  void predictPrintsTopKPerKey() throws Exception {
+    CliTestSupport.Result r = CliTestSupport.run("predict", val.toString(), "--checkpoint", ck.toString(), "--top-k", "3",
+        "--workers", "1", "--json");
+    assertEquals(0, r.code(), r.toString());
+    List<String> lines = r.out().strip().lines().toList();
+    assertEquals(41, lines.size(), r.out());
+    JsonNode first = CliSupport.JSON.readTree(lines.get(0));
+    assertEquals(ShapesDatasetWriter.key(0), first.get("key").asText());
+    assertEquals(3, first.get("labels").size());
+    double p0 = first.get("labels").get(0).get("p").asDouble();
+    double p2 = first.get("labels").get(2).get("p").asDouble();
+    assertTrue(p0 >= p2 && p0 <= 1 && p2 >= 0, first.toString());
+    assertEquals(40, CliSupport.JSON.readTree(r.lastLine()).get("rows").asInt());
+
+    CliTestSupport.Result human = CliTestSupport.run("predict", val.toString(), "--checkpoint", ck.toString(), "--top-k", "2",
+        "--workers", "1");
+    assertEquals(0, human.code(), human.toString());
+    assertTrue(human.out().startsWith(ShapesDatasetWriter.key(0) + "\t"), human.out());
+  }
+
+  @Test
+  void topKOrdersByProbability() {
+    float[] p = {0.1f, 0.9f, 0.5f, 0.9f, 0.7f};
+    assertEquals(List.of(1, 3, 4), box(PredictCommand.top(p, 0, 5, 3)));
+    assertEquals(List.of(1, 2), box(PredictCommand.top(p, 2, 3, 2))); // relative to the row start
+  }
+
+  private static List<Integer> box(int[] a) {
+    List<Integer> out = new ArrayList<>();
+    for (int v : a) {
+      out.add(v);
+    }
+    return out;
+  }
+
+  @Test
+  void badInputGetsOneLineAndTheDocumentedExitCode() throws Exception {
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    oneLineError(CliTestSupport.run("eval", val.toString(), "--checkpoint", empty.toString()), Main.FAILURE,
+        "no jcolz checkpoint");
+    oneLineError(CliTestSupport.run("predict", val.toString(), "--checkpoint", empty.toString()), Main.FAILURE,
+        "no jcolz checkpoint");
+    oneLineError(CliTestSupport.run("train", train.toString(), "--checkpoint", empty.toString(), "--resume"),
+        Main.FAILURE, "no jcolz checkpoint");
+    oneLineError(CliTestSupport.run("eval", tmp.resolve("nope").toString(), "--checkpoint", ck.toString()), Main.FAILURE,
+        "nope");
+
+    Path other = otherVocabulary(tmp.resolve("other"));
+    oneLineError(CliTestSupport.run("eval", other.toString(), "--checkpoint", ck.toString()), Main.FAILURE,
+        "label vocabulary mismatch");
+    oneLineError(CliTestSupport.run("predict", other.toString(), "--checkpoint", ck.toString()), Main.FAILURE,
+        "label vocabulary mismatch");
+    oneLineError(CliTestSupport.run("train", train.toString(), "--val", other.toString(), "--epochs", "1"), Main.FAILURE,
+        "label vocabulary mismatch");
+    Path bigger = tmp.resolve("bigger");
+    ShapesDatasetWriter.write(bigger, 8, 24, 3);
+    oneLineError(CliTestSupport.run("eval", bigger.toString(), "--checkpoint", ck.toString()), Main.FAILURE, "24×24");
+
+    oneLineError(CliTestSupport.run("train", train.toString(), "--devices", "gpu"), Main.USAGE, "no GPU");
+    oneLineError(CliTestSupport.run("train", train.toString(), "--devices", "gpu0,gpu1"), Main.USAGE, "gpu0");
+    oneLineError(CliTestSupport.run("train", train.toString(), "--devices", "tpu"), Main.USAGE, "--devices");
+    oneLineError(CliTestSupport.run("train", train.toString(), "--checkpoint", ck.toString()), Main.USAGE,
+        "already holds a checkpoint");
+    oneLineError(CliTestSupport.run("train", train.toString(), "--optimizer", "rmsprop"), Main.USAGE, "sgd or adam");
+    oneLineError(CliTestSupport.run("train", train.toString(), "--model", "vgg16"), Main.USAGE, "resnet18");
+    oneLineError(CliTestSupport.run("train", train.toString(), "--pos-weight", "-3"), Main.USAGE, "--pos-weight");
+    oneLineError(CliTestSupport.run("train", train.toString(), "--resume"), Main.USAGE, "--checkpoint");
+    oneLineError(CliTestSupport.run("train", train.toString(), "--batch", "1000", "--epochs", "1"), Main.FAILURE,
+        "not one step");
+  }
+
+  /** 8 rows of 16×16 images with a vocabulary other than the shapes'. */
+  private static Path otherVocabulary(Path dir) throws Exception {
+    Schema schema = Schema.builder()
+        .column(ColumnSpec.uint8Tensor("image", 16, 16, 3))
+        .column(ColumnSpec.int32Set("labels", 12)).labelColumn("labels")
+        .build();
+    List<String> vocab = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      vocab.add("thing-" + i);
+    }
+    try (DatasetWriter w = DatasetWriter.create(dir, schema)) {
+      Row row = w.newRow();
+      for (int i = 0; i < 8; i++) {
+        w.append(row.clear().setTensor("image", new byte[16 * 16 * 3]).setSet("labels", i % 12));
+      }
+      w.labels(vocab);
+      w.putMetadata("mode", "raw");
+    }
+    return dir;
+  }
+}

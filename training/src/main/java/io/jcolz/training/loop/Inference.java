@@ -1,0 +1,107 @@
+package io.jcolz.training.loop;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Activation;
+import ai.djl.training.ParameterStore;
+import io.jcolz.format.Dataset;
+import io.jcolz.loader.Augment;
+import io.jcolz.loader.Batch;
+import io.jcolz.loader.Loader;
+import io.jcolz.loader.batch.LabelMode;
+import io.jcolz.loader.order.Order;
+import io.jcolz.training.data.BatchArrays;
+import io.jcolz.training.metrics.MultiLabelEvaluator;
+import java.io.IOException;
+import java.util.function.Function;
+
+/**
+ * Runs a model over a whole dataset in row order (no shuffling, no augmentation, the last short
+ * batch kept) on one device and hands each batch's probabilities {@code σ(logits)} to a sink:
+ * validation during training, {@code jcolz eval} and {@code jcolz predict}.
+ *
+ * <p>Thread-safety: stateless; one call per model at a time (DJL models are not thread-safe).
+ */
+public final class Inference {
+    private Inference() {}
+
+    /** Receives one batch and its probabilities {@code [n × L]}, row-major. */
+    @FunctionalInterface
+    public interface Sink {
+        /**
+         * Takes a batch (open during the call only).
+         *
+         * @param batch the loader batch (labels SPARSE)
+         * @param probabilities {@code σ(logit)} for each sample and label
+         * @throws IOException to stop the run
+         */
+        void accept(Batch batch, float[] probabilities) throws IOException;
+    }
+
+    /**
+     * The forward function of a model in inference mode (batch-norm running statistics).
+     *
+     * @param model a loaded model
+     * @return inputs → logits
+     */
+    public static Function<NDList, NDList> forward(Model model) {
+        ParameterStore store = new ParameterStore(model.getNDManager(), false);
+        return inputs -> model.getBlock().forward(store, inputs, false);
+    }
+
+    /**
+     * Streams {@code dataset} through {@code forward}.
+     *
+     * @param dataset the dataset (with a label column)
+     * @param device where inputs go
+     * @param manager a manager on {@code device}; per-batch arrays live in sub-managers of it
+     * @param batchSize samples per batch
+     * @param workers loader threads
+     * @param keys fill sample keys in the workers (for predict)
+     * @param forward inputs → logits {@code [n, L]}
+     * @param sink receives every batch
+     * @throws IOException if the dataset cannot be read or the sink fails
+     * @throws InterruptedException if interrupted while waiting for a batch
+     */
+    public static void run(Dataset dataset, Device device, NDManager manager, int batchSize, int workers, boolean keys,
+            Function<NDList, NDList> forward, Sink sink) throws IOException, InterruptedException {
+        try (Loader loader = Loader.builder(dataset).batchSize(batchSize).devices(1).workers(workers)
+                .order(Order.SEQUENTIAL).dropLast(false).labels(LabelMode.SPARSE).augment(Augment.none())
+                .keys(keys && dataset.schema().keyColumn().isPresent()).build()) {
+            Batch b;
+            while ((b = loader.device(0).take()) != null) {
+                try (Batch batch = b; NDManager scope = manager.newSubManager(device)) {
+                    NDArray x = BatchArrays.images(scope, batch);
+                    NDArray logits = forward.apply(new NDList(x)).singletonOrThrow();
+                    float[] p = Activation.sigmoid(logits).toFloatArray();
+                    sink.accept(batch, p);
+                }
+            }
+        }
+    }
+
+    /**
+     * Scores a dataset into a new evaluator.
+     *
+     * @param dataset the dataset
+     * @param device where inputs go
+     * @param manager a manager on {@code device}
+     * @param batchSize samples per batch
+     * @param workers loader threads
+     * @param forward inputs → logits
+     * @return the evaluator holding every row's scores and labels
+     * @throws IOException if the dataset cannot be read
+     * @throws InterruptedException if interrupted
+     */
+    public static MultiLabelEvaluator evaluate(Dataset dataset, Device device, NDManager manager, int batchSize,
+            int workers, Function<NDList, NDList> forward) throws IOException, InterruptedException {
+        int labels = BatchArrays.vocabulary(dataset).size();
+        MultiLabelEvaluator evaluator = new MultiLabelEvaluator(labels);
+        run(dataset, device, manager, batchSize, workers, false, forward,
+                (batch, p) -> evaluator.addSparse(p, batch.size(), BatchArrays.pairs(batch)));
+        return evaluator;
+    }
+}

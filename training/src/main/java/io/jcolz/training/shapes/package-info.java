@@ -1,0 +1,15 @@
+/**
+ * A generated multi-label image set whose labels are visible ({@link
+ * io.jcolz.training.shapes.ShapesGenerator}: 1–4 of 12 coloured shapes per image), as image files
+ * plus a labels CSV (what {@code jcolz pack} reads) or straight into a raw-mode jcolz dataset
+ * ({@link io.jcolz.training.shapes.ShapesDatasetWriter}, for tests and benchmarks that must not
+ * depend on {@code pack}).
+ *
+ * <h2>Limitations</h2>
+ *
+ * <ul>
+ *   <li>Needs Java2D (works headless).
+ *   <li>{@code ShapesDatasetWriter} writes raw mode only.
+ * </ul>
+ */
+package io.jcolz.training.shapes;

@@ -1,0 +1,127 @@
+package io.jcolz.training.loop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jcolz.format.Dataset;
+import io.jcolz.training.checkpoint.Checkpoint;
+import io.jcolz.training.checkpoint.Checkpoints;
+import io.jcolz.training.shapes.ShapesDatasetWriter;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Checkpoint and resume through {@link Training}: a run stopped by {@code maxSteps} records the
+ * loader position; a resumed run continues with exactly the batches (rows) an uninterrupted run
+ * takes, continues the step count and the epoch count; bad resumes are refused with a message.
+ * ResNet-18 at 16 px, batch 8, 64 rows.
+ */
+class ResumeTest {
+    @TempDir static Path tmp;
+    static Path data;
+
+    @BeforeAll
+    static void write() throws Exception {
+        data = tmp.resolve("train");
+        ShapesDatasetWriter.write(data, 64, 16, 5);
+    }
+
+    /** (epoch, index, rows) of every batch a run took. */
+    private static final class Recorder implements TrainingListener {
+        final List<String> taken = new ArrayList<>();
+
+        @Override
+        public void batchTaken(io.jcolz.loader.Batch b) {
+            taken.add(b.epoch() + "/" + b.index() + "/" + java.util.Arrays.toString(b.rowIds()));
+        }
+    }
+
+    private static TrainingConfig.Builder config(Path checkpoints) {
+        return TrainingConfig.builder().model("resnet18").epochs(2).batchSize(8).workers(1).seed(3)
+                .checkpointDir(checkpoints);
+    }
+
+    @Test
+    void resumedRunTakesTheBatchesAnUninterruptedRunTakes() throws Exception {
+        try (Dataset ds = Dataset.open(data)) {
+            Recorder whole = new Recorder();
+            TrainingResult all = Training.run(ds, null, config(tmp.resolve("whole")).build(), whole);
+            assertEquals(16, all.stepsDone());
+            assertEquals(2, all.epochsCompleted());
+
+            Path ck = tmp.resolve("parts");
+            Recorder first = new Recorder();
+            TrainingResult part = Training.run(ds, null, config(ck).maxSteps(3).build(), first);
+            assertEquals(3, part.stepsDone());
+            assertEquals(0, part.epochsCompleted());
+            Checkpoint c = Checkpoints.load(ck).checkpoint();
+            assertEquals(0, c.nextEpoch());
+            assertEquals(3, c.nextBatch());
+            assertEquals(3, c.stepsDone());
+            assertEquals(ds.labels(), c.labels());
+            assertEquals("resnet18", c.spec().name());
+
+            Recorder second = new Recorder();
+            TrainingResult rest = Training.run(ds, null, config(ck).resume(true).build(), second);
+            assertEquals(16, rest.stepsDone());
+            assertEquals(2, rest.epochsCompleted());
+            List<String> joined = new ArrayList<>(first.taken);
+            joined.addAll(second.taken);
+            assertEquals(whole.taken, joined);
+            Checkpoint end = Checkpoints.load(ck).checkpoint();
+            assertEquals(2, end.nextEpoch());
+            assertEquals(0, end.nextBatch());
+
+            // nothing left: returns at once, same figures
+            TrainingResult again = Training.run(ds, null, config(ck).resume(true).build(), new TrainingListener() {});
+            assertTrue(again.epochs().isEmpty());
+            assertEquals(16, again.stepsDone());
+        }
+    }
+
+    @Test
+    void badResumesAreRefused() throws Exception {
+        try (Dataset ds = Dataset.open(data)) {
+            Path ck = tmp.resolve("bad");
+            assertThrows(NoSuchFileException.class,
+                    () -> Training.run(ds, null, config(ck).resume(true).build(), new TrainingListener() {}));
+            Training.run(ds, null, config(ck).maxSteps(1).build(), new TrainingListener() {});
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Training.run(ds, null, config(ck).batchSize(4).resume(true).build(), new TrainingListener() {}));
+            assertTrue(e.getMessage().contains("batch 8"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Training.run(ds, null,
+                    config(ck).model("resnet34").resume(true).build(), new TrainingListener() {}));
+            assertTrue(e.getMessage().contains("resnet34"), e.getMessage());
+            Path other = tmp.resolve("other");
+            ShapesDatasetWriter.write(other, 16, 24, 9);
+            try (Dataset o = Dataset.open(other)) {
+                e = assertThrows(IllegalArgumentException.class,
+                        () -> Training.run(ds, o, config(tmp.resolve("v")).build(), new TrainingListener() {}));
+                assertTrue(e.getMessage().contains("24×24"), e.getMessage());
+            }
+            assertEquals(1, Checkpoints.load(ck).checkpoint().stepsDone(), "refused resumes write nothing");
+        }
+    }
+
+    @Test
+    void multiHotLabelsAndAutoPositiveWeightsTrainAndAreRecorded() throws Exception {
+        try (Dataset ds = Dataset.open(data)) {
+            Path ck = tmp.resolve("multi-hot");
+            TrainingResult r = Training.run(ds, null, config(ck).epochs(1).labelMode(io.jcolz.loader.batch.LabelMode.MULTI_HOT)
+                    .positiveWeight("auto").optimizer("sgd").learningRate(0.05f).build(), new TrainingListener() {});
+            assertEquals(8, r.stepsDone());
+            assertTrue(Double.isFinite(r.loss()) && r.loss() > 0, r.toString());
+            Checkpoint c = Checkpoints.load(ck).checkpoint();
+            assertEquals("MULTI_HOT", c.labelMode());
+            assertEquals("sgd", c.optimizer().kind());
+            float[] expected = io.jcolz.training.data.LabelCounts.of(ds).autoPositiveWeights();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(expected, c.positiveWeights());
+        }
+    }
+}
