@@ -55,6 +55,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--size", description = "image side in pixels (default: ${DEFAULT-VALUE})")
   int size = 64;
 
+  @Option(names = "--source-size", description = "side of the generated source JPEGs, which pack resizes to --size (default: 4 x --size)")
+  int sourceSize;
+
   @Option(names = "--epochs", description = "training epochs (default: ${DEFAULT-VALUE})")
   int epochs = 5;
 
@@ -74,8 +77,12 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (images < 64 || valImages < 16 || size < 16 || epochs < 1 || !(benchSeconds > 0)) {
-      throw new Main.UsageException("--images ≥ 64, --val-images ≥ 16, --size ≥ 16, --epochs ≥ 1 and --bench-seconds > 0 are needed");
+    if (sourceSize == 0) {
+      sourceSize = 4 * size;
+    }
+    if (images < 64 || valImages < 16 || size < 16 || sourceSize < 16 || epochs < 1 || !(benchSeconds > 0)) {
+      throw new Main.UsageException(
+          "--images ≥ 64, --val-images ≥ 16, --size ≥ 16, --source-size ≥ 16, --epochs ≥ 1 and --bench-seconds > 0 are needed");
     }
     out = spec.commandLine().getOut();
     err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true, StandardCharsets.UTF_8);
@@ -94,14 +101,14 @@ public final class DemoCommand implements Callable<Integer> {
     Path report = root.resolve("val-report.csv");
     Files.createDirectories(root.resolve("logs"));
 
-    say("1/6 generating %d + %d images of coloured shapes (%d px, %d labels, 1-4 per image) in %s",
-        images, valImages, size, ShapesGenerator.labelNames().size(), src);
+    say("1/6 generating %d + %d JPEG images of coloured shapes (%d px, %d labels, 1-4 per image) in %s",
+        images, valImages, sourceSize, ShapesGenerator.labelNames().size(), src);
     long g = System.nanoTime();
-    writeImages(new ShapesGenerator(size, seed), trainImages, images, trainCsv);
-    writeImages(new ShapesGenerator(size, seed + 1), valImagesDir, valImages, valCsv);
-    say("    done in %.1f s: PNG files in one folder per first label, and labels CSVs (key,label label ...)", secs(g));
+    writeImages(new ShapesGenerator(sourceSize, seed), trainImages, images, trainCsv);
+    writeImages(new ShapesGenerator(sourceSize, seed + 1), valImagesDir, valImages, valCsv);
+    say("    done in %.1f s: files in one folder per first label, and labels CSVs (key,label label ...)", secs(g));
 
-    say("2/6 packing (raw uint8 pixels, Zstd) into %s and %s", trainDs, valDs);
+    say("2/6 packing (resized to %d px, raw uint8 pixels, Zstd) into %s and %s", size, trainDs, valDs);
     JsonNode packTrain = step("pack-train", "pack", "--input", trainImages.toString(), "--labels", trainCsv.toString(),
         "--out", trainDs.toString(), "--size", Integer.toString(size), "--mode", "raw", "--json");
     JsonNode packVal = step("pack-val", "pack", "--input", valImagesDir.toString(), "--labels", valCsv.toString(),
@@ -142,7 +149,7 @@ public final class DemoCommand implements Callable<Integer> {
     double seconds = secs(t0);
     say("");
     say("done in %.0f s. Everything is in %s:", seconds, root);
-    say("  images/            the generated source images and labels CSVs");
+    say("  images/            the generated source JPEGs and labels CSVs");
     say("  train.jcolz/       the packed training set (val.jcolz/: held-out)");
     say("  checkpoint/        the trained model; logs/: each step's full output");
     say("next:");
@@ -155,7 +162,6 @@ public final class DemoCommand implements Callable<Integer> {
       j.put("map", map);
       j.put("seconds", Math.round(seconds * 10) / 10.0);
       j.put("dir", root.toString());
-      j.put("train_map", train.path("map").asDouble());
       j.put("micro_f1", eval.path("micro_f1").asDouble());
       j.put("macro_f1", eval.path("macro_f1").asDouble());
       j.put("rows", packTrain.path("rows").asLong());
@@ -169,7 +175,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   /**
-   * Writes samples {@code [0, count)} as {@code dir/FIRST-LABEL/shapes-NNNNNN.png} — one folder per
+   * Writes samples {@code [0, count)} as {@code dir/FIRST-LABEL/shapes-NNNNNN.jpg} — one folder per
    * image's first label, so DJL's ImageFolder (one folder per class) can read the same tree in the
    * comparison — and {@code csv} with lines {@code key,label label …}, key = path relative to
    * {@code dir}: all labels come from the CSV, the folders are only a layout.
@@ -180,7 +186,7 @@ public final class DemoCommand implements Callable<Integer> {
     try {
       java.util.stream.IntStream.range(0, count).parallel().forEach(i -> {
         ShapesGenerator.Sample s = gen.sample(i);
-        String key = names.get(s.labels()[0]) + "/" + String.format(Locale.ROOT, "shapes-%06d.png", i);
+        String key = names.get(s.labels()[0]) + "/" + String.format(Locale.ROOT, "shapes-%06d.jpg", i);
         StringBuilder line = new StringBuilder(key).append(',');
         for (int j = 0; j < s.labels().length; j++) {
           line.append(j == 0 ? "" : " ").append(names.get(s.labels()[j]));
@@ -189,8 +195,8 @@ public final class DemoCommand implements Callable<Integer> {
         try {
           Path f = dir.resolve(key);
           Files.createDirectories(f.getParent());
-          if (!javax.imageio.ImageIO.write(s.image(), "png", f.toFile())) {
-            throw new IOException("no ImageIO writer for png");
+          if (!javax.imageio.ImageIO.write(s.image(), "jpeg", f.toFile())) {
+            throw new IOException("no ImageIO writer for jpeg");
           }
         } catch (IOException e) {
           throw new java.io.UncheckedIOException(e);
