@@ -6,6 +6,7 @@ import io.jcolz.format.codec.Codec;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.store.Checksums;
 import io.jcolz.format.store.ColumnFile;
+import io.jcolz.format.store.MappedPages;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -24,6 +25,7 @@ public final class ChunkDecoder implements AutoCloseable {
   private final Dataset owner;
   private Arena scratchArena;
   private MemorySegment scratch;
+  private boolean releasePages;
 
   /**
    * @param owner the dataset whose mappings are read; native code (zstd, CRC32C) reads them only
@@ -33,6 +35,20 @@ public final class ChunkDecoder implements AutoCloseable {
   ChunkDecoder(boolean verifyChecksums, Dataset owner) {
     this.verifyChecksums = verifyChecksums;
     this.owner = owner;
+  }
+
+  /**
+   * Streaming mode: after {@link #decodeInto} has decompressed a chunk, drop the chunk's compressed
+   * pages from the process's resident set ({@link MappedPages}; they stay in the page cache). For
+   * readers that visit each chunk about once per pass, such as the loader's workers, so that
+   * streaming a dataset larger than memory does not grow the process's RSS with file pages. Off by
+   * default; chunks stored with codec NONE are read in place and never released.
+   *
+   * @return this decoder
+   */
+  public ChunkDecoder releaseMappedPages(boolean release) {
+    this.releasePages = release;
+    return this;
   }
 
   /**
@@ -74,6 +90,9 @@ public final class ChunkDecoder implements AutoCloseable {
     try {
       MemorySegment src = checked(column, k);
       n = zstd.decompress(column.spec().codec(), src, out);
+      if (releasePages) {
+        MappedPages.release(src); // under the read guard: the mapping cannot go away meanwhile
+      }
     } catch (ZstdException e) {
       throw CorruptDatasetException.atChunk(column.path(), column.name(), k, column.offset(k),
           "cannot decompress " + column.compressedLength(k) + " bytes: " + e.getMessage(), e);

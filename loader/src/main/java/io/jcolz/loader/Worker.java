@@ -52,7 +52,7 @@ final class Worker {
 
   void run() {
     long g = -1;
-    try (ChunkDecoder decoder = loader.dataset().newDecoder()) {
+    try (ChunkDecoder decoder = loader.dataset().newDecoder().releaseMappedPages(true)) {
       while ((g = loader.claim()) >= 0) {
         BatchBuffer buf = loader.acquire();
         boolean handed = false;
