@@ -18,8 +18,6 @@ public final class FolderLabels implements LabelSource {
   private final List<String> vocabulary;
   private final Map<String, Integer> index = new HashMap<>();
 
-  private final Dropped dropped = new Dropped();
-
   /** @param names every folder name found on an image's path (from the counting walk) */
   public FolderLabels(SortedSet<String> names) {
     this(names, null);
@@ -42,30 +40,24 @@ public final class FolderLabels implements LabelSource {
   }
 
   @Override
-  public int[] labels(String key, List<String> folders) {
+  public Lookup labels(String key, List<String> folders) {
     int[] out = new int[folders.size()];
     int n = 0;
+    List<String> dropped = List.of();
     for (String f : folders) {
       Integer i = index.get(f);
       if (i != null) {
         out[n++] = i;
       } else { // not in the fixed vocabulary (or created after the counting walk)
+        if (dropped.isEmpty()) {
+          dropped = new ArrayList<>(2);
+        }
         dropped.add(f);
       }
     }
     int[] s = Arrays.copyOf(out, n);
     Arrays.sort(s);
-    return Arrays.stream(s).distinct().toArray();
-  }
-
-  @Override
-  public long droppedLabels() {
-    return dropped.count();
-  }
-
-  @Override
-  public List<String> droppedExamples() {
-    return dropped.examples();
+    return new Lookup(Arrays.stream(s).distinct().toArray(), dropped);
   }
 
   @Override

@@ -69,7 +69,6 @@ public final class LabelFile implements LabelSource {
   private final long rejected;
   private final long duplicates;
   private final AtomicLong matched = new AtomicLong();
-  private final Dropped dropped = new Dropped();
 
   /** One parsed line. */
   private record Entry(String key, List<String> labels) {}
@@ -350,7 +349,7 @@ public final class LabelFile implements LabelSource {
   }
 
   @Override
-  public int[] labels(String key, List<String> folders) {
+  public Lookup labels(String key, List<String> folders) {
     CharSequence v = map.get(key);
     if (v == null) {
       return null;
@@ -363,27 +362,21 @@ public final class LabelFile implements LabelSource {
     List<String> names = split(v);
     int[] out = new int[names.size()];
     int n = 0;
+    List<String> dropped = List.of();
     for (String name : names) {
       Integer i = index.get(name);
       if (i != null) {
         out[n++] = i;
       } else {
+        if (dropped.isEmpty()) {
+          dropped = new ArrayList<>(2);
+        }
         dropped.add(name);
       }
     }
     out = Arrays.copyOf(out, n);
     Arrays.sort(out);
-    return Arrays.stream(out).distinct().toArray();
-  }
-
-  @Override
-  public long droppedLabels() {
-    return dropped.count();
-  }
-
-  @Override
-  public List<String> droppedExamples() {
-    return dropped.examples();
+    return new Lookup(Arrays.stream(out).distinct().toArray(), dropped);
   }
 
   /** Distinct keys in the file. */

@@ -15,20 +15,22 @@ public interface LabelSource extends AutoCloseable {
   List<String> vocabulary();
 
   /**
-   * The sorted, distinct label indices of the image {@code key} found in {@code folders}, or null
-   * when the source has no entry for it (the image is then packed with an empty set and counted).
+   * The labels of the image {@code key} found in {@code folders}, or null when the source has no
+   * entry for it (the image is then packed with an empty set). Counts nothing: the caller counts
+   * unlabelled images and dropped names only for the rows it actually writes, since the image may
+   * still turn out to be unreadable.
    */
-  int[] labels(String key, List<String> folders) throws IOException;
+  Lookup labels(String key, List<String> folders) throws IOException;
 
-  /** Label names dropped because a fixed vocabulary ({@code --vocabulary-from}) lacks them: occurrences. */
-  default long droppedLabels() {
-    return 0;
-  }
-
-  /** A few of the dropped names, sorted. */
-  default List<String> droppedExamples() {
-    return List.of();
-  }
+  /**
+   * The labels of one image. Immutable.
+   *
+   * @param indices sorted, distinct label indices
+   * @param dropped names of its labels that have no vocabulary entry (a fixed vocabulary from
+   *     {@code --vocabulary-from} lacks them, or a folder appeared after the vocabulary was made);
+   *     not in {@code indices}
+   */
+  record Lookup(int[] indices, List<String> dropped) {}
 
   @Override
   void close() throws IOException;

@@ -51,7 +51,8 @@ public final class Packer {
   private final ImageDecoder decoder;
   private final Map<SkipReason, AtomicLong> skipped = new EnumMap<>(SkipReason.class);
   private final AtomicLong bytesIn = new AtomicLong();
-  private final AtomicLong unlabelled = new AtomicLong();
+  private final AtomicLong unlabelled = new AtomicLong(); // rows written with no label entry
+  private final Dropped dropped = new Dropped(); // label names of rows written that have no vocabulary entry
   private final AtomicLong storedRaw = new AtomicLong();
   private final AtomicLong done = new AtomicLong();
   private final AtomicLong skippedTotal = new AtomicLong();
@@ -67,8 +68,14 @@ public final class Packer {
   private byte[] zeros;
   private List<String> fixedVocabulary;
 
-  /** Outcome of one image: a row to append, or a skip. */
-  private record Result(long seq, String key, byte[] pixels, byte[] jpeg, int[] labels, boolean raw,
+  /** The lookup of an image the label source has no entry for (packed with an empty set). */
+  private static final LabelSource.Lookup NO_ENTRY = new LabelSource.Lookup(new int[0], List.of());
+
+  /**
+   * Outcome of one image: a row to append, or a skip. {@code labels} is null without a label
+   * source, {@link #NO_ENTRY} when the source has no entry for the image.
+   */
+  private record Result(long seq, String key, byte[] pixels, byte[] jpeg, LabelSource.Lookup labels, boolean raw,
       SkipReason reason, String line) {}
 
   public Packer(PackOptions options, PackListener listener) {
@@ -253,10 +260,9 @@ public final class Packer {
             + String.join(", ", u.examples()));
       }
     }
-    long droppedLabels = labels == null ? 0 : labels.droppedLabels();
+    long droppedLabels = dropped.count();
     if (droppedLabels > 0) {
-      listener.note(droppedLabels + " label occurrence(s) are not in the vocabulary of " + o.vocabularyFrom()
-          + " and were dropped, e.g. " + String.join(", ", labels.droppedExamples()));
+      listener.note(droppedNote(o, droppedLabels, dropped.examples()));
     }
     if (unlabelled.get() > 0) {
       listener.note(unlabelled.get() + " image(s) have no line in " + o.labels() + " and were packed with no labels");
@@ -277,6 +283,15 @@ public final class Packer {
     return new PackResult(rows, sk, bytesIn.get(), bytesOut, (System.nanoTime() - t0) / 1e9, ignored[0],
         unlabelled.get(), unmatched, labelFile == null ? 0 : labelFile.rejectedLines(), raw,
         labelColumn ? labels.vocabulary().size() : 0, droppedLabels);
+  }
+
+  /** The note on label names dropped from written rows, worded by why they have no vocabulary entry. */
+  static String droppedNote(PackOptions o, long count, List<String> examples) {
+    String why = o.vocabularyFrom() != null ? "are not in the vocabulary of " + o.vocabularyFrom()
+        : o.labelsFromDirs() ? "name folders that did not exist when the pack listed " + o.input()
+            + " (created while it ran; pack again to label them)"
+        : "are not in the label vocabulary";
+    return count + " label occurrence(s) " + why + " and were dropped, e.g. " + String.join(", ", examples);
   }
 
   /** The vocabulary of {@code --vocabulary-from DS}, or null. */
@@ -373,12 +388,13 @@ public final class Packer {
       return new Result(seq, key, null, null, null, false, null, null);
     }
     try {
-      int[] l = null;
+      // looked up before decoding, so a label-file key whose image is skipped still counts as matched;
+      // unlabelled images and dropped names are counted when the row is written (append)
+      LabelSource.Lookup l = null;
       if (labels != null) {
         l = labels.labels(key, folders);
         if (l == null) {
-          l = new int[0];
-          unlabelled.incrementAndGet();
+          l = NO_ENTRY;
         }
       }
       try {
@@ -472,11 +488,16 @@ public final class Packer {
             row.setBytes("jpeg", x.jpeg());
           }
           if (x.labels() != null && writer.schema().labelColumn().isPresent()) {
-            row.setSet("labels", x.labels());
+            row.setSet("labels", x.labels().indices());
           }
           writer.append(row, appendLock::unlock);
           if (o.mode() == PackOptions.Mode.SMART && x.raw()) {
             storedRaw.incrementAndGet();
+          }
+          if (x.labels() == NO_ENTRY) {
+            unlabelled.incrementAndGet();
+          } else if (x.labels() != null) {
+            x.labels().dropped().forEach(dropped::add);
           }
         } catch (DuplicateKeyException e) {
           count(SkipReason.DUPLICATE_KEY, x.key() + ": " + SkipReason.DUPLICATE_KEY.label() + " (" + e.getMessage() + ")");

@@ -49,7 +49,8 @@
  *       workers in parallel. A single slow image holds up the rows behind it (up to
  *       16 × threads images wait in the reorder buffer while the other workers keep decoding).</li>
  *   <li>The folder is walked twice (count and names, then pack); files added in between are
- *       packed without a folder label that did not exist at the first walk.</li>
+ *       packed without a folder label that did not exist at the first walk (such names are
+ *       counted as dropped and reported).</li>
  *   <li>A quoted CSV field cannot contain a line break.</li>
  *   <li>On Ctrl-C / SIGTERM a shutdown hook aborts the writer (removing its temporary directory), but
  *       not always: Chronicle Map, loaded for the key index, installs its own TERM/INT handlers,

@@ -321,6 +321,38 @@ class PackCommandTest {
   }
 
   @Test
+  void aSkippedImageIsCountedOnlyAsSkippedNotAsUnlabelledOrForItsDroppedLabels() throws Exception {
+    write(smooth(20, 20, 1), "png", in.resolve("a.png"));
+    Path train = tmp.resolve("train.jcolz");
+    json(CliTestSupport.run("pack", "--input", in.toString(), "--out", train.toString(), "--size", "8", "--labels",
+        Files.writeString(tmp.resolve("train.csv"), "a.png,ant bee\n").toString(), "--json"));
+    Path valIn = tmp.resolve("val");
+    write(smooth(20, 20, 2), "png", valIn.resolve("c.png")); // labelled, one name not in the vocabulary
+    write(smooth(20, 20, 3), "png", valIn.resolve("d.png")); // no line: packed with no labels
+    Files.writeString(valIn.resolve("nolabel.jpg"), "not a JPEG and no line\n");
+    Files.writeString(valIn.resolve("bad.jpg"), "not a JPEG, with a line\n");
+    Path valCsv = Files.writeString(tmp.resolve("val.csv"), "c.png,ant eel\nbad.jpg,fox gnu\n");
+    Path val = tmp.resolve("val.jcolz");
+    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", valIn.toString(), "--out", val.toString(), "--size",
+        "8", "--labels", valCsv.toString(), "--vocabulary-from", train.toString(), "--threads", "2", "--json");
+    JsonNode j = json(r);
+    assertEquals(2, j.get("rows").asLong(), r.toString());
+    assertEquals(2, j.get("skipped").asLong(), r.toString());
+    assertEquals(2, j.get("skipped_by_reason").path("not_an_image").asLong(), r.toString());
+    assertEquals(1, j.get("unlabelled").asLong(), "only d.png; nolabel.jpg was skipped: " + r);
+    assertEquals(1, j.get("labels_dropped").asLong(), "only eel; fox and gnu belong to a skipped image: " + r);
+    assertEquals(0, j.get("label_keys_without_image").asLong(), "bad.jpg exists, though skipped: " + r);
+    assertTrue(r.err().contains("jcolz pack: 1 image(s) have no line in"), r.err());
+    assertTrue(r.err().contains("1 label occurrence(s) are not in the vocabulary of " + train + " and were dropped, "
+        + "e.g. eel\n"), r.err());
+
+    PackOptions dirs = PackOptions.of(in, tmp.resolve("x.jcolz")).withLabelsFromDirs(true);
+    String note = Packer.droppedNote(dirs, 2, List.of("new"));
+    assertTrue(note.startsWith("2 label occurrence(s) name folders that did not exist when the pack listed " + in)
+        && note.endsWith("were dropped, e.g. new") && !note.contains("null"), note);
+  }
+
+  @Test
   void tsvAndCsvLabelFilesWithAMissingColumn() throws Exception {
     write(smooth(20, 20, 1), "png", in.resolve("a.png"));
     write(smooth(20, 20, 2), "png", in.resolve("b.png"));
