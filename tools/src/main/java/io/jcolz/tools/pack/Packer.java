@@ -57,6 +57,8 @@ public final class Packer {
   private final AtomicLong done = new AtomicLong();
   private final AtomicLong skippedTotal = new AtomicLong();
   private final AtomicReference<Throwable> fatal = new AtomicReference<>();
+  /** How long a shutdown hook lets a commit in progress finish before saying its state is unknown. */
+  static final long COMMIT_WAIT_MILLIS = 20_000;
   private final ConcurrentHashMap<Long, Result> ready = new ConcurrentHashMap<>();
   private final ReentrantLock appendLock = new ReentrantLock();
   private final ConcurrentLinkedQueue<AutoCloseable> perThread = new ConcurrentLinkedQueue<>();
@@ -166,15 +168,9 @@ public final class Packer {
     writer = DatasetWriter.create(out, schema, wo);
     row = writer.newRow();
     zeros = o.mode() == PackOptions.Mode.SMART ? new byte[o.size() * o.size() * 3] : null;
-    DatasetWriter w = writer;
-    Thread hook = new Thread(() -> {
-      System.err.println("jcolz pack: interrupted; nothing committed to " + out);
-      try {
-        w.abort();
-      } catch (Throwable t) {
-        System.err.println("jcolz pack: could not remove " + w.temporaryDirectory() + ": " + t);
-      }
-    }, "jcolz-pack-abort");
+    // the hook aborts only while writing; once the commit has begun it lets it finish (see CommitGuard)
+    CommitGuard guard = new CommitGuard(out, writer::abort, System.err, COMMIT_WAIT_MILLIS);
+    Thread hook = new Thread(guard::onShutdown, "jcolz-pack-abort");
     boolean hooked = addHook(hook);
     ExecutorService pool = Executors.newFixedThreadPool(o.threads(), daemonThreads());
     int window = 16 * o.threads();
@@ -213,23 +209,30 @@ public final class Packer {
         checkFatal();
       }
       checkFatal();
-      if (labelColumn) {
-        writer.labels(labels.vocabulary());
+      if (!guard.beginCommit()) { // the shutdown hook aborted the writer
+        throw new InterruptedIOException("pack interrupted; nothing committed to " + out);
       }
-      writer.putMetadata("mode", o.mode().id());
-      writer.putMetadata("size", Integer.toString(o.size()));
-      writer.putMetadata("resize", PackOptions.resizeName(o.resize()));
-      if (o.mode() != PackOptions.Mode.RAW) {
-        writer.putMetadata("quality", Integer.toString(o.quality()));
+      try {
+        if (labelColumn) {
+          writer.labels(labels.vocabulary());
+        }
+        writer.putMetadata("mode", o.mode().id());
+        writer.putMetadata("size", Integer.toString(o.size()));
+        writer.putMetadata("resize", PackOptions.resizeName(o.resize()));
+        if (o.mode() != PackOptions.Mode.RAW) {
+          writer.putMetadata("quality", Integer.toString(o.quality()));
+        }
+        writer.putMetadata("source", o.input().toAbsolutePath().normalize().toString());
+        writer.putMetadata("labels_from", o.labelsFromDirs() ? "dirs" : o.labels() != null ? o.labels().toString() : "none");
+        writer.putMetadata("key", "path relative to source, '/' separators");
+        if (o.vocabularyFrom() != null) {
+          writer.putMetadata("vocabulary_from", o.vocabularyFrom().toAbsolutePath().normalize().toString());
+        }
+        writer.close(); // commits; the hook no longer aborts (it waits for this to end)
+        committed = true;
+      } finally {
+        guard.endCommit(committed);
       }
-      writer.putMetadata("source", o.input().toAbsolutePath().normalize().toString());
-      writer.putMetadata("labels_from", o.labelsFromDirs() ? "dirs" : o.labels() != null ? o.labels().toString() : "none");
-      writer.putMetadata("key", "path relative to source, '/' separators");
-      if (o.vocabularyFrom() != null) {
-        writer.putMetadata("vocabulary_from", o.vocabularyFrom().toAbsolutePath().normalize().toString());
-      }
-      writer.close();
-      committed = true;
     } finally {
       pool.shutdownNow();
       pool.awaitTermination(1, TimeUnit.MINUTES);

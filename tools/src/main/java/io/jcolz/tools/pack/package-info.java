@@ -52,10 +52,12 @@
  *       packed without a folder label that did not exist at the first walk (such names are
  *       counted as dropped and reported).</li>
  *   <li>A quoted CSV field cannot contain a line break.</li>
- *   <li>On Ctrl-C / SIGTERM a shutdown hook aborts the writer (removing its temporary directory), but
- *       not always: Chronicle Map, loaded for the key index, installs its own TERM/INT handlers,
- *       and in some runs (seen with a background process killed by {@code kill}) the JVM exits
- *       without running hooks. Nothing is ever committed half-way; the next run removes what was
+ *   <li>On Ctrl-C / SIGTERM while images are still being written, a shutdown hook aborts the writer
+ *       (removing its temporary directory); once the commit has begun it does not abort but lets the
+ *       commit finish (up to 20 s) and says whether it did, or that the state is unknown. The hook
+ *       does not always run: Chronicle Map, loaded for the key index, installs its own TERM/INT
+ *       handlers, and in some runs (seen with a background process killed by {@code kill}) the JVM
+ *       exits without running hooks. Nothing is ever committed half-way; the next run removes what was
  *       left ({@code PackKillTest} covers SIGKILL and SIGTERM).</li>
  * </ul>
  */
