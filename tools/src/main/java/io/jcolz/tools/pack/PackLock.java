@@ -1,16 +1,21 @@
 package io.jcolz.tools.pack;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -24,17 +29,30 @@ import java.util.stream.Stream;
  * does not, the old copy is the only complete dataset left by a crash during an overwrite, and is
  * kept and reported).
  *
+ * <p>The lock file is deleted when the pack ends, so a lock must be taken on the file that is at
+ * the path, not on one its holder has just deleted: between opening the file and locking it, the
+ * holder may delete it and release, and a third pack may create a new file and lock that; both
+ * would then hold "the" lock. So after locking, a pack writes a token of its own into the locked
+ * file and reads the path back: if the path does not show its token, it locked a deleted file and
+ * tries again on the current one. The holder deletes the file before it releases the lock (never
+ * after: a pack that locked the file in between would lose it to the deletion while holding it).
+ *
  * <p>Not thread-safe; one per pack.
  */
 public final class PackLock implements AutoCloseable {
+  /** Times the lock file may be found replaced while locking before giving up. */
+  private static final int ATTEMPTS = 100;
+
   private final Path file;
   private final FileChannel channel;
   private final FileLock lock;
+  private final byte[] token;
 
-  private PackLock(Path file, FileChannel channel, FileLock lock) {
+  private PackLock(Path file, FileChannel channel, FileLock lock, byte[] token) {
     this.file = file;
     this.channel = channel;
     this.lock = lock;
+    this.token = token;
   }
 
   /** The lock file of output {@code out}. */
@@ -47,13 +65,29 @@ public final class PackLock implements AutoCloseable {
   public static PackLock acquire(Path out) throws IOException {
     Path f = lockFile(out);
     Files.createDirectories(f.getParent());
-    FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    for (int i = 0; i < ATTEMPTS; i++) {
+      PackLock l = lockOpened(out, f, FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE));
+      if (l != null) {
+        return l;
+      }
+    }
+    throw new IOException("could not lock " + f + ": it was replaced " + ATTEMPTS + " times while locking");
+  }
+
+  /**
+   * Locks the file open in {@code ch} (which it takes over) and checks that it is still the file at
+   * {@code f}. Returns null, with {@code ch} closed, when it is not (its holder deleted it after
+   * {@code ch} was opened: lock the current one instead).
+   *
+   * @throws IOException another pack holds the lock (in this process too)
+   */
+  static PackLock lockOpened(Path out, Path f, FileChannel ch) throws IOException {
     FileLock l;
     try {
       l = ch.tryLock();
     } catch (OverlappingFileLockException e) {
-      l = null;
-    } catch (IOException e) {
+      l = null; // held by another PackLock of this process
+    } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
     }
@@ -61,7 +95,29 @@ public final class PackLock implements AutoCloseable {
       ch.close();
       throw new IOException("another jcolz pack is writing " + out + " (it holds " + f + ")");
     }
-    return new PackLock(f, ch, l);
+    try {
+      byte[] token = (ProcessHandle.current().pid() + " " + UUID.randomUUID() + "\n").getBytes(StandardCharsets.US_ASCII);
+      ch.truncate(0);
+      ch.write(ByteBuffer.wrap(token), 0);
+      if (!shows(f, token)) {
+        l.release();
+        ch.close();
+        return null;
+      }
+      return new PackLock(f, ch, l, token);
+    } catch (IOException | RuntimeException | Error e) {
+      ch.close(); // releases the lock
+      throw e;
+    }
+  }
+
+  /** Whether the file at {@code f} holds {@code token}, i.e. is the file this process locked and wrote it to. */
+  private static boolean shows(Path f, byte[] token) throws IOException {
+    try {
+      return Arrays.equals(Files.readAllBytes(f), token);
+    } catch (NoSuchFileException e) {
+      return false;
+    }
   }
 
   /** Removes the leftovers of interrupted packs to {@code out}; returns one line per thing removed or kept. */
@@ -104,11 +160,17 @@ public final class PackLock implements AutoCloseable {
     }
   }
 
-  /** Releases the lock and deletes the lock file. */
+  /**
+   * Deletes the lock file, then releases the lock. Deleting first is deliberate (see the class
+   * comment): a pack that opened the file before the deletion finds, once it has the lock, that the
+   * path no longer shows its token, and retries on the path.
+   */
   @Override
   public void close() throws IOException {
     try {
-      Files.deleteIfExists(file);
+      if (shows(file, token)) { // not if someone removed it and another pack made a new one
+        Files.deleteIfExists(file);
+      }
     } finally {
       try {
         lock.release();
