@@ -39,9 +39,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * walk order; {@code threads} workers read, decode, resize (and encode) them in parallel; results
  * are handed to the {@link DatasetWriter} strictly in walk order through a small reorder buffer,
  * by whichever worker completes the next number (one appender at a time; the chunk an append
- * completes is compressed after the next append may start, so compression is parallel). At most {@code 16 × threads} images are in flight, which bounds
- * memory whatever the folder size. So the rows, their order and every stored byte are the same
- * whatever the thread count.
+ * completes is compressed after the next append may start, so compression is parallel). At most
+ * {@code 16 × threads} images are in flight, which bounds memory whatever the folder size. So the
+ * rows, their order and every stored value are the same whatever the thread count; the files'
+ * bytes are not necessarily: the chunks of a column are written to its file as their compression
+ * ends, which may be out of row order, so chunk offsets (and the chunk index) can differ.
  *
  * <p>Not thread-safe: one {@link #run} per instance; the pack itself is multi-threaded.
  */

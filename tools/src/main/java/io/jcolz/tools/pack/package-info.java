@@ -9,8 +9,9 @@
  *       {@code jcolz get DS KEY} and {@code jcolz bench DS --compare DIR} find files by it.</li>
  *   <li><b>Order</b>: rows are written in walk order — depth-first, each folder's entries sorted
  *       by name — whatever the thread count: decoding is parallel, the hand-off to the writer is
- *       ordered. Two packs of the same folder with the same options store the same rows in the
- *       same order.</li>
+ *       ordered. Two packs of the same folder with the same options store the same rows (the same
+ *       values) in the same order; the files need not be byte-identical, as a column's chunks are
+ *       written in the order their compression ends.</li>
  *   <li><b>Columns</b> (names the {@code Loader} expects): {@code key} (string, key column),
  *       {@code image} (uint8 SIZE×SIZE×3, raw and smart), {@code jpeg} (bytes, jpeg and smart),
  *       {@code labels} (int32 set, label column; absent when there is no label source or it names
