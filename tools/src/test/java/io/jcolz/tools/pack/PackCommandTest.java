@@ -19,7 +19,6 @@ import io.jcolz.loader.image.ResizeMode;
 import io.jcolz.tools.CliSupport;
 import io.jcolz.tools.CliTestSupport;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -441,17 +440,24 @@ class PackCommandTest {
     assertFalse(Files.exists(ds));
   }
 
+  /** Each usage error exits 2 with one line saying what is wrong (a parse error adds picocli's --help hint). */
   @Test
   void usageErrorsExitTwoWithOneLine() {
-    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", tmp.resolve("missing").toString(), "--out",
+    Path missing = tmp.resolve("missing");
+    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", missing.toString(), "--out",
         tmp.resolve("x").toString());
     assertEquals(2, r.code(), r.toString());
-    assertTrue(r.err().contains("is not a directory"), r.err());
+    assertEquals("jcolz pack: --input " + missing + " is not a directory\n", r.err(), r.toString());
+    assertEquals("", r.out(), r.toString());
     r = CliTestSupport.run("pack", "--input", tmp.toString(), "--out", tmp.resolve("x").toString(), "--mode", "png");
     assertEquals(2, r.code(), r.toString());
+    assertEquals("jcolz pack: --mode must be raw, jpeg or smart, not 'png'\n", r.err(), r.toString());
     r = CliTestSupport.run("pack", "--input", tmp.toString(), "--out", tmp.resolve("x").toString(), "--labels", "a.csv",
         "--labels-from-dirs");
     assertEquals(2, r.code(), r.toString());
+    assertEquals(List.of("jcolz: Error: --labels=FILE, --labels-from-dirs are mutually exclusive (specify only one)",
+        "Try 'jcolz pack --help' for usage."), r.err().lines().toList(), r.toString());
+    assertFalse(Files.exists(tmp.resolve("x")), "a usage error creates nothing");
     CliTestSupport.Result help = CliTestSupport.run("pack", "--help");
     assertEquals(0, help.code());
     String text = help.out().replaceAll("\\s+", " "); // the help is wrapped to the terminal width
@@ -459,6 +465,6 @@ class PackCommandTest {
         "--overwrite", "no --resume", "starts over", "100-megapixel"}) {
       assertTrue(text.contains(s), s + " missing from help:\n" + help.out());
     }
-    assertTrue(new String(help.out().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8).length() > 0);
+    assertEquals("", help.err(), "help goes to stdout only");
   }
 }
