@@ -195,7 +195,8 @@ public final class LoaderBench {
 
   /**
    * Rows per second one thread decompresses from the raw image column (or, without one, the
-   * encoded one), cycling through its chunks for {@code seconds}.
+   * encoded one), cycling through its chunks for {@code seconds}; 0 when the dataset has neither or
+   * no rows.
    */
   public static double ceiling(Dataset dataset, double seconds) throws IOException {
     String name = dataset.schema().indexOf("image") >= 0 ? "image"
@@ -203,7 +204,56 @@ public final class LoaderBench {
     if (name == null) {
       return 0;
     }
-    ColumnFile col = dataset.column(name);
+    return cycleChunks(dataset, dataset.column(name), seconds, (v, end) -> v.rowCount());
+  }
+
+  /**
+   * Rows per second one thread decompresses from the encoded image column and decodes with {@link
+   * JpegDecoder} (no resize, no augmentation, no batch copy), cycling through its chunks for
+   * {@code seconds}; 0 when the dataset has a raw image column (the loader reads that instead), or
+   * no rows.
+   */
+  public static double decodeCeiling(Dataset dataset, double seconds) throws IOException {
+    if (dataset.schema().indexOf("image") >= 0 || dataset.schema().indexOf("jpeg") < 0) {
+      return 0;
+    }
+    try (JpegDecoder jpeg = new JpegDecoder()) {
+      return cycleChunks(dataset, dataset.column("jpeg"), seconds, (v, end) -> {
+        int i = 0;
+        while (i < v.rowCount()) {
+          MemorySegment bytes = v.bytes(i++);
+          if (bytes.byteSize() > 0) {
+            jpeg.decode(bytes);
+          }
+          if (System.nanoTime() >= end) {
+            break;
+          }
+        }
+        return i;
+      });
+    }
+  }
+
+  /**
+   * What a ceiling does with one decompressed chunk: returns the rows it processed (it may stop
+   * early once {@code System.nanoTime()} passes {@code endNanos}).
+   */
+  @FunctionalInterface
+  private interface ChunkWork {
+    long rows(ChunkView chunk, long endNanos) throws IOException;
+  }
+
+  /**
+   * One thread decompresses {@code col}'s chunks in turn (wrapping around) into one reused buffer,
+   * handing each to {@code work}, for {@code seconds}; returns rows processed per second, 0 when the
+   * column has no chunks (a dataset of 0 rows).
+   */
+  private static double cycleChunks(Dataset dataset, ColumnFile col, double seconds, ChunkWork work)
+      throws IOException {
+    int chunks = col.chunkCount();
+    if (chunks == 0) {
+      return 0;
+    }
     try (ChunkDecoder d = dataset.newDecoder(); Arena arena = Arena.ofConfined()) {
       MemorySegment buf = arena.allocate(Math.max(1, col.maxDecompressedLength()), 64);
       long rows = 0;
@@ -212,45 +262,11 @@ public final class LoaderBench {
       long t = t0;
       int k = 0;
       while (t < end) {
-        d.decodeInto(col, k, buf);
-        rows += col.rowCount(k);
-        k = (k + 1) % col.chunkCount();
+        rows += work.rows(d.decodeInto(col, k, buf), end);
+        k = (k + 1) % chunks;
         t = System.nanoTime();
       }
-      return rows / ((t - t0) / 1e9);
-    }
-  }
-
-  /**
-   * Rows per second one thread decompresses from the encoded image column and decodes with {@link
-   * JpegDecoder} (no resize, no augmentation, no batch copy), cycling through its chunks for
-   * {@code seconds}; 0 when the dataset has a raw image column (the loader reads that instead).
-   */
-  public static double decodeCeiling(Dataset dataset, double seconds) throws IOException {
-    if (dataset.schema().indexOf("image") >= 0 || dataset.schema().indexOf("jpeg") < 0) {
-      return 0;
-    }
-    ColumnFile col = dataset.column("jpeg");
-    try (ChunkDecoder d = dataset.newDecoder(); JpegDecoder jpeg = new JpegDecoder(); Arena arena = Arena.ofConfined()) {
-      MemorySegment buf = arena.allocate(Math.max(1, col.maxDecompressedLength()), 64);
-      long rows = 0;
-      long t0 = System.nanoTime();
-      long end = t0 + (long) (seconds * 1e9);
-      long t = t0;
-      int k = 0;
-      while (t < end) {
-        ChunkView v = d.decodeInto(col, k, buf);
-        for (int i = 0; i < v.rowCount() && t < end; i++) {
-          MemorySegment bytes = v.bytes(i);
-          if (bytes.byteSize() > 0) {
-            jpeg.decode(bytes);
-          }
-          rows++;
-          t = System.nanoTime();
-        }
-        k = (k + 1) % col.chunkCount();
-      }
-      return rows / ((t - t0) / 1e9);
+      return t > t0 ? rows / ((t - t0) / 1e9) : 0;
     }
   }
 }

@@ -217,6 +217,22 @@ class PackCommandTest {
   }
 
   @Test
+  void aJpegPackWhoseEveryImageIsSkippedHasNoRowsAndItsCeilingsAreZero() throws Exception {
+    Files.createDirectories(in);
+    Files.writeString(in.resolve("a.jpg"), "not a JPEG\n");
+    Path ds = tmp.resolve("empty.jcolz");
+    JsonNode j = json(CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString(), "--size", "8",
+        "--mode", "jpeg", "--json"));
+    assertEquals(0, j.get("rows").asLong(), j.toString());
+    assertEquals(1, j.get("skipped").asLong(), j.toString());
+    try (Dataset d = Dataset.open(ds)) {
+      assertEquals(0, d.column("jpeg").chunkCount());
+      assertEquals(0.0, io.jcolz.loader.LoaderBench.ceiling(d, 0.05));
+      assertEquals(0.0, io.jcolz.loader.LoaderBench.decodeCeiling(d, 0.05));
+    }
+  }
+
+  @Test
   void smartModeKeepsFlatImagesRawAndNoisyOnesJpegAndTheLoaderReadsIt() throws Exception {
     write(flat(40, 40, 0x336699), "png", in.resolve("flat/a.png"));
     write(flat(40, 40, 0xCC2211), "png", in.resolve("flat/b.png"));
