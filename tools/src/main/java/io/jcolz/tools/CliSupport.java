@@ -35,6 +35,15 @@ public final class CliSupport {
     out.flush();
   }
 
+  /** Puts {@code v} under {@code key}, or JSON null when it is NaN or infinite (no value, e.g. no validation set). */
+  public static void putNumber(ObjectNode j, String key, double v) {
+    if (Double.isFinite(v)) {
+      j.put(key, v);
+    } else {
+      j.putNull(key);
+    }
+  }
+
   /** "1.5 MiB" style. */
   public static String bytes(long b) {
     if (b < 1024) {

@@ -85,11 +85,11 @@ public final class EvalCommand implements Callable<Integer> {
       }
       if (json) {
         ObjectNode j = CliSupport.object();
-        put(j, "map", half.meanAveragePrecision());
-        put(j, "micro_f1", half.microF1());
-        put(j, "macro_f1", half.macroF1());
-        put(j, "micro_f1_thresholds", tuned.microF1());
-        put(j, "macro_f1_thresholds", tuned.macroF1());
+        CliSupport.putNumber(j, "map", half.meanAveragePrecision());
+        CliSupport.putNumber(j, "micro_f1", half.microF1());
+        CliSupport.putNumber(j, "macro_f1", half.macroF1());
+        CliSupport.putNumber(j, "micro_f1_thresholds", tuned.microF1());
+        CliSupport.putNumber(j, "macro_f1_thresholds", tuned.macroF1());
         j.put("thresholds", source);
         j.put("rows", half.numSamples());
         j.put("labels", half.numLabels());
@@ -115,13 +115,5 @@ public final class EvalCommand implements Callable<Integer> {
       }
     }
     return Main.OK;
-  }
-
-  private static void put(ObjectNode j, String key, double v) {
-    if (Double.isFinite(v)) {
-      j.put(key, v);
-    } else {
-      j.putNull(key);
-    }
   }
 }

@@ -166,8 +166,8 @@ public final class TrainCommand implements Callable<Integer> {
     ObjectNode j = CliSupport.object();
     j.put("epochs", r.epochsCompleted());
     j.put("steps", r.stepsDone());
-    putNumber(j, "loss", r.loss());
-    putNumber(j, "map", r.map());
+    CliSupport.putNumber(j, "loss", r.loss());
+    CliSupport.putNumber(j, "map", r.map());
     j.put("images_per_s", r.imagesPerSecond());
     j.put("data_stall", r.dataStall());
     j.put("seconds", r.seconds());
@@ -184,8 +184,8 @@ public final class TrainCommand implements Callable<Integer> {
       ObjectNode h = history.addObject();
       h.put("epoch", e.epoch() + 1);
       h.put("steps", e.steps());
-      putNumber(h, "loss", e.loss());
-      putNumber(h, "map", e.map());
+      CliSupport.putNumber(h, "loss", e.loss());
+      CliSupport.putNumber(h, "map", e.map());
       h.put("images_per_s", e.imagesPerSecond());
       h.put("data_stall", e.dataStall());
       h.put("seconds", e.seconds());
@@ -193,14 +193,6 @@ public final class TrainCommand implements Callable<Integer> {
       h.put("complete", e.complete());
     }
     return j;
-  }
-
-  private static void putNumber(ObjectNode j, String key, double v) {
-    if (Double.isFinite(v)) {
-      j.put(key, v);
-    } else {
-      j.putNull(key);
-    }
   }
 
   /** Per-epoch lines on stdout (not with --json) and a bar on a terminal. */
