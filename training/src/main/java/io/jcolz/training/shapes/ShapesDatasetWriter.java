@@ -7,6 +7,7 @@ import io.jcolz.format.schema.Schema;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 
 /**
@@ -37,10 +38,19 @@ public final class ShapesDatasetWriter {
      * @throws IOException if the dataset cannot be written
      */
     public static void write(Path dir, int count, int size, long seed) throws IOException {
+        ShapesGenerator gen = new ShapesGenerator(size, seed);
+        write(dir, count, size, seed, gen::sample);
+    }
+
+    /**
+     * Writes {@code source(i)} for {@code i} in {@code [0, count)}; the seam for tests. If
+     * anything throws before the commit, the writer is aborted and nothing appears at {@code dir}.
+     */
+    static void write(Path dir, int count, int size, long seed, IntFunction<ShapesGenerator.Sample> source)
+            throws IOException {
         if (count < 1) {
             throw new IllegalArgumentException("count must be at least 1, got " + count);
         }
-        ShapesGenerator gen = new ShapesGenerator(size, seed);
         int rowBytes = size * size * 3;
         Schema schema = Schema.builder()
                 .column(ColumnSpec.string("key").withChunkRows(1024))
@@ -52,13 +62,16 @@ public final class ShapesDatasetWriter {
                 .build();
         DatasetWriter.Options options = DatasetWriter.Options.defaults()
                 .withExpectedRows(count).withCreatedBy("jcolz shapes");
-        try (DatasetWriter w = DatasetWriter.create(dir, schema, options)) {
+        // not try-with-resources: close() commits, which would publish a partial dataset when
+        // generation or an append throws; abort instead and rethrow
+        DatasetWriter w = DatasetWriter.create(dir, schema, options);
+        try {
             Row row = w.newRow();
             for (int from = 0; from < count; from += BLOCK) {
                 int to = Math.min(count, from + BLOCK);
                 ShapesGenerator.Sample[] block = new ShapesGenerator.Sample[to - from];
                 int base = from;
-                IntStream.range(from, to).parallel().forEach(i -> block[i - base] = gen.sample(i));
+                IntStream.range(from, to).parallel().forEach(i -> block[i - base] = source.apply(i));
                 for (int i = from; i < to; i++) {
                     ShapesGenerator.Sample s = block[i - from];
                     w.append(row.clear()
@@ -72,7 +85,11 @@ public final class ShapesDatasetWriter {
             w.putMetadata("size", Integer.toString(size));
             w.putMetadata("source", "shapes");
             w.putMetadata("seed", Long.toString(seed));
+        } catch (IOException | RuntimeException | Error e) {
+            w.abort();
+            throw e;
         }
+        w.close();
     }
 
     /**
