@@ -42,14 +42,22 @@ import java.util.List;
  * device {@code i mod D}). One optimizer step takes one batch from every queue, in device order;
  * for each device it uploads the batch (uint8 images, converted and normalised on the device),
  * runs forward and the loss there, and calls {@code backward} on {@code loss / D} inside one
- * {@link GradientCollector}; then {@code trainer.step()} lets DJL's parameter store sum the
- * per-device gradients (DJL's {@code LocalParameterServer}) — the sum of the D per-device means
- * divided by D is the mean over the D·B samples — update device 0's parameters and copy them to
- * the others. The global batch is therefore {@code D × --batch}, and an epoch has {@code
- * floor(batches / D)} steps (up to D−1 trailing batches per epoch are not trained on). On a CPU
- * machine D = 1 and this is the ordinary loop; <b>the D &gt; 1 path has not been run</b> (no GPU
- * machine was available): in particular batch-norm running statistics are those of device 0's
- * copy, which sees only its own batches.
+ * {@link GradientCollector}; then {@code trainer.step()} hands every parameter to DJL's {@code
+ * LocalParameterServer}, which adds the other devices' gradients into device 0's — the sum of
+ * the D per-device means divided by D is the mean over the D·B samples — and then calls the
+ * optimizer once for <em>each</em> device's copy of the parameter with that summed gradient
+ * (copied to the copy's device). Each copy has its own optimizer state (momentum, Adam moments),
+ * updated once per step from the same gradient, so the copies stay equal; nothing is copied
+ * from device 0 to the others. DJL's optimizers count those per-copy calls (D per step), which
+ * would run the learning-rate schedule and Adam's bias correction D times too fast; the
+ * optimizers of {@link OptimizerSettings#build(long, int)} count steps instead. The global batch
+ * is therefore {@code D × --batch}, and an epoch has {@code floor(batches / D)} steps (up to D−1
+ * trailing batches per epoch are not trained on). On a CPU machine D = 1 and this is the
+ * ordinary loop (DJL refuses two CPU devices in one trainer); <b>the D &gt; 1 path has not been
+ * run end to end</b> (no GPU machine was available; the per-copy update count is unit-tested
+ * with DJL's parameter server): batch-norm running statistics are not parameters with
+ * gradients, so each copy keeps its own from its own batches, and the checkpoint saves device
+ * 0's.
  *
  * <h2>Data stall</h2>
  *
@@ -157,7 +165,7 @@ public final class Training {
         try (Model model = loaded != null ? loaded.model(devices[0])
                 : ResNetModels.fromScratch(spec, devices[0], prior(counts))) {
             DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
-                    .optOptimizer(optimizer.build(stepsDone)).optDevices(devices);
+                    .optOptimizer(optimizer.build(stepsDone, d)).optDevices(devices);
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.initialize(spec.inputShape(cfg.batchSize));
                 WarmupCosineTracker schedule = optimizer.schedule(0);

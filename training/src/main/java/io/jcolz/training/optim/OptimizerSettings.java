@@ -1,6 +1,8 @@
 package io.jcolz.training.optim;
 
+import ai.djl.training.optimizer.Adam;
 import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.optimizer.Sgd;
 import java.util.Locale;
 
 /**
@@ -11,8 +13,9 @@ import java.util.Locale;
  *
  * <p>Weight decay is DJL's: an L2 term {@code wd·w} added to every parameter's gradient (batch
  * norm and biases included) before the update — for Adam this is Adam with L2, not AdamW.
- * Gradients are clipped to ±{@link #CLIP_GRADIENT} elementwise (a guard against a rare bad
- * batch; no effect in normal steps).
+ * Gradients are clipped elementwise at {@link #CLIP_GRADIENT} from above only: DJL's PyTorch
+ * {@code sgdUpdate}/{@code adamUpdate} apply {@code clamp_max}, not a symmetric clip (a guard
+ * against a rare bad batch; no effect in normal steps).
  *
  * <p>Thread-safety: immutable.
  *
@@ -62,18 +65,86 @@ public record OptimizerSettings(
     }
 
     /**
-     * Builds a fresh DJL optimizer (zero momentum / moments) continuing the schedule.
+     * Builds a fresh DJL optimizer (zero momentum / moments) continuing the schedule, for one
+     * device.
      *
      * @param stepsDone steps already taken
      * @return the optimizer
      */
     public Optimizer build(long stepsDone) {
+        return build(stepsDone, 1);
+    }
+
+    /**
+     * Builds a fresh DJL optimizer (zero momentum / moments) continuing the schedule, for a model
+     * whose parameters have {@code devices} copies.
+     *
+     * <p>DJL's {@code LocalParameterServer} sums the copies' gradients and then calls {@code
+     * optimizer.update(id, copy, sum)} once <em>per copy</em>, and {@code Optimizer.updateCount}
+     * counts calls (per parameter id, then the maximum over ids), so with D devices the count
+     * DJL hands to the learning-rate tracker and to Adam's bias correction grows by D per step,
+     * and the copies of the first parameter see different counts within one step. The optimizers
+     * built here map DJL's count {@code u} back to the step {@code (u − 1) / D + 1}: the schedule
+     * advances once per step, Adam's bias correction uses the step number (matching its moments,
+     * which DJL keeps per device copy and updates once per step), and every copy gets the same
+     * update.
+     *
+     * @param stepsDone steps already taken
+     * @param devices copies of every parameter (devices of the trainer), ≥ 1
+     * @return the optimizer
+     */
+    public Optimizer build(long stepsDone, int devices) {
+        if (devices < 1) {
+            throw new IllegalArgumentException("devices must be at least 1, got " + devices);
+        }
         WarmupCosineTracker lr = schedule(stepsDone);
         if (kind.equals("adam")) {
-            return Optimizer.adam().optLearningRateTracker(lr).optWeightDecays(weightDecay)
-                    .optClipGrad(CLIP_GRADIENT).build();
+            return new PerStepAdam(Optimizer.adam().optLearningRateTracker(lr).optWeightDecays(weightDecay)
+                    .optClipGrad(CLIP_GRADIENT), devices);
         }
-        return Optimizer.sgd().setLearningRateTracker(lr).optMomentum(momentum).optWeightDecays(weightDecay)
-                .optClipGrad(CLIP_GRADIENT).build();
+        return new PerStepSgd(Optimizer.sgd().setLearningRateTracker(lr).optMomentum(momentum)
+                .optWeightDecays(weightDecay).optClipGrad(CLIP_GRADIENT), devices);
+    }
+
+    /**
+     * The 1-based step of DJL's 1-based update count {@code update} when every step updates each
+     * parameter {@code copies} times.
+     *
+     * @param update DJL's count, ≥ 1
+     * @param copies device copies per parameter, ≥ 1
+     * @return the step, ≥ 1
+     */
+    static int stepOf(int update, int copies) {
+        return Math.max(0, update - 1) / copies + 1;
+    }
+
+    /** DJL's Adam, counting steps instead of per-copy updates ({@link #build(long, int)}). */
+    private static final class PerStepAdam extends Adam {
+        private final int copies;
+
+        PerStepAdam(Adam.Builder builder, int copies) {
+            super(builder);
+            this.copies = copies;
+        }
+
+        @Override
+        protected int updateCount(String parameterId) {
+            return stepOf(super.updateCount(parameterId), copies);
+        }
+    }
+
+    /** DJL's SGD, counting steps instead of per-copy updates ({@link #build(long, int)}). */
+    private static final class PerStepSgd extends Sgd {
+        private final int copies;
+
+        PerStepSgd(Sgd.Builder builder, int copies) {
+            super(builder);
+            this.copies = copies;
+        }
+
+        @Override
+        protected int updateCount(String parameterId) {
+            return stepOf(super.updateCount(parameterId), copies);
+        }
     }
 }

@@ -12,9 +12,12 @@ import ai.djl.training.tracker.Tracker;
  *   lr(s) = final                                                 for s ≥ total
  * </pre>
  *
- * DJL's optimizers count updates per parameter from 1; {@code offset} is the number of steps
- * taken before this optimizer was built (a resumed run), so the schedule continues where the
- * checkpoint left it while the optimizer's own counter (Adam's bias correction) restarts.
+ * {@code numUpdate} is the optimizer's 1-based step count: DJL's optimizers count updates per
+ * parameter from 1, and those built by {@link OptimizerSettings#build(long, int)} turn DJL's
+ * per-device-copy count into steps (with D devices DJL would otherwise count D per step). {@code
+ * offset} is the number of steps taken before this optimizer was built (a resumed run), so the
+ * schedule continues where the checkpoint left it while the optimizer's own counter (Adam's bias
+ * correction) restarts.
  *
  * <p>Thread-safety: immutable; safe to share.
  */
