@@ -68,7 +68,7 @@ public final class EvalCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
     try (Dataset ds = Dataset.open(dataset)) {
-      Checkpoints.Loaded loaded = ModelSupport.checkpointFor(checkpoint, ds);
+      Checkpoints.Loaded loaded = ModelSupport.checkpointFor(checkpoint, ds, true);
       Checkpoint c = loaded.checkpoint();
       MultiLabelEvaluator evaluator;
       try (Model model = loaded.model(device)) {

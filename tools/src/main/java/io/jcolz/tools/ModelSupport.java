@@ -10,7 +10,8 @@ import io.jcolz.training.loop.Devices;
 /**
  * What {@code train}, {@code eval} and {@code predict} share: parsing {@code --devices} (bad or
  * unavailable devices are usage errors, exit 2) and opening a checkpoint against a dataset
- * (missing checkpoint, vocabulary or image-size mismatch: runtime errors, exit 1).
+ * (missing checkpoint, missing labels where needed, vocabulary or image-size mismatch: runtime
+ * errors, exit 1).
  * Stateless and thread-safe.
  */
 final class ModelSupport {
@@ -25,12 +26,20 @@ final class ModelSupport {
     }
   }
 
-  /** The checkpoint under {@code dir}, checked against {@code ds}'s vocabulary and image size. */
-  static Checkpoints.Loaded checkpointFor(java.nio.file.Path dir, Dataset ds) throws java.io.IOException {
+  /**
+   * The checkpoint under {@code dir}, checked against {@code ds}'s image size and, when {@code ds}
+   * has a label column (always for {@code labelsNeeded}), its label vocabulary. A dataset without
+   * a label column — what {@code jcolz pack} writes without a label source — is accepted for
+   * prediction.
+   */
+  static Checkpoints.Loaded checkpointFor(java.nio.file.Path dir, Dataset ds, boolean labelsNeeded)
+      throws java.io.IOException {
     Checkpoints.Loaded loaded = Checkpoints.load(dir);
     Checkpoint c = loaded.checkpoint();
-    BatchArrays.checkVocabulary("dataset " + ds.path(), BatchArrays.vocabulary(ds), "checkpoint " + loaded.directory(),
-        c.labels());
+    if (labelsNeeded || ds.schema().labelColumn().isPresent()) {
+      BatchArrays.checkVocabulary("dataset " + ds.path(), BatchArrays.vocabulary(ds), "checkpoint " + loaded.directory(),
+          c.labels());
+    }
     int[] hw = BatchArrays.imageSize(ds);
     if (hw[0] != c.spec().height() || hw[1] != c.spec().width()) {
       throw new IllegalArgumentException("dataset " + ds.path() + " has " + hw[0] + "×" + hw[1] + " images, the checkpoint's "

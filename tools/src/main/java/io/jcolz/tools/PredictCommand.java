@@ -5,6 +5,7 @@ import ai.djl.Model;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.format.Dataset;
+import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.training.checkpoint.Checkpoint;
 import io.jcolz.training.checkpoint.Checkpoints;
 import io.jcolz.training.loop.Inference;
@@ -23,13 +24,14 @@ import picocli.CommandLine.Spec;
  * labels by probability: {@code KEY<TAB>label=0.973 label=0.412 …}; with {@code --json} one
  * object per row ({@code {"key":…,"labels":[{"label":…,"p":…},…]}}) and, last, a summary
  * object ({@code rows, top_k, images_per_s, seconds}). Rows of a dataset without a key column
- * are named {@code #ROW}. The dataset needs the checkpoint's label vocabulary (its label column
- * may be empty sets). Exit codes as {@code eval}. Not thread-safe.
+ * are named {@code #ROW}. The dataset needs no label column (new, unlabelled images packed
+ * without a label source); if it has one, its vocabulary must be the checkpoint's. Labels are
+ * never read. Exit codes as {@code eval}. Not thread-safe.
  */
 @Command(name = "predict", mixinStandardHelpOptions = true,
     description = "Print the top-k labels (with probabilities) of every row of a dataset.")
 public final class PredictCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "DS", description = "dataset directory")
+  @Parameters(index = "0", paramLabel = "DS", description = "dataset directory (labels not needed)")
   Path dataset;
 
   @Option(names = "--checkpoint", paramLabel = "DIR", required = true, description = "checkpoint directory (or one step-… folder)")
@@ -62,14 +64,15 @@ public final class PredictCommand implements Callable<Integer> {
     long t0 = System.nanoTime();
     long[] rows = {0};
     try (Dataset ds = Dataset.open(dataset)) {
-      Checkpoints.Loaded loaded = ModelSupport.checkpointFor(checkpoint, ds);
+      Checkpoints.Loaded loaded = ModelSupport.checkpointFor(checkpoint, ds, false);
       Checkpoint c = loaded.checkpoint();
       List<String> names = c.labels();
       int l = names.size();
       int k = Math.min(topK, l);
       boolean keys = ds.schema().keyColumn().isPresent();
       try (Model model = loaded.model(device)) {
-        Inference.run(ds, device, model.getNDManager(), batch, workers, keys, Inference.forward(model), (b, p) -> {
+        Inference.run(ds, device, model.getNDManager(), batch, workers, LabelMode.NONE, keys,
+            Inference.forward(model), (b, p) -> {
           for (int i = 0; i < b.size(); i++) {
             int[] top = top(p, i * l, l, k);
             String key = keys ? b.key(i) : "#" + b.row(i);

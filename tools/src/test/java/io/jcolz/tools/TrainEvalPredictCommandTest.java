@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jcolz.format.Dataset;
 import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.Row;
 import io.jcolz.format.schema.ColumnSpec;
@@ -131,6 +132,59 @@ class TrainEvalPredictCommandTest {
         "--workers", "1");
     assertEquals(0, human.code(), human.toString());
     assertTrue(human.out().startsWith(ShapesDatasetWriter.key(0) + "\t"), human.out());
+  }
+
+  @Test
+  void predictWorksWithoutALabelColumn() throws Exception {
+    // what `jcolz pack` writes without a label source: key + image, no label column, no vocabulary
+    Path unlabelled = tmp.resolve("unlabelled");
+    Schema schema = Schema.builder()
+        .column(ColumnSpec.string("key"))
+        .column(ColumnSpec.uint8Tensor("image", 16, 16, 3))
+        .keyColumn("key")
+        .build();
+    try (Dataset v = Dataset.open(val); DatasetWriter w = DatasetWriter.create(unlabelled, schema)) {
+      Row row = w.newRow();
+      for (int i = 0; i < 10; i++) { // the first 10 images of the val set, under new keys
+        w.append(row.clear().setString("key", "new-" + i).setTensor("image", v.readTensor("image", i)));
+      }
+      w.putMetadata("mode", "raw");
+      w.putMetadata("size", "16");
+    }
+    CliTestSupport.Result r = CliTestSupport.run("predict", unlabelled.toString(), "--checkpoint", ck.toString(), "--top-k",
+        "3", "--workers", "1", "--json");
+    assertEquals(0, r.code(), r.toString());
+    List<String> lines = r.out().strip().lines().toList();
+    assertEquals(11, lines.size(), r.out());
+    JsonNode first = CliSupport.JSON.readTree(lines.get(0));
+    assertEquals("new-0", first.get("key").asText());
+    assertEquals(10, CliSupport.JSON.readTree(r.lastLine()).get("rows").asInt());
+    // the same images score the same as in the labelled set
+    CliTestSupport.Result labelled = CliTestSupport.run("predict", val.toString(), "--checkpoint", ck.toString(), "--top-k",
+        "3", "--workers", "1", "--json");
+    assertEquals(0, labelled.code(), labelled.toString());
+    JsonNode same = CliSupport.JSON.readTree(labelled.out().strip().lines().findFirst().orElseThrow());
+    for (int t = 0; t < 3; t++) {
+      JsonNode a = same.get("labels").get(t);
+      JsonNode b = first.get("labels").get(t);
+      assertEquals(a.get("p").asDouble(), b.get("p").asDouble(), 1e-4, first.toString()); // batch size may differ
+    }
+
+    CliTestSupport.Result human = CliTestSupport.run("predict", unlabelled.toString(), "--checkpoint", ck.toString(),
+        "--workers", "1");
+    assertEquals(0, human.code(), human.toString());
+    assertTrue(human.out().startsWith("new-0\t"), human.out());
+    // eval needs labels: one line, exit 1
+    oneLineError(CliTestSupport.run("eval", unlabelled.toString(), "--checkpoint", ck.toString()), Main.FAILURE,
+        "no label column");
+    // the image-size check still applies without labels
+    Path bigger = tmp.resolve("unlabelled-24");
+    Schema big = Schema.builder().column(ColumnSpec.uint8Tensor("image", 24, 24, 3)).build();
+    try (DatasetWriter w = DatasetWriter.create(bigger, big)) {
+      w.append(w.newRow().setTensor("image", new byte[24 * 24 * 3]));
+      w.putMetadata("mode", "raw");
+    }
+    oneLineError(CliTestSupport.run("predict", bigger.toString(), "--checkpoint", ck.toString()), Main.FAILURE, "24×24");
   }
 
   @Test

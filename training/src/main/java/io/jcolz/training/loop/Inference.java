@@ -34,7 +34,7 @@ public final class Inference {
         /**
          * Takes a batch (open during the call only).
          *
-         * @param batch the loader batch (labels SPARSE)
+         * @param batch the loader batch (labels as asked of {@link #run}: SPARSE or NONE)
          * @param probabilities {@code σ(logit)} for each sample and label
          * @throws IOException to stop the run
          */
@@ -55,21 +55,26 @@ public final class Inference {
     /**
      * Streams {@code dataset} through {@code forward}.
      *
-     * @param dataset the dataset (with a label column)
+     * @param dataset the dataset (with a label column unless {@code labels} is NONE)
      * @param device where inputs go
      * @param manager a manager on {@code device}; per-batch arrays live in sub-managers of it
      * @param batchSize samples per batch
      * @param workers loader threads
+     * @param labels SPARSE (for metrics) or NONE (predictions only; the dataset may lack labels)
      * @param keys fill sample keys in the workers (for predict)
      * @param forward inputs → logits {@code [n, L]}
      * @param sink receives every batch
      * @throws IOException if the dataset cannot be read or the sink fails
      * @throws InterruptedException if interrupted while waiting for a batch
      */
-    public static void run(Dataset dataset, Device device, NDManager manager, int batchSize, int workers, boolean keys,
-            Function<NDList, NDList> forward, Sink sink) throws IOException, InterruptedException {
+    public static void run(Dataset dataset, Device device, NDManager manager, int batchSize, int workers,
+            LabelMode labels, boolean keys, Function<NDList, NDList> forward, Sink sink)
+            throws IOException, InterruptedException {
+        if (labels != LabelMode.SPARSE && labels != LabelMode.NONE) {
+            throw new IllegalArgumentException("labels must be SPARSE or NONE, got " + labels);
+        }
         try (Loader loader = Loader.builder(dataset).batchSize(batchSize).devices(1).workers(workers)
-                .order(Order.SEQUENTIAL).dropLast(false).labels(LabelMode.SPARSE).augment(Augment.none())
+                .order(Order.SEQUENTIAL).dropLast(false).labels(labels).augment(Augment.none())
                 .keys(keys && dataset.schema().keyColumn().isPresent()).build()) {
             Batch b;
             while ((b = loader.device(0).take()) != null) {
@@ -86,7 +91,7 @@ public final class Inference {
     /**
      * Scores a dataset into a new evaluator.
      *
-     * @param dataset the dataset
+     * @param dataset the dataset, with a label column
      * @param device where inputs go
      * @param manager a manager on {@code device}
      * @param batchSize samples per batch
@@ -100,7 +105,7 @@ public final class Inference {
             int workers, Function<NDList, NDList> forward) throws IOException, InterruptedException {
         int labels = BatchArrays.vocabulary(dataset).size();
         MultiLabelEvaluator evaluator = new MultiLabelEvaluator(labels);
-        run(dataset, device, manager, batchSize, workers, false, forward,
+        run(dataset, device, manager, batchSize, workers, LabelMode.SPARSE, false, forward,
                 (batch, p) -> evaluator.addSparse(p, batch.size(), BatchArrays.pairs(batch)));
         return evaluator;
     }
