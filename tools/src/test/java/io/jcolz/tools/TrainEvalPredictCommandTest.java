@@ -69,10 +69,12 @@ class TrainEvalPredictCommandTest {
   @Test
   void resumeContinuesToMoreEpochs() throws Exception {
     Path copy = tmp.resolve("ck-resume");
-    CliTestSupport.Result first = CliTestSupport.run("train", train.toString(), "--epochs", "2", "--batch", "16",
-        "--workers", "1", "--max-steps", "2", "--checkpoint", copy.toString(), "--json");
+    CliTestSupport.Result first = CliTestSupport.run("train", train.toString(), "--val", val.toString(), "--epochs", "2",
+        "--batch", "16", "--workers", "1", "--max-steps", "2", "--checkpoint", copy.toString(), "--json");
     assertEquals(0, first.code(), first.toString());
-    assertEquals(0, CliSupport.JSON.readTree(first.lastLine()).get("epochs").asInt());
+    JsonNode f = CliSupport.JSON.readTree(first.lastLine());
+    assertEquals(0, f.get("epochs").asInt());
+    assertTrue(f.get("map").isNumber(), f.toString()); // validated after the partial epoch
     CliTestSupport.Result r = CliTestSupport.run("train", train.toString(), "--epochs", "1", "--batch", "16",
         "--workers", "1", "--checkpoint", copy.toString(), "--resume", "--json");
     assertEquals(0, r.code(), r.toString());
@@ -81,8 +83,11 @@ class TrainEvalPredictCommandTest {
     assertEquals(6, j.get("steps").asInt());
     assertEquals(1, j.get("history").size());
     assertEquals(4, j.get("history").get(0).get("steps").asInt()); // batches 2..5 of epoch 0
+    // resumed without --val: no mAP, not the first run's (a different model's) figure
+    assertTrue(j.get("map").isNull(), j.toString());
+    assertTrue(j.get("history").get(0).get("map").isNull(), j.toString());
 
-    // trained without --val: no stored thresholds, eval chooses them on the data and says so
+    // resumed without --val: the first run's thresholds were dropped, eval chooses them on the data and says so
     CliTestSupport.Result e = CliTestSupport.run("eval", val.toString(), "--checkpoint", copy.toString(), "--workers", "1",
         "--json");
     assertEquals(0, e.code(), e.toString());

@@ -32,9 +32,11 @@ import java.util.List;
  * @param devices number of devices (loader queues)
  * @param labelMode {@code SPARSE} or {@code MULTI_HOT}
  * @param positiveWeights per-label positive weights, or null for none
- * @param thresholds per-label thresholds chosen on the validation set, or null without one
+ * @param thresholds per-label thresholds chosen on the validation set after the last epoch, or
+ *     null when the run that wrote the checkpoint had no validation set
  * @param loss mean training loss of the last epoch
- * @param map validation mAP of the last epoch, or NaN without validation
+ * @param map validation mAP of the last epoch, or NaN when the run that wrote the checkpoint had
+ *     no validation set (a resumed run does not carry an older model's mAP)
  * @param dataset the training dataset's id
  */
 public record Checkpoint(

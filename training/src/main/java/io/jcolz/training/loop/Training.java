@@ -73,7 +73,10 @@ import java.util.List;
  * vocabulary, image size, seed, batch size and device count against the checkpoint, builds its
  * loader with {@code startAt(epoch, batch)} — the loader's order is a pure function of (seed,
  * epoch), so the batches are exactly those the interrupted run would have seen next — and
- * continues the learning-rate schedule at the step reached. The optimizer's own state (SGD
+ * continues the learning-rate schedule at the step reached. Validation figures (mAP, per-label
+ * thresholds) are not carried over: a run reports and checkpoints only what it measured on its
+ * own {@code val} after its own epochs, so a resumed run without {@code val} has none (NaN, null)
+ * rather than the figures of an older model. The optimizer's own state (SGD
  * momentum, Adam moments) is <b>not</b> saved: DJL keeps it in private maps with no export; it
  * restarts from zero on resume, which costs a few steps of re-estimation.
  *
@@ -150,8 +153,11 @@ public final class Training {
         long startEpoch = resumed != null ? resumed.nextEpoch() : 0;
         long startBatch = resumed != null ? resumed.nextBatch() : 0;
         double lastLoss = resumed != null ? resumed.loss() : Double.NaN;
-        double lastMap = resumed != null ? resumed.map() : Double.NaN;
-        float[] thresholds = resumed != null ? resumed.thresholds() : null;
+        // mAP and thresholds are those this run measures on --val: a checkpoint's describe the model
+        // as it was then, so a resumed run does not carry them over (without --val its
+        // checkpoints have none, rather than stale ones presented as current)
+        double lastMap = Double.NaN;
+        float[] thresholds = null;
         Path lastCheckpoint = loaded != null ? loaded.directory() : null;
 
         FusedSigmoidCrossEntropyLoss loss = posWeights == null ? new FusedSigmoidCrossEntropyLoss()

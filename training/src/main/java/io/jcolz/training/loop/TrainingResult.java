@@ -12,12 +12,13 @@ import java.util.List;
  * @param epochsCompleted whole epochs done in total, counting those before a resume
  * @param stepsDone optimizer steps taken in total
  * @param loss mean training loss of the last epoch run
- * @param map validation mAP after the last epoch (NaN without validation)
+ * @param map validation mAP measured by this run after its last epoch (NaN without validation, or
+ *     when the run trained nothing; never a resumed checkpoint's older figure)
  * @param imagesPerSecond images trained ÷ training seconds, over this run
  * @param dataStall batch-wait time ÷ step time, over this run
  * @param seconds wall time of the whole run (validation and checkpoints included)
  * @param checkpoint the last checkpoint written, or null
- * @param thresholds per-label thresholds chosen on the validation set, or null
+ * @param thresholds per-label thresholds chosen on the validation set by this run, or null
  */
 public record TrainingResult(
         ResNetSpec spec, List<EpochStats> epochs, int epochsCompleted, long stepsDone, double loss, double map,

@@ -1,6 +1,7 @@
 package io.jcolz.training.loop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,11 +26,14 @@ import org.junit.jupiter.api.io.TempDir;
 class ResumeTest {
     @TempDir static Path tmp;
     static Path data;
+    static Path heldOut;
 
     @BeforeAll
     static void write() throws Exception {
         data = tmp.resolve("train");
         ShapesDatasetWriter.write(data, 64, 16, 5);
+        heldOut = tmp.resolve("held-out");
+        ShapesDatasetWriter.write(heldOut, 16, 16, 6);
     }
 
     /** (epoch, index, rows) of every batch a run took. */
@@ -82,6 +86,27 @@ class ResumeTest {
             TrainingResult again = Training.run(ds, null, config(ck).resume(true).build(), new TrainingListener() {});
             assertTrue(again.epochs().isEmpty());
             assertEquals(16, again.stepsDone());
+        }
+    }
+
+    @Test
+    void resumeWithoutValidationReportsNoStaleMapOrThresholds() throws Exception {
+        try (Dataset ds = Dataset.open(data); Dataset val = Dataset.open(heldOut)) {
+            Path ck = tmp.resolve("stale");
+            TrainingResult first = Training.run(ds, val, config(ck).maxSteps(8).build(), new TrainingListener() {});
+            assertTrue(Double.isFinite(first.map()), first.toString());
+            Checkpoint validated = Checkpoints.load(ck).checkpoint();
+            assertTrue(Double.isFinite(validated.map()));
+            assertEquals(12, validated.thresholds().length);
+
+            TrainingResult resumed = Training.run(ds, null, config(ck).resume(true).build(), new TrainingListener() {});
+            assertEquals(16, resumed.stepsDone());
+            assertTrue(Double.isNaN(resumed.map()), "no mAP measured by this run: " + resumed.map());
+            assertNull(resumed.thresholds());
+            assertTrue(Double.isNaN(resumed.epochs().get(0).map()));
+            Checkpoint after = Checkpoints.load(ck).checkpoint();
+            assertTrue(Double.isNaN(after.map()), "the older model's mAP is not written again");
+            assertNull(after.thresholds(), "the older model's thresholds are dropped");
         }
     }
 
