@@ -22,10 +22,12 @@ import picocli.CommandLine.Spec;
  * {@code jcolz eval DS --checkpoint DIR}: mAP, and micro/macro F1 at threshold 0.5 and at
  * per-label thresholds. The per-label thresholds are those stored in the checkpoint — chosen
  * (F1-maximising) on the {@code --val} set during training, so F1 on DS is an honest estimate
- * when DS is another held-out set; a checkpoint trained without {@code --val} has none, and then
- * they are chosen on DS itself (optimistic: {@code "thresholds": "chosen on DS"}) — {@code
- * --tune-on-data} forces that. {@code --report FILE} writes per-label precision, recall, F1,
- * support, AP and thresholds as CSV. With {@code --json} the last stdout line is one object
+ * when DS is another held-out set ({@code "thresholds": "checkpoint"}); when DS <em>is</em> that
+ * {@code --val} set (same dataset id, recorded in the checkpoint) the F1 is optimistic and says
+ * so ({@code "thresholds": "chosen on this dataset during training (optimistic)"}). A checkpoint
+ * trained without {@code --val} has none, and then they are chosen on DS itself (optimistic:
+ * {@code "thresholds": "chosen on DS"}) — {@code --tune-on-data} forces that. {@code --report
+ * FILE} writes per-label precision, recall, F1, support, AP and thresholds as CSV. With {@code --json} the last stdout line is one object
  * ({@code map, micro_f1, macro_f1, micro_f1_thresholds, macro_f1_thresholds, thresholds, rows,
  * labels, images_per_s, seconds, checkpoint}). Exit codes: 0; 1 missing checkpoint, vocabulary
  * or image-size mismatch, unreadable data; 2 usage. Not thread-safe.
@@ -59,6 +61,13 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** {@code thresholds}: the checkpoint's, chosen on another dataset than DS (honest F1). */
+  static final String FROM_CHECKPOINT = "checkpoint";
+  /** {@code thresholds}: the checkpoint's, chosen on DS itself as {@code --val} in training (optimistic F1). */
+  static final String CHOSEN_ON_THIS_IN_TRAINING = "chosen on this dataset during training (optimistic)";
+  /** {@code thresholds}: chosen on DS now (optimistic F1). */
+  static final String CHOSEN_ON_DS = "chosen on DS";
+
   @Override
   public Integer call() throws Exception {
     if (batch < 1 || workers < 1) {
@@ -79,7 +88,8 @@ public final class EvalCommand implements Callable<Integer> {
       boolean stored = c.thresholds() != null && !tuneOnData;
       float[] thresholds = stored ? c.thresholds() : half.bestThresholds(0.5f);
       MultiLabelReport tuned = evaluator.evaluate(thresholds);
-      String source = stored ? "checkpoint" : "chosen on DS";
+      String source = !stored ? CHOSEN_ON_DS
+          : ds.id().toString().equals(c.valDataset()) ? CHOSEN_ON_THIS_IN_TRAINING : FROM_CHECKPOINT;
       if (report != null) {
         tuned.writeCsv(report, c.labels());
       }

@@ -91,7 +91,7 @@ class TrainEvalPredictCommandTest {
     CliTestSupport.Result e = CliTestSupport.run("eval", val.toString(), "--checkpoint", copy.toString(), "--workers", "1",
         "--json");
     assertEquals(0, e.code(), e.toString());
-    assertEquals("chosen on DS", CliSupport.JSON.readTree(e.lastLine()).get("thresholds").asText());
+    assertEquals(EvalCommand.CHOSEN_ON_DS, CliSupport.JSON.readTree(e.lastLine()).get("thresholds").asText());
   }
 
   @Test
@@ -104,7 +104,8 @@ class TrainEvalPredictCommandTest {
     for (String key : List.of("map", "micro_f1", "macro_f1", "micro_f1_thresholds", "macro_f1_thresholds")) {
       assertTrue(j.has(key), key + " in " + j);
     }
-    assertEquals("checkpoint", j.get("thresholds").asText());
+    // DS is the --val set the thresholds were chosen on: said to be optimistic
+    assertEquals(EvalCommand.CHOSEN_ON_THIS_IN_TRAINING, j.get("thresholds").asText());
     assertEquals(40, j.get("rows").asInt());
     // the val set was scored the same way at the end of training
     assertEquals(trained.get("map").asDouble(), j.get("map").asDouble(), 1e-4);
@@ -116,6 +117,15 @@ class TrainEvalPredictCommandTest {
     CliTestSupport.Result human = CliTestSupport.run("eval", val.toString(), "--checkpoint", ck.toString(), "--workers", "1");
     assertEquals(0, human.code(), human.toString());
     assertTrue(human.out().contains("mAP"), human.out());
+    assertTrue(human.out().contains("(thresholds " + EvalCommand.CHOSEN_ON_THIS_IN_TRAINING + ")"), human.out());
+
+    // another held-out set: the checkpoint's thresholds give an honest estimate
+    Path other = tmp.resolve("held-out-2");
+    ShapesDatasetWriter.write(other, 16, 16, 4);
+    CliTestSupport.Result o = CliTestSupport.run("eval", other.toString(), "--checkpoint", ck.toString(), "--workers", "1",
+        "--json");
+    assertEquals(0, o.code(), o.toString());
+    assertEquals(EvalCommand.FROM_CHECKPOINT, CliSupport.JSON.readTree(o.lastLine()).get("thresholds").asText());
   }
 
   @Test

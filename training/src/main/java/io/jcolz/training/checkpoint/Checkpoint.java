@@ -15,7 +15,8 @@ import java.util.List;
  * Everything a checkpoint says besides the parameters: model spec, label vocabulary, optimizer
  * settings, progress (epochs completed, steps taken) and the loader position to continue from,
  * the loader settings that position is valid for (seed, batch, devices, label form), the positive
- * weights used, per-label thresholds chosen on the validation set, and the last metrics. Stored as
+ * weights used, per-label thresholds chosen on the validation set, the last metrics, and the ids
+ * of the training and validation datasets. Stored as
  * {@code checkpoint.json} next to the parameter file by {@link Checkpoints}.
  *
  * <p>Thread-safety: immutable (arrays are not copied: do not modify them).
@@ -38,11 +39,13 @@ import java.util.List;
  * @param map validation mAP of the last epoch, or NaN when the run that wrote the checkpoint had
  *     no validation set (a resumed run does not carry an older model's mAP)
  * @param dataset the training dataset's id
+ * @param valDataset the id of the validation dataset the thresholds and mAP come from, or null
+ *     without one (read as null from checkpoints written before it was recorded)
  */
 public record Checkpoint(
         ResNetSpec spec, List<String> labels, OptimizerSettings optimizer, int epochsCompleted, long stepsDone,
         long nextEpoch, long nextBatch, long seed, int batchSize, int devices, String labelMode,
-        float[] positiveWeights, float[] thresholds, double loss, double map, String dataset) {
+        float[] positiveWeights, float[] thresholds, double loss, double map, String dataset, String valDataset) {
     /** Version of {@code checkpoint.json} written. */
     public static final int VERSION_CURRENT = 1;
     /** Oldest version read. */
@@ -102,6 +105,9 @@ public record Checkpoint(
         o.addProperty("loss", loss);
         o.addProperty("map", map);
         o.addProperty("dataset", dataset);
+        if (valDataset != null) {
+            o.addProperty("val_dataset", valDataset);
+        }
         return GSON.toJson(o);
     }
 
@@ -141,7 +147,9 @@ public record Checkpoint(
                     o.get("steps_done").getAsLong(), pos.get("epoch").getAsLong(), pos.get("batch").getAsLong(),
                     pos.get("seed").getAsLong(), pos.get("batch_size").getAsInt(), pos.get("devices").getAsInt(),
                     pos.get("labels").getAsString(), floats(o, "positive_weights"), floats(o, "thresholds"),
-                    o.get("loss").getAsDouble(), o.get("map").getAsDouble(), o.get("dataset").getAsString());
+                    o.get("loss").getAsDouble(), o.get("map").getAsDouble(), o.get("dataset").getAsString(),
+                    o.has("val_dataset") && !o.get("val_dataset").isJsonNull() ? o.get("val_dataset").getAsString()
+                            : null);
         } catch (IllegalStateException | NullPointerException | UnsupportedOperationException
                 | com.google.gson.JsonParseException | NumberFormatException e) {
             throw new IllegalArgumentException(where + ": damaged checkpoint description (" + e.getMessage() + ")", e);

@@ -248,7 +248,7 @@ public final class Training {
                     if (cfg.checkpointDir != null) {
                         Checkpoint c = new Checkpoint(spec, vocab, optimizer, epochsDone, stepsDone, nextEpoch,
                                 nextBatch, cfg.seed, cfg.batchSize, d, cfg.labelMode.name(), posWeights, thresholds,
-                                lastLoss, lastMap, train.id().toString());
+                                lastLoss, lastMap, train.id().toString(), val == null ? null : val.id().toString());
                         lastCheckpoint = Checkpoints.save(cfg.checkpointDir, c, model);
                     }
                     stats.add(es);

@@ -32,7 +32,7 @@ class CheckpointsTest {
             labels.add("l" + i);
         }
         return new Checkpoint(spec, labels, new OptimizerSettings("sgd", 0.1f, 0.9f, 1e-4f, 5, 100), 1, steps, 1, 0,
-                42, 8, 1, "SPARSE", new float[] {1, 2, 3}, new float[] {0.3f, 0.5f, 0.7f}, 0.25, 0.875, "id");
+                42, 8, 1, "SPARSE", new float[] {1, 2, 3}, new float[] {0.3f, 0.5f, 0.7f}, 0.25, 0.875, "id", "val-id");
     }
 
     @Test
@@ -54,6 +54,8 @@ class CheckpointsTest {
             assertArrayEquals(c.positiveWeights(), r.positiveWeights());
             assertArrayEquals(c.thresholds(), r.thresholds());
             assertEquals(c.map(), r.map());
+            assertEquals("id", r.dataset());
+            assertEquals("val-id", r.valDataset());
             try (Model loaded = back.model(Device.cpu())) {
                 var want = m.getBlock().getParameters();
                 var got = loaded.getBlock().getParameters();
@@ -69,6 +71,15 @@ class CheckpointsTest {
             // a checkpoint folder itself is accepted too
             assertEquals(7, Checkpoints.load(dir).checkpoint().stepsDone());
         }
+    }
+
+    @Test
+    void descriptionsWithoutAValidationSetIdReadAsNone() {
+        String json = description(new ResNetSpec(18, 16, 16, 3), 7).toJson();
+        String older = json.replaceAll(",\\s*\"val_dataset\":\\s*\"val-id\"", "");
+        assertFalse(older.contains("val_dataset"), older);
+        assertEquals(null, Checkpoint.fromJson(older, "old").valDataset());
+        assertEquals("val-id", Checkpoint.fromJson(json, "new").valDataset());
     }
 
     @Test
