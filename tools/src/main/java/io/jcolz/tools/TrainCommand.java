@@ -12,6 +12,8 @@ import io.jcolz.training.loop.Training;
 import io.jcolz.training.loop.TrainingConfig;
 import io.jcolz.training.loop.TrainingListener;
 import io.jcolz.training.loop.TrainingResult;
+import io.jcolz.training.model.ResNetSpec;
+import io.jcolz.training.optim.OptimizerSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -26,8 +28,13 @@ import picocli.CommandLine.Spec;
  * {@code jcolz train DS}: trains a multi-label ResNet on a dataset ({@link Training}) and prints
  * per-epoch loss, validation mAP, images/s and data stall; with {@code --json} the last stdout
  * line is one object ({@code epochs, steps, loss, map, images_per_s, data_stall, seconds,
- * checkpoint, model, image_size, history}). Exit codes: 0 done; 1 runtime failure (unreadable
- * dataset, missing checkpoint on {@code --resume}, label vocabulary or image size mismatch); 2
+ * checkpoint, model, image_size, history}). {@code --resume} continues with the checkpoint's
+ * model, optimizer, schedule and positive weights — the header line prints those — and refuses
+ * {@code --lr}, {@code --optimizer}, {@code --momentum}, {@code --weight-decay}, {@code --warmup}
+ * or {@code --pos-weight} given with another value than the checkpoint's, and a training dataset
+ * other than the checkpoint's (by dataset id). Exit codes: 0 done; 1 runtime failure (unreadable
+ * dataset, missing checkpoint on {@code --resume}, label vocabulary or image size mismatch, a
+ * resume that does not match the checkpoint); 2
  * usage error (bad option values, {@code --devices gpu} without a visible GPU, {@code
  * --checkpoint DIR} already holding a checkpoint without {@code --resume}). Not thread-safe.
  */
@@ -103,14 +110,9 @@ public final class TrainCommand implements Callable<Integer> {
     TrainingConfig cfg = config();
     PrintWriter out = spec.commandLine().getOut();
     try (Dataset train = Dataset.open(dataset); Dataset v = val == null ? null : Dataset.open(val)) {
-      if (!json) {
-        out.printf(Locale.ROOT, "training on %s (%s rows)%s, %s, batch %d × %d device(s), %s lr %s, %d epochs%n",
-            dataset, CliSupport.count(train.rowCount()), v == null ? "" : ", validating on " + val,
-            model == null ? (resume ? "model from checkpoint" : "resnet18") : model, batch, cfg.devices().length,
-            optimizer, lr, epochs);
-        out.flush();
-      }
-      TrainingResult r = Training.run(train, v, cfg, new Listener(out, epochs, cfg.devices().length));
+      String header = String.format(Locale.ROOT, "training on %s (%s rows)%s", dataset,
+          CliSupport.count(train.rowCount()), v == null ? "" : ", validating on " + val);
+      TrainingResult r = Training.run(train, v, cfg, new Listener(out, header, epochs, cfg.devices().length));
       if (json) {
         CliSupport.printJson(out, toJson(r));
       } else {
@@ -152,14 +154,40 @@ public final class TrainCommand implements Callable<Integer> {
       if (model != null) {
         io.jcolz.training.model.ResNetSpec.of(model, 32, 32, 1); // validates the name
       }
-      new io.jcolz.training.optim.OptimizerSettings(optimizer, lr, momentum, weightDecay, 0, 1); // validates
-      return TrainingConfig.builder().model(model).epochs(epochs).batchSize(batch).learningRate(lr)
-          .optimizer(optimizer).momentum(momentum).weightDecay(weightDecay).warmupSteps(warmup)
-          .positiveWeight(posWeight).labelMode(mode).augment(a).devices(devs).workers(workers).maxSteps(maxSteps)
-          .checkpointDir(checkpoint).resume(resume).seed(seed).build();
+      new OptimizerSettings(optimizer, lr, momentum, weightDecay, 0, 1); // validates
+      TrainingConfig.Builder b = TrainingConfig.builder().model(model).epochs(epochs).batchSize(batch)
+          .labelMode(mode).augment(a).devices(devs).workers(workers).maxSteps(maxSteps)
+          .checkpointDir(checkpoint).resume(resume).seed(seed);
+      // only options given on the command line: a resume keeps the checkpoint's settings and
+      // refuses given ones that differ (the defaults here equal the builder's)
+      if (given("--lr")) {
+        b.learningRate(lr);
+      }
+      if (given("--optimizer")) {
+        b.optimizer(optimizer);
+      }
+      if (given("--momentum")) {
+        b.momentum(momentum);
+      }
+      if (given("--weight-decay")) {
+        b.weightDecay(weightDecay);
+      }
+      if (given("--warmup")) {
+        b.warmupSteps(warmup);
+      }
+      if (given("--pos-weight")) {
+        b.positiveWeight(posWeight);
+      }
+      return b.build();
     } catch (IllegalArgumentException e) {
       throw new Main.UsageException(e.getMessage());
     }
+  }
+
+  /** Whether {@code option} was on the command line (true when there is no parse result to ask). */
+  private boolean given(String option) {
+    picocli.CommandLine.ParseResult pr = spec.commandLine().getParseResult();
+    return pr == null || pr.hasMatchedOption(option);
   }
 
   private ObjectNode toJson(TrainingResult r) {
@@ -198,15 +226,31 @@ public final class TrainCommand implements Callable<Integer> {
   /** Per-epoch lines on stdout (not with --json) and a bar on a terminal. */
   private final class Listener implements TrainingListener {
     private final PrintWriter out;
+    private final String header;
     private final int epochs;
     private final int devices;
     private final boolean bar = CliSupport.stderrIsTerminal();
     private ProgressBar progress;
 
-    Listener(PrintWriter out, int epochs, int devices) {
+    Listener(PrintWriter out, String header, int epochs, int devices) {
       this.out = out;
+      this.header = header;
       this.epochs = epochs;
       this.devices = devices;
+    }
+
+    /** The settings in use: on a resume the checkpoint's, not the command line's defaults. */
+    @Override
+    public void started(ResNetSpec spec, OptimizerSettings o, float[] positiveWeights, boolean resumed, long stepsDone) {
+      if (json) {
+        return;
+      }
+      out.printf(Locale.ROOT, "%s, %s %d×%d, batch %d × %d device(s), %s lr %s%s, weight decay %s, warm-up %d of %d steps, "
+              + "pos-weight %s, %d epochs%s%n", header, spec.name(), spec.height(), spec.width(), batch, devices,
+          o.kind(), o.learningRate(), o.kind().equals("sgd") ? " momentum " + o.momentum() : "", o.weightDecay(),
+          o.warmupSteps(), o.totalSteps(), Training.describeWeights(positiveWeights), epochs,
+          resumed ? String.format(Locale.ROOT, "; resuming at step %d with the checkpoint's settings", stepsDone) : "");
+      out.flush();
     }
 
     @Override

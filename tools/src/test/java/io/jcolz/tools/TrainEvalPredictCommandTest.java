@@ -95,6 +95,34 @@ class TrainEvalPredictCommandTest {
   }
 
   @Test
+  void resumeUsesAndPrintsTheCheckpointsSettingsAndRefusesOthers() throws Exception {
+    String latest = Files.readString(ck.resolve("LATEST"));
+    // nothing left to train (2 of 2 epochs): the header shows the settings in use, the checkpoint's
+    CliTestSupport.Result r = CliTestSupport.run("train", train.toString(), "--epochs", "2", "--batch", "16", "--workers",
+        "1", "--checkpoint", ck.toString(), "--resume");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("adam lr 0.002"), r.out()); // not the command line's default 0.001
+    assertTrue(r.out().contains("resuming at step 12 with the checkpoint's settings"), r.out());
+    // an option given with another value than the checkpoint's: refused, not silently replaced
+    oneLineError(CliTestSupport.run("train", train.toString(), "--epochs", "3", "--batch", "16", "--workers", "1",
+        "--checkpoint", ck.toString(), "--resume", "--lr", "0.01"), Main.FAILURE, "--lr 0.01 (checkpoint: 0.002)");
+    oneLineError(CliTestSupport.run("train", train.toString(), "--epochs", "3", "--batch", "16", "--workers", "1",
+        "--checkpoint", ck.toString(), "--resume", "--optimizer", "sgd"), Main.FAILURE, "--optimizer sgd (checkpoint: adam)");
+    // the same value given explicitly is fine
+    CliTestSupport.Result same = CliTestSupport.run("train", train.toString(), "--epochs", "2", "--batch", "16",
+        "--workers", "1", "--checkpoint", ck.toString(), "--resume", "--lr", "0.002", "--optimizer", "adam", "--json");
+    assertEquals(0, same.code(), same.toString());
+    // another training dataset (same labels and image size): refused, naming both ids
+    try (Dataset t = Dataset.open(train); Dataset v = Dataset.open(val)) {
+      CliTestSupport.Result other = CliTestSupport.run("train", val.toString(), "--epochs", "3", "--batch", "16",
+          "--workers", "1", "--checkpoint", ck.toString(), "--resume");
+      oneLineError(other, Main.FAILURE, "was trained on dataset id " + t.id());
+      assertTrue(other.err().contains(v.id().toString()), other.toString());
+    }
+    assertEquals(latest, Files.readString(ck.resolve("LATEST")), "nothing written");
+  }
+
+  @Test
   void evalReportsMapAndF1AndWritesTheReport() throws Exception {
     Path report = tmp.resolve("report.csv");
     CliTestSupport.Result r = CliTestSupport.run("eval", val.toString(), "--checkpoint", ck.toString(), "--report",

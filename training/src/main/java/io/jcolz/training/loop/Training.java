@@ -70,8 +70,11 @@ import java.util.List;
  * After every epoch (and when {@code maxSteps} stops a run mid-epoch) a {@link Checkpoint} is
  * written atomically by {@link Checkpoints}: parameters, model spec, label vocabulary, optimizer
  * settings, steps done, and the loader position (next epoch and batch). A resumed run checks the
- * vocabulary, image size, seed, batch size and device count against the checkpoint, builds its
- * loader with {@code startAt(epoch, batch)} — the loader's order is a pure function of (seed,
+ * training dataset's id, vocabulary, image size, seed, batch size and device count against the
+ * checkpoint, uses the checkpoint's optimizer settings and positive weights (refusing any that
+ * the config set explicitly to other values; {@link TrainingListener#started} reports those
+ * actually used), builds its loader with {@code startAt(epoch, batch)} — the loader's order is a
+ * pure function of (seed,
  * epoch), so the batches are exactly those the interrupted run would have seen next — and
  * continues the learning-rate schedule at the step reached. Validation figures (mAP, per-label
  * thresholds) are not carried over: a run reports and checkpoints only what it measured on its
@@ -131,15 +134,15 @@ public final class Training {
 
         Checkpoint resumed = null;
         Checkpoints.Loaded loaded = null;
+        LabelCounts counts = LabelCounts.of(train);
         if (cfg.resume) {
             loaded = Checkpoints.load(cfg.checkpointDir);
             resumed = loaded.checkpoint();
             BatchArrays.checkVocabulary("dataset " + train.path(), vocab, "the checkpoint", resumed.labels());
-            checkResume(resumed, cfg, hw, d);
+            checkResume(loaded, train, cfg, hw, d, counts);
         }
         ResNetSpec spec = resumed != null ? resumed.spec()
                 : ResNetSpec.of(cfg.model == null ? "resnet18" : cfg.model, hw[0], hw[1], vocab.size());
-        LabelCounts counts = LabelCounts.of(train);
         float[] posWeights = resumed != null ? resumed.positiveWeights() : positiveWeights(cfg, counts);
         long warmup = cfg.warmupSteps >= 0 ? cfg.warmupSteps : Math.max(1, Math.round(0.05 * totalSteps));
         OptimizerSettings optimizer = resumed != null
@@ -159,6 +162,7 @@ public final class Training {
         double lastMap = Double.NaN;
         float[] thresholds = null;
         Path lastCheckpoint = loaded != null ? loaded.directory() : null;
+        listener.started(spec, optimizer, posWeights, resumed != null, stepsDone);
 
         FusedSigmoidCrossEntropyLoss loss = posWeights == null ? new FusedSigmoidCrossEntropyLoss()
                 : FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(posWeights).build();
@@ -283,7 +287,14 @@ public final class Training {
         return sum / d;
     }
 
-    private static void checkResume(Checkpoint c, TrainingConfig cfg, int[] hw, int devices) {
+    private static void checkResume(Checkpoints.Loaded loaded, Dataset train, TrainingConfig cfg, int[] hw, int devices,
+            LabelCounts counts) {
+        Checkpoint c = loaded.checkpoint();
+        if (!c.dataset().equals(train.id().toString())) {
+            throw new IllegalArgumentException("checkpoint " + loaded.directory() + " was trained on dataset id "
+                    + c.dataset() + ", " + train.path() + " has id " + train.id()
+                    + " (resume on the same training dataset, or start a new run in another --checkpoint directory)");
+        }
         if (cfg.model != null && !cfg.model.equalsIgnoreCase(c.spec().name())) {
             throw new IllegalArgumentException("--model " + cfg.model + " vs the checkpoint's " + c.spec().name());
         }
@@ -298,6 +309,52 @@ public final class Training {
                     + cfg.seed + ", batch " + cfg.batchSize + ", " + devices + " device(s), labels " + cfg.labelMode
                     + " (resume with the same settings)");
         }
+        OptimizerSettings o = c.optimizer();
+        List<String> differ = new ArrayList<>();
+        if (cfg.explicit.contains("--optimizer") && !cfg.optimizer.equalsIgnoreCase(o.kind())) {
+            differ.add("--optimizer " + cfg.optimizer + " (checkpoint: " + o.kind() + ")");
+        }
+        if (cfg.explicit.contains("--lr") && cfg.learningRate != o.learningRate()) {
+            differ.add("--lr " + cfg.learningRate + " (checkpoint: " + o.learningRate() + ")");
+        }
+        if (cfg.explicit.contains("--momentum") && cfg.momentum != o.momentum()) {
+            differ.add("--momentum " + cfg.momentum + " (checkpoint: " + o.momentum() + ")");
+        }
+        if (cfg.explicit.contains("--weight-decay") && cfg.weightDecay != o.weightDecay()) {
+            differ.add("--weight-decay " + cfg.weightDecay + " (checkpoint: " + o.weightDecay() + ")");
+        }
+        // a negative warm-up is the default (5% of the first run's steps): nothing to compare
+        if (cfg.explicit.contains("--warmup") && cfg.warmupSteps >= 0
+                && Math.min(cfg.warmupSteps, o.totalSteps()) != o.warmupSteps()) {
+            differ.add("--warmup " + cfg.warmupSteps + " (checkpoint: " + o.warmupSteps() + " steps)");
+        }
+        if (cfg.explicit.contains("--pos-weight") && !Arrays.equals(positiveWeights(cfg, counts), c.positiveWeights())) {
+            differ.add("--pos-weight (checkpoint: " + describeWeights(c.positiveWeights()) + ")");
+        }
+        if (!differ.isEmpty()) {
+            throw new IllegalArgumentException("a resumed run keeps the checkpoint's optimizer settings, and "
+                    + String.join(", ", differ) + " differ" + (differ.size() == 1 ? "s" : "")
+                    + " (drop the option, or start a new run in another --checkpoint directory)");
+        }
+    }
+
+    /**
+     * Positive weights in a few words: {@code none}, one value, or the range of per-label values.
+     *
+     * @param w the weights, or null
+     * @return the description
+     */
+    public static String describeWeights(float[] w) {
+        if (w == null) {
+            return "none";
+        }
+        float min = Float.POSITIVE_INFINITY;
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : w) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        return min == max ? Float.toString(min) : "per label, " + min + "–" + max;
     }
 
     private static float[] positiveWeights(TrainingConfig cfg, LabelCounts counts) {

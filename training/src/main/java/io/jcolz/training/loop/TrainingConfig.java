@@ -4,13 +4,20 @@ import ai.djl.Device;
 import io.jcolz.loader.Augment;
 import io.jcolz.loader.batch.LabelMode;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Settings of a {@link Training} run, built with {@link #builder()}. Defaults: ResNet-18, 10
  * epochs, batch 64 per device, Adam at 1e-3, weight decay 1e-4, SGD momentum 0.9, warm-up 5% of
  * the steps, no positive weights, one CPU device, workers = cores, sparse labels, horizontal
  * flips, seed 0, no checkpoints.
+ *
+ * <p>A resumed run uses the checkpoint's optimizer settings and positive weights; those set
+ * explicitly on the builder ({@link Builder#learningRate}, {@link Builder#optimizer}, {@link
+ * Builder#momentum}, {@link Builder#weightDecay}, {@link Builder#warmupSteps}, {@link
+ * Builder#positiveWeight}) must then agree with the checkpoint, or {@link Training#run} refuses.
  *
  * <p>Thread-safety: immutable.
  */
@@ -70,6 +77,8 @@ public final class TrainingConfig {
     final LabelMode labelMode;
     final Augment augment;
     final int evalBatchSize;
+    /** Option names ({@code --lr} …) of the optimizer / positive-weight settings set explicitly. */
+    final Set<String> explicit;
 
     private TrainingConfig(Builder b) {
         model = b.model;
@@ -90,6 +99,7 @@ public final class TrainingConfig {
         labelMode = b.labelMode;
         augment = b.augment;
         evalBatchSize = b.evalBatchSize > 0 ? b.evalBatchSize : b.batchSize;
+        explicit = Set.copyOf(b.explicit);
     }
 
     /**
@@ -139,6 +149,7 @@ public final class TrainingConfig {
         private LabelMode labelMode = LabelMode.SPARSE;
         private Augment augment = Augment.flip();
         private int evalBatchSize;
+        private final Set<String> explicit = new LinkedHashSet<>();
 
         private Builder() {}
 
@@ -166,39 +177,45 @@ public final class TrainingConfig {
             return this;
         }
 
-        /** Peak learning rate. */
+        /** Peak learning rate (a resume checks it against the checkpoint's). */
         public Builder learningRate(float lr) {
             this.learningRate = lr;
+            explicit.add("--lr");
             return this;
         }
 
-        /** sgd (with momentum) or adam. */
+        /** sgd (with momentum) or adam (a resume checks it against the checkpoint's). */
         public Builder optimizer(String kind) {
             this.optimizer = Objects.requireNonNull(kind);
+            explicit.add("--optimizer");
             return this;
         }
 
-        /** SGD momentum. */
+        /** SGD momentum (a resume checks it against the checkpoint's). */
         public Builder momentum(float m) {
             this.momentum = m;
+            explicit.add("--momentum");
             return this;
         }
 
-        /** L2 weight decay. */
+        /** L2 weight decay (a resume checks it against the checkpoint's). */
         public Builder weightDecay(float wd) {
             this.weightDecay = wd;
+            explicit.add("--weight-decay");
             return this;
         }
 
-        /** Warm-up steps; negative = 5% of the run's steps. */
+        /** Warm-up steps; negative = 5% of the run's steps (a resume checks it against the checkpoint's). */
         public Builder warmupSteps(long steps) {
             this.warmupSteps = steps;
+            explicit.add("--warmup");
             return this;
         }
 
-        /** Positive weights, parsed from {@code auto}, {@code none} or a number. */
+        /** Positive weights, parsed from {@code auto}, {@code none} or a number (a resume checks them). */
         public Builder positiveWeight(String text) {
             this.positiveWeight = PositiveWeight.parse(text);
+            explicit.add("--pos-weight");
             return this;
         }
 

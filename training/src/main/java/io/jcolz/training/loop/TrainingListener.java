@@ -1,12 +1,27 @@
 package io.jcolz.training.loop;
 
 import io.jcolz.loader.Batch;
+import io.jcolz.training.model.ResNetSpec;
+import io.jcolz.training.optim.OptimizerSettings;
 
 /**
  * Callbacks of a {@link Training} run, all on the training thread (keep them cheap). Every
  * method has an empty default. Implementations need not be thread-safe.
  */
 public interface TrainingListener {
+    /**
+     * The run starts, after every check, with the settings it actually uses: on a resume those
+     * of the checkpoint (model, optimizer, schedule, positive weights), not the config's.
+     *
+     * @param spec the model
+     * @param optimizer optimizer and schedule
+     * @param positiveWeights per-label positive weights, or null for none
+     * @param resumed whether the run continues a checkpoint
+     * @param stepsDone steps taken before this run
+     */
+    default void started(ResNetSpec spec, OptimizerSettings optimizer, float[] positiveWeights, boolean resumed,
+            long stepsDone) {}
+
     /**
      * An epoch starts.
      *

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jcolz.format.Dataset;
 import io.jcolz.training.checkpoint.Checkpoint;
 import io.jcolz.training.checkpoint.Checkpoints;
+import io.jcolz.training.optim.OptimizerSettings;
 import io.jcolz.training.shapes.ShapesDatasetWriter;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -131,6 +132,63 @@ class ResumeTest {
                 assertTrue(e.getMessage().contains("24×24"), e.getMessage());
             }
             assertEquals(1, Checkpoints.load(ck).checkpoint().stepsDone(), "refused resumes write nothing");
+        }
+    }
+
+    @Test
+    void resumeUsesTheCheckpointsSettingsAndRefusesOthersOrAnotherDataset() throws Exception {
+        try (Dataset ds = Dataset.open(data)) {
+            Path ck2 = tmp.resolve("settings");
+            Training.run(ds, null, config(ck2).maxSteps(1).learningRate(0.002f).build(), new TrainingListener() {});
+
+            // options not set: the checkpoint's are used, and reported as such
+            List<OptimizerSettings> used = new ArrayList<>();
+            TrainingListener reports = new TrainingListener() {
+                @Override
+                public void started(io.jcolz.training.model.ResNetSpec spec, OptimizerSettings o, float[] w,
+                        boolean resumed, long stepsDone) {
+                    assertTrue(resumed);
+                    assertEquals(1, stepsDone);
+                    assertNull(w);
+                    used.add(o);
+                }
+            };
+            Training.run(ds, null, config(ck2).maxSteps(1).resume(true).build(), reports);
+            assertEquals(1, used.size());
+            assertEquals(0.002f, used.get(0).learningRate());
+            assertEquals("adam", used.get(0).kind());
+            // the same values given explicitly are accepted
+            Training.run(ds, null, config(ck2).maxSteps(1).resume(true).learningRate(0.002f).optimizer("ADAM")
+                    .momentum(0.9f).weightDecay(1e-4f).warmupSteps(-1).positiveWeight("none").build(),
+                    new TrainingListener() {});
+            long steps = Checkpoints.load(ck2).checkpoint().stepsDone();
+            assertEquals(3, steps);
+
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Training.run(ds, null,
+                    config(ck2).resume(true).learningRate(0.01f).optimizer("sgd").build(), new TrainingListener() {}));
+            assertTrue(e.getMessage().contains("--lr 0.01 (checkpoint: 0.002)"), e.getMessage());
+            assertTrue(e.getMessage().contains("--optimizer sgd (checkpoint: adam)"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Training.run(ds, null,
+                    config(ck2).resume(true).warmupSteps(5).build(), new TrainingListener() {}));
+            assertTrue(e.getMessage().contains("--warmup 5"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Training.run(ds, null,
+                    config(ck2).resume(true).positiveWeight("auto").build(), new TrainingListener() {}));
+            assertTrue(e.getMessage().contains("--pos-weight (checkpoint: none)"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> Training.run(ds, null,
+                    config(ck2).resume(true).momentum(0.5f).weightDecay(0f).build(), new TrainingListener() {}));
+            assertTrue(e.getMessage().contains("--momentum 0.5") && e.getMessage().contains("--weight-decay 0.0"),
+                    e.getMessage());
+
+            // another training dataset (same vocabulary and image size): refused, naming both ids
+            Path otherPath = tmp.resolve("other-train");
+            ShapesDatasetWriter.write(otherPath, 64, 16, 7);
+            try (Dataset other = Dataset.open(otherPath)) {
+                e = assertThrows(IllegalArgumentException.class, () -> Training.run(other, null,
+                        config(ck2).resume(true).build(), new TrainingListener() {}));
+                assertTrue(e.getMessage().contains(ds.id().toString()) && e.getMessage().contains(other.id().toString()),
+                        e.getMessage());
+            }
+            assertEquals(steps, Checkpoints.load(ck2).checkpoint().stepsDone(), "refused resumes write nothing");
         }
     }
 
