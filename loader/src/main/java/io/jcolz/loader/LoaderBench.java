@@ -254,7 +254,7 @@ public final class LoaderBench {
     if (chunks == 0) {
       return 0;
     }
-    try (ChunkDecoder d = dataset.newDecoder(); Arena arena = Arena.ofConfined()) {
+    try (ChunkDecoder d = dataset.newDecoder().releaseMappedPages(true); Arena arena = Arena.ofConfined()) {
       MemorySegment buf = arena.allocate(Math.max(1, col.maxDecompressedLength()), 64);
       long rows = 0;
       long t0 = System.nanoTime();
