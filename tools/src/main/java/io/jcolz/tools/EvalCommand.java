@@ -47,14 +47,7 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--tune-on-data", description = "choose per-label thresholds on DS even if the checkpoint has some")
   boolean tuneOnData;
 
-  @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
-  int batch = 64;
-
-  @Option(names = "--workers", description = "loader worker threads (default: all cores)")
-  int workers = Runtime.getRuntime().availableProcessors();
-
-  @Option(names = "--devices", description = "cpu or gpuN (the first device is used) (default: ${DEFAULT-VALUE})")
-  String devices = "cpu";
+  @picocli.CommandLine.Mixin InferenceOptions run = new InferenceOptions();
 
   @Option(names = "--json", description = "print one JSON object as the last line of stdout")
   boolean json;
@@ -70,10 +63,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (batch < 1 || workers < 1) {
-      throw new Main.UsageException("--batch and --workers must be positive");
-    }
-    Device device = ModelSupport.devices(devices)[0];
+    Device device = run.validate();
     PrintWriter out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
     try (Dataset ds = Dataset.open(dataset)) {
@@ -81,7 +71,7 @@ public final class EvalCommand implements Callable<Integer> {
       Checkpoint c = loaded.checkpoint();
       MultiLabelEvaluator evaluator;
       try (Model model = loaded.model(device)) {
-        evaluator = Inference.evaluate(ds, device, model.getNDManager(), batch, workers, Inference.forward(model));
+        evaluator = Inference.evaluate(ds, device, model.getNDManager(), run.batch, run.workers, Inference.forward(model));
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       MultiLabelReport half = evaluator.evaluate(0.5f);

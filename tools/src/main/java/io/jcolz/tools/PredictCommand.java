@@ -40,14 +40,7 @@ public final class PredictCommand implements Callable<Integer> {
   @Option(names = "--top-k", paramLabel = "K", description = "labels per row (default: ${DEFAULT-VALUE})")
   int topK = 5;
 
-  @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
-  int batch = 64;
-
-  @Option(names = "--workers", description = "loader worker threads (default: all cores)")
-  int workers = Runtime.getRuntime().availableProcessors();
-
-  @Option(names = "--devices", description = "cpu or gpuN (the first device is used) (default: ${DEFAULT-VALUE})")
-  String devices = "cpu";
+  @picocli.CommandLine.Mixin InferenceOptions run = new InferenceOptions();
 
   @Option(names = "--json", description = "one JSON object per row, then a summary object as the last line")
   boolean json;
@@ -56,10 +49,10 @@ public final class PredictCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (topK < 1 || batch < 1 || workers < 1) {
-      throw new Main.UsageException("--top-k, --batch and --workers must be positive");
+    if (topK < 1) {
+      throw new Main.UsageException("--top-k must be positive");
     }
-    Device device = ModelSupport.devices(devices)[0];
+    Device device = run.validate();
     PrintWriter out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
     long[] rows = {0};
@@ -71,7 +64,7 @@ public final class PredictCommand implements Callable<Integer> {
       int k = Math.min(topK, l);
       boolean keys = ds.schema().keyColumn().isPresent();
       try (Model model = loaded.model(device)) {
-        Inference.run(ds, device, model.getNDManager(), batch, workers, LabelMode.NONE, keys,
+        Inference.run(ds, device, model.getNDManager(), run.batch, run.workers, LabelMode.NONE, keys,
             Inference.forward(model), (b, p) -> {
           for (int i = 0; i < b.size(); i++) {
             int[] top = top(p, i * l, l, k);

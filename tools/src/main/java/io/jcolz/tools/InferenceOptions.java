@@ -1,0 +1,27 @@
+package io.jcolz.tools;
+
+import ai.djl.Device;
+import picocli.CommandLine.Option;
+
+/**
+ * The options {@code eval} and {@code predict} share (a picocli mixin): batch size, loader
+ * workers and the device the model runs on. Not thread-safe; filled by picocli.
+ */
+public final class InferenceOptions {
+  @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
+  int batch = 64;
+
+  @Option(names = "--workers", description = "loader worker threads (default: all cores)")
+  int workers = Runtime.getRuntime().availableProcessors();
+
+  @Option(names = "--devices", description = "cpu or gpuN (the first device is used) (default: ${DEFAULT-VALUE})")
+  String devices = "cpu";
+
+  /** Checks the values (exit 2 on a bad one) and returns the device to run on. */
+  Device validate() {
+    if (batch < 1 || workers < 1) {
+      throw new Main.UsageException("--batch and --workers must be positive");
+    }
+    return ModelSupport.devices(devices)[0];
+  }
+}
