@@ -416,6 +416,7 @@ public final class Loader implements AutoCloseable {
     Augment augment;
     int window;
     int cacheChunks;
+    int cacheAtMost;
     boolean keys;
     ColumnFile imageColumn;
     ColumnFile jpegColumn;
@@ -433,6 +434,9 @@ public final class Loader implements AutoCloseable {
       int perBatch = (int) Math.ceil(batchSize / rowsPerChunk) + 1;
       int w = order == Order.QUASI_RANDOM ? window : 0;
       long slots = workers + 1 + 2L * (w + perBatch);
+      if (cacheAtMost > 0) {
+        slots = Math.min(slots, cacheAtMost);
+      }
       return (int) Math.min(Math.max(slots, workers + 1), Math.max(workers + 1, col.chunkCount() + 0L));
     }
   }
@@ -468,6 +472,7 @@ public final class Loader implements AutoCloseable {
     private Augment augment = Augment.none();
     private int window;
     private int cacheChunks;
+    private int cacheAtMost;
     private int maxLabelsPerSample;
     private boolean keys;
     private String imageColumn;
@@ -586,6 +591,18 @@ public final class Loader implements AutoCloseable {
     /** Slots of each column's chunk cache (default: sized from workers, window and batch). */
     public Builder cacheChunks(int slots) {
       this.cacheChunks = positive("cache chunks", slots);
+      return this;
+    }
+
+    /**
+     * An upper bound on the default cache of each column (at least workers + 1 slots) and on the
+     * default QUASI_RANDOM window (at most half of it, at least 2 chunks); values set with {@link
+     * #cacheChunks} or {@link #window} are kept. For benchmarks that must see chunks decompressed
+     * every epoch on a dataset small enough to sit decoded in the default cache; a bound above the
+     * default changes nothing.
+     */
+    public Builder cacheAtMost(int slots) {
+      this.cacheAtMost = positive("cache bound", slots);
       return this;
     }
 
@@ -746,6 +763,10 @@ public final class Loader implements AutoCloseable {
       double rowsPerChunk = Math.max(1.0,
           (double) s.localityColumn.rowCount() / Math.max(1, s.localityColumn.chunkCount()));
       s.window = window > 0 ? window : Math.max(8, (int) Math.ceil(2 * batchSize / rowsPerChunk));
+      if (window == 0 && cacheAtMost > 0) {
+        s.window = Math.max(2, Math.min(s.window, cacheAtMost / 2));
+      }
+      s.cacheAtMost = cacheAtMost;
       s.batchSize = batchSize;
       s.devices = devices;
       s.workers = workers;

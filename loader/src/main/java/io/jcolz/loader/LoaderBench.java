@@ -2,12 +2,12 @@ package io.jcolz.loader;
 
 import io.jcolz.format.ChunkDecoder;
 import io.jcolz.format.Dataset;
+import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.store.ColumnFile;
 import io.jcolz.loader.batch.ImageLayout;
 import io.jcolz.loader.batch.LabelMode;
-import io.jcolz.loader.order.Order;
-import io.jcolz.format.column.ChunkView;
 import io.jcolz.loader.image.JpegDecoder;
+import io.jcolz.loader.order.Order;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

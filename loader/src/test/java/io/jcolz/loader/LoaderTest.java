@@ -307,6 +307,26 @@ class LoaderTest {
   }
 
   @Test
+  void cacheAtMostBoundsTheDefaultCacheButNeverRaisesIt() throws Exception {
+    int defaults;
+    try (Loader loader = Loader.builder(ds).batchSize(16).workers(2).seed(seed).build()) {
+      defaults = loader.caches().getFirst().slots();
+      assertTrue(defaults > 4, Seeds.tag(seed) + "default image cache " + defaults);
+      drain(loader, b -> { });
+    }
+    try (Loader loader = Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(4).build()) {
+      assertEquals(4, loader.caches().getFirst().slots(), Seeds.tag(seed));
+      drain(loader, b -> checkContent(b, false, seed)); // still every sample, correct, with a small window
+    }
+    try (Loader loader = Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(1).build()) {
+      assertEquals(3, loader.caches().getFirst().slots(), "never below workers + 1");
+    }
+    try (Loader loader = Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(100_000).build()) {
+      assertEquals(defaults, loader.caches().getFirst().slots(), "a bound above the default changes nothing");
+    }
+  }
+
+  @Test
   void closingMidEpochStopsBlockedWorkersAndFreesMemoryAfterTheLastBatch() throws Exception {
     Loader loader = Loader.builder(ds).batchSize(8).devices(2).workers(3).prefetch(1).seed(seed).build();
     Batch held = loader.device(0).take();

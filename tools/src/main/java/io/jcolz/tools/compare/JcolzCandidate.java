@@ -37,33 +37,29 @@ final class JcolzCandidate implements Candidate {
    * A chunk cache that cannot hold the dataset. The loader's default cache (workers + 1 + two
    * quasi-random windows + two batches of chunks) holds all of a small dataset after the first
    * epoch, and the loader would then only copy decoded pixels — a figure no dataset larger than
-   * memory reaches. Capping the cache at a quarter of the image chunks (and the window at an
-   * eighth) makes every epoch decompress its chunks again, as at scale.
+   * memory reaches. Bounding the cache at a quarter of the image chunks (the window at an eighth,
+   * see {@link Loader.Builder#cacheAtMost}) makes every epoch decompress its chunks again, as at
+   * scale; on a dataset large enough the default is below the bound and stays.
    */
-  private Loader.Builder capped(Loader.Builder b, int threads, int batch) {
+  private Loader.Builder capped(Loader.Builder b, int threads) {
     int chunks = 0;
     for (String c : new String[] {"image", "jpeg"}) {
       if (dataset.schema().indexOf(c) >= 0) {
         chunks = Math.max(chunks, dataset.column(c).chunkCount());
       }
     }
-    if (chunks == 0) {
-      return b;
-    }
-    double rowsPerChunk = Math.max(1.0, (double) dataset.rowCount() / chunks);
-    int window = Math.max(2, Math.min(Math.max(8, (int) Math.ceil(2 * batch / rowsPerChunk)), chunks / 8));
-    int slots = Math.max(threads + 1, chunks / 4);
-    cacheNote = "chunk cache capped at " + slots + " of " + chunks + " image chunks, window " + window
-        + ", so every epoch decompresses again as on a dataset larger than memory";
-    return b.window(window).cacheChunks(slots);
+    return chunks == 0 ? b : b.cacheAtMost(Math.max(threads + 1, chunks / 4));
   }
 
   @Override
   public double measure(int threads, int batch, double warmupSeconds, double seconds) throws Exception {
     long epochs = Math.max(1, Long.MAX_VALUE / Math.max(1, dataset.rowCount()));
-    try (Loader loader = capped(Loader.builder(dataset), threads, batch).batchSize(batch).workers(threads).devices(1)
+    try (Loader loader = capped(Loader.builder(dataset), threads).batchSize(batch).workers(threads).devices(1)
         .prefetch(Math.max(2, threads)).order(Order.QUASI_RANDOM).imageLayout(ImageLayout.NHWC)
         .labels(LabelMode.MULTI_HOT).augment(Augment.none()).dropLast(false).epochs(epochs).seed(7).build()) {
+      var image = loader.caches().getFirst();
+      cacheNote = "chunk cache of " + image.slots() + " of " + image.column().chunkCount() + " '"
+          + image.column().name() + "' chunks, so every epoch decompresses again as on a dataset larger than memory";
       Timed t = new Timed(warmupSeconds, seconds);
       var queue = loader.device(0);
       while (!t.done()) {
