@@ -1,8 +1,6 @@
 package io.jcolz.tools.pack;
 
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedSet;
@@ -16,7 +14,7 @@ import java.util.SortedSet;
  */
 public final class FolderLabels implements LabelSource {
   private final List<String> vocabulary;
-  private final Map<String, Integer> index = new HashMap<>();
+  private final Map<String, Integer> index;
 
   /** @param names every folder name found on an image's path (from the counting walk) */
   public FolderLabels(SortedSet<String> names) {
@@ -29,9 +27,7 @@ public final class FolderLabels implements LabelSource {
    */
   public FolderLabels(SortedSet<String> names, List<String> fixed) {
     this.vocabulary = List.copyOf(fixed != null ? fixed : new ArrayList<>(names));
-    for (int i = 0; i < vocabulary.size(); i++) {
-      index.put(vocabulary.get(i), i);
-    }
+    this.index = LabelSource.indexOf(vocabulary);
   }
 
   @Override
@@ -41,23 +37,7 @@ public final class FolderLabels implements LabelSource {
 
   @Override
   public Lookup labels(String key, List<String> folders) {
-    int[] out = new int[folders.size()];
-    int n = 0;
-    List<String> dropped = List.of();
-    for (String f : folders) {
-      Integer i = index.get(f);
-      if (i != null) {
-        out[n++] = i;
-      } else { // not in the fixed vocabulary (or created after the counting walk)
-        if (dropped.isEmpty()) {
-          dropped = new ArrayList<>(2);
-        }
-        dropped.add(f);
-      }
-    }
-    int[] s = Arrays.copyOf(out, n);
-    Arrays.sort(s);
-    return new Lookup(Arrays.stream(s).distinct().toArray(), dropped);
+    return Lookup.of(folders, index); // a folder not in the vocabulary is dropped (fixed, or created after the walk)
   }
 
   @Override

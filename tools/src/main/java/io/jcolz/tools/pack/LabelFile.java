@@ -11,8 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,7 +62,7 @@ public final class LabelFile implements LabelSource {
   private final Path mapFile;
   private final ChronicleMap<CharSequence, CharSequence> map;
   private final List<String> vocabulary;
-  private final Map<String, Integer> index = new HashMap<>();
+  private final Map<String, Integer> index;
   private final long entries;
   private final long rejected;
   private final long duplicates;
@@ -79,9 +77,7 @@ public final class LabelFile implements LabelSource {
     this.mapFile = mapFile;
     this.map = map;
     this.vocabulary = vocabulary;
-    for (int i = 0; i < vocabulary.size(); i++) {
-      index.put(vocabulary.get(i), i);
-    }
+    this.index = LabelSource.indexOf(vocabulary);
     this.entries = entries;
     this.rejected = rejected;
     this.duplicates = duplicates;
@@ -359,24 +355,7 @@ public final class LabelFile implements LabelSource {
       map.put(key, SEEN + s.substring(1));
       matched.incrementAndGet();
     }
-    List<String> names = split(v);
-    int[] out = new int[names.size()];
-    int n = 0;
-    List<String> dropped = List.of();
-    for (String name : names) {
-      Integer i = index.get(name);
-      if (i != null) {
-        out[n++] = i;
-      } else {
-        if (dropped.isEmpty()) {
-          dropped = new ArrayList<>(2);
-        }
-        dropped.add(name);
-      }
-    }
-    out = Arrays.copyOf(out, n);
-    Arrays.sort(out);
-    return new Lookup(Arrays.stream(out).distinct().toArray(), dropped);
+    return Lookup.of(split(v), index);
   }
 
   /** Distinct keys in the file. */

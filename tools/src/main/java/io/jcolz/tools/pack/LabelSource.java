@@ -1,7 +1,12 @@
 package io.jcolz.tools.pack;
 
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Where the labels of an image come from: a label file ({@link LabelFile}) or the folders on its
@@ -30,7 +35,40 @@ public interface LabelSource extends AutoCloseable {
    *     {@code --vocabulary-from} lacks them, or a folder appeared after the vocabulary was made);
    *     not in {@code indices}
    */
-  record Lookup(int[] indices, List<String> dropped) {}
+  record Lookup(int[] indices, List<String> dropped) {
+    /**
+     * The lookup of label {@code names} in a vocabulary given as name → index: sorted, distinct
+     * indices, and the names it lacks.
+     */
+    static Lookup of(Collection<String> names, Map<String, Integer> index) {
+      int[] out = new int[names.size()];
+      int n = 0;
+      List<String> dropped = List.of();
+      for (String name : names) {
+        Integer i = index.get(name);
+        if (i != null) {
+          out[n++] = i;
+        } else {
+          if (dropped.isEmpty()) {
+            dropped = new ArrayList<>(2);
+          }
+          dropped.add(name);
+        }
+      }
+      int[] sorted = Arrays.copyOf(out, n);
+      Arrays.sort(sorted);
+      return new Lookup(Arrays.stream(sorted).distinct().toArray(), dropped);
+    }
+  }
+
+  /** Name → index of {@code vocabulary}. */
+  static Map<String, Integer> indexOf(List<String> vocabulary) {
+    Map<String, Integer> index = new HashMap<>();
+    for (int i = 0; i < vocabulary.size(); i++) {
+      index.put(vocabulary.get(i), i);
+    }
+    return index;
+  }
 
   @Override
   void close() throws IOException;
