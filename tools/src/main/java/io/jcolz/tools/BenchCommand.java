@@ -75,12 +75,7 @@ public final class BenchCommand implements Callable<Integer> {
     if (threads < 1 || batch < 1 || !(seconds > 0)) {
       throw new Main.UsageException("--threads, --batch and --seconds must be positive");
     }
-    Augment a = switch (augment) {
-      case "none" -> Augment.none();
-      case "flip" -> Augment.flip();
-      case "standard" -> Augment.standard();
-      default -> throw new Main.UsageException("--augment must be none, flip or standard, not '" + augment + "'");
-    };
+    Augment a = CliSupport.augment(augment);
     PrintWriter out = spec.commandLine().getOut();
     if (compare == null && (chart != null || cold || sweep != null)) {
       throw new Main.UsageException("--chart, --cold and --sweep need --compare DIR");

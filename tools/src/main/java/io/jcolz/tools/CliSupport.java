@@ -44,6 +44,16 @@ public final class CliSupport {
     }
   }
 
+  /** {@code --augment}: none, flip or standard (random resized crop + flip); anything else is a usage error. */
+  public static io.jcolz.loader.Augment augment(String name) {
+    return switch (name) {
+      case "none" -> io.jcolz.loader.Augment.none();
+      case "flip" -> io.jcolz.loader.Augment.flip();
+      case "standard" -> io.jcolz.loader.Augment.standard();
+      default -> throw new Main.UsageException("--augment must be none, flip or standard, not '" + name + "'");
+    };
+  }
+
   /** "1.5 MiB" style. */
   public static String bytes(long b) {
     if (b < 1024) {

@@ -144,12 +144,7 @@ public final class TrainCommand implements Callable<Integer> {
       case "multi-hot", "multi_hot", "multihot" -> LabelMode.MULTI_HOT;
       default -> throw new Main.UsageException("--labels must be sparse or multi-hot, not '" + labels + "'");
     };
-    Augment a = switch (augment) {
-      case "none" -> Augment.none();
-      case "flip" -> Augment.flip();
-      case "standard" -> Augment.standard();
-      default -> throw new Main.UsageException("--augment must be none, flip or standard, not '" + augment + "'");
-    };
+    Augment a = CliSupport.augment(augment);
     try {
       if (model != null) {
         io.jcolz.training.model.ResNetSpec.of(model, 32, 32, 1); // validates the name

@@ -514,18 +514,10 @@ public final class Packer {
     listener.progress(done.incrementAndGet(), skippedTotal.get());
   }
 
-  private static long diskBytes(Path dir) throws IOException {
-    long[] sum = {0};
-    try (var s = Files.walk(dir)) {
-      s.filter(Files::isRegularFile).forEach(p -> {
-        try {
-          sum[0] += Files.size(p);
-        } catch (IOException e) {
-          // vanished: not counted
-        }
-      });
+  private static long diskBytes(Path dataset) throws IOException {
+    try (io.jcolz.format.Dataset ds = io.jcolz.format.Dataset.open(dataset)) {
+      return ds.diskBytes();
     }
-    return sum[0];
   }
 
   /** Skips so far by reason (for a progress display). */
