@@ -27,9 +27,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Batch assembly without decompression: one worker fills 256-sample batches (224×224×3 images,
  * flip, NCHW or NHWC) with multi-hot float32 [256, 11,000] labels or the sparse (row, label) pair
- * list, from a dataset whose decoded chunks all fit the chunk cache — after warm-up every chunk
- * pin is a hit, so what is timed is the sample copy/transform and the label scatter (plus one
- * queue hand-off per batch). images/s = ops/s × 256; compare MULTI_HOT with SPARSE and both with
+ * list, from a dataset whose decoded chunks all fit the chunk cache — after warm-up every chunk pin
+ * is a hit, so what is timed is the sample copy/transform and the label scatter (plus one queue
+ * hand-off per batch). images/s = ops/s × 256; compare MULTI_HOT with SPARSE and both with
  * LoaderBenchmark (which adds decompression).
  *
  * <p>How to run: {@code mvn -B -pl bench -am package -DskipTests && java -jar
@@ -41,19 +41,31 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 3, time = 3)
-@Fork(value = 1, jvmArgsAppend = {
-    "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-    "-Dchronicle.analytics.disable=true", "-Dchronicle.announcer.disable=true",
-    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.logFile=System.err",
-    "-Dai.djl.offline=true",
-    "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
-    "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED",
-    "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
-    "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
-    "--add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--enable-native-access=ALL-UNNAMED",
+      "--sun-misc-unsafe-memory-access=allow",
+      "-Dchronicle.analytics.disable=true",
+      "-Dchronicle.announcer.disable=true",
+      "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+      "-Dorg.slf4j.simpleLogger.logFile=System.err",
+      "-Dai.djl.offline=true",
+      "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+      "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
+      "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED",
+      "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+      "--add-opens=java.base/java.io=ALL-UNNAMED",
+      "--add-opens=java.base/java.util=ALL-UNNAMED",
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
+      "--add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED"
+    })
 public class BatchAssemblyBenchmark {
   /** Label encoding. */
   @Param({"MULTI_HOT", "SPARSE"})
@@ -71,9 +83,19 @@ public class BatchAssemblyBenchmark {
   public void setup() throws IOException {
     ds = Dataset.open(LoaderBenchmark.rawDataset(512, 224, 11_000));
     int chunks = ds.column("image").chunkCount() + ds.column("labels").chunkCount();
-    loader = Loader.builder(ds).batchSize(256).workers(1).prefetch(2).order(Order.QUASI_RANDOM)
-        .augment(Augment.flip()).imageLayout(ImageLayout.valueOf(layout)).labels(LabelMode.valueOf(labels))
-        .cacheChunks(chunks + 2).epochs(1_000_000).seed(3).build();
+    loader =
+        Loader.builder(ds)
+            .batchSize(256)
+            .workers(1)
+            .prefetch(2)
+            .order(Order.QUASI_RANDOM)
+            .augment(Augment.flip())
+            .imageLayout(ImageLayout.valueOf(layout))
+            .labels(LabelMode.valueOf(labels))
+            .cacheChunks(chunks + 2)
+            .epochs(1_000_000)
+            .seed(3)
+            .build();
     queue = loader.device(0);
   }
 

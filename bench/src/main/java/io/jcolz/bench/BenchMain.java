@@ -4,10 +4,10 @@ package io.jcolz.bench;
  * Main class of {@code jcolz-bench.jar}: {@code scale-check DIR [ROWS]} runs {@link ScaleCheck},
  * {@code make-dataset DIR ROWS [SIZE] [LABELS] [CHUNK_ROWS]} runs {@link MakeDataset}, {@code
  * make-shapes DIR N SIZE} runs {@link MakeShapes}, {@code pack DIR [SIZE] [MODE] [ROUNDS]} runs
- * {@link PackBenchmark}, {@code label-join DIR [ROWS]} runs {@link LabelJoinCheck}; anything
- * else goes to JMH ({@code org.openjdk.jmh.Main}). Running through {@code java -jar}
- * picks up the Add-Opens/Enable-Native-Access entries of the jar manifest that Chronicle Map and
- * zstd-jni need. Not thread-safe; a command-line entry point.
+ * {@link PackBenchmark}, {@code label-join DIR [ROWS]} runs {@link LabelJoinCheck}; anything else
+ * goes to JMH ({@code org.openjdk.jmh.Main}). Running through {@code java -jar} picks up the
+ * Add-Opens/Enable-Native-Access entries of the jar manifest that Chronicle Map and zstd-jni need.
+ * Not thread-safe; a command-line entry point.
  */
 public final class BenchMain {
   private BenchMain() {}

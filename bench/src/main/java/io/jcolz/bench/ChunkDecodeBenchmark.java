@@ -32,9 +32,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Chunk decode (checksum + decompress + structure check + slicing every row) of a 224×224×3 image
- * column and an 11,000-label sparse label column, by codec and level, next to a plain memcpy of
- * the same decompressed bytes: the ceiling any decoder is measured against. One op = one chunk;
- * MB/s = ops/s × {@code chunkBytes} (printed by setup), rows/s = ops/s × rows per chunk.
+ * column and an 11,000-label sparse label column, by codec and level, next to a plain memcpy of the
+ * same decompressed bytes: the ceiling any decoder is measured against. One op = one chunk; MB/s =
+ * ops/s × {@code chunkBytes} (printed by setup), rows/s = ops/s × rows per chunk.
  *
  * <p>How to run: {@code mvn -B -pl bench -am package -DskipTests && java -jar
  * bench/target/jcolz-bench.jar ChunkDecodeBenchmark -prof gc} (add {@code -p codec=zstd-3} to
@@ -45,9 +45,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {
-    "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-    "-Dchronicle.analytics.disable=true", "-Dchronicle.announcer.disable=true"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+      "-Dchronicle.analytics.disable=true", "-Dchronicle.announcer.disable=true"
+    })
 public class ChunkDecodeBenchmark {
   /** Column to decode. */
   @Param({"image", "labels"})
@@ -70,10 +73,12 @@ public class ChunkDecodeBenchmark {
   public void setup() throws IOException {
     Codec c = codec.equals("none") ? Codec.NONE : Codec.ZSTD;
     int level = c == Codec.NONE ? 0 : Integer.parseInt(codec.substring(5));
-    Schema schema = Schema.builder()
-        .column(ColumnSpec.uint8Tensor("image", 224, 224, 3).withChunkRows(32).withCodec(c, level))
-        .column(ColumnSpec.int32Set("labels", 11_000).withChunkRows(4096).withCodec(c, level))
-        .build();
+    Schema schema =
+        Schema.builder()
+            .column(
+                ColumnSpec.uint8Tensor("image", 224, 224, 3).withChunkRows(32).withCodec(c, level))
+            .column(ColumnSpec.int32Set("labels", 11_000).withChunkRows(4096).withCodec(c, level))
+            .build();
     dir = Files.createTempDirectory("jcolz-bench").resolve("ds");
     int rows = column.equals("image") ? 32 * 12 : 4096 * 12;
     try (DatasetWriter w = DatasetWriter.create(dir, schema)) {
@@ -92,8 +97,13 @@ public class ChunkDecodeBenchmark {
     dst = arena.allocate(col.maxDecompressedLength(), 64);
     plain = arena.allocate(col.maxDecompressedLength(), 64);
     decoder.decodeInto(col, 0, plain);
-    System.out.printf("%n[%s %s] chunk: %d rows, %d bytes decompressed, ratio %.2f%n", column, codec,
-        col.rowCount(0), col.decompressedLength(0), (double) col.uncompressedBytes() / col.compressedBytes());
+    System.out.printf(
+        "%n[%s %s] chunk: %d rows, %d bytes decompressed, ratio %.2f%n",
+        column,
+        codec,
+        col.rowCount(0),
+        col.decompressedLength(0),
+        (double) col.uncompressedBytes() / col.compressedBytes());
   }
 
   /** Decodes the next chunk and touches every row's slice. */

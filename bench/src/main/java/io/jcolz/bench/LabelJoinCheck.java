@@ -45,7 +45,11 @@ public final class LabelJoinCheck {
         w.write(sb.append('\n').toString());
       }
     }
-    System.out.printf(Locale.ROOT, "wrote %,d lines (%.0f MB) in %.1f s%n", rows, Files.size(csv) / 1e6,
+    System.out.printf(
+        Locale.ROOT,
+        "wrote %,d lines (%.0f MB) in %.1f s%n",
+        rows,
+        Files.size(csv) / 1e6,
         (System.nanoTime() - t0) / 1e9);
     Runtime rt = Runtime.getRuntime();
     System.gc();
@@ -65,10 +69,21 @@ public final class LabelJoinCheck {
         }
       }
       double look = (System.nanoTime() - t2) / 1e9;
-      System.out.printf(Locale.ROOT, "loaded %,d keys, %,d labels in %.1f s (%,.0f lines/s); heap %+.0f MB after load "
+      System.out.printf(
+          Locale.ROOT,
+          "loaded %,d keys, %,d labels in %.1f s (%,.0f lines/s); heap %+.0f MB after load "
               + "(max heap %.0f MB); map file %.0f MB; %,d lookups in %.2f s (%,.0f/s, %,d hits)%n",
-          f.entries(), f.vocabulary().size(), load, f.entries() / load, (h1 - h0) / 1e6, rt.maxMemory() / 1e6,
-          Files.size(map) / 1e6, lookups, look, lookups / look, hits);
+          f.entries(),
+          f.vocabulary().size(),
+          load,
+          f.entries() / load,
+          (h1 - h0) / 1e6,
+          rt.maxMemory() / 1e6,
+          Files.size(map) / 1e6,
+          lookups,
+          look,
+          lookups / look,
+          hits);
     }
     Files.deleteIfExists(csv);
   }

@@ -27,24 +27,28 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Label scatter at L = 11,000: the three ways a batch's sparse labels (B rows × 1–6 labels) can
- * become the dense targets the loss needs. (1) {@code hostMultiHot}: zero-fill an off-heap
- * float32 [B, L] and set the ones (what the loader's MULTI_HOT mode does); (2) {@code
- * hostMultiHotUpload}: the same, then copy it into an NDArray (what a trainer fed multi-hot must
- * do — on a GPU this copy crosses PCIe: 11 MB per batch of 256); (3) {@code sparseToDevice}: ship
- * only the (row, label) pairs (8 bytes each) and scatter them into a zeroed tensor with {@link
- * SparseTargets#toDense} where the tensor lives (the loader's SPARSE mode + the training module).
- * Op = one batch.
+ * become the dense targets the loss needs. (1) {@code hostMultiHot}: zero-fill an off-heap float32
+ * [B, L] and set the ones (what the loader's MULTI_HOT mode does); (2) {@code hostMultiHotUpload}:
+ * the same, then copy it into an NDArray (what a trainer fed multi-hot must do — on a GPU this copy
+ * crosses PCIe: 11 MB per batch of 256); (3) {@code sparseToDevice}: ship only the (row, label)
+ * pairs (8 bytes each) and scatter them into a zeroed tensor with {@link SparseTargets#toDense}
+ * where the tensor lives (the loader's SPARSE mode + the training module). Op = one batch.
  *
- * <p>How to run: {@code java -jar bench/target/jcolz-bench.jar LabelScatterBenchmark -prof gc}.
- * Not thread-safe (JMH gives each thread its own state).
+ * <p>How to run: {@code java -jar bench/target/jcolz-bench.jar LabelScatterBenchmark -prof gc}. Not
+ * thread-safe (JMH gives each thread its own state).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true",
-    "-Dorg.slf4j.simpleLogger.defaultLogLevel=error"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--enable-native-access=ALL-UNNAMED",
+      "-Dai.djl.offline=true",
+      "-Dorg.slf4j.simpleLogger.defaultLogLevel=error"
+    })
 public class LabelScatterBenchmark {
   /** Batch size. */
   @Param("256")
@@ -67,7 +71,11 @@ public class LabelScatterBenchmark {
     pairs = arena.allocate(8L * batch * 6, 64);
     int p = 0;
     for (int r = 0; r < batch; r++) {
-      for (int l : java.util.Arrays.stream(SyntheticImages.labels(r, labels)).distinct().sorted().toArray()) {
+      for (int l :
+          java.util.Arrays.stream(SyntheticImages.labels(r, labels))
+              .distinct()
+              .sorted()
+              .toArray()) {
         pairs.setAtIndex(ValueLayout.JAVA_INT, 2L * p, r);
         pairs.setAtIndex(ValueLayout.JAVA_INT, 2L * p + 1, l);
         p++;
@@ -108,7 +116,8 @@ public class LabelScatterBenchmark {
   @Benchmark
   public float sparseToDevice() {
     try (NDManager m = manager.newSubManager()) {
-      ByteBuffer bb = pairs.asSlice(0, 8L * pairCount).asByteBuffer().order(ByteOrder.nativeOrder());
+      ByteBuffer bb =
+          pairs.asSlice(0, 8L * pairCount).asByteBuffer().order(ByteOrder.nativeOrder());
       NDArray p = m.create(bb, new Shape(pairCount, 2), DataType.INT32);
       NDArray t = SparseTargets.toDense(m, p, batch, labels);
       return t.getFloat(1, 1);

@@ -31,12 +31,12 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * End-to-end loader throughput by worker count: a raw-mode 224×224×3 dataset (synthetic
- * photo-like pixels, Zstd level 3, 4 MiB chunks, 11,000 labels) read from the page cache, random
- * flip, multi-hot labels, NCHW, quasi-random order; one op = one batch of 256 taken from the
- * device queue and closed, so images/s = ops/s × 256. The dataset is written once into {@code
- * java.io.tmpdir} and reused. {@link io.jcolz.loader.LoaderBench} reports the same figure with
- * worker CPU time and the single-thread decompress ceiling beside it.
+ * End-to-end loader throughput by worker count: a raw-mode 224×224×3 dataset (synthetic photo-like
+ * pixels, Zstd level 3, 4 MiB chunks, 11,000 labels) read from the page cache, random flip,
+ * multi-hot labels, NCHW, quasi-random order; one op = one batch of 256 taken from the device queue
+ * and closed, so images/s = ops/s × 256. The dataset is written once into {@code java.io.tmpdir}
+ * and reused. {@link io.jcolz.loader.LoaderBench} reports the same figure with worker CPU time and
+ * the single-thread decompress ceiling beside it.
  *
  * <p>How to run: {@code mvn -B -pl bench -am package -DskipTests && java -jar
  * bench/target/jcolz-bench.jar LoaderBenchmark -p workers=1,2} (a machine with more cores: add
@@ -47,19 +47,31 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 2, time = 3)
 @Measurement(iterations = 3, time = 3)
-@Fork(value = 1, jvmArgsAppend = {
-    "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-    "-Dchronicle.analytics.disable=true", "-Dchronicle.announcer.disable=true",
-    "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-Dorg.slf4j.simpleLogger.logFile=System.err",
-    "-Dai.djl.offline=true",
-    "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED", "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
-    "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED", "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED",
-    "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
-    "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
-    "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.nio=ALL-UNNAMED",
-    "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
-    "--add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {
+      "--enable-native-access=ALL-UNNAMED",
+      "--sun-misc-unsafe-memory-access=allow",
+      "-Dchronicle.analytics.disable=true",
+      "-Dchronicle.announcer.disable=true",
+      "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+      "-Dorg.slf4j.simpleLogger.logFile=System.err",
+      "-Dai.djl.offline=true",
+      "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
+      "--add-exports=java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED",
+      "--add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED",
+      "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+      "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED",
+      "--add-opens=java.base/java.io=ALL-UNNAMED",
+      "--add-opens=java.base/java.util=ALL-UNNAMED",
+      "--add-opens=java.base/java.nio=ALL-UNNAMED",
+      "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+      "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED",
+      "--add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED"
+    })
 public class LoaderBenchmark {
   /** Loader worker threads. */
   @Param({"1", "2"})
@@ -80,9 +92,18 @@ public class LoaderBenchmark {
   @Setup(Level.Trial)
   public void setup() throws IOException {
     ds = Dataset.open(rawDataset(4096, 224, 11_000));
-    loader = Loader.builder(ds).batchSize(batch).workers(workers).prefetch(Math.max(2, workers))
-        .order(Order.valueOf(order)).augment(Augment.flip()).imageLayout(ImageLayout.NCHW)
-        .labels(LabelMode.MULTI_HOT).epochs(1_000_000).seed(7).build();
+    loader =
+        Loader.builder(ds)
+            .batchSize(batch)
+            .workers(workers)
+            .prefetch(Math.max(2, workers))
+            .order(Order.valueOf(order))
+            .augment(Augment.flip())
+            .imageLayout(ImageLayout.NCHW)
+            .labels(LabelMode.MULTI_HOT)
+            .epochs(1_000_000)
+            .seed(7)
+            .build();
     queue = loader.device(0);
     System.out.println("\n" + loader.memoryBound());
   }
@@ -108,15 +129,21 @@ public class LoaderBenchmark {
    * 1–6 labels each out of {@code labels}, written once under java.io.tmpdir and reused.
    */
   static Path rawDataset(int rows, int size, int labels) throws IOException {
-    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "jcolz-bench-raw-" + size + "-" + rows + "-" + labels);
+    Path dir =
+        Path.of(
+            System.getProperty("java.io.tmpdir"),
+            "jcolz-bench-raw-" + size + "-" + rows + "-" + labels);
     if (Files.isDirectory(dir)) {
       return dir;
     }
-    Schema schema = Schema.builder()
-        .column(ColumnSpec.string("key")).keyColumn("key")
-        .column(ColumnSpec.uint8Tensor("image", size, size, 3))
-        .column(ColumnSpec.int32Set("labels", labels)).labelColumn("labels")
-        .build();
+    Schema schema =
+        Schema.builder()
+            .column(ColumnSpec.string("key"))
+            .keyColumn("key")
+            .column(ColumnSpec.uint8Tensor("image", size, size, 3))
+            .column(ColumnSpec.int32Set("labels", labels))
+            .labelColumn("labels")
+            .build();
     byte[][] images = new byte[Math.min(rows, 256)][];
     for (int i = 0; i < images.length; i++) {
       images[i] = SyntheticImages.rgb(i, size, size);
@@ -124,8 +151,11 @@ public class LoaderBenchmark {
     try (DatasetWriter w = DatasetWriter.create(dir, schema)) {
       Row row = w.newRow();
       for (int i = 0; i < rows; i++) {
-        w.append(row.clear().setString("key", "img-" + i + ".jpg").setTensor("image", images[i % images.length])
-            .setSet("labels", SyntheticImages.labels(i, labels)));
+        w.append(
+            row.clear()
+                .setString("key", "img-" + i + ".jpg")
+                .setTensor("image", images[i % images.length])
+                .setSet("labels", SyntheticImages.labels(i, labels)));
       }
       java.util.List<String> vocabulary = new java.util.ArrayList<>();
       for (int i = 0; i < labels; i++) {

@@ -33,15 +33,15 @@ import org.openjdk.jmh.infra.Blackhole;
  *
  * <p>Each invocation takes a fresh autograd leaf that shares the logits' storage (no copy), so
  * neither side pays for gradient accumulation, and closes everything it created. The logits are
- * N(0, 3²); each image has about {@code positivesPerImage} positive labels. Variants:
- * {@code fusedDense} and {@code djlDense} see the same dense float multi-hot target (the fused
- * loss takes its general form there, as floating targets may be soft); {@code fusedSparse} gets
- * the loader's {@code (row, label)} pairs, builds its ±1 sign target on the device and takes the
- * sign form; {@code fusedSparseWeighted} adds a per-label positive weight (49 for all labels),
- * which DJL's loss cannot express.
+ * N(0, 3²); each image has about {@code positivesPerImage} positive labels. Variants: {@code
+ * fusedDense} and {@code djlDense} see the same dense float multi-hot target (the fused loss takes
+ * its general form there, as floating targets may be soft); {@code fusedSparse} gets the loader's
+ * {@code (row, label)} pairs, builds its ±1 sign target on the device and takes the sign form;
+ * {@code fusedSparseWeighted} adds a per-label positive weight (49 for all labels), which DJL's
+ * loss cannot express.
  *
- * <p>How to run (JDK 25; the forked JVM gets native access and {@code ai.djl.offline=true}
- * from {@link Fork#jvmArgsAppend}, the module opens from the jar's manifest):
+ * <p>How to run (JDK 25; the forked JVM gets native access and {@code ai.djl.offline=true} from
+ * {@link Fork#jvmArgsAppend}, the module opens from the jar's manifest):
  *
  * <pre>
  *   export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
@@ -52,106 +52,108 @@ import org.openjdk.jmh.infra.Blackhole;
  * </pre>
  *
  * Sample mode: quote the medians (p0.50) and the ratio fused ÷ DJL from one run; on a shared
- * machine absolute times mean little. Memory is allocated by the native engine, so {@code -prof
- * gc} sees almost nothing; PyTorch's intra-op threads follow the machine's cores.
+ * machine absolute times mean little. Memory is allocated by the native engine, so {@code -prof gc}
+ * sees almost nothing; PyTorch's intra-op threads follow the machine's cores.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true"})
 public class LossBenchmark {
 
-    @Param("256")
-    int batch;
+  @Param("256")
+  int batch;
 
-    @Param("11000")
-    int labels;
+  @Param("11000")
+  int labels;
 
-    @Param("10")
-    int positivesPerImage;
+  @Param("10")
+  int positivesPerImage;
 
-    NDManager manager;
-    NDArray logits;
-    NDArray dense;
-    NDArray pairs;
-    Loss fused;
-    Loss fusedWeighted;
-    Loss djl;
+  NDManager manager;
+  NDArray logits;
+  NDArray dense;
+  NDArray pairs;
+  Loss fused;
+  Loss fusedWeighted;
+  Loss djl;
 
-    @Setup
-    public void setUp() {
-        Random random = new Random(42);
-        manager = NDManager.newBaseManager();
-        float[] x = new float[batch * labels];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (random.nextGaussian() * 3);
-        }
-        float[] t = new float[batch * labels];
-        int[] p = new int[batch * positivesPerImage * 2];
-        for (int r = 0, k = 0; r < batch; r++) {
-            for (int j = 0; j < positivesPerImage; j++, k += 2) {
-                int label = random.nextInt(labels);
-                p[k] = r;
-                p[k + 1] = label;
-                t[r * labels + label] = 1f;
-            }
-        }
-        logits = manager.create(x, new Shape(batch, labels));
-        dense = manager.create(t, new Shape(batch, labels));
-        pairs = manager.create(p, new Shape(p.length / 2, 2));
-        float[] weights = new float[labels];
-        Arrays.fill(weights, 49f);
-        fused = new FusedSigmoidCrossEntropyLoss();
-        fusedWeighted = FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(weights).build();
-        djl = Loss.sigmoidBinaryCrossEntropyLoss();
+  @Setup
+  public void setUp() {
+    Random random = new Random(42);
+    manager = NDManager.newBaseManager();
+    float[] x = new float[batch * labels];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (random.nextGaussian() * 3);
     }
-
-    @TearDown
-    public void tearDown() {
-        manager.close();
+    float[] t = new float[batch * labels];
+    int[] p = new int[batch * positivesPerImage * 2];
+    for (int r = 0, k = 0; r < batch; r++) {
+      for (int j = 0; j < positivesPerImage; j++, k += 2) {
+        int label = random.nextInt(labels);
+        p[k] = r;
+        p[k + 1] = label;
+        t[r * labels + label] = 1f;
+      }
     }
+    logits = manager.create(x, new Shape(batch, labels));
+    dense = manager.create(t, new Shape(batch, labels));
+    pairs = manager.create(p, new Shape(p.length / 2, 2));
+    float[] weights = new float[labels];
+    Arrays.fill(weights, 49f);
+    fused = new FusedSigmoidCrossEntropyLoss();
+    fusedWeighted = FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(weights).build();
+    djl = Loss.sigmoidBinaryCrossEntropyLoss();
+  }
 
-    private float forwardBackward(Loss loss, NDArray label, Blackhole blackhole) {
-        try (NDManager scope = manager.newSubManager()) {
-            NDArray x = logits.stopGradient(); // a new leaf over the same storage
-            x.attach(scope);
-            x.setRequiresGradient(true);
-            float value;
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
-                NDArray l = loss.evaluate(new NDList(label), new NDList(x));
-                value = l.getFloat();
-                collector.backward(l);
-            }
-            NDArray gradient = x.getGradient();
-            blackhole.consume(gradient);
-            gradient.close();
-            return value;
-        }
-    }
+  @TearDown
+  public void tearDown() {
+    manager.close();
+  }
 
-    /** jcolz fused loss, dense multi-hot target. */
-    @Benchmark
-    public float fusedDense(Blackhole blackhole) {
-        return forwardBackward(fused, dense, blackhole);
+  private float forwardBackward(Loss loss, NDArray label, Blackhole blackhole) {
+    try (NDManager scope = manager.newSubManager()) {
+      NDArray x = logits.stopGradient(); // a new leaf over the same storage
+      x.attach(scope);
+      x.setRequiresGradient(true);
+      float value;
+      try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+        NDArray l = loss.evaluate(new NDList(label), new NDList(x));
+        value = l.getFloat();
+        collector.backward(l);
+      }
+      NDArray gradient = x.getGradient();
+      blackhole.consume(gradient);
+      gradient.close();
+      return value;
     }
+  }
 
-    /** Baseline: DJL's SigmoidBinaryCrossEntropyLoss under autograd, same target. */
-    @Benchmark
-    public float djlDense(Blackhole blackhole) {
-        return forwardBackward(djl, dense, blackhole);
-    }
+  /** jcolz fused loss, dense multi-hot target. */
+  @Benchmark
+  public float fusedDense(Blackhole blackhole) {
+    return forwardBackward(fused, dense, blackhole);
+  }
 
-    /** jcolz fused loss from sparse (row, label) pairs, its sign target built inside. */
-    @Benchmark
-    public float fusedSparse(Blackhole blackhole) {
-        return forwardBackward(fused, pairs, blackhole);
-    }
+  /** Baseline: DJL's SigmoidBinaryCrossEntropyLoss under autograd, same target. */
+  @Benchmark
+  public float djlDense(Blackhole blackhole) {
+    return forwardBackward(djl, dense, blackhole);
+  }
 
-    /** jcolz fused loss from sparse pairs with a positive weight per label. */
-    @Benchmark
-    public float fusedSparseWeighted(Blackhole blackhole) {
-        return forwardBackward(fusedWeighted, pairs, blackhole);
-    }
+  /** jcolz fused loss from sparse (row, label) pairs, its sign target built inside. */
+  @Benchmark
+  public float fusedSparse(Blackhole blackhole) {
+    return forwardBackward(fused, pairs, blackhole);
+  }
+
+  /** jcolz fused loss from sparse pairs with a positive weight per label. */
+  @Benchmark
+  public float fusedSparseWeighted(Blackhole blackhole) {
+    return forwardBackward(fusedWeighted, pairs, blackhole);
+  }
 }

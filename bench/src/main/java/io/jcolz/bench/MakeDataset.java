@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Writes a raw-mode dataset of {@link SyntheticImages} (image-like pixels, Zipf-ish labels) for
- * loader and training throughput runs on machines that have no image corpus and no AWT: the
- * same columns and metadata as {@code jcolz pack --mode raw} writes, without a key column (so no
+ * loader and training throughput runs on machines that have no image corpus and no AWT: the same
+ * columns and metadata as {@code jcolz pack --mode raw} writes, without a key column (so no
  * Chronicle Map is needed to write or read it). Rows are written from all cores.
  *
  * <p>How to run: {@code java -jar bench/target/jcolz-bench.jar make-dataset DIR ROWS [SIZE]
@@ -29,11 +29,14 @@ public final class MakeDataset {
     long rows = Long.parseLong(args[1]);
     int size = args.length > 2 ? Integer.parseInt(args[2]) : 224;
     int labels = args.length > 3 ? Integer.parseInt(args[3]) : 11_000;
-    int chunkRows = args.length > 4 ? Integer.parseInt(args[4]) : Math.max(1, (4 << 20) / (size * size * 3));
-    Schema schema = Schema.builder()
-        .column(ColumnSpec.uint8Tensor("image", size, size, 3).withChunkRows(chunkRows))
-        .column(ColumnSpec.int32Set("labels", labels)).labelColumn("labels")
-        .build();
+    int chunkRows =
+        args.length > 4 ? Integer.parseInt(args[4]) : Math.max(1, (4 << 20) / (size * size * 3));
+    Schema schema =
+        Schema.builder()
+            .column(ColumnSpec.uint8Tensor("image", size, size, 3).withChunkRows(chunkRows))
+            .column(ColumnSpec.int32Set("labels", labels))
+            .labelColumn("labels")
+            .build();
     List<String> vocab = new ArrayList<>(labels);
     for (int i = 0; i < labels; i++) {
       vocab.add("label_" + i);
@@ -41,18 +44,23 @@ public final class MakeDataset {
     long t0 = System.nanoTime();
     AtomicLong next = new AtomicLong();
     int threads = Runtime.getRuntime().availableProcessors();
-    try (DatasetWriter w = DatasetWriter.create(dir, schema, DatasetWriter.Options.defaults().withCreatedBy("jcolz make-dataset"))) {
+    try (DatasetWriter w =
+        DatasetWriter.create(
+            dir, schema, DatasetWriter.Options.defaults().withCreatedBy("jcolz make-dataset"))) {
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       List<Future<?>> fs = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        fs.add(pool.submit(() -> {
-          Row row = w.newRow();
-          for (long i; (i = next.getAndIncrement()) < rows; ) {
-            w.append(row.setTensor("image", SyntheticImages.rgb(i, size, size))
-                .setSet("labels", SyntheticImages.labels(i, labels)));
-          }
-          return null;
-        }));
+        fs.add(
+            pool.submit(
+                () -> {
+                  Row row = w.newRow();
+                  for (long i; (i = next.getAndIncrement()) < rows; ) {
+                    w.append(
+                        row.setTensor("image", SyntheticImages.rgb(i, size, size))
+                            .setSet("labels", SyntheticImages.labels(i, labels)));
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : fs) {
         f.get();
@@ -63,6 +71,8 @@ public final class MakeDataset {
       w.putMetadata("size", Integer.toString(size));
       w.putMetadata("source", "synthetic");
     }
-    System.out.printf("wrote %d rows of %dx%d to %s in %.1f s%n", rows, size, size, dir, (System.nanoTime() - t0) / 1e9);
+    System.out.printf(
+        "wrote %d rows of %dx%d to %s in %.1f s%n",
+        rows, size, size, dir, (System.nanoTime() - t0) / 1e9);
   }
 }

@@ -27,7 +27,8 @@ public final class MakeShapes {
     ShapesDatasetWriter.write(dir.resolve("train"), n, size, 1);
     int v = Math.max(n / 4, 64);
     ShapesDatasetWriter.write(dir.resolve("val"), v, size, 2);
-    System.out.printf("wrote %s/train (%d rows) and %s/val (%d rows) of %dx%d shapes in %.1f s%n", dir, n, dir, v, size,
-        size, (System.nanoTime() - t0) / 1e9);
+    System.out.printf(
+        "wrote %s/train (%d rows) and %s/val (%d rows) of %dx%d shapes in %.1f s%n",
+        dir, n, dir, v, size, size, (System.nanoTime() - t0) / 1e9);
   }
 }

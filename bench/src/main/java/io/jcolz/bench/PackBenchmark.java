@@ -23,15 +23,15 @@ import java.util.Locale;
  * one thread. The goal is pack(all cores) ≥ 80% of decode(1 thread) × cores. Each figure is the
  * median of the rounds, after one untimed warm-up pass (JIT, page cache).
  *
- * <p>On a shared machine wall-clock rates measure what the machine lent, so the process CPU time
- * of each phase is measured too: the pack's images per CPU-second next to decode's is the
- * efficiency that does not depend on other load, and decode(1 thread) × cores × that efficiency is
- * what the pack would reach on idle cores.
+ * <p>On a shared machine wall-clock rates measure what the machine lent, so the process CPU time of
+ * each phase is measured too: the pack's images per CPU-second next to decode's is the efficiency
+ * that does not depend on other load, and decode(1 thread) × cores × that efficiency is what the
+ * pack would reach on idle cores.
  *
  * <p>How to run: {@code java -jar bench/target/jcolz-bench.jar pack DIR [SIZE] [MODE] [ROUNDS]}
- * (default 224, raw, 3), e.g. on the photo corpus of {@code shared/corpora/fetch.sh}:
- * {@code java -jar bench/target/jcolz-bench.jar pack ~/.cache/jcolz-corpora/photos}. Prints a
- * table and one JSON line. Not thread-safe; a command-line tool.
+ * (default 224, raw, 3), e.g. on the photo corpus of {@code shared/corpora/fetch.sh}: {@code java
+ * -jar bench/target/jcolz-bench.jar pack ~/.cache/jcolz-corpora/photos}. Prints a table and one
+ * JSON line. Not thread-safe; a command-line tool.
  */
 public final class PackBenchmark {
   private PackBenchmark() {}
@@ -43,8 +43,10 @@ public final class PackBenchmark {
     }
     Path dir = Path.of(args[0]);
     int size = args.length > 1 ? Integer.parseInt(args[1]) : 224;
-    PackOptions.Mode mode = args.length > 2 ? PackOptions.Mode.valueOf(args[2].toUpperCase(Locale.ROOT))
-        : PackOptions.Mode.RAW;
+    PackOptions.Mode mode =
+        args.length > 2
+            ? PackOptions.Mode.valueOf(args[2].toUpperCase(Locale.ROOT))
+            : PackOptions.Mode.RAW;
     int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
     int cores = Runtime.getRuntime().availableProcessors();
     Path work = Files.createTempDirectory("jcolz-pack-bench");
@@ -52,21 +54,31 @@ public final class PackBenchmark {
     PackOptions base = PackOptions.of(dir, out).withSize(size).withMode(mode).withOverwrite(true);
     ImageDecoder decoder = Packer.decoder(base);
     List<Path> files = new ArrayList<>();
-    new SourceWalker(dir, null).walk(new SourceWalker.Visitor() {
-      @Override
-      public void image(Path file, String key, List<String> folders) {
-        files.add(file);
-      }
+    new SourceWalker(dir, null)
+        .walk(
+            new SourceWalker.Visitor() {
+              @Override
+              public void image(Path file, String key, List<String> folders) {
+                files.add(file);
+              }
 
-      @Override
-      public void skip(String shown, SkipReason reason, String detail) {}
-    });
+              @Override
+              public void skip(String shown, SkipReason reason, String detail) {}
+            });
     long bytes = 0;
     for (Path f : files) {
       bytes += Files.size(f);
     }
-    System.out.printf(Locale.ROOT, "%d images (%.1f MiB) under %s, size %d, mode %s, %d cores, %d rounds (median)%n",
-        files.size(), bytes / 1048576.0, dir, size, mode.id(), cores, rounds);
+    System.out.printf(
+        Locale.ROOT,
+        "%d images (%.1f MiB) under %s, size %d, mode %s, %d cores, %d rounds (median)%n",
+        files.size(),
+        bytes / 1048576.0,
+        dir,
+        size,
+        mode.id(),
+        cores,
+        rounds);
     decodeAll(decoder, files, size, base); // warm-up
     double[] decode = new double[rounds];
     double[] decodeCpu = new double[rounds];
@@ -89,9 +101,18 @@ public final class PackBenchmark {
       rows = all.rows();
       outBytes = all.bytesOut();
       packOne[r] = new Packer(base.withThreads(1), PackListener.NONE).run().imagesPerSecond();
-      System.out.printf(Locale.ROOT, "round %d: decode 1 thread %.2f images/s (%.2f per CPU-s), pack %d threads %.2f "
-          + "(%.2f per CPU-s, %.2f cores busy), pack 1 thread %.2f%n",
-          r + 1, decode[r], decodeCpu[r], cores, packAll[r], packCpu[r], packUtil[r], packOne[r]);
+      System.out.printf(
+          Locale.ROOT,
+          "round %d: decode 1 thread %.2f images/s (%.2f per CPU-s), pack %d threads %.2f "
+              + "(%.2f per CPU-s, %.2f cores busy), pack 1 thread %.2f%n",
+          r + 1,
+          decode[r],
+          decodeCpu[r],
+          cores,
+          packAll[r],
+          packCpu[r],
+          packUtil[r],
+          packOne[r]);
     }
     double d = median(decode);
     double pa = median(packAll);
@@ -99,23 +120,57 @@ public final class PackBenchmark {
     double goal = pa / (d * cores);
     double eff = median(packCpu) / median(decodeCpu);
     System.out.printf(Locale.ROOT, "decode-only, 1 thread   %8.2f images/s%n", d);
-    System.out.printf(Locale.ROOT, "pack, 1 thread          %8.2f images/s (%.0f%% of decode)%n", p1, 100 * p1 / d);
-    System.out.printf(Locale.ROOT, "pack, %d threads         %8.2f images/s = %.0f%% of decode x %d cores (goal >= 80%%)%n",
-        cores, pa, 100 * goal, cores);
-    System.out.printf(Locale.ROOT, "per CPU-second          decode %.2f, pack %.2f images: pack efficiency %.0f%%, "
-        + "pack used %.2f of %d cores; on idle cores: %.2f images/s = %.0f%% of decode x cores%n",
-        median(decodeCpu), median(packCpu), 100 * eff, median(packUtil), cores, d * cores * eff, 100 * eff);
-    System.out.printf(Locale.ROOT, "dataset                 %d rows, %.2f MiB (from %.1f MiB of files)%n", rows,
-        outBytes / 1048576.0, bytes / 1048576.0);
-    System.out.printf(Locale.ROOT,
+    System.out.printf(
+        Locale.ROOT,
+        "pack, 1 thread          %8.2f images/s (%.0f%% of decode)%n",
+        p1,
+        100 * p1 / d);
+    System.out.printf(
+        Locale.ROOT,
+        "pack, %d threads         %8.2f images/s = %.0f%% of decode x %d cores (goal >= 80%%)%n",
+        cores,
+        pa,
+        100 * goal,
+        cores);
+    System.out.printf(
+        Locale.ROOT,
+        "per CPU-second          decode %.2f, pack %.2f images: pack efficiency %.0f%%, "
+            + "pack used %.2f of %d cores; on idle cores: %.2f images/s = %.0f%% of decode x cores%n",
+        median(decodeCpu),
+        median(packCpu),
+        100 * eff,
+        median(packUtil),
+        cores,
+        d * cores * eff,
+        100 * eff);
+    System.out.printf(
+        Locale.ROOT,
+        "dataset                 %d rows, %.2f MiB (from %.1f MiB of files)%n",
+        rows,
+        outBytes / 1048576.0,
+        bytes / 1048576.0);
+    System.out.printf(
+        Locale.ROOT,
         "{\"images\":%d,\"size\":%d,\"mode\":\"%s\",\"cores\":%d,\"decode_1t_images_per_s\":%.3f,"
             + "\"pack_1t_images_per_s\":%.3f,\"pack_images_per_s\":%.3f,\"pack_vs_decode_x_cores\":%.3f,"
             + "\"pack_cpu_efficiency\":%.3f,\"pack_cores_busy\":%.2f,\"bytes_in\":%d,\"bytes_out\":%d}%n",
-        files.size(), size, mode.id(), cores, d, p1, pa, goal, eff, median(packUtil), bytes, outBytes);
+        files.size(),
+        size,
+        mode.id(),
+        cores,
+        d,
+        p1,
+        pa,
+        goal,
+        eff,
+        median(packUtil),
+        bytes,
+        outBytes);
     deleteTree(work);
   }
 
-  private static double decodeAll(ImageDecoder decoder, List<Path> files, int size, PackOptions o) throws IOException {
+  private static double decodeAll(ImageDecoder decoder, List<Path> files, int size, PackOptions o)
+      throws IOException {
     long t0 = System.nanoTime();
     int n = 0;
     long sink = 0;
@@ -135,8 +190,9 @@ public final class PackBenchmark {
   }
 
   private static long cpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-        .getOperatingSystemMXBean()).getProcessCpuTime();
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static double median(double[] v) {

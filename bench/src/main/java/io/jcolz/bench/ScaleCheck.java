@@ -28,29 +28,39 @@ public final class ScaleCheck {
   /** Key of row i, shaped like an ImageNet-21k path (~40 bytes). */
   static String key(long i) {
     long cls = i % 21_841;
-    return String.format(Locale.ROOT, "train/n%08d/n%08d_%d.JPEG", 1_000_000 + cls, 1_000_000 + cls, i);
+    return String.format(
+        Locale.ROOT, "train/n%08d/n%08d_%d.JPEG", 1_000_000 + cls, 1_000_000 + cls, i);
   }
 
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
     long rows = args.length > 1 ? Long.parseLong(args[1]) : 12_000_000L;
     int labels = 11_000;
-    Schema schema = Schema.builder()
-        .column(ColumnSpec.string("key")).keyColumn("key")
-        .column(ColumnSpec.uint8Tensor("image", 1).withChunkRows(32))
-        .column(ColumnSpec.int32Set("labels", labels)).labelColumn("labels")
-        .build();
+    Schema schema =
+        Schema.builder()
+            .column(ColumnSpec.string("key"))
+            .keyColumn("key")
+            .column(ColumnSpec.uint8Tensor("image", 1).withChunkRows(32))
+            .column(ColumnSpec.int32Set("labels", labels))
+            .labelColumn("labels")
+            .build();
     List<String> vocab = new ArrayList<>();
     for (int i = 0; i < labels; i++) {
       vocab.add("label_" + i);
     }
     long t0 = System.nanoTime();
-    try (DatasetWriter w = DatasetWriter.create(dir, schema,
-        DatasetWriter.Options.defaults().withExpectedRows(rows).withAverageKeyBytes(40))) {
+    try (DatasetWriter w =
+        DatasetWriter.create(
+            dir,
+            schema,
+            DatasetWriter.Options.defaults().withExpectedRows(rows).withAverageKeyBytes(40))) {
       Row row = w.newRow();
       byte[] px = new byte[1];
       for (long i = 0; i < rows; i++) {
-        w.append(row.setString("key", key(i)).setTensor("image", px).setSet("labels", SyntheticImages.labels(i, labels)));
+        w.append(
+            row.setString("key", key(i))
+                .setTensor("image", px)
+                .setSet("labels", SyntheticImages.labels(i, labels)));
       }
       w.labels(vocab);
     }
@@ -78,17 +88,45 @@ public final class ScaleCheck {
       ColumnFile img = ds.column("image");
       ColumnFile lab = ds.column("labels");
       ColumnFile keys = ds.column("key");
-      System.out.printf(Locale.ROOT, "rows %d, labels %d, write %.1f s (%s)%n", rows, labels, writeS, first == rows / 2 ? "ok" : "BAD");
-      System.out.printf(Locale.ROOT, "manifest.jcm            %,d B%n", Files.size(dir.resolve("manifest.jcm")));
-      System.out.printf(Locale.ROOT, "image chunk index       %,d chunks × 32 B = %,d B%n", img.chunkCount(), img.chunkCount() * 32L);
-      System.out.printf(Locale.ROOT, "labels column           %,d B on disk (%,d chunks, %,d B decompressed)%n",
-          lab.fileBytes(), lab.chunkCount(), lab.uncompressedBytes());
-      System.out.printf(Locale.ROOT, "key column              %,d B on disk (%,d chunks, %,d B decompressed)%n",
-          keys.fileBytes(), keys.chunkCount(), keys.uncompressedBytes());
-      System.out.printf(Locale.ROOT, "keys.cmap               %,d B%n", ds.manifest().keyIndex().fileBytes());
-      System.out.printf(Locale.ROOT, "open                    %.1f ms (again: %.1f ms)%n", openMs, reopenMs);
-      System.out.printf(Locale.ROOT, "first key lookup        %.0f ms (size + CRC32C check of keys.cmap, map open)%n", firstLookupMs);
-      System.out.printf(Locale.ROOT, "key lookup              %.1f µs each (map + confirming key column read) [%d]%n", lookupUs, sum % 7);
+      System.out.printf(
+          Locale.ROOT,
+          "rows %d, labels %d, write %.1f s (%s)%n",
+          rows,
+          labels,
+          writeS,
+          first == rows / 2 ? "ok" : "BAD");
+      System.out.printf(
+          Locale.ROOT, "manifest.jcm            %,d B%n", Files.size(dir.resolve("manifest.jcm")));
+      System.out.printf(
+          Locale.ROOT,
+          "image chunk index       %,d chunks × 32 B = %,d B%n",
+          img.chunkCount(),
+          img.chunkCount() * 32L);
+      System.out.printf(
+          Locale.ROOT,
+          "labels column           %,d B on disk (%,d chunks, %,d B decompressed)%n",
+          lab.fileBytes(),
+          lab.chunkCount(),
+          lab.uncompressedBytes());
+      System.out.printf(
+          Locale.ROOT,
+          "key column              %,d B on disk (%,d chunks, %,d B decompressed)%n",
+          keys.fileBytes(),
+          keys.chunkCount(),
+          keys.uncompressedBytes());
+      System.out.printf(
+          Locale.ROOT, "keys.cmap               %,d B%n", ds.manifest().keyIndex().fileBytes());
+      System.out.printf(
+          Locale.ROOT, "open                    %.1f ms (again: %.1f ms)%n", openMs, reopenMs);
+      System.out.printf(
+          Locale.ROOT,
+          "first key lookup        %.0f ms (size + CRC32C check of keys.cmap, map open)%n",
+          firstLookupMs);
+      System.out.printf(
+          Locale.ROOT,
+          "key lookup              %.1f µs each (map + confirming key column read) [%d]%n",
+          lookupUs,
+          sum % 7);
     }
   }
 }

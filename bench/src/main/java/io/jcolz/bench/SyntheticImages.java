@@ -27,8 +27,12 @@ public final class SyntheticImages {
       for (int x = 0; x < w; x++) {
         for (int ch = 0; ch < 3; ch++) {
           double[] c = waves[ch];
-          double v = 128 + 60 * Math.sin(c[0] * 6 * x / w + c[1] * 6) + 50 * Math.cos(c[2] * 6 * y / h + c[3] * 6)
-              + 20 * Math.sin((c[4] * x + c[5] * y) * 12.0 / (w + h)) + r.nextGaussian() * 4;
+          double v =
+              128
+                  + 60 * Math.sin(c[0] * 6 * x / w + c[1] * 6)
+                  + 50 * Math.cos(c[2] * 6 * y / h + c[3] * 6)
+                  + 20 * Math.sin((c[4] * x + c[5] * y) * 12.0 / (w + h))
+                  + r.nextGaussian() * 4;
           out[p++] = (byte) Math.max(0, Math.min(255, (int) v));
         }
       }

@@ -52,15 +52,21 @@ public final class ChunkDecoder implements AutoCloseable {
   }
 
   /**
-   * Decodes chunk {@code k} of {@code column} into this decoder's scratch buffer (grown as
-   * needed). The view is valid until the next call on this decoder or its close. Chunks stored
-   * with codec NONE are returned in place, without a copy.
+   * Decodes chunk {@code k} of {@code column} into this decoder's scratch buffer (grown as needed).
+   * The view is valid until the next call on this decoder or its close. Chunks stored with codec
+   * NONE are returned in place, without a copy.
    */
   public ChunkView decode(ColumnFile column, int k) throws CorruptDatasetException {
     if (column.spec().codec() == Codec.NONE) {
       MemorySegment src = guardedCheck(column, k);
-      return ChunkView.wrap(column.spec(), column.path(), k, column.offset(k), column.firstRow(k),
-          column.rowCount(k), src);
+      return ChunkView.wrap(
+          column.spec(),
+          column.path(),
+          k,
+          column.offset(k),
+          column.firstRow(k),
+          column.rowCount(k),
+          src);
     }
     int len = column.decompressedLength(k);
     if (scratch == null || scratch.byteSize() < len) {
@@ -68,7 +74,13 @@ public final class ChunkDecoder implements AutoCloseable {
         scratchArena.close();
       }
       scratchArena = Arena.ofShared();
-      long cap = Math.max(len, scratch == null ? 0 : Math.min(2 * scratch.byteSize(), io.jcolz.format.schema.ColumnSpec.MAX_CHUNK_BYTES));
+      long cap =
+          Math.max(
+              len,
+              scratch == null
+                  ? 0
+                  : Math.min(
+                      2 * scratch.byteSize(), io.jcolz.format.schema.ColumnSpec.MAX_CHUNK_BYTES));
       scratch = scratchArena.allocate(Math.max(cap, 64), 64);
     }
     return decodeInto(column, k, scratch.asSlice(0, len));
@@ -79,10 +91,12 @@ public final class ChunkDecoder implements AutoCloseable {
    * ColumnFile#decompressedLength(int)}; the view covers exactly that prefix and lives as long as
    * {@code dst}.
    */
-  public ChunkView decodeInto(ColumnFile column, int k, MemorySegment dst) throws CorruptDatasetException {
+  public ChunkView decodeInto(ColumnFile column, int k, MemorySegment dst)
+      throws CorruptDatasetException {
     int len = column.decompressedLength(k);
     if (dst.byteSize() < len) {
-      throw new IllegalArgumentException("destination of " + dst.byteSize() + " bytes for a chunk of " + len);
+      throw new IllegalArgumentException(
+          "destination of " + dst.byteSize() + " bytes for a chunk of " + len);
     }
     MemorySegment out = dst.asSlice(0, len);
     int n;
@@ -94,17 +108,33 @@ public final class ChunkDecoder implements AutoCloseable {
         MappedPages.release(src); // under the read guard: the mapping cannot go away meanwhile
       }
     } catch (ZstdException e) {
-      throw CorruptDatasetException.atChunk(column.path(), column.name(), k, column.offset(k),
-          "cannot decompress " + column.compressedLength(k) + " bytes: " + e.getMessage(), e);
+      throw CorruptDatasetException.atChunk(
+          column.path(),
+          column.name(),
+          k,
+          column.offset(k),
+          "cannot decompress " + column.compressedLength(k) + " bytes: " + e.getMessage(),
+          e);
     } finally {
       exit();
     }
     if (n != len) {
-      throw CorruptDatasetException.atChunk(column.path(), column.name(), k, column.offset(k),
-          "decompressed to " + n + " bytes, the index says " + len, null);
+      throw CorruptDatasetException.atChunk(
+          column.path(),
+          column.name(),
+          k,
+          column.offset(k),
+          "decompressed to " + n + " bytes, the index says " + len,
+          null);
     }
-    return ChunkView.wrap(column.spec(), column.path(), k, column.offset(k), column.firstRow(k),
-        column.rowCount(k), out);
+    return ChunkView.wrap(
+        column.spec(),
+        column.path(),
+        k,
+        column.offset(k),
+        column.firstRow(k),
+        column.rowCount(k),
+        out);
   }
 
   private void enter() {
@@ -133,9 +163,18 @@ public final class ChunkDecoder implements AutoCloseable {
     if (verifyChecksums) {
       int crc = Checksums.crc32c(src);
       if (crc != column.crc32c(k)) {
-        throw CorruptDatasetException.atChunk(column.path(), column.name(), k, column.offset(k),
-            "checksum mismatch over " + src.byteSize() + " bytes: stored 0x" + Integer.toHexString(column.crc32c(k))
-                + ", computed 0x" + Integer.toHexString(crc), null);
+        throw CorruptDatasetException.atChunk(
+            column.path(),
+            column.name(),
+            k,
+            column.offset(k),
+            "checksum mismatch over "
+                + src.byteSize()
+                + " bytes: stored 0x"
+                + Integer.toHexString(column.crc32c(k))
+                + ", computed 0x"
+                + Integer.toHexString(crc),
+            null);
       }
     }
     return src;

@@ -51,10 +51,16 @@ public final class Dataset implements AutoCloseable {
   private final boolean verifyChecksums;
   private final ConcurrentLinkedQueue<ChunkDecoder> decoders = new ConcurrentLinkedQueue<>();
   private volatile boolean closed;
+
   /** Held shared by native reads of the mappings, exclusively by close (see ChunkDecoder). */
   private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
 
-  private Dataset(Path dir, Manifest manifest, Arena arena, List<ColumnFile> columns, KeyIndex keyIndex,
+  private Dataset(
+      Path dir,
+      Manifest manifest,
+      Arena arena,
+      List<ColumnFile> columns,
+      KeyIndex keyIndex,
       boolean verifyChecksums) {
     this.dir = dir;
     this.manifest = manifest;
@@ -74,7 +80,8 @@ public final class Dataset implements AutoCloseable {
    *
    * @param verifyChecksums check each chunk's CRC32C whenever it is decoded (cheap next to
    *     decompression; turn off only where the storage is trusted and every cycle counts)
-   * @throws CorruptDatasetException a file is damaged, truncated or foreign (the message says which)
+   * @throws CorruptDatasetException a file is damaged, truncated or foreign (the message says
+   *     which)
    * @throws FormatVersionException a file is from a newer or older format
    * @throws NoSuchFileException {@code dir} is not a dataset
    */
@@ -106,7 +113,8 @@ public final class Dataset implements AutoCloseable {
         ki = new KeyIndex(dir.resolve(m.keyIndex().file()), m.keyIndex());
         ki.checkSize();
       }
-      Dataset ds = new Dataset(dir, m, arena, Collections.unmodifiableList(cols), ki, verifyChecksums);
+      Dataset ds =
+          new Dataset(dir, m, arena, Collections.unmodifiableList(cols), ki, verifyChecksums);
       success = true;
       return ds;
     } finally {
@@ -119,8 +127,13 @@ public final class Dataset implements AutoCloseable {
   private static IOException mapFailure(Path p, IOException io) {
     String msg = io.getMessage() == null ? "" : io.getMessage();
     if (msg.contains("Map failed") || io.getCause() instanceof OutOfMemoryError) {
-      return new IOException(p + ": cannot map the file (" + msg + "); review 'ulimit -v' and "
-          + "'sysctl vm.max_map_count' — memory mapping needs address space for the whole dataset", io);
+      return new IOException(
+          p
+              + ": cannot map the file ("
+              + msg
+              + "); review 'ulimit -v' and "
+              + "'sysctl vm.max_map_count' — memory mapping needs address space for the whole dataset",
+          io);
     }
     return new IOException(p + ": cannot open: " + msg, io);
   }
@@ -212,8 +225,8 @@ public final class Dataset implements AutoCloseable {
   }
 
   /**
-   * The row holding {@code key}, looked up in the key index and confirmed against the key column
-   * (a damaged index cannot return another row's data).
+   * The row holding {@code key}, looked up in the key index and confirmed against the key column (a
+   * damaged index cannot return another row's data).
    *
    * @throws IllegalStateException the dataset has no key column
    */
@@ -227,12 +240,14 @@ public final class Dataset implements AutoCloseable {
       long r = row.getAsLong();
       String keyColumn = schema().keyColumn().orElseThrow();
       if (r < 0 || r >= rowCount()) {
-        throw CorruptDatasetException.at(dir.resolve(DatasetLayout.KEY_INDEX),
+        throw CorruptDatasetException.at(
+            dir.resolve(DatasetLayout.KEY_INDEX),
             "key '" + key + "' maps to row " + r + ", outside [0, " + rowCount() + ")");
       }
       String actual = readString(keyColumn, r);
       if (!actual.equals(key)) {
-        throw CorruptDatasetException.at(dir.resolve(DatasetLayout.KEY_INDEX),
+        throw CorruptDatasetException.at(
+            dir.resolve(DatasetLayout.KEY_INDEX),
             "key '" + key + "' maps to row " + r + ", whose key is '" + actual + "'");
       }
     }
@@ -267,7 +282,8 @@ public final class Dataset implements AutoCloseable {
 
   /** A UINT8_TENSOR value, copied. */
   public byte[] readTensor(String column, long row) throws IOException {
-    return read(column, row, (v, i) -> v.tensor(i).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+    return read(
+        column, row, (v, i) -> v.tensor(i).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
   }
 
   /** A BYTES value, copied. */
@@ -320,34 +336,44 @@ public final class Dataset implements AutoCloseable {
       }
     }
     AtomicLong next = new AtomicLong();
-    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads), r -> {
-      Thread t = new Thread(r, "jcolz-verify");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            Math.max(1, threads),
+            r -> {
+              Thread t = new Thread(r, "jcolz-verify");
+              t.setDaemon(true);
+              return t;
+            });
     try {
       List<Future<?>> futures = new ArrayList<>();
       for (int t = 0; t < Math.max(1, threads); t++) {
-        futures.add(pool.submit(() -> {
-          try (ChunkDecoder d = new ChunkDecoder(true, this)) {
-            for (long w; (w = next.getAndIncrement()) < work.size(); ) {
-              int[] ck = work.get((int) w);
-              ColumnFile col = columns.get(ck[0]);
-              try {
-                d.decode(col, ck[1]);
-              } catch (CorruptDatasetException e) {
-                problems.add(new VerifyReport.Problem(col.path().toString(), col.name(), ck[1], col.offset(ck[1]),
-                    e.getMessage()));
-              }
-              chunks.incrementAndGet();
-              bytes.addAndGet(col.compressedLength(ck[1]));
-              if (progress != null) {
-                progress.accept(col.compressedLength(ck[1]));
-              }
-            }
-          }
-          return null;
-        }));
+        futures.add(
+            pool.submit(
+                () -> {
+                  try (ChunkDecoder d = new ChunkDecoder(true, this)) {
+                    for (long w; (w = next.getAndIncrement()) < work.size(); ) {
+                      int[] ck = work.get((int) w);
+                      ColumnFile col = columns.get(ck[0]);
+                      try {
+                        d.decode(col, ck[1]);
+                      } catch (CorruptDatasetException e) {
+                        problems.add(
+                            new VerifyReport.Problem(
+                                col.path().toString(),
+                                col.name(),
+                                ck[1],
+                                col.offset(ck[1]),
+                                e.getMessage()));
+                      }
+                      chunks.incrementAndGet();
+                      bytes.addAndGet(col.compressedLength(ck[1]));
+                      if (progress != null) {
+                        progress.accept(col.compressedLength(ck[1]));
+                      }
+                    }
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : futures) {
         f.get();
@@ -365,8 +391,9 @@ public final class Dataset implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    problems.sort(java.util.Comparator.comparing(VerifyReport.Problem::file)
-        .thenComparingLong(VerifyReport.Problem::chunk));
+    problems.sort(
+        java.util.Comparator.comparing(VerifyReport.Problem::file)
+            .thenComparingLong(VerifyReport.Problem::chunk));
     long keys = 0;
     if (keyIndex != null) {
       keys = verifyKeys(problems);
@@ -399,8 +426,19 @@ public final class Dataset implements AutoCloseable {
           long expected = v.firstRow() + i;
           if (r.isEmpty() || r.getAsLong() != expected) {
             if (reported++ < 20) {
-              problems.add(new VerifyReport.Problem(file.toString(), null, -1, -1, "key '" + key + "' of row " + expected
-                  + (r.isEmpty() ? " is missing from the key index" : " maps to row " + r.getAsLong())));
+              problems.add(
+                  new VerifyReport.Problem(
+                      file.toString(),
+                      null,
+                      -1,
+                      -1,
+                      "key '"
+                          + key
+                          + "' of row "
+                          + expected
+                          + (r.isEmpty()
+                              ? " is missing from the key index"
+                              : " maps to row " + r.getAsLong())));
             }
           } else {
             checked++;

@@ -35,18 +35,18 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.stream.Stream;
 
 /**
- * Writes a new dataset. Rows are appended from any number of threads; row numbers are given in
- * the order appends take the writer's lock. Everything goes into a hidden temporary directory next
- * to the target ({@code .NAME.tmp-UUID}); {@link #close()} finishes every file, forces it to disk,
- * writes the manifest last and renames the directory onto the target in one atomic step. So a
- * crash at any point leaves either no dataset at the target (and a temporary directory that never
- * opens as the target) or the complete one.
+ * Writes a new dataset. Rows are appended from any number of threads; row numbers are given in the
+ * order appends take the writer's lock. Everything goes into a hidden temporary directory next to
+ * the target ({@code .NAME.tmp-UUID}); {@link #close()} finishes every file, forces it to disk,
+ * writes the manifest last and renames the directory onto the target in one atomic step. So a crash
+ * at any point leaves either no dataset at the target (and a temporary directory that never opens
+ * as the target) or the complete one.
  *
- * <p>Flush and close semantics: there is no partial flush — nothing is visible at the target
- * before {@code close()} returns. {@code close()} commits; if it throws, nothing was committed and
- * the temporary directory is removed. {@link #abort()} discards everything. A failed append (an I/O
- * error while writing a chunk) poisons the writer: later appends and {@code close()} rethrow it.
- * A rejected row (a bad value, a duplicate key) does not.
+ * <p>Flush and close semantics: there is no partial flush — nothing is visible at the target before
+ * {@code close()} returns. {@code close()} commits; if it throws, nothing was committed and the
+ * temporary directory is removed. {@link #abort()} discards everything. A failed append (an I/O
+ * error while writing a chunk) poisons the writer: later appends and {@code close()} rethrow it. A
+ * rejected row (a bad value, a duplicate key) does not.
  *
  * <p>Compression runs in the appending threads, outside the lock, one Zstd context per thread
  * (pooled), so N appending threads compress N chunks at once.
@@ -54,7 +54,13 @@ import java.util.stream.Stream;
  * <p>Thread-safe.
  */
 public final class DatasetWriter implements AutoCloseable {
-  private enum State { OPEN, COMMITTING, COMMITTED, FAILED, ABORTED }
+  private enum State {
+    OPEN,
+    COMMITTING,
+    COMMITTED,
+    FAILED,
+    ABORTED
+  }
 
   private final Path target;
   private final Path tmp;
@@ -75,8 +81,11 @@ public final class DatasetWriter implements AutoCloseable {
   private List<String> labels = List.of();
   private final Map<String, String> metadata = new LinkedHashMap<>();
 
-  /** Options of a writer. Immutable and thread-safe; build with {@link #defaults()} and the withers. */
-  public record Options(boolean overwrite, long expectedRows, double averageKeyBytes, String createdBy) {
+  /**
+   * Options of a writer. Immutable and thread-safe; build with {@link #defaults()} and the withers.
+   */
+  public record Options(
+      boolean overwrite, long expectedRows, double averageKeyBytes, String createdBy) {
     /** No overwrite, unknown row count, 48-byte keys. */
     public static Options defaults() {
       return new Options(false, 0, 48, "jcolz");
@@ -109,10 +118,12 @@ public final class DatasetWriter implements AutoCloseable {
     this.options = options;
     Path parent = this.target.getParent();
     if (Files.exists(this.target) && !options.overwrite()) {
-      throw new FileAlreadyExistsException(this.target.toString(), null, "a file or dataset is already there");
+      throw new FileAlreadyExistsException(
+          this.target.toString(), null, "a file or dataset is already there");
     }
     Files.createDirectories(parent);
-    this.tmp = parent.resolve("." + this.target.getFileName() + ".tmp-" + id.toString().substring(0, 8));
+    this.tmp =
+        parent.resolve("." + this.target.getFileName() + ".tmp-" + id.toString().substring(0, 8));
     Files.createDirectory(tmp);
     boolean success = false;
     files = new ColumnFileWriter[schema.size()];
@@ -121,14 +132,17 @@ public final class DatasetWriter implements AutoCloseable {
       Files.createDirectory(tmp.resolve(DatasetLayout.COLUMNS));
       for (int i = 0; i < schema.size(); i++) {
         ColumnSpec spec = schema.columns().get(i);
-        files[i] = new ColumnFileWriter(tmp.resolve(DatasetLayout.columnFile(spec.name())), spec, id);
+        files[i] =
+            new ColumnFileWriter(tmp.resolve(DatasetLayout.columnFile(spec.name())), spec, id);
         builders[i] = new ChunkBuilder(spec);
         compressors.add(new ConcurrentLinkedQueue<>());
       }
       keyColumn = schema.keyColumn().map(schema::indexOf).orElse(-1);
       if (keyColumn >= 0) {
         long expected = options.expectedRows() > 0 ? options.expectedRows() : 65536;
-        keys = new KeyIndexWriter(tmp.resolve(DatasetLayout.KEY_INDEX), expected, options.averageKeyBytes());
+        keys =
+            new KeyIndexWriter(
+                tmp.resolve(DatasetLayout.KEY_INDEX), expected, options.averageKeyBytes());
       }
       success = true;
     } finally {
@@ -145,7 +159,8 @@ public final class DatasetWriter implements AutoCloseable {
   }
 
   /** Starts a dataset at {@code target}. */
-  public static DatasetWriter create(Path target, Schema schema, Options options) throws IOException {
+  public static DatasetWriter create(Path target, Schema schema, Options options)
+      throws IOException {
     return new DatasetWriter(target, schema, options);
   }
 
@@ -176,7 +191,9 @@ public final class DatasetWriter implements AutoCloseable {
     }
   }
 
-  /** Sets the label vocabulary (index → name); its size must equal the label column's cardinality. */
+  /**
+   * Sets the label vocabulary (index → name); its size must equal the label column's cardinality.
+   */
   public void labels(List<String> vocabulary) {
     synchronized (lock) {
       labels = List.copyOf(vocabulary);
@@ -305,9 +322,12 @@ public final class DatasetWriter implements AutoCloseable {
 
   private void ensureOpen() throws IOException {
     switch (state) {
-      case OPEN -> { }
-      case FAILED -> throw new IOException("writer for " + target + " failed earlier: " + failure, failure);
-      default -> throw new IllegalStateException("writer for " + target + " is " + state.name().toLowerCase());
+      case OPEN -> {}
+      case FAILED ->
+          throw new IOException("writer for " + target + " failed earlier: " + failure, failure);
+      default ->
+          throw new IllegalStateException(
+              "writer for " + target + " is " + state.name().toLowerCase());
     }
   }
 
@@ -326,7 +346,8 @@ public final class DatasetWriter implements AutoCloseable {
       }
       if (state == State.FAILED) {
         abortLocked();
-        throw new IOException("nothing committed to " + target + ": an append failed: " + failure, failure);
+        throw new IOException(
+            "nothing committed to " + target + ": an append failed: " + failure, failure);
       }
       state = State.COMMITTING;
       for (int c = 0; c < builders.length; c++) {
@@ -375,8 +396,13 @@ public final class DatasetWriter implements AutoCloseable {
     if (s.labelColumn().isPresent() && !labels.isEmpty()) {
       int card = s.column(s.labelColumn().get()).cardinality();
       if (labels.size() != card) {
-        throw new IllegalStateException("label vocabulary has " + labels.size() + " names, label column '"
-            + s.labelColumn().get() + "' has cardinality " + card);
+        throw new IllegalStateException(
+            "label vocabulary has "
+                + labels.size()
+                + " names, label column '"
+                + s.labelColumn().get()
+                + "' has cardinality "
+                + card);
       }
     }
     List<Manifest.ColumnEntry> entries = new ArrayList<>();
@@ -386,15 +412,29 @@ public final class DatasetWriter implements AutoCloseable {
       long compressed = f.compressedBytes();
       long uncompressed = f.uncompressedBytes();
       long size = f.finish(rows);
-      entries.add(new Manifest.ColumnEntry(DatasetLayout.columnFile(s.columns().get(c).name()), size, chunks,
-          compressed, uncompressed));
+      entries.add(
+          new Manifest.ColumnEntry(
+              DatasetLayout.columnFile(s.columns().get(c).name()),
+              size,
+              chunks,
+              compressed,
+              uncompressed));
     }
     Manifest.KeyIndexEntry ki = null;
     if (keyColumn >= 0) {
       ki = finishKeyIndex(entries.get(keyColumn));
     }
-    Manifest m = new Manifest(id, rows, s, labels, metadata, entries, ki,
-        Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), options.createdBy());
+    Manifest m =
+        new Manifest(
+            id,
+            rows,
+            s,
+            labels,
+            metadata,
+            entries,
+            ki,
+            Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+            options.createdBy());
     ManifestFile.write(tmp.resolve(DatasetLayout.MANIFEST), m);
     fsyncDirectory(tmp.resolve(DatasetLayout.COLUMNS));
     fsyncDirectory(tmp);
@@ -402,7 +442,8 @@ public final class DatasetWriter implements AutoCloseable {
     Path old = null;
     if (Files.exists(target)) {
       if (!options.overwrite()) {
-        throw new FileAlreadyExistsException(target.toString(), null, "appeared while writing; not replaced");
+        throw new FileAlreadyExistsException(
+            target.toString(), null, "appeared while writing; not replaced");
       }
       old = parent.resolve("." + target.getFileName() + ".old-" + id.toString().substring(0, 8));
       Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
@@ -432,8 +473,14 @@ public final class DatasetWriter implements AutoCloseable {
           FileChannel ch = FileChannel.open(tmp.resolve(keyEntry.file()), StandardOpenOption.READ);
           ChunkDecoder dec = new ChunkDecoder(true, null)) {
         MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-        ColumnFile keysColumn = ColumnFile.open(tmp.resolve(keyEntry.file()), schema.columns().get(keyColumn), seg, id,
-            keyEntry.fileBytes(), rows);
+        ColumnFile keysColumn =
+            ColumnFile.open(
+                tmp.resolve(keyEntry.file()),
+                schema.columns().get(keyColumn),
+                seg,
+                id,
+                keyEntry.fileBytes(),
+                rows);
         for (int k = 0; k < keysColumn.chunkCount(); k++) {
           ChunkView v = dec.decode(keysColumn, k);
           for (int i = 0; i < v.rowCount(); i++) {
@@ -444,7 +491,8 @@ public final class DatasetWriter implements AutoCloseable {
     }
     long size = Files.size(file);
     int crc;
-    try (Arena arena = Arena.ofConfined(); FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (Arena arena = Arena.ofConfined();
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       crc = Checksums.crc32c(ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena));
       ch.force(true);
     }
@@ -497,13 +545,15 @@ public final class DatasetWriter implements AutoCloseable {
       return;
     }
     try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      walk.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.deleteIfExists(p);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     } catch (IOException | UncheckedIOException e) {
       // best effort: a leftover temporary directory never opens as the target
     }

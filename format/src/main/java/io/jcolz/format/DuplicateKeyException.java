@@ -1,8 +1,8 @@
 package io.jcolz.format;
 
 /**
- * A row was appended whose key is already in the dataset being written. The row is not written;
- * the writer stays usable.
+ * A row was appended whose key is already in the dataset being written. The row is not written; the
+ * writer stays usable.
  *
  * <p>Instances are immutable and thread-safe.
  */

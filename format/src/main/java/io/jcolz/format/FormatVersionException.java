@@ -26,10 +26,18 @@ public final class FormatVersionException extends CorruptDatasetException {
 
   private static String describe(Path file, int actual, int min, int max) {
     if (actual > max) {
-      return file + ": format version " + actual + " is newer than this jcolz supports (max " + max
+      return file
+          + ": format version "
+          + actual
+          + " is newer than this jcolz supports (max "
+          + max
           + "); upgrade jcolz, or the file is corrupt";
     }
-    return file + ": format version " + actual + " is older than this jcolz supports (min " + min
+    return file
+        + ": format version "
+        + actual
+        + " is older than this jcolz supports (min "
+        + min
         + "); repack the dataset, or the file is corrupt";
   }
 

@@ -12,8 +12,8 @@ import java.util.Arrays;
  * One row's values, set column by column and then passed to {@link DatasetWriter#append}. Values
  * are checked as they are set (tensor size, set range), so a bad value fails at the setter that
  * received it, naming the column. A row may be reused after {@code append} returns: the writer
- * copies what it needs. Byte arrays are not copied by the setters: do not change them until the
- * row has been appended.
+ * copies what it needs. Byte arrays are not copied by the setters: do not change them until the row
+ * has been appended.
  *
  * <p>Not thread-safe: one row per appending thread.
  */
@@ -53,7 +53,8 @@ public final class Row {
         return i;
       }
     }
-    throw new IllegalArgumentException("column '" + name + "' is " + t.jsonName() + ", not " + Arrays.toString(types));
+    throw new IllegalArgumentException(
+        "column '" + name + "' is " + t.jsonName() + ", not " + Arrays.toString(types));
   }
 
   /** Sets a UINT8_TENSOR value: exactly {@code rowBytes} bytes, row-major. */
@@ -61,8 +62,15 @@ public final class Row {
     int i = col(column, ColumnType.UINT8_TENSOR);
     ColumnSpec s = schema.columns().get(i);
     if (value.length != s.rowBytes()) {
-      throw new IllegalArgumentException("column '" + column + "': tensor of " + value.length + " bytes, shape "
-          + Arrays.toString(s.shape()) + " needs " + s.rowBytes());
+      throw new IllegalArgumentException(
+          "column '"
+              + column
+              + "': tensor of "
+              + value.length
+              + " bytes, shape "
+              + Arrays.toString(s.shape())
+              + " needs "
+              + s.rowBytes());
     }
     return put(i, value);
   }
@@ -99,7 +107,8 @@ public final class Row {
     int n = 0;
     for (int x : v) {
       if (x < 0 || x >= card) {
-        throw new IllegalArgumentException("column '" + column + "': value " + x + " outside [0, " + card + ")");
+        throw new IllegalArgumentException(
+            "column '" + column + "': value " + x + " outside [0, " + card + ")");
       }
       if (n == 0 || v[n - 1] != x) {
         v[n++] = x;
@@ -126,8 +135,14 @@ public final class Row {
 
   private static void checkLength(String column, long len) {
     if (len > ColumnSpec.MAX_CHUNK_BYTES - 8) {
-      throw new IllegalArgumentException("column '" + column + "': value of " + len + " bytes over the "
-          + (ColumnSpec.MAX_CHUNK_BYTES - 8) + "-byte limit");
+      throw new IllegalArgumentException(
+          "column '"
+              + column
+              + "': value of "
+              + len
+              + " bytes over the "
+              + (ColumnSpec.MAX_CHUNK_BYTES - 8)
+              + "-byte limit");
     }
   }
 
@@ -147,7 +162,8 @@ public final class Row {
   void checkComplete() {
     for (int i = 0; i < present.length; i++) {
       if (!present[i]) {
-        throw new IllegalArgumentException("column '" + schema.columns().get(i).name() + "' has no value in this row");
+        throw new IllegalArgumentException(
+            "column '" + schema.columns().get(i).name() + "' has no value in this row");
       }
     }
   }

@@ -12,7 +12,8 @@ import java.util.List;
  * @param bytesChecked compressed bytes read
  * @param keysChecked keys looked up in the key index and found at their row
  */
-public record VerifyReport(List<Problem> problems, long chunksChecked, long bytesChecked, long keysChecked) {
+public record VerifyReport(
+    List<Problem> problems, long chunksChecked, long bytesChecked, long keysChecked) {
   /** Canonical constructor: defensive copy. */
   public VerifyReport {
     problems = List.copyOf(problems);

@@ -30,8 +30,11 @@ class ConcurrentReadTest {
   @TempDir Path tmp;
 
   private static Set<String> jcolzThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-        .filter(n -> n.startsWith("jcolz")).collect(Collectors.toSet());
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(Thread::isAlive)
+        .map(Thread::getName)
+        .filter(n -> n.startsWith("jcolz"))
+        .collect(Collectors.toSet());
   }
 
   @Test
@@ -45,14 +48,16 @@ class ConcurrentReadTest {
       for (int t = 0; t < 6; t++) {
         long s = seed;
         int mode = t;
-        fs.add(pool.submit(() -> {
-          if (mode % 2 == 0) {
-            Checks.assertContent(ds, s, Seeds.tag(s) + "thread " + mode + ": ");
-          } else {
-            Checks.assertRandomAccess(ds, s, 300, Seeds.tag(s) + "thread " + mode + ": ");
-          }
-          return null;
-        }));
+        fs.add(
+            pool.submit(
+                () -> {
+                  if (mode % 2 == 0) {
+                    Checks.assertContent(ds, s, Seeds.tag(s) + "thread " + mode + ": ");
+                  } else {
+                    Checks.assertRandomAccess(ds, s, 300, Seeds.tag(s) + "thread " + mode + ": ");
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : fs) {
         f.get();
@@ -74,22 +79,27 @@ class ConcurrentReadTest {
     ExecutorService pool = Executors.newFixedThreadPool(4);
     List<Future<Throwable>> fs = new ArrayList<>();
     for (int t = 0; t < 4; t++) {
-      fs.add(pool.submit(() -> {
-        started.countDown();
-        try (ChunkDecoder d = ds.newDecoder()) {
-          while (!stop.get()) {
-            for (ColumnFile c : ds.columns()) {
-              for (int k = 0; k < c.chunkCount(); k++) {
-                ChunkView v = d.decode(c, k);
-                v.payload().get(java.lang.foreign.ValueLayout.JAVA_BYTE, v.payload().byteSize() - 1);
-              }
-            }
-          }
-        } catch (Throwable e) {
-          return e;
-        }
-        return null;
-      }));
+      fs.add(
+          pool.submit(
+              () -> {
+                started.countDown();
+                try (ChunkDecoder d = ds.newDecoder()) {
+                  while (!stop.get()) {
+                    for (ColumnFile c : ds.columns()) {
+                      for (int k = 0; k < c.chunkCount(); k++) {
+                        ChunkView v = d.decode(c, k);
+                        v.payload()
+                            .get(
+                                java.lang.foreign.ValueLayout.JAVA_BYTE,
+                                v.payload().byteSize() - 1);
+                      }
+                    }
+                  }
+                } catch (Throwable e) {
+                  return e;
+                }
+                return null;
+              }));
     }
     started.await();
     Thread.sleep(50);

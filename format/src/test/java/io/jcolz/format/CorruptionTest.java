@@ -40,15 +40,19 @@ class CorruptionTest {
 
   @BeforeEach
   void write() throws IOException {
-    Schema schema = Schema.builder()
-        .column(ColumnSpec.string("key").withChunkRows(64))
-        .keyColumn("key")
-        .column(ColumnSpec.uint8Tensor("image", 4, 4, 3).withChunkRows(50))
-        .column(ColumnSpec.int32Set("labels", 40).withChunkRows(100))
-        .labelColumn("labels")
-        .column(ColumnSpec.bytes("jpeg").withCodec(io.jcolz.format.codec.Codec.NONE, 0).withChunkRows(70))
-        .column(ColumnSpec.scalar("f32", ColumnType.FLOAT32).withChunkRows(128))
-        .build();
+    Schema schema =
+        Schema.builder()
+            .column(ColumnSpec.string("key").withChunkRows(64))
+            .keyColumn("key")
+            .column(ColumnSpec.uint8Tensor("image", 4, 4, 3).withChunkRows(50))
+            .column(ColumnSpec.int32Set("labels", 40).withChunkRows(100))
+            .labelColumn("labels")
+            .column(
+                ColumnSpec.bytes("jpeg")
+                    .withCodec(io.jcolz.format.codec.Codec.NONE, 0)
+                    .withChunkRows(70))
+            .column(ColumnSpec.scalar("f32", ColumnType.FLOAT32).withChunkRows(128))
+            .build();
     dir = RandomDatasets.write(tmp.resolve("ds"), schema, seed, 300);
   }
 
@@ -116,7 +120,9 @@ class CorruptionTest {
     Path manifest = dir.resolve("manifest.jcm");
     rewriteVersion(manifest, 7, true);
     FormatVersionException e = assertThrows(FormatVersionException.class, () -> Dataset.open(dir));
-    assertTrue(e.getMessage().contains("format version 7 is newer than this jcolz supports (max 1)"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("format version 7 is newer than this jcolz supports (max 1)"),
+        e.getMessage());
     assertTrue(e.getMessage().contains("manifest.jcm"), e.getMessage());
     assertTrue(e.tooNew());
   }
@@ -133,9 +139,12 @@ class CorruptionTest {
   @Test
   void foreignColumnFileIsNamed() throws IOException {
     Path other = RandomDatasets.write(tmp.resolve("other"), Dataset.open(dir).schema(), seed, 300);
-    Files.copy(other.resolve("columns/labels.col"), dir.resolve("columns/labels.col"),
+    Files.copy(
+        other.resolve("columns/labels.col"),
+        dir.resolve("columns/labels.col"),
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    CorruptDatasetException e = assertThrows(CorruptDatasetException.class, () -> Dataset.open(dir));
+    CorruptDatasetException e =
+        assertThrows(CorruptDatasetException.class, () -> Dataset.open(dir));
     assertTrue(e.getMessage().contains("labels.col"), e.getMessage());
   }
 
@@ -149,10 +158,13 @@ class CorruptionTest {
     byte[] b = Files.readAllBytes(col);
     b[(int) offset + 2] ^= 0x10;
     Files.write(col, b);
-    try (Dataset ds = Dataset.open(dir); ChunkDecoder d = ds.newDecoder()) {
-      CorruptDatasetException e = assertThrows(CorruptDatasetException.class, () -> d.decode(ds.column("image"), 3));
+    try (Dataset ds = Dataset.open(dir);
+        ChunkDecoder d = ds.newDecoder()) {
+      CorruptDatasetException e =
+          assertThrows(CorruptDatasetException.class, () -> d.decode(ds.column("image"), 3));
       assertTrue(e.getMessage().contains(col.toString()), e.getMessage());
-      assertTrue(e.getMessage().contains("column 'image', chunk 3 at offset " + offset), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("column 'image', chunk 3 at offset " + offset), e.getMessage());
       VerifyReport rep = ds.verify(1, null);
       assertEquals(1, rep.problems().size(), rep.problems().toString());
       assertEquals(3, rep.problems().get(0).chunk());
@@ -199,12 +211,16 @@ class CorruptionTest {
       if (rep.ok()) {
         fail(name + " " + what + ": not detected by open, read or verify");
       }
-      assertTrue(rep.problems().stream().anyMatch(p -> p.file().endsWith(name)),
+      assertTrue(
+          rep.problems().stream().anyMatch(p -> p.file().endsWith(name)),
           name + " " + what + ": verify blamed another file: " + rep.problems());
     } catch (CorruptDatasetException e) {
-      assertTrue(e.getMessage().contains(name), name + " " + what + ": message does not name the file: " + e.getMessage());
+      assertTrue(
+          e.getMessage().contains(name),
+          name + " " + what + ": message does not name the file: " + e.getMessage());
     } catch (Throwable t) {
-      assertInstanceOf(CorruptDatasetException.class, t, name + " " + what + ": wrong exception type");
+      assertInstanceOf(
+          CorruptDatasetException.class, t, name + " " + what + ": wrong exception type");
     }
   }
 }

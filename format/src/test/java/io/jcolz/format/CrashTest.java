@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kills a writing JVM (SIGKILL) at different moments — while appending, and around the commit —
- * and checks that the target is then either absent or a complete dataset that verifies clean.
+ * Kills a writing JVM (SIGKILL) at different moments — while appending, and around the commit — and
+ * checks that the target is then either absent or a complete dataset that verifies clean.
  */
 class CrashTest {
   static final int ROWS = 3000;
@@ -67,7 +67,8 @@ class CrashTest {
     for (int run = 0; run < waitFor.length; run++) {
       Path target = tmp.resolve("ds" + run);
       Process p = start(target, seed);
-      try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      try (BufferedReader out =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
         for (String line; (line = out.readLine()) != null; ) {
           if (line.equals(waitFor[run])) {
             Thread.sleep(delayMs[run]);
@@ -77,7 +78,15 @@ class CrashTest {
         }
       }
       assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child did not end");
-      String msg = Seeds.tag(seed) + "run " + run + " (kill at " + waitFor[run] + " +" + delayMs[run] + " ms): ";
+      String msg =
+          Seeds.tag(seed)
+              + "run "
+              + run
+              + " (kill at "
+              + waitFor[run]
+              + " +"
+              + delayMs[run]
+              + " ms): ";
       if (Files.exists(target)) {
         try (Dataset ds = Dataset.open(target)) {
           assertEquals(ROWS, ds.rowCount(), msg);
@@ -94,8 +103,11 @@ class CrashTest {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-") || a.startsWith("--enable-native-access") || a.startsWith("--sun-misc")
-          || a.startsWith("-Dchronicle") || a.startsWith("-Dorg.slf4j")) {
+      if (a.startsWith("--add-")
+          || a.startsWith("--enable-native-access")
+          || a.startsWith("--sun-misc")
+          || a.startsWith("-Dchronicle")
+          || a.startsWith("-Dorg.slf4j")) {
         cmd.add(a);
       }
     }

@@ -26,9 +26,11 @@ class LargeFileTest {
   @Test
   void columnFileOverTwoGiB() throws Exception {
     assumeTrue(Files.getFileStore(tmp).getUsableSpace() > 8L << 30, "needs 8 GiB free disk");
-    Schema schema = Schema.builder()
-        .column(ColumnSpec.uint8Tensor("blob", ROW_BYTES).withCodec(Codec.NONE, 0).withChunkRows(1))
-        .build();
+    Schema schema =
+        Schema.builder()
+            .column(
+                ColumnSpec.uint8Tensor("blob", ROW_BYTES).withCodec(Codec.NONE, 0).withChunkRows(1))
+            .build();
     Path dir = tmp.resolve("big");
     byte[] value = new byte[ROW_BYTES];
     try (DatasetWriter w = DatasetWriter.create(dir, schema)) {
@@ -41,14 +43,17 @@ class LargeFileTest {
         w.append(row.setTensor("blob", value));
       }
     }
-    try (Dataset ds = Dataset.open(dir); ChunkDecoder d = ds.newDecoder()) {
+    try (Dataset ds = Dataset.open(dir);
+        ChunkDecoder d = ds.newDecoder()) {
       ColumnFile c = ds.column("blob");
       assertTrue(c.fileBytes() > (1L << 31) + (64L << 20), "file is " + c.fileBytes());
       assertTrue(c.offset(ROWS - 1) > 1L << 31, "last chunk offset " + c.offset(ROWS - 1));
       for (int k : new int[] {0, 31, 32, ROWS - 1}) {
         ChunkView v = d.decode(c, k);
-        assertEquals(0x5eed0000 + k, v.tensor(0).get(ValueLayout.JAVA_INT_UNALIGNED, 0), "chunk " + k);
-        assertEquals(~k, v.tensor(0).get(ValueLayout.JAVA_INT_UNALIGNED, ROW_BYTES - 4), "chunk " + k);
+        assertEquals(
+            0x5eed0000 + k, v.tensor(0).get(ValueLayout.JAVA_INT_UNALIGNED, 0), "chunk " + k);
+        assertEquals(
+            ~k, v.tensor(0).get(ValueLayout.JAVA_INT_UNALIGNED, ROW_BYTES - 4), "chunk " + k);
       }
       assertEquals(ROWS - 1, c.chunkOf(ROWS - 1));
     }

@@ -20,9 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Streaming decode with {@link ChunkDecoder#releaseMappedPages}: what is read is unchanged, and
- * the mapped file pages it read leave the process's resident set (Linux), so streaming a dataset
- * larger than memory does not grow RSS.
+ * Streaming decode with {@link ChunkDecoder#releaseMappedPages}: what is read is unchanged, and the
+ * mapped file pages it read leave the process's resident set (Linux), so streaming a dataset larger
+ * than memory does not grow RSS.
  */
 class MappedPagesTest {
   private static final int SIDE = 128;
@@ -32,7 +32,10 @@ class MappedPagesTest {
 
   private Path write(long seed) throws Exception {
     Path dir = tmp.resolve("ds");
-    Schema schema = Schema.builder().column(ColumnSpec.uint8Tensor("image", SIDE, SIDE, 3).withChunkRows(64)).build();
+    Schema schema =
+        Schema.builder()
+            .column(ColumnSpec.uint8Tensor("image", SIDE, SIDE, 3).withChunkRows(64))
+            .build();
     SplittableRandom r = new SplittableRandom(seed);
     byte[] px = new byte[SIDE * SIDE * 3];
     try (DatasetWriter w = DatasetWriter.create(dir, schema)) {
@@ -59,14 +62,17 @@ class MappedPagesTest {
     long seed = Seeds.base();
     Path dir = write(seed);
     byte[][] plain = new byte[8][];
-    try (Dataset ds = Dataset.open(dir); ChunkDecoder d = ds.newDecoder(); Arena arena = Arena.ofConfined()) {
+    try (Dataset ds = Dataset.open(dir);
+        ChunkDecoder d = ds.newDecoder();
+        Arena arena = Arena.ofConfined()) {
       ColumnFile col = ds.column("image");
       MemorySegment buf = arena.allocate(col.maxDecompressedLength());
       for (int k = 0; k < plain.length; k++) {
         plain[k] = d.decodeInto(col, k, buf).tensor(1).toArray(ValueLayout.JAVA_BYTE);
       }
     }
-    try (Dataset ds = Dataset.open(dir); ChunkDecoder d = ds.newDecoder().releaseMappedPages(true);
+    try (Dataset ds = Dataset.open(dir);
+        ChunkDecoder d = ds.newDecoder().releaseMappedPages(true);
         Arena arena = Arena.ofConfined()) {
       ColumnFile col = ds.column("image");
       MemorySegment buf = arena.allocate(col.maxDecompressedLength());
@@ -75,15 +81,25 @@ class MappedPagesTest {
         for (int k = 0; k < col.chunkCount(); k++) {
           ChunkView v = d.decodeInto(col, k, buf);
           if (k < plain.length) {
-            assertArrayEquals(plain[k], v.tensor(1).toArray(ValueLayout.JAVA_BYTE), "seed " + seed + " chunk " + k);
+            assertArrayEquals(
+                plain[k],
+                v.tensor(1).toArray(ValueLayout.JAVA_BYTE),
+                "seed " + seed + " chunk " + k);
           }
         }
       }
       long grown = rssFileKiB() - before;
       assumeTrue(MappedPages.supported() && before >= 0, "madvise / RssFile not available here");
       // without the release the ~60 MiB mapping would be resident after reading it
-      assertTrue(grown < 16 * 1024, "RssFile grew " + grown + " KiB over " + col.compressedBytes() / 1024
-          + " KiB read (seed " + seed + ")");
+      assertTrue(
+          grown < 16 * 1024,
+          "RssFile grew "
+              + grown
+              + " KiB over "
+              + col.compressedBytes() / 1024
+              + " KiB read (seed "
+              + seed
+              + ")");
     }
   }
 }

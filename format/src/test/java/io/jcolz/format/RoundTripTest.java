@@ -39,7 +39,8 @@ class RoundTripTest {
       try (Dataset ds = Dataset.open(dir)) {
         assertEquals(rows, ds.rowCount(), msg);
         assertEquals(schema, ds.schema(), msg);
-        assertEquals(RandomDatasets.vocabulary(schema.column("labels").cardinality()), ds.labels(), msg);
+        assertEquals(
+            RandomDatasets.vocabulary(schema.column("labels").cardinality()), ds.labels(), msg);
         assertEquals("v", ds.metadata().get("k"), msg);
         Checks.assertContent(ds, seed, msg);
         Checks.assertRandomAccess(ds, seed, 40, msg);
@@ -59,20 +60,25 @@ class RoundTripTest {
    * follow lock order, chunks are compressed and written by whichever thread sealed them, out of
    * order. The checks map each row back to its logical id through its key.
    */
-  static void writeConcurrently(Path dir, Schema schema, long seed, int rows, int threads) throws Exception {
+  static void writeConcurrently(Path dir, Schema schema, long seed, int rows, int threads)
+      throws Exception {
     AtomicLong next = new AtomicLong();
-    try (DatasetWriter w = DatasetWriter.create(dir, schema, DatasetWriter.Options.defaults().withExpectedRows(rows))) {
+    try (DatasetWriter w =
+        DatasetWriter.create(
+            dir, schema, DatasetWriter.Options.defaults().withExpectedRows(rows))) {
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       try {
         List<Future<?>> fs = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
-          fs.add(pool.submit(() -> {
-            Row row = w.newRow();
-            for (long i; (i = next.getAndIncrement()) < rows; ) {
-              w.append(RandomDatasets.fill(row.clear(), seed, i));
-            }
-            return null;
-          }));
+          fs.add(
+              pool.submit(
+                  () -> {
+                    Row row = w.newRow();
+                    for (long i; (i = next.getAndIncrement()) < rows; ) {
+                      w.append(RandomDatasets.fill(row.clear(), seed, i));
+                    }
+                    return null;
+                  }));
         }
         for (Future<?> f : fs) {
           f.get();

@@ -39,35 +39,47 @@ class WriterTest {
   }
 
   @Test
-  void afterNumberedRunsOnceTheRowIsNumberedSoCallersCanOrderAppendsAcrossThreads() throws Exception {
+  void afterNumberedRunsOnceTheRowIsNumberedSoCallersCanOrderAppendsAcrossThreads()
+      throws Exception {
     Path ds = tmp.resolve("ordered");
     int rows = 400;
     int threads = 4;
-    java.util.concurrent.atomic.AtomicInteger turn = new java.util.concurrent.atomic.AtomicInteger();
-    java.util.concurrent.atomic.AtomicReference<Throwable> error = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger turn =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<Throwable> error =
+        new java.util.concurrent.atomic.AtomicReference<>();
     try (DatasetWriter w = DatasetWriter.create(ds, schema())) {
       List<Thread> ts = new java.util.ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int first = t;
-        ts.add(Thread.ofPlatform().start(() -> {
-          Row row = w.newRow();
-          try {
-            for (int i = first; i < rows; i += threads) {
-              while (turn.get() != i) {
-                Thread.onSpinWait();
-              }
-              int mine = i;
-              long n = w.append(row.setString("key", "k" + i).setSet("labels", i % 10), () -> {
-                assertEquals(mine, w.rowCount() - 1); // reentrant: the writer's lock is held here
-                turn.incrementAndGet();
-              });
-              assertEquals(i, n);
-            }
-          } catch (Throwable e) {
-            error.compareAndSet(null, e);
-            turn.set(Integer.MIN_VALUE / 2);
-          }
-        }));
+        ts.add(
+            Thread.ofPlatform()
+                .start(
+                    () -> {
+                      Row row = w.newRow();
+                      try {
+                        for (int i = first; i < rows; i += threads) {
+                          while (turn.get() != i) {
+                            Thread.onSpinWait();
+                          }
+                          int mine = i;
+                          long n =
+                              w.append(
+                                  row.setString("key", "k" + i).setSet("labels", i % 10),
+                                  () -> {
+                                    assertEquals(
+                                        mine,
+                                        w.rowCount()
+                                            - 1); // reentrant: the writer's lock is held here
+                                    turn.incrementAndGet();
+                                  });
+                          assertEquals(i, n);
+                        }
+                      } catch (Throwable e) {
+                        error.compareAndSet(null, e);
+                        turn.set(Integer.MIN_VALUE / 2);
+                      }
+                    }));
       }
       for (Thread t : ts) {
         t.join();
@@ -90,8 +102,10 @@ class WriterTest {
       Row row = w.newRow();
       w.append(row.setString("key", "a/owl.png").setSet("labels", 1, 2));
       w.append(row.setString("key", "b.png").setSet("labels", 3));
-      DuplicateKeyException e = assertThrows(DuplicateKeyException.class,
-          () -> w.append(row.setString("key", "a/owl.png").setSet("labels", 9)));
+      DuplicateKeyException e =
+          assertThrows(
+              DuplicateKeyException.class,
+              () -> w.append(row.setString("key", "a/owl.png").setSet("labels", 9)));
       assertTrue(e.getMessage().contains("'a/owl.png'"), e.getMessage());
       assertEquals(0, e.existingRow());
       assertEquals(2, w.append(row.setString("key", "c.png").setSet("labels")));
@@ -106,14 +120,20 @@ class WriterTest {
 
   @Test
   void badValuesFailAtTheSetterNamingTheColumn() throws IOException {
-    Schema s = Schema.builder().column(ColumnSpec.uint8Tensor("image", 2, 2, 3))
-        .column(ColumnSpec.int32Set("labels", 5)).build();
+    Schema s =
+        Schema.builder()
+            .column(ColumnSpec.uint8Tensor("image", 2, 2, 3))
+            .column(ColumnSpec.int32Set("labels", 5))
+            .build();
     try (DatasetWriter w = DatasetWriter.create(tmp.resolve("ds"), s)) {
       Row row = w.newRow();
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> row.setTensor("image", new byte[11]));
-      assertTrue(e.getMessage().contains("'image'") && e.getMessage().contains("12"), e.getMessage());
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> row.setTensor("image", new byte[11]));
+      assertTrue(
+          e.getMessage().contains("'image'") && e.getMessage().contains("12"), e.getMessage());
       e = assertThrows(IllegalArgumentException.class, () -> row.setSet("labels", 1, 5));
-      assertTrue(e.getMessage().contains("'labels'") && e.getMessage().contains("5"), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("'labels'") && e.getMessage().contains("5"), e.getMessage());
       row.setTensor("image", new byte[12]);
       e = assertThrows(IllegalArgumentException.class, () -> w.append(row));
       assertTrue(e.getMessage().contains("'labels' has no value"), e.getMessage());
@@ -147,14 +167,17 @@ class WriterTest {
     w.abort();
     w.close(); // after abort: nothing happens
     assertEquals(List.of(), entries());
-    assertThrows(IllegalStateException.class, () -> w.append(w.newRow().setString("key", "z").setSet("labels")));
+    assertThrows(
+        IllegalStateException.class,
+        () -> w.append(w.newRow().setString("key", "z").setSet("labels")));
   }
 
   @Test
   void existingTargetIsRefusedUnlessOverwrite() throws IOException {
     Path ds = RandomDatasets.write(tmp.resolve("ds"), schema(), Seeds.base(), 10);
     assertThrows(FileAlreadyExistsException.class, () -> DatasetWriter.create(ds, schema()));
-    try (DatasetWriter w = DatasetWriter.create(ds, schema(), DatasetWriter.Options.defaults().withOverwrite(true))) {
+    try (DatasetWriter w =
+        DatasetWriter.create(ds, schema(), DatasetWriter.Options.defaults().withOverwrite(true))) {
       w.append(w.newRow().setString("key", "only").setSet("labels", 4));
       try (Dataset old = Dataset.open(ds)) {
         assertEquals(10, old.rowCount(), "old dataset intact until commit");
@@ -185,8 +208,9 @@ class WriterTest {
     Schema s = Schema.builder().column(ColumnSpec.string("key")).keyColumn("key").build();
     // guessed 1,000,000 for 100 keys, and 1,024 for 5,000 keys
     for (Object[] c : new Object[][] {{small, 1_000_000L, 100}, {big, 1024L, 5000}}) {
-      try (DatasetWriter w = DatasetWriter.create((Path) c[0], s,
-          DatasetWriter.Options.defaults().withExpectedRows((Long) c[1]))) {
+      try (DatasetWriter w =
+          DatasetWriter.create(
+              (Path) c[0], s, DatasetWriter.Options.defaults().withExpectedRows((Long) c[1]))) {
         Row row = w.newRow();
         for (int i = 0; i < (Integer) c[2]; i++) {
           w.append(row.setString("key", "photos/" + i + ".jpg"));
@@ -194,7 +218,8 @@ class WriterTest {
       }
       try (Dataset d = Dataset.open((Path) c[0])) {
         assertTrue(d.verify(1, null).ok());
-        assertEquals((Integer) c[2] - 1, d.rowOf("photos/" + ((Integer) c[2] - 1) + ".jpg").orElseThrow());
+        assertEquals(
+            (Integer) c[2] - 1, d.rowOf("photos/" + ((Integer) c[2] - 1) + ".jpg").orElseThrow());
       }
     }
     assertTrue(Files.size(small.resolve("keys.cmap")) < 1 << 20, "100 keys take under 1 MiB");

@@ -23,9 +23,9 @@ import java.util.List;
  * </ul>
  *
  * where n = {@link #size()} (the batch size, or less for a last batch without drop-last). Numbers
- * are in native byte order. {@link #close()} returns the buffer to the loader's pool: every
- * segment of this batch is then invalid and will hold another batch. Close every batch; at most
- * {@code prefetch + 1} batches of one device may be open at once.
+ * are in native byte order. {@link #close()} returns the buffer to the loader's pool: every segment
+ * of this batch is then invalid and will hold another batch. Close every batch; at most {@code
+ * prefetch + 1} batches of one device may be open at once.
  *
  * <p>Not thread-safe: read it from any one thread (or several, read-only), and close it once.
  */
@@ -254,6 +254,14 @@ public final class Batch implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Batch[epoch " + epoch + ", index " + index + ", device " + device + ", " + size() + " samples]";
+    return "Batch[epoch "
+        + epoch
+        + ", index "
+        + index
+        + ", device "
+        + device
+        + ", "
+        + size()
+        + " samples]";
   }
 }

@@ -8,11 +8,11 @@ import io.jcolz.loader.batch.BatchBuffer;
 import io.jcolz.loader.batch.BatchPool;
 import io.jcolz.loader.batch.BatchSpec;
 import io.jcolz.loader.batch.ImageLayout;
-import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.batch.ImageSampleWriter;
-import io.jcolz.loader.image.Augmentation;
+import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.batch.SampleWriter;
 import io.jcolz.loader.cache.ChunkCache;
+import io.jcolz.loader.image.Augmentation;
 import io.jcolz.loader.order.ChunkLayout;
 import io.jcolz.loader.order.EpochOrder;
 import io.jcolz.loader.order.Order;
@@ -33,9 +33,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
- * Streams a {@link Dataset} as batches into one bounded queue per device, with worker threads
- * that decode chunks through a shared cache, assemble each sample straight into its slot of a
- * pooled off-heap batch, and hand finished batches to the queues.
+ * Streams a {@link Dataset} as batches into one bounded queue per device, with worker threads that
+ * decode chunks through a shared cache, assemble each sample straight into its slot of a pooled
+ * off-heap batch, and hand finished batches to the queues.
  *
  * <pre>{@code
  * try (Loader loader = Loader.builder(dataset).batchSize(256).devices(4).workers(8)
@@ -47,26 +47,26 @@ import java.util.function.Supplier;
  * }</pre>
  *
  * <p><b>What is delivered.</b> The run covers batch {@code startBatch} of epoch {@code epoch} to
- * the end of that epoch, then {@code epochs − 1} more epochs ({@link RunPlan}). Each epoch's
- * sample sequence is the {@link Order} of (dataset chunk layout, seed, epoch); this rank takes its
- * {@link Shard} of it and cuts it into batches. Batch i of an epoch goes to device {@code i mod D}
- * ({@link RoundRobin}); each device receives its batches in order. Content is a pure function of
- * the builder's arguments: worker count and timing change nothing.
+ * the end of that epoch, then {@code epochs − 1} more epochs ({@link RunPlan}). Each epoch's sample
+ * sequence is the {@link Order} of (dataset chunk layout, seed, epoch); this rank takes its {@link
+ * Shard} of it and cuts it into batches. Batch i of an epoch goes to device {@code i mod D} ({@link
+ * RoundRobin}); each device receives its batches in order. Content is a pure function of the
+ * builder's arguments: worker count and timing change nothing.
  *
- * <p><b>Work.</b> Workers claim whole batches in run order (one atomic counter, no other shared
- * hot state); a worker reads its batch's rows grouped by chunk, pinning one decoded chunk at a
- * time in the column's {@link ChunkCache}, so each chunk is decoded about once even when several
- * batches share it.
+ * <p><b>Work.</b> Workers claim whole batches in run order (one atomic counter, no other shared hot
+ * state); a worker reads its batch's rows grouped by chunk, pinning one decoded chunk at a time in
+ * the column's {@link ChunkCache}, so each chunk is decoded about once even when several batches
+ * share it.
  *
- * <p><b>Memory</b> is bounded by {@link #memoryBound()}, reported before anything is allocated.
- * The pool holds {@code devices × (prefetch + 1) + workers} buffers: each device's queue admits
- * batch s only while fewer than {@code prefetch + 1} of its batches are queued or open, so a
- * worker always finds a free buffer.
+ * <p><b>Memory</b> is bounded by {@link #memoryBound()}, reported before anything is allocated. The
+ * pool holds {@code devices × (prefetch + 1) + workers} buffers: each device's queue admits batch s
+ * only while fewer than {@code prefetch + 1} of its batches are queued or open, so a worker always
+ * finds a free buffer.
  *
- * <p><b>Failures.</b> A worker exception (a corrupt chunk, an undecodable image) stops the
- * workers and is rethrown by every device queue's next take: IOExceptions as the same kind, with
- * the worker's message (which names file, column, chunk and offset) plus the batch, and the
- * worker's exception as the cause.
+ * <p><b>Failures.</b> A worker exception (a corrupt chunk, an undecodable image) stops the workers
+ * and is rethrown by every device queue's next take: IOExceptions as the same kind, with the
+ * worker's message (which names file, column, chunk and offset) plus the batch, and the worker's
+ * exception as the cause.
  *
  * <p><b>Closing</b> stops every worker (waking those waiting on a full queue or a busy cache) and
  * joins them, within a second in practice (the longest uninterruptible step is one chunk decode).
@@ -112,8 +112,16 @@ public final class Loader implements AutoCloseable {
     this.order = s.order.over(ChunkLayout.of(locality), s.seed, window);
     this.shard = new Shard(dataset.rowCount(), s.rank, s.world, s.batchSize, s.dropLast);
     if (shard.batches() == 0) {
-      throw new IllegalArgumentException("an epoch of " + dataset.rowCount() + " rows gives no batch of "
-          + s.batchSize + " on rank " + s.rank + " of " + s.world + (s.dropLast ? " with drop-last" : ""));
+      throw new IllegalArgumentException(
+          "an epoch of "
+              + dataset.rowCount()
+              + " rows gives no batch of "
+              + s.batchSize
+              + " on rank "
+              + s.rank
+              + " of "
+              + s.world
+              + (s.dropLast ? " with drop-last" : ""));
     }
     this.plan = new RunPlan(s.epoch, s.startBatch, s.epochs, shard.batches());
     this.delivery = new RoundRobin(plan, s.devices);
@@ -125,9 +133,12 @@ public final class Loader implements AutoCloseable {
     this.pool = new BatchPool(spec, s.devices * (s.prefetch + 1) + s.workers);
     imageCache = s.imageColumn == null ? null : cache(s.imageColumn, s.cacheSlots(s.imageColumn));
     jpegCache = s.jpegColumn == null ? null : cache(s.jpegColumn, s.cacheSlots(s.jpegColumn));
-    labelCache = s.labelColumn == null || spec.labelMode() == LabelMode.NONE ? null
-        : cache(s.labelColumn, s.cacheSlots(s.labelColumn));
-    keyCache = s.keyColumn == null || !s.keys ? null : cache(s.keyColumn, s.cacheSlots(s.keyColumn));
+    labelCache =
+        s.labelColumn == null || spec.labelMode() == LabelMode.NONE
+            ? null
+            : cache(s.labelColumn, s.cacheSlots(s.labelColumn));
+    keyCache =
+        s.keyColumn == null || !s.keys ? null : cache(s.keyColumn, s.cacheSlots(s.keyColumn));
     long cacheBytes = 0;
     for (ChunkCache c : caches) {
       cacheBytes += c.boundBytes();
@@ -369,8 +380,12 @@ public final class Loader implements AutoCloseable {
     }
     if (!alive.isEmpty()) {
       // never free memory a live worker may still write into natively
-      throw new IllegalStateException("loader workers did not stop within " + JOIN_MILLIS + " ms: " + alive
-          + "; their memory is left allocated");
+      throw new IllegalStateException(
+          "loader workers did not stop within "
+              + JOIN_MILLIS
+              + " ms: "
+              + alive
+              + "; their memory is left allocated");
     }
     synchronized (lifecycle) {
       for (DeviceQueue<Batch> q : queues) {
@@ -394,8 +409,19 @@ public final class Loader implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "Loader[" + dataset.path() + ", " + settings.order + ", batch " + spec.batchSize() + ", "
-        + queues.size() + " devices, " + settings.workers + " workers, " + budget + "]";
+    return "Loader["
+        + dataset.path()
+        + ", "
+        + settings.order
+        + ", batch "
+        + spec.batchSize()
+        + ", "
+        + queues.size()
+        + " devices, "
+        + settings.workers
+        + " workers, "
+        + budget
+        + "]";
   }
 
   /** Resolved builder settings. */
@@ -437,19 +463,20 @@ public final class Loader implements AutoCloseable {
       if (cacheAtMost > 0) {
         slots = Math.min(slots, cacheAtMost);
       }
-      return (int) Math.min(Math.max(slots, workers + 1), Math.max(workers + 1, col.chunkCount() + 0L));
+      return (int)
+          Math.min(Math.max(slots, workers + 1), Math.max(workers + 1, col.chunkCount() + 0L));
     }
   }
 
   /**
    * Configures a {@link Loader}. Defaults: batch 256, 1 device, workers = available processors,
-   * prefetch 2, QUASI_RANDOM, seed 0, epoch 0 from batch 0, 1 epoch, rank 0 of 1, drop-last,
-   * NCHW, multi-hot labels (none without a label column), no augmentation, window of
-   * max(8, 2 batches) chunks.
+   * prefetch 2, QUASI_RANDOM, seed 0, epoch 0 from batch 0, 1 epoch, rank 0 of 1, drop-last, NCHW,
+   * multi-hot labels (none without a label column), no augmentation, window of max(8, 2 batches)
+   * chunks.
    *
-   * <p>Column names follow the pack tool's convention — {@code image} (uint8 tensor H×W×C),
-   * {@code jpeg} (encoded bytes), the schema's label and key columns — and dataset metadata
-   * {@code mode} = raw | jpeg | smart picks which image columns are read; each can be overridden.
+   * <p>Column names follow the pack tool's convention — {@code image} (uint8 tensor H×W×C), {@code
+   * jpeg} (encoded bytes), the schema's label and key columns — and dataset metadata {@code mode} =
+   * raw | jpeg | smart picks which image columns are read; each can be overridden.
    *
    * <p>Not thread-safe.
    */
@@ -667,8 +694,8 @@ public final class Loader implements AutoCloseable {
     private ColumnFile column(String name, ColumnType type, String role) {
       ColumnSpec c = dataset.schema().column(name);
       if (c.type() != type) {
-        throw new IllegalArgumentException(role + " column '" + name + "' is " + c.type().jsonName() + ", not "
-            + type.jsonName());
+        throw new IllegalArgumentException(
+            role + " column '" + name + "' is " + c.type().jsonName() + ", not " + type.jsonName());
       }
       return dataset.column(name);
     }
@@ -684,15 +711,23 @@ public final class Loader implements AutoCloseable {
       String mode = dataset.metadata().getOrDefault("mode", "").toLowerCase(Locale.ROOT);
       String img = imageColumn;
       String jpg = jpegColumn;
-      if (img == null && !noImageColumn && !mode.equals("jpeg") && has("image", ColumnType.UINT8_TENSOR)) {
+      if (img == null
+          && !noImageColumn
+          && !mode.equals("jpeg")
+          && has("image", ColumnType.UINT8_TENSOR)) {
         img = "image";
       }
       if (jpg == null && !noJpegColumn && !mode.equals("raw") && has("jpeg", ColumnType.BYTES)) {
         jpg = "jpeg";
       }
       if (img == null && jpg == null) {
-        throw new IllegalArgumentException("dataset " + dataset.path() + " has no image column to read (looked for "
-            + "'image' uint8_tensor and 'jpeg' bytes; columns: " + dataset.schema().columns() + ")");
+        throw new IllegalArgumentException(
+            "dataset "
+                + dataset.path()
+                + " has no image column to read (looked for "
+                + "'image' uint8_tensor and 'jpeg' bytes; columns: "
+                + dataset.schema().columns()
+                + ")");
       }
       s.imageColumn = img == null ? null : column(img, ColumnType.UINT8_TENSOR, "image");
       s.jpegColumn = jpg == null ? null : column(jpg, ColumnType.BYTES, "encoded image");
@@ -702,9 +737,17 @@ public final class Loader implements AutoCloseable {
       int storedH = 0;
       int storedW = 0;
       if (augment.custom() != null) {
-        if ((h != 0 && h != augment.custom().height()) || (w != 0 && w != augment.custom().width())) {
-          throw new IllegalArgumentException("image size " + h + "×" + w + " differs from the augmentation's "
-              + augment.custom().height() + "×" + augment.custom().width());
+        if ((h != 0 && h != augment.custom().height())
+            || (w != 0 && w != augment.custom().width())) {
+          throw new IllegalArgumentException(
+              "image size "
+                  + h
+                  + "×"
+                  + w
+                  + " differs from the augmentation's "
+                  + augment.custom().height()
+                  + "×"
+                  + augment.custom().width());
         }
         h = augment.custom().height();
         w = augment.custom().width();
@@ -712,8 +755,12 @@ public final class Loader implements AutoCloseable {
       if (s.imageColumn != null) {
         int[] shape = s.imageColumn.spec().shape();
         if (shape.length != 3) {
-          throw new IllegalArgumentException("image column '" + img + "' has shape " + java.util.Arrays.toString(shape)
-              + "; the loader reads H×W×C tensors");
+          throw new IllegalArgumentException(
+              "image column '"
+                  + img
+                  + "' has shape "
+                  + java.util.Arrays.toString(shape)
+                  + "; the loader reads H×W×C tensors");
         }
         storedH = shape[0];
         storedW = shape[1];
@@ -722,46 +769,67 @@ public final class Loader implements AutoCloseable {
           h = storedH;
           w = storedW;
         }
-        if (c != 3 && (h != storedH || w != storedW || augment.randomResizedCrop()
-            || (augment.custom() != null && augment.custom().randomResizedCrop()))) {
-          throw new IllegalArgumentException("image column '" + img + "' has " + c + " channels: crops and resizes "
-              + "need RGB");
+        if (c != 3
+            && (h != storedH
+                || w != storedW
+                || augment.randomResizedCrop()
+                || (augment.custom() != null && augment.custom().randomResizedCrop()))) {
+          throw new IllegalArgumentException(
+              "image column '" + img + "' has " + c + " channels: crops and resizes " + "need RGB");
         }
         if (c != 3 && s.jpegColumn != null) {
-          throw new IllegalArgumentException("image column '" + img + "' has " + c + " channels, decoded images 3");
+          throw new IllegalArgumentException(
+              "image column '" + img + "' has " + c + " channels, decoded images 3");
         }
       } else if (h == 0) {
         String size = dataset.metadata().get("size");
         if (size == null) {
-          throw new IllegalArgumentException("encoded images need an output size: set imageSize(h, w) or "
-              + "dataset metadata 'size'");
+          throw new IllegalArgumentException(
+              "encoded images need an output size: set imageSize(h, w) or "
+                  + "dataset metadata 'size'");
         }
         h = w = Integer.parseInt(size.trim());
       }
       String lab = labelColumn != null ? labelColumn : dataset.schema().labelColumn().orElse(null);
       s.labelColumn = lab == null ? null : column(lab, ColumnType.INT32_SET, "label");
-      LabelMode lm = labelMode != null ? labelMode : s.labelColumn == null ? LabelMode.NONE : LabelMode.MULTI_HOT;
+      LabelMode lm =
+          labelMode != null
+              ? labelMode
+              : s.labelColumn == null ? LabelMode.NONE : LabelMode.MULTI_HOT;
       if (lm != LabelMode.NONE && s.labelColumn == null) {
-        throw new IllegalArgumentException("labels " + lm + " requested, but dataset " + dataset.path()
-            + " has no label column");
+        throw new IllegalArgumentException(
+            "labels " + lm + " requested, but dataset " + dataset.path() + " has no label column");
       }
       int l = s.labelColumn == null ? 0 : s.labelColumn.spec().cardinality();
       int perSample = maxLabelsPerSample > 0 ? maxLabelsPerSample : Math.max(1, Math.min(l, 128));
-      s.spec = new BatchSpec(batchSize, c, h, w, layout, lm, l, (int) Math.min(Integer.MAX_VALUE,
-          (long) perSample * batchSize));
+      s.spec =
+          new BatchSpec(
+              batchSize,
+              c,
+              h,
+              w,
+              layout,
+              lm,
+              l,
+              (int) Math.min(Integer.MAX_VALUE, (long) perSample * batchSize));
       s.keyColumn = dataset.schema().keyColumn().map(dataset::column).orElse(null);
       if (keys && s.keyColumn == null) {
-        throw new IllegalArgumentException("keys(true), but dataset " + dataset.path() + " has no key column");
+        throw new IllegalArgumentException(
+            "keys(true), but dataset " + dataset.path() + " has no key column");
       }
       s.keys = keys;
       if (s.imageColumn != null && s.jpegColumn != null) {
-        s.localityColumn = s.imageColumn.compressedBytes() >= s.jpegColumn.compressedBytes()
-            ? s.imageColumn : s.jpegColumn;
+        s.localityColumn =
+            s.imageColumn.compressedBytes() >= s.jpegColumn.compressedBytes()
+                ? s.imageColumn
+                : s.jpegColumn;
       } else {
         s.localityColumn = s.imageColumn != null ? s.imageColumn : s.jpegColumn;
       }
-      double rowsPerChunk = Math.max(1.0,
-          (double) s.localityColumn.rowCount() / Math.max(1, s.localityColumn.chunkCount()));
+      double rowsPerChunk =
+          Math.max(
+              1.0,
+              (double) s.localityColumn.rowCount() / Math.max(1, s.localityColumn.chunkCount()));
       s.window = window > 0 ? window : Math.max(8, (int) Math.ceil(2 * batchSize / rowsPerChunk));
       if (window == 0 && cacheAtMost > 0) {
         s.window = Math.max(2, Math.min(s.window, cacheAtMost / 2));

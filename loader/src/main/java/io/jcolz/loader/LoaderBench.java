@@ -21,15 +21,15 @@ import java.util.Locale;
  * <p>What {@link #run} measures, in one process, one after the other:
  *
  * <ol>
- *   <li><b>Loader throughput</b>: a loader with {@code threads} workers and one device streams
- *       the dataset (as many epochs as the time needs) into a consumer that closes each batch at
- *       once, for {@code seconds} after a warm-up of {@code warmupSeconds}. Images and bytes
- *       delivered (image region only) over wall time give images/s and MB/s (10⁶ bytes). Worker
- *       CPU seconds come from {@link ThreadMXBean#getThreadCpuTime} of the worker threads over
- *       the timed interval; images per worker CPU second is the per-core rate, which does not
- *       depend on how many cores the machine lends the run.
- *   <li><b>The ceiling</b>: one thread decompresses the image column's chunks (same dataset,
- *       same decoder and checksum setting as the workers, into one reused buffer) for {@code
+ *   <li><b>Loader throughput</b>: a loader with {@code threads} workers and one device streams the
+ *       dataset (as many epochs as the time needs) into a consumer that closes each batch at once,
+ *       for {@code seconds} after a warm-up of {@code warmupSeconds}. Images and bytes delivered
+ *       (image region only) over wall time give images/s and MB/s (10⁶ bytes). Worker CPU seconds
+ *       come from {@link ThreadMXBean#getThreadCpuTime} of the worker threads over the timed
+ *       interval; images per worker CPU second is the per-core rate, which does not depend on how
+ *       many cores the machine lends the run.
+ *   <li><b>The ceiling</b>: one thread decompresses the image column's chunks (same dataset, same
+ *       decoder and checksum setting as the workers, into one reused buffer) for {@code
  *       ceilingSeconds}; rows decompressed per second is the single-core rate no raw-mode loader
  *       can beat per core, since it must at least decompress.
  * </ol>
@@ -55,36 +55,70 @@ public final class LoaderBench {
    * @param labels label mode
    * @param augment augmentation
    */
-  public record Options(int threads, int batchSize, double seconds, double warmupSeconds, double ceilingSeconds,
-      Order order, ImageLayout layout, LabelMode labels, Augment augment) {
+  public record Options(
+      int threads,
+      int batchSize,
+      double seconds,
+      double warmupSeconds,
+      double ceilingSeconds,
+      Order order,
+      ImageLayout layout,
+      LabelMode labels,
+      Augment augment) {
     /** Validates the options. */
     public Options {
       if (threads < 1 || batchSize < 1 || seconds <= 0 || warmupSeconds < 0 || ceilingSeconds < 0) {
-        throw new IllegalArgumentException("bad bench options: threads " + threads + ", batch " + batchSize
-            + ", seconds " + seconds);
+        throw new IllegalArgumentException(
+            "bad bench options: threads "
+                + threads
+                + ", batch "
+                + batchSize
+                + ", seconds "
+                + seconds);
       }
     }
 
-    /** All cores, batch 256, 10 s after 2 s of warm-up, 3 s ceiling, quasi-random, NCHW, multi-hot, flip. */
+    /**
+     * All cores, batch 256, 10 s after 2 s of warm-up, 3 s ceiling, quasi-random, NCHW, multi-hot,
+     * flip.
+     */
     public static Options defaults() {
-      return new Options(Runtime.getRuntime().availableProcessors(), 256, 10, 2, 3, Order.QUASI_RANDOM,
-          ImageLayout.NCHW, LabelMode.MULTI_HOT, Augment.flip());
+      return new Options(
+          Runtime.getRuntime().availableProcessors(),
+          256,
+          10,
+          2,
+          3,
+          Order.QUASI_RANDOM,
+          ImageLayout.NCHW,
+          LabelMode.MULTI_HOT,
+          Augment.flip());
     }
 
     /** With another worker count. */
     public Options withThreads(int n) {
-      return new Options(n, batchSize, seconds, warmupSeconds, ceilingSeconds, order, layout, labels, augment);
+      return new Options(
+          n, batchSize, seconds, warmupSeconds, ceilingSeconds, order, layout, labels, augment);
     }
 
     /** With another batch size. */
     public Options withBatchSize(int b) {
-      return new Options(threads, b, seconds, warmupSeconds, ceilingSeconds, order, layout, labels, augment);
+      return new Options(
+          threads, b, seconds, warmupSeconds, ceilingSeconds, order, layout, labels, augment);
     }
 
     /** With another timed duration (warm-up and ceiling scale along: 20% and 30% of it). */
     public Options withSeconds(double s) {
-      return new Options(threads, batchSize, s, Math.min(warmupSeconds, s / 5), Math.min(ceilingSeconds,
-          Math.max(0.5, s * 0.3)), order, layout, labels, augment);
+      return new Options(
+          threads,
+          batchSize,
+          s,
+          Math.min(warmupSeconds, s / 5),
+          Math.min(ceilingSeconds, Math.max(0.5, s * 0.3)),
+          order,
+          layout,
+          labels,
+          augment);
     }
 
     /** With another order, layout, label mode and augmentation. */
@@ -114,18 +148,43 @@ public final class LoaderBench {
    * @param chunkDecodes chunks decoded by the loader's caches over the whole run
    * @param chunkHits cache hits over the whole run
    */
-  public record Result(long images, double seconds, double imagesPerSecond, double mbPerSecond,
-      double workerCpuSeconds, double imagesPerCoreSecond, double ceilingDecompressImagesPerSecond,
-      double ceilingDecodeImagesPerSecond, long peakOffHeapBytes, long boundOffHeapBytes, int threads, int batchSize, long chunkDecodes, long chunkHits) {
+  public record Result(
+      long images,
+      double seconds,
+      double imagesPerSecond,
+      double mbPerSecond,
+      double workerCpuSeconds,
+      double imagesPerCoreSecond,
+      double ceilingDecompressImagesPerSecond,
+      double ceilingDecodeImagesPerSecond,
+      long peakOffHeapBytes,
+      long boundOffHeapBytes,
+      int threads,
+      int batchSize,
+      long chunkDecodes,
+      long chunkHits) {
     /** One JSON object, keys in snake case ({@code images_per_s} first). */
     public String toJson() {
-      return String.format(Locale.ROOT, "{\"images_per_s\":%.1f,\"mb_per_s\":%.1f,\"images\":%d,\"seconds\":%.3f,"
-          + "\"threads\":%d,\"batch\":%d,\"worker_cpu_s\":%.3f,\"images_per_core_s\":%.1f,"
-          + "\"ceiling_decompress_images_per_s\":%.1f,\"ceiling_decode_images_per_s\":%.1f,\"peak_offheap_bytes\":%d,\"bound_offheap_bytes\":%d,"
-          + "\"chunk_decodes\":%d,\"chunk_hits\":%d}", imagesPerSecond, mbPerSecond, images, seconds, threads,
-          batchSize, workerCpuSeconds, imagesPerCoreSecond, ceilingDecompressImagesPerSecond, ceilingDecodeImagesPerSecond,
+      return String.format(
+          Locale.ROOT,
+          "{\"images_per_s\":%.1f,\"mb_per_s\":%.1f,\"images\":%d,\"seconds\":%.3f,"
+              + "\"threads\":%d,\"batch\":%d,\"worker_cpu_s\":%.3f,\"images_per_core_s\":%.1f,"
+              + "\"ceiling_decompress_images_per_s\":%.1f,\"ceiling_decode_images_per_s\":%.1f,\"peak_offheap_bytes\":%d,\"bound_offheap_bytes\":%d,"
+              + "\"chunk_decodes\":%d,\"chunk_hits\":%d}",
+          imagesPerSecond,
+          mbPerSecond,
+          images,
+          seconds,
+          threads,
+          batchSize,
+          workerCpuSeconds,
+          imagesPerCoreSecond,
+          ceilingDecompressImagesPerSecond,
+          ceilingDecodeImagesPerSecond,
           peakOffHeapBytes,
-          boundOffHeapBytes, chunkDecodes, chunkHits);
+          boundOffHeapBytes,
+          chunkDecodes,
+          chunkHits);
     }
   }
 
@@ -143,9 +202,19 @@ public final class LoaderBench {
     long bound;
     long decodes = 0;
     long hits = 0;
-    try (Loader loader = Loader.builder(dataset).batchSize(o.batchSize()).workers(o.threads()).devices(1)
-        .prefetch(Math.max(2, o.threads())).order(o.order()).imageLayout(o.layout()).labels(o.labels())
-        .augment(o.augment()).epochs(Long.MAX_VALUE / Math.max(1, dataset.rowCount())).seed(1).build()) {
+    try (Loader loader =
+        Loader.builder(dataset)
+            .batchSize(o.batchSize())
+            .workers(o.threads())
+            .devices(1)
+            .prefetch(Math.max(2, o.threads()))
+            .order(o.order())
+            .imageLayout(o.layout())
+            .labels(o.labels())
+            .augment(o.augment())
+            .epochs(Long.MAX_VALUE / Math.max(1, dataset.rowCount()))
+            .seed(1)
+            .build()) {
       var queue = loader.device(0);
       long warmEnd = System.nanoTime() + (long) (o.warmupSeconds() * 1e9);
       while (System.nanoTime() < warmEnd) {
@@ -180,8 +249,21 @@ public final class LoaderBench {
     }
     double ceiling = o.ceilingSeconds() > 0 ? ceiling(dataset, o.ceilingSeconds()) : 0;
     double decode = o.ceilingSeconds() > 0 ? decodeCeiling(dataset, o.ceilingSeconds()) : 0;
-    return new Result(images, wall, images / wall, bytes / wall / 1e6, cpu, cpu > 0 ? images / cpu : 0, ceiling, decode,
-        peak, bound, o.threads(), o.batchSize(), decodes, hits);
+    return new Result(
+        images,
+        wall,
+        images / wall,
+        bytes / wall / 1e6,
+        cpu,
+        cpu > 0 ? images / cpu : 0,
+        ceiling,
+        decode,
+        peak,
+        bound,
+        o.threads(),
+        o.batchSize(),
+        decodes,
+        hits);
   }
 
   private static long cpuNanos(ThreadMXBean mx, Loader loader) {
@@ -194,13 +276,15 @@ public final class LoaderBench {
   }
 
   /**
-   * Rows per second one thread decompresses from the raw image column (or, without one, the
-   * encoded one), cycling through its chunks for {@code seconds}; 0 when the dataset has neither or
-   * no rows.
+   * Rows per second one thread decompresses from the raw image column (or, without one, the encoded
+   * one), cycling through its chunks for {@code seconds}; 0 when the dataset has neither or no
+   * rows.
    */
   public static double ceiling(Dataset dataset, double seconds) throws IOException {
-    String name = dataset.schema().indexOf("image") >= 0 ? "image"
-        : dataset.schema().indexOf("jpeg") >= 0 ? "jpeg" : null;
+    String name =
+        dataset.schema().indexOf("image") >= 0
+            ? "image"
+            : dataset.schema().indexOf("jpeg") >= 0 ? "jpeg" : null;
     if (name == null) {
       return 0;
     }
@@ -209,28 +293,32 @@ public final class LoaderBench {
 
   /**
    * Rows per second one thread decompresses from the encoded image column and decodes with {@link
-   * JpegDecoder} (no resize, no augmentation, no batch copy), cycling through its chunks for
-   * {@code seconds}; 0 when the dataset has a raw image column (the loader reads that instead), or
-   * no rows.
+   * JpegDecoder} (no resize, no augmentation, no batch copy), cycling through its chunks for {@code
+   * seconds}; 0 when the dataset has a raw image column (the loader reads that instead), or no
+   * rows.
    */
   public static double decodeCeiling(Dataset dataset, double seconds) throws IOException {
     if (dataset.schema().indexOf("image") >= 0 || dataset.schema().indexOf("jpeg") < 0) {
       return 0;
     }
     try (JpegDecoder jpeg = new JpegDecoder()) {
-      return cycleChunks(dataset, dataset.column("jpeg"), seconds, (v, end) -> {
-        int i = 0;
-        while (i < v.rowCount()) {
-          MemorySegment bytes = v.bytes(i++);
-          if (bytes.byteSize() > 0) {
-            jpeg.decode(bytes);
-          }
-          if (System.nanoTime() >= end) {
-            break;
-          }
-        }
-        return i;
-      });
+      return cycleChunks(
+          dataset,
+          dataset.column("jpeg"),
+          seconds,
+          (v, end) -> {
+            int i = 0;
+            while (i < v.rowCount()) {
+              MemorySegment bytes = v.bytes(i++);
+              if (bytes.byteSize() > 0) {
+                jpeg.decode(bytes);
+              }
+              if (System.nanoTime() >= end) {
+                break;
+              }
+            }
+            return i;
+          });
     }
   }
 
@@ -245,8 +333,8 @@ public final class LoaderBench {
 
   /**
    * One thread decompresses {@code col}'s chunks in turn (wrapping around) into one reused buffer,
-   * handing each to {@code work}, for {@code seconds}; returns rows processed per second, 0 when the
-   * column has no chunks (a dataset of 0 rows).
+   * handing each to {@code work}, for {@code seconds}; returns rows processed per second, 0 when
+   * the column has no chunks (a dataset of 0 rows).
    */
   private static double cycleChunks(Dataset dataset, ColumnFile col, double seconds, ChunkWork work)
       throws IOException {
@@ -254,7 +342,8 @@ public final class LoaderBench {
     if (chunks == 0) {
       return 0;
     }
-    try (ChunkDecoder d = dataset.newDecoder().releaseMappedPages(true); Arena arena = Arena.ofConfined()) {
+    try (ChunkDecoder d = dataset.newDecoder().releaseMappedPages(true);
+        Arena arena = Arena.ofConfined()) {
       MemorySegment buf = arena.allocate(Math.max(1, col.maxDecompressedLength()), 64);
       long rows = 0;
       long t0 = System.nanoTime();

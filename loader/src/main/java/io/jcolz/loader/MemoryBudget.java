@@ -1,8 +1,8 @@
 package io.jcolz.loader;
 
 /**
- * The off-heap memory a loader may use at most, known before it allocates anything and
- * independent of the dataset's size:
+ * The off-heap memory a loader may use at most, known before it allocates anything and independent
+ * of the dataset's size:
  *
  * <pre>
  * total = batchBuffers × batchBytes + cacheBytes
@@ -33,7 +33,8 @@ public record MemoryBudget(long batchBytes, int batchBuffers, long cacheBytes) {
 
   @Override
   public String toString() {
-    return String.format("%d batch buffers × %.1f MiB + chunk cache %.1f MiB = %.1f MiB", batchBuffers,
-        batchBytes / 1048576.0, cacheBytes / 1048576.0, totalBytes() / 1048576.0);
+    return String.format(
+        "%d batch buffers × %.1f MiB + chunk cache %.1f MiB = %.1f MiB",
+        batchBuffers, batchBytes / 1048576.0, cacheBytes / 1048576.0, totalBytes() / 1048576.0);
   }
 }

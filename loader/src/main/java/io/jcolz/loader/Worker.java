@@ -83,7 +83,8 @@ final class Worker {
   }
 
   private void failed(long g, Throwable t) {
-    if (!loader.stopping() || !(t instanceof IllegalStateException)) { // a closing cache says so: not a failure
+    if (!loader.stopping()
+        || !(t instanceof IllegalStateException)) { // a closing cache says so: not a failure
       loader.fail(t, Thread.currentThread().getName() + ", " + context(g));
     }
   }
@@ -103,7 +104,8 @@ final class Worker {
   }
 
   /** Fills run batch {@code g}; returns its keys when filled eagerly. */
-  private String[] fill(long g, BatchBuffer buf, ChunkDecoder decoder) throws IOException, InterruptedException {
+  private String[] fill(long g, BatchBuffer buf, ChunkDecoder decoder)
+      throws IOException, InterruptedException {
     long epoch = loader.plan().epochOf(g);
     long index = loader.plan().indexOf(g);
     int n = loader.shard().batchLength(index);
@@ -129,7 +131,9 @@ final class Worker {
     return loader.keyCache() == null ? null : keys(n, decoder);
   }
 
-  /** Sorts sample indices by the chunk of {@code col} holding their row: sortKeys = chunk<<32 | j. */
+  /**
+   * Sorts sample indices by the chunk of {@code col} holding their row: sortKeys = chunk<<32 | j.
+   */
   private void groupByChunk(ColumnFile col, int n) {
     int m = 0;
     for (int j = 0; j < n; j++) {
@@ -159,7 +163,8 @@ final class Worker {
         long first = v.firstRow();
         for (; i < groups && (int) (sortKeys[i] >>> 32) == chunk; i++) {
           int j = (int) sortKeys[i];
-          writer.writeRaw(payload, (rows[j] - first) * rowBytes, epoch, rows[j], images, j * imageBytes);
+          writer.writeRaw(
+              payload, (rows[j] - first) * rowBytes, epoch, rows[j], images, j * imageBytes);
         }
       } finally {
         cache.unpin(chunk);
@@ -167,7 +172,8 @@ final class Worker {
     }
   }
 
-  private void encodedImages(int n, long epoch, BatchBuffer buf, ChunkDecoder decoder, boolean rawFallback)
+  private void encodedImages(
+      int n, long epoch, BatchBuffer buf, ChunkDecoder decoder, boolean rawFallback)
       throws IOException, InterruptedException {
     ChunkCache cache = loader.jpegCache();
     groupByChunk(cache.column(), n);
@@ -186,10 +192,20 @@ final class Worker {
             if (rawFallback) {
               continue; // smart mode: stored raw
             }
-            throw new IOException(cache.column().path() + ": row " + rows[j] + " has an empty encoded image in column '"
-                + cache.column().name() + "'");
+            throw new IOException(
+                cache.column().path()
+                    + ": row "
+                    + rows[j]
+                    + " has an empty encoded image in column '"
+                    + cache.column().name()
+                    + "'");
           }
-          writer.writeEncoded(bytes, epoch, rows[j], images, j * imageBytes,
+          writer.writeEncoded(
+              bytes,
+              epoch,
+              rows[j],
+              images,
+              j * imageBytes,
               "row " + rows[j] + " of " + loader.dataset().path());
           done[j] = true;
         }
@@ -199,7 +215,8 @@ final class Worker {
     }
   }
 
-  private void labels(int n, BatchBuffer buf, ChunkDecoder decoder) throws IOException, InterruptedException {
+  private void labels(int n, BatchBuffer buf, ChunkDecoder decoder)
+      throws IOException, InterruptedException {
     ChunkCache cache = loader.labelCache();
     Arrays.fill(done, 0, n, false);
     groupByChunk(cache.column(), n);
@@ -241,9 +258,17 @@ final class Worker {
     }
     if (!multiHot) {
       if (used > spec.maxPairs()) {
-        throw new IllegalStateException("a batch of " + n + " samples has " + used + " labels, over the sparse "
-            + "capacity of " + spec.maxPairs() + " pairs; raise Loader.Builder.maxLabelsPerSample (now "
-            + spec.maxPairs() / spec.batchSize() + ")");
+        throw new IllegalStateException(
+            "a batch of "
+                + n
+                + " samples has "
+                + used
+                + " labels, over the sparse "
+                + "capacity of "
+                + spec.maxPairs()
+                + " pairs; raise Loader.Builder.maxLabelsPerSample (now "
+                + spec.maxPairs() / spec.batchSize()
+                + ")");
       }
       int p = 0;
       for (int j = 0; j < n; j++) {

@@ -18,7 +18,6 @@ import io.jcolz.loader.image.PixelLayout;
 import io.jcolz.loader.image.RgbImage;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,10 +29,15 @@ class JpegModeTest {
   void jpegRowsAreDecodedAndAugmentedLikeTheImagePackageDoes() throws Exception {
     long seed = Seeds.derive(Seeds.base(), 41);
     int s = 24;
-    Schema schema = Schema.builder().column(ColumnSpec.bytes("jpeg").withChunkRows(5))
-        .column(ColumnSpec.int32Set("labels", 10)).labelColumn("labels").build();
+    Schema schema =
+        Schema.builder()
+            .column(ColumnSpec.bytes("jpeg").withChunkRows(5))
+            .column(ColumnSpec.int32Set("labels", 10))
+            .labelColumn("labels")
+            .build();
     Path path = dir.resolve("jpeg");
-    try (DatasetWriter w = DatasetWriter.create(path, schema); JpegEncoder enc = new JpegEncoder(90)) {
+    try (DatasetWriter w = DatasetWriter.create(path, schema);
+        JpegEncoder enc = new JpegEncoder(90)) {
       Row row = w.newRow();
       java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
       for (int i = 0; i < 40; i++) {
@@ -41,34 +45,54 @@ class JpegModeTest {
         for (int k = 0; k < rgb.length; k++) {
           rgb[k] = (byte) (k * (i + 1) + r.nextInt(8));
         }
-        w.append(row.clear().setBytes("jpeg", enc.encode(rgb, 0, s, s)).setSet("labels", new int[] {i % 10}));
+        w.append(
+            row.clear()
+                .setBytes("jpeg", enc.encode(rgb, 0, s, s))
+                .setSet("labels", new int[] {i % 10}));
       }
       w.labels(RandomDatasets.vocabulary(10));
       w.putMetadata("mode", "jpeg");
       w.putMetadata("size", Integer.toString(s));
     }
     int out = 16;
-    Augmentation aug = Augmentation.builder(out, out).randomResizedCrop().horizontalFlip(0.5).build();
+    Augmentation aug =
+        Augmentation.builder(out, out).randomResizedCrop().horizontalFlip(0.5).build();
     try (Dataset ds = Dataset.open(path);
-        Loader loader = Loader.builder(ds).batchSize(8).workers(2).seed(seed).imageLayout(ImageLayout.NCHW)
-            .augment(Augment.of(aug)).build();
+        Loader loader =
+            Loader.builder(ds)
+                .batchSize(8)
+                .workers(2)
+                .seed(seed)
+                .imageLayout(ImageLayout.NCHW)
+                .augment(Augment.of(aug))
+                .build();
         JpegDecoder dec = new JpegDecoder();
         Arena arena = Arena.ofConfined()) {
       MemorySegment want = arena.allocate(3L * out * out);
-      LoaderTest.drain(loader, b -> {
-        assertArrayEquals(new long[] {b.size(), 3, out, out}, b.imageShape());
-        for (int i = 0; i < b.size(); i++) {
-          try {
-            RgbImage img = dec.decode(ds.readBytes("jpeg", b.row(i)));
-            aug.newAugmenter().apply(img.segment(), img.width(), img.height(), seed, b.epoch(), b.row(i), want,
-                PixelLayout.CHW);
-            assertEquals(-1, want.mismatch(b.image(i)), Seeds.tag(seed) + "row " + b.row(i));
-            assertArrayEquals(ds.readSet("labels", b.row(i)), b.labels(i));
-          } catch (java.io.IOException e) {
-            throw new AssertionError(e);
-          }
-        }
-      });
+      LoaderTest.drain(
+          loader,
+          b -> {
+            assertArrayEquals(new long[] {b.size(), 3, out, out}, b.imageShape());
+            for (int i = 0; i < b.size(); i++) {
+              try {
+                RgbImage img = dec.decode(ds.readBytes("jpeg", b.row(i)));
+                aug.newAugmenter()
+                    .apply(
+                        img.segment(),
+                        img.width(),
+                        img.height(),
+                        seed,
+                        b.epoch(),
+                        b.row(i),
+                        want,
+                        PixelLayout.CHW);
+                assertEquals(-1, want.mismatch(b.image(i)), Seeds.tag(seed) + "row " + b.row(i));
+                assertArrayEquals(ds.readSet("labels", b.row(i)), b.labels(i));
+              } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+              }
+            }
+          });
     }
   }
 }

@@ -20,8 +20,8 @@ import io.jcolz.format.testing.Seeds;
 import io.jcolz.loader.batch.ImageLayout;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.batch.Pixels;
-import io.jcolz.loader.image.Augmentation;
 import io.jcolz.loader.batch.SampleWriter;
+import io.jcolz.loader.image.Augmentation;
 import io.jcolz.loader.order.Order;
 import io.jcolz.loader.queue.DeviceQueue;
 import java.io.IOException;
@@ -58,9 +58,11 @@ class LoaderTest {
 
   static Schema schema() {
     return Schema.builder()
-        .column(ColumnSpec.string("key").withChunkRows(50)).keyColumn("key")
+        .column(ColumnSpec.string("key").withChunkRows(50))
+        .keyColumn("key")
         .column(ColumnSpec.uint8Tensor("image", H, W, 3).withChunkRows(9))
-        .column(ColumnSpec.int32Set("labels", L).withChunkRows(64)).labelColumn("labels")
+        .column(ColumnSpec.int32Set("labels", L).withChunkRows(64))
+        .labelColumn("labels")
         .build();
   }
 
@@ -83,8 +85,12 @@ class LoaderTest {
     assertTrue(left.isEmpty(), "threads left behind: " + left);
   }
 
-  /** Takes every batch of every device in run order (device = index mod D), checking each, closing it. */
-  static List<Batch> drain(Loader loader, java.util.function.Consumer<Batch> check) throws Exception {
+  /**
+   * Takes every batch of every device in run order (device = index mod D), checking each, closing
+   * it.
+   */
+  static List<Batch> drain(Loader loader, java.util.function.Consumer<Batch> check)
+      throws Exception {
     List<Batch> seen = new ArrayList<>();
     long total = loader.plan().totalBatches();
     for (long g = 0; g < total; g++) {
@@ -112,7 +118,8 @@ class LoaderTest {
         byte[] stored = ds.readTensor("image", row);
         boolean flipped = flip && FLIP.params(seed, b.epoch(), row, W, H).flip();
         byte[] want = reference(stored, flipped, b.layout());
-        assertArrayEquals(want, b.image(i).toArray(ValueLayout.JAVA_BYTE), msg + "image of row " + row);
+        assertArrayEquals(
+            want, b.image(i).toArray(ValueLayout.JAVA_BYTE), msg + "image of row " + row);
         assertArrayEquals(ds.readSet("labels", row), b.labels(i), msg + "labels of row " + row);
         assertEquals(ds.readString("key", row), b.key(i), msg + "key of row " + row);
       }
@@ -143,18 +150,34 @@ class LoaderTest {
   void batchesHoldWhatDirectReadsReturn() throws Exception {
     for (ImageLayout layout : ImageLayout.values()) {
       for (LabelMode labels : new LabelMode[] {LabelMode.MULTI_HOT, LabelMode.SPARSE}) {
-        try (Loader loader = Loader.builder(ds).batchSize(32).devices(2).workers(3).prefetch(1)
-            .order(Order.QUASI_RANDOM).seed(seed).epoch(1).epochs(2).imageLayout(layout).labels(labels)
-            .augment(Augment.flip()).keys(labels == LabelMode.SPARSE).build()) {
+        try (Loader loader =
+            Loader.builder(ds)
+                .batchSize(32)
+                .devices(2)
+                .workers(3)
+                .prefetch(1)
+                .order(Order.QUASI_RANDOM)
+                .seed(seed)
+                .epoch(1)
+                .epochs(2)
+                .imageLayout(layout)
+                .labels(labels)
+                .augment(Augment.flip())
+                .keys(labels == LabelMode.SPARSE)
+                .build()) {
           Set<Long> epoch1 = new HashSet<>();
-          drain(loader, b -> {
-            checkContent(b, true, seed);
-            if (b.epoch() == 1) {
-              for (int i = 0; i < b.size(); i++) {
-                assertTrue(epoch1.add(b.row(i)), Seeds.tag(seed) + "row " + b.row(i) + " twice in an epoch");
-              }
-            }
-          });
+          drain(
+              loader,
+              b -> {
+                checkContent(b, true, seed);
+                if (b.epoch() == 1) {
+                  for (int i = 0; i < b.size(); i++) {
+                    assertTrue(
+                        epoch1.add(b.row(i)),
+                        Seeds.tag(seed) + "row " + b.row(i) + " twice in an epoch");
+                  }
+                }
+              });
           assertEquals(ROWS / 32 * 32, epoch1.size(), Seeds.tag(seed));
           assertTrue(loader.pool().peakInUse() <= loader.pool().capacity());
           assertTrue(loader.allocatedBytes() <= loader.memoryBound().totalBytes());
@@ -166,23 +189,32 @@ class LoaderTest {
   @Test
   void multiHotAndSparseAgree() throws Exception {
     Map<Long, float[]> dense = new LinkedHashMap<>();
-    try (Loader loader = Loader.builder(ds).batchSize(50).workers(2).seed(seed).labels(LabelMode.MULTI_HOT).build()) {
+    try (Loader loader =
+        Loader.builder(ds)
+            .batchSize(50)
+            .workers(2)
+            .seed(seed)
+            .labels(LabelMode.MULTI_HOT)
+            .build()) {
       drain(loader, b -> dense.put(b.index(), b.multiHot().toArray(ValueLayout.JAVA_FLOAT)));
     }
-    try (Loader loader = Loader.builder(ds).batchSize(50).workers(3).seed(seed).labels(LabelMode.SPARSE).build()) {
-      drain(loader, b -> {
-        float[] scattered = new float[b.size() * L];
-        MemorySegment p = b.labelPairs();
-        int prev = -1;
-        for (int k = 0; k < b.pairCount(); k++) {
-          int i = p.getAtIndex(ValueLayout.JAVA_INT, 2L * k);
-          int label = p.getAtIndex(ValueLayout.JAVA_INT, 2L * k + 1);
-          assertTrue(i * L + label > prev, "pairs not sorted");
-          prev = i * L + label;
-          scattered[i * L + label] = 1f;
-        }
-        assertArrayEquals(dense.get(b.index()), scattered, Seeds.tag(seed) + b);
-      });
+    try (Loader loader =
+        Loader.builder(ds).batchSize(50).workers(3).seed(seed).labels(LabelMode.SPARSE).build()) {
+      drain(
+          loader,
+          b -> {
+            float[] scattered = new float[b.size() * L];
+            MemorySegment p = b.labelPairs();
+            int prev = -1;
+            for (int k = 0; k < b.pairCount(); k++) {
+              int i = p.getAtIndex(ValueLayout.JAVA_INT, 2L * k);
+              int label = p.getAtIndex(ValueLayout.JAVA_INT, 2L * k + 1);
+              assertTrue(i * L + label > prev, "pairs not sorted");
+              prev = i * L + label;
+              scattered[i * L + label] = 1f;
+            }
+            assertArrayEquals(dense.get(b.index()), scattered, Seeds.tag(seed) + b);
+          });
     }
   }
 
@@ -190,9 +222,16 @@ class LoaderTest {
   Map<String, String> fingerprint(Loader.Builder builder) throws Exception {
     Map<String, String> out = new LinkedHashMap<>();
     try (Loader loader = builder.build()) {
-      drain(loader, b -> out.put(b.epoch() + "/" + b.index(), Arrays.toString(b.rowIds()) + "|"
-          + Arrays.hashCode(b.images().toArray(ValueLayout.JAVA_BYTE)) + "|"
-          + Arrays.hashCode(b.multiHot().toArray(ValueLayout.JAVA_FLOAT))));
+      drain(
+          loader,
+          b ->
+              out.put(
+                  b.epoch() + "/" + b.index(),
+                  Arrays.toString(b.rowIds())
+                      + "|"
+                      + Arrays.hashCode(b.images().toArray(ValueLayout.JAVA_BYTE))
+                      + "|"
+                      + Arrays.hashCode(b.multiHot().toArray(ValueLayout.JAVA_FLOAT))));
     }
     return out;
   }
@@ -201,13 +240,39 @@ class LoaderTest {
   void sameBatchesWhateverTheWorkersAndResumeReproducesTheRest() throws Exception {
     for (Order order : Order.values()) {
       String msg = Seeds.tag(seed) + order + ": ";
-      Map<String, String> one = fingerprint(Loader.builder(ds).batchSize(24).workers(1).devices(1).order(order)
-          .seed(seed).epoch(2).epochs(2).augment(Augment.flip()));
-      Map<String, String> four = fingerprint(Loader.builder(ds).batchSize(24).workers(4).devices(3).order(order)
-          .seed(seed).epoch(2).epochs(2).augment(Augment.flip()));
+      Map<String, String> one =
+          fingerprint(
+              Loader.builder(ds)
+                  .batchSize(24)
+                  .workers(1)
+                  .devices(1)
+                  .order(order)
+                  .seed(seed)
+                  .epoch(2)
+                  .epochs(2)
+                  .augment(Augment.flip()));
+      Map<String, String> four =
+          fingerprint(
+              Loader.builder(ds)
+                  .batchSize(24)
+                  .workers(4)
+                  .devices(3)
+                  .order(order)
+                  .seed(seed)
+                  .epoch(2)
+                  .epochs(2)
+                  .augment(Augment.flip()));
       assertEquals(one, four, msg + "worker or device count changed the batches");
-      Map<String, String> resumed = fingerprint(Loader.builder(ds).batchSize(24).workers(2).order(order)
-          .seed(seed).startAt(2, 17).epochs(2).augment(Augment.flip()));
+      Map<String, String> resumed =
+          fingerprint(
+              Loader.builder(ds)
+                  .batchSize(24)
+                  .workers(2)
+                  .order(order)
+                  .seed(seed)
+                  .startAt(2, 17)
+                  .epochs(2)
+                  .augment(Augment.flip()));
       List<String> keys = new ArrayList<>(one.keySet());
       int from = keys.indexOf("2/17");
       Map<String, String> tail = new LinkedHashMap<>();
@@ -226,13 +291,22 @@ class LoaderTest {
       long per = -1;
       for (int rank = 0; rank < world; rank++) {
         Set<Long> mine = new HashSet<>();
-        try (Loader loader = Loader.builder(ds).batchSize(20).workers(2).order(order).seed(seed).epoch(5)
-            .shard(rank, world).build()) {
-          drain(loader, b -> {
-            for (int i = 0; i < b.size(); i++) {
-              mine.add(b.row(i));
-            }
-          });
+        try (Loader loader =
+            Loader.builder(ds)
+                .batchSize(20)
+                .workers(2)
+                .order(order)
+                .seed(seed)
+                .epoch(5)
+                .shard(rank, world)
+                .build()) {
+          drain(
+              loader,
+              b -> {
+                for (int i = 0; i < b.size(); i++) {
+                  mine.add(b.row(i));
+                }
+              });
         }
         if (per < 0) {
           per = mine.size();
@@ -240,23 +314,35 @@ class LoaderTest {
         assertEquals(per, mine.size(), Seeds.tag(seed) + order + " rank " + rank);
         int before = union.size();
         union.addAll(mine);
-        assertEquals(before + mine.size(), union.size(), Seeds.tag(seed) + order + ": ranks overlap");
+        assertEquals(
+            before + mine.size(), union.size(), Seeds.tag(seed) + order + ": ranks overlap");
       }
-      assertTrue(ROWS - union.size() < world * 20, Seeds.tag(seed) + order + " union " + union.size());
+      assertTrue(
+          ROWS - union.size() < world * 20, Seeds.tag(seed) + order + " union " + union.size());
     }
   }
 
   @Test
   void lastShortBatchWithoutDropLast() throws Exception {
     Set<Long> rows = new HashSet<>();
-    try (Loader loader = Loader.builder(ds).batchSize(64).workers(2).order(Order.RANDOM).seed(seed)
-        .dropLast(false).labels(LabelMode.SPARSE).build()) {
-      List<Batch> all = drain(loader, b -> {
-        checkContent(b, false, seed);
-        for (int i = 0; i < b.size(); i++) {
-          rows.add(b.row(i));
-        }
-      });
+    try (Loader loader =
+        Loader.builder(ds)
+            .batchSize(64)
+            .workers(2)
+            .order(Order.RANDOM)
+            .seed(seed)
+            .dropLast(false)
+            .labels(LabelMode.SPARSE)
+            .build()) {
+      List<Batch> all =
+          drain(
+              loader,
+              b -> {
+                checkContent(b, false, seed);
+                for (int i = 0; i < b.size(); i++) {
+                  rows.add(b.row(i));
+                }
+              });
       assertEquals(ROWS % 64, all.get(all.size() - 1).size());
     }
     assertEquals(ROWS, rows.size());
@@ -264,19 +350,30 @@ class LoaderTest {
 
   @Test
   void memoryStaysWithinTheReportedBound() throws Exception {
-    try (Loader loader = Loader.builder(ds).batchSize(16).devices(2).workers(3).prefetch(1).seed(seed).epochs(2)
-        .build()) {
+    try (Loader loader =
+        Loader.builder(ds)
+            .batchSize(16)
+            .devices(2)
+            .workers(3)
+            .prefetch(1)
+            .seed(seed)
+            .epochs(2)
+            .build()) {
       MemoryBudget bound = loader.memoryBound();
       assertEquals(2 * 2 + 3, bound.batchBuffers());
-      drain(loader, b -> {
-        try {
-          Thread.sleep(1); // a slow consumer: workers fill every queue and wait
-        } catch (InterruptedException e) {
-          throw new AssertionError(e);
-        }
-        assertTrue(loader.pool().inUse() <= bound.batchBuffers());
-        assertTrue(loader.allocatedBytes() <= bound.totalBytes(), loader.allocatedBytes() + " > " + bound);
-      });
+      drain(
+          loader,
+          b -> {
+            try {
+              Thread.sleep(1); // a slow consumer: workers fill every queue and wait
+            } catch (InterruptedException e) {
+              throw new AssertionError(e);
+            }
+            assertTrue(loader.pool().inUse() <= bound.batchBuffers());
+            assertTrue(
+                loader.allocatedBytes() <= bound.totalBytes(),
+                loader.allocatedBytes() + " > " + bound);
+          });
       assertTrue(loader.pool().peakInUse() <= bound.batchBuffers());
       assertTrue(loader.pool().allocatedBytes() <= bound.poolBytes());
     }
@@ -289,16 +386,21 @@ class LoaderTest {
     long offset = col.offset(chunk) + col.compressedLength(chunk) / 2;
     Path file = col.path();
     ds.close();
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       ByteBuffer one = ByteBuffer.allocate(1);
       ch.read(one, offset);
       one.put(0, (byte) (one.get(0) ^ 0x5A));
       ch.write(one.flip(), offset);
     }
     ds = Dataset.open(path);
-    try (Loader loader = Loader.builder(ds).batchSize(16).devices(2).workers(3).order(Order.SEQUENTIAL).build()) {
-      CorruptDatasetException e = assertThrows(CorruptDatasetException.class, () -> drain(loader, b -> { }));
-      assertTrue(e.getMessage().contains("chunk " + chunk) && e.getMessage().contains("'image'"), e.getMessage());
+    try (Loader loader =
+        Loader.builder(ds).batchSize(16).devices(2).workers(3).order(Order.SEQUENTIAL).build()) {
+      CorruptDatasetException e =
+          assertThrows(CorruptDatasetException.class, () -> drain(loader, b -> {}));
+      assertTrue(
+          e.getMessage().contains("chunk " + chunk) && e.getMessage().contains("'image'"),
+          e.getMessage());
       assertTrue(e.getCause() instanceof CorruptDatasetException, "cause: " + e.getCause());
       // every device reports it, again and again
       assertThrows(CorruptDatasetException.class, () -> loader.device(0).take());
@@ -312,23 +414,32 @@ class LoaderTest {
     try (Loader loader = Loader.builder(ds).batchSize(16).workers(2).seed(seed).build()) {
       defaults = loader.caches().getFirst().slots();
       assertTrue(defaults > 4, Seeds.tag(seed) + "default image cache " + defaults);
-      drain(loader, b -> { });
+      drain(loader, b -> {});
     }
-    try (Loader loader = Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(4).build()) {
+    try (Loader loader =
+        Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(4).build()) {
       assertEquals(4, loader.caches().getFirst().slots(), Seeds.tag(seed));
-      drain(loader, b -> checkContent(b, false, seed)); // still every sample, correct, with a small window
+      drain(
+          loader,
+          b -> checkContent(b, false, seed)); // still every sample, correct, with a small window
     }
-    try (Loader loader = Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(1).build()) {
+    try (Loader loader =
+        Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(1).build()) {
       assertEquals(3, loader.caches().getFirst().slots(), "never below workers + 1");
     }
-    try (Loader loader = Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(100_000).build()) {
-      assertEquals(defaults, loader.caches().getFirst().slots(), "a bound above the default changes nothing");
+    try (Loader loader =
+        Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(100_000).build()) {
+      assertEquals(
+          defaults,
+          loader.caches().getFirst().slots(),
+          "a bound above the default changes nothing");
     }
   }
 
   @Test
   void closingMidEpochStopsBlockedWorkersAndFreesMemoryAfterTheLastBatch() throws Exception {
-    Loader loader = Loader.builder(ds).batchSize(8).devices(2).workers(3).prefetch(1).seed(seed).build();
+    Loader loader =
+        Loader.builder(ds).batchSize(8).devices(2).workers(3).prefetch(1).seed(seed).build();
     Batch held = loader.device(0).take();
     assertNotNull(held);
     while (loader.pool().inUse() < loader.pool().capacity() - 1) {
@@ -362,30 +473,36 @@ class LoaderTest {
 
   @Test
   void aWaitingConsumerCanBeInterrupted() throws Exception {
-    SampleWriter slow = new SampleWriter() {
-      @Override
-      public void writeRaw(MemorySegment src, long srcOff, long ep, long r, MemorySegment dst, long dstOff) {
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
+    SampleWriter slow =
+        new SampleWriter() {
+          @Override
+          public void writeRaw(
+              MemorySegment src, long srcOff, long ep, long r, MemorySegment dst, long dstOff) {
+            try {
+              Thread.sleep(20);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
 
-      @Override
-      public void writeEncoded(MemorySegment e, long ep, long r, MemorySegment dst, long o, String src) {
-        throw new UnsupportedOperationException();
-      }
-    };
-    try (Loader loader = Loader.builder(ds).batchSize(64).workers(1).sampleWriter(() -> slow).build()) {
+          @Override
+          public void writeEncoded(
+              MemorySegment e, long ep, long r, MemorySegment dst, long o, String src) {
+            throw new UnsupportedOperationException();
+          }
+        };
+    try (Loader loader =
+        Loader.builder(ds).batchSize(64).workers(1).sampleWriter(() -> slow).build()) {
       AtomicReference<Throwable> got = new AtomicReference<>();
-      Thread consumer = new Thread(() -> {
-        try {
-          loader.device(0).take();
-        } catch (Throwable t) {
-          got.set(t);
-        }
-      });
+      Thread consumer =
+          new Thread(
+              () -> {
+                try {
+                  loader.device(0).take();
+                } catch (Throwable t) {
+                  got.set(t);
+                }
+              });
       consumer.start();
       Thread.sleep(100);
       consumer.interrupt();
@@ -397,11 +514,13 @@ class LoaderTest {
 
   @Test
   void smartModeDecodesEncodedRowsAndCopiesRawOnes() throws Exception {
-    Schema schema = Schema.builder()
-        .column(ColumnSpec.uint8Tensor("image", H, W, 3).withChunkRows(11))
-        .column(ColumnSpec.bytes("jpeg").withChunkRows(7))
-        .column(ColumnSpec.int32Set("labels", L)).labelColumn("labels")
-        .build();
+    Schema schema =
+        Schema.builder()
+            .column(ColumnSpec.uint8Tensor("image", H, W, 3).withChunkRows(11))
+            .column(ColumnSpec.bytes("jpeg").withChunkRows(7))
+            .column(ColumnSpec.int32Set("labels", L))
+            .labelColumn("labels")
+            .build();
     Path smart = dir.resolve("smart");
     try (DatasetWriter w = DatasetWriter.create(smart, schema)) {
       Row row = w.newRow();
@@ -412,7 +531,8 @@ class LoaderTest {
         if (!encoded) {
           Arrays.fill(pixels, (byte) (i * 7));
         }
-        row.setTensor("image", pixels).setBytes("jpeg", encoded ? new byte[] {(byte) i, 1, 2} : new byte[0])
+        row.setTensor("image", pixels)
+            .setBytes("jpeg", encoded ? new byte[] {(byte) i, 1, 2} : new byte[0])
             .setSet("labels", new int[] {i % L});
         w.append(row);
       }
@@ -420,58 +540,71 @@ class LoaderTest {
       w.putMetadata("mode", "smart");
       w.putMetadata("size", Integer.toString(H));
     }
-    SampleWriter fake = new SampleWriter() {
-      @Override
-      public void writeRaw(MemorySegment src, long srcOff, long e, long r, MemorySegment dst, long dstOff) {
-        Pixels.write(src, srcOff, H, W, 3, false, ImageLayout.NHWC, dst, dstOff);
-      }
-
-      @Override
-      public void writeEncoded(MemorySegment e, long ep, long r, MemorySegment dst, long o, String src) {
-        dst.asSlice(o, H * W * 3).fill((byte) (e.get(ValueLayout.JAVA_BYTE, 0) ^ 0x55));
-      }
-    };
-    try (Dataset sds = Dataset.open(smart);
-        Loader loader = Loader.builder(sds).batchSize(10).workers(2).imageLayout(ImageLayout.NHWC)
-            .sampleWriter(() -> fake).build()) {
-      drain(loader, b -> {
-        for (int i = 0; i < b.size(); i++) {
-          long r = b.row(i);
-          byte want = r % 3 == 0 ? (byte) (((byte) r) ^ 0x55) : (byte) (r * 7);
-          MemorySegment img = b.image(i);
-          for (long k = 0; k < img.byteSize(); k++) {
-            assertEquals(want, img.get(ValueLayout.JAVA_BYTE, k), "row " + r);
+    SampleWriter fake =
+        new SampleWriter() {
+          @Override
+          public void writeRaw(
+              MemorySegment src, long srcOff, long e, long r, MemorySegment dst, long dstOff) {
+            Pixels.write(src, srcOff, H, W, 3, false, ImageLayout.NHWC, dst, dstOff);
           }
-          assertArrayEquals(new int[] {(int) (r % L)}, b.labels(i));
-        }
-      });
+
+          @Override
+          public void writeEncoded(
+              MemorySegment e, long ep, long r, MemorySegment dst, long o, String src) {
+            dst.asSlice(o, H * W * 3).fill((byte) (e.get(ValueLayout.JAVA_BYTE, 0) ^ 0x55));
+          }
+        };
+    try (Dataset sds = Dataset.open(smart);
+        Loader loader =
+            Loader.builder(sds)
+                .batchSize(10)
+                .workers(2)
+                .imageLayout(ImageLayout.NHWC)
+                .sampleWriter(() -> fake)
+                .build()) {
+      drain(
+          loader,
+          b -> {
+            for (int i = 0; i < b.size(); i++) {
+              long r = b.row(i);
+              byte want = r % 3 == 0 ? (byte) (((byte) r) ^ 0x55) : (byte) (r * 7);
+              MemorySegment img = b.image(i);
+              for (long k = 0; k < img.byteSize(); k++) {
+                assertEquals(want, img.get(ValueLayout.JAVA_BYTE, k), "row " + r);
+              }
+              assertArrayEquals(new int[] {(int) (r % L)}, b.labels(i));
+            }
+          });
     }
   }
 
   @Test
   void iteratorsRunPerDeviceThreads() throws Exception {
-    try (Loader loader = Loader.builder(ds).batchSize(16).devices(3).workers(2).seed(seed).build()) {
+    try (Loader loader =
+        Loader.builder(ds).batchSize(16).devices(3).workers(2).seed(seed).build()) {
       List<Thread> consumers = new ArrayList<>();
       long[] counts = new long[3];
       AtomicReference<Throwable> error = new AtomicReference<>();
       for (int d = 0; d < 3; d++) {
         int dev = d;
         DeviceQueue<Batch> q = loader.device(d);
-        Thread t = new Thread(() -> {
-          try {
-            long last = -1;
-            for (Batch b : q) {
-              try (b) {
-                assertEquals(dev, b.index() % 3);
-                assertTrue(b.index() > last);
-                last = b.index();
-                counts[dev]++;
-              }
-            }
-          } catch (Throwable e) {
-            error.set(e);
-          }
-        });
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    long last = -1;
+                    for (Batch b : q) {
+                      try (b) {
+                        assertEquals(dev, b.index() % 3);
+                        assertTrue(b.index() > last);
+                        last = b.index();
+                        counts[dev]++;
+                      }
+                    }
+                  } catch (Throwable e) {
+                    error.set(e);
+                  }
+                });
         consumers.add(t);
         t.start();
       }

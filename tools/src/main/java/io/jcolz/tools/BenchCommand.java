@@ -17,12 +17,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code jcolz bench DS}: streams the dataset through the loader and reports images/s, MB/s,
- * worker CPU use and the single-thread decompress ceiling measured in the same run (see {@link
+ * {@code jcolz bench DS}: streams the dataset through the loader and reports images/s, MB/s, worker
+ * CPU use and the single-thread decompress ceiling measured in the same run (see {@link
  * LoaderBench}). Not thread-safe.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Stream a dataset through the loader; print images/s, MB/s, worker CPU and the decompress ceiling.")
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description =
+        "Stream a dataset through the loader; print images/s, MB/s, worker CPU and the decompress ceiling.")
 public final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DS", description = "dataset directory")
   Path dataset;
@@ -33,36 +36,61 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
   int batch = 256;
 
-  @Option(names = "--seconds", description = "timed seconds, after a warm-up (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--seconds",
+      description = "timed seconds, after a warm-up (default: ${DEFAULT-VALUE})")
   double seconds = 10;
 
-  @Option(names = "--order", description = "SEQUENTIAL, RANDOM or QUASI_RANDOM (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--order",
+      description = "SEQUENTIAL, RANDOM or QUASI_RANDOM (default: ${DEFAULT-VALUE})")
   Order order = Order.QUASI_RANDOM;
 
   @Option(names = "--layout", description = "NCHW or NHWC (default: ${DEFAULT-VALUE})")
   ImageLayout layout = ImageLayout.NCHW;
 
-  @Option(names = "--labels", description = "MULTI_HOT, SPARSE or NONE (default: MULTI_HOT, NONE for a dataset without a label column)")
+  @Option(
+      names = "--labels",
+      description =
+          "MULTI_HOT, SPARSE or NONE (default: MULTI_HOT, NONE for a dataset without a label column)")
   LabelMode labels;
 
-  @Option(names = "--augment", description = "none, flip or standard (random resized crop + flip) (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--augment",
+      description =
+          "none, flip or standard (random resized crop + flip) (default: ${DEFAULT-VALUE})")
   String augment = "flip";
 
-  @Option(names = "--compare", paramLabel = "DIR",
-      description = "also run, in this process on the same images, the loaders people use today over DIR (the files DS was packed from): a per-file ImageIO loader with a label map, and DJL's ImageFolder")
+  @Option(
+      names = "--compare",
+      paramLabel = "DIR",
+      description =
+          "also run, in this process on the same images, the loaders people use today over DIR (the files DS was packed from): a per-file ImageIO loader with a label map, and DJL's ImageFolder")
   Path compare;
 
-  @Option(names = "--rounds", description = "with --compare: timed rounds per loader; the median is reported (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--rounds",
+      description =
+          "with --compare: timed rounds per loader; the median is reported (default: ${DEFAULT-VALUE})")
   int rounds = 3;
 
-  @Option(names = "--sweep", split = ",", paramLabel = "N,N,...",
+  @Option(
+      names = "--sweep",
+      split = ",",
+      paramLabel = "N,N,...",
       description = "with --compare: thread counts to measure (default: --threads)")
   int[] sweep;
 
-  @Option(names = "--cold", description = "with --compare: also measure with the page cache dropped before each run (needs root)")
+  @Option(
+      names = "--cold",
+      description =
+          "with --compare: also measure with the page cache dropped before each run (needs root)")
   boolean cold;
 
-  @Option(names = "--chart", paramLabel = "FILE.png", description = "with --compare: write a PNG chart of images/s per loader")
+  @Option(
+      names = "--chart",
+      paramLabel = "FILE.png",
+      description = "with --compare: write a PNG chart of images/s per loader")
   Path chart;
 
   @Option(names = "--json", description = "print one JSON object as the last line of stdout")
@@ -87,12 +115,26 @@ public final class BenchCommand implements Callable<Integer> {
       if (labels == null) { // jcolz pack writes no label column when it had no label source
         labels = ds.schema().labelColumn().isPresent() ? LabelMode.MULTI_HOT : LabelMode.NONE;
       }
-      LoaderBench.Options o = LoaderBench.Options.defaults().withThreads(threads).withBatchSize(batch)
-          .withSeconds(seconds).with(order, layout, labels, a);
+      LoaderBench.Options o =
+          LoaderBench.Options.defaults()
+              .withThreads(threads)
+              .withBatchSize(batch)
+              .withSeconds(seconds)
+              .with(order, layout, labels, a);
       if (!json) {
-        out.printf(Locale.ROOT, "streaming %s (%s rows, mode %s) with %d workers, batch %d, %s, %s, %s, augment %s for %.0f s%n",
-            dataset, CliSupport.count(ds.rowCount()), ds.metadata().getOrDefault("mode", "?"), threads, batch,
-            order, layout, labels, augment, seconds);
+        out.printf(
+            Locale.ROOT,
+            "streaming %s (%s rows, mode %s) with %d workers, batch %d, %s, %s, %s, augment %s for %.0f s%n",
+            dataset,
+            CliSupport.count(ds.rowCount()),
+            ds.metadata().getOrDefault("mode", "?"),
+            threads,
+            batch,
+            order,
+            layout,
+            labels,
+            augment,
+            seconds);
         out.flush();
       }
       LoaderBench.Result r = LoaderBench.run(ds, o);
@@ -103,19 +145,36 @@ public final class BenchCommand implements Callable<Integer> {
         j.put("augment", augment);
         CliSupport.printJson(out, j);
       } else {
-        out.printf(Locale.ROOT, "loader     %,.0f images/s, %,.0f MB/s (%s images in %.1f s)%n", r.imagesPerSecond(),
-            r.mbPerSecond(), CliSupport.count(r.images()), r.seconds());
-        out.printf(Locale.ROOT, "workers    %.1f CPU-seconds: %,.0f images per core-second%n", r.workerCpuSeconds(),
+        out.printf(
+            Locale.ROOT,
+            "loader     %,.0f images/s, %,.0f MB/s (%s images in %.1f s)%n",
+            r.imagesPerSecond(),
+            r.mbPerSecond(),
+            CliSupport.count(r.images()),
+            r.seconds());
+        out.printf(
+            Locale.ROOT,
+            "workers    %.1f CPU-seconds: %,.0f images per core-second%n",
+            r.workerCpuSeconds(),
             r.imagesPerCoreSecond());
         if (r.ceilingDecompressImagesPerSecond() > 0) {
-          out.printf(Locale.ROOT, "ceiling    %,.0f images/s single-thread chunk decompress of the same data (per core: loader at %.0f%%)%n",
-              r.ceilingDecompressImagesPerSecond(), 100 * r.imagesPerCoreSecond() / r.ceilingDecompressImagesPerSecond());
+          out.printf(
+              Locale.ROOT,
+              "ceiling    %,.0f images/s single-thread chunk decompress of the same data (per core: loader at %.0f%%)%n",
+              r.ceilingDecompressImagesPerSecond(),
+              100 * r.imagesPerCoreSecond() / r.ceilingDecompressImagesPerSecond());
         }
         if (r.ceilingDecodeImagesPerSecond() > 0) {
-          out.printf(Locale.ROOT, "decode     %,.0f images/s single-thread decompress + JPEG decode (per core: loader at %.0f%%)%n",
-              r.ceilingDecodeImagesPerSecond(), 100 * r.imagesPerCoreSecond() / r.ceilingDecodeImagesPerSecond());
+          out.printf(
+              Locale.ROOT,
+              "decode     %,.0f images/s single-thread decompress + JPEG decode (per core: loader at %.0f%%)%n",
+              r.ceilingDecodeImagesPerSecond(),
+              100 * r.imagesPerCoreSecond() / r.ceilingDecodeImagesPerSecond());
         }
-        out.printf(Locale.ROOT, "memory     %s off-heap allocated, bound %s%n", CliSupport.bytes(r.peakOffHeapBytes()),
+        out.printf(
+            Locale.ROOT,
+            "memory     %s off-heap allocated, bound %s%n",
+            CliSupport.bytes(r.peakOffHeapBytes()),
             CliSupport.bytes(r.boundOffHeapBytes()));
       }
     }
@@ -139,10 +198,17 @@ public final class BenchCommand implements Callable<Integer> {
       java.util.List<String> skipped = new java.util.ArrayList<>();
       var candidates = io.jcolz.tools.compare.Comparison.candidates(ds, compare, skipped);
       double warmup = Math.max(1, Math.min(5, seconds / 2));
-      var cmp = new io.jcolz.tools.compare.Comparison(candidates, skipped, counts, batch, rounds, warmup, seconds, cold);
+      var cmp =
+          new io.jcolz.tools.compare.Comparison(
+              candidates, skipped, counts, batch, rounds, warmup, seconds, cold);
       if (!json) {
-        out.printf(Locale.ROOT, "comparing loaders on %s (packed from %s), batch %d, threads %s%n", dataset, compare,
-            batch, java.util.Arrays.toString(counts));
+        out.printf(
+            Locale.ROOT,
+            "comparing loaders on %s (packed from %s), batch %d, threads %s%n",
+            dataset,
+            compare,
+            batch,
+            java.util.Arrays.toString(counts));
       }
       cmp.run(json ? null : out);
       if (chart != null) {

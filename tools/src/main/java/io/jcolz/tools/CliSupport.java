@@ -9,8 +9,8 @@ import java.nio.file.NoSuchFileException;
 import java.util.Locale;
 
 /**
- * Output helpers shared by the commands: the one-line JSON object printed last with {@code
- * --json}, human-readable sizes, and one-line descriptions of exceptions.
+ * Output helpers shared by the commands: the one-line JSON object printed last with {@code --json},
+ * human-readable sizes, and one-line descriptions of exceptions.
  *
  * <p>Stateless and thread-safe.
  */
@@ -35,7 +35,10 @@ public final class CliSupport {
     out.flush();
   }
 
-  /** Puts {@code v} under {@code key}, or JSON null when it is NaN or infinite (no value, e.g. no validation set). */
+  /**
+   * Puts {@code v} under {@code key}, or JSON null when it is NaN or infinite (no value, e.g. no
+   * validation set).
+   */
   public static void putNumber(ObjectNode j, String key, double v) {
     if (Double.isFinite(v)) {
       j.put(key, v);
@@ -44,13 +47,18 @@ public final class CliSupport {
     }
   }
 
-  /** {@code --augment}: none, flip or standard (random resized crop + flip); anything else is a usage error. */
+  /**
+   * {@code --augment}: none, flip or standard (random resized crop + flip); anything else is a
+   * usage error.
+   */
   public static io.jcolz.loader.Augment augment(String name) {
     return switch (name) {
       case "none" -> io.jcolz.loader.Augment.none();
       case "flip" -> io.jcolz.loader.Augment.flip();
       case "standard" -> io.jcolz.loader.Augment.standard();
-      default -> throw new Main.UsageException("--augment must be none, flip or standard, not '" + name + "'");
+      default ->
+          throw new Main.UsageException(
+              "--augment must be none, flip or standard, not '" + name + "'");
     };
   }
 
@@ -66,7 +74,8 @@ public final class CliSupport {
       v /= 1024;
       u++;
     }
-    return String.format(Locale.ROOT, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, units[u]);
+    return String.format(
+        Locale.ROOT, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, units[u]);
   }
 
   /** "12,000,000" style. */
@@ -77,8 +86,10 @@ public final class CliSupport {
   /** A one-line description of a failure for stderr: the message, and the type where it helps. */
   public static String describe(Throwable t) {
     Throwable e = t;
-    while ((e instanceof java.util.concurrent.ExecutionException || e instanceof java.io.UncheckedIOException
-        || e instanceof java.util.concurrent.CompletionException) && e.getCause() != null) {
+    while ((e instanceof java.util.concurrent.ExecutionException
+            || e instanceof java.io.UncheckedIOException
+            || e instanceof java.util.concurrent.CompletionException)
+        && e.getCause() != null) {
       e = e.getCause();
     }
     String msg = e.getMessage();
@@ -89,7 +100,9 @@ public final class CliSupport {
       return "permission denied: " + a.getFile();
     }
     if (e instanceof FileAlreadyExistsException f) {
-      return "already exists: " + f.getFile() + (f.getReason() != null ? " (" + f.getReason() + ")" : "");
+      return "already exists: "
+          + f.getFile()
+          + (f.getReason() != null ? " (" + f.getReason() + ")" : "");
     }
     if (e instanceof OutOfMemoryError) {
       return "out of memory (" + msg + "); give the JVM more with JAVA_OPTS=-Xmx…";
@@ -98,8 +111,11 @@ public final class CliSupport {
       return e.getClass().getSimpleName();
     }
     String line = msg.lines().findFirst().orElse(msg);
-    return e instanceof java.io.IOException || e instanceof IllegalArgumentException || e instanceof IllegalStateException
-        ? line : e.getClass().getSimpleName() + ": " + line;
+    return e instanceof java.io.IOException
+            || e instanceof IllegalArgumentException
+            || e instanceof IllegalStateException
+        ? line
+        : e.getClass().getSimpleName() + ": " + line;
   }
 
   /** True when stderr is an interactive terminal (progress bars are drawn only then). */
@@ -108,7 +124,8 @@ public final class CliSupport {
       return false;
     }
     try { // Linux: where fd 2 points (isatty(2) is not reachable from plain Java)
-      String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
+      String target =
+          java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/2")).toString();
       return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
     } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
       java.io.Console c = System.console();

@@ -25,14 +25,24 @@ import picocli.CommandLine.Spec;
  * with {@code --out} its image as PNG (raw pixels as stored, JPEG rows decoded with {@link
  * JpegDecoder}). Not thread-safe.
  */
-@Command(name = "get", mixinStandardHelpOptions = true,
-    description = "Show one row of a dataset (key, row, labels) by key or row number; --out writes its image as PNG.",
-    footer = {"", "Exit status: 0 found, 1 no such key or a damaged dataset, 2 usage error (row out of range)."})
+@Command(
+    name = "get",
+    mixinStandardHelpOptions = true,
+    description =
+        "Show one row of a dataset (key, row, labels) by key or row number; --out writes its image as PNG.",
+    footer = {
+      "",
+      "Exit status: 0 found, 1 no such key or a damaged dataset, 2 usage error (row out of range)."
+    })
 public final class GetCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DS", description = "dataset directory")
   Path dataset;
 
-  @Parameters(index = "1", arity = "0..1", paramLabel = "KEY", description = "the row's key (path relative to the packed folder)")
+  @Parameters(
+      index = "1",
+      arity = "0..1",
+      paramLabel = "KEY",
+      description = "the row's key (path relative to the packed folder)")
   String key;
 
   @Option(names = "--row", paramLabel = "N", description = "the row number, from 0")
@@ -61,15 +71,25 @@ public final class GetCommand implements Callable<Integer> {
         }
         OptionalLong r = ds.rowOf(key);
         if (r.isEmpty()) {
-          spec.commandLine().getErr().println("jcolz get: no row with key '" + key + "' in " + dataset);
+          spec.commandLine()
+              .getErr()
+              .println("jcolz get: no row with key '" + key + "' in " + dataset);
           return Main.FAILURE;
         }
         row = r.getAsLong();
       } else {
         row = rowNumber;
         if (row < 0 || row >= ds.rowCount()) {
-          throw new Main.UsageException("--row " + row + " is out of range: " + dataset + " has " + ds.rowCount()
-              + " rows (0.." + (ds.rowCount() - 1) + ")");
+          throw new Main.UsageException(
+              "--row "
+                  + row
+                  + " is out of range: "
+                  + dataset
+                  + " has "
+                  + ds.rowCount()
+                  + " rows (0.."
+                  + (ds.rowCount() - 1)
+                  + ")");
         }
       }
       String rowKey = keyColumn == null ? null : ds.readString(keyColumn, row);
@@ -91,7 +111,8 @@ public final class GetCommand implements Callable<Integer> {
       }
       if (out != null) {
         if (img == null) {
-          throw new Main.UsageException(dataset + " has no image column ('image' uint8 HxWx3 or 'jpeg' bytes)");
+          throw new Main.UsageException(
+              dataset + " has no image column ('image' uint8 HxWx3 or 'jpeg' bytes)");
         }
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null) {
@@ -133,7 +154,15 @@ public final class GetCommand implements Callable<Integer> {
           stdout.println("labels  " + (names.isEmpty() ? "(none)" : String.join(" ", names)));
         }
         if (out != null) {
-          stdout.println("image   " + img.width() + "x" + img.height() + " (" + stored + ") written to " + out);
+          stdout.println(
+              "image   "
+                  + img.width()
+                  + "x"
+                  + img.height()
+                  + " ("
+                  + stored
+                  + ") written to "
+                  + out);
         }
         stdout.flush();
       }

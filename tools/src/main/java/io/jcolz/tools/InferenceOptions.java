@@ -4,8 +4,8 @@ import ai.djl.Device;
 import picocli.CommandLine.Option;
 
 /**
- * The options {@code eval} and {@code predict} share (a picocli mixin): batch size, loader
- * workers and the device the model runs on. Not thread-safe; filled by picocli.
+ * The options {@code eval} and {@code predict} share (a picocli mixin): batch size, loader workers
+ * and the device the model runs on. Not thread-safe; filled by picocli.
  */
 public final class InferenceOptions {
   @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
@@ -14,7 +14,9 @@ public final class InferenceOptions {
   @Option(names = "--workers", description = "loader worker threads (default: all cores)")
   int workers = Runtime.getRuntime().availableProcessors();
 
-  @Option(names = "--devices", description = "cpu or gpuN (the first device is used) (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--devices",
+      description = "cpu or gpuN (the first device is used) (default: ${DEFAULT-VALUE})")
   String devices = "cpu";
 
   /** Checks the values (exit 2 on a bad one) and returns the device to run on. */

@@ -18,8 +18,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code jcolz info DS}: schema, rows, chunks, bytes on disk, ratios, labels. Not thread-safe. */
-@Command(name = "info", mixinStandardHelpOptions = true,
-    description = "Show a dataset's schema, rows, chunks, bytes on disk and compression ratio per column, and labels.")
+@Command(
+    name = "info",
+    mixinStandardHelpOptions = true,
+    description =
+        "Show a dataset's schema, rows, chunks, bytes on disk and compression ratio per column, and labels.")
 public final class InfoCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DS", description = "dataset directory")
   Path dataset;
@@ -108,32 +111,62 @@ public final class InfoCommand implements Callable<Integer> {
     return compressed == 0 ? 0 : Math.round(1000.0 * raw / compressed) / 1000.0;
   }
 
-  private static void printHuman(PrintWriter out, Dataset ds, ObjectNode o) throws java.io.IOException {
+  private static void printHuman(PrintWriter out, Dataset ds, ObjectNode o)
+      throws java.io.IOException {
     out.printf(Locale.ROOT, "dataset   %s%n", ds.path());
-    out.printf(Locale.ROOT, "id        %s (format 1, created %s by %s)%n", ds.id(), o.get("created").asText(),
+    out.printf(
+        Locale.ROOT,
+        "id        %s (format 1, created %s by %s)%n",
+        ds.id(),
+        o.get("created").asText(),
         o.get("created_by").asText());
     out.printf(Locale.ROOT, "rows      %s%n", CliSupport.count(ds.rowCount()));
-    out.printf(Locale.ROOT, "on disk   %s in %s chunks, %s uncompressed, ratio %.2f%n",
-        CliSupport.bytes(ds.diskBytes()), CliSupport.count(o.get("chunks").asLong()),
-        CliSupport.bytes(o.get("uncompressed_bytes").asLong()), o.get("ratio").asDouble());
+    out.printf(
+        Locale.ROOT,
+        "on disk   %s in %s chunks, %s uncompressed, ratio %.2f%n",
+        CliSupport.bytes(ds.diskBytes()),
+        CliSupport.count(o.get("chunks").asLong()),
+        CliSupport.bytes(o.get("uncompressed_bytes").asLong()),
+        o.get("ratio").asDouble());
     var labels = ds.labels();
     if (!labels.isEmpty()) {
       String sample = String.join(", ", labels.subList(0, Math.min(8, labels.size())));
-      out.printf(Locale.ROOT, "labels    %s (%s%s)%n", CliSupport.count(labels.size()), sample, labels.size() > 8 ? ", …" : "");
+      out.printf(
+          Locale.ROOT,
+          "labels    %s (%s%s)%n",
+          CliSupport.count(labels.size()),
+          sample,
+          labels.size() > 8 ? ", …" : "");
     }
     if (ds.manifest().keyIndex() != null) {
       Manifest.KeyIndexEntry k = ds.manifest().keyIndex();
-      out.printf(Locale.ROOT, "keys      column '%s', index %s (%s)%n", k.column(), k.file(), CliSupport.bytes(k.fileBytes()));
+      out.printf(
+          Locale.ROOT,
+          "keys      column '%s', index %s (%s)%n",
+          k.column(),
+          k.file(),
+          CliSupport.bytes(k.fileBytes()));
     }
     if (!ds.metadata().isEmpty()) {
       out.printf(Locale.ROOT, "metadata  %s%n", new java.util.TreeMap<>(ds.metadata()));
     }
-    out.printf(Locale.ROOT, "%ncolumn           type                      codec    chunks     rows/chunk  on disk     uncompressed  ratio%n");
+    out.printf(
+        Locale.ROOT,
+        "%ncolumn           type                      codec    chunks     rows/chunk  on disk     uncompressed  ratio%n");
     for (ColumnFile c : ds.columns()) {
       ColumnSpec s = c.spec();
-      String codec = s.codec().jsonName() + (s.codec() == io.jcolz.format.codec.Codec.ZSTD ? " " + s.level() : "");
-      out.printf(Locale.ROOT, "%-16s %-25s %-8s %-10s %-11s %-11s %-13s %.2f%n", s.name(), typeName(s), codec,
-          CliSupport.count(c.chunkCount()), CliSupport.count(s.chunkRows()), CliSupport.bytes(c.fileBytes()),
+      String codec =
+          s.codec().jsonName()
+              + (s.codec() == io.jcolz.format.codec.Codec.ZSTD ? " " + s.level() : "");
+      out.printf(
+          Locale.ROOT,
+          "%-16s %-25s %-8s %-10s %-11s %-11s %-13s %.2f%n",
+          s.name(),
+          typeName(s),
+          codec,
+          CliSupport.count(c.chunkCount()),
+          CliSupport.count(s.chunkRows()),
+          CliSupport.bytes(c.fileBytes()),
           CliSupport.bytes(c.uncompressedBytes()),
           c.compressedBytes() == 0 ? 0.0 : (double) c.uncompressedBytes() / c.compressedBytes());
     }

@@ -34,8 +34,10 @@ import picocli.CommandLine.Command;
 public final class Main implements Runnable {
   /** Exit code: success. */
   public static final int OK = 0;
+
   /** Exit code: runtime failure. */
   public static final int FAILURE = 1;
+
   /** Exit code: usage error. */
   public static final int USAGE = 2;
 
@@ -49,8 +51,12 @@ public final class Main implements Runnable {
   /** Entry point of the launcher and of {@code java -jar jcolz.jar}. */
   public static void main(String[] args) {
     ChronicleSupport.disableAnalytics(); // before any Chronicle class can load
-    PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
-    PrintStream err = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
+    PrintStream out =
+        new PrintStream(
+            new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+    PrintStream err =
+        new PrintStream(
+            new java.io.FileOutputStream(java.io.FileDescriptor.err), true, StandardCharsets.UTF_8);
     int code = run(args, out, err);
     out.flush();
     err.flush();
@@ -74,23 +80,29 @@ public final class Main implements Runnable {
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     cl.setExecutionStrategy(new CommandLine.RunLast());
-    cl.setParameterExceptionHandler((ex, a) -> {
-      err.println("jcolz: " + ex.getMessage());
-      err.println("Try 'jcolz " + (ex.getCommandLine().getCommandName().equals("jcolz") ? "" : ex.getCommandLine().getCommandName() + " ")
-          + "--help' for usage.");
-      return USAGE;
-    });
-    cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-      if (ex instanceof UsageException u) {
-        err.println("jcolz " + c.getCommandName() + ": " + u.getMessage());
-        return USAGE;
-      }
-      err.println("jcolz " + c.getCommandName() + ": " + CliSupport.describe(ex));
-      if (showTrace) {
-        ex.printStackTrace(err);
-      }
-      return FAILURE;
-    });
+    cl.setParameterExceptionHandler(
+        (ex, a) -> {
+          err.println("jcolz: " + ex.getMessage());
+          err.println(
+              "Try 'jcolz "
+                  + (ex.getCommandLine().getCommandName().equals("jcolz")
+                      ? ""
+                      : ex.getCommandLine().getCommandName() + " ")
+                  + "--help' for usage.");
+          return USAGE;
+        });
+    cl.setExecutionExceptionHandler(
+        (ex, c, parsed) -> {
+          if (ex instanceof UsageException u) {
+            err.println("jcolz " + c.getCommandName() + ": " + u.getMessage());
+            return USAGE;
+          }
+          err.println("jcolz " + c.getCommandName() + ": " + CliSupport.describe(ex));
+          if (showTrace) {
+            ex.printStackTrace(err);
+          }
+          return FAILURE;
+        });
     return cl.execute(rest.toArray(String[]::new));
   }
 
@@ -99,7 +111,9 @@ public final class Main implements Runnable {
     @Override
     public String[] getVersion() {
       String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"jcolz " + (v == null ? "(development build)" : v) + ", Java " + Runtime.version()};
+      return new String[] {
+        "jcolz " + (v == null ? "(development build)" : v) + ", Java " + Runtime.version()
+      };
     }
   }
 

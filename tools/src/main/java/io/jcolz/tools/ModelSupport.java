@@ -9,10 +9,9 @@ import io.jcolz.training.loop.Devices;
 
 /**
  * What {@code train}, {@code eval} and {@code predict} share: parsing {@code --devices} (bad or
- * unavailable devices are usage errors, exit 2) and opening a checkpoint against a dataset
- * (missing checkpoint, missing labels where needed, vocabulary or image-size mismatch: runtime
- * errors, exit 1).
- * Stateless and thread-safe.
+ * unavailable devices are usage errors, exit 2) and opening a checkpoint against a dataset (missing
+ * checkpoint, missing labels where needed, vocabulary or image-size mismatch: runtime errors, exit
+ * 1). Stateless and thread-safe.
  */
 final class ModelSupport {
   private ModelSupport() {}
@@ -28,8 +27,8 @@ final class ModelSupport {
 
   /**
    * The checkpoint under {@code dir}, checked against {@code ds}'s image size and, when {@code ds}
-   * has a label column (always for {@code labelsNeeded}), its label vocabulary. A dataset without
-   * a label column — what {@code jcolz pack} writes without a label source — is accepted for
+   * has a label column (always for {@code labelsNeeded}), its label vocabulary. A dataset without a
+   * label column — what {@code jcolz pack} writes without a label source — is accepted for
    * prediction.
    */
   static Checkpoints.Loaded checkpointFor(java.nio.file.Path dir, Dataset ds, boolean labelsNeeded)
@@ -37,13 +36,27 @@ final class ModelSupport {
     Checkpoints.Loaded loaded = Checkpoints.load(dir);
     Checkpoint c = loaded.checkpoint();
     if (labelsNeeded || ds.schema().labelColumn().isPresent()) {
-      BatchArrays.checkVocabulary("dataset " + ds.path(), BatchArrays.vocabulary(ds), "checkpoint " + loaded.directory(),
+      BatchArrays.checkVocabulary(
+          "dataset " + ds.path(),
+          BatchArrays.vocabulary(ds),
+          "checkpoint " + loaded.directory(),
           c.labels());
     }
     int[] hw = BatchArrays.imageSize(ds);
     if (hw[0] != c.spec().height() || hw[1] != c.spec().width()) {
-      throw new IllegalArgumentException("dataset " + ds.path() + " has " + hw[0] + "×" + hw[1] + " images, the checkpoint's "
-          + c.spec().name() + " was trained on " + c.spec().height() + "×" + c.spec().width());
+      throw new IllegalArgumentException(
+          "dataset "
+              + ds.path()
+              + " has "
+              + hw[0]
+              + "×"
+              + hw[1]
+              + " images, the checkpoint's "
+              + c.spec().name()
+              + " was trained on "
+              + c.spec().height()
+              + "×"
+              + c.spec().width());
     }
     return loaded;
   }

@@ -22,87 +22,138 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jcolz pack}: turns a folder of images (and a label file, or the folder names) into a
- * dataset. The engine is {@link Packer}; the conventions are in {@link io.jcolz.tools.pack}.
- * Not thread-safe.
+ * dataset. The engine is {@link Packer}; the conventions are in {@link io.jcolz.tools.pack}. Not
+ * thread-safe.
  */
-@Command(name = "pack", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+    name = "pack",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
     description = {
-        "Pack a folder of images into a jcolz dataset: every image is decoded (JPEG incl. CMYK and EXIF orientation, "
-            + "PNG, GIF, BMP, TIFF, WebP, PNM), converted to 8-bit RGB (alpha over white), resized to SIZExSIZE "
-            + "and stored raw (exact pixels), as JPEG, or per image whichever pays (smart).",
-        "",
-        "Keys: an image's key is its path relative to --input with '/' separators (animals/birds/owl.png). Rows are "
-            + "written in walk order (depth-first, names sorted), the same whatever --threads.",
-        "Labels: --labels FILE is CSV/TSV 'key,label label ...' (quoted fields, optional header) or JSON lines "
-            + "{\"key\": ..., \"labels\": [...]}; --labels-from-dirs makes every folder between --input and the file "
-            + "a label. The label vocabulary is sorted by name, or taken from --vocabulary-from DS (a validation set "
-            + "packed after its training set shares its label indices). Without either there is no label column.",
-        "Bad inputs (unreadable, empty, truncated, not an image, over the 100-megapixel limit, smaller than "
-            + "--min-side, symlink loops, non-UTF-8 names) are skipped with one line each on stderr, counted by reason. "
-            + "Files without an image extension and names starting with '.' are ignored (counted).",
-        "Labels-file keys with no image, and images with no line (packed with no labels), are counted and reported.",
-        "Interrupted? Run the same command again (there is no --resume): the pack starts over and removes the "
-            + "leftovers (.DS.tmp-*, .DS.labels-*.cmap); a dataset that opens is never half-written (the writer "
-            + "commits with one atomic rename). While it runs, .DS.pack.lock keeps a second pack off the same --out.",
-        ""},
-    footer = {"", "Exit status: 0 packed (even with skipped inputs), 1 failure, 2 usage error.",
-        "Example: jcolz pack --input photos/ --labels-from-dirs --out photos.jcolz --size 224 --mode smart --json"})
+      "Pack a folder of images into a jcolz dataset: every image is decoded (JPEG incl. CMYK and EXIF orientation, "
+          + "PNG, GIF, BMP, TIFF, WebP, PNM), converted to 8-bit RGB (alpha over white), resized to SIZExSIZE "
+          + "and stored raw (exact pixels), as JPEG, or per image whichever pays (smart).",
+      "",
+      "Keys: an image's key is its path relative to --input with '/' separators (animals/birds/owl.png). Rows are "
+          + "written in walk order (depth-first, names sorted), the same whatever --threads.",
+      "Labels: --labels FILE is CSV/TSV 'key,label label ...' (quoted fields, optional header) or JSON lines "
+          + "{\"key\": ..., \"labels\": [...]}; --labels-from-dirs makes every folder between --input and the file "
+          + "a label. The label vocabulary is sorted by name, or taken from --vocabulary-from DS (a validation set "
+          + "packed after its training set shares its label indices). Without either there is no label column.",
+      "Bad inputs (unreadable, empty, truncated, not an image, over the 100-megapixel limit, smaller than "
+          + "--min-side, symlink loops, non-UTF-8 names) are skipped with one line each on stderr, counted by reason. "
+          + "Files without an image extension and names starting with '.' are ignored (counted).",
+      "Labels-file keys with no image, and images with no line (packed with no labels), are counted and reported.",
+      "Interrupted? Run the same command again (there is no --resume): the pack starts over and removes the "
+          + "leftovers (.DS.tmp-*, .DS.labels-*.cmap); a dataset that opens is never half-written (the writer "
+          + "commits with one atomic rename). While it runs, .DS.pack.lock keeps a second pack off the same --out.",
+      ""
+    },
+    footer = {
+      "",
+      "Exit status: 0 packed (even with skipped inputs), 1 failure, 2 usage error.",
+      "Example: jcolz pack --input photos/ --labels-from-dirs --out photos.jcolz --size 224 --mode smart --json"
+    })
 public final class PackCommand implements Callable<Integer> {
-  @Option(names = "--input", required = true, paramLabel = "DIR", description = "folder of images (searched recursively)")
+  @Option(
+      names = "--input",
+      required = true,
+      paramLabel = "DIR",
+      description = "folder of images (searched recursively)")
   Path input;
 
-  @Option(names = "--out", required = true, paramLabel = "DS", description = "dataset directory to create")
+  @Option(
+      names = "--out",
+      required = true,
+      paramLabel = "DS",
+      description = "dataset directory to create")
   Path out;
 
   @ArgGroup(exclusive = true, multiplicity = "0..1")
   LabelArgs labelArgs;
 
   static final class LabelArgs {
-    @Option(names = "--labels", paramLabel = "FILE", description = "label file: CSV/TSV key,labels or JSON lines")
+    @Option(
+        names = "--labels",
+        paramLabel = "FILE",
+        description = "label file: CSV/TSV key,labels or JSON lines")
     Path file;
 
-    @Option(names = "--labels-from-dirs", description = "every folder on an image's path below DIR is one of its labels")
+    @Option(
+        names = "--labels-from-dirs",
+        description = "every folder on an image's path below DIR is one of its labels")
     boolean fromDirs;
   }
 
-  @Option(names = "--vocabulary-from", paramLabel = "DS",
-      description = "use the label vocabulary (names and indices) of dataset DS, e.g. the training set when packing "
-          + "its validation set; label names not in it are dropped and counted")
+  @Option(
+      names = "--vocabulary-from",
+      paramLabel = "DS",
+      description =
+          "use the label vocabulary (names and indices) of dataset DS, e.g. the training set when packing "
+              + "its validation set; label names not in it are dropped and counted")
   Path vocabularyFrom;
 
-  @Option(names = "--size", paramLabel = "S", description = "images become SxS pixels (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--size",
+      paramLabel = "S",
+      description = "images become SxS pixels (default: ${DEFAULT-VALUE})")
   int size = 224;
 
-  @Option(names = "--resize", paramLabel = "HOW",
+  @Option(
+      names = "--resize",
+      paramLabel = "HOW",
       description = "shorter-side+center-crop (default), stretch, or pad (letterbox on white)")
   String resize = "shorter-side+center-crop";
 
-  @Option(names = "--mode", paramLabel = "MODE",
-      description = "raw: exact resized pixels, Zstd per chunk (default); jpeg: re-encoded at --quality, decoded by "
-          + "the loader; smart: per image raw if zstd(pixels) <= 2x its JPEG size, else JPEG")
+  @Option(
+      names = "--mode",
+      paramLabel = "MODE",
+      description =
+          "raw: exact resized pixels, Zstd per chunk (default); jpeg: re-encoded at --quality, decoded by "
+              + "the loader; smart: per image raw if zstd(pixels) <= 2x its JPEG size, else JPEG")
   String mode = "raw";
 
-  @Option(names = "--quality", paramLabel = "Q", description = "JPEG quality 1..100 for jpeg/smart (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--quality",
+      paramLabel = "Q",
+      description = "JPEG quality 1..100 for jpeg/smart (default: ${DEFAULT-VALUE})")
   int quality = 90;
 
-  @Option(names = "--threads", paramLabel = "N", description = "decoding threads (default: all cores, ${DEFAULT-VALUE})")
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description = "decoding threads (default: all cores, ${DEFAULT-VALUE})")
   int threads = Runtime.getRuntime().availableProcessors();
 
-  @Option(names = "--chunk-rows", paramLabel = "N", description = "rows per image chunk (default: about 4 MiB per chunk)")
+  @Option(
+      names = "--chunk-rows",
+      paramLabel = "N",
+      description = "rows per image chunk (default: about 4 MiB per chunk)")
   int chunkRows;
 
-  @Option(names = "--level", paramLabel = "L", description = "Zstd level -7..22 (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--level",
+      paramLabel = "L",
+      description = "Zstd level -7..22 (default: ${DEFAULT-VALUE})")
   int level = io.jcolz.format.schema.ColumnSpec.DEFAULT_LEVEL;
 
-  @Option(names = "--min-side", paramLabel = "PX", description = "skip images whose shorter side is below PX (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--min-side",
+      paramLabel = "PX",
+      description = "skip images whose shorter side is below PX (default: ${DEFAULT-VALUE})")
   int minSide = 2;
 
-  @Option(names = "--overwrite", description = "replace an existing dataset at --out (atomically, on success)")
+  @Option(
+      names = "--overwrite",
+      description = "replace an existing dataset at --out (atomically, on success)")
   boolean overwrite;
 
-  @Option(names = "--json", description = "print one JSON object as the last line of stdout: rows, skipped, "
-      + "skipped_by_reason, bytes (dataset on disk), bytes_in, ratio, seconds, images_per_s, mode, labels, unlabelled, "
-      + "label_keys_without_image, label_lines_rejected, ignored_files (smart: stored_raw, stored_jpeg)")
+  @Option(
+      names = "--json",
+      description =
+          "print one JSON object as the last line of stdout: rows, skipped, "
+              + "skipped_by_reason, bytes (dataset on disk), bytes_in, ratio, seconds, images_per_s, mode, labels, unlabelled, "
+              + "label_keys_without_image, label_lines_rejected, ignored_files (smart: stored_raw, stored_jpeg)")
   boolean json;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -115,50 +166,53 @@ public final class PackCommand implements Callable<Integer> {
     boolean bar = CliSupport.stderrIsTerminal();
     AtomicReference<ProgressBar> pb = new AtomicReference<>();
     Object printLock = new Object();
-    PackListener listener = new PackListener() {
-      @Override
-      public void started(long images) {
-        if (bar) {
-          pb.set(Progress.items("pack", images, "img"));
-        }
-      }
-
-      @Override
-      public void skipped(SkipReason reason, String line) {
-        synchronized (printLock) {
-          clearBar();
-          err.println("jcolz pack: skipped " + line);
-          err.flush();
-        }
-      }
-
-      @Override
-      public void note(String line) {
-        synchronized (printLock) {
-          clearBar();
-          err.println("jcolz pack: " + line);
-          err.flush();
-        }
-      }
-
-      /** A line printed while the bar is drawn starts on a clean line; the bar redraws below it. */
-      private void clearBar() {
-        if (pb.get() != null) {
-          err.print("\r\033[K");
-        }
-      }
-
-      @Override
-      public void progress(long done, long skipped) {
-        ProgressBar p = pb.get();
-        if (p != null) {
-          p.stepTo(done);
-          if (skipped > 0) {
-            p.setExtraMessage("skipped " + skipped);
+    PackListener listener =
+        new PackListener() {
+          @Override
+          public void started(long images) {
+            if (bar) {
+              pb.set(Progress.items("pack", images, "img"));
+            }
           }
-        }
-      }
-    };
+
+          @Override
+          public void skipped(SkipReason reason, String line) {
+            synchronized (printLock) {
+              clearBar();
+              err.println("jcolz pack: skipped " + line);
+              err.flush();
+            }
+          }
+
+          @Override
+          public void note(String line) {
+            synchronized (printLock) {
+              clearBar();
+              err.println("jcolz pack: " + line);
+              err.flush();
+            }
+          }
+
+          /**
+           * A line printed while the bar is drawn starts on a clean line; the bar redraws below it.
+           */
+          private void clearBar() {
+            if (pb.get() != null) {
+              err.print("\r\033[K");
+            }
+          }
+
+          @Override
+          public void progress(long done, long skipped) {
+            ProgressBar p = pb.get();
+            if (p != null) {
+              p.stepTo(done);
+              if (skipped > 0) {
+                p.setExtraMessage("skipped " + skipped);
+              }
+            }
+          }
+        };
     PackResult r;
     try {
       r = new Packer(o, listener).run();
@@ -191,22 +245,39 @@ public final class PackCommand implements Callable<Integer> {
     if (absIn.startsWith(absOut)) {
       throw new Main.UsageException("--out " + out + " would contain --input " + input);
     }
-    ResizeMode rm = switch (resize.toLowerCase(Locale.ROOT)) {
-      case "shorter-side+center-crop", "center-crop", "crop" -> ResizeMode.SHORTER_SIDE_CENTER_CROP;
-      case "stretch" -> ResizeMode.STRETCH;
-      case "pad" -> ResizeMode.PAD;
-      default -> throw new Main.UsageException("--resize must be shorter-side+center-crop, stretch or pad, not '" + resize + "'");
-    };
-    PackOptions.Mode m = switch (mode.toLowerCase(Locale.ROOT)) {
-      case "raw" -> PackOptions.Mode.RAW;
-      case "jpeg", "jpg" -> PackOptions.Mode.JPEG;
-      case "smart" -> PackOptions.Mode.SMART;
-      default -> throw new Main.UsageException("--mode must be raw, jpeg or smart, not '" + mode + "'");
-    };
+    ResizeMode rm =
+        switch (resize.toLowerCase(Locale.ROOT)) {
+          case "shorter-side+center-crop", "center-crop", "crop" ->
+              ResizeMode.SHORTER_SIDE_CENTER_CROP;
+          case "stretch" -> ResizeMode.STRETCH;
+          case "pad" -> ResizeMode.PAD;
+          default ->
+              throw new Main.UsageException(
+                  "--resize must be shorter-side+center-crop, stretch or pad, not '"
+                      + resize
+                      + "'");
+        };
+    PackOptions.Mode m =
+        switch (mode.toLowerCase(Locale.ROOT)) {
+          case "raw" -> PackOptions.Mode.RAW;
+          case "jpeg", "jpg" -> PackOptions.Mode.JPEG;
+          case "smart" -> PackOptions.Mode.SMART;
+          default ->
+              throw new Main.UsageException(
+                  "--mode must be raw, jpeg or smart, not '" + mode + "'");
+        };
     try {
-      PackOptions o = PackOptions.of(input, out).withSize(size).withResize(rm).withMode(m).withQuality(quality)
-          .withThreads(threads).withChunkRows(chunkRows).withLevel(level).withOverwrite(overwrite)
-          .withMinSide(minSide);
+      PackOptions o =
+          PackOptions.of(input, out)
+              .withSize(size)
+              .withResize(rm)
+              .withMode(m)
+              .withQuality(quality)
+              .withThreads(threads)
+              .withChunkRows(chunkRows)
+              .withLevel(level)
+              .withOverwrite(overwrite)
+              .withMinSide(minSide);
       if (labelArgs != null && labelArgs.file != null) {
         o = o.withLabels(labelArgs.file);
       } else if (labelArgs != null && labelArgs.fromDirs) {
@@ -214,10 +285,12 @@ public final class PackCommand implements Callable<Integer> {
       }
       if (vocabularyFrom != null) {
         if (labelArgs == null) {
-          throw new Main.UsageException("--vocabulary-from needs --labels FILE or --labels-from-dirs");
+          throw new Main.UsageException(
+              "--vocabulary-from needs --labels FILE or --labels-from-dirs");
         }
         if (!Files.isDirectory(vocabularyFrom)) {
-          throw new Main.UsageException("--vocabulary-from " + vocabularyFrom + " is not a dataset directory");
+          throw new Main.UsageException(
+              "--vocabulary-from " + vocabularyFrom + " is not a dataset directory");
         }
         o = o.withVocabularyFrom(vocabularyFrom);
       }
@@ -258,27 +331,59 @@ public final class PackCommand implements Callable<Integer> {
   }
 
   private static void printHuman(PrintWriter out, PackResult r, PackOptions o) {
-    out.printf(Locale.ROOT, "packed %s images into %s (%dx%d, %s%s) in %.1f s: %,.1f images/s with %d thread%s%n",
-        CliSupport.count(r.rows()), o.out(), o.size(), o.size(), o.mode().id(),
-        o.mode() == PackOptions.Mode.SMART ? ": " + CliSupport.count(r.storedRaw()) + " raw, "
-            + CliSupport.count(r.rows() - r.storedRaw()) + " jpeg" : "",
-        r.seconds(), r.imagesPerSecond(), o.threads(), o.threads() == 1 ? "" : "s");
+    out.printf(
+        Locale.ROOT,
+        "packed %s images into %s (%dx%d, %s%s) in %.1f s: %,.1f images/s with %d thread%s%n",
+        CliSupport.count(r.rows()),
+        o.out(),
+        o.size(),
+        o.size(),
+        o.mode().id(),
+        o.mode() == PackOptions.Mode.SMART
+            ? ": "
+                + CliSupport.count(r.storedRaw())
+                + " raw, "
+                + CliSupport.count(r.rows() - r.storedRaw())
+                + " jpeg"
+            : "",
+        r.seconds(),
+        r.imagesPerSecond(),
+        o.threads(),
+        o.threads() == 1 ? "" : "s");
     if (r.skippedTotal() > 0) {
       StringBuilder sb = new StringBuilder();
-      r.skipped().forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(v).append(' ').append(k.label()));
+      r.skipped()
+          .forEach(
+              (k, v) ->
+                  sb.append(sb.isEmpty() ? "" : ", ").append(v).append(' ').append(k.label()));
       out.printf(Locale.ROOT, "skipped %s: %s%n", CliSupport.count(r.skippedTotal()), sb);
     } else {
       out.println("skipped 0");
     }
-    out.printf(Locale.ROOT, "bytes   %s in, %s out, ratio %.2f%n", CliSupport.bytes(r.bytesIn()),
-        CliSupport.bytes(r.bytesOut()), r.ratio());
+    out.printf(
+        Locale.ROOT,
+        "bytes   %s in, %s out, ratio %.2f%n",
+        CliSupport.bytes(r.bytesIn()),
+        CliSupport.bytes(r.bytesOut()),
+        r.ratio());
     if (r.labels() > 0) {
-      out.printf(Locale.ROOT, "labels  %s name%s%s%s%n", CliSupport.count(r.labels()), r.labels() == 1 ? "" : "s",
-          r.unlabelled() > 0 ? ", " + CliSupport.count(r.unlabelled()) + " images without labels" : "",
-          r.labelKeysWithoutImage() > 0 ? ", " + CliSupport.count(r.labelKeysWithoutImage()) + " label keys without image" : "");
+      out.printf(
+          Locale.ROOT,
+          "labels  %s name%s%s%s%n",
+          CliSupport.count(r.labels()),
+          r.labels() == 1 ? "" : "s",
+          r.unlabelled() > 0
+              ? ", " + CliSupport.count(r.unlabelled()) + " images without labels"
+              : "",
+          r.labelKeysWithoutImage() > 0
+              ? ", " + CliSupport.count(r.labelKeysWithoutImage()) + " label keys without image"
+              : "");
     }
     if (r.ignoredFiles() > 0) {
-      out.printf(Locale.ROOT, "ignored %s files without an image extension%n", CliSupport.count(r.ignoredFiles()));
+      out.printf(
+          Locale.ROOT,
+          "ignored %s files without an image extension%n",
+          CliSupport.count(r.ignoredFiles()));
     }
     out.flush();
   }

@@ -21,28 +21,39 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jcolz predict DS --checkpoint DIR}: for every row, in row order, the key and the top-k
- * labels by probability: {@code KEY<TAB>label=0.973 label=0.412 …}; with {@code --json} one
- * object per row ({@code {"key":…,"labels":[{"label":…,"p":…},…]}}) and, last, a summary
- * object ({@code rows, top_k, images_per_s, seconds}). Rows of a dataset without a key column
- * are named {@code #ROW}. The dataset needs no label column (new, unlabelled images packed
- * without a label source); if it has one, its vocabulary must be the checkpoint's. Labels are
- * never read. Exit codes as {@code eval}. Not thread-safe.
+ * labels by probability: {@code KEY<TAB>label=0.973 label=0.412 …}; with {@code --json} one object
+ * per row ({@code {"key":…,"labels":[{"label":…,"p":…},…]}}) and, last, a summary object ({@code
+ * rows, top_k, images_per_s, seconds}). Rows of a dataset without a key column are named {@code
+ * #ROW}. The dataset needs no label column (new, unlabelled images packed without a label source);
+ * if it has one, its vocabulary must be the checkpoint's. Labels are never read. Exit codes as
+ * {@code eval}. Not thread-safe.
  */
-@Command(name = "predict", mixinStandardHelpOptions = true,
+@Command(
+    name = "predict",
+    mixinStandardHelpOptions = true,
     description = "Print the top-k labels (with probabilities) of every row of a dataset.")
 public final class PredictCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DS", description = "dataset directory (labels not needed)")
   Path dataset;
 
-  @Option(names = "--checkpoint", paramLabel = "DIR", required = true, description = "checkpoint directory (or one step-… folder)")
+  @Option(
+      names = "--checkpoint",
+      paramLabel = "DIR",
+      required = true,
+      description = "checkpoint directory (or one step-… folder)")
   Path checkpoint;
 
-  @Option(names = "--top-k", paramLabel = "K", description = "labels per row (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--top-k",
+      paramLabel = "K",
+      description = "labels per row (default: ${DEFAULT-VALUE})")
   int topK = 5;
 
   @picocli.CommandLine.Mixin InferenceOptions run = new InferenceOptions();
 
-  @Option(names = "--json", description = "one JSON object per row, then a summary object as the last line")
+  @Option(
+      names = "--json",
+      description = "one JSON object per row, then a summary object as the last line")
   boolean json;
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -64,30 +75,40 @@ public final class PredictCommand implements Callable<Integer> {
       int k = Math.min(topK, l);
       boolean keys = ds.schema().keyColumn().isPresent();
       try (Model model = loaded.model(device)) {
-        Inference.run(ds, device, model.getNDManager(), run.batch, run.workers, LabelMode.NONE, keys,
-            Inference.forward(model), (b, p) -> {
-          for (int i = 0; i < b.size(); i++) {
-            int[] top = top(p, i * l, l, k);
-            String key = keys ? b.key(i) : "#" + b.row(i);
-            if (json) {
-              ObjectNode j = CliSupport.object();
-              j.put("key", key);
-              ArrayNode labels = j.putArray("labels");
-              for (int t : top) {
-                labels.addObject().put("label", names.get(t)).put("p", p[i * l + t]);
+        Inference.run(
+            ds,
+            device,
+            model.getNDManager(),
+            run.batch,
+            run.workers,
+            LabelMode.NONE,
+            keys,
+            Inference.forward(model),
+            (b, p) -> {
+              for (int i = 0; i < b.size(); i++) {
+                int[] top = top(p, i * l, l, k);
+                String key = keys ? b.key(i) : "#" + b.row(i);
+                if (json) {
+                  ObjectNode j = CliSupport.object();
+                  j.put("key", key);
+                  ArrayNode labels = j.putArray("labels");
+                  for (int t : top) {
+                    labels.addObject().put("label", names.get(t)).put("p", p[i * l + t]);
+                  }
+                  CliSupport.printJson(out, j);
+                } else {
+                  StringBuilder line = new StringBuilder(key);
+                  for (int t = 0; t < top.length; t++) {
+                    line.append(t == 0 ? '\t' : ' ')
+                        .append(names.get(top[t]))
+                        .append('=')
+                        .append(String.format(Locale.ROOT, "%.3f", p[i * l + top[t]]));
+                  }
+                  out.println(line);
+                }
               }
-              CliSupport.printJson(out, j);
-            } else {
-              StringBuilder line = new StringBuilder(key);
-              for (int t = 0; t < top.length; t++) {
-                line.append(t == 0 ? '\t' : ' ').append(names.get(top[t])).append('=')
-                    .append(String.format(Locale.ROOT, "%.3f", p[i * l + top[t]]));
-              }
-              out.println(line);
-            }
-          }
-          rows[0] += b.size();
-        });
+              rows[0] += b.size();
+            });
       }
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
@@ -103,7 +124,9 @@ public final class PredictCommand implements Callable<Integer> {
     return Main.OK;
   }
 
-  /** Indices of the k largest of {@code p[from, from+l)}, largest first (ties: lower index first). */
+  /**
+   * Indices of the k largest of {@code p[from, from+l)}, largest first (ties: lower index first).
+   */
   static int[] top(float[] p, int from, int l, int k) {
     int[] best = new int[k];
     int n = 0;

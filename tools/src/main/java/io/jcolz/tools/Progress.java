@@ -15,18 +15,30 @@ public final class Progress {
 
   /** A bar counting {@code total} bytes, shown in MiB. */
   public static ProgressBar bytes(String task, long total) {
-    return new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(" MiB", 1 << 20)
-        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).showSpeed()
-        .setConsumer(new ConsoleProgressBarConsumer(System.err)).setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
+    return new ProgressBarBuilder()
+        .setTaskName(task)
+        .setInitialMax(total)
+        .setUnit(" MiB", 1 << 20)
+        .setStyle(ProgressBarStyle.ASCII)
+        .setUpdateIntervalMillis(250)
+        .showSpeed()
+        .setConsumer(new ConsoleProgressBarConsumer(System.err))
+        .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
         .build();
   }
 
   /** A bar counting {@code total} items (images), with rate and ETA. */
   public static ProgressBar items(String task, long total, String unit) {
-    return new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setUnit(" " + unit, 1)
-        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250).showSpeed()
+    return new ProgressBarBuilder()
+        .setTaskName(task)
+        .setInitialMax(total)
+        .setUnit(" " + unit, 1)
+        .setStyle(ProgressBarStyle.ASCII)
+        .setUpdateIntervalMillis(250)
+        .showSpeed()
         .setMaxRenderedLength(120)
-        .setConsumer(new ConsoleProgressBarConsumer(System.err)).setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
+        .setConsumer(new ConsoleProgressBarConsumer(System.err))
+        .setSpeedUnit(java.time.temporal.ChronoUnit.SECONDS)
         .build();
   }
 }

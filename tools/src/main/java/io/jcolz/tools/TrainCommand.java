@@ -26,31 +26,42 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jcolz train DS}: trains a multi-label ResNet on a dataset ({@link Training}) and prints
- * per-epoch loss, validation mAP, images/s and data stall; with {@code --json} the last stdout
- * line is one object ({@code epochs, steps, loss, map, images_per_s, data_stall, seconds,
- * checkpoint, model, image_size, history}). {@code --resume} continues with the checkpoint's
- * model, optimizer, schedule and positive weights — the header line prints those — and refuses
- * {@code --lr}, {@code --optimizer}, {@code --momentum}, {@code --weight-decay}, {@code --warmup}
- * or {@code --pos-weight} given with another value than the checkpoint's, and a training dataset
- * other than the checkpoint's (by dataset id). Exit codes: 0 done; 1 runtime failure (unreadable
- * dataset, missing checkpoint on {@code --resume}, label vocabulary or image size mismatch, a
- * resume that does not match the checkpoint); 2
- * usage error (bad option values, {@code --devices gpu} without a visible GPU, {@code
- * --checkpoint DIR} already holding a checkpoint without {@code --resume}). Not thread-safe.
+ * per-epoch loss, validation mAP, images/s and data stall; with {@code --json} the last stdout line
+ * is one object ({@code epochs, steps, loss, map, images_per_s, data_stall, seconds, checkpoint,
+ * model, image_size, history}). {@code --resume} continues with the checkpoint's model, optimizer,
+ * schedule and positive weights — the header line prints those — and refuses {@code --lr}, {@code
+ * --optimizer}, {@code --momentum}, {@code --weight-decay}, {@code --warmup} or {@code
+ * --pos-weight} given with another value than the checkpoint's, and a training dataset other than
+ * the checkpoint's (by dataset id). Exit codes: 0 done; 1 runtime failure (unreadable dataset,
+ * missing checkpoint on {@code --resume}, label vocabulary or image size mismatch, a resume that
+ * does not match the checkpoint); 2 usage error (bad option values, {@code --devices gpu} without a
+ * visible GPU, {@code --checkpoint DIR} already holding a checkpoint without {@code --resume}). Not
+ * thread-safe.
  */
-@Command(name = "train", mixinStandardHelpOptions = true,
-    description = "Train a multi-label ResNet on a dataset (DJL, PyTorch engine); checkpoint every epoch.")
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description =
+        "Train a multi-label ResNet on a dataset (DJL, PyTorch engine); checkpoint every epoch.")
 public final class TrainCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DS", description = "training dataset directory")
   Path dataset;
 
-  @Option(names = "--val", paramLabel = "DS2", description = "held-out dataset for mAP each epoch (same labels)")
+  @Option(
+      names = "--val",
+      paramLabel = "DS2",
+      description = "held-out dataset for mAP each epoch (same labels)")
   Path val;
 
-  @Option(names = "--model", description = "resnet18, resnet34 or resnet50 (default: resnet18, or the checkpoint's with --resume)")
+  @Option(
+      names = "--model",
+      description =
+          "resnet18, resnet34 or resnet50 (default: resnet18, or the checkpoint's with --resume)")
   String model;
 
-  @Option(names = "--epochs", description = "epochs to reach, counting those before --resume (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--epochs",
+      description = "epochs to reach, counting those before --resume (default: ${DEFAULT-VALUE})")
   int epochs = 10;
 
   @Option(names = "--batch", description = "batch size per device (default: ${DEFAULT-VALUE})")
@@ -59,7 +70,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--lr", description = "peak learning rate (default: ${DEFAULT-VALUE})")
   float lr = 1e-3f;
 
-  @Option(names = "--optimizer", description = "sgd (momentum 0.9) or adam (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--optimizer",
+      description = "sgd (momentum 0.9) or adam (default: ${DEFAULT-VALUE})")
   String optimizer = "adam";
 
   @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE})")
@@ -68,36 +81,60 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--weight-decay", description = "L2 weight decay (default: ${DEFAULT-VALUE})")
   float weightDecay = 1e-4f;
 
-  @Option(names = "--warmup", paramLabel = "STEPS", description = "linear warm-up steps before the cosine decay (default: 5%% of all steps)")
+  @Option(
+      names = "--warmup",
+      paramLabel = "STEPS",
+      description = "linear warm-up steps before the cosine decay (default: 5%% of all steps)")
   long warmup = -1;
 
-  @Option(names = "--pos-weight", paramLabel = "auto|none|W",
-      description = "positive weight: auto = per-label negatives/positives of DS capped at 100, none, or one number (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--pos-weight",
+      paramLabel = "auto|none|W",
+      description =
+          "positive weight: auto = per-label negatives/positives of DS capped at 100, none, or one number (default: ${DEFAULT-VALUE})")
   String posWeight = "none";
 
-  @Option(names = "--labels", paramLabel = "sparse|multi-hot",
-      description = "label form fed to the loss: sparse (row,label) pairs, targets built on the device, or multi-hot (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--labels",
+      paramLabel = "sparse|multi-hot",
+      description =
+          "label form fed to the loss: sparse (row,label) pairs, targets built on the device, or multi-hot (default: ${DEFAULT-VALUE})")
   String labels = "sparse";
 
-  @Option(names = "--augment", description = "none, flip or standard (random resized crop + flip) (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--augment",
+      description =
+          "none, flip or standard (random resized crop + flip) (default: ${DEFAULT-VALUE})")
   String augment = "flip";
 
-  @Option(names = "--devices", description = "cpu, gpu (all) or gpu0,gpu1,... (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--devices",
+      description = "cpu, gpu (all) or gpu0,gpu1,... (default: ${DEFAULT-VALUE})")
   String devices = "cpu";
 
   @Option(names = "--workers", description = "loader worker threads (default: all cores)")
   int workers = Runtime.getRuntime().availableProcessors();
 
-  @Option(names = "--max-steps", description = "stop after N steps in this run, checkpointing the position (default: no limit)")
+  @Option(
+      names = "--max-steps",
+      description =
+          "stop after N steps in this run, checkpointing the position (default: no limit)")
   long maxSteps;
 
-  @Option(names = "--checkpoint", paramLabel = "DIR", description = "write a checkpoint here after every epoch")
+  @Option(
+      names = "--checkpoint",
+      paramLabel = "DIR",
+      description = "write a checkpoint here after every epoch")
   Path checkpoint;
 
-  @Option(names = "--resume", description = "continue from the newest checkpoint in --checkpoint DIR")
+  @Option(
+      names = "--resume",
+      description = "continue from the newest checkpoint in --checkpoint DIR")
   boolean resume;
 
-  @Option(names = "--seed", description = "seed of order, augmentation and initial weights (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--seed",
+      description = "seed of order, augmentation and initial weights (default: ${DEFAULT-VALUE})")
   long seed;
 
   @Option(names = "--json", description = "print one JSON object as the last line of stdout")
@@ -109,19 +146,37 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     TrainingConfig cfg = config();
     PrintWriter out = spec.commandLine().getOut();
-    try (Dataset train = Dataset.open(dataset); Dataset v = val == null ? null : Dataset.open(val)) {
-      String header = String.format(Locale.ROOT, "training on %s (%s rows)%s", dataset,
-          CliSupport.count(train.rowCount()), v == null ? "" : ", validating on " + val);
-      TrainingResult r = Training.run(train, v, cfg, new Listener(out, header, epochs, cfg.devices().length));
+    try (Dataset train = Dataset.open(dataset);
+        Dataset v = val == null ? null : Dataset.open(val)) {
+      String header =
+          String.format(
+              Locale.ROOT,
+              "training on %s (%s rows)%s",
+              dataset,
+              CliSupport.count(train.rowCount()),
+              v == null ? "" : ", validating on " + val);
+      TrainingResult r =
+          Training.run(train, v, cfg, new Listener(out, header, epochs, cfg.devices().length));
       if (json) {
         CliSupport.printJson(out, toJson(r));
       } else {
         if (r.epochs().isEmpty()) {
-          out.printf(Locale.ROOT, "nothing to do: the checkpoint has %d of %d epochs%n", r.epochsCompleted(), epochs);
+          out.printf(
+              Locale.ROOT,
+              "nothing to do: the checkpoint has %d of %d epochs%n",
+              r.epochsCompleted(),
+              epochs);
         }
-        out.printf(Locale.ROOT, "done: %d epochs, %d steps, loss %.4f%s, %.0f images/s, data stall %.1f%%, %.1f s%s%n",
-            r.epochsCompleted(), r.stepsDone(), r.loss(), Double.isNaN(r.map()) ? "" : String.format(Locale.ROOT, ", val mAP %.4f", r.map()),
-            r.imagesPerSecond(), 100 * r.dataStall(), r.seconds(),
+        out.printf(
+            Locale.ROOT,
+            "done: %d epochs, %d steps, loss %.4f%s, %.0f images/s, data stall %.1f%%, %.1f s%s%n",
+            r.epochsCompleted(),
+            r.stepsDone(),
+            r.loss(),
+            Double.isNaN(r.map()) ? "" : String.format(Locale.ROOT, ", val mAP %.4f", r.map()),
+            r.imagesPerSecond(),
+            100 * r.dataStall(),
+            r.seconds(),
             r.checkpoint() == null ? "" : ", checkpoint " + r.checkpoint());
       }
     }
@@ -134,25 +189,41 @@ public final class TrainCommand implements Callable<Integer> {
       throw new Main.UsageException("--resume needs --checkpoint DIR");
     }
     if (checkpoint != null && !resume && Checkpoints.exists(checkpoint)) {
-      throw new Main.UsageException("--checkpoint " + checkpoint + " already holds a checkpoint: add --resume to continue it, or choose another directory");
+      throw new Main.UsageException(
+          "--checkpoint "
+              + checkpoint
+              + " already holds a checkpoint: add --resume to continue it, or choose another directory");
     }
     if (!(lr > 0) || Float.isInfinite(lr)) {
       throw new Main.UsageException("--lr must be a positive number, got " + lr);
     }
-    LabelMode mode = switch (labels.toLowerCase(Locale.ROOT)) {
-      case "sparse" -> LabelMode.SPARSE;
-      case "multi-hot", "multi_hot", "multihot" -> LabelMode.MULTI_HOT;
-      default -> throw new Main.UsageException("--labels must be sparse or multi-hot, not '" + labels + "'");
-    };
+    LabelMode mode =
+        switch (labels.toLowerCase(Locale.ROOT)) {
+          case "sparse" -> LabelMode.SPARSE;
+          case "multi-hot", "multi_hot", "multihot" -> LabelMode.MULTI_HOT;
+          default ->
+              throw new Main.UsageException(
+                  "--labels must be sparse or multi-hot, not '" + labels + "'");
+        };
     Augment a = CliSupport.augment(augment);
     try {
       if (model != null) {
         io.jcolz.training.model.ResNetSpec.of(model, 32, 32, 1); // validates the name
       }
       new OptimizerSettings(optimizer, lr, momentum, weightDecay, 0, 1); // validates
-      TrainingConfig.Builder b = TrainingConfig.builder().model(model).epochs(epochs).batchSize(batch)
-          .labelMode(mode).augment(a).devices(devs).workers(workers).maxSteps(maxSteps)
-          .checkpointDir(checkpoint).resume(resume).seed(seed);
+      TrainingConfig.Builder b =
+          TrainingConfig.builder()
+              .model(model)
+              .epochs(epochs)
+              .batchSize(batch)
+              .labelMode(mode)
+              .augment(a)
+              .devices(devs)
+              .workers(workers)
+              .maxSteps(maxSteps)
+              .checkpointDir(checkpoint)
+              .resume(resume)
+              .seed(seed);
       // only options given on the command line: a resume keeps the checkpoint's settings and
       // refuses given ones that differ (the defaults here equal the builder's)
       if (given("--lr")) {
@@ -236,22 +307,48 @@ public final class TrainCommand implements Callable<Integer> {
 
     /** The settings in use: on a resume the checkpoint's, not the command line's defaults. */
     @Override
-    public void started(ResNetSpec spec, OptimizerSettings o, float[] positiveWeights, boolean resumed, long stepsDone) {
+    public void started(
+        ResNetSpec spec,
+        OptimizerSettings o,
+        float[] positiveWeights,
+        boolean resumed,
+        long stepsDone) {
       if (json) {
         return;
       }
-      out.printf(Locale.ROOT, "%s, %s %d×%d, batch %d × %d device(s), %s lr %s%s, weight decay %s, warm-up %d of %d steps, "
-              + "pos-weight %s, %d epochs%s%n", header, spec.name(), spec.height(), spec.width(), batch, devices,
-          o.kind(), o.learningRate(), o.kind().equals("sgd") ? " momentum " + o.momentum() : "", o.weightDecay(),
-          o.warmupSteps(), o.totalSteps(), Training.describeWeights(positiveWeights), epochs,
-          resumed ? String.format(Locale.ROOT, "; resuming at step %d with the checkpoint's settings", stepsDone) : "");
+      out.printf(
+          Locale.ROOT,
+          "%s, %s %d×%d, batch %d × %d device(s), %s lr %s%s, weight decay %s, warm-up %d of %d steps, "
+              + "pos-weight %s, %d epochs%s%n",
+          header,
+          spec.name(),
+          spec.height(),
+          spec.width(),
+          batch,
+          devices,
+          o.kind(),
+          o.learningRate(),
+          o.kind().equals("sgd") ? " momentum " + o.momentum() : "",
+          o.weightDecay(),
+          o.warmupSteps(),
+          o.totalSteps(),
+          Training.describeWeights(positiveWeights),
+          epochs,
+          resumed
+              ? String.format(
+                  Locale.ROOT, "; resuming at step %d with the checkpoint's settings", stepsDone)
+              : "");
       out.flush();
     }
 
     @Override
     public void epochStarted(int epoch, long steps) {
       if (bar) {
-        progress = Progress.items(String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, epochs), steps * batch * devices, "img");
+        progress =
+            Progress.items(
+                String.format(Locale.ROOT, "epoch %d/%d", epoch + 1, epochs),
+                steps * batch * devices,
+                "img");
       }
     }
 
@@ -277,9 +374,17 @@ public final class TrainCommand implements Callable<Integer> {
         progress = null;
       }
       if (!json) {
-        out.printf(Locale.ROOT, "epoch %d/%d  loss %.4f%s  %.0f images/s  data stall %.1f%%  %.1f s%s%n", e.epoch() + 1,
-            epochs, e.loss(), Double.isNaN(e.map()) ? "" : String.format(Locale.ROOT, "  val mAP %.4f", e.map()),
-            e.imagesPerSecond(), 100 * e.dataStall(), e.seconds(), e.complete() ? "" : "  (stopped by --max-steps)");
+        out.printf(
+            Locale.ROOT,
+            "epoch %d/%d  loss %.4f%s  %.0f images/s  data stall %.1f%%  %.1f s%s%n",
+            e.epoch() + 1,
+            epochs,
+            e.loss(),
+            Double.isNaN(e.map()) ? "" : String.format(Locale.ROOT, "  val mAP %.4f", e.map()),
+            e.imagesPerSecond(),
+            100 * e.dataStall(),
+            e.seconds(),
+            e.complete() ? "" : "  (stopped by --max-steps)");
         out.flush();
       }
     }

@@ -21,8 +21,11 @@ import picocli.CommandLine.Spec;
  * {@code jcolz verify DS}: checks every checksum, every chunk's decompression and structure, and
  * the key index. Exit 0 when clean, 1 with each bad chunk named. Not thread-safe.
  */
-@Command(name = "verify", mixinStandardHelpOptions = true,
-    description = "Check every checksum and chunk of a dataset; exit 0 when clean, 1 naming each bad chunk.")
+@Command(
+    name = "verify",
+    mixinStandardHelpOptions = true,
+    description =
+        "Check every checksum and chunk of a dataset; exit 0 when clean, 1 naming each bad chunk.")
 public final class VerifyCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DS", description = "dataset directory")
   Path dataset;
@@ -57,7 +60,12 @@ public final class VerifyCommand implements Callable<Integer> {
       }
     } catch (CorruptDatasetException e) {
       // the dataset does not even open: that is the one problem to report
-      report = new VerifyReport(List.of(new VerifyReport.Problem(dataset.toString(), null, -1, -1, e.getMessage())), 0, 0, 0);
+      report =
+          new VerifyReport(
+              List.of(new VerifyReport.Problem(dataset.toString(), null, -1, -1, e.getMessage())),
+              0,
+              0,
+              0);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     if (json) {
@@ -87,14 +95,23 @@ public final class VerifyCommand implements Callable<Integer> {
       }
       CliSupport.printJson(out, o);
     } else if (report.ok()) {
-      out.printf(Locale.ROOT, "OK %s: %s chunks, %s checked, %s keys in %.1f s%n", dataset,
-          CliSupport.count(report.chunksChecked()), CliSupport.bytes(report.bytesChecked()),
-          CliSupport.count(report.keysChecked()), seconds);
+      out.printf(
+          Locale.ROOT,
+          "OK %s: %s chunks, %s checked, %s keys in %.1f s%n",
+          dataset,
+          CliSupport.count(report.chunksChecked()),
+          CliSupport.bytes(report.bytesChecked()),
+          CliSupport.count(report.keysChecked()),
+          seconds);
     } else {
       for (VerifyReport.Problem p : report.problems()) {
         out.println("BAD " + p.message());
       }
-      out.printf(Locale.ROOT, "FAILED %s: %d problem(s) in %s chunks checked%n", dataset, report.problems().size(),
+      out.printf(
+          Locale.ROOT,
+          "FAILED %s: %d problem(s) in %s chunks checked%n",
+          dataset,
+          report.problems().size(),
           CliSupport.count(report.chunksChecked()));
     }
     out.flush();

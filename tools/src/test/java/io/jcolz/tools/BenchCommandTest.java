@@ -26,18 +26,24 @@ class BenchCommandTest {
   Path images;
   Path ds;
 
-  /** Source files in one folder per first label (so DJL's ImageFolder can read them) and a raw dataset of them. */
+  /**
+   * Source files in one folder per first label (so DJL's ImageFolder can read them) and a raw
+   * dataset of them.
+   */
   @BeforeEach
   void write() throws Exception {
     images = tmp.resolve("images");
     ds = tmp.resolve("shapes.jcolz");
     ShapesGenerator gen = new ShapesGenerator(48, 3);
     List<String> names = ShapesGenerator.labelNames();
-    Schema schema = Schema.builder()
-        .column(ColumnSpec.string("key")).keyColumn("key")
-        .column(ColumnSpec.uint8Tensor("image", SIZE, SIZE, 3).withChunkRows(16))
-        .column(ColumnSpec.int32Set("labels", names.size())).labelColumn("labels")
-        .build();
+    Schema schema =
+        Schema.builder()
+            .column(ColumnSpec.string("key"))
+            .keyColumn("key")
+            .column(ColumnSpec.uint8Tensor("image", SIZE, SIZE, 3).withChunkRows(16))
+            .column(ColumnSpec.int32Set("labels", names.size()))
+            .labelColumn("labels")
+            .build();
     ImageDecoder decoder = ImageDecoder.defaults();
     try (DatasetWriter w = DatasetWriter.create(ds, schema)) {
       Row row = w.newRow();
@@ -47,7 +53,8 @@ class BenchCommandTest {
         Path f = images.resolve(key);
         Files.createDirectories(f.getParent());
         ImageIO.write(s.image(), "png", f.toFile());
-        byte[] px = decoder.decodeResized(f, SIZE, SIZE, ResizeMode.SHORTER_SIDE_CENTER_CROP).pixels();
+        byte[] px =
+            decoder.decodeResized(f, SIZE, SIZE, ResizeMode.SHORTER_SIDE_CENTER_CROP).pixels();
         w.append(row.setString("key", key).setTensor("image", px).setSet("labels", s.labels()));
       }
       w.labels(names);
@@ -58,8 +65,9 @@ class BenchCommandTest {
 
   @Test
   void benchJsonReportsImagesPerSecond() throws Exception {
-    CliTestSupport.Result r = CliTestSupport.run("bench", ds.toString(), "--seconds", "1", "--threads", "1",
-        "--batch", "16", "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "bench", ds.toString(), "--seconds", "1", "--threads", "1", "--batch", "16", "--json");
     assertEquals(0, r.code(), r.toString());
     JsonNode j = CliSupport.JSON.readTree(r.lastLine());
     assertTrue(j.get("images_per_s").asDouble() > 0, r.lastLine());
@@ -70,26 +78,32 @@ class BenchCommandTest {
   @Test
   void jpegDatasetReportsTheDecodeOnlyCeiling() throws Exception {
     Path jds = tmp.resolve("jpeg.jcolz");
-    Schema schema = Schema.builder()
-        .column(ColumnSpec.string("key")).keyColumn("key")
-        .column(ColumnSpec.bytes("jpeg").withChunkRows(16))
-        .column(ColumnSpec.int32Set("labels", 12)).labelColumn("labels")
-        .build();
+    Schema schema =
+        Schema.builder()
+            .column(ColumnSpec.string("key"))
+            .keyColumn("key")
+            .column(ColumnSpec.bytes("jpeg").withChunkRows(16))
+            .column(ColumnSpec.int32Set("labels", 12))
+            .labelColumn("labels")
+            .build();
     ShapesGenerator gen = new ShapesGenerator(SIZE, 5);
     try (DatasetWriter w = DatasetWriter.create(jds, schema);
         io.jcolz.loader.image.JpegEncoder enc = new io.jcolz.loader.image.JpegEncoder(90)) {
       Row row = w.newRow();
       for (int i = 0; i < 48; i++) {
         ShapesGenerator.Sample s = gen.sample(i);
-        w.append(row.setString("key", "k" + i).setBytes("jpeg", enc.encode(s.rgb(), 0, SIZE, SIZE))
-            .setSet("labels", s.labels()));
+        w.append(
+            row.setString("key", "k" + i)
+                .setBytes("jpeg", enc.encode(s.rgb(), 0, SIZE, SIZE))
+                .setSet("labels", s.labels()));
       }
       w.labels(ShapesGenerator.labelNames());
       w.putMetadata("mode", "jpeg");
       w.putMetadata("size", Integer.toString(SIZE));
     }
-    CliTestSupport.Result r = CliTestSupport.run("bench", jds.toString(), "--seconds", "1", "--threads", "1",
-        "--batch", "16", "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "bench", jds.toString(), "--seconds", "1", "--threads", "1", "--batch", "16", "--json");
     assertEquals(0, r.code(), r.toString());
     JsonNode j = CliSupport.JSON.readTree(r.lastLine());
     assertTrue(j.get("images_per_s").asDouble() > 0, r.lastLine());
@@ -102,8 +116,23 @@ class BenchCommandTest {
   @Test
   void compareRunsAllThreeLoadersAndDrawsTheChart() throws Exception {
     Path chart = tmp.resolve("out/chart.png");
-    CliTestSupport.Result r = CliTestSupport.run("bench", ds.toString(), "--compare", images.toString(), "--seconds",
-        "1", "--rounds", "1", "--threads", "1", "--batch", "8", "--chart", chart.toString(), "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "bench",
+            ds.toString(),
+            "--compare",
+            images.toString(),
+            "--seconds",
+            "1",
+            "--rounds",
+            "1",
+            "--threads",
+            "1",
+            "--batch",
+            "8",
+            "--chart",
+            chart.toString(),
+            "--json");
     assertEquals(0, r.code(), r.toString());
     JsonNode j = CliSupport.JSON.readTree(r.lastLine());
     for (String loader : new String[] {"jcolz", "per_file", "djl_imagefolder"}) {
@@ -111,7 +140,9 @@ class BenchCommandTest {
     }
     for (String baseline : new String[] {"per_file", "djl_imagefolder"}) {
       double ratio = j.get("ratios").get(baseline).asDouble();
-      double expect = j.get("images_per_s").get("jcolz").asDouble() / j.get("images_per_s").get(baseline).asDouble();
+      double expect =
+          j.get("images_per_s").get("jcolz").asDouble()
+              / j.get("images_per_s").get(baseline).asDouble();
       assertEquals(expect, ratio, 0.01 * expect + 0.01, r.lastLine());
     }
     assertTrue(Files.size(chart) > 1000, "chart written");
@@ -121,14 +152,21 @@ class BenchCommandTest {
   @Test
   void compareUsageErrorsExitTwo() {
     assertEquals(2, CliTestSupport.run("bench", ds.toString(), "--chart", "x.png").code());
-    assertEquals(2, CliTestSupport.run("bench", ds.toString(), "--compare", tmp.resolve("nope").toString()).code());
-    assertEquals(2, CliTestSupport.run("bench", ds.toString(), "--compare", images.toString(), "--rounds", "0").code());
+    assertEquals(
+        2,
+        CliTestSupport.run("bench", ds.toString(), "--compare", tmp.resolve("nope").toString())
+            .code());
+    assertEquals(
+        2,
+        CliTestSupport.run("bench", ds.toString(), "--compare", images.toString(), "--rounds", "0")
+            .code());
   }
 
   @Test
   void compareAgainstTheWrongDirectoryIsOneLine() throws Exception {
     Path empty = Files.createDirectories(tmp.resolve("empty"));
-    CliTestSupport.Result r = CliTestSupport.run("bench", ds.toString(), "--compare", empty.toString());
+    CliTestSupport.Result r =
+        CliTestSupport.run("bench", ds.toString(), "--compare", empty.toString());
     assertEquals(1, r.code(), r.toString());
     assertTrue(r.err().contains("no file under"), r.err());
   }

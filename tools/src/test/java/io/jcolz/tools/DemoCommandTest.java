@@ -21,8 +21,22 @@ class DemoCommandTest {
   @Test
   void smallDemoRunsEveryStepAndReportsMap() throws Exception {
     Path dir = tmp.resolve("demo");
-    CliTestSupport.Result r = CliTestSupport.run("demo", "--dir", dir.toString(), "--images", "192", "--val-images",
-        "64", "--size", "32", "--epochs", "1", "--bench-seconds", "0.3", "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "demo",
+            "--dir",
+            dir.toString(),
+            "--images",
+            "192",
+            "--val-images",
+            "64",
+            "--size",
+            "32",
+            "--epochs",
+            "1",
+            "--bench-seconds",
+            "0.3",
+            "--json");
     assertEquals(0, r.code(), r::toString);
     JsonNode j = CliSupport.JSON.readTree(r.lastLine());
     double map = j.path("map").asDouble(-1);
@@ -60,7 +74,8 @@ class DemoCommandTest {
     CliTestSupport.Result r = CliTestSupport.run("demo", "--dir", dir.toString());
     assertEquals(Main.USAGE, r.code(), r::toString);
     assertTrue(r.err().contains("not empty"), r.err());
-    assertEquals(1, r.err().strip().lines().filter(l -> l.startsWith("jcolz demo:")).count(), r.err());
+    assertEquals(
+        1, r.err().strip().lines().filter(l -> l.startsWith("jcolz demo:")).count(), r.err());
     assertTrue(Files.exists(dir.resolve("precious.txt")));
     assertFalse(Files.exists(dir.resolve("images")));
   }

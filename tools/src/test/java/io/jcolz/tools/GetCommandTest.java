@@ -17,7 +17,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code jcolz get}: by key and by row, labels by name, the image as PNG (raw and jpeg rows), errors. */
+/**
+ * {@code jcolz get}: by key and by row, labels by name, the image as PNG (raw and jpeg rows),
+ * errors.
+ */
 class GetCommandTest {
   @TempDir Path tmp;
   Path in;
@@ -26,7 +29,8 @@ class GetCommandTest {
   void images() throws Exception {
     in = tmp.resolve("in");
     Random r = new Random(7);
-    for (String key : new String[] {"animals/birds/owl.png", "animals/cat.png", "plants/tree.png"}) {
+    for (String key :
+        new String[] {"animals/birds/owl.png", "animals/cat.png", "plants/tree.png"}) {
       BufferedImage img = new BufferedImage(30, 24, BufferedImage.TYPE_INT_RGB);
       int base = r.nextInt(1 << 24);
       for (int y = 0; y < 24; y++) {
@@ -41,8 +45,18 @@ class GetCommandTest {
 
   private Path pack(String mode) {
     Path ds = tmp.resolve(mode + ".jcolz");
-    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString(), "--size",
-        "16", "--mode", mode, "--labels-from-dirs");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            ds.toString(),
+            "--size",
+            "16",
+            "--mode",
+            mode,
+            "--labels-from-dirs");
     assertEquals(0, r.code(), r.toString());
     return ds;
   }
@@ -64,7 +78,10 @@ class GetCommandTest {
     assertEquals("raw", j.get("stored").asText());
     try (Dataset d = Dataset.open(ds)) {
       byte[] stored = d.readTensor("image", 2);
-      assertArrayEquals(stored, ImageDecoder.defaults().decode(png).pixels(), "PNG holds the stored pixels exactly");
+      assertArrayEquals(
+          stored,
+          ImageDecoder.defaults().decode(png).pixels(),
+          "PNG holds the stored pixels exactly");
     }
   }
 
@@ -72,13 +89,17 @@ class GetCommandTest {
   void jpegRowsAreDecodedThroughJpegDecoder() throws Exception {
     Path ds = pack("jpeg");
     Path png = tmp.resolve("cat.png");
-    CliTestSupport.Result r = CliTestSupport.run("get", ds.toString(), "animals/cat.png", "--out", png.toString(),
-        "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "get", ds.toString(), "animals/cat.png", "--out", png.toString(), "--json");
     assertEquals(0, r.code(), r.toString());
     assertEquals("jpeg", CliSupport.JSON.readTree(r.lastLine()).get("stored").asText());
-    try (Dataset d = Dataset.open(ds); JpegDecoder jd = new JpegDecoder()) {
+    try (Dataset d = Dataset.open(ds);
+        JpegDecoder jd = new JpegDecoder()) {
       long row = d.rowOf("animals/cat.png").orElseThrow();
-      assertArrayEquals(jd.decode(d.readBytes("jpeg", row)).pixels(), ImageDecoder.defaults().decode(png).pixels());
+      assertArrayEquals(
+          jd.decode(d.readBytes("jpeg", row)).pixels(),
+          ImageDecoder.defaults().decode(png).pixels());
     }
   }
 

@@ -22,11 +22,14 @@ class InfoVerifyCommandTest {
 
   @BeforeEach
   void write() throws Exception {
-    Schema schema = Schema.builder()
-        .column(ColumnSpec.string("key").withChunkRows(100)).keyColumn("key")
-        .column(ColumnSpec.uint8Tensor("image", 8, 8, 3).withChunkRows(40))
-        .column(ColumnSpec.int32Set("labels", 12)).labelColumn("labels")
-        .build();
+    Schema schema =
+        Schema.builder()
+            .column(ColumnSpec.string("key").withChunkRows(100))
+            .keyColumn("key")
+            .column(ColumnSpec.uint8Tensor("image", 8, 8, 3).withChunkRows(40))
+            .column(ColumnSpec.int32Set("labels", 12))
+            .labelColumn("labels")
+            .build();
     ds = RandomDatasets.write(tmp.resolve("ds"), schema, Seeds.base(), 500);
   }
 

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code jcolz train}, {@code eval} and {@code predict} through {@link Main#run}: the JSON
- * contract of the last stdout line, resume, the report file, top-k output, and bad input (one
- * line on stderr, documented exit code). One small training run (ResNet-18, 16 px, 96 rows, 2
- * epochs) is shared by the tests.
+ * {@code jcolz train}, {@code eval} and {@code predict} through {@link Main#run}: the JSON contract
+ * of the last stdout line, resume, the report file, top-k output, and bad input (one line on
+ * stderr, documented exit code). One small training run (ResNet-18, 16 px, 96 rows, 2 epochs) is
+ * shared by the tests.
  */
 class TrainEvalPredictCommandTest {
   @TempDir static Path tmp;
@@ -39,9 +39,27 @@ class TrainEvalPredictCommandTest {
     ck = tmp.resolve("ck");
     ShapesDatasetWriter.write(train, 96, 16, 1);
     ShapesDatasetWriter.write(val, 40, 16, 2);
-    CliTestSupport.Result r = CliTestSupport.run("train", train.toString(), "--val", val.toString(), "--model", "resnet18",
-        "--epochs", "2", "--batch", "16", "--optimizer", "adam", "--lr", "0.002", "--workers", "1", "--checkpoint",
-        ck.toString(), "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "train",
+            train.toString(),
+            "--val",
+            val.toString(),
+            "--model",
+            "resnet18",
+            "--epochs",
+            "2",
+            "--batch",
+            "16",
+            "--optimizer",
+            "adam",
+            "--lr",
+            "0.002",
+            "--workers",
+            "1",
+            "--checkpoint",
+            ck.toString(),
+            "--json");
     assertEquals(0, r.code(), r.toString());
     trained = CliSupport.JSON.readTree(r.lastLine());
   }
@@ -55,12 +73,15 @@ class TrainEvalPredictCommandTest {
 
   @Test
   void trainPrintsTheContractKeys() {
-    for (String key : List.of("epochs", "loss", "map", "images_per_s", "data_stall", "seconds", "checkpoint")) {
+    for (String key :
+        List.of("epochs", "loss", "map", "images_per_s", "data_stall", "seconds", "checkpoint")) {
       assertTrue(trained.has(key), key + " in " + trained);
     }
     assertEquals(2, trained.get("epochs").asInt());
     assertEquals(12, trained.get("steps").asInt()); // 96 / 16 × 2
-    assertTrue(trained.get("map").asDouble() > 0 && trained.get("map").asDouble() <= 1, trained.toString());
+    assertTrue(
+        trained.get("map").asDouble() > 0 && trained.get("map").asDouble() <= 1,
+        trained.toString());
     assertTrue(trained.get("images_per_s").asDouble() > 0, trained.toString());
     assertTrue(Files.isDirectory(Path.of(trained.get("checkpoint").asText())), trained.toString());
     assertEquals(2, trained.get("history").size());
@@ -69,14 +90,41 @@ class TrainEvalPredictCommandTest {
   @Test
   void resumeContinuesToMoreEpochs() throws Exception {
     Path copy = tmp.resolve("ck-resume");
-    CliTestSupport.Result first = CliTestSupport.run("train", train.toString(), "--val", val.toString(), "--epochs", "2",
-        "--batch", "16", "--workers", "1", "--max-steps", "2", "--checkpoint", copy.toString(), "--json");
+    CliTestSupport.Result first =
+        CliTestSupport.run(
+            "train",
+            train.toString(),
+            "--val",
+            val.toString(),
+            "--epochs",
+            "2",
+            "--batch",
+            "16",
+            "--workers",
+            "1",
+            "--max-steps",
+            "2",
+            "--checkpoint",
+            copy.toString(),
+            "--json");
     assertEquals(0, first.code(), first.toString());
     JsonNode f = CliSupport.JSON.readTree(first.lastLine());
     assertEquals(0, f.get("epochs").asInt());
     assertTrue(f.get("map").isNumber(), f.toString()); // validated after the partial epoch
-    CliTestSupport.Result r = CliTestSupport.run("train", train.toString(), "--epochs", "1", "--batch", "16",
-        "--workers", "1", "--checkpoint", copy.toString(), "--resume", "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "train",
+            train.toString(),
+            "--epochs",
+            "1",
+            "--batch",
+            "16",
+            "--workers",
+            "1",
+            "--checkpoint",
+            copy.toString(),
+            "--resume",
+            "--json");
     assertEquals(0, r.code(), r.toString());
     JsonNode j = CliSupport.JSON.readTree(r.lastLine());
     assertEquals(1, j.get("epochs").asInt());
@@ -87,35 +135,108 @@ class TrainEvalPredictCommandTest {
     assertTrue(j.get("map").isNull(), j.toString());
     assertTrue(j.get("history").get(0).get("map").isNull(), j.toString());
 
-    // resumed without --val: the first run's thresholds were dropped, eval chooses them on the data and says so
-    CliTestSupport.Result e = CliTestSupport.run("eval", val.toString(), "--checkpoint", copy.toString(), "--workers", "1",
-        "--json");
+    // resumed without --val: the first run's thresholds were dropped, eval chooses them on the data
+    // and says so
+    CliTestSupport.Result e =
+        CliTestSupport.run(
+            "eval", val.toString(), "--checkpoint", copy.toString(), "--workers", "1", "--json");
     assertEquals(0, e.code(), e.toString());
-    assertEquals(EvalCommand.CHOSEN_ON_DS, CliSupport.JSON.readTree(e.lastLine()).get("thresholds").asText());
+    assertEquals(
+        EvalCommand.CHOSEN_ON_DS,
+        CliSupport.JSON.readTree(e.lastLine()).get("thresholds").asText());
   }
 
   @Test
   void resumeUsesAndPrintsTheCheckpointsSettingsAndRefusesOthers() throws Exception {
     String latest = Files.readString(ck.resolve("LATEST"));
     // nothing left to train (2 of 2 epochs): the header shows the settings in use, the checkpoint's
-    CliTestSupport.Result r = CliTestSupport.run("train", train.toString(), "--epochs", "2", "--batch", "16", "--workers",
-        "1", "--checkpoint", ck.toString(), "--resume");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "train",
+            train.toString(),
+            "--epochs",
+            "2",
+            "--batch",
+            "16",
+            "--workers",
+            "1",
+            "--checkpoint",
+            ck.toString(),
+            "--resume");
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.out().contains("adam lr 0.002"), r.out()); // not the command line's default 0.001
     assertTrue(r.out().contains("resuming at step 12 with the checkpoint's settings"), r.out());
     // an option given with another value than the checkpoint's: refused, not silently replaced
-    oneLineError(CliTestSupport.run("train", train.toString(), "--epochs", "3", "--batch", "16", "--workers", "1",
-        "--checkpoint", ck.toString(), "--resume", "--lr", "0.01"), Main.FAILURE, "--lr 0.01 (checkpoint: 0.002)");
-    oneLineError(CliTestSupport.run("train", train.toString(), "--epochs", "3", "--batch", "16", "--workers", "1",
-        "--checkpoint", ck.toString(), "--resume", "--optimizer", "sgd"), Main.FAILURE, "--optimizer sgd (checkpoint: adam)");
+    oneLineError(
+        CliTestSupport.run(
+            "train",
+            train.toString(),
+            "--epochs",
+            "3",
+            "--batch",
+            "16",
+            "--workers",
+            "1",
+            "--checkpoint",
+            ck.toString(),
+            "--resume",
+            "--lr",
+            "0.01"),
+        Main.FAILURE,
+        "--lr 0.01 (checkpoint: 0.002)");
+    oneLineError(
+        CliTestSupport.run(
+            "train",
+            train.toString(),
+            "--epochs",
+            "3",
+            "--batch",
+            "16",
+            "--workers",
+            "1",
+            "--checkpoint",
+            ck.toString(),
+            "--resume",
+            "--optimizer",
+            "sgd"),
+        Main.FAILURE,
+        "--optimizer sgd (checkpoint: adam)");
     // the same value given explicitly is fine
-    CliTestSupport.Result same = CliTestSupport.run("train", train.toString(), "--epochs", "2", "--batch", "16",
-        "--workers", "1", "--checkpoint", ck.toString(), "--resume", "--lr", "0.002", "--optimizer", "adam", "--json");
+    CliTestSupport.Result same =
+        CliTestSupport.run(
+            "train",
+            train.toString(),
+            "--epochs",
+            "2",
+            "--batch",
+            "16",
+            "--workers",
+            "1",
+            "--checkpoint",
+            ck.toString(),
+            "--resume",
+            "--lr",
+            "0.002",
+            "--optimizer",
+            "adam",
+            "--json");
     assertEquals(0, same.code(), same.toString());
     // another training dataset (same labels and image size): refused, naming both ids
-    try (Dataset t = Dataset.open(train); Dataset v = Dataset.open(val)) {
-      CliTestSupport.Result other = CliTestSupport.run("train", val.toString(), "--epochs", "3", "--batch", "16",
-          "--workers", "1", "--checkpoint", ck.toString(), "--resume");
+    try (Dataset t = Dataset.open(train);
+        Dataset v = Dataset.open(val)) {
+      CliTestSupport.Result other =
+          CliTestSupport.run(
+              "train",
+              val.toString(),
+              "--epochs",
+              "3",
+              "--batch",
+              "16",
+              "--workers",
+              "1",
+              "--checkpoint",
+              ck.toString(),
+              "--resume");
       oneLineError(other, Main.FAILURE, "was trained on dataset id " + t.id());
       assertTrue(other.err().contains(v.id().toString()), other.toString());
     }
@@ -125,11 +246,21 @@ class TrainEvalPredictCommandTest {
   @Test
   void evalReportsMapAndF1AndWritesTheReport() throws Exception {
     Path report = tmp.resolve("report.csv");
-    CliTestSupport.Result r = CliTestSupport.run("eval", val.toString(), "--checkpoint", ck.toString(), "--report",
-        report.toString(), "--workers", "1", "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "eval",
+            val.toString(),
+            "--checkpoint",
+            ck.toString(),
+            "--report",
+            report.toString(),
+            "--workers",
+            "1",
+            "--json");
     assertEquals(0, r.code(), r.toString());
     JsonNode j = CliSupport.JSON.readTree(r.lastLine());
-    for (String key : List.of("map", "micro_f1", "macro_f1", "micro_f1_thresholds", "macro_f1_thresholds")) {
+    for (String key :
+        List.of("map", "micro_f1", "macro_f1", "micro_f1_thresholds", "macro_f1_thresholds")) {
       assertTrue(j.has(key), key + " in " + j);
     }
     // DS is the --val set the thresholds were chosen on: said to be optimistic
@@ -139,27 +270,44 @@ class TrainEvalPredictCommandTest {
     assertEquals(trained.get("map").asDouble(), j.get("map").asDouble(), 1e-4);
     List<String> lines = Files.readAllLines(report);
     assertEquals(13, lines.size());
-    assertTrue(lines.get(0).startsWith("label,name,support,predicted,tp,fp,fn,precision,recall"), lines.get(0));
+    assertTrue(
+        lines.get(0).startsWith("label,name,support,predicted,tp,fp,fn,precision,recall"),
+        lines.get(0));
     assertTrue(lines.get(1).contains("red-circle"), lines.get(1));
 
-    CliTestSupport.Result human = CliTestSupport.run("eval", val.toString(), "--checkpoint", ck.toString(), "--workers", "1");
+    CliTestSupport.Result human =
+        CliTestSupport.run("eval", val.toString(), "--checkpoint", ck.toString(), "--workers", "1");
     assertEquals(0, human.code(), human.toString());
     assertTrue(human.out().contains("mAP"), human.out());
-    assertTrue(human.out().contains("(thresholds " + EvalCommand.CHOSEN_ON_THIS_IN_TRAINING + ")"), human.out());
+    assertTrue(
+        human.out().contains("(thresholds " + EvalCommand.CHOSEN_ON_THIS_IN_TRAINING + ")"),
+        human.out());
 
     // another held-out set: the checkpoint's thresholds give an honest estimate
     Path other = tmp.resolve("held-out-2");
     ShapesDatasetWriter.write(other, 16, 16, 4);
-    CliTestSupport.Result o = CliTestSupport.run("eval", other.toString(), "--checkpoint", ck.toString(), "--workers", "1",
-        "--json");
+    CliTestSupport.Result o =
+        CliTestSupport.run(
+            "eval", other.toString(), "--checkpoint", ck.toString(), "--workers", "1", "--json");
     assertEquals(0, o.code(), o.toString());
-    assertEquals(EvalCommand.FROM_CHECKPOINT, CliSupport.JSON.readTree(o.lastLine()).get("thresholds").asText());
+    assertEquals(
+        EvalCommand.FROM_CHECKPOINT,
+        CliSupport.JSON.readTree(o.lastLine()).get("thresholds").asText());
   }
 
   @Test
   void predictPrintsTopKPerKey() throws Exception {
-    CliTestSupport.Result r = CliTestSupport.run("predict", val.toString(), "--checkpoint", ck.toString(), "--top-k", "3",
-        "--workers", "1", "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "predict",
+            val.toString(),
+            "--checkpoint",
+            ck.toString(),
+            "--top-k",
+            "3",
+            "--workers",
+            "1",
+            "--json");
     assertEquals(0, r.code(), r.toString());
     List<String> lines = r.out().strip().lines().toList();
     assertEquals(41, lines.size(), r.out());
@@ -171,8 +319,16 @@ class TrainEvalPredictCommandTest {
     assertTrue(p0 >= p2 && p0 <= 1 && p2 >= 0, first.toString());
     assertEquals(40, CliSupport.JSON.readTree(r.lastLine()).get("rows").asInt());
 
-    CliTestSupport.Result human = CliTestSupport.run("predict", val.toString(), "--checkpoint", ck.toString(), "--top-k", "2",
-        "--workers", "1");
+    CliTestSupport.Result human =
+        CliTestSupport.run(
+            "predict",
+            val.toString(),
+            "--checkpoint",
+            ck.toString(),
+            "--top-k",
+            "2",
+            "--workers",
+            "1");
     assertEquals(0, human.code(), human.toString());
     assertTrue(human.out().startsWith(ShapesDatasetWriter.key(0) + "\t"), human.out());
   }
@@ -181,21 +337,33 @@ class TrainEvalPredictCommandTest {
   void predictWorksWithoutALabelColumn() throws Exception {
     // what `jcolz pack` writes without a label source: key + image, no label column, no vocabulary
     Path unlabelled = tmp.resolve("unlabelled");
-    Schema schema = Schema.builder()
-        .column(ColumnSpec.string("key"))
-        .column(ColumnSpec.uint8Tensor("image", 16, 16, 3))
-        .keyColumn("key")
-        .build();
-    try (Dataset v = Dataset.open(val); DatasetWriter w = DatasetWriter.create(unlabelled, schema)) {
+    Schema schema =
+        Schema.builder()
+            .column(ColumnSpec.string("key"))
+            .column(ColumnSpec.uint8Tensor("image", 16, 16, 3))
+            .keyColumn("key")
+            .build();
+    try (Dataset v = Dataset.open(val);
+        DatasetWriter w = DatasetWriter.create(unlabelled, schema)) {
       Row row = w.newRow();
       for (int i = 0; i < 10; i++) { // the first 10 images of the val set, under new keys
-        w.append(row.clear().setString("key", "new-" + i).setTensor("image", v.readTensor("image", i)));
+        w.append(
+            row.clear().setString("key", "new-" + i).setTensor("image", v.readTensor("image", i)));
       }
       w.putMetadata("mode", "raw");
       w.putMetadata("size", "16");
     }
-    CliTestSupport.Result r = CliTestSupport.run("predict", unlabelled.toString(), "--checkpoint", ck.toString(), "--top-k",
-        "3", "--workers", "1", "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "predict",
+            unlabelled.toString(),
+            "--checkpoint",
+            ck.toString(),
+            "--top-k",
+            "3",
+            "--workers",
+            "1",
+            "--json");
     assertEquals(0, r.code(), r.toString());
     List<String> lines = r.out().strip().lines().toList();
     assertEquals(11, lines.size(), r.out());
@@ -203,22 +371,39 @@ class TrainEvalPredictCommandTest {
     assertEquals("new-0", first.get("key").asText());
     assertEquals(10, CliSupport.JSON.readTree(r.lastLine()).get("rows").asInt());
     // the same images score the same as in the labelled set
-    CliTestSupport.Result labelled = CliTestSupport.run("predict", val.toString(), "--checkpoint", ck.toString(), "--top-k",
-        "3", "--workers", "1", "--json");
+    CliTestSupport.Result labelled =
+        CliTestSupport.run(
+            "predict",
+            val.toString(),
+            "--checkpoint",
+            ck.toString(),
+            "--top-k",
+            "3",
+            "--workers",
+            "1",
+            "--json");
     assertEquals(0, labelled.code(), labelled.toString());
-    JsonNode same = CliSupport.JSON.readTree(labelled.out().strip().lines().findFirst().orElseThrow());
+    JsonNode same =
+        CliSupport.JSON.readTree(labelled.out().strip().lines().findFirst().orElseThrow());
     for (int t = 0; t < 3; t++) {
       JsonNode a = same.get("labels").get(t);
       JsonNode b = first.get("labels").get(t);
-      assertEquals(a.get("p").asDouble(), b.get("p").asDouble(), 1e-4, first.toString()); // batch size may differ
+      assertEquals(
+          a.get("p").asDouble(),
+          b.get("p").asDouble(),
+          1e-4,
+          first.toString()); // batch size may differ
     }
 
-    CliTestSupport.Result human = CliTestSupport.run("predict", unlabelled.toString(), "--checkpoint", ck.toString(),
-        "--workers", "1");
+    CliTestSupport.Result human =
+        CliTestSupport.run(
+            "predict", unlabelled.toString(), "--checkpoint", ck.toString(), "--workers", "1");
     assertEquals(0, human.code(), human.toString());
     assertTrue(human.out().startsWith("new-0\t"), human.out());
     // eval needs labels: one line, exit 1
-    oneLineError(CliTestSupport.run("eval", unlabelled.toString(), "--checkpoint", ck.toString()), Main.FAILURE,
+    oneLineError(
+        CliTestSupport.run("eval", unlabelled.toString(), "--checkpoint", ck.toString()),
+        Main.FAILURE,
         "no label column");
     // the image-size check still applies without labels
     Path bigger = tmp.resolve("unlabelled-24");
@@ -227,7 +412,10 @@ class TrainEvalPredictCommandTest {
       w.append(w.newRow().setTensor("image", new byte[24 * 24 * 3]));
       w.putMetadata("mode", "raw");
     }
-    oneLineError(CliTestSupport.run("predict", bigger.toString(), "--checkpoint", ck.toString()), Main.FAILURE, "24×24");
+    oneLineError(
+        CliTestSupport.run("predict", bigger.toString(), "--checkpoint", ck.toString()),
+        Main.FAILURE,
+        "24×24");
   }
 
   @Test
@@ -248,45 +436,81 @@ class TrainEvalPredictCommandTest {
   @Test
   void badInputGetsOneLineAndTheDocumentedExitCode() throws Exception {
     Path empty = Files.createDirectories(tmp.resolve("empty"));
-    oneLineError(CliTestSupport.run("eval", val.toString(), "--checkpoint", empty.toString()), Main.FAILURE,
+    oneLineError(
+        CliTestSupport.run("eval", val.toString(), "--checkpoint", empty.toString()),
+        Main.FAILURE,
         "no jcolz checkpoint");
-    oneLineError(CliTestSupport.run("predict", val.toString(), "--checkpoint", empty.toString()), Main.FAILURE,
+    oneLineError(
+        CliTestSupport.run("predict", val.toString(), "--checkpoint", empty.toString()),
+        Main.FAILURE,
         "no jcolz checkpoint");
-    oneLineError(CliTestSupport.run("train", train.toString(), "--checkpoint", empty.toString(), "--resume"),
-        Main.FAILURE, "no jcolz checkpoint");
-    oneLineError(CliTestSupport.run("eval", tmp.resolve("nope").toString(), "--checkpoint", ck.toString()), Main.FAILURE,
+    oneLineError(
+        CliTestSupport.run("train", train.toString(), "--checkpoint", empty.toString(), "--resume"),
+        Main.FAILURE,
+        "no jcolz checkpoint");
+    oneLineError(
+        CliTestSupport.run("eval", tmp.resolve("nope").toString(), "--checkpoint", ck.toString()),
+        Main.FAILURE,
         "nope");
 
     Path other = otherVocabulary(tmp.resolve("other"));
-    oneLineError(CliTestSupport.run("eval", other.toString(), "--checkpoint", ck.toString()), Main.FAILURE,
+    oneLineError(
+        CliTestSupport.run("eval", other.toString(), "--checkpoint", ck.toString()),
+        Main.FAILURE,
         "label vocabulary mismatch");
-    oneLineError(CliTestSupport.run("predict", other.toString(), "--checkpoint", ck.toString()), Main.FAILURE,
+    oneLineError(
+        CliTestSupport.run("predict", other.toString(), "--checkpoint", ck.toString()),
+        Main.FAILURE,
         "label vocabulary mismatch");
-    oneLineError(CliTestSupport.run("train", train.toString(), "--val", other.toString(), "--epochs", "1"), Main.FAILURE,
+    oneLineError(
+        CliTestSupport.run("train", train.toString(), "--val", other.toString(), "--epochs", "1"),
+        Main.FAILURE,
         "label vocabulary mismatch");
     Path bigger = tmp.resolve("bigger");
     ShapesDatasetWriter.write(bigger, 8, 24, 3);
-    oneLineError(CliTestSupport.run("eval", bigger.toString(), "--checkpoint", ck.toString()), Main.FAILURE, "24×24");
+    oneLineError(
+        CliTestSupport.run("eval", bigger.toString(), "--checkpoint", ck.toString()),
+        Main.FAILURE,
+        "24×24");
 
-    oneLineError(CliTestSupport.run("train", train.toString(), "--devices", "gpu"), Main.USAGE, "no GPU");
-    oneLineError(CliTestSupport.run("train", train.toString(), "--devices", "gpu0,gpu1"), Main.USAGE, "gpu0");
-    oneLineError(CliTestSupport.run("train", train.toString(), "--devices", "tpu"), Main.USAGE, "--devices");
-    oneLineError(CliTestSupport.run("train", train.toString(), "--checkpoint", ck.toString()), Main.USAGE,
+    oneLineError(
+        CliTestSupport.run("train", train.toString(), "--devices", "gpu"), Main.USAGE, "no GPU");
+    oneLineError(
+        CliTestSupport.run("train", train.toString(), "--devices", "gpu0,gpu1"),
+        Main.USAGE,
+        "gpu0");
+    oneLineError(
+        CliTestSupport.run("train", train.toString(), "--devices", "tpu"), Main.USAGE, "--devices");
+    oneLineError(
+        CliTestSupport.run("train", train.toString(), "--checkpoint", ck.toString()),
+        Main.USAGE,
         "already holds a checkpoint");
-    oneLineError(CliTestSupport.run("train", train.toString(), "--optimizer", "rmsprop"), Main.USAGE, "sgd or adam");
-    oneLineError(CliTestSupport.run("train", train.toString(), "--model", "vgg16"), Main.USAGE, "resnet18");
-    oneLineError(CliTestSupport.run("train", train.toString(), "--pos-weight", "-3"), Main.USAGE, "--pos-weight");
-    oneLineError(CliTestSupport.run("train", train.toString(), "--resume"), Main.USAGE, "--checkpoint");
-    oneLineError(CliTestSupport.run("train", train.toString(), "--batch", "1000", "--epochs", "1"), Main.FAILURE,
+    oneLineError(
+        CliTestSupport.run("train", train.toString(), "--optimizer", "rmsprop"),
+        Main.USAGE,
+        "sgd or adam");
+    oneLineError(
+        CliTestSupport.run("train", train.toString(), "--model", "vgg16"), Main.USAGE, "resnet18");
+    oneLineError(
+        CliTestSupport.run("train", train.toString(), "--pos-weight", "-3"),
+        Main.USAGE,
+        "--pos-weight");
+    oneLineError(
+        CliTestSupport.run("train", train.toString(), "--resume"), Main.USAGE, "--checkpoint");
+    oneLineError(
+        CliTestSupport.run("train", train.toString(), "--batch", "1000", "--epochs", "1"),
+        Main.FAILURE,
         "not one step");
   }
 
   /** 8 rows of 16×16 images with a vocabulary other than the shapes'. */
   private static Path otherVocabulary(Path dir) throws Exception {
-    Schema schema = Schema.builder()
-        .column(ColumnSpec.uint8Tensor("image", 16, 16, 3))
-        .column(ColumnSpec.int32Set("labels", 12)).labelColumn("labels")
-        .build();
+    Schema schema =
+        Schema.builder()
+            .column(ColumnSpec.uint8Tensor("image", 16, 16, 3))
+            .column(ColumnSpec.int32Set("labels", 12))
+            .labelColumn("labels")
+            .build();
     List<String> vocab = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
       vocab.add("thing-" + i);

@@ -45,7 +45,8 @@ public final class ChunkBuilder {
 
   /** True when the open chunk has reached its row or byte target and must be sealed. */
   public boolean full() {
-    return rows >= spec.chunkRows() || (spec.chunkBytes() > 0 && payloadBytes() >= spec.chunkBytes());
+    return rows >= spec.chunkRows()
+        || (spec.chunkBytes() > 0 && payloadBytes() >= spec.chunkBytes());
   }
 
   /** Appends the fixed-width or byte-string value of the next row. */
@@ -82,7 +83,8 @@ public final class ChunkBuilder {
     if (rows == 0) {
       firstRow = row;
     } else if (row != firstRow + rows) {
-      throw new IllegalStateException("rows must be added in order: got " + row + ", expected " + (firstRow + rows));
+      throw new IllegalStateException(
+          "rows must be added in order: got " + row + ", expected " + (firstRow + rows));
     }
   }
 
@@ -111,8 +113,7 @@ public final class ChunkBuilder {
   }
 
   /**
-   * Returns the open chunk's payload and starts a new, empty chunk. Must not be called when
-   * empty.
+   * Returns the open chunk's payload and starts a new, empty chunk. Must not be called when empty.
    */
   public Sealed seal() {
     if (rows == 0) {

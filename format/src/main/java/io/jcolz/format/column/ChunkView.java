@@ -33,7 +33,8 @@ public final class ChunkView {
   private final MemorySegment payload;
   private final long dataBase;
 
-  private ChunkView(ColumnSpec spec, int chunk, long firstRow, int rowCount, MemorySegment payload) {
+  private ChunkView(
+      ColumnSpec spec, int chunk, long firstRow, int rowCount, MemorySegment payload) {
     this.spec = spec;
     this.chunk = chunk;
     this.firstRow = firstRow;
@@ -51,7 +52,13 @@ public final class ChunkView {
    * @param offset the chunk's byte offset in {@code file}, for messages
    */
   public static ChunkView wrap(
-      ColumnSpec spec, Path file, int chunk, long offset, long firstRow, int rowCount, MemorySegment payload)
+      ColumnSpec spec,
+      Path file,
+      int chunk,
+      long offset,
+      long firstRow,
+      int rowCount,
+      MemorySegment payload)
       throws CorruptDatasetException {
     ChunkView v = new ChunkView(spec, chunk, firstRow, rowCount, payload);
     String problem = v.structureProblem();
@@ -66,11 +73,21 @@ public final class ChunkView {
     ColumnType type = spec.type();
     if (!type.variableLength()) {
       long expected = (long) rowCount * spec.rowBytes();
-      return size == expected ? null
-          : "decompressed payload is " + size + " bytes, expected " + rowCount + " rows × " + spec.rowBytes();
+      return size == expected
+          ? null
+          : "decompressed payload is "
+              + size
+              + " bytes, expected "
+              + rowCount
+              + " rows × "
+              + spec.rowBytes();
     }
     if (size < dataBase) {
-      return "decompressed payload is " + size + " bytes, too short for " + (rowCount + 1) + " offsets";
+      return "decompressed payload is "
+          + size
+          + " bytes, too short for "
+          + (rowCount + 1)
+          + " offsets";
     }
     int unit = type == ColumnType.INT32_SET ? 4 : 1;
     long dataLen = size - dataBase;
@@ -86,7 +103,10 @@ public final class ChunkView {
       prev = o;
     }
     if ((long) prev * unit != dataLen) {
-      return "row offsets end at " + ((long) prev * unit) + " bytes of values, payload has " + dataLen;
+      return "row offsets end at "
+          + ((long) prev * unit)
+          + " bytes of values, payload has "
+          + dataLen;
     }
     if (type == ColumnType.INT32_SET) {
       int card = spec.cardinality();
@@ -97,7 +117,11 @@ public final class ChunkView {
         for (int j = from; j < to; j++) {
           int x = payload.get(LE_INT, dataBase + 4L * j);
           if (x <= last || x >= card) {
-            return "row " + i + " holds value " + x + (x >= card ? " outside [0, " + card + ")" : " out of order");
+            return "row "
+                + i
+                + " holds value "
+                + x
+                + (x >= card ? " outside [0, " + card + ")" : " out of order");
           }
           last = x;
         }

@@ -3,9 +3,9 @@ package io.jcolz.format.index;
 import java.io.IOException;
 
 /**
- * Sets Chronicle's system properties before any Chronicle class loads — usage analytics off
- * (jcolz never phones home) and the start-up banner off — and turns Chronicle's failure to start
- * on a JVM that lacks its {@code --add-opens} flags into one clear message.
+ * Sets Chronicle's system properties before any Chronicle class loads — usage analytics off (jcolz
+ * never phones home) and the start-up banner off — and turns Chronicle's failure to start on a JVM
+ * that lacks its {@code --add-opens} flags into one clear message.
  *
  * <p>Thread-safe.
  */
@@ -40,6 +40,7 @@ public final class ChronicleSupport {
 
   /** Rewrites a Chronicle start-up failure into an IOException that names the missing flags. */
   static IOException startupFailure(Throwable t) {
-    return new IOException("Chronicle Map could not start (" + t + "); run the JVM with: " + REQUIRED_FLAGS, t);
+    return new IOException(
+        "Chronicle Map could not start (" + t + "); run the JVM with: " + REQUIRED_FLAGS, t);
   }
 }

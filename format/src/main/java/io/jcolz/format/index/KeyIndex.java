@@ -16,9 +16,9 @@ import net.openhft.chronicle.map.ChronicleMap;
 /**
  * The persisted key → row Chronicle Map of an open dataset, opened on first use.
  *
- * <p>Chronicle Map trusts its file: a damaged one could make it read wild offsets. So before the map
- * is opened, the file's size and CRC32C are checked against the manifest, once per open dataset.
- * (Reads do not change the file: Chronicle's lock words return to their resting values.)
+ * <p>Chronicle Map trusts its file: a damaged one could make it read wild offsets. So before the
+ * map is opened, the file's size and CRC32C are checked against the manifest, once per open
+ * dataset. (Reads do not change the file: Chronicle's lock words return to their resting values.)
  *
  * <p>Thread-safe.
  */
@@ -38,7 +38,9 @@ public final class KeyIndex implements AutoCloseable {
     this.entry = entry;
   }
 
-  /** Checks the file's presence and size against the manifest (cheap; done when a dataset opens). */
+  /**
+   * Checks the file's presence and size against the manifest (cheap; done when a dataset opens).
+   */
   public void checkSize() throws IOException {
     long size;
     try {
@@ -47,8 +49,13 @@ public final class KeyIndex implements AutoCloseable {
       throw CorruptDatasetException.at(file, "key index file is missing");
     }
     if (size != entry.fileBytes()) {
-      throw CorruptDatasetException.at(file, "key index is " + size + " bytes, the manifest says " + entry.fileBytes()
-          + (size < entry.fileBytes() ? " (file truncated?)" : " (file extended?)"));
+      throw CorruptDatasetException.at(
+          file,
+          "key index is "
+              + size
+              + " bytes, the manifest says "
+              + entry.fileBytes()
+              + (size < entry.fileBytes() ? " (file truncated?)" : " (file extended?)"));
     }
   }
 
@@ -62,8 +69,12 @@ public final class KeyIndex implements AutoCloseable {
       crc = Checksums.crc32c(seg);
     }
     if (crc != entry.crc32c()) {
-      throw CorruptDatasetException.at(file, "key index checksum mismatch: stored 0x" + Integer.toHexString(entry.crc32c())
-          + ", computed 0x" + Integer.toHexString(crc));
+      throw CorruptDatasetException.at(
+          file,
+          "key index checksum mismatch: stored 0x"
+              + Integer.toHexString(entry.crc32c())
+              + ", computed 0x"
+              + Integer.toHexString(crc));
     }
   }
 
@@ -74,22 +85,27 @@ public final class KeyIndex implements AutoCloseable {
     if (map == null) {
       checkIntegrity();
       try {
-        map = ChronicleMap.of(CharSequence.class, Long.class)
-            .name("jcolz-keys")
-            .entries(Math.max(1024, entry.entries()))
-            .averageKeySize(16)
-            .createPersistedTo(file.toFile());
+        map =
+            ChronicleMap.of(CharSequence.class, Long.class)
+                .name("jcolz-keys")
+                .entries(Math.max(1024, entry.entries()))
+                .averageKeySize(16)
+                .createPersistedTo(file.toFile());
       } catch (LinkageError | IllegalStateException e) {
         throw ChronicleSupport.startupFailure(e);
       } catch (IOException e) {
-        throw new IOException(file + ": cannot open the key index (Chronicle Map maps it read-write for its locks): "
-            + e.getMessage(), e);
+        throw new IOException(
+            file
+                + ": cannot open the key index (Chronicle Map maps it read-write for its locks): "
+                + e.getMessage(),
+            e);
       }
       if (map.longSize() != entry.entries()) {
         long n = map.longSize();
         map.close();
         map = null;
-        throw CorruptDatasetException.at(file, "key index holds " + n + " keys, the manifest says " + entry.entries());
+        throw CorruptDatasetException.at(
+            file, "key index holds " + n + " keys, the manifest says " + entry.entries());
       }
     }
     return map;

@@ -25,15 +25,17 @@ public final class KeyIndexWriter implements AutoCloseable {
   private final long expectedEntries;
 
   /** Creates the map file {@code file}, which must not exist. */
-  public KeyIndexWriter(Path file, long expectedEntries, double averageKeyBytes) throws IOException {
+  public KeyIndexWriter(Path file, long expectedEntries, double averageKeyBytes)
+      throws IOException {
     this.expectedEntries = Math.max(1024, expectedEntries);
     try {
-      this.map = ChronicleMap.of(CharSequence.class, Long.class)
-          .name("jcolz-keys")
-          .entries(this.expectedEntries)
-          .averageKeySize(Math.max(8, averageKeyBytes))
-          .maxBloatFactor(MAX_BLOAT)
-          .createPersistedTo(file.toFile());
+      this.map =
+          ChronicleMap.of(CharSequence.class, Long.class)
+              .name("jcolz-keys")
+              .entries(this.expectedEntries)
+              .averageKeySize(Math.max(8, averageKeyBytes))
+              .maxBloatFactor(MAX_BLOAT)
+              .createPersistedTo(file.toFile());
     } catch (LinkageError | IllegalStateException e) {
       throw ChronicleSupport.startupFailure(e);
     }
@@ -54,7 +56,8 @@ public final class KeyIndexWriter implements AutoCloseable {
       Long prev = map.putIfAbsent(key, row);
       return prev == null ? -1 : prev;
     } catch (IllegalStateException e) {
-      throw new IOException("key index is full (created for " + expectedEntries + " keys): " + e.getMessage(), e);
+      throw new IOException(
+          "key index is full (created for " + expectedEntries + " keys): " + e.getMessage(), e);
     }
   }
 

@@ -64,19 +64,34 @@ public final class ColumnSpec {
       rowBytes *= Math.max(d, 1);
     }
     int rows = (int) Math.max(1, Math.min(65536, DEFAULT_CHUNK_BYTES / Math.max(rowBytes, 1)));
-    return new ColumnSpec(name, ColumnType.UINT8_TENSOR, shape, 0, Codec.ZSTD, DEFAULT_LEVEL, rows, 0);
+    return new ColumnSpec(
+        name, ColumnType.UINT8_TENSOR, shape, 0, Codec.ZSTD, DEFAULT_LEVEL, rows, 0);
   }
 
   /** A variable-length byte string per row (encoded images). */
   public static ColumnSpec bytes(String name) {
     return new ColumnSpec(
-        name, ColumnType.BYTES, new int[0], 0, Codec.ZSTD, DEFAULT_LEVEL, 65536, DEFAULT_CHUNK_BYTES);
+        name,
+        ColumnType.BYTES,
+        new int[0],
+        0,
+        Codec.ZSTD,
+        DEFAULT_LEVEL,
+        65536,
+        DEFAULT_CHUNK_BYTES);
   }
 
   /** A UTF-8 string per row (keys). */
   public static ColumnSpec string(String name) {
     return new ColumnSpec(
-        name, ColumnType.STRING, new int[0], 0, Codec.ZSTD, DEFAULT_LEVEL, 1024, DEFAULT_CHUNK_BYTES);
+        name,
+        ColumnType.STRING,
+        new int[0],
+        0,
+        Codec.ZSTD,
+        DEFAULT_LEVEL,
+        1024,
+        DEFAULT_CHUNK_BYTES);
   }
 
   /**
@@ -85,13 +100,21 @@ public final class ColumnSpec {
    */
   public static ColumnSpec int32Set(String name, int cardinality) {
     return new ColumnSpec(
-        name, ColumnType.INT32_SET, new int[0], cardinality, Codec.ZSTD, DEFAULT_LEVEL, 8192, DEFAULT_CHUNK_BYTES);
+        name,
+        ColumnType.INT32_SET,
+        new int[0],
+        cardinality,
+        Codec.ZSTD,
+        DEFAULT_LEVEL,
+        8192,
+        DEFAULT_CHUNK_BYTES);
   }
 
   /** A scalar column of {@code INT32}, {@code INT64} or {@code FLOAT32}. */
   public static ColumnSpec scalar(String name, ColumnType type) {
     if (type.scalarWidth() < 0) {
-      throw new IllegalArgumentException("column '" + name + "': " + type + " is not a scalar type");
+      throw new IllegalArgumentException(
+          "column '" + name + "': " + type + " is not a scalar type");
     }
     return new ColumnSpec(name, type, new int[0], 0, Codec.ZSTD, DEFAULT_LEVEL, 65536, 0);
   }
@@ -111,7 +134,8 @@ public final class ColumnSpec {
 
   /** This spec with another codec and level. The level is ignored by {@link Codec#NONE}. */
   public ColumnSpec withCodec(Codec newCodec, int newLevel) {
-    return new ColumnSpec(name, type, shape, cardinality, newCodec, newLevel, chunkRows, chunkBytes);
+    return new ColumnSpec(
+        name, type, shape, cardinality, newCodec, newLevel, chunkRows, chunkBytes);
   }
 
   /** This spec with a maximum number of rows per chunk. */
@@ -131,16 +155,19 @@ public final class ColumnSpec {
     }
     if (type == ColumnType.UINT8_TENSOR) {
       if (shape.length == 0 || shape.length > 8) {
-        throw new IllegalArgumentException("column '" + name + "': tensor shape needs 1 to 8 dimensions");
+        throw new IllegalArgumentException(
+            "column '" + name + "': tensor shape needs 1 to 8 dimensions");
       }
       long bytes = 1;
       for (int d : shape) {
         if (d <= 0) {
-          throw new IllegalArgumentException("column '" + name + "': tensor dimension " + d + " must be > 0");
+          throw new IllegalArgumentException(
+              "column '" + name + "': tensor dimension " + d + " must be > 0");
         }
         bytes *= d;
         if (bytes > MAX_CHUNK_BYTES) {
-          throw new IllegalArgumentException("column '" + name + "': tensor row over " + MAX_CHUNK_BYTES + " bytes");
+          throw new IllegalArgumentException(
+              "column '" + name + "': tensor row over " + MAX_CHUNK_BYTES + " bytes");
         }
       }
     } else if (shape.length != 0) {
@@ -148,24 +175,42 @@ public final class ColumnSpec {
     }
     if (type == ColumnType.INT32_SET) {
       if (cardinality <= 0) {
-        throw new IllegalArgumentException("column '" + name + "': int32 set needs a cardinality > 0");
+        throw new IllegalArgumentException(
+            "column '" + name + "': int32 set needs a cardinality > 0");
       }
     } else if (cardinality != 0) {
-      throw new IllegalArgumentException("column '" + name + "': only int32 sets have a cardinality");
+      throw new IllegalArgumentException(
+          "column '" + name + "': only int32 sets have a cardinality");
     }
     if (codec == Codec.ZSTD && (level < -7 || level > 22)) {
-      throw new IllegalArgumentException("column '" + name + "': zstd level " + level + " outside [-7, 22]");
+      throw new IllegalArgumentException(
+          "column '" + name + "': zstd level " + level + " outside [-7, 22]");
     }
     if (chunkRows <= 0) {
-      throw new IllegalArgumentException("column '" + name + "': chunk rows " + chunkRows + " must be > 0");
+      throw new IllegalArgumentException(
+          "column '" + name + "': chunk rows " + chunkRows + " must be > 0");
     }
     if (chunkBytes < 0 || chunkBytes > MAX_CHUNK_BYTES) {
       throw new IllegalArgumentException(
-          "column '" + name + "': chunk bytes " + chunkBytes + " outside [0, " + MAX_CHUNK_BYTES + "]");
+          "column '"
+              + name
+              + "': chunk bytes "
+              + chunkBytes
+              + " outside [0, "
+              + MAX_CHUNK_BYTES
+              + "]");
     }
     if (type == ColumnType.UINT8_TENSOR && (long) chunkRows * rowBytes() > MAX_CHUNK_BYTES) {
-      throw new IllegalArgumentException("column '" + name + "': " + chunkRows + " rows of " + rowBytes()
-          + " bytes exceed the chunk limit of " + MAX_CHUNK_BYTES + " bytes");
+      throw new IllegalArgumentException(
+          "column '"
+              + name
+              + "': "
+              + chunkRows
+              + " rows of "
+              + rowBytes()
+              + " bytes exceed the chunk limit of "
+              + MAX_CHUNK_BYTES
+              + " bytes");
     }
   }
 
@@ -236,7 +281,8 @@ public final class ColumnSpec {
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, type, Arrays.hashCode(shape), cardinality, codec, level, chunkRows, chunkBytes);
+    return Objects.hash(
+        name, type, Arrays.hashCode(shape), cardinality, codec, level, chunkRows, chunkBytes);
   }
 
   @Override

@@ -3,8 +3,8 @@ package io.jcolz.format.schema;
 import java.util.Locale;
 
 /**
- * The value type of a column, which fixes the layout of a decompressed chunk (see FORMAT.md,
- * "Chunk payloads").
+ * The value type of a column, which fixes the layout of a decompressed chunk (see FORMAT.md, "Chunk
+ * payloads").
  *
  * <p>Thread-safe (an enum).
  */

@@ -38,7 +38,8 @@ public final class Schema {
       throw new IllegalArgumentException("key column '" + keyColumn + "' must be a string column");
     }
     if (labelColumn != null && column(labelColumn).type() != ColumnType.INT32_SET) {
-      throw new IllegalArgumentException("label column '" + labelColumn + "' must be an int32_set column");
+      throw new IllegalArgumentException(
+          "label column '" + labelColumn + "' must be an int32_set column");
     }
   }
 
@@ -67,7 +68,8 @@ public final class Schema {
   public ColumnSpec column(String name) {
     Integer i = byName.get(name);
     if (i == null) {
-      throw new IllegalArgumentException("no column '" + name + "' (columns: " + byName.keySet() + ")");
+      throw new IllegalArgumentException(
+          "no column '" + name + "' (columns: " + byName.keySet() + ")");
     }
     return columns.get(i);
   }
@@ -97,7 +99,9 @@ public final class Schema {
 
   @Override
   public String toString() {
-    return "Schema" + columns + (keyColumn == null ? "" : " key=" + keyColumn)
+    return "Schema"
+        + columns
+        + (keyColumn == null ? "" : " key=" + keyColumn)
         + (labelColumn == null ? "" : " labels=" + labelColumn);
   }
 

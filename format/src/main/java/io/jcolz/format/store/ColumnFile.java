@@ -46,8 +46,15 @@ public final class ColumnFile {
   private final int fixedChunkRows;
 
   private ColumnFile(
-      Path path, ColumnSpec spec, MemorySegment file, MemorySegment index, int chunkCount, long rowCount,
-      long compressedBytes, long uncompressedBytes, int fixedChunkRows) {
+      Path path,
+      ColumnSpec spec,
+      MemorySegment file,
+      MemorySegment index,
+      int chunkCount,
+      long rowCount,
+      long compressedBytes,
+      long uncompressedBytes,
+      int fixedChunkRows) {
     this.path = path;
     this.spec = spec;
     this.file = file;
@@ -67,13 +74,24 @@ public final class ColumnFile {
    * @param expectedRows dataset row count from the manifest
    */
   public static ColumnFile open(
-      Path path, ColumnSpec spec, MemorySegment file, UUID datasetId, long expectedBytes, long expectedRows)
+      Path path,
+      ColumnSpec spec,
+      MemorySegment file,
+      UUID datasetId,
+      long expectedBytes,
+      long expectedRows)
       throws CorruptDatasetException {
     long size = file.byteSize();
     if (size != expectedBytes) {
-      throw CorruptDatasetException.at(path, "column '" + spec.name() + "': file is " + size
-          + " bytes, the manifest says " + expectedBytes
-          + (size < expectedBytes ? " (file truncated?)" : " (file extended?)"));
+      throw CorruptDatasetException.at(
+          path,
+          "column '"
+              + spec.name()
+              + "': file is "
+              + size
+              + " bytes, the manifest says "
+              + expectedBytes
+              + (size < expectedBytes ? " (file truncated?)" : " (file extended?)"));
     }
     FileFormat.checkFooterMagic(file, path, FOOTER_BYTES);
     long footer = size - FOOTER_BYTES;
@@ -82,32 +100,61 @@ public final class ColumnFile {
     Checksums.update(crc, file.asSlice(0, HEADER_BYTES));
     Checksums.update(crc, file.asSlice(footer, FOOTER_BYTES - 4));
     if ((int) crc.getValue() != storedCrc) {
-      throw CorruptDatasetException.at(path, "column '" + spec.name() + "': header/footer checksum mismatch: stored 0x"
-          + Integer.toHexString(storedCrc) + ", computed 0x" + Integer.toHexString((int) crc.getValue())
-          + " (footer at offset " + footer + ")");
+      throw CorruptDatasetException.at(
+          path,
+          "column '"
+              + spec.name()
+              + "': header/footer checksum mismatch: stored 0x"
+              + Integer.toHexString(storedCrc)
+              + ", computed 0x"
+              + Integer.toHexString((int) crc.getValue())
+              + " (footer at offset "
+              + footer
+              + ")");
     }
     UUID id = FileFormat.readHeader(file, path, FileFormat.Kind.COLUMN);
     if (!id.equals(datasetId)) {
-      throw CorruptDatasetException.at(path, "belongs to dataset " + id + ", not " + datasetId
-          + " (a column file from another dataset?)");
+      throw CorruptDatasetException.at(
+          path,
+          "belongs to dataset "
+              + id
+              + ", not "
+              + datasetId
+              + " (a column file from another dataset?)");
     }
     long indexOffset = file.get(LE_LONG, footer);
     long chunks = file.get(LE_LONG, footer + 8);
     long rows = file.get(LE_LONG, footer + 16);
     int indexCrc = file.get(LE_INT, footer + 24);
-    if (chunks < 0 || chunks > Integer.MAX_VALUE || indexOffset < HEADER_BYTES
+    if (chunks < 0
+        || chunks > Integer.MAX_VALUE
+        || indexOffset < HEADER_BYTES
         || indexOffset + chunks * ENTRY_BYTES != footer) {
-      throw CorruptDatasetException.at(path, "footer says " + chunks + " chunks with the index at offset "
-          + indexOffset + ", which does not end at the footer (offset " + footer + ")");
+      throw CorruptDatasetException.at(
+          path,
+          "footer says "
+              + chunks
+              + " chunks with the index at offset "
+              + indexOffset
+              + ", which does not end at the footer (offset "
+              + footer
+              + ")");
     }
     if (rows != expectedRows) {
-      throw CorruptDatasetException.at(path, "footer says " + rows + " rows, the manifest says " + expectedRows);
+      throw CorruptDatasetException.at(
+          path, "footer says " + rows + " rows, the manifest says " + expectedRows);
     }
     MemorySegment index = file.asSlice(indexOffset, chunks * ENTRY_BYTES);
     int actualIndexCrc = Checksums.crc32c(index);
     if (actualIndexCrc != indexCrc) {
-      throw CorruptDatasetException.at(path, "chunk index checksum mismatch at offset " + indexOffset
-          + ": stored 0x" + Integer.toHexString(indexCrc) + ", computed 0x" + Integer.toHexString(actualIndexCrc));
+      throw CorruptDatasetException.at(
+          path,
+          "chunk index checksum mismatch at offset "
+              + indexOffset
+              + ": stored 0x"
+              + Integer.toHexString(indexCrc)
+              + ", computed 0x"
+              + Integer.toHexString(actualIndexCrc));
     }
     long nextRow = 0;
     long compressed = 0;
@@ -127,18 +174,50 @@ public final class ColumnFile {
       } else if (n == 0 || first + n > rows) {
         bad = n + " rows from row " + first + " overrun the " + rows + " rows of the column";
       } else if (off < HEADER_BYTES || clen == 0 || off + clen > indexOffset) {
-        bad = clen + " bytes at offset " + off + " fall outside the chunk data [" + HEADER_BYTES + ", "
-            + indexOffset + ")";
+        bad =
+            clen
+                + " bytes at offset "
+                + off
+                + " fall outside the chunk data ["
+                + HEADER_BYTES
+                + ", "
+                + indexOffset
+                + ")";
       } else if (ulen > ColumnSpec.MAX_CHUNK_BYTES) {
-        bad = "decompressed length " + ulen + " over the " + ColumnSpec.MAX_CHUNK_BYTES + "-byte limit";
+        bad =
+            "decompressed length "
+                + ulen
+                + " over the "
+                + ColumnSpec.MAX_CHUNK_BYTES
+                + "-byte limit";
       } else if (spec.rowBytes() > 0 && ulen != n * spec.rowBytes()) {
-        bad = "decompressed length " + ulen + " is not " + n + " rows × " + spec.rowBytes() + " bytes";
+        bad =
+            "decompressed length "
+                + ulen
+                + " is not "
+                + n
+                + " rows × "
+                + spec.rowBytes()
+                + " bytes";
       } else if (spec.codec() == io.jcolz.format.codec.Codec.NONE && ulen != clen) {
-        bad = "stored length " + clen + " differs from decompressed length " + ulen + " for codec none";
+        bad =
+            "stored length "
+                + clen
+                + " differs from decompressed length "
+                + ulen
+                + " for codec none";
       }
       if (bad != null) {
-        throw CorruptDatasetException.at(path, "column '" + spec.name() + "', chunk index entry " + k
-            + " at offset " + (indexOffset + e) + ": " + bad);
+        throw CorruptDatasetException.at(
+            path,
+            "column '"
+                + spec.name()
+                + "', chunk index entry "
+                + k
+                + " at offset "
+                + (indexOffset + e)
+                + ": "
+                + bad);
       }
       if (k == 0) {
         fixed = (int) n;
@@ -150,13 +229,20 @@ public final class ColumnFile {
       uncompressed += ulen;
     }
     if (nextRow != rows) {
-      throw CorruptDatasetException.at(path, "chunks hold " + nextRow + " rows, the footer says " + rows);
+      throw CorruptDatasetException.at(
+          path, "chunks hold " + nextRow + " rows, the footer says " + rows);
     }
     if (HEADER_BYTES + compressed != indexOffset) {
-      throw CorruptDatasetException.at(path, "chunks hold " + compressed + " bytes but the chunk data spans "
-          + (indexOffset - HEADER_BYTES) + " bytes");
+      throw CorruptDatasetException.at(
+          path,
+          "chunks hold "
+              + compressed
+              + " bytes but the chunk data spans "
+              + (indexOffset - HEADER_BYTES)
+              + " bytes");
     }
-    return new ColumnFile(path, spec, file, index, (int) chunks, rows, compressed, uncompressed, uniform ? fixed : 0);
+    return new ColumnFile(
+        path, spec, file, index, (int) chunks, rows, compressed, uncompressed, uniform ? fixed : 0);
   }
 
   /** Path of the file. */
@@ -266,7 +352,8 @@ public final class ColumnFile {
 
   private long entry(int k) {
     if (k < 0 || k >= chunkCount) {
-      throw new IndexOutOfBoundsException("chunk " + k + " of " + chunkCount + " in column '" + spec.name() + "'");
+      throw new IndexOutOfBoundsException(
+          "chunk " + k + " of " + chunkCount + " in column '" + spec.name() + "'");
     }
     return (long) k * ENTRY_BYTES;
   }

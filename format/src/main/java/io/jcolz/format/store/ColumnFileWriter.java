@@ -19,9 +19,9 @@ import java.util.UUID;
 import java.util.zip.CRC32C;
 
 /**
- * Writes one column file (layout in {@link ColumnFile}): the header on creation, chunks as they
- * are finished — from any thread, in any row order, each at a position reserved under a short lock
- * and then written without it — and the sorted chunk index and footer on {@link #finish}.
+ * Writes one column file (layout in {@link ColumnFile}): the header on creation, chunks as they are
+ * finished — from any thread, in any row order, each at a position reserved under a short lock and
+ * then written without it — and the sorted chunk index and footer on {@link #finish}.
  *
  * <p>Thread-safe.
  */
@@ -62,7 +62,8 @@ public final class ColumnFileWriter implements Closeable {
    * @param decompressedLength payload size before compression
    * @param compressed {@code compressed[0, length)} is written
    */
-  public void writeChunk(long firstRow, int rows, int decompressedLength, byte[] compressed, int length)
+  public void writeChunk(
+      long firstRow, int rows, int decompressedLength, byte[] compressed, int length)
       throws IOException {
     CRC32C crc = new CRC32C();
     crc.update(compressed, 0, length);
@@ -71,7 +72,8 @@ public final class ColumnFileWriter implements Closeable {
       pos = end;
       end += length;
       uncompressed += decompressedLength;
-      entries.add(new long[] {firstRow, pos, length, decompressedLength, rows, (int) crc.getValue()});
+      entries.add(
+          new long[] {firstRow, pos, length, decompressedLength, rows, (int) crc.getValue()});
     }
     writeFully(ByteBuffer.wrap(compressed, 0, length), pos);
   }
@@ -87,16 +89,19 @@ public final class ColumnFileWriter implements Closeable {
     long expect = 0;
     for (long[] e : entries) {
       if (e[0] != expect) {
-        throw new IllegalStateException("column '" + spec.name() + "': chunks do not tile the rows at row " + expect);
+        throw new IllegalStateException(
+            "column '" + spec.name() + "': chunks do not tile the rows at row " + expect);
       }
       expect += e[4];
     }
     if (expect != rowCount) {
-      throw new IllegalStateException("column '" + spec.name() + "': chunks hold " + expect + " of " + rowCount + " rows");
+      throw new IllegalStateException(
+          "column '" + spec.name() + "': chunks hold " + expect + " of " + rowCount + " rows");
     }
     long indexOffset = end;
     int n = entries.size();
-    MemorySegment tail = MemorySegment.ofArray(new byte[n * ColumnFile.ENTRY_BYTES + ColumnFile.FOOTER_BYTES]);
+    MemorySegment tail =
+        MemorySegment.ofArray(new byte[n * ColumnFile.ENTRY_BYTES + ColumnFile.FOOTER_BYTES]);
     for (int k = 0; k < n; k++) {
       long[] e = entries.get(k);
       long o = (long) k * ColumnFile.ENTRY_BYTES;

@@ -28,7 +28,9 @@ public final class FileFormat {
   /** First format version. */
   public static final int VERSION_START = 1;
 
-  /** Version this build writes; readers accept [{@link #VERSION_START}, {@link #VERSION_CURRENT}]. */
+  /**
+   * Version this build writes; readers accept [{@link #VERSION_START}, {@link #VERSION_CURRENT}].
+   */
   public static final int VERSION_CURRENT = 1;
 
   /** Header length in bytes. */
@@ -73,8 +75,14 @@ public final class FileFormat {
     MemorySegment.copy(MemorySegment.ofArray(MAGIC), 0, dst, 0, 8);
     MemorySegment.copy(MemorySegment.ofArray(kind.tag), 0, dst, 8, 4);
     dst.set(LE_INT, 12, VERSION_CURRENT);
-    dst.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 16, datasetId.getMostSignificantBits());
-    dst.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 24, datasetId.getLeastSignificantBits());
+    dst.set(
+        ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN),
+        16,
+        datasetId.getMostSignificantBits());
+    dst.set(
+        ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN),
+        24,
+        datasetId.getLeastSignificantBits());
   }
 
   /**
@@ -82,20 +90,32 @@ public final class FileFormat {
    * dataset id it carries. The header's bytes are covered by the footer checksum, which the caller
    * checks.
    */
-  public static UUID readHeader(MemorySegment file, Path path, Kind kind) throws CorruptDatasetException {
+  public static UUID readHeader(MemorySegment file, Path path, Kind kind)
+      throws CorruptDatasetException {
     if (file.byteSize() < HEADER_BYTES) {
-      throw CorruptDatasetException.at(path, "file is " + file.byteSize()
-          + " bytes, shorter than the " + HEADER_BYTES + "-byte header (file truncated?)");
+      throw CorruptDatasetException.at(
+          path,
+          "file is "
+              + file.byteSize()
+              + " bytes, shorter than the "
+              + HEADER_BYTES
+              + "-byte header (file truncated?)");
     }
     byte[] magic = file.asSlice(0, 8).toArray(ValueLayout.JAVA_BYTE);
     if (!Arrays.equals(magic, MAGIC)) {
-      throw CorruptDatasetException.at(path, "not a jcolz file: header magic is " + hex(magic)
-          + ", expected " + hex(MAGIC) + " at offset 0");
+      throw CorruptDatasetException.at(
+          path,
+          "not a jcolz file: header magic is "
+              + hex(magic)
+              + ", expected "
+              + hex(MAGIC)
+              + " at offset 0");
     }
     byte[] tag = file.asSlice(8, 4).toArray(ValueLayout.JAVA_BYTE);
     if (!Arrays.equals(tag, kind.tag)) {
-      throw CorruptDatasetException.at(path, "file kind is " + printable(tag) + ", expected "
-          + printable(kind.tag) + " at offset 8");
+      throw CorruptDatasetException.at(
+          path,
+          "file kind is " + printable(tag) + ", expected " + printable(kind.tag) + " at offset 8");
     }
     int version = file.get(LE_INT, 12);
     if (version < VERSION_START || version > VERSION_CURRENT) {
@@ -111,17 +131,29 @@ public final class FileFormat {
    * magic and a CRC32C, and that the CRC matches {@code crcOver} (the bytes the kind's footer
    * covers). Tells a short file from a long one where it can.
    */
-  static void checkFooterMagic(MemorySegment file, Path path, int footerBytes) throws CorruptDatasetException {
+  static void checkFooterMagic(MemorySegment file, Path path, int footerBytes)
+      throws CorruptDatasetException {
     long size = file.byteSize();
     if (size < HEADER_BYTES + footerBytes) {
-      throw CorruptDatasetException.at(path, "file is " + size + " bytes, shorter than header + footer ("
-          + (HEADER_BYTES + footerBytes) + " bytes) (file truncated?)");
+      throw CorruptDatasetException.at(
+          path,
+          "file is "
+              + size
+              + " bytes, shorter than header + footer ("
+              + (HEADER_BYTES + footerBytes)
+              + " bytes) (file truncated?)");
     }
     int magic = file.get(LE_INT, size - 8);
     if (magic != FOOTER_MAGIC) {
-      throw CorruptDatasetException.at(path, "footer magic is 0x" + Integer.toHexString(magic)
-          + ", expected 0x" + Integer.toHexString(FOOTER_MAGIC) + " at offset " + (size - 8)
-          + " (file truncated, extended or overwritten?)");
+      throw CorruptDatasetException.at(
+          path,
+          "footer magic is 0x"
+              + Integer.toHexString(magic)
+              + ", expected 0x"
+              + Integer.toHexString(FOOTER_MAGIC)
+              + " at offset "
+              + (size - 8)
+              + " (file truncated, extended or overwritten?)");
     }
   }
 

@@ -7,8 +7,8 @@ import java.util.UUID;
 
 /**
  * Everything a reader needs to know before touching a column file: the dataset id, row count,
- * schema, label vocabulary, free-form metadata, per-column file facts, and the key index's size
- * and checksum. Stored as JSON inside {@code manifest.jcm} (see {@link ManifestFile}).
+ * schema, label vocabulary, free-form metadata, per-column file facts, and the key index's size and
+ * checksum. Stored as JSON inside {@code manifest.jcm} (see {@link ManifestFile}).
  *
  * <p>Immutable and thread-safe.
  *
@@ -49,7 +49,8 @@ public record Manifest(
    * @param compressedBytes sum of compressed chunk sizes
    * @param uncompressedBytes sum of decompressed chunk sizes
    */
-  public record ColumnEntry(String file, long fileBytes, long chunks, long compressedBytes, long uncompressedBytes) {}
+  public record ColumnEntry(
+      String file, long fileBytes, long chunks, long compressedBytes, long uncompressedBytes) {}
 
   /**
    * Facts about the key index file.
@@ -60,5 +61,6 @@ public record Manifest(
    * @param fileBytes exact size of the file
    * @param crc32c CRC32C of the whole file
    */
-  public record KeyIndexEntry(String file, String column, long entries, long fileBytes, int crc32c) {}
+  public record KeyIndexEntry(
+      String file, String column, long entries, long fileBytes, int crc32c) {}
 }

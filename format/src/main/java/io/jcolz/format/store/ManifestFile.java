@@ -47,7 +47,9 @@ public final class ManifestFile {
   /** Bytes of the manifest footer. */
   public static final int FOOTER_BYTES = 16;
 
-  /** Manifests larger than this are refused before reading (a damaged size cannot exhaust memory). */
+  /**
+   * Manifests larger than this are refused before reading (a damaged size cannot exhaust memory).
+   */
   public static final long MAX_BYTES = 256L << 20;
 
   private static final ObjectMapper JSON =
@@ -126,7 +128,8 @@ public final class ManifestFile {
     buf.set(LE_LONG, f, json.length);
     buf.set(LE_INT, f + 8, FileFormat.FOOTER_MAGIC);
     buf.set(LE_INT, f + 12, Checksums.crc32c(buf.asSlice(0, f + 12)));
-    try (FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       ByteBuffer bb = buf.asByteBuffer();
       while (bb.hasRemaining()) {
         ch.write(bb);
@@ -141,10 +144,12 @@ public final class ManifestFile {
     try {
       size = Files.size(path);
     } catch (NoSuchFileException e) {
-      throw new NoSuchFileException(path.toString(), null, "not a jcolz dataset: " + DatasetLayout.MANIFEST + " is missing");
+      throw new NoSuchFileException(
+          path.toString(), null, "not a jcolz dataset: " + DatasetLayout.MANIFEST + " is missing");
     }
     if (size > MAX_BYTES) {
-      throw CorruptDatasetException.at(path, "manifest is " + size + " bytes, over the " + MAX_BYTES + "-byte limit");
+      throw CorruptDatasetException.at(
+          path, "manifest is " + size + " bytes, over the " + MAX_BYTES + "-byte limit");
     }
     MemorySegment file = MemorySegment.ofArray(Files.readAllBytes(path));
     FileFormat.checkFooterMagic(file, path, FOOTER_BYTES);
@@ -152,20 +157,30 @@ public final class ManifestFile {
     int stored = file.get(LE_INT, size - 4);
     int actual = Checksums.crc32c(file.asSlice(0, size - 4));
     if (stored != actual) {
-      throw CorruptDatasetException.at(path, "manifest checksum mismatch: stored 0x" + Integer.toHexString(stored)
-          + ", computed 0x" + Integer.toHexString(actual));
+      throw CorruptDatasetException.at(
+          path,
+          "manifest checksum mismatch: stored 0x"
+              + Integer.toHexString(stored)
+              + ", computed 0x"
+              + Integer.toHexString(actual));
     }
     UUID id = FileFormat.readHeader(file, path, FileFormat.Kind.MANIFEST);
     long jsonLength = file.get(LE_LONG, size - FOOTER_BYTES);
     if (jsonLength != size - HEADER_BYTES - FOOTER_BYTES) {
-      throw CorruptDatasetException.at(path, "footer says " + jsonLength + " bytes of JSON, the file holds "
-          + (size - HEADER_BYTES - FOOTER_BYTES));
+      throw CorruptDatasetException.at(
+          path,
+          "footer says "
+              + jsonLength
+              + " bytes of JSON, the file holds "
+              + (size - HEADER_BYTES - FOOTER_BYTES));
     }
-    byte[] json = file.asSlice(HEADER_BYTES, jsonLength).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+    byte[] json =
+        file.asSlice(HEADER_BYTES, jsonLength).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
     try {
       Manifest m = fromJson(JSON.readTree(json));
       if (!m.datasetId().equals(id)) {
-        throw new IllegalArgumentException("dataset_id " + m.datasetId() + " differs from the header's " + id);
+        throw new IllegalArgumentException(
+            "dataset_id " + m.datasetId() + " differs from the header's " + id);
       }
       return m;
     } catch (IOException | RuntimeException e) {
@@ -196,16 +211,29 @@ public final class ManifestFile {
         }
       }
       int card = type == ColumnType.INT32_SET ? (int) number(c, "cardinality") : 0;
-      ColumnSpec spec = ColumnSpec.of(name, type, shape, card, Codec.fromJsonName(text(c, "codec")),
-          (int) number(c, "level"), (int) number(c, "chunk_rows"), (int) number(c, "chunk_bytes"));
+      ColumnSpec spec =
+          ColumnSpec.of(
+              name,
+              type,
+              shape,
+              card,
+              Codec.fromJsonName(text(c, "codec")),
+              (int) number(c, "level"),
+              (int) number(c, "chunk_rows"),
+              (int) number(c, "chunk_bytes"));
       sb.column(spec);
       String file = text(c, "file");
       if (!file.equals(DatasetLayout.columnFile(name))) {
-        throw new IllegalArgumentException("column '" + name + "' file '" + file + "' is not "
-            + DatasetLayout.columnFile(name));
+        throw new IllegalArgumentException(
+            "column '" + name + "' file '" + file + "' is not " + DatasetLayout.columnFile(name));
       }
-      entries.add(new Manifest.ColumnEntry(file, number(c, "file_bytes"), number(c, "chunks"),
-          number(c, "compressed_bytes"), number(c, "uncompressed_bytes")));
+      entries.add(
+          new Manifest.ColumnEntry(
+              file,
+              number(c, "file_bytes"),
+              number(c, "chunks"),
+              number(c, "compressed_bytes"),
+              number(c, "uncompressed_bytes")));
     }
     if (root.hasNonNull("key_column")) {
       sb.keyColumn(text(root, "key_column"));
@@ -219,12 +247,19 @@ public final class ManifestFile {
       JsonNode k = root.get("key_index");
       String file = text(k, "file");
       if (!file.equals(DatasetLayout.KEY_INDEX)) {
-        throw new IllegalArgumentException("key index file '" + file + "' is not " + DatasetLayout.KEY_INDEX);
+        throw new IllegalArgumentException(
+            "key index file '" + file + "' is not " + DatasetLayout.KEY_INDEX);
       }
-      ki = new Manifest.KeyIndexEntry(file, text(k, "column"), number(k, "entries"), number(k, "file_bytes"),
-          Integer.parseUnsignedInt(text(k, "crc32c"), 16));
+      ki =
+          new Manifest.KeyIndexEntry(
+              file,
+              text(k, "column"),
+              number(k, "entries"),
+              number(k, "file_bytes"),
+              Integer.parseUnsignedInt(text(k, "crc32c"), 16));
       if (!schema.keyColumn().map(ki.column()::equals).orElse(false)) {
-        throw new IllegalArgumentException("key index column '" + ki.column() + "' is not the key column");
+        throw new IllegalArgumentException(
+            "key index column '" + ki.column() + "' is not the key column");
       }
     } else if (schema.keyColumn().isPresent()) {
       throw new IllegalArgumentException("key column set but no key_index");
@@ -244,7 +279,16 @@ public final class ManifestFile {
         meta.put(e.getKey(), e.getValue().asText());
       }
     }
-    return new Manifest(id, rows, schema, labels, meta, entries, ki, text(root, "created"), text(root, "created_by"));
+    return new Manifest(
+        id,
+        rows,
+        schema,
+        labels,
+        meta,
+        entries,
+        ki,
+        text(root, "created"),
+        text(root, "created_by"));
   }
 
   private static JsonNode field(JsonNode n, String name) {

@@ -8,17 +8,17 @@ import java.lang.invoke.MethodHandle;
 import java.util.Locale;
 
 /**
- * Tells the kernel that a range of a read-only file mapping will not be read again soon
- * ({@code madvise(MADV_DONTNEED)} on Linux): the pages leave the process's resident set and stay in
- * the page cache, so a later read costs a minor fault, not disk I/O. Streaming a dataset larger
- * than memory through its mappings otherwise leaves every page read counted in the process's RSS
+ * Tells the kernel that a range of a read-only file mapping will not be read again soon ({@code
+ * madvise(MADV_DONTNEED)} on Linux): the pages leave the process's resident set and stay in the
+ * page cache, so a later read costs a minor fault, not disk I/O. Streaming a dataset larger than
+ * memory through its mappings otherwise leaves every page read counted in the process's RSS
  * (file-backed, reclaimable, but alarming to users and to container memory accounting).
  *
  * <p>Only for shared read-only file mappings (what {@link java.nio.channels.FileChannel#map} with
- * READ_ONLY makes): on those, MADV_DONTNEED drops page-table entries and never changes what a
- * later read sees. The caller must hold the mapping open for the duration of the call (the
- * dataset's read guard), or the range could belong to another mapping by then. A no-op where
- * {@code madvise} is unavailable (not Linux) or the call fails.
+ * READ_ONLY makes): on those, MADV_DONTNEED drops page-table entries and never changes what a later
+ * read sees. The caller must hold the mapping open for the duration of the call (the dataset's read
+ * guard), or the range could belong to another mapping by then. A no-op where {@code madvise} is
+ * unavailable (not Linux) or the call fails.
  *
  * <p>Thread-safe (stateless).
  */
@@ -35,8 +35,18 @@ public final class MappedPages {
     }
     try {
       Linker linker = Linker.nativeLinker();
-      return linker.defaultLookup().find("madvise").map(addr -> linker.downcallHandle(addr,
-          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT)))
+      return linker
+          .defaultLookup()
+          .find("madvise")
+          .map(
+              addr ->
+                  linker.downcallHandle(
+                      addr,
+                      FunctionDescriptor.of(
+                          ValueLayout.JAVA_INT,
+                          ValueLayout.ADDRESS,
+                          ValueLayout.JAVA_LONG,
+                          ValueLayout.JAVA_INT)))
           .orElse(null);
     } catch (RuntimeException | LinkageError e) { // native access refused, or no such symbol
       return null;
@@ -60,7 +70,8 @@ public final class MappedPages {
     long start = mapped.address() & -PAGE;
     long end = (mapped.address() + mapped.byteSize() + PAGE - 1) & -PAGE;
     try {
-      int rc = (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), end - start, MADV_DONTNEED);
+      int rc =
+          (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), end - start, MADV_DONTNEED);
       assert rc == 0 || rc == -1;
     } catch (Throwable t) { // an advice, never a failure of the read that asked for it
     }

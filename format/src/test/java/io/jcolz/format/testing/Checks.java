@@ -41,17 +41,21 @@ public final class Checks {
   public static void assertValue(ColumnSpec spec, ChunkView v, int i, Object want, String msg) {
     switch (spec.type()) {
       case STRING -> assertEquals(want, v.string(i), msg);
-      case UINT8_TENSOR -> assertArrayEquals((byte[]) want, v.tensor(i).toArray(ValueLayout.JAVA_BYTE), msg);
+      case UINT8_TENSOR ->
+          assertArrayEquals((byte[]) want, v.tensor(i).toArray(ValueLayout.JAVA_BYTE), msg);
       case BYTES -> assertArrayEquals((byte[]) want, v.byteArray(i), msg);
       case INT32_SET -> assertArrayEquals((int[]) want, v.set(i), msg);
       case INT32 -> assertEquals(want, v.int32(i), msg);
       case INT64 -> assertEquals(want, v.int64(i), msg);
-      case FLOAT32 -> assertEquals(Float.floatToRawIntBits((Float) want), Float.floatToRawIntBits(v.float32(i)), msg);
+      case FLOAT32 ->
+          assertEquals(
+              Float.floatToRawIntBits((Float) want), Float.floatToRawIntBits(v.float32(i)), msg);
     }
   }
 
   /** Random access by row through the dataset's read methods, for a sample of rows. */
-  public static void assertRandomAccess(Dataset ds, long seed, int samples, String msg) throws IOException {
+  public static void assertRandomAccess(Dataset ds, long seed, int samples, String msg)
+      throws IOException {
     java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
     for (int s = 0; s < samples && ds.rowCount() > 0; s++) {
       long row = r.nextLong(ds.rowCount());
@@ -71,14 +75,17 @@ public final class Checks {
         }
       }
       if (ds.schema().keyColumn().isPresent()) {
-        assertEquals(row, ds.rowOf(RandomDatasets.key(seed, id)).orElse(-1), m(msg, "key lookup of row " + row));
+        assertEquals(
+            row,
+            ds.rowOf(RandomDatasets.key(seed, id)).orElse(-1),
+            m(msg, "key lookup of row " + row));
       }
     }
   }
 
   /**
-   * The logical id whose values row {@code row} holds: parsed from its key when the dataset has
-   * one (rows appended from several threads land in lock order), else the row itself.
+   * The logical id whose values row {@code row} holds: parsed from its key when the dataset has one
+   * (rows appended from several threads land in lock order), else the row itself.
    */
   public static long logicalId(Dataset ds, long row) throws IOException {
     if (ds.schema().keyColumn().isEmpty()) {

@@ -18,13 +18,15 @@ import java.util.SplittableRandom;
 import java.util.TreeSet;
 
 /**
- * Test helper shared with downstream modules (test-jar): random schemas and rows whose values are
- * a pure function of (seed, row), so any reader can recompute what a row must hold.
+ * Test helper shared with downstream modules (test-jar): random schemas and rows whose values are a
+ * pure function of (seed, row), so any reader can recompute what a row must hold.
  */
 public final class RandomDatasets {
   private RandomDatasets() {}
 
-  /** A schema with one column of every type, random chunking and codecs, a key and a label column. */
+  /**
+   * A schema with one column of every type, random chunking and codecs, a key and a label column.
+   */
   public static Schema randomSchema(SplittableRandom r) {
     Schema.Builder b = Schema.builder();
     b.column(tune(r, ColumnSpec.string("key"))).keyColumn("key");
@@ -52,7 +54,9 @@ public final class RandomDatasets {
     if (s.type().variableLength() && r.nextBoolean()) {
       s = s.withChunkBytes(1 + r.nextInt(4096));
     }
-    return r.nextInt(4) == 0 ? s.withCodec(Codec.NONE, 0) : s.withCodec(Codec.ZSTD, 1 + r.nextInt(19));
+    return r.nextInt(4) == 0
+        ? s.withCodec(Codec.NONE, 0)
+        : s.withCodec(Codec.ZSTD, 1 + r.nextInt(19));
   }
 
   /** Deterministic values of a row. */
@@ -105,7 +109,10 @@ public final class RandomDatasets {
     return v;
   }
 
-  /** Fills {@code out} with {@link #values} of {@code row}; sets are given unsorted, with a duplicate. */
+  /**
+   * Fills {@code out} with {@link #values} of {@code row}; sets are given unsorted, with a
+   * duplicate.
+   */
   public static Row fill(Row out, long seed, long row) {
     for (Map.Entry<String, Object> e : values(out.schema(), seed, row).entrySet()) {
       String c = e.getKey();

@@ -2,8 +2,8 @@ package io.jcolz.format.testing;
 
 /**
  * Test seeds: fixed by default so runs are repeatable, overridable with {@code -Djcolz.seed=N} to
- * explore. Every assertion message in a seeded test starts with {@link #tag(long)} so a failure
- * can be reproduced.
+ * explore. Every assertion message in a seeded test starts with {@link #tag(long)} so a failure can
+ * be reproduced.
  */
 public final class Seeds {
   private Seeds() {}

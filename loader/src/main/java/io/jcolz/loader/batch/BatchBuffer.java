@@ -4,8 +4,8 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * One pooled off-heap batch: the image region, the label region (multi-hot floats or sparse
- * pairs), the row ids, and the fill state (samples, pairs). All numbers are in native byte order
+ * One pooled off-heap batch: the image region, the label region (multi-hot floats or sparse pairs),
+ * the row ids, and the fill state (samples, pairs). All numbers are in native byte order
  * (little-endian on every platform jcolz supports).
  *
  * <p>Not thread-safe: a buffer belongs to one thread at a time — the worker filling it, then the

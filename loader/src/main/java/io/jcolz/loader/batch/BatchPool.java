@@ -9,8 +9,8 @@ import java.util.List;
 /**
  * A fixed number of batch buffers, allocated off-heap on first use and recycled: the pool never
  * holds more than {@code capacity × spec.bytes()} bytes, whatever the dataset size. {@link
- * #acquire()} does not wait: the loader's queues bound the buffers in flight to the capacity, so
- * an empty pool is a bug, reported as IllegalStateException rather than a hang or a new buffer.
+ * #acquire()} does not wait: the loader's queues bound the buffers in flight to the capacity, so an
+ * empty pool is a bug, reported as IllegalStateException rather than a hang or a new buffer.
  *
  * <p>Thread-safe.
  */
@@ -77,7 +77,8 @@ public final class BatchPool implements AutoCloseable {
     BatchBuffer b = free.poll();
     if (b == null) {
       if (all.size() >= capacity) {
-        throw new IllegalStateException("batch pool exhausted: all " + capacity + " buffers are in use");
+        throw new IllegalStateException(
+            "batch pool exhausted: all " + capacity + " buffers are in use");
       }
       MemorySegment block = arena.allocate(spec.bytes(), BatchSpec.ALIGN);
       b = new BatchBuffer(spec, all.size(), block);

@@ -15,18 +15,27 @@ package io.jcolz.loader.batch;
  * @param labelCount label vocabulary size (L)
  * @param maxPairs capacity of the sparse pair list per batch (SPARSE only)
  */
-public record BatchSpec(int batchSize, int channels, int height, int width, ImageLayout layout,
-    LabelMode labelMode, int labelCount, int maxPairs) {
+public record BatchSpec(
+    int batchSize,
+    int channels,
+    int height,
+    int width,
+    ImageLayout layout,
+    LabelMode labelMode,
+    int labelCount,
+    int maxPairs) {
   /** Alignment of each region of a buffer. */
   public static final int ALIGN = 64;
 
   /** Validates the arguments. */
   public BatchSpec {
     if (batchSize <= 0 || channels <= 0 || height <= 0 || width <= 0) {
-      throw new IllegalArgumentException("batch " + batchSize + " of " + channels + "×" + height + "×" + width);
+      throw new IllegalArgumentException(
+          "batch " + batchSize + " of " + channels + "×" + height + "×" + width);
     }
     if (labelMode != LabelMode.NONE && labelCount <= 0) {
-      throw new IllegalArgumentException("labels " + labelMode + " need a label count > 0, not " + labelCount);
+      throw new IllegalArgumentException(
+          "labels " + labelMode + " need a label count > 0, not " + labelCount);
     }
     if (labelMode == LabelMode.SPARSE && maxPairs <= 0) {
       throw new IllegalArgumentException("sparse labels need a pair capacity > 0, not " + maxPairs);

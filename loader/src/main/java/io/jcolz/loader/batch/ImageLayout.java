@@ -1,8 +1,6 @@
 package io.jcolz.loader.batch;
 
-/**
- * Memory layout of a batch's uint8 image tensor. Thread-safe (an enum).
- */
+/** Memory layout of a batch's uint8 image tensor. Thread-safe (an enum). */
 public enum ImageLayout {
   /** {@code [B, C, H, W]}: one plane per channel (what PyTorch convolutions take). */
   NCHW,

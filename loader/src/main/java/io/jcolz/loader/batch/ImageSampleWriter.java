@@ -10,8 +10,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The loader's {@link SampleWriter}: raw images and JPEGs through {@code io.jcolz.loader.image}'s
- * {@link Augmenter} (random resized crop, flip, resize to the output size), with one fast path:
- * a raw image already at the output size and no random crop is written by {@link Pixels} (a bulk
+ * {@link Augmenter} (random resized crop, flip, resize to the output size), with one fast path: a
+ * raw image already at the output size and no random crop is written by {@link Pixels} (a bulk
  * copy, or a word-wise de-interleave/mirror), the flip coin drawn by the same {@link
  * Augmentation#params} as everywhere else — so raw and JPEG rows of one dataset follow one rule.
  *
@@ -35,9 +35,15 @@ public final class ImageSampleWriter implements SampleWriter {
    * @param seed the loader's seed
    * @param storedHeight height of stored raw images (0 if none)
    * @param storedWidth width of stored raw images (0 if none)
-   * @param channels channels of stored raw images (3 for RGB; others only at the output size, no crop)
+   * @param channels channels of stored raw images (3 for RGB; others only at the output size, no
+   *     crop)
    */
-  public ImageSampleWriter(Augmentation augmentation, long seed, int storedHeight, int storedWidth, int channels,
+  public ImageSampleWriter(
+      Augmentation augmentation,
+      long seed,
+      int storedHeight,
+      int storedWidth,
+      int channels,
       ImageLayout layout) {
     this.augmentation = augmentation;
     this.augmenter = augmentation.newAugmenter();
@@ -47,30 +53,43 @@ public final class ImageSampleWriter implements SampleWriter {
     this.channels = channels;
     this.layout = layout;
     this.pixelLayout = layout == ImageLayout.NCHW ? PixelLayout.CHW : PixelLayout.HWC;
-    this.fastRaw = !augmentation.randomResizedCrop() && storedHeight == augmentation.height()
-        && storedWidth == augmentation.width();
+    this.fastRaw =
+        !augmentation.randomResizedCrop()
+            && storedHeight == augmentation.height()
+            && storedWidth == augmentation.width();
     this.outBytes = 3L * augmentation.width() * augmentation.height();
     if (!fastRaw && storedHeight > 0 && channels != 3) {
-      throw new IllegalArgumentException("cropping or resizing needs RGB images, the stored ones have " + channels
-          + " channels");
+      throw new IllegalArgumentException(
+          "cropping or resizing needs RGB images, the stored ones have " + channels + " channels");
     }
   }
 
   @Override
-  public void writeRaw(MemorySegment src, long srcOff, long epoch, long row, MemorySegment dst, long dstOff) {
+  public void writeRaw(
+      MemorySegment src, long srcOff, long epoch, long row, MemorySegment dst, long dstOff) {
     if (fastRaw) {
-      boolean flip = augmentation.isRandom() || augmentation.flipProbability() >= 1
-          ? augmentation.params(seed, epoch, row, storedWidth, storedHeight).flip() : false;
+      boolean flip =
+          augmentation.isRandom() || augmentation.flipProbability() >= 1
+              ? augmentation.params(seed, epoch, row, storedWidth, storedHeight).flip()
+              : false;
       Pixels.write(src, srcOff, storedHeight, storedWidth, channels, flip, layout, dst, dstOff);
       return;
     }
     long n = 3L * storedWidth * storedHeight;
-    augmenter.apply(src.asSlice(srcOff, n), storedWidth, storedHeight, seed, epoch, row, dst.asSlice(dstOff, outBytes),
+    augmenter.apply(
+        src.asSlice(srcOff, n),
+        storedWidth,
+        storedHeight,
+        seed,
+        epoch,
+        row,
+        dst.asSlice(dstOff, outBytes),
         pixelLayout);
   }
 
   @Override
-  public void writeEncoded(MemorySegment encoded, long epoch, long row, MemorySegment dst, long dstOff, String source)
+  public void writeEncoded(
+      MemorySegment encoded, long epoch, long row, MemorySegment dst, long dstOff, String source)
       throws IOException {
     if (jpeg == null) {
       jpeg = new JpegDecoder();
@@ -81,7 +100,14 @@ public final class ImageSampleWriter implements SampleWriter {
     } catch (IOException e) {
       throw new IOException(source + ": " + e.getMessage(), e);
     }
-    augmenter.apply(img.segment(), img.width(), img.height(), seed, epoch, row, dst.asSlice(dstOff, outBytes),
+    augmenter.apply(
+        img.segment(),
+        img.width(),
+        img.height(),
+        seed,
+        epoch,
+        row,
+        dst.asSlice(dstOff, outBytes),
         pixelLayout);
   }
 

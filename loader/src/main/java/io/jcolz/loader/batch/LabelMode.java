@@ -1,8 +1,6 @@
 package io.jcolz.loader.batch;
 
-/**
- * How a batch carries its labels. Thread-safe (an enum).
- */
+/** How a batch carries its labels. Thread-safe (an enum). */
 public enum LabelMode {
   /** A dense {@code float32 [B, L]} multi-hot matrix: 1.0 where the sample has the label. */
   MULTI_HOT,

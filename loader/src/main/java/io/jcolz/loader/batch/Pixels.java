@@ -16,12 +16,16 @@ import java.nio.ByteOrder;
  * <p>Stateless and thread-safe.
  */
 public final class Pixels {
-  private static final ValueLayout.OfLong LE = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfLong LE =
+      ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfByte B = ValueLayout.JAVA_BYTE;
+
   /** Byte lanes 0, 3, 6 of a word. */
   private static final long M0 = 0x00FF0000FF0000FFL;
+
   /** Byte lanes 1, 4, 7 of a word. */
   private static final long M1 = 0xFF0000FF0000FF00L;
+
   /** Byte lanes 2, 5 of a word. */
   private static final long M2 = 0x0000FF0000FF0000L;
 
@@ -32,8 +36,16 @@ public final class Pixels {
    *
    * @param flip mirror left-right (x → W−1−x)
    */
-  public static void write(MemorySegment src, long srcOff, int h, int w, int c, boolean flip,
-      ImageLayout layout, MemorySegment dst, long dstOff) {
+  public static void write(
+      MemorySegment src,
+      long srcOff,
+      int h,
+      int w,
+      int c,
+      boolean flip,
+      ImageLayout layout,
+      MemorySegment dst,
+      long dstOff) {
     long bytes = (long) h * w * c;
     if (layout == ImageLayout.NHWC || c == 1) {
       if (!flip) {
@@ -50,7 +62,8 @@ public final class Pixels {
     }
   }
 
-  private static void chw3(MemorySegment s, long so, MemorySegment d, long dof, int h, int w, boolean flip) {
+  private static void chw3(
+      MemorySegment s, long so, MemorySegment d, long dof, int h, int w, boolean flip) {
     long plane = (long) h * w;
     int groups = w & ~7;
     for (int y = 0; y < h; y++) {
@@ -96,13 +109,25 @@ public final class Pixels {
         long a = s.get(LE, si);
         long b = s.get(LE, si + 8);
         long c = s.get(LE, si + 16);
-        long r = Long.reverseBytes(Long.compress(a, M0) | Long.compress(b, M1) << 24 | Long.compress(c, M2) << 48);
-        long g = Long.reverseBytes(Long.compress(a, M1) | Long.compress(b, M2) << 24 | Long.compress(c, M0) << 40);
-        long bl = Long.reverseBytes(Long.compress(a, M2) | Long.compress(b, M0) << 16 | Long.compress(c, M1) << 40);
+        long r =
+            Long.reverseBytes(
+                Long.compress(a, M0) | Long.compress(b, M1) << 24 | Long.compress(c, M2) << 48);
+        long g =
+            Long.reverseBytes(
+                Long.compress(a, M1) | Long.compress(b, M2) << 24 | Long.compress(c, M0) << 40);
+        long bl =
+            Long.reverseBytes(
+                Long.compress(a, M2) | Long.compress(b, M0) << 16 | Long.compress(c, M1) << 40);
         long di = drow + 3L * (w - 8 - x);
         d.set(LE, di, Long.expand(r, M0) | Long.expand(g, M1) | Long.expand(bl, M2));
-        d.set(LE, di + 8, Long.expand(r >>> 24, M1) | Long.expand(g >>> 24, M2) | Long.expand(bl >>> 16, M0));
-        d.set(LE, di + 16, Long.expand(r >>> 48, M2) | Long.expand(g >>> 40, M0) | Long.expand(bl >>> 40, M1));
+        d.set(
+            LE,
+            di + 8,
+            Long.expand(r >>> 24, M1) | Long.expand(g >>> 24, M2) | Long.expand(bl >>> 16, M0));
+        d.set(
+            LE,
+            di + 16,
+            Long.expand(r >>> 48, M2) | Long.expand(g >>> 40, M0) | Long.expand(bl >>> 40, M1));
       }
       for (int x = groups; x < w; x++) {
         long si = srow + 3L * x;
@@ -114,7 +139,8 @@ public final class Pixels {
     }
   }
 
-  private static void hwcFlipAny(MemorySegment s, long so, MemorySegment d, long dof, int h, int w, int c) {
+  private static void hwcFlipAny(
+      MemorySegment s, long so, MemorySegment d, long dof, int h, int w, int c) {
     long rowBytes = (long) c * w;
     for (int y = 0; y < h; y++) {
       long srow = so + rowBytes * y;
@@ -129,7 +155,8 @@ public final class Pixels {
     }
   }
 
-  private static void chwAny(MemorySegment s, long so, MemorySegment d, long dof, int h, int w, int c, boolean flip) {
+  private static void chwAny(
+      MemorySegment s, long so, MemorySegment d, long dof, int h, int w, int c, boolean flip) {
     long plane = (long) h * w;
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {

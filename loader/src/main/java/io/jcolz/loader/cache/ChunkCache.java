@@ -12,11 +12,11 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A bounded cache of one column's decoded chunks in off-heap slots, shared by the loader's
- * workers. {@link #pin} returns a chunk's view, decoding it into a free slot first if needed; the
- * slot cannot be reused until {@link #unpin}. A chunk is decoded by one worker at a time: others
- * that need it meanwhile wait for that decode instead of repeating it. Eviction is CLOCK (second
- * chance) over unpinned slots.
+ * A bounded cache of one column's decoded chunks in off-heap slots, shared by the loader's workers.
+ * {@link #pin} returns a chunk's view, decoding it into a free slot first if needed; the slot
+ * cannot be reused until {@link #unpin}. A chunk is decoded by one worker at a time: others that
+ * need it meanwhile wait for that decode instead of repeating it. Eviction is CLOCK (second chance)
+ * over unpinned slots.
  *
  * <p>Memory: {@code slots × slotBytes} off-heap, allocated lazily slot by slot and freed by {@link
  * #close()}, where {@code slotBytes} is the column's largest decompressed chunk; plus an {@code
@@ -128,14 +128,16 @@ public final class ChunkCache implements AutoCloseable {
    * @throws InterruptedException while waiting for a slot or another worker's decode
    * @throws IllegalStateException the cache is closed
    */
-  public ChunkView pin(int k, ChunkDecoder decoder) throws CorruptDatasetException, InterruptedException {
+  public ChunkView pin(int k, ChunkDecoder decoder)
+      throws CorruptDatasetException, InterruptedException {
     int s;
     lock.lockInterruptibly();
     try {
       boolean waited = false;
       while (true) {
         if (closed) {
-          throw new IllegalStateException("chunk cache of column '" + column.name() + "' is closed");
+          throw new IllegalStateException(
+              "chunk cache of column '" + column.name() + "' is closed");
         }
         s = chunkSlot[k];
         if (s >= 0) {
@@ -204,7 +206,8 @@ public final class ChunkCache implements AutoCloseable {
     try {
       int s = chunkSlot[k];
       if (s < 0 || state[s] != READY || pins[s] <= 0) {
-        throw new IllegalStateException("chunk " + k + " of column '" + column.name() + "' is not pinned");
+        throw new IllegalStateException(
+            "chunk " + k + " of column '" + column.name() + "' is not pinned");
       }
       if (--pins[s] == 0) {
         changed.signalAll();
@@ -214,7 +217,9 @@ public final class ChunkCache implements AutoCloseable {
     }
   }
 
-  /** A free slot, or an unpinned ready one chosen by CLOCK; -1 if every slot is pinned or loading. */
+  /**
+   * A free slot, or an unpinned ready one chosen by CLOCK; -1 if every slot is pinned or loading.
+   */
   private int victim() {
     for (int i = 0; i < memory.length; i++) {
       if (state[i] == EMPTY) {

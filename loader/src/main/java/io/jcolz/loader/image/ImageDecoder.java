@@ -23,382 +23,427 @@ import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
 
 /**
- * Decodes image files of any format ImageIO can read (with the TwelveMonkeys plugins: JPEG including
- * CMYK/YCCK and slightly broken files, PNG, TIFF, WebP, BMP, PNM, GIF) to 8-bit RGB
+ * Decodes image files of any format ImageIO can read (with the TwelveMonkeys plugins: JPEG
+ * including CMYK/YCCK and slightly broken files, PNG, TIFF, WebP, BMP, PNM, GIF) to 8-bit RGB
  * {@link RgbImage}s, optionally fitted to an exact size on the way.
  *
  * <h2>Conventions</h2>
+ *
  * <ul>
  *   <li><b>Colour:</b> palette, gray, gray+alpha, RGB, RGBA, 16-bit and CMYK inputs all become
  *       3-channel 8-bit RGB. Gray is replicated (no gamma change); 16-bit is rounded to 8 bits;
- *       embedded ICC profiles of RGB images are not applied (values are taken as sRGB, as PIL does).</li>
+ *       embedded ICC profiles of RGB images are not applied (values are taken as sRGB, as PIL
+ *       does).
  *   <li><b>Alpha</b> is composited over the {@linkplain Builder#background background}, white
- *       ({@code 0xFFFFFF}) by default: {@code round((c*a + bg*(255-a)) / 255)}.</li>
+ *       ({@code 0xFFFFFF}) by default: {@code round((c*a + bg*(255-a)) / 255)}.
  *   <li><b>Orientation:</b> the EXIF orientation tag of JPEG files (all 8 values) is applied, so
  *       pixels come out as a viewer shows them; sizes and limits refer to the displayed image.
- *       Orientation stored in other formats (TIFF, PNG eXIf, WebP) is ignored.</li>
- *   <li><b>Decompression bombs:</b> the width and height are read from the header before any
- *       pixel is decoded; more than {@linkplain Builder#maxPixels max pixels} (default
- *       {@value #DEFAULT_MAX_PIXELS}) is refused as {@link Reason#TOO_LARGE} without allocating the
- *       image. Files over {@linkplain Builder#maxFileBytes max file bytes} are refused before being
- *       read. Peak heap per call is about the file size plus
- *       {@code pixels x (decoded bytes per pixel + 3)}: up to ~0.8 GB at the default limit for an
- *       8-bit RGBA image; size thread counts and {@code -Xmx} accordingly (or lower the limit).</li>
+ *       Orientation stored in other formats (TIFF, PNG eXIf, WebP) is ignored.
+ *   <li><b>Decompression bombs:</b> the width and height are read from the header before any pixel
+ *       is decoded; more than {@linkplain Builder#maxPixels max pixels} (default {@value
+ *       #DEFAULT_MAX_PIXELS}) is refused as {@link Reason#TOO_LARGE} without allocating the image.
+ *       Files over {@linkplain Builder#maxFileBytes max file bytes} are refused before being read.
+ *       Peak heap per call is about the file size plus {@code pixels x (decoded bytes per pixel +
+ *       3)}: up to ~0.8 GB at the default limit for an 8-bit RGBA image; size thread counts and
+ *       {@code -Xmx} accordingly (or lower the limit).
  *   <li><b>Size:</b> a 1x1 image is valid. {@linkplain Builder#minSide A minimum side} can be set;
- *       smaller images are then {@link Reason#TOO_SMALL}.</li>
+ *       smaller images are then {@link Reason#TOO_SMALL}.
  *   <li><b>Truncation:</b> a JPEG whose data ends early (ImageIO would fill the rest with gray) is
- *       {@link Reason#TRUNCATED} unless {@linkplain Builder#acceptTruncated accepted}; a missing EOI
- *       marker after complete data and other recoverable JPEG warnings are accepted.</li>
+ *       {@link Reason#TRUNCATED} unless {@linkplain Builder#acceptTruncated accepted}; a missing
+ *       EOI marker after complete data and other recoverable JPEG warnings are accepted.
  *   <li><b>Subsampling</b> (only in the {@code decodeResized} methods): when the output is much
- *       smaller than the image, every k-th pixel (the centre of each k x k block) is decoded,
- *       where k is the largest integer that still leaves at least
- *       {@linkplain Builder#minOversample oversample} (default 2) source pixels per output pixel
- *       along the binding axis; the antialiased resize then works on that. A 5120x2880 photo to
- *       224x224 decodes at 854x480 (k = 6).</li>
+ *       smaller than the image, every k-th pixel (the centre of each k x k block) is decoded, where
+ *       k is the largest integer that still leaves at least {@linkplain Builder#minOversample
+ *       oversample} (default 2) source pixels per output pixel along the binding axis; the
+ *       antialiased resize then works on that. A 5120x2880 photo to 224x224 decodes at 854x480 (k =
+ *       6).
  * </ul>
  *
  * <h2>Failures</h2>
- * Every problem with an input is an {@link ImageDecodeException} naming the input and a
- * {@link Reason}; plugin runtime exceptions are wrapped, never thrown raw. The only other exception
- * is {@link InterruptedIOException} when the calling thread is interrupted while reading a file.
+ *
+ * Every problem with an input is an {@link ImageDecodeException} naming the input and a {@link
+ * Reason}; plugin runtime exceptions are wrapped, never thrown raw. The only other exception is
+ * {@link InterruptedIOException} when the calling thread is interrupted while reading a file.
  *
  * <p>Thread-safety: immutable and thread-safe; every call uses its own ImageIO reader. Calls on
  * many threads run in parallel.
  */
 public final class ImageDecoder {
-    /** Default pixel limit: 100 megapixels. */
-    public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
-    /** Default file size limit: 1 GiB. */
-    public static final long DEFAULT_MAX_FILE_BYTES = 1L << 30;
-    /** Default subsampling margin: keep at least 2 source pixels per output pixel. */
-    public static final double DEFAULT_MIN_OVERSAMPLE = 2.0;
+  /** Default pixel limit: 100 megapixels. */
+  public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
 
-    private static final ImageDecoder DEFAULTS = builder().build();
+  /** Default file size limit: 1 GiB. */
+  public static final long DEFAULT_MAX_FILE_BYTES = 1L << 30;
 
-    private final long maxPixels;
-    private final long maxFileBytes;
-    private final int minSide;
-    private final int background;
-    private final ResampleFilter filter;
-    private final boolean subsample;
-    private final double minOversample;
-    private final boolean acceptTruncated;
+  /** Default subsampling margin: keep at least 2 source pixels per output pixel. */
+  public static final double DEFAULT_MIN_OVERSAMPLE = 2.0;
 
-    private ImageDecoder(Builder b) {
-        this.maxPixels = b.maxPixels;
-        this.maxFileBytes = b.maxFileBytes;
-        this.minSide = b.minSide;
-        this.background = b.background;
-        this.filter = b.filter;
-        this.subsample = b.subsample;
-        this.minOversample = b.minOversample;
-        this.acceptTruncated = b.acceptTruncated;
-        ImagePlugins.ensureRegistered();
+  private static final ImageDecoder DEFAULTS = builder().build();
+
+  private final long maxPixels;
+  private final long maxFileBytes;
+  private final int minSide;
+  private final int background;
+  private final ResampleFilter filter;
+  private final boolean subsample;
+  private final double minOversample;
+  private final boolean acceptTruncated;
+
+  private ImageDecoder(Builder b) {
+    this.maxPixels = b.maxPixels;
+    this.maxFileBytes = b.maxFileBytes;
+    this.minSide = b.minSide;
+    this.background = b.background;
+    this.filter = b.filter;
+    this.subsample = b.subsample;
+    this.minOversample = b.minOversample;
+    this.acceptTruncated = b.acceptTruncated;
+    ImagePlugins.ensureRegistered();
+  }
+
+  /** A decoder with every default (100 MP limit, white background, bilinear, subsampling on). */
+  public static ImageDecoder defaults() {
+    return DEFAULTS;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The full image at its own size, orientation applied. */
+  public RgbImage decode(Path file) throws ImageDecodeException, InterruptedIOException {
+    String name = file.toString();
+    return decodeBytes(readFile(file, name), name, 0, 0, null);
+  }
+
+  /**
+   * The full image encoded in {@code data}, orientation applied.
+   *
+   * @param name how failures name the input (a key or path)
+   */
+  public RgbImage decode(byte[] data, String name) throws ImageDecodeException {
+    return decodeBytes(data, name, 0, 0, null);
+  }
+
+  /**
+   * The image fitted to exactly {@code width x height} by {@code mode}, subsampled while decoding
+   * where it pays.
+   */
+  public RgbImage decodeResized(Path file, int width, int height, ResizeMode mode)
+      throws ImageDecodeException, InterruptedIOException {
+    checkTarget(width, height, mode);
+    String name = file.toString();
+    return decodeBytes(readFile(file, name), name, width, height, mode);
+  }
+
+  /** As {@link #decodeResized(Path, int, int, ResizeMode)} for bytes in memory. */
+  public RgbImage decodeResized(byte[] data, String name, int width, int height, ResizeMode mode)
+      throws ImageDecodeException {
+    checkTarget(width, height, mode);
+    return decodeBytes(data, name, width, height, mode);
+  }
+
+  private static void checkTarget(int width, int height, ResizeMode mode) {
+    Objects.requireNonNull(mode, "mode");
+    if (width <= 0 || height <= 0 || (long) width * height > RgbImage.MAX_PIXELS) {
+      throw new IllegalArgumentException("bad output size " + width + "x" + height);
+    }
+  }
+
+  /**
+   * The subsampling step for a {@code w x h} (displayed) image fitted to {@code tw x th}: the
+   * largest k with at least {@code minOversample} decoded pixels per output pixel along the axis
+   * that needs the most resolution; 1 when disabled or not shrinking enough.
+   */
+  int subsamplingFactor(int w, int h, int tw, int th, ResizeMode mode) {
+    if (!subsample || mode == null) {
+      return 1;
+    }
+    double sx = (double) tw / w;
+    double sy = (double) th / h;
+    double scale = mode == ResizeMode.PAD ? Math.min(sx, sy) : Math.max(sx, sy);
+    double k = Math.floor(1.0 / (scale * minOversample));
+    return (int) Math.clamp(k, 1, Math.min(w, h));
+  }
+
+  private byte[] readFile(Path file, String name)
+      throws ImageDecodeException, InterruptedIOException {
+    Objects.requireNonNull(file, "file");
+    try {
+      BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
+      if (!attrs.isRegularFile()) {
+        throw new ImageDecodeException(
+            name, Reason.UNREADABLE, attrs.isDirectory() ? "is a directory" : "not a regular file");
+      }
+      if (attrs.size() > maxFileBytes) {
+        throw new ImageDecodeException(
+            name,
+            Reason.TOO_LARGE,
+            attrs.size() + " bytes exceeds the file size limit of " + maxFileBytes);
+      }
+      byte[] data = Files.readAllBytes(file);
+      if (data.length > maxFileBytes) {
+        throw new ImageDecodeException(
+            name,
+            Reason.TOO_LARGE,
+            data.length + " bytes exceeds the file size limit of " + maxFileBytes);
+      }
+      return data;
+    } catch (ClosedByInterruptException e) {
+      InterruptedIOException ie = new InterruptedIOException("interrupted reading " + name);
+      ie.initCause(e);
+      throw ie;
+    } catch (InterruptedIOException | ImageDecodeException e) {
+      throw e;
+    } catch (AccessDeniedException e) {
+      throw new ImageDecodeException(name, Reason.UNREADABLE, "permission denied", e);
+    } catch (NoSuchFileException e) {
+      throw new ImageDecodeException(name, Reason.UNREADABLE, "no such file", e);
+    } catch (IOException | OutOfMemoryError e) {
+      // OutOfMemoryError here is "Required array size too large" for a file near 2 GiB
+      throw new ImageDecodeException(name, Reason.UNREADABLE, describe(e), e);
+    }
+  }
+
+  private RgbImage decodeBytes(byte[] data, String name, int tw, int th, ResizeMode mode)
+      throws ImageDecodeException {
+    Objects.requireNonNull(data, "data");
+    Objects.requireNonNull(name, "name");
+    if (data.length == 0) {
+      throw new ImageDecodeException(name, Reason.EMPTY_FILE, "0 bytes");
+    }
+    RgbImage img = decodePixels(data, name, tw, th, mode);
+    if (mode == null) {
+      return img;
+    }
+    if (img.width() == tw && img.height() == th) {
+      return img;
+    }
+    return Resizer.resize(img, tw, th, mode, filter, background);
+  }
+
+  private RgbImage decodePixels(byte[] data, String name, int tw, int th, ResizeMode mode)
+      throws ImageDecodeException {
+    try (SegmentImageInputStream in = new SegmentImageInputStream(MemorySegment.ofArray(data))) {
+      ImageReader reader = findReader(in, name);
+      try {
+        return read(reader, in, data, name, tw, th, mode);
+      } finally {
+        reader.dispose();
+      }
+    } catch (ImageDecodeException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw classify(name, e);
+    } catch (StackOverflowError e) { // deeply nested/looping structures in crafted files
+      throw new ImageDecodeException(name, Reason.CORRUPT, "structure too deeply nested", e);
+    }
+  }
+
+  private static ImageReader findReader(SegmentImageInputStream in, String name)
+      throws ImageDecodeException {
+    Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+    if (!readers.hasNext()) {
+      throw new ImageDecodeException(
+          name, Reason.NOT_AN_IMAGE, "no image reader recognises its first bytes");
+    }
+    ImageReader r = readers.next();
+    while (readers.hasNext()) {
+      readers.next().dispose();
+    }
+    return r;
+  }
+
+  private RgbImage read(
+      ImageReader reader,
+      SegmentImageInputStream in,
+      byte[] data,
+      String name,
+      int tw,
+      int th,
+      ResizeMode mode)
+      throws IOException {
+    String format = reader.getFormatName().toLowerCase(Locale.ROOT);
+    List<String> warnings = new ArrayList<>(2);
+    reader.addIIOReadWarningListener((src, w) -> warnings.add(w));
+    reader.setInput(in, true, true);
+    int w = reader.getWidth(0);
+    int h = reader.getHeight(0);
+    if (w <= 0 || h <= 0) {
+      throw new ImageDecodeException(name, Reason.CORRUPT, "header says " + w + "x" + h);
+    }
+    long pixels = (long) w * h;
+    if (pixels > maxPixels) {
+      throw new ImageDecodeException(
+          name,
+          Reason.TOO_LARGE,
+          String.format(
+              Locale.ROOT,
+              "%s %dx%d = %.1f MP exceeds the limit of %.1f MP",
+              format,
+              w,
+              h,
+              pixels / 1e6,
+              maxPixels / 1e6));
+    }
+    if (Math.min(w, h) < minSide) {
+      throw new ImageDecodeException(
+          name,
+          Reason.TOO_SMALL,
+          format + " " + w + "x" + h + " is below the minimum side of " + minSide);
+    }
+    boolean jpeg = format.equals("jpeg") || format.equals("jpg");
+    int orientation = jpeg ? ExifOrientation.read(data, 0, data.length) : 1;
+    boolean swap = ExifOrientation.swapsSides(orientation);
+    int k = subsamplingFactor(swap ? h : w, swap ? w : h, tw, th, mode);
+    ImageReadParam param = reader.getDefaultReadParam();
+    if (k > 1) {
+      param.setSourceSubsampling(k, k, (k - 1) / 2, (k - 1) / 2);
+    }
+    BufferedImage img = reader.read(0, param);
+    if (!acceptTruncated) {
+      for (String warning : warnings) {
+        if (warning != null && warning.toLowerCase(Locale.ROOT).contains("premature end")) {
+          throw new ImageDecodeException(
+              name, Reason.TRUNCATED, format + " data ends early: " + String.join("; ", warnings));
+        }
+      }
+    }
+    RgbImage rgb =
+        new RgbImage(img.getWidth(), img.getHeight(), RgbConverter.toRgb(img, background));
+    return ExifOrientation.apply(rgb, orientation);
+  }
+
+  private static ImageDecodeException classify(String name, Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof EOFException) {
+        return new ImageDecodeException(name, Reason.TRUNCATED, describe(e), e);
+      }
+      if (t instanceof UnsupportedOperationException) {
+        return new ImageDecodeException(name, Reason.UNSUPPORTED, describe(e), e);
+      }
+      String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
+      if (t instanceof IIOException && (m.contains("unsupported") || m.contains("not supported"))) {
+        return new ImageDecodeException(name, Reason.UNSUPPORTED, describe(e), e);
+      }
+    }
+    return new ImageDecodeException(name, Reason.CORRUPT, describe(e), e);
+  }
+
+  private static String describe(Throwable e) {
+    StringBuilder sb = new StringBuilder();
+    for (Throwable t = e; t != null && sb.length() < 300; t = t.getCause()) {
+      String m = t.getMessage();
+      String part = t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+      if (!sb.isEmpty()) {
+        sb.append(" <- ");
+      }
+      sb.append(part);
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return sb.toString();
+  }
+
+  public long maxPixels() {
+    return maxPixels;
+  }
+
+  public int background() {
+    return background;
+  }
+
+  /** Builder for {@link ImageDecoder}. Not thread-safe; the decoder it builds is. */
+  public static final class Builder {
+    private long maxPixels = DEFAULT_MAX_PIXELS;
+    private long maxFileBytes = DEFAULT_MAX_FILE_BYTES;
+    private int minSide = 1;
+    private int background = Resizer.DEFAULT_BACKGROUND;
+    private ResampleFilter filter = ResampleFilter.BILINEAR;
+    private boolean subsample = true;
+    private double minOversample = DEFAULT_MIN_OVERSAMPLE;
+    private boolean acceptTruncated;
+
+    private Builder() {}
+
+    /**
+     * Refuse images whose header announces more than this many pixels (1 .. {@link
+     * RgbImage#MAX_PIXELS}).
+     */
+    public Builder maxPixels(long maxPixels) {
+      if (maxPixels < 1 || maxPixels > RgbImage.MAX_PIXELS) {
+        throw new IllegalArgumentException(
+            "maxPixels must be in 1.." + RgbImage.MAX_PIXELS + ", got " + maxPixels);
+      }
+      this.maxPixels = maxPixels;
+      return this;
     }
 
-    /** A decoder with every default (100 MP limit, white background, bilinear, subsampling on). */
-    public static ImageDecoder defaults() {
-        return DEFAULTS;
+    /** Refuse files larger than this many bytes (1 .. 2^31 - 9). */
+    public Builder maxFileBytes(long maxFileBytes) {
+      if (maxFileBytes < 1 || maxFileBytes > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("maxFileBytes must be in 1.." + (Integer.MAX_VALUE - 8));
+      }
+      this.maxFileBytes = maxFileBytes;
+      return this;
     }
 
-    public static Builder builder() {
-        return new Builder();
+    /** Refuse images whose shorter side is below this (default 1: every image is accepted). */
+    public Builder minSide(int minSide) {
+      if (minSide < 1) {
+        throw new IllegalArgumentException("minSide must be >= 1, got " + minSide);
+      }
+      this.minSide = minSide;
+      return this;
     }
 
-    /** The full image at its own size, orientation applied. */
-    public RgbImage decode(Path file) throws ImageDecodeException, InterruptedIOException {
-        String name = file.toString();
-        return decodeBytes(readFile(file, name), name, 0, 0, null);
+    /** Background {@code 0xRRGGBB} for transparency and {@link ResizeMode#PAD}; default white. */
+    public Builder background(int rgb) {
+      if ((rgb & ~0xFFFFFF) != 0) {
+        throw new IllegalArgumentException(
+            "background must be 0xRRGGBB, got 0x" + Integer.toHexString(rgb));
+      }
+      this.background = rgb;
+      return this;
     }
 
     /**
-     * The full image encoded in {@code data}, orientation applied.
-     *
-     * @param name how failures name the input (a key or path)
+     * Resampling filter of the {@code decodeResized} methods; default {@link
+     * ResampleFilter#BILINEAR}.
      */
-    public RgbImage decode(byte[] data, String name) throws ImageDecodeException {
-        return decodeBytes(data, name, 0, 0, null);
+    public Builder filter(ResampleFilter filter) {
+      this.filter = Objects.requireNonNull(filter, "filter");
+      return this;
     }
 
-    /** The image fitted to exactly {@code width x height} by {@code mode}, subsampled while decoding where it pays. */
-    public RgbImage decodeResized(Path file, int width, int height, ResizeMode mode)
-            throws ImageDecodeException, InterruptedIOException {
-        checkTarget(width, height, mode);
-        String name = file.toString();
-        return decodeBytes(readFile(file, name), name, width, height, mode);
+    /** Whether {@code decodeResized} may subsample while decoding (default true). */
+    public Builder subsample(boolean subsample) {
+      this.subsample = subsample;
+      return this;
     }
 
-    /** As {@link #decodeResized(Path, int, int, ResizeMode)} for bytes in memory. */
-    public RgbImage decodeResized(byte[] data, String name, int width, int height, ResizeMode mode)
-            throws ImageDecodeException {
-        checkTarget(width, height, mode);
-        return decodeBytes(data, name, width, height, mode);
-    }
-
-    private static void checkTarget(int width, int height, ResizeMode mode) {
-        Objects.requireNonNull(mode, "mode");
-        if (width <= 0 || height <= 0 || (long) width * height > RgbImage.MAX_PIXELS) {
-            throw new IllegalArgumentException("bad output size " + width + "x" + height);
-        }
+    /** Minimum decoded pixels per output pixel when subsampling (>= 1, default 2). */
+    public Builder minOversample(double factor) {
+      if (!(factor >= 1.0) || Double.isInfinite(factor)) {
+        throw new IllegalArgumentException(
+            "minOversample must be a finite number >= 1, got " + factor);
+      }
+      this.minOversample = factor;
+      return this;
     }
 
     /**
-     * The subsampling step for a {@code w x h} (displayed) image fitted to {@code tw x th}: the
-     * largest k with at least {@code minOversample} decoded pixels per output pixel along the axis
-     * that needs the most resolution; 1 when disabled or not shrinking enough.
+     * Accept JPEGs whose data ends early (the missing part is gray). Default false: {@link
+     * Reason#TRUNCATED}.
      */
-    int subsamplingFactor(int w, int h, int tw, int th, ResizeMode mode) {
-        if (!subsample || mode == null) {
-            return 1;
-        }
-        double sx = (double) tw / w;
-        double sy = (double) th / h;
-        double scale = mode == ResizeMode.PAD ? Math.min(sx, sy) : Math.max(sx, sy);
-        double k = Math.floor(1.0 / (scale * minOversample));
-        return (int) Math.clamp(k, 1, Math.min(w, h));
+    public Builder acceptTruncated(boolean accept) {
+      this.acceptTruncated = accept;
+      return this;
     }
 
-    private byte[] readFile(Path file, String name) throws ImageDecodeException, InterruptedIOException {
-        Objects.requireNonNull(file, "file");
-        try {
-            BasicFileAttributes attrs = Files.readAttributes(file, BasicFileAttributes.class);
-            if (!attrs.isRegularFile()) {
-                throw new ImageDecodeException(name, Reason.UNREADABLE,
-                        attrs.isDirectory() ? "is a directory" : "not a regular file");
-            }
-            if (attrs.size() > maxFileBytes) {
-                throw new ImageDecodeException(name, Reason.TOO_LARGE,
-                        attrs.size() + " bytes exceeds the file size limit of " + maxFileBytes);
-            }
-            byte[] data = Files.readAllBytes(file);
-            if (data.length > maxFileBytes) {
-                throw new ImageDecodeException(name, Reason.TOO_LARGE,
-                        data.length + " bytes exceeds the file size limit of " + maxFileBytes);
-            }
-            return data;
-        } catch (ClosedByInterruptException e) {
-            InterruptedIOException ie = new InterruptedIOException("interrupted reading " + name);
-            ie.initCause(e);
-            throw ie;
-        } catch (InterruptedIOException | ImageDecodeException e) {
-            throw e;
-        } catch (AccessDeniedException e) {
-            throw new ImageDecodeException(name, Reason.UNREADABLE, "permission denied", e);
-        } catch (NoSuchFileException e) {
-            throw new ImageDecodeException(name, Reason.UNREADABLE, "no such file", e);
-        } catch (IOException | OutOfMemoryError e) {
-            // OutOfMemoryError here is "Required array size too large" for a file near 2 GiB
-            throw new ImageDecodeException(name, Reason.UNREADABLE, describe(e), e);
-        }
+    public ImageDecoder build() {
+      return new ImageDecoder(this);
     }
-
-    private RgbImage decodeBytes(byte[] data, String name, int tw, int th, ResizeMode mode) throws ImageDecodeException {
-        Objects.requireNonNull(data, "data");
-        Objects.requireNonNull(name, "name");
-        if (data.length == 0) {
-            throw new ImageDecodeException(name, Reason.EMPTY_FILE, "0 bytes");
-        }
-        RgbImage img = decodePixels(data, name, tw, th, mode);
-        if (mode == null) {
-            return img;
-        }
-        if (img.width() == tw && img.height() == th) {
-            return img;
-        }
-        return Resizer.resize(img, tw, th, mode, filter, background);
-    }
-
-    private RgbImage decodePixels(byte[] data, String name, int tw, int th, ResizeMode mode) throws ImageDecodeException {
-        try (SegmentImageInputStream in = new SegmentImageInputStream(MemorySegment.ofArray(data))) {
-            ImageReader reader = findReader(in, name);
-            try {
-                return read(reader, in, data, name, tw, th, mode);
-            } finally {
-                reader.dispose();
-            }
-        } catch (ImageDecodeException e) {
-            throw e;
-        } catch (IOException | RuntimeException e) {
-            throw classify(name, e);
-        } catch (StackOverflowError e) { // deeply nested/looping structures in crafted files
-            throw new ImageDecodeException(name, Reason.CORRUPT, "structure too deeply nested", e);
-        }
-    }
-
-    private static ImageReader findReader(SegmentImageInputStream in, String name) throws ImageDecodeException {
-        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-        if (!readers.hasNext()) {
-            throw new ImageDecodeException(name, Reason.NOT_AN_IMAGE, "no image reader recognises its first bytes");
-        }
-        ImageReader r = readers.next();
-        while (readers.hasNext()) {
-            readers.next().dispose();
-        }
-        return r;
-    }
-
-    private RgbImage read(ImageReader reader, SegmentImageInputStream in, byte[] data, String name,
-                          int tw, int th, ResizeMode mode) throws IOException {
-        String format = reader.getFormatName().toLowerCase(Locale.ROOT);
-        List<String> warnings = new ArrayList<>(2);
-        reader.addIIOReadWarningListener((src, w) -> warnings.add(w));
-        reader.setInput(in, true, true);
-        int w = reader.getWidth(0);
-        int h = reader.getHeight(0);
-        if (w <= 0 || h <= 0) {
-            throw new ImageDecodeException(name, Reason.CORRUPT, "header says " + w + "x" + h);
-        }
-        long pixels = (long) w * h;
-        if (pixels > maxPixels) {
-            throw new ImageDecodeException(name, Reason.TOO_LARGE, String.format(Locale.ROOT,
-                    "%s %dx%d = %.1f MP exceeds the limit of %.1f MP", format, w, h, pixels / 1e6, maxPixels / 1e6));
-        }
-        if (Math.min(w, h) < minSide) {
-            throw new ImageDecodeException(name, Reason.TOO_SMALL,
-                    format + " " + w + "x" + h + " is below the minimum side of " + minSide);
-        }
-        boolean jpeg = format.equals("jpeg") || format.equals("jpg");
-        int orientation = jpeg ? ExifOrientation.read(data, 0, data.length) : 1;
-        boolean swap = ExifOrientation.swapsSides(orientation);
-        int k = subsamplingFactor(swap ? h : w, swap ? w : h, tw, th, mode);
-        ImageReadParam param = reader.getDefaultReadParam();
-        if (k > 1) {
-            param.setSourceSubsampling(k, k, (k - 1) / 2, (k - 1) / 2);
-        }
-        BufferedImage img = reader.read(0, param);
-        if (!acceptTruncated) {
-            for (String warning : warnings) {
-                if (warning != null && warning.toLowerCase(Locale.ROOT).contains("premature end")) {
-                    throw new ImageDecodeException(name, Reason.TRUNCATED,
-                            format + " data ends early: " + String.join("; ", warnings));
-                }
-            }
-        }
-        RgbImage rgb = new RgbImage(img.getWidth(), img.getHeight(), RgbConverter.toRgb(img, background));
-        return ExifOrientation.apply(rgb, orientation);
-    }
-
-    private static ImageDecodeException classify(String name, Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof EOFException) {
-                return new ImageDecodeException(name, Reason.TRUNCATED, describe(e), e);
-            }
-            if (t instanceof UnsupportedOperationException) {
-                return new ImageDecodeException(name, Reason.UNSUPPORTED, describe(e), e);
-            }
-            String m = t.getMessage() == null ? "" : t.getMessage().toLowerCase(Locale.ROOT);
-            if (t instanceof IIOException && (m.contains("unsupported") || m.contains("not supported"))) {
-                return new ImageDecodeException(name, Reason.UNSUPPORTED, describe(e), e);
-            }
-        }
-        return new ImageDecodeException(name, Reason.CORRUPT, describe(e), e);
-    }
-
-    private static String describe(Throwable e) {
-        StringBuilder sb = new StringBuilder();
-        for (Throwable t = e; t != null && sb.length() < 300; t = t.getCause()) {
-            String m = t.getMessage();
-            String part = t.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
-            if (!sb.isEmpty()) {
-                sb.append(" <- ");
-            }
-            sb.append(part);
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return sb.toString();
-    }
-
-    public long maxPixels() {
-        return maxPixels;
-    }
-
-    public int background() {
-        return background;
-    }
-
-    /**
-     * Builder for {@link ImageDecoder}. Not thread-safe; the decoder it builds is.
-     */
-    public static final class Builder {
-        private long maxPixels = DEFAULT_MAX_PIXELS;
-        private long maxFileBytes = DEFAULT_MAX_FILE_BYTES;
-        private int minSide = 1;
-        private int background = Resizer.DEFAULT_BACKGROUND;
-        private ResampleFilter filter = ResampleFilter.BILINEAR;
-        private boolean subsample = true;
-        private double minOversample = DEFAULT_MIN_OVERSAMPLE;
-        private boolean acceptTruncated;
-
-        private Builder() {
-        }
-
-        /** Refuse images whose header announces more than this many pixels (1 .. {@link RgbImage#MAX_PIXELS}). */
-        public Builder maxPixels(long maxPixels) {
-            if (maxPixels < 1 || maxPixels > RgbImage.MAX_PIXELS) {
-                throw new IllegalArgumentException("maxPixels must be in 1.." + RgbImage.MAX_PIXELS + ", got " + maxPixels);
-            }
-            this.maxPixels = maxPixels;
-            return this;
-        }
-
-        /** Refuse files larger than this many bytes (1 .. 2^31 - 9). */
-        public Builder maxFileBytes(long maxFileBytes) {
-            if (maxFileBytes < 1 || maxFileBytes > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException("maxFileBytes must be in 1.." + (Integer.MAX_VALUE - 8));
-            }
-            this.maxFileBytes = maxFileBytes;
-            return this;
-        }
-
-        /** Refuse images whose shorter side is below this (default 1: every image is accepted). */
-        public Builder minSide(int minSide) {
-            if (minSide < 1) {
-                throw new IllegalArgumentException("minSide must be >= 1, got " + minSide);
-            }
-            this.minSide = minSide;
-            return this;
-        }
-
-        /** Background {@code 0xRRGGBB} for transparency and {@link ResizeMode#PAD}; default white. */
-        public Builder background(int rgb) {
-            if ((rgb & ~0xFFFFFF) != 0) {
-                throw new IllegalArgumentException("background must be 0xRRGGBB, got 0x" + Integer.toHexString(rgb));
-            }
-            this.background = rgb;
-            return this;
-        }
-
-        /** Resampling filter of the {@code decodeResized} methods; default {@link ResampleFilter#BILINEAR}. */
-        public Builder filter(ResampleFilter filter) {
-            this.filter = Objects.requireNonNull(filter, "filter");
-            return this;
-        }
-
-        /** Whether {@code decodeResized} may subsample while decoding (default true). */
-        public Builder subsample(boolean subsample) {
-            this.subsample = subsample;
-            return this;
-        }
-
-        /** Minimum decoded pixels per output pixel when subsampling (>= 1, default 2). */
-        public Builder minOversample(double factor) {
-            if (!(factor >= 1.0) || Double.isInfinite(factor)) {
-                throw new IllegalArgumentException("minOversample must be a finite number >= 1, got " + factor);
-            }
-            this.minOversample = factor;
-            return this;
-        }
-
-        /** Accept JPEGs whose data ends early (the missing part is gray). Default false: {@link Reason#TRUNCATED}. */
-        public Builder acceptTruncated(boolean accept) {
-            this.acceptTruncated = accept;
-            return this;
-        }
-
-        public ImageDecoder build() {
-            return new ImageDecoder(this);
-        }
-    }
+  }
 }

@@ -22,101 +22,111 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
  * Encodes 8-bit RGB pixels to baseline JFIF JPEG bytes at a fixed quality, through the JDK's
- * (libjpeg) ImageIO writer: YCbCr with 4:2:0 chroma subsampling, optimised Huffman tables, no
- * EXIF. Bytes written by this class decode with {@link JpegDecoder}.
+ * (libjpeg) ImageIO writer: YCbCr with 4:2:0 chroma subsampling, optimised Huffman tables, no EXIF.
+ * Bytes written by this class decode with {@link JpegDecoder}.
  *
  * <p>Thread-safety: not thread-safe. It keeps one ImageIO writer and its buffers; use one encoder
  * per thread (for example in a {@code ThreadLocal}) and {@link #close()} it when done.
  */
 public final class JpegEncoder implements AutoCloseable {
-    static final ColorModel RGB_MODEL = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB),
-            new int[] {8, 8, 8}, false, false, Transparency.OPAQUE, DataBuffer.TYPE_BYTE);
+  static final ColorModel RGB_MODEL =
+      new ComponentColorModel(
+          ColorSpace.getInstance(ColorSpace.CS_sRGB),
+          new int[] {8, 8, 8},
+          false,
+          false,
+          Transparency.OPAQUE,
+          DataBuffer.TYPE_BYTE);
 
-    private final int quality;
-    private final ImageWriter writer;
-    private final ImageWriteParam param;
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
-    private byte[] scratch = new byte[0];
-    private boolean closed;
+  private final int quality;
+  private final ImageWriter writer;
+  private final ImageWriteParam param;
+  private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
+  private byte[] scratch = new byte[0];
+  private boolean closed;
 
-    /**
-     * @param quality 1 (smallest) .. 100 (best), as in libjpeg / PIL; 90 is a common choice for training data
-     */
-    public JpegEncoder(int quality) {
-        if (quality < 1 || quality > 100) {
-            throw new IllegalArgumentException("JPEG quality must be in 1..100, got " + quality);
-        }
-        this.quality = quality;
-        this.writer = ImagePlugins.jdkJpegWriter();
-        this.param = writer.getDefaultWriteParam();
-        param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-        param.setCompressionQuality(quality / 100f);
-        if (param instanceof JPEGImageWriteParam jp) {
-            jp.setOptimizeHuffmanTables(true);
-        }
+  /**
+   * @param quality 1 (smallest) .. 100 (best), as in libjpeg / PIL; 90 is a common choice for
+   *     training data
+   */
+  public JpegEncoder(int quality) {
+    if (quality < 1 || quality > 100) {
+      throw new IllegalArgumentException("JPEG quality must be in 1..100, got " + quality);
     }
-
-    public int quality() {
-        return quality;
+    this.quality = quality;
+    this.writer = ImagePlugins.jdkJpegWriter();
+    this.param = writer.getDefaultWriteParam();
+    param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+    param.setCompressionQuality(quality / 100f);
+    if (param instanceof JPEGImageWriteParam jp) {
+      jp.setOptimizeHuffmanTables(true);
     }
+  }
 
-    /** The JPEG bytes of {@code image}. */
-    public byte[] encode(RgbImage image) {
-        return encode(image.pixels(), 0, image.width(), image.height());
-    }
+  public int quality() {
+    return quality;
+  }
 
-    /**
-     * The JPEG bytes of the {@code width x height} HWC RGB pixels at {@code rgb[offset ..]}.
-     *
-     * @throws IllegalArgumentException if the array is too short or a side is not in 1..65535
-     */
-    public byte[] encode(byte[] rgb, int offset, int width, int height) {
-        if (closed) {
-            throw new IllegalStateException("encoder is closed");
-        }
-        Objects.requireNonNull(rgb, "rgb");
-        if (width <= 0 || height <= 0 || width > 65535 || height > 65535) {
-            throw new IllegalArgumentException("JPEG sides must be in 1..65535, got " + width + "x" + height);
-        }
-        Objects.checkFromIndexSize(offset, Math.multiplyExact(Math.multiplyExact(width, height), 3), rgb.length);
-        int n = width * height * 3;
-        byte[] pixels = rgb;
-        if (offset != 0) { // Raster fast paths ignore a DataBuffer offset (JDK bug): copy instead
-            if (scratch.length < n) {
-                scratch = new byte[n];
-            }
-            System.arraycopy(rgb, offset, scratch, 0, n);
-            pixels = scratch;
-        }
-        BufferedImage img = wrap(pixels, width, height);
-        bytes.reset();
-        try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
-            writer.setOutput(out);
-            writer.write(null, new IIOImage(img, null, null), param);
-            writer.setOutput(null);
-        } catch (IOException e) { // only a bug can cause this with in-memory streams
-            throw new UncheckedIOException("JPEG encoding failed for " + width + "x" + height, e);
-        }
-        return bytes.toByteArray();
-    }
+  /** The JPEG bytes of {@code image}. */
+  public byte[] encode(RgbImage image) {
+    return encode(image.pixels(), 0, image.width(), image.height());
+  }
 
-    /**
-     * A BufferedImage over the first {@code width * height * 3} bytes of {@code rgb} (no copy).
-     * Always at array offset 0: {@code ByteInterleavedRaster.setRect} ignores a DataBuffer offset.
-     */
-    static BufferedImage wrap(byte[] rgb, int width, int height) {
-        DataBufferByte db = new DataBufferByte(rgb, width * height * 3);
-        PixelInterleavedSampleModel sm = new PixelInterleavedSampleModel(DataBuffer.TYPE_BYTE, width, height,
-                3, width * 3, new int[] {0, 1, 2});
-        WritableRaster raster = Raster.createWritableRaster(sm, db, null);
-        return new BufferedImage(RGB_MODEL, raster, false, null);
+  /**
+   * The JPEG bytes of the {@code width x height} HWC RGB pixels at {@code rgb[offset ..]}.
+   *
+   * @throws IllegalArgumentException if the array is too short or a side is not in 1..65535
+   */
+  public byte[] encode(byte[] rgb, int offset, int width, int height) {
+    if (closed) {
+      throw new IllegalStateException("encoder is closed");
     }
+    Objects.requireNonNull(rgb, "rgb");
+    if (width <= 0 || height <= 0 || width > 65535 || height > 65535) {
+      throw new IllegalArgumentException(
+          "JPEG sides must be in 1..65535, got " + width + "x" + height);
+    }
+    Objects.checkFromIndexSize(
+        offset, Math.multiplyExact(Math.multiplyExact(width, height), 3), rgb.length);
+    int n = width * height * 3;
+    byte[] pixels = rgb;
+    if (offset != 0) { // Raster fast paths ignore a DataBuffer offset (JDK bug): copy instead
+      if (scratch.length < n) {
+        scratch = new byte[n];
+      }
+      System.arraycopy(rgb, offset, scratch, 0, n);
+      pixels = scratch;
+    }
+    BufferedImage img = wrap(pixels, width, height);
+    bytes.reset();
+    try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
+      writer.setOutput(out);
+      writer.write(null, new IIOImage(img, null, null), param);
+      writer.setOutput(null);
+    } catch (IOException e) { // only a bug can cause this with in-memory streams
+      throw new UncheckedIOException("JPEG encoding failed for " + width + "x" + height, e);
+    }
+    return bytes.toByteArray();
+  }
 
-    @Override
-    public void close() {
-        if (!closed) {
-            closed = true;
-            writer.dispose();
-        }
+  /**
+   * A BufferedImage over the first {@code width * height * 3} bytes of {@code rgb} (no copy).
+   * Always at array offset 0: {@code ByteInterleavedRaster.setRect} ignores a DataBuffer offset.
+   */
+  static BufferedImage wrap(byte[] rgb, int width, int height) {
+    DataBufferByte db = new DataBufferByte(rgb, width * height * 3);
+    PixelInterleavedSampleModel sm =
+        new PixelInterleavedSampleModel(
+            DataBuffer.TYPE_BYTE, width, height, 3, width * 3, new int[] {0, 1, 2});
+    WritableRaster raster = Raster.createWritableRaster(sm, db, null);
+    return new BufferedImage(RGB_MODEL, raster, false, null);
+  }
+
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      writer.dispose();
     }
+  }
 }

@@ -3,38 +3,41 @@
  * exact size, store it as JPEG, and augment it into batch buffers.
  *
  * <h2>Which class for what</h2>
+ *
  * <ul>
  *   <li>{@link io.jcolz.loader.image.ImageDecoder}: files from the outside world (any ImageIO
  *       format) to {@link io.jcolz.loader.image.RgbImage}; {@code decodeResized} for packing
- *       (subsamples while decoding). Thread-safe.</li>
- *   <li>{@link io.jcolz.loader.image.Resizer}: fit an image to W x H by a
- *       {@link io.jcolz.loader.image.ResizeMode}. Thread-safe.</li>
+ *       (subsamples while decoding). Thread-safe.
+ *   <li>{@link io.jcolz.loader.image.Resizer}: fit an image to W x H by a {@link
+ *       io.jcolz.loader.image.ResizeMode}. Thread-safe.
  *   <li>{@link io.jcolz.loader.image.JpegEncoder} / {@link io.jcolz.loader.image.JpegDecoder}: the
- *       {@code jpeg} storage mode. One per thread.</li>
- *   <li>{@link io.jcolz.loader.image.Augmentation} (what, immutable) and
- *       {@link io.jcolz.loader.image.Augmenter} (does it, one per thread): random resized crop and
- *       flip seeded by (seed, epoch, row), written as HWC or CHW into a batch slot.</li>
- *   <li>{@link io.jcolz.loader.image.ImageDecodeException}: every refused input, with a
- *       {@link io.jcolz.loader.image.ImageDecodeException.Reason} to count skips by.</li>
+ *       {@code jpeg} storage mode. One per thread.
+ *   <li>{@link io.jcolz.loader.image.Augmentation} (what, immutable) and {@link
+ *       io.jcolz.loader.image.Augmenter} (does it, one per thread): random resized crop and flip
+ *       seeded by (seed, epoch, row), written as HWC or CHW into a batch slot.
+ *   <li>{@link io.jcolz.loader.image.ImageDecodeException}: every refused input, with a {@link
+ *       io.jcolz.loader.image.ImageDecodeException.Reason} to count skips by.
  * </ul>
  *
  * <h2>Conventions</h2>
- * Pixels are {@code uint8} RGB, row-major, channels interleaved (HWC) unless a
- * {@link io.jcolz.loader.image.PixelLayout} says CHW. Sizes are given as (width, height).
- * Alpha is composited over white ({@code 0xFFFFFF}) unless configured; PAD letterboxes onto the
- * same colour. JPEG EXIF orientation is applied. Header pixel limit 100 MP by default. All
- * resampling is antialiased, integer, and bit-for-bit reproducible.
+ *
+ * Pixels are {@code uint8} RGB, row-major, channels interleaved (HWC) unless a {@link
+ * io.jcolz.loader.image.PixelLayout} says CHW. Sizes are given as (width, height). Alpha is
+ * composited over white ({@code 0xFFFFFF}) unless configured; PAD letterboxes onto the same colour.
+ * JPEG EXIF orientation is applied. Header pixel limit 100 MP by default. All resampling is
+ * antialiased, integer, and bit-for-bit reproducible.
  *
  * <h2>Limitations</h2>
+ *
  * <ul>
- *   <li>Progressive JPEGs decode 5-10x slower than baseline ones: the JDK's libjpeg binding
- *       outputs every progressive scan in full, and {@code setSourceProgressivePasses} cannot skip to
- *       the final one (tried: it yields the first scan only). Subsampling helps them little.</li>
+ *   <li>Progressive JPEGs decode 5-10x slower than baseline ones: the JDK's libjpeg binding outputs
+ *       every progressive scan in full, and {@code setSourceProgressivePasses} cannot skip to the
+ *       final one (tried: it yields the first scan only). Subsampling helps them little.
  *   <li>Subsampling decodes every k-th pixel; libjpeg's DCT-domain scaling is not reachable through
- *       ImageIO, so the JPEG entropy decoding and IDCT cost stays; PNG gains almost nothing.</li>
+ *       ImageIO, so the JPEG entropy decoding and IDCT cost stays; PNG gains almost nothing.
  *   <li>Embedded ICC profiles of RGB images are ignored (values taken as sRGB); CMYK/YCCK JPEGs are
- *       converted by TwelveMonkeys. EXIF orientation is read from JPEG only.</li>
- *   <li>WebP is readable through TwelveMonkeys but has no writer, so no test generates one.</li>
+ *       converted by TwelveMonkeys. EXIF orientation is read from JPEG only.
+ *   <li>WebP is readable through TwelveMonkeys but has no writer, so no test generates one.
  * </ul>
  */
 package io.jcolz.loader.image;

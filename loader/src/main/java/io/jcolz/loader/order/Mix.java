@@ -3,8 +3,8 @@ package io.jcolz.loader.order;
 /**
  * The loader's only source of randomness: SplitMix64-style mixing of 64-bit words, specified here
  * (not borrowed from {@code java.util.Random} or {@code SplittableRandom}, whose algorithms a JDK
- * may change), so every order and every per-sample augmentation seed is the same on any machine
- * and any JDK.
+ * may change), so every order and every per-sample augmentation seed is the same on any machine and
+ * any JDK.
  *
  * <p>Stateless and thread-safe.
  */
@@ -40,8 +40,8 @@ public final class Mix {
   }
 
   /**
-   * The per-sample seed that augmentations use for row {@code row} in epoch {@code epoch}: the
-   * same whatever thread, worker count or batch the sample lands in.
+   * The per-sample seed that augmentations use for row {@code row} in epoch {@code epoch}: the same
+   * whatever thread, worker count or batch the sample lands in.
    */
   public static long sampleSeed(long seed, long epoch, long row) {
     return key(seed ^ 0x5A5A5A5A5A5A5A5AL, epoch, row);

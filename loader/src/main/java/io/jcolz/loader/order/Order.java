@@ -11,9 +11,9 @@ public enum Order {
   /** Rows in storage order, every epoch the same. Fastest; no shuffling. */
   SEQUENTIAL,
   /**
-   * A full pseudo-random permutation of the rows, different every epoch ({@link Permutation}).
-   * Each sample may need its own chunk decode: fine for datasets whose decoded chunks fit the
-   * chunk cache or whose chunks hold few rows, slow for large raw datasets with big chunks.
+   * A full pseudo-random permutation of the rows, different every epoch ({@link Permutation}). Each
+   * sample may need its own chunk decode: fine for datasets whose decoded chunks fit the chunk
+   * cache or whose chunks hold few rows, slow for large raw datasets with big chunks.
    */
   RANDOM,
   /**

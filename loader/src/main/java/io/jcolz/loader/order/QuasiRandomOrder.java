@@ -9,9 +9,9 @@ import java.util.Arrays;
  * permutation keyed by (seed, e, w). Positions run through window 0, then window 1, and so on.
  *
  * <p>Memory per epoch object: the chunk permutation as an {@code int[chunkCount]} and the window
- * start positions as a {@code long[chunkCount / window + 1]} — at 12 M rows in 27-row chunks
- * (224 px raw, 4 MiB chunks), 1.8 MB + 0.2 MB. Each {@link EpochOrder} is computed in one
- * O(chunkCount) pass when asked for.
+ * start positions as a {@code long[chunkCount / window + 1]} — at 12 M rows in 27-row chunks (224
+ * px raw, 4 MiB chunks), 1.8 MB + 0.2 MB. Each {@link EpochOrder} is computed in one O(chunkCount)
+ * pass when asked for.
  *
  * <p>Immutable and thread-safe.
  */
@@ -22,7 +22,8 @@ final class QuasiRandomOrder implements SampleOrder {
 
   QuasiRandomOrder(ChunkLayout layout, long seed, int window) {
     if (window <= 0) {
-      throw new IllegalArgumentException("quasi-random window of " + window + " chunks must be > 0");
+      throw new IllegalArgumentException(
+          "quasi-random window of " + window + " chunks must be > 0");
     }
     this.layout = layout;
     this.seed = seed;
@@ -63,7 +64,8 @@ final class QuasiRandomOrder implements SampleOrder {
       }
       windowStart[windows] = pos;
       if (pos != layout.rows()) {
-        throw new IllegalStateException("chunks hold " + pos + " rows, the layout says " + layout.rows());
+        throw new IllegalStateException(
+            "chunks hold " + pos + " rows, the layout says " + layout.rows());
       }
     }
 
@@ -80,7 +82,8 @@ final class QuasiRandomOrder implements SampleOrder {
       int i = Arrays.binarySearch(windowStart, position);
       int w = i >= 0 ? i : -i - 2;
       long size = windowStart[w + 1] - windowStart[w];
-      long local = Permutation.apply(position - windowStart[w], size, Mix.key(seed, 0x5157494EL, epoch, w));
+      long local =
+          Permutation.apply(position - windowStart[w], size, Mix.key(seed, 0x5157494EL, epoch, w));
       int end = Math.min(perm.length, (w + 1) * window);
       for (int j = w * window; j < end; j++) {
         int c = perm[j];

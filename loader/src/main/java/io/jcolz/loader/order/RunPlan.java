@@ -18,14 +18,15 @@ public record RunPlan(long startEpoch, long startBatch, long epochs, long batche
       throw new IllegalArgumentException("start epoch " + startEpoch + " must be >= 0");
     }
     if (startBatch < 0 || (startBatch > 0 && startBatch >= batchesPerEpoch)) {
-      throw new IllegalArgumentException("start batch " + startBatch + " outside [0, " + batchesPerEpoch
-          + ") batches per epoch");
+      throw new IllegalArgumentException(
+          "start batch " + startBatch + " outside [0, " + batchesPerEpoch + ") batches per epoch");
     }
   }
 
   /** Batches in the whole run. */
   public long totalBatches() {
-    return Math.addExact(batchesPerEpoch - startBatch, Math.multiplyExact(epochs - 1, batchesPerEpoch));
+    return Math.addExact(
+        batchesPerEpoch - startBatch, Math.multiplyExact(epochs - 1, batchesPerEpoch));
   }
 
   /** The epoch of run batch {@code g}. */

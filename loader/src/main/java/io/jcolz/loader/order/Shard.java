@@ -7,13 +7,13 @@ package io.jcolz.loader.order;
  *
  * <ul>
  *   <li>{@code dropLast = true}: every rank gets {@code m = floor(floor(N / world) / B) × B}
- *       positions, {@code [rank × m, (rank+1) × m)}: disjoint, equal-size, whole batches. The
- *       union is the epoch minus its last {@code N − world × m < world × B} positions (different
- *       rows each epoch in the shuffled orders).
+ *       positions, {@code [rank × m, (rank+1) × m)}: disjoint, equal-size, whole batches. The union
+ *       is the epoch minus its last {@code N − world × m < world × B} positions (different rows
+ *       each epoch in the shuffled orders).
  *   <li>{@code dropLast = false}: rank r gets {@code [floor(r N / world), floor((r+1) N / world))}:
  *       disjoint, sizes differ by at most one, the union is the whole epoch, and a rank's last
- *       batch may be short. (Ranks may then have one batch more or fewer: use {@code dropLast}
- *       for lock-step data-parallel training.)
+ *       batch may be short. (Ranks may then have one batch more or fewer: use {@code dropLast} for
+ *       lock-step data-parallel training.)
  * </ul>
  *
  * <p>Immutable and thread-safe.
@@ -22,7 +22,8 @@ public record Shard(long epochSize, int rank, int world, int batchSize, boolean 
   /** Validates the arguments. */
   public Shard {
     if (world <= 0 || rank < 0 || rank >= world) {
-      throw new IllegalArgumentException("rank " + rank + " of world " + world + ": need 0 <= rank < world");
+      throw new IllegalArgumentException(
+          "rank " + rank + " of world " + world + ": need 0 <= rank < world");
     }
     if (batchSize <= 0) {
       throw new IllegalArgumentException("batch size " + batchSize + " must be > 0");
@@ -60,7 +61,9 @@ public record Shard(long epochSize, int rank, int world, int batchSize, boolean 
     return start() + i * batchSize;
   }
 
-  /** Number of samples in this rank's batch {@code i} (the batch size, or less for a last batch). */
+  /**
+   * Number of samples in this rank's batch {@code i} (the batch size, or less for a last batch).
+   */
   public int batchLength(long i) {
     checkBatch(i);
     return (int) Math.min(batchSize, length() - i * batchSize);

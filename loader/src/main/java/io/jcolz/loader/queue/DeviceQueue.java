@@ -17,8 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * #released()}). So at most {@code depth} items of this queue exist at once — queued, or taken and
  * not yet released — and an early item can never be starved by later ones.
  *
- * <p>A worker failure ({@link #fail}) makes every later {@code take} throw; {@link #shutdown}
- * wakes every waiting producer (which then drops its item) and consumer.
+ * <p>A worker failure ({@link #fail}) makes every later {@code take} throw; {@link #shutdown} wakes
+ * every waiting producer (which then drops its item) and consumer.
  *
  * <p>Thread-safe: any number of producers; one consumer thread at a time is expected ({@code take}
  * is safe from several, but the order they see is then split between them).
@@ -87,7 +87,8 @@ public final class DeviceQueue<T> implements Iterable<T> {
    */
   public boolean put(long seq, T item) throws InterruptedException {
     if (seq < 0 || seq >= total) {
-      throw new IllegalArgumentException("sequence " + seq + " outside [0, " + total + ") of device " + device);
+      throw new IllegalArgumentException(
+          "sequence " + seq + " outside [0, " + total + ") of device " + device);
     }
     lock.lockInterruptibly();
     try {
@@ -99,7 +100,8 @@ public final class DeviceQueue<T> implements Iterable<T> {
       }
       int slot = (int) (seq % depth);
       if (ring[slot] != null || seq < taken) {
-        throw new IllegalStateException("sequence " + seq + " of device " + device + " delivered twice");
+        throw new IllegalStateException(
+            "sequence " + seq + " of device " + device + " delivered twice");
       }
       ring[slot] = item;
       changed.signalAll();
@@ -134,9 +136,15 @@ public final class DeviceQueue<T> implements Iterable<T> {
         throw new IllegalStateException("the loader is closed");
       }
       if (taken - released >= depth) {
-        throw new IllegalStateException("device " + device + ": the consumer holds " + (taken - released)
-            + " batches it has not closed; at most " + depth + " (prefetch + 1) may be open at once — close a batch "
-            + "before taking the next, or raise prefetch");
+        throw new IllegalStateException(
+            "device "
+                + device
+                + ": the consumer holds "
+                + (taken - released)
+                + " batches it has not closed; at most "
+                + depth
+                + " (prefetch + 1) may be open at once — close a batch "
+                + "before taking the next, or raise prefetch");
       }
       int slot = (int) (taken % depth);
       while (ring[slot] == null && failure == null && !shutdown) {
@@ -157,7 +165,9 @@ public final class DeviceQueue<T> implements Iterable<T> {
     }
   }
 
-  /** Like {@link #take} but gives up after {@code timeout}, returning null (check {@link #taken()}). */
+  /**
+   * Like {@link #take} but gives up after {@code timeout}, returning null (check {@link #taken()}).
+   */
   @SuppressWarnings("unchecked")
   public T poll(long timeout, TimeUnit unit) throws IOException, InterruptedException {
     long nanos = unit.toNanos(timeout);
@@ -241,7 +251,8 @@ public final class DeviceQueue<T> implements Iterable<T> {
     if (failure instanceof IOException) {
       throw new IOException(msg, failure);
     }
-    throw new WorkerException("loader worker failed: " + failure + " [" + failureContext + "]", failure);
+    throw new WorkerException(
+        "loader worker failed: " + failure + " [" + failureContext + "]", failure);
   }
 
   /**
@@ -262,7 +273,8 @@ public final class DeviceQueue<T> implements Iterable<T> {
         try {
           T t = take();
           if (t == null) {
-            throw new NoSuchElementException("device " + device + " has delivered all " + total + " batches");
+            throw new NoSuchElementException(
+                "device " + device + " has delivered all " + total + " batches");
           }
           return t;
         } catch (IOException e) {

@@ -5,12 +5,12 @@ import io.jcolz.loader.order.RunPlan;
 /**
  * The delivery policy: batch i of an epoch goes to device {@code i mod D}, and each device sees its
  * batches in run order. So with D devices stepping in lock-step, step s of an epoch trains on
- * batches {@code sD .. sD+D−1}, one per device, whatever the worker count or timing. (Work
- * stealing would feed a slow device less, but would make which device trains on which batch
- * depend on timing; this policy is deterministic.)
+ * batches {@code sD .. sD+D−1}, one per device, whatever the worker count or timing. (Work stealing
+ * would feed a slow device less, but would make which device trains on which batch depend on
+ * timing; this policy is deterministic.)
  *
- * <p>This class maps a run batch to its device and to its sequence number on that device.
- * Immutable and thread-safe.
+ * <p>This class maps a run batch to its device and to its sequence number on that device. Immutable
+ * and thread-safe.
  */
 public record RoundRobin(RunPlan plan, int devices) {
   /** Validates the arguments. */
@@ -34,7 +34,9 @@ public record RoundRobin(RunPlan plan, int devices) {
     if (e == plan.startEpoch()) {
       return count(d, plan.startBatch(), i);
     }
-    return count(d, plan.startBatch(), n) + (e - plan.startEpoch() - 1) * count(d, 0, n) + count(d, 0, i);
+    return count(d, plan.startBatch(), n)
+        + (e - plan.startEpoch() - 1) * count(d, 0, n)
+        + count(d, 0, i);
   }
 
   /** Batches device {@code d} receives in the whole run. */
@@ -43,7 +45,9 @@ public record RoundRobin(RunPlan plan, int devices) {
     return count(d, plan.startBatch(), n) + (plan.epochs() - 1) * count(d, 0, n);
   }
 
-  /** Number of batch indices in {@code [from, to)} congruent to {@code d} modulo the device count. */
+  /**
+   * Number of batch indices in {@code [from, to)} congruent to {@code d} modulo the device count.
+   */
   private long count(int d, long from, long to) {
     return Math.max(0, Math.ceilDiv(to - d, devices) - Math.ceilDiv(from - d, devices));
   }

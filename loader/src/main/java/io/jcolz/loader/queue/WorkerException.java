@@ -1,9 +1,9 @@
 package io.jcolz.loader.queue;
 
 /**
- * A loader worker failed with an unchecked exception or an error; rethrown in the consumer's
- * thread with the worker's throwable as the cause. (Worker IOExceptions, such as a corrupt chunk,
- * are rethrown as IOExceptions of the same kind instead.)
+ * A loader worker failed with an unchecked exception or an error; rethrown in the consumer's thread
+ * with the worker's throwable as the cause. (Worker IOExceptions, such as a corrupt chunk, are
+ * rethrown as IOExceptions of the same kind instead.)
  *
  * <p>Immutable and thread-safe.
  */

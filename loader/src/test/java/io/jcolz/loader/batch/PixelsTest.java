@@ -51,7 +51,9 @@ class PixelsTest {
         Pixels.write(s, pad, h, w, c, flip, layout, d, pad);
         byte[] got = d.asSlice(pad, src.length).toArray(ValueLayout.JAVA_BYTE);
         byte[] want = reference(src, h, w, c, flip, layout);
-        assertEquals(java.util.Arrays.toString(want), java.util.Arrays.toString(got),
+        assertEquals(
+            java.util.Arrays.toString(want),
+            java.util.Arrays.toString(got),
             Seeds.tag(seed) + h + "×" + w + "×" + c + " flip=" + flip + " " + layout);
       }
     }

@@ -29,7 +29,8 @@ class ChunkCacheTest {
   @Test
   void concurrentPinsSeeTheRightBytesWithinTheBound() throws Exception {
     long seed = Seeds.derive(Seeds.base(), 21);
-    Schema schema = Schema.builder().column(ColumnSpec.uint8Tensor("image", 4, 5, 3).withChunkRows(7)).build();
+    Schema schema =
+        Schema.builder().column(ColumnSpec.uint8Tensor("image", 4, 5, 3).withChunkRows(7)).build();
     RandomDatasets.write(dir.resolve("ds"), schema, seed, 500);
     try (Dataset ds = Dataset.open(dir.resolve("ds"))) {
       ColumnFile col = ds.column("image");
@@ -40,25 +41,34 @@ class ChunkCacheTest {
         List<Future<?>> fs = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
           long ts = seed + t;
-          fs.add(pool.submit(() -> {
-            SplittableRandom r = new SplittableRandom(ts);
-            try (ChunkDecoder d = ds.newDecoder()) {
-              for (int i = 0; i < 400; i++) {
-                int k = r.nextInt(Math.min(col.chunkCount(), 12)); // a hot set larger than the cache
-                ChunkView v = cache.pin(k, d);
-                try {
-                  int row = r.nextInt(v.rowCount());
-                  byte[] want = (byte[]) RandomDatasets.values(schema, seed, v.firstRow() + row).get("image");
-                  assertEquals(java.util.Arrays.toString(want),
-                      java.util.Arrays.toString(v.tensor(row).toArray(ValueLayout.JAVA_BYTE)),
-                      Seeds.tag(seed) + "chunk " + k + " row " + row);
-                } finally {
-                  cache.unpin(k);
-                }
-              }
-            }
-            return null;
-          }));
+          fs.add(
+              pool.submit(
+                  () -> {
+                    SplittableRandom r = new SplittableRandom(ts);
+                    try (ChunkDecoder d = ds.newDecoder()) {
+                      for (int i = 0; i < 400; i++) {
+                        int k =
+                            r.nextInt(
+                                Math.min(col.chunkCount(), 12)); // a hot set larger than the cache
+                        ChunkView v = cache.pin(k, d);
+                        try {
+                          int row = r.nextInt(v.rowCount());
+                          byte[] want =
+                              (byte[])
+                                  RandomDatasets.values(schema, seed, v.firstRow() + row)
+                                      .get("image");
+                          assertEquals(
+                              java.util.Arrays.toString(want),
+                              java.util.Arrays.toString(
+                                  v.tensor(row).toArray(ValueLayout.JAVA_BYTE)),
+                              Seeds.tag(seed) + "chunk " + k + " row " + row);
+                        } finally {
+                          cache.unpin(k);
+                        }
+                      }
+                    }
+                    return null;
+                  }));
         }
         for (Future<?> f : fs) {
           f.get();

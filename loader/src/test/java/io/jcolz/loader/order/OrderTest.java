@@ -63,7 +63,8 @@ class OrderTest {
       boolean[] seen = new boolean[(int) n];
       for (long x = 0; x < n; x++) {
         long y = Permutation.apply(x, n, key);
-        assertTrue(y >= 0 && y < n && !seen[(int) y], Seeds.tag(seed) + "n=" + n + " x=" + x + " -> " + y);
+        assertTrue(
+            y >= 0 && y < n && !seen[(int) y], Seeds.tag(seed) + "n=" + n + " x=" + x + " -> " + y);
         seen[(int) y] = true;
       }
     }
@@ -75,11 +76,13 @@ class OrderTest {
     SplittableRandom r = new SplittableRandom(seed);
     for (int t = 0; t < 30; t++) {
       long rows = 1 + r.nextInt(t < 5 ? 10 : 4000);
-      ChunkLayout layout = r.nextBoolean() ? ChunkLayout.uniform(rows, 1 + r.nextInt(64)) : irregular(r, rows);
+      ChunkLayout layout =
+          r.nextBoolean() ? ChunkLayout.uniform(rows, 1 + r.nextInt(64)) : irregular(r, rows);
       int window = 1 + r.nextInt(10);
       long s = r.nextLong();
       for (Order order : Order.values()) {
-        String msg = Seeds.tag(seed) + order + " rows=" + rows + " window=" + window + " t=" + t + ": ";
+        String msg =
+            Seeds.tag(seed) + order + " rows=" + rows + " window=" + window + " t=" + t + ": ";
         SampleOrder a = order.over(layout, s, window);
         SampleOrder b = order.over(layout, s, window);
         long[] e0 = sequence(a.epoch(0));
@@ -99,7 +102,9 @@ class OrderTest {
           assertArrayEquals(e0, e1, msg);
         } else if (rows > 200 && layout.chunkCount() > 4) {
           assertFalse(Arrays.equals(e0, e1), msg + "epochs 0 and 1 are the same");
-          assertFalse(Arrays.equals(e0, sequence(order.over(layout, s + 1, window).epoch(0))), msg + "seed ignored");
+          assertFalse(
+              Arrays.equals(e0, sequence(order.over(layout, s + 1, window).epoch(0))),
+              msg + "seed ignored");
         }
       }
     }
@@ -134,7 +139,8 @@ class OrderTest {
         rowsInWindow += layout.rowCount(c);
         assertTrue(all.add(c), Seeds.tag(seed) + "chunk " + c + " appears in two windows");
       }
-      assertEquals(rowsInWindow, end - pos, Seeds.tag(seed) + "window at " + pos + " is not chunk-complete");
+      assertEquals(
+          rowsInWindow, end - pos, Seeds.tag(seed) + "window at " + pos + " is not chunk-complete");
       chunksSeen += chunks.size();
       pos = end;
     }
@@ -159,7 +165,17 @@ class OrderTest {
       int world = 1 + r.nextInt(9);
       int batch = 1 + r.nextInt(70);
       boolean dropLast = r.nextBoolean();
-      String msg = Seeds.tag(seed) + "n=" + n + " world=" + world + " batch=" + batch + " dropLast=" + dropLast + ": ";
+      String msg =
+          Seeds.tag(seed)
+              + "n="
+              + n
+              + " world="
+              + world
+              + " batch="
+              + batch
+              + " dropLast="
+              + dropLast
+              + ": ";
       boolean[] covered = new boolean[(int) n];
       long total = 0;
       long first = -1;
@@ -208,8 +224,14 @@ class OrderTest {
         RunPlan resumed = new RunPlan(2, start, 3, n);
         assertEquals(full.totalBatches() - start, resumed.totalBatches());
         for (long g = 0; g < resumed.totalBatches(); g++) {
-          assertEquals(full.epochOf(g + start), resumed.epochOf(g), "n=" + n + " start=" + start + " g=" + g);
-          assertEquals(full.indexOf(g + start), resumed.indexOf(g), "n=" + n + " start=" + start + " g=" + g);
+          assertEquals(
+              full.epochOf(g + start),
+              resumed.epochOf(g),
+              "n=" + n + " start=" + start + " g=" + g);
+          assertEquals(
+              full.indexOf(g + start),
+              resumed.indexOf(g),
+              "n=" + n + " start=" + start + " g=" + g);
         }
       }
     }

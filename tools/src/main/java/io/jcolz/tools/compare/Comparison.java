@@ -45,8 +45,15 @@ public final class Comparison {
    * @param candidates jcolz first, then the baselines
    * @param skipped notes on baselines that could not run on these inputs
    */
-  public Comparison(List<Candidate> candidates, List<String> skipped, int[] threads, int batch, int rounds,
-      double warmup, double seconds, boolean cold) {
+  public Comparison(
+      List<Candidate> candidates,
+      List<String> skipped,
+      int[] threads,
+      int batch,
+      int rounds,
+      double warmup,
+      double seconds,
+      boolean cold) {
     this.candidates = candidates;
     this.skipped = skipped;
     this.threads = threads.clone();
@@ -58,8 +65,8 @@ public final class Comparison {
   }
 
   /** Builds the candidates for a packed dataset and the directory it was packed from. */
-  public static List<Candidate> candidates(io.jcolz.format.Dataset ds, Path dir, List<String> skipped)
-      throws IOException {
+  public static List<Candidate> candidates(
+      io.jcolz.format.Dataset ds, Path dir, List<String> skipped) throws IOException {
     List<Candidate> list = new ArrayList<>();
     list.add(new JcolzCandidate(ds));
     SourceImages source = new SourceImages(ds, dir);
@@ -85,8 +92,14 @@ public final class Comparison {
           double v = c.measure(threads[ti], batch, warmup, seconds);
           warm.get(c.name())[ti][r] = v;
           if (log != null) {
-            log.printf(Locale.ROOT, "  %-16s threads %-3d round %d/%d  %,10.1f images/s%n", c.name(), threads[ti], r + 1,
-                rounds, v);
+            log.printf(
+                Locale.ROOT,
+                "  %-16s threads %-3d round %d/%d  %,10.1f images/s%n",
+                c.name(),
+                threads[ti],
+                r + 1,
+                rounds,
+                v);
             log.flush();
           }
         }
@@ -103,8 +116,14 @@ public final class Comparison {
             double v = c.measure(threads[ti], batch, 0, seconds);
             coldRates.get(c.name())[ti][r] = v;
             if (log != null) {
-              log.printf(Locale.ROOT, "  %-16s threads %-3d cold %d/%d  %,10.1f images/s%n", c.name(), threads[ti], r + 1,
-                  rounds, v);
+              log.printf(
+                  Locale.ROOT,
+                  "  %-16s threads %-3d cold %d/%d  %,10.1f images/s%n",
+                  c.name(),
+                  threads[ti],
+                  r + 1,
+                  rounds,
+                  v);
               log.flush();
             }
           }
@@ -131,14 +150,25 @@ public final class Comparison {
   /** Prints the table: medians per loader and thread count, and jcolz's ratio to each baseline. */
   public void printTable(PrintWriter out) {
     String jcolz = candidates.get(0).name();
-    out.printf(Locale.ROOT, "%nimages/s, median of %d rounds of %.0f s after %.0f s warm-up, batch %d%n", rounds, seconds,
-        warmup, batch);
+    out.printf(
+        Locale.ROOT,
+        "%nimages/s, median of %d rounds of %.0f s after %.0f s warm-up, batch %d%n",
+        rounds,
+        seconds,
+        warmup,
+        batch);
     for (int ti = 0; ti < threads.length; ti++) {
       out.printf(Locale.ROOT, "threads %d%n", threads[ti]);
       for (Candidate c : candidates) {
         double v = med(warm, c.name(), ti);
-        String ratio = c.name().equals(jcolz) ? "" : String.format(Locale.ROOT, "   jcolz is %.1fx", med(warm, jcolz, ti) / v);
-        String coldText = coldMeasured() ? String.format(Locale.ROOT, "   cold %,10.1f", med(coldRates, c.name(), ti)) : "";
+        String ratio =
+            c.name().equals(jcolz)
+                ? ""
+                : String.format(Locale.ROOT, "   jcolz is %.1fx", med(warm, jcolz, ti) / v);
+        String coldText =
+            coldMeasured()
+                ? String.format(Locale.ROOT, "   cold %,10.1f", med(coldRates, c.name(), ti))
+                : "";
         out.printf(Locale.ROOT, "  %-16s %,12.1f%s%s%n", c.name(), v, coldText, ratio);
       }
     }
@@ -154,7 +184,10 @@ public final class Comparison {
     out.flush();
   }
 
-  /** The {@code --json} object; figures at the largest thread count, all counts under {@code by_threads}. */
+  /**
+   * The {@code --json} object; figures at the largest thread count, all counts under {@code
+   * by_threads}.
+   */
   public ObjectNode json() {
     ObjectNode o = CliSupport.object();
     int last = threads.length - 1;
@@ -164,7 +197,8 @@ public final class Comparison {
     for (Candidate c : candidates) {
       ips.put(c.name(), round1(med(warm, c.name(), last)));
       if (!c.name().equals(jcolz)) {
-        ratios.put(c.name(), Math.round(100 * med(warm, jcolz, last) / med(warm, c.name(), last)) / 100.0);
+        ratios.put(
+            c.name(), Math.round(100 * med(warm, jcolz, last) / med(warm, c.name(), last)) / 100.0);
       }
     }
     o.put("threads", threads[last]);
@@ -199,7 +233,9 @@ public final class Comparison {
     return Math.round(v * 10) / 10.0;
   }
 
-  /** Writes a PNG chart: bars per loader for one thread count, lines over thread counts otherwise. */
+  /**
+   * Writes a PNG chart: bars per loader for one thread count, lines over thread counts otherwise.
+   */
   public void chart(Path file) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
@@ -207,8 +243,14 @@ public final class Comparison {
     }
     String title = "Loader throughput, batch " + batch + " (median of " + rounds + ")";
     if (threads.length == 1) {
-      CategoryChart chart = new CategoryChartBuilder().width(800).height(500).title(title)
-          .xAxisTitle("loader (" + threads[0] + " threads)").yAxisTitle("images/s").build();
+      CategoryChart chart =
+          new CategoryChartBuilder()
+              .width(800)
+              .height(500)
+              .title(title)
+              .xAxisTitle("loader (" + threads[0] + " threads)")
+              .yAxisTitle("images/s")
+              .build();
       List<String> names = new ArrayList<>();
       List<Double> values = new ArrayList<>();
       for (Candidate c : candidates) {
@@ -225,8 +267,14 @@ public final class Comparison {
       }
       BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     } else {
-      XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle("threads")
-          .yAxisTitle("images/s").build();
+      XYChart chart =
+          new XYChartBuilder()
+              .width(800)
+              .height(500)
+              .title(title)
+              .xAxisTitle("threads")
+              .yAxisTitle("images/s")
+              .build();
       double[] x = Arrays.stream(threads).asDoubleStream().toArray();
       for (Candidate c : candidates) {
         double[] y = new double[threads.length];

@@ -35,7 +35,9 @@ final class DjlImageFolderCandidate implements Candidate {
 
   @Override
   public String description() {
-    return "DJL ImageFolder on " + dir + ": DJL image decode + Resize, getData(manager, executor), class-index labels";
+    return "DJL ImageFolder on "
+        + dir
+        + ": DJL image decode + Resize, getData(manager, executor), class-index labels";
   }
 
   /** Why DJL's ImageFolder cannot read {@code dir}, or null when it can. */
@@ -55,15 +57,24 @@ final class DjlImageFolderCandidate implements Candidate {
   }
 
   @Override
-  public double measure(int threads, int batch, double warmupSeconds, double seconds) throws Exception {
-    ImageFolder folder = ImageFolder.builder().setRepositoryPath(dir).optMaxDepth(depth(dir))
-        .addTransform(new Resize(size, size)).setSampling(batch, true).build();
+  public double measure(int threads, int batch, double warmupSeconds, double seconds)
+      throws Exception {
+    ImageFolder folder =
+        ImageFolder.builder()
+            .setRepositoryPath(dir)
+            .optMaxDepth(depth(dir))
+            .addTransform(new Resize(size, size))
+            .setSampling(batch, true)
+            .build();
     folder.prepare();
-    ExecutorService executor = Executors.newFixedThreadPool(threads, task -> {
-      Thread t = new Thread(task, "djl-imagefolder");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService executor =
+        Executors.newFixedThreadPool(
+            threads,
+            task -> {
+              Thread t = new Thread(task, "djl-imagefolder");
+              t.setDaemon(true);
+              return t;
+            });
     try (NDManager manager = NDManager.newBaseManager()) {
       Timed t = new Timed(warmupSeconds, seconds);
       while (!t.done()) {

@@ -26,7 +26,10 @@ final class JcolzCandidate implements Candidate {
 
   @Override
   public String description() {
-    return "jcolz loader on " + dataset.path().getFileName() + " (" + dataset.metadata().getOrDefault("mode", "?")
+    return "jcolz loader on "
+        + dataset.path().getFileName()
+        + " ("
+        + dataset.metadata().getOrDefault("mode", "?")
         + " mode): chunk decode through the shared cache, NHWC uint8 + multi-hot, quasi-random order; "
         + cacheNote;
   }
@@ -52,14 +55,32 @@ final class JcolzCandidate implements Candidate {
   }
 
   @Override
-  public double measure(int threads, int batch, double warmupSeconds, double seconds) throws Exception {
+  public double measure(int threads, int batch, double warmupSeconds, double seconds)
+      throws Exception {
     long epochs = Math.max(1, Long.MAX_VALUE / Math.max(1, dataset.rowCount()));
-    try (Loader loader = capped(Loader.builder(dataset), threads).batchSize(batch).workers(threads).devices(1)
-        .prefetch(Math.max(2, threads)).order(Order.QUASI_RANDOM).imageLayout(ImageLayout.NHWC)
-        .labels(LabelMode.MULTI_HOT).augment(Augment.none()).dropLast(false).epochs(epochs).seed(7).build()) {
+    try (Loader loader =
+        capped(Loader.builder(dataset), threads)
+            .batchSize(batch)
+            .workers(threads)
+            .devices(1)
+            .prefetch(Math.max(2, threads))
+            .order(Order.QUASI_RANDOM)
+            .imageLayout(ImageLayout.NHWC)
+            .labels(LabelMode.MULTI_HOT)
+            .augment(Augment.none())
+            .dropLast(false)
+            .epochs(epochs)
+            .seed(7)
+            .build()) {
       var image = loader.caches().getFirst();
-      cacheNote = "chunk cache of " + image.slots() + " of " + image.column().chunkCount() + " '"
-          + image.column().name() + "' chunks, so every epoch decompresses again as on a dataset larger than memory";
+      cacheNote =
+          "chunk cache of "
+              + image.slots()
+              + " of "
+              + image.column().chunkCount()
+              + " '"
+              + image.column().name()
+              + "' chunks, so every epoch decompresses again as on a dataset larger than memory";
       Timed t = new Timed(warmupSeconds, seconds);
       var queue = loader.device(0);
       while (!t.done()) {

@@ -20,9 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * The classic loader (ImageFolder with a label dictionary): a thread pool where each worker takes
  * the next batch of a shuffled file list, opens and decodes every file with ImageIO (full-size
  * decode, no subsampling trick), resizes it to the packed size the same way pack did, looks its
- * labels up in a map, builds the multi-hot vector, and hands the finished batch (fresh heap
- * arrays, as a collate function allocates) to a bounded queue. Files that fail to decode are
- * skipped, as a tolerant user loader would. Not thread-safe.
+ * labels up in a map, builds the multi-hot vector, and hands the finished batch (fresh heap arrays,
+ * as a collate function allocates) to a bounded queue. Files that fail to decode are skipped, as a
+ * tolerant user loader would. Not thread-safe.
  */
 final class PerFileCandidate implements Candidate {
   private final SourceImages source;
@@ -39,13 +39,16 @@ final class PerFileCandidate implements Candidate {
 
   @Override
   public String description() {
-    return "per-file loader on " + source.dir() + ": ImageIO decode + resize per file, labels from a map, multi-hot";
+    return "per-file loader on "
+        + source.dir()
+        + ": ImageIO decode + resize per file, labels from a map, multi-hot";
   }
 
   private record Item(byte[] images, float[] labels, int n) {}
 
   @Override
-  public double measure(int threads, int batch, double warmupSeconds, double seconds) throws Exception {
+  public double measure(int threads, int batch, double warmupSeconds, double seconds)
+      throws Exception {
     List<Path> files = source.files();
     int n = files.size();
     int[] order = new int[n];
@@ -65,37 +68,42 @@ final class PerFileCandidate implements Candidate {
     BlockingQueue<Item> queue = new ArrayBlockingQueue<>(Math.max(2, 2 * threads));
     AtomicLong next = new AtomicLong();
     AtomicBoolean stop = new AtomicBoolean();
-    ExecutorService pool = Executors.newFixedThreadPool(threads, task -> {
-      Thread t = new Thread(task, "per-file-loader");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            task -> {
+              Thread t = new Thread(task, "per-file-loader");
+              t.setDaemon(true);
+              return t;
+            });
     List<Future<?>> workers = new ArrayList<>();
     for (int w = 0; w < threads; w++) {
-      workers.add(pool.submit(() -> {
-        while (!stop.get()) {
-          long b = next.getAndIncrement();
-          byte[] images = new byte[batch * sampleBytes];
-          float[] multiHot = new float[batch * labels];
-          int filled = 0;
-          for (int i = 0; i < batch; i++) {
-            int idx = order[(int) ((b * batch + i) % n)];
-            RgbImage img;
-            try {
-              img = decoder.decodeResized(files.get(idx), s, s, source.resize());
-            } catch (ImageDecodeException e) {
-              continue;
-            }
-            System.arraycopy(img.pixels(), 0, images, filled * sampleBytes, sampleBytes);
-            for (int l : source.labels(idx)) {
-              multiHot[filled * labels + l] = 1f;
-            }
-            filled++;
-          }
-          queue.put(new Item(images, multiHot, filled));
-        }
-        return null;
-      }));
+      workers.add(
+          pool.submit(
+              () -> {
+                while (!stop.get()) {
+                  long b = next.getAndIncrement();
+                  byte[] images = new byte[batch * sampleBytes];
+                  float[] multiHot = new float[batch * labels];
+                  int filled = 0;
+                  for (int i = 0; i < batch; i++) {
+                    int idx = order[(int) ((b * batch + i) % n)];
+                    RgbImage img;
+                    try {
+                      img = decoder.decodeResized(files.get(idx), s, s, source.resize());
+                    } catch (ImageDecodeException e) {
+                      continue;
+                    }
+                    System.arraycopy(img.pixels(), 0, images, filled * sampleBytes, sampleBytes);
+                    for (int l : source.labels(idx)) {
+                      multiHot[filled * labels + l] = 1f;
+                    }
+                    filled++;
+                  }
+                  queue.put(new Item(images, multiHot, filled));
+                }
+                return null;
+              }));
     }
     try {
       Timed t = new Timed(warmupSeconds, seconds);

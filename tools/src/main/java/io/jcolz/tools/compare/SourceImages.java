@@ -16,10 +16,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The original image files a dataset was packed from, paired with their labels: the label map
- * (key → label indices) is read from the dataset's key and label columns, and the files are found
- * under the source directory by key (a key is the file's path relative to that directory). This
- * is the "list the files, look each one's labels up in a map" input of the classic loaders.
+ * The original image files a dataset was packed from, paired with their labels: the label map (key
+ * → label indices) is read from the dataset's key and label columns, and the files are found under
+ * the source directory by key (a key is the file's path relative to that directory). This is the
+ * "list the files, look each one's labels up in a map" input of the classic loaders.
  *
  * <p>Immutable after construction and thread-safe.
  */
@@ -35,20 +35,32 @@ public final class SourceImages {
   /** Reads the label map from {@code dataset} and matches the files under {@code dir}. */
   public SourceImages(Dataset dataset, Path dir) throws IOException {
     this.dir = dir;
-    String keyColumn = dataset.schema().keyColumn()
-        .orElseThrow(() -> new IllegalArgumentException(dataset.path() + " has no key column to match source files by"));
-    String labelColumn = dataset.schema().labelColumn()
-        .orElseThrow(() -> new IllegalArgumentException(dataset.path() + " has no label column"));
+    String keyColumn =
+        dataset
+            .schema()
+            .keyColumn()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        dataset.path() + " has no key column to match source files by"));
+    String labelColumn =
+        dataset
+            .schema()
+            .labelColumn()
+            .orElseThrow(
+                () -> new IllegalArgumentException(dataset.path() + " has no label column"));
     this.labelCount = dataset.schema().column(labelColumn).cardinality();
     String s = dataset.metadata().get("size");
     if (s == null) {
-      throw new IllegalArgumentException(dataset.path() + " has no 'size' metadata (was it written by jcolz pack?)");
+      throw new IllegalArgumentException(
+          dataset.path() + " has no 'size' metadata (was it written by jcolz pack?)");
     }
     this.size = Integer.parseInt(s);
     this.resize = resizeMode(dataset.metadata().getOrDefault("resize", "shorter-side+center-crop"));
     ColumnFile keys = dataset.column(keyColumn);
     ColumnFile sets = dataset.column(labelColumn);
-    try (ChunkDecoder dk = dataset.newDecoder(); ChunkDecoder dl = dataset.newDecoder()) {
+    try (ChunkDecoder dk = dataset.newDecoder();
+        ChunkDecoder dl = dataset.newDecoder()) {
       ChunkView lv = null;
       for (int k = 0; k < keys.chunkCount(); k++) {
         ChunkView kv = dk.decode(keys, k);
@@ -71,8 +83,12 @@ public final class SourceImages {
       }
     }
     if (files.isEmpty()) {
-      throw new IllegalArgumentException("no file under " + dir + " matches a key of " + dataset.path()
-          + " (--compare must name the directory the dataset was packed from)");
+      throw new IllegalArgumentException(
+          "no file under "
+              + dir
+              + " matches a key of "
+              + dataset.path()
+              + " (--compare must name the directory the dataset was packed from)");
     }
   }
 

@@ -2,8 +2,8 @@ package io.jcolz.tools.compare;
 
 /**
  * Times a consumer loop: call {@link #delivered(int)} for every batch taken; warm-up batches are
- * not counted, and the loop ends when {@link #done()} says so. Not thread-safe: the consumer
- * thread owns it.
+ * not counted, and the loop ends when {@link #done()} says so. Not thread-safe: the consumer thread
+ * owns it.
  */
 final class Timed {
   private final long warmEnd;

@@ -17,7 +17,13 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Thread-safe.
  */
 final class CommitGuard {
-  enum Phase { WRITING, ABORTED, COMMITTING, COMMITTED, FAILED }
+  enum Phase {
+    WRITING,
+    ABORTED,
+    COMMITTING,
+    COMMITTED,
+    FAILED
+  }
 
   private final AtomicReference<Phase> phase = new AtomicReference<>(Phase.WRITING);
   private final CountDownLatch settled = new CountDownLatch(1);
@@ -44,7 +50,9 @@ final class CommitGuard {
     return phase.compareAndSet(Phase.WRITING, Phase.COMMITTING);
   }
 
-  /** The packer, when the commit begun by {@link #beginCommit} has returned ({@code ok}) or thrown. */
+  /**
+   * The packer, when the commit begun by {@link #beginCommit} has returned ({@code ok}) or thrown.
+   */
   void endCommit(boolean ok) {
     phase.compareAndSet(Phase.COMMITTING, ok ? Phase.COMMITTED : Phase.FAILED);
     settled.countDown();
@@ -66,8 +74,12 @@ final class CommitGuard {
       return;
     }
     if (phase.get() == Phase.COMMITTING) {
-      err.println("jcolz pack: interrupted while committing " + out + "; letting the commit finish (up to "
-          + (waitMillis + 999) / 1000 + " s)");
+      err.println(
+          "jcolz pack: interrupted while committing "
+              + out
+              + "; letting the commit finish (up to "
+              + (waitMillis + 999) / 1000
+              + " s)");
       try {
         settled.await(waitMillis, TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
@@ -75,12 +87,22 @@ final class CommitGuard {
       }
     }
     switch (phase.get()) {
-      case COMMITTED -> err.println("jcolz pack: interrupted after the commit; " + out + " is complete");
-      case FAILED -> err.println("jcolz pack: interrupted; the commit failed, nothing committed to " + out);
-      case COMMITTING -> err.println("jcolz pack: interrupted while committing " + out + ": state unknown (the "
-          + "commit did not finish in time); if " + out + " is missing, a .old-* copy beside it is the previous "
-          + "dataset; run jcolz verify on " + out + ", or pack again (which removes the leftovers)");
-      default -> { } // ABORTED: the hook already ran
+      case COMMITTED ->
+          err.println("jcolz pack: interrupted after the commit; " + out + " is complete");
+      case FAILED ->
+          err.println("jcolz pack: interrupted; the commit failed, nothing committed to " + out);
+      case COMMITTING ->
+          err.println(
+              "jcolz pack: interrupted while committing "
+                  + out
+                  + ": state unknown (the "
+                  + "commit did not finish in time); if "
+                  + out
+                  + " is missing, a .old-* copy beside it is the previous "
+                  + "dataset; run jcolz verify on "
+                  + out
+                  + ", or pack again (which removes the leftovers)");
+      default -> {} // ABORTED: the hook already ran
     }
   }
 }

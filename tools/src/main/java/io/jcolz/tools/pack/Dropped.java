@@ -4,7 +4,9 @@ import java.util.List;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Counts label names dropped for lack of a vocabulary entry, keeping a few examples. Thread-safe. */
+/**
+ * Counts label names dropped for lack of a vocabulary entry, keeping a few examples. Thread-safe.
+ */
 final class Dropped {
   private static final int EXAMPLES = 10;
   private final AtomicLong count = new AtomicLong();

@@ -16,14 +16,17 @@ public final class FolderLabels implements LabelSource {
   private final List<String> vocabulary;
   private final Map<String, Integer> index;
 
-  /** @param names every folder name found on an image's path (from the counting walk) */
+  /**
+   * @param names every folder name found on an image's path (from the counting walk)
+   */
   public FolderLabels(SortedSet<String> names) {
     this(names, null);
   }
 
   /**
    * @param names every folder name found on an image's path (from the counting walk)
-   * @param fixed the vocabulary to use instead of {@code names} (folders not in it are dropped), or null
+   * @param fixed the vocabulary to use instead of {@code names} (folders not in it are dropped), or
+   *     null
    */
   public FolderLabels(SortedSet<String> names, List<String> fixed) {
     this.vocabulary = List.copyOf(fixed != null ? fixed : new ArrayList<>(names));
@@ -37,7 +40,9 @@ public final class FolderLabels implements LabelSource {
 
   @Override
   public Lookup labels(String key, List<String> folders) {
-    return Lookup.of(folders, index); // a folder not in the vocabulary is dropped (fixed, or created after the walk)
+    return Lookup.of(
+        folders,
+        index); // a folder not in the vocabulary is dropped (fixed, or created after the walk)
   }
 
   @Override

@@ -50,13 +50,18 @@ public final class LabelFile implements LabelSource {
     ChronicleSupport.disableAnalytics();
   }
 
-  private static final Set<String> HEADER = Set.of("key", "path", "file", "filename", "image", "name", "id");
+  private static final Set<String> HEADER =
+      Set.of("key", "path", "file", "filename", "image", "name", "id");
   private static final char SEP = '\u0000';
   private static final char UNSEEN = '0';
   private static final char SEEN = '1';
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private enum Format { CSV, TSV, JSONL }
+  private enum Format {
+    CSV,
+    TSV,
+    JSONL
+  }
 
   private final Path file;
   private final Path mapFile;
@@ -71,8 +76,14 @@ public final class LabelFile implements LabelSource {
   /** One parsed line. */
   private record Entry(String key, List<String> labels) {}
 
-  private LabelFile(Path file, Path mapFile, ChronicleMap<CharSequence, CharSequence> map, List<String> vocabulary,
-      long entries, long rejected, long duplicates) {
+  private LabelFile(
+      Path file,
+      Path mapFile,
+      ChronicleMap<CharSequence, CharSequence> map,
+      List<String> vocabulary,
+      long entries,
+      long rejected,
+      long duplicates) {
     this.file = file;
     this.mapFile = mapFile;
     this.map = map;
@@ -90,7 +101,8 @@ public final class LabelFile implements LabelSource {
    * @param problems receives one line per rejected line
    * @throws IOException the file cannot be read, or is not UTF-8
    */
-  public static LabelFile load(Path file, Path mapFile, Consumer<String> problems) throws IOException {
+  public static LabelFile load(Path file, Path mapFile, Consumer<String> problems)
+      throws IOException {
     return load(file, mapFile, problems, null);
   }
 
@@ -98,50 +110,68 @@ public final class LabelFile implements LabelSource {
    * As {@link #load(Path, Path, Consumer)} with a fixed vocabulary (names not in it are dropped and
    * counted), or null for the sorted names of the file.
    */
-  public static LabelFile load(Path file, Path mapFile, Consumer<String> problems, List<String> fixed)
-      throws IOException {
+  public static LabelFile load(
+      Path file, Path mapFile, Consumer<String> problems, List<String> fixed) throws IOException {
     Format format = detect(file);
     long[] stats = new long[3]; // entries, key chars, value chars
     TreeSet<String> names = new TreeSet<>();
-    long rejected = scan(file, format, e -> {
-      stats[0]++;
-      stats[1] += e.key().length();
-      for (String l : e.labels()) {
-        stats[2] += l.length() + 1;
-        names.add(l);
-      }
-    }, problems);
+    long rejected =
+        scan(
+            file,
+            format,
+            e -> {
+              stats[0]++;
+              stats[1] += e.key().length();
+              for (String l : e.labels()) {
+                stats[2] += l.length() + 1;
+                names.add(l);
+              }
+            },
+            problems);
     long n = Math.max(1000, stats[0]);
     double avgKey = stats[0] == 0 ? 16 : Math.max(8, (double) stats[1] / stats[0]);
     double avgValue = stats[0] == 0 ? 8 : Math.max(8, 1 + (double) stats[2] / stats[0]);
     Files.deleteIfExists(mapFile);
     ChronicleMap<CharSequence, CharSequence> map;
     try {
-      map = ChronicleMap.of(CharSequence.class, CharSequence.class).name("jcolz-pack-labels").entries(n)
-          .averageKeySize(avgKey * 1.2).averageValueSize(avgValue * 1.2).maxBloatFactor(10)
-          .createPersistedTo(mapFile.toFile());
+      map =
+          ChronicleMap.of(CharSequence.class, CharSequence.class)
+              .name("jcolz-pack-labels")
+              .entries(n)
+              .averageKeySize(avgKey * 1.2)
+              .averageValueSize(avgValue * 1.2)
+              .maxBloatFactor(10)
+              .createPersistedTo(mapFile.toFile());
     } catch (LinkageError | IllegalStateException e) {
-      throw new IOException("Chronicle Map could not start (" + e + "); run the JVM with: "
-          + ChronicleSupport.REQUIRED_FLAGS, e);
+      throw new IOException(
+          "Chronicle Map could not start ("
+              + e
+              + "); run the JVM with: "
+              + ChronicleSupport.REQUIRED_FLAGS,
+          e);
     }
     long[] dup = new long[1];
     boolean ok = false;
     try {
-      scan(file, format, e -> {
-        StringBuilder v = new StringBuilder().append(UNSEEN);
-        CharSequence prev = map.get(e.key());
-        List<String> labels = e.labels();
-        if (prev != null) {
-          dup[0]++;
-          TreeSet<String> union = new TreeSet<>(split(prev));
-          union.addAll(labels);
-          labels = new ArrayList<>(union);
-        }
-        for (String l : labels) {
-          v.append(l).append(SEP);
-        }
-        map.put(e.key(), v.toString());
-      }, s -> { });
+      scan(
+          file,
+          format,
+          e -> {
+            StringBuilder v = new StringBuilder().append(UNSEEN);
+            CharSequence prev = map.get(e.key());
+            List<String> labels = e.labels();
+            if (prev != null) {
+              dup[0]++;
+              TreeSet<String> union = new TreeSet<>(split(prev));
+              union.addAll(labels);
+              labels = new ArrayList<>(union);
+            }
+            for (String l : labels) {
+              v.append(l).append(SEP);
+            }
+            map.put(e.key(), v.toString());
+          },
+          s -> {});
       ok = true;
     } finally {
       if (!ok) {
@@ -149,7 +179,13 @@ public final class LabelFile implements LabelSource {
         Files.deleteIfExists(mapFile);
       }
     }
-    return new LabelFile(file, mapFile, map, List.copyOf(fixed != null ? fixed : names), stats[0] - dup[0], rejected,
+    return new LabelFile(
+        file,
+        mapFile,
+        map,
+        List.copyOf(fixed != null ? fixed : names),
+        stats[0] - dup[0],
+        rejected,
         dup[0]);
   }
 
@@ -189,13 +225,18 @@ public final class LabelFile implements LabelSource {
   }
 
   private static BufferedReader reader(Path file) throws IOException {
-    var dec = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT);
-    return new BufferedReader(new java.io.InputStreamReader(Files.newInputStream(file), dec), 1 << 16);
+    var dec =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT)
+            .onUnmappableCharacter(CodingErrorAction.REPORT);
+    return new BufferedReader(
+        new java.io.InputStreamReader(Files.newInputStream(file), dec), 1 << 16);
   }
 
   /** Parses every line; returns the number rejected. */
-  private static long scan(Path file, Format format, Consumer<Entry> sink, Consumer<String> problems)
+  private static long scan(
+      Path file, Format format, Consumer<Entry> sink, Consumer<String> problems)
       throws IOException {
     long rejected = 0;
     long lineNo = 0;
@@ -214,7 +255,10 @@ public final class LabelFile implements LabelSource {
         first = false;
         String where = file + ":" + lineNo;
         try {
-          Entry e = format == Format.JSONL ? json(t) : delimited(line, format == Format.TSV ? '\t' : ',', header);
+          Entry e =
+              format == Format.JSONL
+                  ? json(t)
+                  : delimited(line, format == Format.TSV ? '\t' : ',', header);
           if (e != null) {
             sink.accept(e);
           }
@@ -241,7 +285,8 @@ public final class LabelFile implements LabelSource {
     }
     JsonNode k = n.get("key");
     if (k == null || !k.isTextual() || k.asText().isBlank()) {
-      throw new IllegalArgumentException("missing \"key\" (a line is {\"key\": \"dir/file.jpg\", \"labels\": [...]})");
+      throw new IllegalArgumentException(
+          "missing \"key\" (a line is {\"key\": \"dir/file.jpg\", \"labels\": [...]})");
     }
     JsonNode ls = n.get("labels");
     List<String> labels = new ArrayList<>();
@@ -257,7 +302,8 @@ public final class LabelFile implements LabelSource {
     } else if (ls.isTextual()) {
       labels.addAll(words(ls.asText()));
     } else {
-      throw new IllegalArgumentException("\"labels\" must be an array of names, found " + ls.getNodeType());
+      throw new IllegalArgumentException(
+          "\"labels\" must be an array of names, found " + ls.getNodeType());
     }
     return new Entry(normalizeKey(k.asText()), labels);
   }
@@ -272,8 +318,10 @@ public final class LabelFile implements LabelSource {
       throw new IllegalArgumentException("empty key");
     }
     if (fields.size() < 2) {
-      throw new IllegalArgumentException("missing label column (a line is key" + (delimiter == '\t' ? "<TAB>" : ",")
-          + "label label ...)");
+      throw new IllegalArgumentException(
+          "missing label column (a line is key"
+              + (delimiter == '\t' ? "<TAB>" : ",")
+              + "label label ...)");
     }
     List<String> labels = new ArrayList<>();
     for (int i = 1; i < fields.size(); i++) {
@@ -378,23 +426,27 @@ public final class LabelFile implements LabelSource {
     return file;
   }
 
-  /** Keys that no packed or skipped image asked for: up to {@code max} examples (sorted) and the count. */
+  /**
+   * Keys that no packed or skipped image asked for: up to {@code max} examples (sorted) and the
+   * count.
+   */
   public Unmatched unmatched(int max) {
     TreeSet<String> examples = new TreeSet<>();
     long[] count = {0};
-    map.forEachEntry(e -> {
-      CharSequence v = e.value().get();
-      if (v.charAt(0) == UNSEEN) {
-        count[0]++;
-        String k = e.key().get().toString();
-        if (examples.size() < max) {
-          examples.add(k);
-        } else if (k.compareTo(examples.last()) < 0) {
-          examples.pollLast();
-          examples.add(k);
-        }
-      }
-    });
+    map.forEachEntry(
+        e -> {
+          CharSequence v = e.value().get();
+          if (v.charAt(0) == UNSEEN) {
+            count[0]++;
+            String k = e.key().get().toString();
+            if (examples.size() < max) {
+              examples.add(k);
+            } else if (k.compareTo(examples.last()) < 0) {
+              examples.pollLast();
+              examples.add(k);
+            }
+          }
+        });
     return new Unmatched(count[0], List.copyOf(examples));
   }
 

@@ -66,12 +66,15 @@ public final class PackLock implements AutoCloseable {
     Path f = lockFile(out);
     Files.createDirectories(f.getParent());
     for (int i = 0; i < ATTEMPTS; i++) {
-      PackLock l = lockOpened(out, f, FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE));
+      PackLock l =
+          lockOpened(
+              out, f, FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE));
       if (l != null) {
         return l;
       }
     }
-    throw new IOException("could not lock " + f + ": it was replaced " + ATTEMPTS + " times while locking");
+    throw new IOException(
+        "could not lock " + f + ": it was replaced " + ATTEMPTS + " times while locking");
   }
 
   /**
@@ -96,7 +99,9 @@ public final class PackLock implements AutoCloseable {
       throw new IOException("another jcolz pack is writing " + out + " (it holds " + f + ")");
     }
     try {
-      byte[] token = (ProcessHandle.current().pid() + " " + UUID.randomUUID() + "\n").getBytes(StandardCharsets.US_ASCII);
+      byte[] token =
+          (ProcessHandle.current().pid() + " " + UUID.randomUUID() + "\n")
+              .getBytes(StandardCharsets.US_ASCII);
       ch.truncate(0);
       ch.write(ByteBuffer.wrap(token), 0);
       if (!shows(f, token)) {
@@ -111,7 +116,10 @@ public final class PackLock implements AutoCloseable {
     }
   }
 
-  /** Whether the file at {@code f} holds {@code token}, i.e. is the file this process locked and wrote it to. */
+  /**
+   * Whether the file at {@code f} holds {@code token}, i.e. is the file this process locked and
+   * wrote it to.
+   */
   private static boolean shows(Path f, byte[] token) throws IOException {
     try {
       return Arrays.equals(Files.readAllBytes(f), token);
@@ -120,7 +128,10 @@ public final class PackLock implements AutoCloseable {
     }
   }
 
-  /** Removes the leftovers of interrupted packs to {@code out}; returns one line per thing removed or kept. */
+  /**
+   * Removes the leftovers of interrupted packs to {@code out}; returns one line per thing removed
+   * or kept.
+   */
   public List<String> removeLeftovers(Path out) throws IOException {
     Path abs = out.toAbsolutePath().normalize();
     String name = abs.getFileName().toString();
@@ -137,7 +148,10 @@ public final class PackLock implements AutoCloseable {
             deleteRecursively(p);
             lines.add("removed " + p + ", left by an interrupted overwrite");
           } else {
-            lines.add("kept " + p + ": the previous dataset, left by an overwrite that was interrupted; move it back or delete it");
+            lines.add(
+                "kept "
+                    + p
+                    + ": the previous dataset, left by an overwrite that was interrupted; move it back or delete it");
           }
         }
       }

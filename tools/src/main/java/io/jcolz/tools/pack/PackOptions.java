@@ -19,13 +19,29 @@ import java.util.Objects;
  *     sorted names of this pack's label source, so that a validation set packed separately shares
  *     the training set's label indices; null = none
  */
-public record PackOptions(Path input, Path out, Path labels, boolean labelsFromDirs, int size, ResizeMode resize,
-    Mode mode, int quality, int threads, int chunkRows, int level, boolean overwrite, int minSide,
-    long failAfterRows, Path vocabularyFrom) {
+public record PackOptions(
+    Path input,
+    Path out,
+    Path labels,
+    boolean labelsFromDirs,
+    int size,
+    ResizeMode resize,
+    Mode mode,
+    int quality,
+    int threads,
+    int chunkRows,
+    int level,
+    boolean overwrite,
+    int minSide,
+    long failAfterRows,
+    Path vocabularyFrom) {
 
   /** Storage of the pixels. */
   public enum Mode {
-    /** Resized uint8 H×W×3 pixels in column {@code image}, Zstd per chunk: exact, decoded by nothing. */
+    /**
+     * Resized uint8 H×W×3 pixels in column {@code image}, Zstd per chunk: exact, decoded by
+     * nothing.
+     */
     RAW,
     /** Re-encoded JPEG at the quality in column {@code jpeg}: smaller, decoded by the loader. */
     JPEG,
@@ -75,76 +91,275 @@ public record PackOptions(Path input, Path out, Path labels, boolean labelsFromD
 
   /** Defaults: 224, shorter side + centre crop, raw, quality 90, all cores, level 3, min side 2. */
   public static PackOptions of(Path input, Path out) {
-    return new PackOptions(input, out, null, false, 224, ResizeMode.SHORTER_SIDE_CENTER_CROP, Mode.RAW, 90,
-        Runtime.getRuntime().availableProcessors(), 0, ColumnSpec.DEFAULT_LEVEL, false, 2, 0, null);
+    return new PackOptions(
+        input,
+        out,
+        null,
+        false,
+        224,
+        ResizeMode.SHORTER_SIDE_CENTER_CROP,
+        Mode.RAW,
+        90,
+        Runtime.getRuntime().availableProcessors(),
+        0,
+        ColumnSpec.DEFAULT_LEVEL,
+        false,
+        2,
+        0,
+        null);
   }
 
   public PackOptions withLabels(Path file) {
-    return new PackOptions(input, out, file, false, size, resize, mode, quality, threads, chunkRows, level, overwrite,
-        minSide, failAfterRows, vocabularyFrom);
+    return new PackOptions(
+        input,
+        out,
+        file,
+        false,
+        size,
+        resize,
+        mode,
+        quality,
+        threads,
+        chunkRows,
+        level,
+        overwrite,
+        minSide,
+        failAfterRows,
+        vocabularyFrom);
   }
 
   public PackOptions withLabelsFromDirs(boolean b) {
-    return new PackOptions(input, out, b ? null : labels, b, size, resize, mode, quality, threads, chunkRows, level,
-        overwrite, minSide, failAfterRows, vocabularyFrom);
+    return new PackOptions(
+        input,
+        out,
+        b ? null : labels,
+        b,
+        size,
+        resize,
+        mode,
+        quality,
+        threads,
+        chunkRows,
+        level,
+        overwrite,
+        minSide,
+        failAfterRows,
+        vocabularyFrom);
   }
 
   public PackOptions withSize(int s) {
-    return new PackOptions(input, out, labels, labelsFromDirs, s, resize, mode, quality, threads, chunkRows, level,
-        overwrite, minSide, failAfterRows, vocabularyFrom);
+    return new PackOptions(
+        input,
+        out,
+        labels,
+        labelsFromDirs,
+        s,
+        resize,
+        mode,
+        quality,
+        threads,
+        chunkRows,
+        level,
+        overwrite,
+        minSide,
+        failAfterRows,
+        vocabularyFrom);
   }
 
   public PackOptions withResize(ResizeMode r) {
-    return new PackOptions(input, out, labels, labelsFromDirs, size, r, mode, quality, threads, chunkRows, level,
-        overwrite, minSide, failAfterRows, vocabularyFrom);
+    return new PackOptions(
+        input,
+        out,
+        labels,
+        labelsFromDirs,
+        size,
+        r,
+        mode,
+        quality,
+        threads,
+        chunkRows,
+        level,
+        overwrite,
+        minSide,
+        failAfterRows,
+        vocabularyFrom);
   }
 
   public PackOptions withMode(Mode m) {
-    return new PackOptions(input, out, labels, labelsFromDirs, size, resize, m, quality, threads, chunkRows, level,
-        overwrite, minSide, failAfterRows, vocabularyFrom);
+    return new PackOptions(
+        input,
+        out,
+        labels,
+        labelsFromDirs,
+        size,
+        resize,
+        m,
+        quality,
+        threads,
+        chunkRows,
+        level,
+        overwrite,
+        minSide,
+        failAfterRows,
+        vocabularyFrom);
   }
 
   public PackOptions withQuality(int q) {
-    return new PackOptions(input, out, labels, labelsFromDirs, size, resize, mode, q, threads, chunkRows, level,
-        overwrite, minSide, failAfterRows, vocabularyFrom);
+    return new PackOptions(
+        input,
+        out,
+        labels,
+        labelsFromDirs,
+        size,
+        resize,
+        mode,
+        q,
+        threads,
+        chunkRows,
+        level,
+        overwrite,
+        minSide,
+        failAfterRows,
+        vocabularyFrom);
   }
 
   public PackOptions withThreads(int t) {
-    return new PackOptions(input, out, labels, labelsFromDirs, size, resize, mode, quality, t, chunkRows, level,
-        overwrite, minSide, failAfterRows, vocabularyFrom);
+    return new PackOptions(
+        input,
+        out,
+        labels,
+        labelsFromDirs,
+        size,
+        resize,
+        mode,
+        quality,
+        t,
+        chunkRows,
+        level,
+        overwrite,
+        minSide,
+        failAfterRows,
+        vocabularyFrom);
   }
 
   public PackOptions withChunkRows(int r) {
-    return new PackOptions(input, out, labels, labelsFromDirs, size, resize, mode, quality, threads, r, level,
-        overwrite, minSide, failAfterRows, vocabularyFrom);
+    return new PackOptions(
+        input,
+        out,
+        labels,
+        labelsFromDirs,
+        size,
+        resize,
+        mode,
+        quality,
+        threads,
+        r,
+        level,
+        overwrite,
+        minSide,
+        failAfterRows,
+        vocabularyFrom);
   }
 
   public PackOptions withLevel(int l) {
-    return new PackOptions(input, out, labels, labelsFromDirs, size, resize, mode, quality, threads, chunkRows, l,
-        overwrite, minSide, failAfterRows, vocabularyFrom);
+    return new PackOptions(
+        input,
+        out,
+        labels,
+        labelsFromDirs,
+        size,
+        resize,
+        mode,
+        quality,
+        threads,
+        chunkRows,
+        l,
+        overwrite,
+        minSide,
+        failAfterRows,
+        vocabularyFrom);
   }
 
   public PackOptions withOverwrite(boolean o) {
-    return new PackOptions(input, out, labels, labelsFromDirs, size, resize, mode, quality, threads, chunkRows, level,
-        o, minSide, failAfterRows, vocabularyFrom);
+    return new PackOptions(
+        input,
+        out,
+        labels,
+        labelsFromDirs,
+        size,
+        resize,
+        mode,
+        quality,
+        threads,
+        chunkRows,
+        level,
+        o,
+        minSide,
+        failAfterRows,
+        vocabularyFrom);
   }
 
   public PackOptions withMinSide(int m) {
-    return new PackOptions(input, out, labels, labelsFromDirs, size, resize, mode, quality, threads, chunkRows, level,
-        overwrite, m, failAfterRows, vocabularyFrom);
+    return new PackOptions(
+        input,
+        out,
+        labels,
+        labelsFromDirs,
+        size,
+        resize,
+        mode,
+        quality,
+        threads,
+        chunkRows,
+        level,
+        overwrite,
+        m,
+        failAfterRows,
+        vocabularyFrom);
   }
 
   public PackOptions withFailAfterRows(long n) {
-    return new PackOptions(input, out, labels, labelsFromDirs, size, resize, mode, quality, threads, chunkRows, level,
-        overwrite, minSide, n, vocabularyFrom);
+    return new PackOptions(
+        input,
+        out,
+        labels,
+        labelsFromDirs,
+        size,
+        resize,
+        mode,
+        quality,
+        threads,
+        chunkRows,
+        level,
+        overwrite,
+        minSide,
+        n,
+        vocabularyFrom);
   }
 
   public PackOptions withVocabularyFrom(Path dataset) {
-    return new PackOptions(input, out, labels, labelsFromDirs, size, resize, mode, quality, threads, chunkRows, level,
-        overwrite, minSide, failAfterRows, dataset);
+    return new PackOptions(
+        input,
+        out,
+        labels,
+        labelsFromDirs,
+        size,
+        resize,
+        mode,
+        quality,
+        threads,
+        chunkRows,
+        level,
+        overwrite,
+        minSide,
+        failAfterRows,
+        dataset);
   }
 
-  /** The resize mode's name as written in metadata ({@code shorter-side+center-crop}, {@code stretch}, {@code pad}). */
+  /**
+   * The resize mode's name as written in metadata ({@code shorter-side+center-crop}, {@code
+   * stretch}, {@code pad}).
+   */
   public static String resizeName(ResizeMode r) {
     return switch (r) {
       case SHORTER_SIDE_CENTER_CROP -> "shorter-side+center-crop";

@@ -11,8 +11,8 @@ import java.util.Map;
  * @param bytesOut bytes of the committed dataset on disk
  * @param seconds wall time of the whole pack
  * @param ignoredFiles files without an image extension (not read)
- * @param unlabelled rows written with an empty label set because the label file had no line for them
- *     (a skipped image is counted only as skipped)
+ * @param unlabelled rows written with an empty label set because the label file had no line for
+ *     them (a skipped image is counted only as skipped)
  * @param labelKeysWithoutImage label-file keys that matched no image
  * @param labelLinesRejected label-file lines rejected
  * @param storedRaw smart mode: rows stored raw (the rest as JPEG); raw mode: rows; jpeg mode: 0
@@ -20,9 +20,19 @@ import java.util.Map;
  * @param labelsDropped label names of written rows that have no vocabulary entry (not in the {@code
  *     --vocabulary-from} vocabulary, or a folder created during the pack): occurrences, dropped
  */
-public record PackResult(long rows, Map<SkipReason, Long> skipped, long bytesIn, long bytesOut, double seconds,
-    long ignoredFiles, long unlabelled, long labelKeysWithoutImage, long labelLinesRejected, long storedRaw,
-    int labels, long labelsDropped) {
+public record PackResult(
+    long rows,
+    Map<SkipReason, Long> skipped,
+    long bytesIn,
+    long bytesOut,
+    double seconds,
+    long ignoredFiles,
+    long unlabelled,
+    long labelKeysWithoutImage,
+    long labelLinesRejected,
+    long storedRaw,
+    int labels,
+    long labelsDropped) {
 
   /** Total inputs skipped. */
   public long skippedTotal() {

@@ -37,13 +37,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Pipeline: the calling thread walks the folder ({@link SourceWalker}) and numbers the images in
  * walk order; {@code threads} workers read, decode, resize (and encode) them in parallel; results
- * are handed to the {@link DatasetWriter} strictly in walk order through a small reorder buffer,
- * by whichever worker completes the next number (one appender at a time; the chunk an append
- * completes is compressed after the next append may start, so compression is parallel). At most
- * {@code 16 × threads} images are in flight, which bounds memory whatever the folder size. So the
- * rows, their order and every stored value are the same whatever the thread count; the files'
- * bytes are not necessarily: the chunks of a column are written to its file as their compression
- * ends, which may be out of row order, so chunk offsets (and the chunk index) can differ.
+ * are handed to the {@link DatasetWriter} strictly in walk order through a small reorder buffer, by
+ * whichever worker completes the next number (one appender at a time; the chunk an append completes
+ * is compressed after the next append may start, so compression is parallel). At most {@code 16 ×
+ * threads} images are in flight, which bounds memory whatever the folder size. So the rows, their
+ * order and every stored value are the same whatever the thread count; the files' bytes are not
+ * necessarily: the chunks of a column are written to its file as their compression ends, which may
+ * be out of row order, so chunk offsets (and the chunk index) can differ.
  *
  * <p>Not thread-safe: one {@link #run} per instance; the pack itself is multi-threaded.
  */
@@ -54,13 +54,18 @@ public final class Packer {
   private final Map<SkipReason, AtomicLong> skipped = new EnumMap<>(SkipReason.class);
   private final AtomicLong bytesIn = new AtomicLong();
   private final AtomicLong unlabelled = new AtomicLong(); // rows written with no label entry
-  private final Dropped dropped = new Dropped(); // label names of rows written that have no vocabulary entry
+  private final Dropped dropped =
+      new Dropped(); // label names of rows written that have no vocabulary entry
   private final AtomicLong storedRaw = new AtomicLong();
   private final AtomicLong done = new AtomicLong();
   private final AtomicLong skippedTotal = new AtomicLong();
   private final AtomicReference<Throwable> fatal = new AtomicReference<>();
-  /** How long a shutdown hook lets a commit in progress finish before saying its state is unknown. */
+
+  /**
+   * How long a shutdown hook lets a commit in progress finish before saying its state is unknown.
+   */
   static final long COMMIT_WAIT_MILLIS = 20_000;
+
   private final ConcurrentHashMap<Long, Result> ready = new ConcurrentHashMap<>();
   private final ReentrantLock appendLock = new ReentrantLock();
   private final ConcurrentLinkedQueue<AutoCloseable> perThread = new ConcurrentLinkedQueue<>();
@@ -79,8 +84,15 @@ public final class Packer {
    * Outcome of one image: a row to append, or a skip. {@code labels} is null without a label
    * source, {@link #NO_ENTRY} when the source has no entry for the image.
    */
-  private record Result(long seq, String key, byte[] pixels, byte[] jpeg, LabelSource.Lookup labels, boolean raw,
-      SkipReason reason, String line) {}
+  private record Result(
+      long seq,
+      String key,
+      byte[] pixels,
+      byte[] jpeg,
+      LabelSource.Lookup labels,
+      boolean raw,
+      SkipReason reason,
+      String line) {}
 
   public Packer(PackOptions options, PackListener listener) {
     this.o = options;
@@ -100,7 +112,8 @@ public final class Packer {
    * Runs the pack. On success the dataset is committed at {@code out}; on any failure (or
    * interruption) nothing is left at {@code out} but what was there before.
    *
-   * @throws IOException the input cannot be listed, the output cannot be written, or another pack holds the output
+   * @throws IOException the input cannot be listed, the output cannot be written, or another pack
+   *     holds the output
    */
   public PackResult run() throws IOException, InterruptedException {
     long t0 = System.nanoTime();
@@ -110,11 +123,18 @@ public final class Packer {
         listener.note(line);
       }
       if (Files.exists(out) && !o.overwrite()) {
-        throw new java.nio.file.FileAlreadyExistsException(out.toString(), null,
+        throw new java.nio.file.FileAlreadyExistsException(
+            out.toString(),
+            null,
             "a dataset or file is already there; use --overwrite to replace it");
       }
-      Path mapFile = out.resolveSibling("." + out.getFileName() + ".labels-"
-          + UUID.randomUUID().toString().substring(0, 8) + ".cmap");
+      Path mapFile =
+          out.resolveSibling(
+              "."
+                  + out.getFileName()
+                  + ".labels-"
+                  + UUID.randomUUID().toString().substring(0, 8)
+                  + ".cmap");
       LabelFile labelFile = null;
       fixedVocabulary = fixedVocabulary();
       if (o.labels() != null) {
@@ -131,46 +151,56 @@ public final class Packer {
     }
   }
 
-  private PackResult pack(Path out, LabelFile labelFile, long t0) throws IOException, InterruptedException {
+  private PackResult pack(Path out, LabelFile labelFile, long t0)
+      throws IOException, InterruptedException {
     // Pass 1: count the images (progress, key index size) and collect folder names.
     SourceWalker walker = new SourceWalker(o.input(), out);
     long[] count = {0, 0};
     TreeSet<String> folders = new TreeSet<>();
     long[] ignored = {0};
-    walker.walk(new SourceWalker.Visitor() {
-      @Override
-      public void image(Path file, String key, List<String> f) {
-        count[0]++;
-        count[1] += key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-        folders.addAll(f);
-      }
+    walker.walk(
+        new SourceWalker.Visitor() {
+          @Override
+          public void image(Path file, String key, List<String> f) {
+            count[0]++;
+            count[1] += key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            folders.addAll(f);
+          }
 
-      @Override
-      public void skip(String shown, SkipReason reason, String detail) {}
+          @Override
+          public void skip(String shown, SkipReason reason, String detail) {}
 
-      @Override
-      public void ignored(Path file) {
-        ignored[0]++;
-      }
-    });
+          @Override
+          public void ignored(Path file) {
+            ignored[0]++;
+          }
+        });
     if (o.labelsFromDirs()) {
       labels = new FolderLabels(folders, fixedVocabulary);
     }
     boolean labelColumn = labels != null && !labels.vocabulary().isEmpty();
     if (labels != null && !labelColumn) {
-      listener.note("no label names found" + (o.labelsFromDirs() ? " (every image is directly in " + o.input() + ")"
-          : " in " + o.labels()) + ": the dataset has no label column");
+      listener.note(
+          "no label names found"
+              + (o.labelsFromDirs()
+                  ? " (every image is directly in " + o.input() + ")"
+                  : " in " + o.labels())
+              + ": the dataset has no label column");
     }
     listener.started(count[0]);
 
     Schema schema = schema(labelColumn);
-    DatasetWriter.Options wo = DatasetWriter.Options.defaults().withOverwrite(o.overwrite())
-        .withExpectedRows(Math.max(1, count[0])).withAverageKeyBytes(count[0] == 0 ? 32 : (double) count[1] / count[0])
-        .withCreatedBy("jcolz pack");
+    DatasetWriter.Options wo =
+        DatasetWriter.Options.defaults()
+            .withOverwrite(o.overwrite())
+            .withExpectedRows(Math.max(1, count[0]))
+            .withAverageKeyBytes(count[0] == 0 ? 32 : (double) count[1] / count[0])
+            .withCreatedBy("jcolz pack");
     writer = DatasetWriter.create(out, schema, wo);
     row = writer.newRow();
     zeros = o.mode() == PackOptions.Mode.SMART ? new byte[o.size() * o.size() * 3] : null;
-    // the hook aborts only while writing; once the commit has begun it lets it finish (see CommitGuard)
+    // the hook aborts only while writing; once the commit has begun it lets it finish (see
+    // CommitGuard)
     CommitGuard guard = new CommitGuard(out, writer::abort, System.err, COMMIT_WAIT_MILLIS);
     Thread hook = new Thread(guard::onShutdown, "jcolz-pack-abort");
     boolean hooked = addHook(hook);
@@ -180,34 +210,37 @@ public final class Packer {
     boolean committed = false;
     try {
       AtomicLong seq = new AtomicLong();
-      walker.walk(new SourceWalker.Visitor() {
-        @Override
-        public void image(Path file, String key, List<String> f) throws IOException {
-          try {
-            while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+      walker.walk(
+          new SourceWalker.Visitor() {
+            @Override
+            public void image(Path file, String key, List<String> f) throws IOException {
+              try {
+                while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+                  checkFatal();
+                }
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("pack interrupted");
+              }
               checkFatal();
+              long s = seq.getAndIncrement();
+              pool.execute(
+                  () -> {
+                    try {
+                      deposit(work(s, file, key, f));
+                    } catch (Throwable t) {
+                      fatal.compareAndSet(null, t);
+                    }
+                  });
             }
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("pack interrupted");
-          }
-          checkFatal();
-          long s = seq.getAndIncrement();
-          pool.execute(() -> {
-            try {
-              deposit(work(s, file, key, f));
-            } catch (Throwable t) {
-              fatal.compareAndSet(null, t);
+
+            @Override
+            public void skip(String shown, SkipReason reason, String detail) {
+              count(reason, shown + ": " + reason.label() + " (" + detail + ")");
             }
           });
-        }
-
-        @Override
-        public void skip(String shown, SkipReason reason, String detail) {
-          count(reason, shown + ": " + reason.label() + " (" + detail + ")");
-        }
-      });
-      while (!permits.tryAcquire(window, 100, TimeUnit.MILLISECONDS)) { // every image handed to the writer
+      while (!permits.tryAcquire(
+          window, 100, TimeUnit.MILLISECONDS)) { // every image handed to the writer
         checkFatal();
       }
       checkFatal();
@@ -225,10 +258,13 @@ public final class Packer {
           writer.putMetadata("quality", Integer.toString(o.quality()));
         }
         writer.putMetadata("source", o.input().toAbsolutePath().normalize().toString());
-        writer.putMetadata("labels_from", o.labelsFromDirs() ? "dirs" : o.labels() != null ? o.labels().toString() : "none");
+        writer.putMetadata(
+            "labels_from",
+            o.labelsFromDirs() ? "dirs" : o.labels() != null ? o.labels().toString() : "none");
         writer.putMetadata("key", "path relative to source, '/' separators");
         if (o.vocabularyFrom() != null) {
-          writer.putMetadata("vocabulary_from", o.vocabularyFrom().toAbsolutePath().normalize().toString());
+          writer.putMetadata(
+              "vocabulary_from", o.vocabularyFrom().toAbsolutePath().normalize().toString());
         }
         writer.close(); // commits; the hook no longer aborts (it waits for this to end)
         committed = true;
@@ -261,8 +297,14 @@ public final class Packer {
       LabelFile.Unmatched u = labelFile.unmatched(10);
       unmatched = u.count();
       if (u.count() > 0) {
-        listener.note(labelFile.file() + ": " + u.count() + " key(s) have no image under " + o.input() + ", e.g. "
-            + String.join(", ", u.examples()));
+        listener.note(
+            labelFile.file()
+                + ": "
+                + u.count()
+                + " key(s) have no image under "
+                + o.input()
+                + ", e.g. "
+                + String.join(", ", u.examples()));
       }
     }
     long droppedLabels = dropped.count();
@@ -270,33 +312,59 @@ public final class Packer {
       listener.note(droppedNote(o, droppedLabels, dropped.examples()));
     }
     if (unlabelled.get() > 0) {
-      listener.note(unlabelled.get() + " image(s) have no line in " + o.labels() + " and were packed with no labels");
+      listener.note(
+          unlabelled.get()
+              + " image(s) have no line in "
+              + o.labels()
+              + " and were packed with no labels");
     }
     Map<SkipReason, Long> sk = new EnumMap<>(SkipReason.class);
-    skipped.forEach((r, n) -> {
-      if (n.get() > 0) {
-        sk.put(r, n.get());
-      }
-    });
+    skipped.forEach(
+        (r, n) -> {
+          if (n.get() > 0) {
+            sk.put(r, n.get());
+          }
+        });
     long bytesOut = diskBytes(out);
     long rows = writer.rowCount();
-    long raw = switch (o.mode()) {
-      case RAW -> rows;
-      case JPEG -> 0;
-      case SMART -> storedRaw.get();
-    };
-    return new PackResult(rows, sk, bytesIn.get(), bytesOut, (System.nanoTime() - t0) / 1e9, ignored[0],
-        unlabelled.get(), unmatched, labelFile == null ? 0 : labelFile.rejectedLines(), raw,
-        labelColumn ? labels.vocabulary().size() : 0, droppedLabels);
+    long raw =
+        switch (o.mode()) {
+          case RAW -> rows;
+          case JPEG -> 0;
+          case SMART -> storedRaw.get();
+        };
+    return new PackResult(
+        rows,
+        sk,
+        bytesIn.get(),
+        bytesOut,
+        (System.nanoTime() - t0) / 1e9,
+        ignored[0],
+        unlabelled.get(),
+        unmatched,
+        labelFile == null ? 0 : labelFile.rejectedLines(),
+        raw,
+        labelColumn ? labels.vocabulary().size() : 0,
+        droppedLabels);
   }
 
-  /** The note on label names dropped from written rows, worded by why they have no vocabulary entry. */
+  /**
+   * The note on label names dropped from written rows, worded by why they have no vocabulary entry.
+   */
   static String droppedNote(PackOptions o, long count, List<String> examples) {
-    String why = o.vocabularyFrom() != null ? "are not in the vocabulary of " + o.vocabularyFrom()
-        : o.labelsFromDirs() ? "name folders that did not exist when the pack listed " + o.input()
-            + " (created while it ran; pack again to label them)"
-        : "are not in the label vocabulary";
-    return count + " label occurrence(s) " + why + " and were dropped, e.g. " + String.join(", ", examples);
+    String why =
+        o.vocabularyFrom() != null
+            ? "are not in the vocabulary of " + o.vocabularyFrom()
+            : o.labelsFromDirs()
+                ? "name folders that did not exist when the pack listed "
+                    + o.input()
+                    + " (created while it ran; pack again to label them)"
+                : "are not in the label vocabulary";
+    return count
+        + " label occurrence(s) "
+        + why
+        + " and were dropped, e.g. "
+        + String.join(", ", examples);
   }
 
   /** The vocabulary of {@code --vocabulary-from DS}, or null. */
@@ -331,10 +399,13 @@ public final class Packer {
   }
 
   private Schema schema(boolean labelColumn) {
-    Schema.Builder b = Schema.builder().column(ColumnSpec.string("key").withCodec(Codec.ZSTD, o.level()))
-        .keyColumn("key");
+    Schema.Builder b =
+        Schema.builder()
+            .column(ColumnSpec.string("key").withCodec(Codec.ZSTD, o.level()))
+            .keyColumn("key");
     if (o.mode() != PackOptions.Mode.JPEG) {
-      ColumnSpec img = ColumnSpec.uint8Tensor("image", o.size(), o.size(), 3).withCodec(Codec.ZSTD, o.level());
+      ColumnSpec img =
+          ColumnSpec.uint8Tensor("image", o.size(), o.size(), 3).withCodec(Codec.ZSTD, o.level());
       b.column(o.chunkRows() > 0 ? img.withChunkRows(o.chunkRows()) : img);
     }
     if (o.mode() != PackOptions.Mode.RAW) {
@@ -342,7 +413,9 @@ public final class Packer {
       b.column(o.chunkRows() > 0 ? jpg.withChunkRows(o.chunkRows()).withChunkBytes(0) : jpg);
     }
     if (labelColumn) {
-      b.column(ColumnSpec.int32Set("labels", labels.vocabulary().size()).withCodec(Codec.ZSTD, o.level()))
+      b.column(
+              ColumnSpec.int32Set("labels", labels.vocabulary().size())
+                  .withCodec(Codec.ZSTD, o.level()))
           .labelColumn("labels");
     }
     return b.build();
@@ -393,7 +466,8 @@ public final class Packer {
       return new Result(seq, key, null, null, null, false, null, null);
     }
     try {
-      // looked up before decoding, so a label-file key whose image is skipped still counts as matched;
+      // looked up before decoding, so a label-file key whose image is skipped still counts as
+      // matched;
       // unlabelled images and dropped names are counted when the row is written (append)
       LabelSource.Lookup l = null;
       if (labels != null) {
@@ -428,7 +502,14 @@ public final class Packer {
       fatal.compareAndSet(null, e);
       return new Result(seq, key, null, null, null, false, null, null);
     } catch (RuntimeException e) {
-      return new Result(seq, key, null, null, null, false, SkipReason.CORRUPT,
+      return new Result(
+          seq,
+          key,
+          null,
+          null,
+          null,
+          false,
+          SkipReason.CORRUPT,
           file + ": corrupt (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
     } catch (IOException | Error e) {
       fatal.compareAndSet(null, e);
@@ -445,8 +526,8 @@ public final class Packer {
   /**
    * Hands a result to the ordered appender and appends every consecutive ready result. The append
    * lock orders the rows; it is released as soon as the writer has numbered a row (the writer's
-   * {@code afterNumbered} hook), so the next row is appended while this thread compresses the
-   * chunk its row completed.
+   * {@code afterNumbered} hook), so the next row is appended while this thread compresses the chunk
+   * its row completed.
    */
   private void deposit(Result r) {
     ready.put(r.seq(), r);
@@ -474,7 +555,10 @@ public final class Packer {
     }
   }
 
-  /** Called holding appendLock, in walk order; may release it early (after the writer numbered the row). */
+  /**
+   * Called holding appendLock, in walk order; may release it early (after the writer numbered the
+   * row).
+   */
   private void append(Result x) {
     if (x.reason() != null) {
       count(x.reason(), x.line());
@@ -482,7 +566,8 @@ public final class Packer {
       if (fatal.get() == null) {
         try {
           if (o.failAfterRows() > 0 && writer.rowCount() >= o.failAfterRows()) {
-            throw new IOException("simulated failure after " + o.failAfterRows() + " rows (test hook)");
+            throw new IOException(
+                "simulated failure after " + o.failAfterRows() + " rows (test hook)");
           }
           row.clear();
           row.setString("key", x.key());
@@ -505,7 +590,9 @@ public final class Packer {
             x.labels().dropped().forEach(dropped::add);
           }
         } catch (DuplicateKeyException e) {
-          count(SkipReason.DUPLICATE_KEY, x.key() + ": " + SkipReason.DUPLICATE_KEY.label() + " (" + e.getMessage() + ")");
+          count(
+              SkipReason.DUPLICATE_KEY,
+              x.key() + ": " + SkipReason.DUPLICATE_KEY.label() + " (" + e.getMessage() + ")");
         } catch (IOException | RuntimeException | Error e) {
           fatal.compareAndSet(null, e);
         }

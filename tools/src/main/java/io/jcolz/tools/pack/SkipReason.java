@@ -28,7 +28,10 @@ public enum SkipReason {
   TOO_SMALL("too small"),
   /** A symbolic link that loops (to itself or to a folder above it). */
   SYMLINK_LOOP("symlink loop"),
-  /** A file name that is not valid in the JVM's file-name encoding (not UTF-8): its key could not name it. */
+  /**
+   * A file name that is not valid in the JVM's file-name encoding (not UTF-8): its key could not
+   * name it.
+   */
   BAD_NAME("bad file name"),
   /** Two files map to the same key. */
   DUPLICATE_KEY("duplicate key");

@@ -19,9 +19,9 @@ import java.util.Set;
 
 /**
  * Walks an input folder depth-first, the entries of each folder sorted by name ({@link
- * String#compareTo} of the file name), so the order is the same on every run and every file
- * system. Only one folder's listing is held at a time: a tree of 12M files walks in constant heap
- * per level.
+ * String#compareTo} of the file name), so the order is the same on every run and every file system.
+ * Only one folder's listing is held at a time: a tree of 12M files walks in constant heap per
+ * level.
  *
  * <ul>
  *   <li>Files whose extension is one of {@link #EXTENSIONS} (any case) are images to pack; other
@@ -32,8 +32,8 @@ import java.util.Set;
  *       one of its own ancestors is reported as {@link SkipReason#SYMLINK_LOOP}; a broken link as
  *       {@link SkipReason#UNREADABLE}.
  *   <li>A folder that cannot be listed is reported once as {@link SkipReason#UNREADABLE}.
- *   <li>A name the JVM cannot represent faithfully as a string (not UTF-8 under a UTF-8 locale)
- *       is {@link SkipReason#BAD_NAME}: its key could not name the file again.
+ *   <li>A name the JVM cannot represent faithfully as a string (not UTF-8 under a UTF-8 locale) is
+ *       {@link SkipReason#BAD_NAME}: its key could not name the file again.
  * </ul>
  *
  * <p>Not thread-safe; one walk at a time.
@@ -41,11 +41,16 @@ import java.util.Set;
 public final class SourceWalker {
   /** Extensions (lower case) of files that are treated as images. */
   public static final Set<String> EXTENSIONS =
-      Set.of("jpg", "jpeg", "jpe", "jfif", "png", "gif", "bmp", "tif", "tiff", "webp", "pbm", "pgm", "ppm", "pnm");
+      Set.of(
+          "jpg", "jpeg", "jpe", "jfif", "png", "gif", "bmp", "tif", "tiff", "webp", "pbm", "pgm",
+          "ppm", "pnm");
 
   /** What the walk finds, in walk order. */
   public interface Visitor {
-    /** An image file: {@code key} is its path below the root with '/' separators; {@code folders} the folders on it. */
+    /**
+     * An image file: {@code key} is its path below the root with '/' separators; {@code folders}
+     * the folders on it.
+     */
     void image(Path file, String key, List<String> folders) throws IOException;
 
     /** A file or folder that cannot be packed; {@code shown} names it. */
@@ -95,7 +100,8 @@ public final class SourceWalker {
     return out;
   }
 
-  private void walk(Path dir, List<Path> children, List<String> folders, Deque<Object> ancestors, Visitor v)
+  private void walk(
+      Path dir, List<Path> children, List<String> folders, Deque<Object> ancestors, Visitor v)
       throws IOException {
     for (Path child : children) {
       String name = child.getFileName().toString();
@@ -107,23 +113,32 @@ public final class SourceWalker {
       }
       String shown = child.toString();
       if (!dir.resolve(name).equals(child) || name.indexOf('\uFFFD') >= 0) {
-        v.skip(shown, SkipReason.BAD_NAME, "the name is not valid " + System.getProperty("sun.jnu.encoding", "UTF-8")
-            + "; rename the file, or run with a UTF-8 locale");
+        v.skip(
+            shown,
+            SkipReason.BAD_NAME,
+            "the name is not valid "
+                + System.getProperty("sun.jnu.encoding", "UTF-8")
+                + "; rename the file, or run with a UTF-8 locale");
         continue;
       }
       BasicFileAttributes attrs;
       try {
-        BasicFileAttributes own = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        BasicFileAttributes own =
+            Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         attrs = own.isSymbolicLink() ? Files.readAttributes(child, BasicFileAttributes.class) : own;
       } catch (NoSuchFileException e) {
-        v.skip(shown, SkipReason.UNREADABLE, Files.isSymbolicLink(child) ? "broken symbolic link" : "vanished");
+        v.skip(
+            shown,
+            SkipReason.UNREADABLE,
+            Files.isSymbolicLink(child) ? "broken symbolic link" : "vanished");
         continue;
       } catch (FileSystemException e) {
         String why = String.valueOf(e.getReason()).toLowerCase(Locale.ROOT);
         if (why.contains("too many levels of symbolic links")) {
           v.skip(shown, SkipReason.SYMLINK_LOOP, "symbolic link loops");
         } else {
-          v.skip(shown, SkipReason.UNREADABLE, e.getReason() == null ? e.toString() : e.getReason());
+          v.skip(
+              shown, SkipReason.UNREADABLE, e.getReason() == null ? e.toString() : e.getReason());
         }
         continue;
       }

@@ -1,22 +1,23 @@
 /**
- * The pack tool: turns a folder of images and a label source into a jcolz dataset
- * ({@code jcolz pack}, engine {@link io.jcolz.tools.pack.Packer}).
+ * The pack tool: turns a folder of images and a label source into a jcolz dataset ({@code jcolz
+ * pack}, engine {@link io.jcolz.tools.pack.Packer}).
  *
  * <h2>Conventions (decided; the command's help says the same)</h2>
+ *
  * <ul>
- *   <li><b>Key</b> of an image: its path relative to {@code --input}, '/' separators
- *       ({@code animals/birds/owl.png}). Stored in the string column {@code key} and the key index;
- *       {@code jcolz get DS KEY} and {@code jcolz bench DS --compare DIR} find files by it.</li>
- *   <li><b>Order</b>: rows are written in walk order — depth-first, each folder's entries sorted
- *       by name — whatever the thread count: decoding is parallel, the hand-off to the writer is
+ *   <li><b>Key</b> of an image: its path relative to {@code --input}, '/' separators ({@code
+ *       animals/birds/owl.png}). Stored in the string column {@code key} and the key index; {@code
+ *       jcolz get DS KEY} and {@code jcolz bench DS --compare DIR} find files by it.
+ *   <li><b>Order</b>: rows are written in walk order — depth-first, each folder's entries sorted by
+ *       name — whatever the thread count: decoding is parallel, the hand-off to the writer is
  *       ordered. Two packs of the same folder with the same options store the same rows (the same
  *       values) in the same order; the files need not be byte-identical, as a column's chunks are
- *       written in the order their compression ends.</li>
- *   <li><b>Columns</b> (names the {@code Loader} expects): {@code key} (string, key column),
- *       {@code image} (uint8 SIZE×SIZE×3, raw and smart), {@code jpeg} (bytes, jpeg and smart),
- *       {@code labels} (int32 set, label column; absent when there is no label source or it names
- *       no label). Metadata: {@code mode}, {@code size}, {@code resize}, {@code quality},
- *       {@code source}, {@code labels_from}.</li>
+ *       written in the order their compression ends.
+ *   <li><b>Columns</b> (names the {@code Loader} expects): {@code key} (string, key column), {@code
+ *       image} (uint8 SIZE×SIZE×3, raw and smart), {@code jpeg} (bytes, jpeg and smart), {@code
+ *       labels} (int32 set, label column; absent when there is no label source or it names no
+ *       label). Metadata: {@code mode}, {@code size}, {@code resize}, {@code quality}, {@code
+ *       source}, {@code labels_from}.
  *   <li><b>Labels</b>: the vocabulary is sorted by name, or with {@code --vocabulary-from DS} is
  *       the vocabulary of an existing dataset (pack a validation set with its training set's label
  *       indices; names not in it are dropped and counted). {@link io.jcolz.tools.pack.LabelFile}
@@ -24,42 +25,43 @@
  *       file, filename, image, name or id; or JSON lines read with Jackson) is joined through an
  *       off-heap Chronicle Map, not a heap map, so a 12M-line file fits. Images with no line are
  *       packed with an empty set and counted; keys with no image are counted and reported (with
- *       examples). {@link io.jcolz.tools.pack.FolderLabels}: every folder between the input and
- *       the file is a label.</li>
+ *       examples). {@link io.jcolz.tools.pack.FolderLabels}: every folder between the input and the
+ *       file is a label.
  *   <li><b>Smart mode</b>: per image, stored raw when Zstd of its resized pixels (alone, at the
  *       pack's level) is at most 2× its JPEG size at {@code --quality}, else as JPEG; the unused
- *       column holds zeros / an empty value. Flat clip-art stays exact, photographs become JPEG.</li>
- *   <li><b>Bad inputs</b> are skipped with one line naming the file and a
- *       {@link io.jcolz.tools.pack.SkipReason}, counted by reason; the pack completes. The decoder
- *       ({@link io.jcolz.loader.image.ImageDecoder}) refuses more than 100 MP from the header (no
+ *       column holds zeros / an empty value. Flat clip-art stays exact, photographs become JPEG.
+ *   <li><b>Bad inputs</b> are skipped with one line naming the file and a {@link
+ *       io.jcolz.tools.pack.SkipReason}, counted by reason; the pack completes. The decoder ({@link
+ *       io.jcolz.loader.image.ImageDecoder}) refuses more than 100 MP from the header (no
  *       allocation) and images whose shorter side is below {@code --min-side} (default 2, so a 1×1
  *       image is skipped as too small). Files without an image extension and names starting with
- *       '.' are ignored (counted, not read).</li>
+ *       '.' are ignored (counted, not read).
  *   <li><b>No resume</b>: an interrupted pack is re-run from the start. The run takes the lock file
  *       {@code .NAME.pack.lock} beside the output, removes the leftovers of an earlier interrupted
- *       run (the writer's {@code .NAME.tmp-*} directory, the {@code .NAME.labels-*.cmap} label map),
- *       and commits through {@link io.jcolz.format.DatasetWriter}'s atomic rename: a dataset at
- *       {@code --out} is either the complete new one, the untouched old one, or absent.
- *       An existing {@code --out} is refused unless {@code --overwrite}.</li>
+ *       run (the writer's {@code .NAME.tmp-*} directory, the {@code .NAME.labels-*.cmap} label
+ *       map), and commits through {@link io.jcolz.format.DatasetWriter}'s atomic rename: a dataset
+ *       at {@code --out} is either the complete new one, the untouched old one, or absent. An
+ *       existing {@code --out} is refused unless {@code --overwrite}.
  * </ul>
  *
  * <h2>Limitations</h2>
+ *
  * <ul>
  *   <li>Rows are handed to the writer one at a time, in order; the hand-off itself is short (the
  *       row's values are copied into the open chunks) and chunk compression runs in the appending
- *       workers in parallel. A single slow image holds up the rows behind it (up to
- *       16 × threads images wait in the reorder buffer while the other workers keep decoding).</li>
- *   <li>The folder is walked twice (count and names, then pack); files added in between are
- *       packed without a folder label that did not exist at the first walk (such names are
- *       counted as dropped and reported).</li>
- *   <li>A quoted CSV field cannot contain a line break.</li>
+ *       workers in parallel. A single slow image holds up the rows behind it (up to 16 × threads
+ *       images wait in the reorder buffer while the other workers keep decoding).
+ *   <li>The folder is walked twice (count and names, then pack); files added in between are packed
+ *       without a folder label that did not exist at the first walk (such names are counted as
+ *       dropped and reported).
+ *   <li>A quoted CSV field cannot contain a line break.
  *   <li>On Ctrl-C / SIGTERM while images are still being written, a shutdown hook aborts the writer
- *       (removing its temporary directory); once the commit has begun it does not abort but lets the
- *       commit finish (up to 20 s) and says whether it did, or that the state is unknown. The hook
- *       does not always run: Chronicle Map, loaded for the key index, installs its own TERM/INT
- *       handlers, and in some runs (seen with a background process killed by {@code kill}) the JVM
- *       exits without running hooks. Nothing is ever committed half-way; the next run removes what was
- *       left ({@code PackKillTest} covers SIGKILL and SIGTERM).</li>
+ *       (removing its temporary directory); once the commit has begun it does not abort but lets
+ *       the commit finish (up to 20 s) and says whether it did, or that the state is unknown. The
+ *       hook does not always run: Chronicle Map, loaded for the key index, installs its own
+ *       TERM/INT handlers, and in some runs (seen with a background process killed by {@code kill})
+ *       the JVM exits without running hooks. Nothing is ever committed half-way; the next run
+ *       removes what was left ({@code PackKillTest} covers SIGKILL and SIGTERM).
  * </ul>
  */
 package io.jcolz.tools.pack;

@@ -47,7 +47,9 @@ class CommitGuardTest {
     hook.join(5_000);
     assertFalse(hook.isAlive());
     assertEquals(0, aborts.get(), "no abort during or after a commit");
-    assertTrue(err().endsWith("jcolz pack: interrupted after the commit; /data/ds.jcolz is complete\n"), err());
+    assertTrue(
+        err().endsWith("jcolz pack: interrupted after the commit; /data/ds.jcolz is complete\n"),
+        err());
     assertFalse(err().contains("nothing committed"), err());
   }
 
@@ -64,7 +66,8 @@ class CommitGuardTest {
     assertTrue(failed.beginCommit());
     failed.endCommit(false);
     failed.onShutdown();
-    assertEquals("jcolz pack: interrupted; the commit failed, nothing committed to /data/ds.jcolz\n", err());
+    assertEquals(
+        "jcolz pack: interrupted; the commit failed, nothing committed to /data/ds.jcolz\n", err());
     assertEquals(0, aborts.get(), "the writer aborted itself when its commit failed");
   }
 }

@@ -31,7 +31,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code jcolz pack}: bad inputs, round trips per mode and label source, overwrite and interruption. */
+/**
+ * {@code jcolz pack}: bad inputs, round trips per mode and label source, overwrite and
+ * interruption.
+ */
 class PackCommandTest {
   static final long SEED = 20261129L;
   static final int S = 16;
@@ -92,13 +95,29 @@ class PackCommandTest {
     Files.createSymbolicLink(in.resolve("self.jpg"), Path.of("self.jpg"));
     Files.createSymbolicLink(in.resolve("dangling.png"), Path.of("nothing-here.png"));
     Files.createSymbolicLink(in.resolve("sub/up"), Path.of(".."));
-    boolean badName = new ProcessBuilder("sh", "-c", "cp a.png \"$(printf 'bad\\377name.png')\"")
-        .directory(in.toFile()).start().waitFor() == 0;
-    badName &= Files.list(in).count() > 0 && Files.list(in).anyMatch(p -> p.getFileName().toString().contains("\uFFFD"));
+    boolean badName =
+        new ProcessBuilder("sh", "-c", "cp a.png \"$(printf 'bad\\377name.png')\"")
+                .directory(in.toFile())
+                .start()
+                .waitFor()
+            == 0;
+    badName &=
+        Files.list(in).count() > 0
+            && Files.list(in).anyMatch(p -> p.getFileName().toString().contains("\uFFFD"));
     Path ds = tmp.resolve("out.jcolz");
 
-    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString(),
-        "--size", Integer.toString(S), "--threads", "2", "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            ds.toString(),
+            "--size",
+            Integer.toString(S),
+            "--threads",
+            "2",
+            "--json");
     JsonNode j = json(r);
     assertEquals(permissionsBite ? 3 : 4, j.get("rows").asLong(), r.toString());
     JsonNode by = j.get("skipped_by_reason");
@@ -115,16 +134,32 @@ class PackCommandTest {
     assertEquals(1, j.get("ignored_files").asLong());
     List<String> lines = r.err().lines().filter(l -> l.startsWith("jcolz pack: skipped ")).toList();
     assertEquals(skipped, lines.size(), r.err());
-    for (String name : new String[] {"truncated.jpg", "empty.jpg", "text.jpg", "tiny.png", "bomb.png", "self.jpg", "up",
-        "dangling.png"}) {
-      assertTrue(lines.stream().anyMatch(l -> l.contains(name)), name + " not named in: " + r.err());
+    for (String name :
+        new String[] {
+          "truncated.jpg",
+          "empty.jpg",
+          "text.jpg",
+          "tiny.png",
+          "bomb.png",
+          "self.jpg",
+          "up",
+          "dangling.png"
+        }) {
+      assertTrue(
+          lines.stream().anyMatch(l -> l.contains(name)), name + " not named in: " + r.err());
     }
-    assertTrue(lines.stream().anyMatch(l -> l.contains("bomb.png") && l.contains("20000x20000")), r.err());
-    assertFalse(r.err().contains("Exception\n") || r.err().contains("\tat "), "no stack traces: " + r.err());
+    assertTrue(
+        lines.stream().anyMatch(l -> l.contains("bomb.png") && l.contains("20000x20000")), r.err());
+    assertFalse(
+        r.err().contains("Exception\n") || r.err().contains("\tat "),
+        "no stack traces: " + r.err());
     verifies(ds);
     try (Dataset d = Dataset.open(ds)) {
-      assertEquals(permissionsBite ? List.of("a.png", "sub/b.jpg", "sub/deeper/c.png")
-          : List.of("a.png", "locked.png", "sub/b.jpg", "sub/deeper/c.png"), keys(d));
+      assertEquals(
+          permissionsBite
+              ? List.of("a.png", "sub/b.jpg", "sub/deeper/c.png")
+              : List.of("a.png", "locked.png", "sub/b.jpg", "sub/deeper/c.png"),
+          keys(d));
       assertFalse(d.schema().labelColumn().isPresent(), "no label source, no label column");
     }
     Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rw-------"));
@@ -135,8 +170,14 @@ class PackCommandTest {
     List<String> files = new ArrayList<>();
     for (int i = 0; i < 24; i++) {
       String dir = i % 3 == 0 ? "cats" : i % 3 == 1 ? "dogs/small" : "";
-      String name = (dir.isEmpty() ? "" : dir + "/") + "img" + (char) ('a' + i) + (i % 2 == 0 ? ".png" : ".jpg");
-      write(smooth(20 + random.nextInt(30), 20 + random.nextInt(30), random.nextLong()), i % 2 == 0 ? "png" : "jpeg",
+      String name =
+          (dir.isEmpty() ? "" : dir + "/")
+              + "img"
+              + (char) ('a' + i)
+              + (i % 2 == 0 ? ".png" : ".jpg");
+      write(
+          smooth(20 + random.nextInt(30), 20 + random.nextInt(30), random.nextLong()),
+          i % 2 == 0 ? "png" : "jpeg",
           in.resolve(name));
       files.add(name);
     }
@@ -152,10 +193,40 @@ class PackCommandTest {
     Path labels = Files.writeString(tmp.resolve("labels.csv"), csv);
     Path one = tmp.resolve("one.jcolz");
     Path three = tmp.resolve("three.jcolz");
-    JsonNode j1 = json(CliTestSupport.run("pack", "--input", in.toString(), "--out", one.toString(), "--labels",
-        labels.toString(), "--size", Integer.toString(S), "--threads", "1", "--chunk-rows", "5", "--json"));
-    JsonNode j3 = json(CliTestSupport.run("pack", "--input", in.toString(), "--out", three.toString(), "--labels",
-        labels.toString(), "--size", Integer.toString(S), "--threads", "3", "--chunk-rows", "5", "--json"));
+    JsonNode j1 =
+        json(
+            CliTestSupport.run(
+                "pack",
+                "--input",
+                in.toString(),
+                "--out",
+                one.toString(),
+                "--labels",
+                labels.toString(),
+                "--size",
+                Integer.toString(S),
+                "--threads",
+                "1",
+                "--chunk-rows",
+                "5",
+                "--json"));
+    JsonNode j3 =
+        json(
+            CliTestSupport.run(
+                "pack",
+                "--input",
+                in.toString(),
+                "--out",
+                three.toString(),
+                "--labels",
+                labels.toString(),
+                "--size",
+                Integer.toString(S),
+                "--threads",
+                "3",
+                "--chunk-rows",
+                "5",
+                "--json"));
     assertEquals(24, j1.get("rows").asLong());
     assertEquals(8, j1.get("unlabelled").asLong(), "images in the top folder have no line: " + j1);
     assertEquals(1, j1.get("label_keys_without_image").asLong(), j1.toString());
@@ -163,21 +234,31 @@ class PackCommandTest {
     verifies(one);
     ImageDecoder decoder = Packer.decoder(PackOptions.of(in, one));
     List<String> sorted = new ArrayList<>(files);
-    try (Dataset a = Dataset.open(one); Dataset b = Dataset.open(three)) {
+    try (Dataset a = Dataset.open(one);
+        Dataset b = Dataset.open(three)) {
       assertEquals(List.of("animal", "cat", "dog"), a.labels());
       List<String> k = keys(a);
       assertEquals(k, keys(b));
       // depth-first, names sorted: cats/…, dogs/small/…, then the files of the top folder
-      sorted.sort((x, y) -> Integer.compare(rank(x), rank(y)) != 0 ? Integer.compare(rank(x), rank(y)) : x.compareTo(y));
+      sorted.sort(
+          (x, y) ->
+              Integer.compare(rank(x), rank(y)) != 0
+                  ? Integer.compare(rank(x), rank(y))
+                  : x.compareTo(y));
       assertEquals(sorted, k);
       for (long r = 0; r < a.rowCount(); r++) {
         String key = k.get((int) r);
-        byte[] want = decoder.decodeResized(in.resolve(key), S, S, ResizeMode.SHORTER_SIDE_CENTER_CROP).pixels();
+        byte[] want =
+            decoder
+                .decodeResized(in.resolve(key), S, S, ResizeMode.SHORTER_SIDE_CENTER_CROP)
+                .pixels();
         assertArrayEquals(want, a.readTensor("image", r), key);
         assertArrayEquals(want, b.readTensor("image", r), key);
         List<String> names = labelNames(a, r);
-        List<String> expected = key.startsWith("cats/") ? List.of("animal", "cat")
-            : key.startsWith("dogs/") ? List.of("animal", "dog") : List.of();
+        List<String> expected =
+            key.startsWith("cats/")
+                ? List.of("animal", "cat")
+                : key.startsWith("dogs/") ? List.of("animal", "dog") : List.of();
         assertEquals(expected, names, key);
         assertArrayEquals(a.readSet("labels", r), b.readSet("labels", r));
         assertEquals(r, a.rowOf(key).orElseThrow());
@@ -195,25 +276,45 @@ class PackCommandTest {
       write(smooth(60, 45, i), "png", in.resolve("p" + i + ".png"));
     }
     Path ds = tmp.resolve("jpeg.jcolz");
-    JsonNode j = json(CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString(), "--size", "32",
-        "--mode", "jpeg", "--quality", "90", "--json"));
+    JsonNode j =
+        json(
+            CliTestSupport.run(
+                "pack",
+                "--input",
+                in.toString(),
+                "--out",
+                ds.toString(),
+                "--size",
+                "32",
+                "--mode",
+                "jpeg",
+                "--quality",
+                "90",
+                "--json"));
     assertEquals(6, j.get("rows").asLong());
     verifies(ds);
     ImageDecoder decoder = Packer.decoder(PackOptions.of(in, ds));
-    try (Dataset d = Dataset.open(ds); JpegDecoder jd = new JpegDecoder()) {
+    try (Dataset d = Dataset.open(ds);
+        JpegDecoder jd = new JpegDecoder()) {
       assertEquals(-1, d.schema().indexOf("image"));
       assertEquals("jpeg", d.metadata().get("mode"));
       for (long r = 0; r < d.rowCount(); r++) {
         String key = d.readString("key", r);
-        byte[] exact = decoder.decodeResized(in.resolve(key), 32, 32, ResizeMode.SHORTER_SIDE_CENTER_CROP).pixels();
+        byte[] exact =
+            decoder
+                .decodeResized(in.resolve(key), 32, 32, ResizeMode.SHORTER_SIDE_CENTER_CROP)
+                .pixels();
         byte[] got = jd.decode(d.readBytes("jpeg", r)).pixels();
         double psnr = PackTestImages.psnr(exact, got);
         assertTrue(psnr > 32, key + ": PSNR " + psnr);
       }
     }
-    CliTestSupport.Result b = CliTestSupport.run("bench", ds.toString(), "--seconds", "0.5", "--threads", "1",
-        "--batch", "2", "--json");
-    assertTrue(json(b).get("images_per_s").asDouble() > 0, "no label column: bench streams images only: " + b);
+    CliTestSupport.Result b =
+        CliTestSupport.run(
+            "bench", ds.toString(), "--seconds", "0.5", "--threads", "1", "--batch", "2", "--json");
+    assertTrue(
+        json(b).get("images_per_s").asDouble() > 0,
+        "no label column: bench streams images only: " + b);
   }
 
   @Test
@@ -221,8 +322,19 @@ class PackCommandTest {
     Files.createDirectories(in);
     Files.writeString(in.resolve("a.jpg"), "not a JPEG\n");
     Path ds = tmp.resolve("empty.jcolz");
-    JsonNode j = json(CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString(), "--size", "8",
-        "--mode", "jpeg", "--json"));
+    JsonNode j =
+        json(
+            CliTestSupport.run(
+                "pack",
+                "--input",
+                in.toString(),
+                "--out",
+                ds.toString(),
+                "--size",
+                "8",
+                "--mode",
+                "jpeg",
+                "--json"));
     assertEquals(0, j.get("rows").asLong(), j.toString());
     assertEquals(1, j.get("skipped").asLong(), j.toString());
     try (Dataset d = Dataset.open(ds)) {
@@ -239,8 +351,20 @@ class PackCommandTest {
     write(noise(40, 40, 7), "png", in.resolve("noisy/c.png"));
     write(noise(40, 40, 8), "png", in.resolve("noisy/d.png"));
     Path ds = tmp.resolve("smart.jcolz");
-    JsonNode j = json(CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString(), "--size", "32",
-        "--mode", "smart", "--labels-from-dirs", "--json"));
+    JsonNode j =
+        json(
+            CliTestSupport.run(
+                "pack",
+                "--input",
+                in.toString(),
+                "--out",
+                ds.toString(),
+                "--size",
+                "32",
+                "--mode",
+                "smart",
+                "--labels-from-dirs",
+                "--json"));
     assertEquals(2, j.get("stored_raw").asLong(), j.toString());
     assertEquals(2, j.get("stored_jpeg").asLong(), j.toString());
     try (Dataset d = Dataset.open(ds)) {
@@ -249,8 +373,9 @@ class PackCommandTest {
         assertEquals(flat, d.readBytes("jpeg", r).length == 0, "row " + r);
       }
     }
-    CliTestSupport.Result b = CliTestSupport.run("bench", ds.toString(), "--seconds", "0.5", "--threads", "1",
-        "--batch", "2", "--json");
+    CliTestSupport.Result b =
+        CliTestSupport.run(
+            "bench", ds.toString(), "--seconds", "0.5", "--threads", "1", "--batch", "2", "--json");
     assertTrue(json(b).get("images_per_s").asDouble() > 0, b.toString());
   }
 
@@ -261,14 +386,28 @@ class PackCommandTest {
     write(smooth(20, 20, 3), "png", in.resolve("plants/tree.png"));
     write(smooth(20, 20, 4), "png", in.resolve("top.png"));
     Path ds = tmp.resolve("dirs.jcolz");
-    JsonNode j = json(CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString(), "--size",
-        Integer.toString(S), "--labels-from-dirs", "--json"));
+    JsonNode j =
+        json(
+            CliTestSupport.run(
+                "pack",
+                "--input",
+                in.toString(),
+                "--out",
+                ds.toString(),
+                "--size",
+                Integer.toString(S),
+                "--labels-from-dirs",
+                "--json"));
     assertEquals(4, j.get("rows").asLong());
     assertEquals(5, j.get("labels").asLong());
     try (Dataset d = Dataset.open(ds)) {
-      assertEquals(List.of("animals", "birds", "cats", "mammals", "plants"), d.labels().subList(0, 5));
-      assertEquals(List.of("animals", "birds"), labelNames(d, d.rowOf("animals/birds/owl.png").orElseThrow()));
-      assertEquals(List.of("animals", "cats", "mammals"),
+      assertEquals(
+          List.of("animals", "birds", "cats", "mammals", "plants"), d.labels().subList(0, 5));
+      assertEquals(
+          List.of("animals", "birds"),
+          labelNames(d, d.rowOf("animals/birds/owl.png").orElseThrow()));
+      assertEquals(
+          List.of("animals", "cats", "mammals"),
           labelNames(d, d.rowOf("animals/mammals/cats/tabby.png").orElseThrow()));
       assertEquals(List.of("plants"), labelNames(d, d.rowOf("plants/tree.png").orElseThrow()));
       assertEquals(List.of(), labelNames(d, d.rowOf("top.png").orElseThrow()));
@@ -280,18 +419,33 @@ class PackCommandTest {
     write(smooth(20, 20, 1), "png", in.resolve("a.png"));
     write(smooth(20, 20, 2), "png", in.resolve("d/b.png"));
     write(smooth(20, 20, 3), "png", in.resolve("d/c.png"));
-    Path labels = Files.writeString(tmp.resolve("labels.jsonl"), String.join("\n",
-        "{\"key\": \"a.png\", \"labels\": [\"x\", \"y\"]}",
-        "{\"key\": \"d/b.png\", \"labels\": [\"z\"]}",
-        "{\"key\": \"d/b.png\", \"labels\": [\"x\"]}",
-        "{\"key\": \"nowhere.png\", \"labels\": [\"y\"]}",
-        "{\"labels\": [\"y\"]}",
-        "{\"key\": \"d/c.png\"}",
-        "not json at all",
-        "") + "\n");
+    Path labels =
+        Files.writeString(
+            tmp.resolve("labels.jsonl"),
+            String.join(
+                    "\n",
+                    "{\"key\": \"a.png\", \"labels\": [\"x\", \"y\"]}",
+                    "{\"key\": \"d/b.png\", \"labels\": [\"z\"]}",
+                    "{\"key\": \"d/b.png\", \"labels\": [\"x\"]}",
+                    "{\"key\": \"nowhere.png\", \"labels\": [\"y\"]}",
+                    "{\"labels\": [\"y\"]}",
+                    "{\"key\": \"d/c.png\"}",
+                    "not json at all",
+                    "")
+                + "\n");
     Path ds = tmp.resolve("jsonl.jcolz");
-    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString(), "--size",
-        Integer.toString(S), "--labels", labels.toString(), "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            ds.toString(),
+            "--size",
+            Integer.toString(S),
+            "--labels",
+            labels.toString(),
+            "--json");
     JsonNode j = json(r);
     assertEquals(3, j.get("rows").asLong());
     assertEquals(3, j.get("label_lines_rejected").asLong(), r.toString());
@@ -314,24 +468,55 @@ class PackCommandTest {
     write(smooth(20, 20, 1), "png", in.resolve("a.png"));
     write(smooth(20, 20, 2), "png", in.resolve("b.png"));
     Path train = tmp.resolve("train.jcolz");
-    json(CliTestSupport.run("pack", "--input", in.toString(), "--out", train.toString(), "--size", "8", "--labels",
-        Files.writeString(tmp.resolve("train.csv"), "a.png,ant bee cat\nb.png,dog\n").toString(), "--json"));
+    json(
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            train.toString(),
+            "--size",
+            "8",
+            "--labels",
+            Files.writeString(tmp.resolve("train.csv"), "a.png,ant bee cat\nb.png,dog\n")
+                .toString(),
+            "--json"));
     Path valIn = tmp.resolve("val");
     write(smooth(20, 20, 3), "png", valIn.resolve("c.png"));
     Path val = tmp.resolve("val.jcolz");
     Path valCsv = Files.writeString(tmp.resolve("val.csv"), "c.png,dog eel cat\n");
-    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", valIn.toString(), "--out", val.toString(), "--size",
-        "8", "--labels", valCsv.toString(), "--vocabulary-from", train.toString(), "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            valIn.toString(),
+            "--out",
+            val.toString(),
+            "--size",
+            "8",
+            "--labels",
+            valCsv.toString(),
+            "--vocabulary-from",
+            train.toString(),
+            "--json");
     JsonNode j = json(r);
     assertEquals(1, j.get("labels_dropped").asLong(), r.toString());
     assertTrue(r.err().contains("eel"), r.err());
-    try (Dataset t = Dataset.open(train); Dataset v = Dataset.open(val)) {
+    try (Dataset t = Dataset.open(train);
+        Dataset v = Dataset.open(val)) {
       assertEquals(t.labels(), v.labels());
       assertEquals(List.of("cat", "dog"), labelNames(v, 0));
       assertArrayEquals(new int[] {2, 3}, v.readSet("labels", 0));
     }
-    CliTestSupport.Result noSource = CliTestSupport.run("pack", "--input", valIn.toString(), "--out",
-        tmp.resolve("x.jcolz").toString(), "--vocabulary-from", train.toString());
+    CliTestSupport.Result noSource =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            valIn.toString(),
+            "--out",
+            tmp.resolve("x.jcolz").toString(),
+            "--vocabulary-from",
+            train.toString());
     assertEquals(2, noSource.code(), noSource.toString());
   }
 
@@ -339,32 +524,73 @@ class PackCommandTest {
   void aSkippedImageIsCountedOnlyAsSkippedNotAsUnlabelledOrForItsDroppedLabels() throws Exception {
     write(smooth(20, 20, 1), "png", in.resolve("a.png"));
     Path train = tmp.resolve("train.jcolz");
-    json(CliTestSupport.run("pack", "--input", in.toString(), "--out", train.toString(), "--size", "8", "--labels",
-        Files.writeString(tmp.resolve("train.csv"), "a.png,ant bee\n").toString(), "--json"));
+    json(
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            train.toString(),
+            "--size",
+            "8",
+            "--labels",
+            Files.writeString(tmp.resolve("train.csv"), "a.png,ant bee\n").toString(),
+            "--json"));
     Path valIn = tmp.resolve("val");
-    write(smooth(20, 20, 2), "png", valIn.resolve("c.png")); // labelled, one name not in the vocabulary
+    write(
+        smooth(20, 20, 2),
+        "png",
+        valIn.resolve("c.png")); // labelled, one name not in the vocabulary
     write(smooth(20, 20, 3), "png", valIn.resolve("d.png")); // no line: packed with no labels
     Files.writeString(valIn.resolve("nolabel.jpg"), "not a JPEG and no line\n");
     Files.writeString(valIn.resolve("bad.jpg"), "not a JPEG, with a line\n");
     Path valCsv = Files.writeString(tmp.resolve("val.csv"), "c.png,ant eel\nbad.jpg,fox gnu\n");
     Path val = tmp.resolve("val.jcolz");
-    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", valIn.toString(), "--out", val.toString(), "--size",
-        "8", "--labels", valCsv.toString(), "--vocabulary-from", train.toString(), "--threads", "2", "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            valIn.toString(),
+            "--out",
+            val.toString(),
+            "--size",
+            "8",
+            "--labels",
+            valCsv.toString(),
+            "--vocabulary-from",
+            train.toString(),
+            "--threads",
+            "2",
+            "--json");
     JsonNode j = json(r);
     assertEquals(2, j.get("rows").asLong(), r.toString());
     assertEquals(2, j.get("skipped").asLong(), r.toString());
     assertEquals(2, j.get("skipped_by_reason").path("not_an_image").asLong(), r.toString());
     assertEquals(1, j.get("unlabelled").asLong(), "only d.png; nolabel.jpg was skipped: " + r);
-    assertEquals(1, j.get("labels_dropped").asLong(), "only eel; fox and gnu belong to a skipped image: " + r);
-    assertEquals(0, j.get("label_keys_without_image").asLong(), "bad.jpg exists, though skipped: " + r);
+    assertEquals(
+        1,
+        j.get("labels_dropped").asLong(),
+        "only eel; fox and gnu belong to a skipped image: " + r);
+    assertEquals(
+        0, j.get("label_keys_without_image").asLong(), "bad.jpg exists, though skipped: " + r);
     assertTrue(r.err().contains("jcolz pack: 1 image(s) have no line in"), r.err());
-    assertTrue(r.err().contains("1 label occurrence(s) are not in the vocabulary of " + train + " and were dropped, "
-        + "e.g. eel\n"), r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                "1 label occurrence(s) are not in the vocabulary of "
+                    + train
+                    + " and were dropped, "
+                    + "e.g. eel\n"),
+        r.err());
 
     PackOptions dirs = PackOptions.of(in, tmp.resolve("x.jcolz")).withLabelsFromDirs(true);
     String note = Packer.droppedNote(dirs, 2, List.of("new"));
-    assertTrue(note.startsWith("2 label occurrence(s) name folders that did not exist when the pack listed " + in)
-        && note.endsWith("were dropped, e.g. new") && !note.contains("null"), note);
+    assertTrue(
+        note.startsWith(
+                "2 label occurrence(s) name folders that did not exist when the pack listed " + in)
+            && note.endsWith("were dropped, e.g. new")
+            && !note.contains("null"),
+        note);
   }
 
   @Test
@@ -373,8 +599,18 @@ class PackCommandTest {
     write(smooth(20, 20, 2), "png", in.resolve("b.png"));
     Path tsv = Files.writeString(tmp.resolve("labels.tsv"), "a.png\tred green\nb.png\n");
     Path ds = tmp.resolve("tsv.jcolz");
-    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString(), "--size",
-        Integer.toString(S), "--labels", tsv.toString(), "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            ds.toString(),
+            "--size",
+            Integer.toString(S),
+            "--labels",
+            tsv.toString(),
+            "--json");
     JsonNode j = json(r);
     assertEquals(1, j.get("label_lines_rejected").asLong(), r.toString());
     assertTrue(r.err().contains("labels.tsv:2: missing label column"), r.err());
@@ -390,21 +626,35 @@ class PackCommandTest {
   void anExistingDatasetIsRefusedUnlessOverwrite() throws Exception {
     write(smooth(20, 20, 1), "png", in.resolve("a.png"));
     Path ds = tmp.resolve("ds.jcolz");
-    json(CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString(), "--size", "8", "--json"));
+    json(
+        CliTestSupport.run(
+            "pack", "--input", in.toString(), "--out", ds.toString(), "--size", "8", "--json"));
     String id;
     try (Dataset d = Dataset.open(ds)) {
       id = d.id().toString();
     }
-    CliTestSupport.Result again = CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString());
+    CliTestSupport.Result again =
+        CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString());
     assertEquals(2, again.code(), again.toString());
-    assertTrue(again.err().contains("already exists") && again.err().contains("--overwrite"), again.err());
+    assertTrue(
+        again.err().contains("already exists") && again.err().contains("--overwrite"), again.err());
     assertEquals(1, again.err().strip().lines().count(), again.err());
     try (Dataset d = Dataset.open(ds)) {
       assertEquals(id, d.id().toString(), "untouched");
     }
     write(smooth(20, 20, 2), "png", in.resolve("b.png"));
-    JsonNode j = json(CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString(), "--size", "8",
-        "--overwrite", "--json"));
+    JsonNode j =
+        json(
+            CliTestSupport.run(
+                "pack",
+                "--input",
+                in.toString(),
+                "--out",
+                ds.toString(),
+                "--size",
+                "8",
+                "--overwrite",
+                "--json"));
     assertEquals(2, j.get("rows").asLong());
     try (Dataset d = Dataset.open(ds)) {
       assertFalse(id.equals(d.id().toString()), "replaced");
@@ -414,8 +664,10 @@ class PackCommandTest {
 
   private List<String> siblings() throws IOException {
     try (Stream<Path> s = Files.list(tmp)) {
-      return s.map(p -> p.getFileName().toString()).filter(n -> !n.endsWith(".csv") && !n.endsWith(".jsonl")
-          && !n.endsWith(".tsv")).sorted().toList();
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> !n.endsWith(".csv") && !n.endsWith(".jsonl") && !n.endsWith(".tsv"))
+          .sorted()
+          .toList();
     }
   }
 
@@ -425,19 +677,22 @@ class PackCommandTest {
       write(smooth(20, 20, i), "png", in.resolve("i" + i + ".png"));
     }
     Path ds = tmp.resolve("ds.jcolz");
-    PackOptions o = PackOptions.of(in, ds).withSize(8).withChunkRows(2).withThreads(2).withFailAfterRows(5);
+    PackOptions o =
+        PackOptions.of(in, ds).withSize(8).withChunkRows(2).withThreads(2).withFailAfterRows(5);
     IOException e = assertThrows(IOException.class, () -> new Packer(o, PackListener.NONE).run());
     assertTrue(e.getMessage().contains("simulated failure"), e.getMessage());
     assertFalse(Files.exists(ds));
     assertEquals(List.of("in"), siblings(), "no temporary directory, label map or lock left");
 
-    // what a killed process leaves: the writer's temporary directory, a label map, a stale lock file
+    // what a killed process leaves: the writer's temporary directory, a label map, a stale lock
+    // file
     Files.createDirectories(tmp.resolve(".ds.jcolz.tmp-deadbeef/columns"));
     Files.writeString(tmp.resolve(".ds.jcolz.tmp-deadbeef/columns/image.col"), "partial");
     Files.writeString(tmp.resolve(".ds.jcolz.labels-deadbeef.cmap"), "partial");
     Files.writeString(tmp.resolve(".ds.jcolz.pack.lock"), "");
-    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString(), "--size",
-        "8", "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack", "--input", in.toString(), "--out", ds.toString(), "--size", "8", "--json");
     assertEquals(20, json(r).get("rows").asLong());
     assertTrue(r.err().contains("removed") && r.err().contains(".ds.jcolz.tmp-deadbeef"), r.err());
     assertEquals(List.of("ds.jcolz", "in"), siblings());
@@ -449,36 +704,72 @@ class PackCommandTest {
     write(smooth(20, 20, 1), "png", in.resolve("a.png"));
     Path ds = tmp.resolve("ds.jcolz");
     try (PackLock held = PackLock.acquire(ds)) {
-      CliTestSupport.Result r = CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString());
+      CliTestSupport.Result r =
+          CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString());
       assertEquals(1, r.code(), r.toString());
       assertTrue(r.err().contains("another jcolz pack is writing"), r.err());
     }
     assertFalse(Files.exists(ds));
   }
 
-  /** Each usage error exits 2 with one line saying what is wrong (a parse error adds picocli's --help hint). */
+  /**
+   * Each usage error exits 2 with one line saying what is wrong (a parse error adds picocli's
+   * --help hint).
+   */
   @Test
   void usageErrorsExitTwoWithOneLine() {
     Path missing = tmp.resolve("missing");
-    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", missing.toString(), "--out",
-        tmp.resolve("x").toString());
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack", "--input", missing.toString(), "--out", tmp.resolve("x").toString());
     assertEquals(2, r.code(), r.toString());
     assertEquals("jcolz pack: --input " + missing + " is not a directory\n", r.err(), r.toString());
     assertEquals("", r.out(), r.toString());
-    r = CliTestSupport.run("pack", "--input", tmp.toString(), "--out", tmp.resolve("x").toString(), "--mode", "png");
+    r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            tmp.toString(),
+            "--out",
+            tmp.resolve("x").toString(),
+            "--mode",
+            "png");
     assertEquals(2, r.code(), r.toString());
-    assertEquals("jcolz pack: --mode must be raw, jpeg or smart, not 'png'\n", r.err(), r.toString());
-    r = CliTestSupport.run("pack", "--input", tmp.toString(), "--out", tmp.resolve("x").toString(), "--labels", "a.csv",
-        "--labels-from-dirs");
+    assertEquals(
+        "jcolz pack: --mode must be raw, jpeg or smart, not 'png'\n", r.err(), r.toString());
+    r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            tmp.toString(),
+            "--out",
+            tmp.resolve("x").toString(),
+            "--labels",
+            "a.csv",
+            "--labels-from-dirs");
     assertEquals(2, r.code(), r.toString());
-    assertEquals(List.of("jcolz: Error: --labels=FILE, --labels-from-dirs are mutually exclusive (specify only one)",
-        "Try 'jcolz pack --help' for usage."), r.err().lines().toList(), r.toString());
+    assertEquals(
+        List.of(
+            "jcolz: Error: --labels=FILE, --labels-from-dirs are mutually exclusive (specify only one)",
+            "Try 'jcolz pack --help' for usage."),
+        r.err().lines().toList(),
+        r.toString());
     assertFalse(Files.exists(tmp.resolve("x")), "a usage error creates nothing");
     CliTestSupport.Result help = CliTestSupport.run("pack", "--help");
     assertEquals(0, help.code());
     String text = help.out().replaceAll("\\s+", " "); // the help is wrapped to the terminal width
-    for (String s : new String[] {"--labels-from-dirs", "--mode", "smart", "path relative to --input", "walk order",
-        "--overwrite", "no --resume", "starts over", "100-megapixel"}) {
+    for (String s :
+        new String[] {
+          "--labels-from-dirs",
+          "--mode",
+          "smart",
+          "path relative to --input",
+          "walk order",
+          "--overwrite",
+          "no --resume",
+          "starts over",
+          "100-megapixel"
+        }) {
       assertTrue(text.contains(s), s + " missing from help:\n" + help.out());
     }
     assertEquals("", help.err(), "help goes to stdout only");

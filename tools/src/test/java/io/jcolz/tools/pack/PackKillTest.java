@@ -32,12 +32,18 @@ class PackKillTest {
   void images() throws Exception {
     in = tmp.resolve("in");
     for (int i = 0; i < 60; i++) {
-      PackTestImages.write(PackTestImages.noise(16, 16, i), "png", in.resolve(String.format("d%d/i%02d.png", i % 3, i)));
+      PackTestImages.write(
+          PackTestImages.noise(16, 16, i),
+          "png",
+          in.resolve(String.format("d%d/i%02d.png", i % 3, i)));
     }
     ds = tmp.resolve("ds.jcolz");
   }
 
-  /** A child JVM packing slowly (level 19, one row per chunk, one thread) so that it can be killed mid-way. */
+  /**
+   * A child JVM packing slowly (level 19, one row per chunk, one thread) so that it can be killed
+   * mid-way.
+   */
   private Process start() throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -46,10 +52,29 @@ class PackKillTest {
         cmd.add(a);
       }
     }
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.jcolz.tools.Main", "pack", "--input",
-        in.toString(), "--out", ds.toString(), "--size", "224", "--level", "19", "--chunk-rows", "1", "--threads", "1",
-        "--labels-from-dirs"));
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+    cmd.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            "io.jcolz.tools.Main",
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            ds.toString(),
+            "--size",
+            "224",
+            "--level",
+            "19",
+            "--chunk-rows",
+            "1",
+            "--threads",
+            "1",
+            "--labels-from-dirs"));
+    return new ProcessBuilder(cmd)
+        .redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("child.log").toFile())
+        .start();
   }
 
   private List<Path> leftovers() throws Exception {
@@ -77,14 +102,23 @@ class PackKillTest {
     Process p = start();
     boolean started = waitForTemporaryDirectory(p);
     assumeFalse(!started && Files.exists(ds), "the child finished before it could be killed");
-    assertTrue(started, "child never started writing: " + Files.readString(tmp.resolve("child.log")));
+    assertTrue(
+        started, "child never started writing: " + Files.readString(tmp.resolve("child.log")));
     p.destroyForcibly(); // SIGKILL: no shutdown hook runs
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
     assumeFalse(Files.exists(ds), "the child committed before the kill landed");
     assertFalse(leftovers().isEmpty(), "a killed writer leaves its temporary directory");
 
-    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString(), "--size",
-        "16", "--labels-from-dirs");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            ds.toString(),
+            "--size",
+            "16",
+            "--labels-from-dirs");
     assertEquals(0, r.code(), r.toString());
     assertTrue(r.err().contains("removed"), r.err());
     assertEquals(List.of(), leftovers());
@@ -96,12 +130,21 @@ class PackKillTest {
     Process p = start();
     boolean started = waitForTemporaryDirectory(p);
     assumeFalse(!started && Files.exists(ds), "the child finished before it could be stopped");
-    assertTrue(started, "child never started writing: " + Files.readString(tmp.resolve("child.log")));
+    assertTrue(
+        started, "child never started writing: " + Files.readString(tmp.resolve("child.log")));
     p.destroy(); // SIGTERM, as Ctrl-C; the shutdown hook aborts the writer when the JVM runs it
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
     assumeFalse(Files.exists(ds), "the child committed before the signal landed");
-    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", in.toString(), "--out", ds.toString(), "--size",
-        "16", "--labels-from-dirs");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            ds.toString(),
+            "--size",
+            "16",
+            "--labels-from-dirs");
     assertEquals(0, r.code(), r.toString());
     assertEquals(List.of(), leftovers());
     assertTrue(new File(tmp.toFile(), "child.log").exists());

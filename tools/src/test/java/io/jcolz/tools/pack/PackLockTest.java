@@ -1,6 +1,5 @@
 package io.jcolz.tools.pack;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -48,7 +47,8 @@ class PackLockTest {
     try (PackLock c = PackLock.acquire(out)) {
       assertNull(PackLock.lockOpened(out, f, b), "B locked the file A deleted: not the lock");
       assertFalse(b.isOpen());
-      IOException e = assertThrows(IOException.class, () -> PackLock.acquire(out), "C holds the current file");
+      IOException e =
+          assertThrows(IOException.class, () -> PackLock.acquire(out), "C holds the current file");
       assertTrue(e.getMessage().contains("another jcolz pack is writing"), e.getMessage());
     }
     assertFalse(Files.exists(f));
@@ -60,7 +60,8 @@ class PackLockTest {
     Path f = PackLock.lockFile(out);
     Files.writeString(f, "12345 left by a killed pack\n");
     try (PackLock l = PackLock.acquire(out)) {
-      assertFalse(Files.readString(f).contains("killed"), "overwritten with the new holder's token");
+      assertFalse(
+          Files.readString(f).contains("killed"), "overwritten with the new holder's token");
     }
     assertFalse(Files.exists(f));
   }

@@ -27,21 +27,40 @@ class StampsCorpusTest {
 
   static Path stamps() {
     String env = System.getenv("JCOLZ_CORPORA");
-    Path root = env != null ? Path.of(env) : Path.of(System.getProperty("user.home"), ".cache", "jcolz-corpora");
+    Path root =
+        env != null
+            ? Path.of(env)
+            : Path.of(System.getProperty("user.home"), ".cache", "jcolz-corpora");
     return root.resolve("stamps");
   }
 
   @Test
   void everyStampPacksWithItsFolderLabelsAndVerifies() throws Exception {
     Path stamps = stamps();
-    assumeTrue(Files.isDirectory(stamps), "no stamps corpus at " + stamps + " (run shared/corpora/fetch.sh)");
+    assumeTrue(
+        Files.isDirectory(stamps),
+        "no stamps corpus at " + stamps + " (run shared/corpora/fetch.sh)");
     long files;
     try (Stream<Path> s = Files.walk(stamps)) {
-      files = s.filter(Files::isRegularFile).filter(p -> SourceWalker.isImageName(p.getFileName().toString())).count();
+      files =
+          s.filter(Files::isRegularFile)
+              .filter(p -> SourceWalker.isImageName(p.getFileName().toString()))
+              .count();
     }
     Path ds = tmp.resolve("stamps.jcolz");
-    CliTestSupport.Result r = CliTestSupport.run("pack", "--input", stamps.toString(), "--out", ds.toString(),
-        "--labels-from-dirs", "--size", "64", "--mode", "smart", "--json");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            stamps.toString(),
+            "--out",
+            ds.toString(),
+            "--labels-from-dirs",
+            "--size",
+            "64",
+            "--mode",
+            "smart",
+            "--json");
     assertEquals(0, r.code(), r.toString());
     JsonNode j = CliSupport.JSON.readTree(r.lastLine());
     assertEquals(files, j.get("rows").asLong() + j.get("skipped").asLong(), r.toString());

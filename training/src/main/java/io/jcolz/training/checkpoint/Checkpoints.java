@@ -26,162 +26,175 @@ import java.util.stream.Stream;
  *   DIR/step-NNNNNNNNN/model-NNNN.params DJL parameter file ({@link Model#save}), NNNN = epochs completed
  * </pre>
  *
- * <b>Atomicity.</b> A checkpoint is written into a hidden temporary folder ({@code
- * DIR/.tmp-…}), its files forced to disk, then renamed to {@code step-…} in one atomic move; only
- * then is {@code LATEST} replaced, by writing {@code LATEST.tmp} and moving it over {@code LATEST}
- * atomically. A crash at any point leaves {@code LATEST} naming a complete checkpoint (or no
- * {@code LATEST} at all before the first). The newest {@value #KEEP} checkpoints are kept; older
- * ones are deleted after {@code LATEST} moves on.
+ * <b>Atomicity.</b> A checkpoint is written into a hidden temporary folder ({@code DIR/.tmp-…}),
+ * its files forced to disk, then renamed to {@code step-…} in one atomic move; only then is {@code
+ * LATEST} replaced, by writing {@code LATEST.tmp} and moving it over {@code LATEST} atomically. A
+ * crash at any point leaves {@code LATEST} naming a complete checkpoint (or no {@code LATEST} at
+ * all before the first). The newest {@value #KEEP} checkpoints are kept; older ones are deleted
+ * after {@code LATEST} moves on.
  *
  * <p>{@link #load} accepts either DIR (follows {@code LATEST}) or one {@code step-…} folder.
  *
  * <p>Thread-safety: stateless; do not write to one directory from two runs at once.
  */
 public final class Checkpoints {
-    /** Checkpoints kept. */
-    public static final int KEEP = 2;
-    /** The pointer file. */
-    public static final String LATEST = "LATEST";
-    /** The description file inside a checkpoint folder. */
-    public static final String DESCRIPTION = "checkpoint.json";
-    /** Prefix of the parameter file. */
-    public static final String PARAMS = "model";
+  /** Checkpoints kept. */
+  public static final int KEEP = 2;
 
-    private Checkpoints() {}
+  /** The pointer file. */
+  public static final String LATEST = "LATEST";
 
-    /** A checkpoint read back: its folder and description. */
-    public record Loaded(Path directory, Checkpoint checkpoint) {
-        /**
-         * Loads the parameters into a new model.
-         *
-         * @param device where the parameters go
-         * @return the model (close it)
-         * @throws IOException if the parameter file is missing or unreadable
-         */
-        public Model model(Device device) throws IOException {
-            try {
-                return ResNetModels.load(checkpoint.spec(), directory, PARAMS, device);
-            } catch (MalformedModelException e) {
-                throw new IOException(directory + ": " + e.getMessage(), e);
-            }
-        }
-    }
+  /** The description file inside a checkpoint folder. */
+  public static final String DESCRIPTION = "checkpoint.json";
 
+  /** Prefix of the parameter file. */
+  public static final String PARAMS = "model";
+
+  private Checkpoints() {}
+
+  /** A checkpoint read back: its folder and description. */
+  public record Loaded(Path directory, Checkpoint checkpoint) {
     /**
-     * Saves a checkpoint atomically and moves {@code LATEST} to it.
+     * Loads the parameters into a new model.
      *
-     * @param root the checkpoint directory (created if needed)
-     * @param checkpoint the description
-     * @param model the model whose parameters to save
-     * @return the new checkpoint's folder
-     * @throws IOException if writing fails (LATEST then still names the previous checkpoint)
+     * @param device where the parameters go
+     * @return the model (close it)
+     * @throws IOException if the parameter file is missing or unreadable
      */
-    public static Path save(Path root, Checkpoint checkpoint, Model model) throws IOException {
-        Files.createDirectories(root);
-        String name = String.format(Locale.ROOT, "step-%09d", checkpoint.stepsDone());
-        Path tmp = Files.createTempDirectory(root, ".tmp-" + name + "-");
-        boolean done = false;
+    public Model model(Device device) throws IOException {
+      try {
+        return ResNetModels.load(checkpoint.spec(), directory, PARAMS, device);
+      } catch (MalformedModelException e) {
+        throw new IOException(directory + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /**
+   * Saves a checkpoint atomically and moves {@code LATEST} to it.
+   *
+   * @param root the checkpoint directory (created if needed)
+   * @param checkpoint the description
+   * @param model the model whose parameters to save
+   * @return the new checkpoint's folder
+   * @throws IOException if writing fails (LATEST then still names the previous checkpoint)
+   */
+  public static Path save(Path root, Checkpoint checkpoint, Model model) throws IOException {
+    Files.createDirectories(root);
+    String name = String.format(Locale.ROOT, "step-%09d", checkpoint.stepsDone());
+    Path tmp = Files.createTempDirectory(root, ".tmp-" + name + "-");
+    boolean done = false;
+    try {
+      model.setProperty("Epoch", Integer.toString(checkpoint.epochsCompleted()));
+      model.save(tmp, PARAMS);
+      Files.writeString(tmp.resolve(DESCRIPTION), checkpoint.toJson(), StandardCharsets.UTF_8);
+      try (Stream<Path> files = Files.list(tmp)) {
+        for (Path f : files.toList()) {
+          force(f);
+        }
+      }
+      Path target = root.resolve(name);
+      if (Files.exists(target)) {
+        deleteTree(target);
+      }
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      force(root);
+      Path pointer = root.resolve(LATEST + ".tmp");
+      Files.writeString(pointer, name + "\n", StandardCharsets.UTF_8);
+      force(pointer);
+      Files.move(
+          pointer,
+          root.resolve(LATEST),
+          StandardCopyOption.ATOMIC_MOVE,
+          StandardCopyOption.REPLACE_EXISTING);
+      force(root);
+      done = true;
+      prune(root, name);
+      return target;
+    } finally {
+      if (!done && Files.exists(tmp)) {
+        deleteTree(tmp);
+      }
+    }
+  }
+
+  /**
+   * Whether a directory holds a checkpoint ({@code LATEST} or {@code checkpoint.json}).
+   *
+   * @param dir the directory
+   * @return true if {@link #load} would find one
+   */
+  public static boolean exists(Path dir) {
+    return Files.isRegularFile(dir.resolve(LATEST))
+        || Files.isRegularFile(dir.resolve(DESCRIPTION));
+  }
+
+  /**
+   * Reads the newest checkpoint under {@code dir}, or the checkpoint that {@code dir} is.
+   *
+   * @param dir a checkpoint directory or one checkpoint folder
+   * @return the folder and description
+   * @throws NoSuchFileException if there is none
+   * @throws IOException if it cannot be read
+   * @throws IllegalArgumentException if the description is damaged or of an unknown version
+   */
+  public static Loaded load(Path dir) throws IOException {
+    Path folder = dir;
+    if (!Files.isRegularFile(dir.resolve(DESCRIPTION))) {
+      Path pointer = dir.resolve(LATEST);
+      if (!Files.isRegularFile(pointer)) {
+        throw new NoSuchFileException(
+            dir.toString(), null, "no jcolz checkpoint (" + LATEST + " or " + DESCRIPTION + ")");
+      }
+      folder = dir.resolve(Files.readString(pointer, StandardCharsets.UTF_8).strip());
+    }
+    Path description = folder.resolve(DESCRIPTION);
+    if (!Files.isRegularFile(description)) {
+      throw new NoSuchFileException(description.toString(), null, "checkpoint description missing");
+    }
+    String json = Files.readString(description, StandardCharsets.UTF_8);
+    return new Loaded(folder, Checkpoint.fromJson(json, description.toString()));
+  }
+
+  private static void prune(Path root, String keep) {
+    List<Path> old = new ArrayList<>();
+    try (Stream<Path> s = Files.list(root)) {
+      s.filter(p -> p.getFileName().toString().startsWith("step-") && Files.isDirectory(p))
+          .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed())
+          .skip(KEEP)
+          .forEach(old::add);
+    } catch (IOException e) {
+      return; // pruning is best effort
+    }
+    for (Path p : old) {
+      if (!p.getFileName().toString().equals(keep)) {
         try {
-            model.setProperty("Epoch", Integer.toString(checkpoint.epochsCompleted()));
-            model.save(tmp, PARAMS);
-            Files.writeString(tmp.resolve(DESCRIPTION), checkpoint.toJson(), StandardCharsets.UTF_8);
-            try (Stream<Path> files = Files.list(tmp)) {
-                for (Path f : files.toList()) {
-                    force(f);
-                }
-            }
-            Path target = root.resolve(name);
-            if (Files.exists(target)) {
-                deleteTree(target);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            force(root);
-            Path pointer = root.resolve(LATEST + ".tmp");
-            Files.writeString(pointer, name + "\n", StandardCharsets.UTF_8);
-            force(pointer);
-            Files.move(pointer, root.resolve(LATEST), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            force(root);
-            done = true;
-            prune(root, name);
-            return target;
-        } finally {
-            if (!done && Files.exists(tmp)) {
-                deleteTree(tmp);
-            }
+          deleteTree(p);
+        } catch (IOException | UncheckedIOException e) {
+          // best effort: an old checkpoint left behind does no harm
         }
+      }
     }
+  }
 
-    /**
-     * Whether a directory holds a checkpoint ({@code LATEST} or {@code checkpoint.json}).
-     *
-     * @param dir the directory
-     * @return true if {@link #load} would find one
-     */
-    public static boolean exists(Path dir) {
-        return Files.isRegularFile(dir.resolve(LATEST)) || Files.isRegularFile(dir.resolve(DESCRIPTION));
+  private static void force(Path p) {
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(
+            p,
+            Files.isDirectory(p)
+                ? java.nio.file.StandardOpenOption.READ
+                : java.nio.file.StandardOpenOption.WRITE)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // some file systems cannot sync directories; the atomic renames still order the writes
     }
+  }
 
-    /**
-     * Reads the newest checkpoint under {@code dir}, or the checkpoint that {@code dir} is.
-     *
-     * @param dir a checkpoint directory or one checkpoint folder
-     * @return the folder and description
-     * @throws NoSuchFileException if there is none
-     * @throws IOException if it cannot be read
-     * @throws IllegalArgumentException if the description is damaged or of an unknown version
-     */
-    public static Loaded load(Path dir) throws IOException {
-        Path folder = dir;
-        if (!Files.isRegularFile(dir.resolve(DESCRIPTION))) {
-            Path pointer = dir.resolve(LATEST);
-            if (!Files.isRegularFile(pointer)) {
-                throw new NoSuchFileException(dir.toString(), null,
-                        "no jcolz checkpoint (" + LATEST + " or " + DESCRIPTION + ")");
-            }
-            folder = dir.resolve(Files.readString(pointer, StandardCharsets.UTF_8).strip());
-        }
-        Path description = folder.resolve(DESCRIPTION);
-        if (!Files.isRegularFile(description)) {
-            throw new NoSuchFileException(description.toString(), null, "checkpoint description missing");
-        }
-        String json = Files.readString(description, StandardCharsets.UTF_8);
-        return new Loaded(folder, Checkpoint.fromJson(json, description.toString()));
+  private static void deleteTree(Path p) throws IOException {
+    try (Stream<Path> s = Files.walk(p)) {
+      for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(q);
+      }
     }
-
-    private static void prune(Path root, String keep) {
-        List<Path> old = new ArrayList<>();
-        try (Stream<Path> s = Files.list(root)) {
-            s.filter(p -> p.getFileName().toString().startsWith("step-") && Files.isDirectory(p))
-                    .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed())
-                    .skip(KEEP).forEach(old::add);
-        } catch (IOException e) {
-            return; // pruning is best effort
-        }
-        for (Path p : old) {
-            if (!p.getFileName().toString().equals(keep)) {
-                try {
-                    deleteTree(p);
-                } catch (IOException | UncheckedIOException e) {
-                    // best effort: an old checkpoint left behind does no harm
-                }
-            }
-        }
-    }
-
-    private static void force(Path p) {
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(p,
-                Files.isDirectory(p) ? java.nio.file.StandardOpenOption.READ : java.nio.file.StandardOpenOption.WRITE)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // some file systems cannot sync directories; the atomic renames still order the writes
-        }
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(q);
-            }
-        }
-    }
+  }
 }

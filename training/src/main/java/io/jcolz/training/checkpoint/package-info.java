@@ -1,7 +1,7 @@
 /**
  * Checkpoints: a JSON description ({@link io.jcolz.training.checkpoint.Checkpoint}, versioned:
- * {@code VERSION_START}..{@code VERSION_CURRENT}) next to a DJL parameter file, written
- * atomically with a {@code LATEST} pointer by {@link io.jcolz.training.checkpoint.Checkpoints}.
+ * {@code VERSION_START}..{@code VERSION_CURRENT}) next to a DJL parameter file, written atomically
+ * with a {@code LATEST} pointer by {@link io.jcolz.training.checkpoint.Checkpoints}.
  *
  * <h2>History</h2>
  *

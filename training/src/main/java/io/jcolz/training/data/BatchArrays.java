@@ -26,149 +26,174 @@ import java.util.Locale;
  * <p>Thread-safety: stateless; safe from any thread (each call uses the caller's manager).
  */
 public final class BatchArrays {
-    /** Per-channel mean of RGB values in [0, 1] (ImageNet). */
-    public static final float[] MEAN = {0.485f, 0.456f, 0.406f};
-    /** Per-channel standard deviation of RGB values in [0, 1] (ImageNet). */
-    public static final float[] STD = {0.229f, 0.224f, 0.225f};
+  /** Per-channel mean of RGB values in [0, 1] (ImageNet). */
+  public static final float[] MEAN = {0.485f, 0.456f, 0.406f};
 
-    private BatchArrays() {}
+  /** Per-channel standard deviation of RGB values in [0, 1] (ImageNet). */
+  public static final float[] STD = {0.229f, 0.224f, 0.225f};
 
-    /**
-     * The batch's images, normalised float32 {@code [n, 3, H, W]} on the manager's device.
-     *
-     * @param manager owner of the result (and of its device)
-     * @param batch an open NCHW batch
-     * @return the images
-     */
-    public static NDArray images(NDManager manager, Batch batch) {
-        if (batch.layout() != ImageLayout.NCHW) {
-            throw new IllegalArgumentException("batches must be NCHW, got " + batch.layout());
-        }
-        long[] shape = batch.imageShape();
-        try (NDArray raw = manager.create(batch.images().asByteBuffer(), new Shape(shape), DataType.UINT8)) {
-            return normalize(raw);
-        }
+  private BatchArrays() {}
+
+  /**
+   * The batch's images, normalised float32 {@code [n, 3, H, W]} on the manager's device.
+   *
+   * @param manager owner of the result (and of its device)
+   * @param batch an open NCHW batch
+   * @return the images
+   */
+  public static NDArray images(NDManager manager, Batch batch) {
+    if (batch.layout() != ImageLayout.NCHW) {
+      throw new IllegalArgumentException("batches must be NCHW, got " + batch.layout());
     }
-
-    /**
-     * Normalises uint8 images {@code [n, 3, H, W]} into a new float32 array on the same device.
-     *
-     * @param raw uint8 pixels, not modified
-     * @return {@code (raw/255 − mean) / std}, per channel
-     */
-    public static NDArray normalize(NDArray raw) {
-        NDManager m = raw.getManager();
-        try (NDManager scope = m.newSubManager()) {
-            NDArray mean = scope.create(MEAN, new Shape(1, 3, 1, 1));
-            NDArray scale = scope.create(new float[] {
-                1f / (255f * STD[0]), 1f / (255f * STD[1]), 1f / (255f * STD[2])}, new Shape(1, 3, 1, 1));
-            NDArray meanPixels = mean.mul(255f);
-            NDArray x = raw.toType(DataType.FLOAT32, true);
-            x.attach(scope);
-            NDArray out = x.sub(meanPixels).muli(scale);
-            out.attach(m);
-            return out;
-        }
+    long[] shape = batch.imageShape();
+    try (NDArray raw =
+        manager.create(batch.images().asByteBuffer(), new Shape(shape), DataType.UINT8)) {
+      return normalize(raw);
     }
+  }
 
-    /**
-     * The batch's labels on the manager's device, in the form the loader delivered.
-     *
-     * @param manager owner of the result
-     * @param batch an open batch with SPARSE or MULTI_HOT labels
-     * @return int32 {@code [P, 2]} pairs or float32 {@code [n, L]}
-     */
-    public static NDArray labels(NDManager manager, Batch batch) {
-        if (batch.labelMode() == LabelMode.SPARSE) {
-            return manager.create(pairs(batch), new Shape(batch.pairCount(), 2));
-        }
-        if (batch.labelMode() == LabelMode.MULTI_HOT) {
-            float[] dense = batch.multiHot().toArray(ValueLayout.JAVA_FLOAT);
-            return manager.create(dense, new Shape(batch.size(), batch.labelCount()));
-        }
-        throw new IllegalArgumentException("batch carries no labels (" + batch.labelMode() + ")");
+  /**
+   * Normalises uint8 images {@code [n, 3, H, W]} into a new float32 array on the same device.
+   *
+   * @param raw uint8 pixels, not modified
+   * @return {@code (raw/255 − mean) / std}, per channel
+   */
+  public static NDArray normalize(NDArray raw) {
+    NDManager m = raw.getManager();
+    try (NDManager scope = m.newSubManager()) {
+      NDArray mean = scope.create(MEAN, new Shape(1, 3, 1, 1));
+      NDArray scale =
+          scope.create(
+              new float[] {1f / (255f * STD[0]), 1f / (255f * STD[1]), 1f / (255f * STD[2])},
+              new Shape(1, 3, 1, 1));
+      NDArray meanPixels = mean.mul(255f);
+      NDArray x = raw.toType(DataType.FLOAT32, true);
+      x.attach(scope);
+      NDArray out = x.sub(meanPixels).muli(scale);
+      out.attach(m);
+      return out;
     }
+  }
 
-    /**
-     * The batch's sparse pairs, copied to the heap: {@code [s0, l0, s1, l1, …]}.
-     *
-     * @param batch an open SPARSE batch
-     * @return the flattened pairs
-     */
-    public static int[] pairs(Batch batch) {
-        return batch.labelPairs().toArray(ValueLayout.JAVA_INT);
+  /**
+   * The batch's labels on the manager's device, in the form the loader delivered.
+   *
+   * @param manager owner of the result
+   * @param batch an open batch with SPARSE or MULTI_HOT labels
+   * @return int32 {@code [P, 2]} pairs or float32 {@code [n, L]}
+   */
+  public static NDArray labels(NDManager manager, Batch batch) {
+    if (batch.labelMode() == LabelMode.SPARSE) {
+      return manager.create(pairs(batch), new Shape(batch.pairCount(), 2));
     }
+    if (batch.labelMode() == LabelMode.MULTI_HOT) {
+      float[] dense = batch.multiHot().toArray(ValueLayout.JAVA_FLOAT);
+      return manager.create(dense, new Shape(batch.size(), batch.labelCount()));
+    }
+    throw new IllegalArgumentException("batch carries no labels (" + batch.labelMode() + ")");
+  }
 
-    /**
-     * The image size the model sees for a dataset, as the loader decides it by default: the
-     * stored shape of the raw {@code image} column, or metadata {@code size} for encoded images.
-     *
-     * @param dataset an open dataset
-     * @return {@code {height, width}}
-     * @throws IllegalArgumentException if neither is there
-     */
-    public static int[] imageSize(Dataset dataset) {
-        String mode = dataset.metadata().getOrDefault("mode", "").toLowerCase(Locale.ROOT);
-        int i = dataset.schema().indexOf("image");
-        if (!mode.equals("jpeg") && i >= 0) {
-            ColumnSpec c = dataset.schema().columns().get(i);
-            if (c.type() == ColumnType.UINT8_TENSOR && c.shape().length == 3) {
-                return new int[] {c.shape()[0], c.shape()[1]};
-            }
-        }
-        String size = dataset.metadata().get("size");
-        if (size == null) {
-            throw new IllegalArgumentException("dataset " + dataset.path() + " has neither a raw 'image' column nor "
-                    + "metadata 'size': cannot tell the image size");
-        }
-        try {
-            int s = Integer.parseInt(size.trim());
-            return new int[] {s, s};
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("dataset " + dataset.path() + ": metadata size '" + size
-                    + "' is not a number", e);
-        }
-    }
+  /**
+   * The batch's sparse pairs, copied to the heap: {@code [s0, l0, s1, l1, …]}.
+   *
+   * @param batch an open SPARSE batch
+   * @return the flattened pairs
+   */
+  public static int[] pairs(Batch batch) {
+    return batch.labelPairs().toArray(ValueLayout.JAVA_INT);
+  }
 
-    /**
-     * The label vocabulary of a dataset, checked to be present.
-     *
-     * @param dataset an open dataset
-     * @return the label names, index order
-     * @throws IllegalArgumentException if the dataset has no label column or vocabulary
-     */
-    public static List<String> vocabulary(Dataset dataset) {
-        if (dataset.schema().labelColumn().isEmpty()) {
-            throw new IllegalArgumentException("dataset " + dataset.path() + " has no label column");
-        }
-        List<String> labels = dataset.labels();
-        if (labels == null || labels.isEmpty()) {
-            throw new IllegalArgumentException("dataset " + dataset.path() + " has no label vocabulary");
-        }
-        return labels;
+  /**
+   * The image size the model sees for a dataset, as the loader decides it by default: the stored
+   * shape of the raw {@code image} column, or metadata {@code size} for encoded images.
+   *
+   * @param dataset an open dataset
+   * @return {@code {height, width}}
+   * @throws IllegalArgumentException if neither is there
+   */
+  public static int[] imageSize(Dataset dataset) {
+    String mode = dataset.metadata().getOrDefault("mode", "").toLowerCase(Locale.ROOT);
+    int i = dataset.schema().indexOf("image");
+    if (!mode.equals("jpeg") && i >= 0) {
+      ColumnSpec c = dataset.schema().columns().get(i);
+      if (c.type() == ColumnType.UINT8_TENSOR && c.shape().length == 3) {
+        return new int[] {c.shape()[0], c.shape()[1]};
+      }
     }
+    String size = dataset.metadata().get("size");
+    if (size == null) {
+      throw new IllegalArgumentException(
+          "dataset "
+              + dataset.path()
+              + " has neither a raw 'image' column nor "
+              + "metadata 'size': cannot tell the image size");
+    }
+    try {
+      int s = Integer.parseInt(size.trim());
+      return new int[] {s, s};
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "dataset " + dataset.path() + ": metadata size '" + size + "' is not a number", e);
+    }
+  }
 
-    /**
-     * Checks that two vocabularies are equal, naming the first difference.
-     *
-     * @param what the dataset side, for the message
-     * @param actual its vocabulary
-     * @param expectedWhat the other side, e.g. "the checkpoint"
-     * @param expected the other vocabulary
-     * @throws IllegalArgumentException if they differ
-     */
-    public static void checkVocabulary(String what, List<String> actual, String expectedWhat, List<String> expected) {
-        if (actual.equals(expected)) {
-            return;
-        }
-        int n = Math.min(actual.size(), expected.size());
-        int k = 0;
-        while (k < n && actual.get(k).equals(expected.get(k))) {
-            k++;
-        }
-        String diff = k < n ? "first difference at label " + k + ": '" + actual.get(k) + "' vs '" + expected.get(k) + "'"
-                : "one is a prefix of the other";
-        throw new IllegalArgumentException("label vocabulary mismatch: " + what + " has " + actual.size()
-                + " labels, " + expectedWhat + " " + expected.size() + "; " + diff);
+  /**
+   * The label vocabulary of a dataset, checked to be present.
+   *
+   * @param dataset an open dataset
+   * @return the label names, index order
+   * @throws IllegalArgumentException if the dataset has no label column or vocabulary
+   */
+  public static List<String> vocabulary(Dataset dataset) {
+    if (dataset.schema().labelColumn().isEmpty()) {
+      throw new IllegalArgumentException("dataset " + dataset.path() + " has no label column");
     }
+    List<String> labels = dataset.labels();
+    if (labels == null || labels.isEmpty()) {
+      throw new IllegalArgumentException("dataset " + dataset.path() + " has no label vocabulary");
+    }
+    return labels;
+  }
+
+  /**
+   * Checks that two vocabularies are equal, naming the first difference.
+   *
+   * @param what the dataset side, for the message
+   * @param actual its vocabulary
+   * @param expectedWhat the other side, e.g. "the checkpoint"
+   * @param expected the other vocabulary
+   * @throws IllegalArgumentException if they differ
+   */
+  public static void checkVocabulary(
+      String what, List<String> actual, String expectedWhat, List<String> expected) {
+    if (actual.equals(expected)) {
+      return;
+    }
+    int n = Math.min(actual.size(), expected.size());
+    int k = 0;
+    while (k < n && actual.get(k).equals(expected.get(k))) {
+      k++;
+    }
+    String diff =
+        k < n
+            ? "first difference at label "
+                + k
+                + ": '"
+                + actual.get(k)
+                + "' vs '"
+                + expected.get(k)
+                + "'"
+            : "one is a prefix of the other";
+    throw new IllegalArgumentException(
+        "label vocabulary mismatch: "
+            + what
+            + " has "
+            + actual.size()
+            + " labels, "
+            + expectedWhat
+            + " "
+            + expected.size()
+            + "; "
+            + diff);
+  }
 }

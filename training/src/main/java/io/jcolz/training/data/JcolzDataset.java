@@ -31,132 +31,151 @@ import java.util.Objects;
  * stacking batchifier makes {@code [B, 3, H, W]} and {@code [B, L]}, which {@link
  * io.jcolz.training.loss.FusedSigmoidCrossEntropyLoss} takes as dense targets).
  *
- * <p>This is the convenience path: one random row read (one chunk decode, served by the
- * dataset's decoder pool) per record on DJL's threads. For speed use {@link io.jcolz.loader.Loader}
- * directly (whole batches assembled off-heap by workers that decode each chunk once), as {@code
- * jcolz train} does. Raw-mode datasets only (an {@code image} uint8 tensor {@code H × W × 3});
- * encoded-image datasets are refused with a message.
+ * <p>This is the convenience path: one random row read (one chunk decode, served by the dataset's
+ * decoder pool) per record on DJL's threads. For speed use {@link io.jcolz.loader.Loader} directly
+ * (whole batches assembled off-heap by workers that decode each chunk once), as {@code jcolz train}
+ * does. Raw-mode datasets only (an {@code image} uint8 tensor {@code H × W × 3}); encoded-image
+ * datasets are refused with a message.
  *
  * <p>Thread-safety: {@link #get} is safe from several threads (the dataset's reads are); the
  * dataset must stay open while this view is used.
  */
 public final class JcolzDataset extends RandomAccessDataset {
+  private final Dataset dataset;
+  private final String imageColumn;
+  private final String labelColumn;
+  private final int height;
+  private final int width;
+  private final int numLabels;
+
+  private JcolzDataset(Builder builder) {
+    super(builder);
+    this.dataset = builder.dataset;
+    this.imageColumn = builder.imageColumn;
+    int i = dataset.schema().indexOf(imageColumn);
+    if (i < 0) {
+      throw new IllegalArgumentException(
+          "dataset "
+              + dataset.path()
+              + " has no column '"
+              + imageColumn
+              + "' (JcolzDataset reads raw-mode datasets)");
+    }
+    ColumnSpec image = dataset.schema().columns().get(i);
+    if (image.type() != ColumnType.UINT8_TENSOR
+        || image.shape().length != 3
+        || image.shape()[2] != 3) {
+      throw new IllegalArgumentException(
+          "column '"
+              + imageColumn
+              + "' of "
+              + dataset.path()
+              + " is not an H×W×3 uint8 tensor: "
+              + image);
+    }
+    this.height = image.shape()[0];
+    this.width = image.shape()[1];
+    this.labelColumn =
+        dataset
+            .schema()
+            .labelColumn()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "dataset " + dataset.path() + " has no label column"));
+    this.numLabels = dataset.column(labelColumn).spec().cardinality();
+  }
+
+  /**
+   * A builder over an open dataset.
+   *
+   * @param dataset the dataset (kept open by the caller)
+   * @return the builder; call {@code setSampling} before {@code build}
+   */
+  public static Builder builder(Dataset dataset) {
+    return new Builder(dataset);
+  }
+
+  @Override
+  public Record get(NDManager manager, long index) throws IOException {
+    byte[] hwc = dataset.readTensor(imageColumn, index);
+    int[] labels = dataset.readSet(labelColumn, index);
+    NDArray image;
+    try (NDArray raw =
+            manager.create(
+                java.nio.ByteBuffer.wrap(hwc), new Shape(height, width, 3), DataType.UINT8);
+        NDArray chw = raw.transpose(2, 0, 1).expandDims(0)) {
+      image = BatchArrays.normalize(chw);
+    }
+    NDArray squeezed = image.squeeze(0);
+    image.close();
+    float[] multiHot = new float[numLabels];
+    for (int l : labels) {
+      multiHot[l] = 1f;
+    }
+    return new Record(new NDList(squeezed), new NDList(manager.create(multiHot)));
+  }
+
+  @Override
+  protected long availableSize() {
+    return dataset.rowCount();
+  }
+
+  @Override
+  public void prepare(Progress progress) {
+    // the dataset is already open and needs no preparation
+  }
+
+  /**
+   * The label vocabulary.
+   *
+   * @return names in index order
+   */
+  public List<String> labels() {
+    return dataset.labels();
+  }
+
+  /**
+   * The image shape of one record.
+   *
+   * @return {@code (3, H, W)}
+   */
+  public Shape imageShape() {
+    return new Shape(3, height, width);
+  }
+
+  /** Builds a {@link JcolzDataset}. Not thread-safe. */
+  public static final class Builder extends RandomAccessDataset.BaseBuilder<Builder> {
     private final Dataset dataset;
-    private final String imageColumn;
-    private final String labelColumn;
-    private final int height;
-    private final int width;
-    private final int numLabels;
+    private String imageColumn = "image";
 
-    private JcolzDataset(Builder builder) {
-        super(builder);
-        this.dataset = builder.dataset;
-        this.imageColumn = builder.imageColumn;
-        int i = dataset.schema().indexOf(imageColumn);
-        if (i < 0) {
-            throw new IllegalArgumentException("dataset " + dataset.path() + " has no column '" + imageColumn
-                    + "' (JcolzDataset reads raw-mode datasets)");
-        }
-        ColumnSpec image = dataset.schema().columns().get(i);
-        if (image.type() != ColumnType.UINT8_TENSOR || image.shape().length != 3 || image.shape()[2] != 3) {
-            throw new IllegalArgumentException("column '" + imageColumn + "' of " + dataset.path()
-                    + " is not an H×W×3 uint8 tensor: " + image);
-        }
-        this.height = image.shape()[0];
-        this.width = image.shape()[1];
-        this.labelColumn = dataset.schema().labelColumn()
-                .orElseThrow(() -> new IllegalArgumentException("dataset " + dataset.path() + " has no label column"));
-        this.numLabels = dataset.column(labelColumn).spec().cardinality();
+    private Builder(Dataset dataset) {
+      this.dataset = Objects.requireNonNull(dataset);
     }
 
     /**
-     * A builder over an open dataset.
+     * Sets the raw image column (default {@code image}).
      *
-     * @param dataset the dataset (kept open by the caller)
-     * @return the builder; call {@code setSampling} before {@code build}
+     * @param name a uint8 tensor column H×W×3
+     * @return this builder
      */
-    public static Builder builder(Dataset dataset) {
-        return new Builder(dataset);
+    public Builder optImageColumn(String name) {
+      this.imageColumn = Objects.requireNonNull(name);
+      return this;
     }
 
     @Override
-    public Record get(NDManager manager, long index) throws IOException {
-        byte[] hwc = dataset.readTensor(imageColumn, index);
-        int[] labels = dataset.readSet(labelColumn, index);
-        NDArray image;
-        try (NDArray raw = manager.create(java.nio.ByteBuffer.wrap(hwc), new Shape(height, width, 3), DataType.UINT8);
-                NDArray chw = raw.transpose(2, 0, 1).expandDims(0)) {
-            image = BatchArrays.normalize(chw);
-        }
-        NDArray squeezed = image.squeeze(0);
-        image.close();
-        float[] multiHot = new float[numLabels];
-        for (int l : labels) {
-            multiHot[l] = 1f;
-        }
-        return new Record(new NDList(squeezed), new NDList(manager.create(multiHot)));
-    }
-
-    @Override
-    protected long availableSize() {
-        return dataset.rowCount();
-    }
-
-    @Override
-    public void prepare(Progress progress) {
-        // the dataset is already open and needs no preparation
+    protected Builder self() {
+      return this;
     }
 
     /**
-     * The label vocabulary.
+     * Builds the view.
      *
-     * @return names in index order
+     * @return the dataset view
      */
-    public List<String> labels() {
-        return dataset.labels();
+    public JcolzDataset build() {
+      return new JcolzDataset(this);
     }
-
-    /**
-     * The image shape of one record.
-     *
-     * @return {@code (3, H, W)}
-     */
-    public Shape imageShape() {
-        return new Shape(3, height, width);
-    }
-
-    /** Builds a {@link JcolzDataset}. Not thread-safe. */
-    public static final class Builder extends RandomAccessDataset.BaseBuilder<Builder> {
-        private final Dataset dataset;
-        private String imageColumn = "image";
-
-        private Builder(Dataset dataset) {
-            this.dataset = Objects.requireNonNull(dataset);
-        }
-
-        /**
-         * Sets the raw image column (default {@code image}).
-         *
-         * @param name a uint8 tensor column H×W×3
-         * @return this builder
-         */
-        public Builder optImageColumn(String name) {
-            this.imageColumn = Objects.requireNonNull(name);
-            return this;
-        }
-
-        @Override
-        protected Builder self() {
-            return this;
-        }
-
-        /**
-         * Builds the view.
-         *
-         * @return the dataset view
-         */
-        public JcolzDataset build() {
-            return new JcolzDataset(this);
-        }
-    }
+  }
 }

@@ -7,8 +7,8 @@ import io.jcolz.format.store.ColumnFile;
 import java.io.IOException;
 
 /**
- * Positives per label, counted over a dataset's label column (one pass, chunk by chunk), and
- * the positive weights of {@code --pos-weight auto} derived from them.
+ * Positives per label, counted over a dataset's label column (one pass, chunk by chunk), and the
+ * positive weights of {@code --pos-weight auto} derived from them.
  *
  * <p>Thread-safety: immutable once counted.
  *
@@ -16,53 +16,59 @@ import java.io.IOException;
  * @param positives positives of each label (length = vocabulary size)
  */
 public record LabelCounts(long rows, long[] positives) {
-    /** Largest automatic positive weight (and 1/this the smallest). */
-    public static final float AUTO_WEIGHT_CAP = 100f;
+  /** Largest automatic positive weight (and 1/this the smallest). */
+  public static final float AUTO_WEIGHT_CAP = 100f;
 
-    /**
-     * Counts a dataset's label column.
-     *
-     * @param dataset an open dataset with a label column
-     * @return the counts
-     * @throws IOException if a chunk cannot be read
-     */
-    public static LabelCounts of(Dataset dataset) throws IOException {
-        String name = dataset.schema().labelColumn()
-                .orElseThrow(() -> new IllegalArgumentException("dataset " + dataset.path() + " has no label column"));
-        ColumnFile col = dataset.column(name);
-        long[] positives = new long[col.spec().cardinality()];
-        try (ChunkDecoder decoder = dataset.newDecoder()) {
-            for (int k = 0; k < col.chunkCount(); k++) {
-                ChunkView v = decoder.decode(col, k);
-                for (int i = 0; i < v.rowCount(); i++) {
-                    for (int label : v.set(i)) {
-                        positives[label]++;
-                    }
-                }
-            }
+  /**
+   * Counts a dataset's label column.
+   *
+   * @param dataset an open dataset with a label column
+   * @return the counts
+   * @throws IOException if a chunk cannot be read
+   */
+  public static LabelCounts of(Dataset dataset) throws IOException {
+    String name =
+        dataset
+            .schema()
+            .labelColumn()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "dataset " + dataset.path() + " has no label column"));
+    ColumnFile col = dataset.column(name);
+    long[] positives = new long[col.spec().cardinality()];
+    try (ChunkDecoder decoder = dataset.newDecoder()) {
+      for (int k = 0; k < col.chunkCount(); k++) {
+        ChunkView v = decoder.decode(col, k);
+        for (int i = 0; i < v.rowCount(); i++) {
+          for (int label : v.set(i)) {
+            positives[label]++;
+          }
         }
-        return new LabelCounts(col.rowCount(), positives);
+      }
     }
+    return new LabelCounts(col.rowCount(), positives);
+  }
 
-    /**
-     * {@code --pos-weight auto}: each label's negatives ÷ positives, clamped to {@code [1/cap,
-     * cap]} with cap {@value #AUTO_WEIGHT_CAP} (so a label seen once in a million rows does not
-     * get a weight of a million and dominate the gradient); a label with no positives gets 1
-     * (its weight multiplies nothing).
-     *
-     * @return one weight per label
-     */
-    public float[] autoPositiveWeights() {
-        float[] w = new float[positives.length];
-        for (int j = 0; j < w.length; j++) {
-            long p = positives[j];
-            if (p == 0) {
-                w[j] = 1f;
-            } else {
-                double ratio = (double) (rows - p) / p;
-                w[j] = (float) Math.max(1.0 / AUTO_WEIGHT_CAP, Math.min(AUTO_WEIGHT_CAP, ratio));
-            }
-        }
-        return w;
+  /**
+   * {@code --pos-weight auto}: each label's negatives ÷ positives, clamped to {@code [1/cap, cap]}
+   * with cap {@value #AUTO_WEIGHT_CAP} (so a label seen once in a million rows does not get a
+   * weight of a million and dominate the gradient); a label with no positives gets 1 (its weight
+   * multiplies nothing).
+   *
+   * @return one weight per label
+   */
+  public float[] autoPositiveWeights() {
+    float[] w = new float[positives.length];
+    for (int j = 0; j < w.length; j++) {
+      long p = positives[j];
+      if (p == 0) {
+        w[j] = 1f;
+      } else {
+        double ratio = (double) (rows - p) / p;
+        w[j] = (float) Math.max(1.0 / AUTO_WEIGHT_CAP, Math.min(AUTO_WEIGHT_CAP, ratio));
+      }
     }
+    return w;
+  }
 }

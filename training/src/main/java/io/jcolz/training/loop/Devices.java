@@ -8,59 +8,72 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Parses {@code --devices}: {@code cpu} (one CPU device), {@code gpu} (every GPU the engine
- * sees), or a list {@code gpu0,gpu1,…} (those GPUs). Thread-safe (stateless).
+ * Parses {@code --devices}: {@code cpu} (one CPU device), {@code gpu} (every GPU the engine sees),
+ * or a list {@code gpu0,gpu1,…} (those GPUs). Thread-safe (stateless).
  */
 public final class Devices {
-    private Devices() {}
+  private Devices() {}
 
-    /**
-     * Parses a device list and checks the GPUs exist.
-     *
-     * @param text {@code cpu}, {@code gpu} or {@code gpuN[,gpuM…]}
-     * @return the devices, one loader queue each
-     * @throws IllegalArgumentException for bad syntax, or GPUs the engine does not see
-     */
-    public static Device[] parse(String text) {
-        String t = text.strip().toLowerCase(Locale.ROOT);
-        if (t.equals("cpu")) {
-            return new Device[] {Device.cpu()};
-        }
-        int gpus = Engine.getInstance().getGpuCount();
-        if (t.equals("gpu")) {
-            if (gpus == 0) {
-                throw new IllegalArgumentException(noGpu("gpu"));
-            }
-            Device[] all = new Device[gpus];
-            for (int i = 0; i < gpus; i++) {
-                all[i] = Device.gpu(i);
-            }
-            return all;
-        }
-        LinkedHashSet<Integer> ids = new LinkedHashSet<>();
-        for (String part : t.split(",")) {
-            String p = part.strip();
-            if (!p.matches("gpu[0-9]+")) {
-                throw new IllegalArgumentException("--devices must be cpu, gpu or gpu0,gpu1,..., not '" + text + "'");
-            }
-            int id = Integer.parseInt(p.substring(3));
-            if (id >= gpus) {
-                throw new IllegalArgumentException(gpus == 0 ? noGpu(p)
-                        : "--devices " + p + ": the engine sees " + gpus + " GPU(s), gpu0..gpu" + (gpus - 1));
-            }
-            if (!ids.add(id)) {
-                throw new IllegalArgumentException("--devices lists " + p + " twice");
-            }
-        }
-        List<Device> out = new ArrayList<>();
-        for (int id : ids) {
-            out.add(Device.gpu(id));
-        }
-        return out.toArray(Device[]::new);
+  /**
+   * Parses a device list and checks the GPUs exist.
+   *
+   * @param text {@code cpu}, {@code gpu} or {@code gpuN[,gpuM…]}
+   * @return the devices, one loader queue each
+   * @throws IllegalArgumentException for bad syntax, or GPUs the engine does not see
+   */
+  public static Device[] parse(String text) {
+    String t = text.strip().toLowerCase(Locale.ROOT);
+    if (t.equals("cpu")) {
+      return new Device[] {Device.cpu()};
     }
+    int gpus = Engine.getInstance().getGpuCount();
+    if (t.equals("gpu")) {
+      if (gpus == 0) {
+        throw new IllegalArgumentException(noGpu("gpu"));
+      }
+      Device[] all = new Device[gpus];
+      for (int i = 0; i < gpus; i++) {
+        all[i] = Device.gpu(i);
+      }
+      return all;
+    }
+    LinkedHashSet<Integer> ids = new LinkedHashSet<>();
+    for (String part : t.split(",")) {
+      String p = part.strip();
+      if (!p.matches("gpu[0-9]+")) {
+        throw new IllegalArgumentException(
+            "--devices must be cpu, gpu or gpu0,gpu1,..., not '" + text + "'");
+      }
+      int id = Integer.parseInt(p.substring(3));
+      if (id >= gpus) {
+        throw new IllegalArgumentException(
+            gpus == 0
+                ? noGpu(p)
+                : "--devices "
+                    + p
+                    + ": the engine sees "
+                    + gpus
+                    + " GPU(s), gpu0..gpu"
+                    + (gpus - 1));
+      }
+      if (!ids.add(id)) {
+        throw new IllegalArgumentException("--devices lists " + p + " twice");
+      }
+    }
+    List<Device> out = new ArrayList<>();
+    for (int id : ids) {
+      out.add(Device.gpu(id));
+    }
+    return out.toArray(Device[]::new);
+  }
 
-    private static String noGpu(String what) {
-        return "--devices " + what + ": no GPU visible to the PyTorch engine (" + Engine.getInstance().getEngineName()
-                + " " + Engine.getInstance().getVersion() + "; the CPU build of pytorch-native, or no CUDA device)";
-    }
+  private static String noGpu(String what) {
+    return "--devices "
+        + what
+        + ": no GPU visible to the PyTorch engine ("
+        + Engine.getInstance().getEngineName()
+        + " "
+        + Engine.getInstance().getVersion()
+        + "; the CPU build of pytorch-native, or no CUDA device)";
+  }
 }

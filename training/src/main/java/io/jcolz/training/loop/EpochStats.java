@@ -15,5 +15,13 @@ package io.jcolz.training.loop;
  * @param complete whether the whole epoch was trained (false when --max-steps stopped it)
  */
 public record EpochStats(
-        int epoch, long steps, long images, double loss, double seconds, double imagesPerSecond, double dataStall,
-        double map, float learningRate, boolean complete) {}
+    int epoch,
+    long steps,
+    long images,
+    double loss,
+    double seconds,
+    double imagesPerSecond,
+    double dataStall,
+    double map,
+    float learningRate,
+    boolean complete) {}

@@ -26,87 +26,118 @@ import java.util.function.Function;
  * <p>Thread-safety: stateless; one call per model at a time (DJL models are not thread-safe).
  */
 public final class Inference {
-    private Inference() {}
+  private Inference() {}
 
-    /** Receives one batch and its probabilities {@code [n × L]}, row-major. */
-    @FunctionalInterface
-    public interface Sink {
-        /**
-         * Takes a batch (open during the call only).
-         *
-         * @param batch the loader batch (labels as asked of {@link #run}: SPARSE or NONE)
-         * @param probabilities {@code σ(logit)} for each sample and label
-         * @throws IOException to stop the run
-         */
-        void accept(Batch batch, float[] probabilities) throws IOException;
-    }
-
+  /** Receives one batch and its probabilities {@code [n × L]}, row-major. */
+  @FunctionalInterface
+  public interface Sink {
     /**
-     * The forward function of a model in inference mode (batch-norm running statistics).
+     * Takes a batch (open during the call only).
      *
-     * @param model a loaded model
-     * @return inputs → logits
+     * @param batch the loader batch (labels as asked of {@link #run}: SPARSE or NONE)
+     * @param probabilities {@code σ(logit)} for each sample and label
+     * @throws IOException to stop the run
      */
-    public static Function<NDList, NDList> forward(Model model) {
-        ParameterStore store = new ParameterStore(model.getNDManager(), false);
-        return inputs -> model.getBlock().forward(store, inputs, false);
-    }
+    void accept(Batch batch, float[] probabilities) throws IOException;
+  }
 
-    /**
-     * Streams {@code dataset} through {@code forward}.
-     *
-     * @param dataset the dataset (with a label column unless {@code labels} is NONE)
-     * @param device where inputs go
-     * @param manager a manager on {@code device}; per-batch arrays live in sub-managers of it
-     * @param batchSize samples per batch
-     * @param workers loader threads
-     * @param labels SPARSE (for metrics) or NONE (predictions only; the dataset may lack labels)
-     * @param keys fill sample keys in the workers (for predict)
-     * @param forward inputs → logits {@code [n, L]}
-     * @param sink receives every batch
-     * @throws IOException if the dataset cannot be read or the sink fails
-     * @throws InterruptedException if interrupted while waiting for a batch
-     */
-    public static void run(Dataset dataset, Device device, NDManager manager, int batchSize, int workers,
-            LabelMode labels, boolean keys, Function<NDList, NDList> forward, Sink sink)
-            throws IOException, InterruptedException {
-        if (labels != LabelMode.SPARSE && labels != LabelMode.NONE) {
-            throw new IllegalArgumentException("labels must be SPARSE or NONE, got " + labels);
+  /**
+   * The forward function of a model in inference mode (batch-norm running statistics).
+   *
+   * @param model a loaded model
+   * @return inputs → logits
+   */
+  public static Function<NDList, NDList> forward(Model model) {
+    ParameterStore store = new ParameterStore(model.getNDManager(), false);
+    return inputs -> model.getBlock().forward(store, inputs, false);
+  }
+
+  /**
+   * Streams {@code dataset} through {@code forward}.
+   *
+   * @param dataset the dataset (with a label column unless {@code labels} is NONE)
+   * @param device where inputs go
+   * @param manager a manager on {@code device}; per-batch arrays live in sub-managers of it
+   * @param batchSize samples per batch
+   * @param workers loader threads
+   * @param labels SPARSE (for metrics) or NONE (predictions only; the dataset may lack labels)
+   * @param keys fill sample keys in the workers (for predict)
+   * @param forward inputs → logits {@code [n, L]}
+   * @param sink receives every batch
+   * @throws IOException if the dataset cannot be read or the sink fails
+   * @throws InterruptedException if interrupted while waiting for a batch
+   */
+  public static void run(
+      Dataset dataset,
+      Device device,
+      NDManager manager,
+      int batchSize,
+      int workers,
+      LabelMode labels,
+      boolean keys,
+      Function<NDList, NDList> forward,
+      Sink sink)
+      throws IOException, InterruptedException {
+    if (labels != LabelMode.SPARSE && labels != LabelMode.NONE) {
+      throw new IllegalArgumentException("labels must be SPARSE or NONE, got " + labels);
+    }
+    try (Loader loader =
+        Loader.builder(dataset)
+            .batchSize(batchSize)
+            .devices(1)
+            .workers(workers)
+            .order(Order.SEQUENTIAL)
+            .dropLast(false)
+            .labels(labels)
+            .augment(Augment.none())
+            .keys(keys && dataset.schema().keyColumn().isPresent())
+            .build()) {
+      Batch b;
+      while ((b = loader.device(0).take()) != null) {
+        try (Batch batch = b;
+            NDManager scope = manager.newSubManager(device)) {
+          NDArray x = BatchArrays.images(scope, batch);
+          NDArray logits = forward.apply(new NDList(x)).singletonOrThrow();
+          float[] p = Activation.sigmoid(logits).toFloatArray();
+          sink.accept(batch, p);
         }
-        try (Loader loader = Loader.builder(dataset).batchSize(batchSize).devices(1).workers(workers)
-                .order(Order.SEQUENTIAL).dropLast(false).labels(labels).augment(Augment.none())
-                .keys(keys && dataset.schema().keyColumn().isPresent()).build()) {
-            Batch b;
-            while ((b = loader.device(0).take()) != null) {
-                try (Batch batch = b; NDManager scope = manager.newSubManager(device)) {
-                    NDArray x = BatchArrays.images(scope, batch);
-                    NDArray logits = forward.apply(new NDList(x)).singletonOrThrow();
-                    float[] p = Activation.sigmoid(logits).toFloatArray();
-                    sink.accept(batch, p);
-                }
-            }
-        }
+      }
     }
+  }
 
-    /**
-     * Scores a dataset into a new evaluator.
-     *
-     * @param dataset the dataset, with a label column
-     * @param device where inputs go
-     * @param manager a manager on {@code device}
-     * @param batchSize samples per batch
-     * @param workers loader threads
-     * @param forward inputs → logits
-     * @return the evaluator holding every row's scores and labels
-     * @throws IOException if the dataset cannot be read
-     * @throws InterruptedException if interrupted
-     */
-    public static MultiLabelEvaluator evaluate(Dataset dataset, Device device, NDManager manager, int batchSize,
-            int workers, Function<NDList, NDList> forward) throws IOException, InterruptedException {
-        int labels = BatchArrays.vocabulary(dataset).size();
-        MultiLabelEvaluator evaluator = new MultiLabelEvaluator(labels);
-        run(dataset, device, manager, batchSize, workers, LabelMode.SPARSE, false, forward,
-                (batch, p) -> evaluator.addSparse(p, batch.size(), BatchArrays.pairs(batch)));
-        return evaluator;
-    }
+  /**
+   * Scores a dataset into a new evaluator.
+   *
+   * @param dataset the dataset, with a label column
+   * @param device where inputs go
+   * @param manager a manager on {@code device}
+   * @param batchSize samples per batch
+   * @param workers loader threads
+   * @param forward inputs → logits
+   * @return the evaluator holding every row's scores and labels
+   * @throws IOException if the dataset cannot be read
+   * @throws InterruptedException if interrupted
+   */
+  public static MultiLabelEvaluator evaluate(
+      Dataset dataset,
+      Device device,
+      NDManager manager,
+      int batchSize,
+      int workers,
+      Function<NDList, NDList> forward)
+      throws IOException, InterruptedException {
+    int labels = BatchArrays.vocabulary(dataset).size();
+    MultiLabelEvaluator evaluator = new MultiLabelEvaluator(labels);
+    run(
+        dataset,
+        device,
+        manager,
+        batchSize,
+        workers,
+        LabelMode.SPARSE,
+        false,
+        forward,
+        (batch, p) -> evaluator.addSparse(p, batch.size(), BatchArrays.pairs(batch)));
+    return evaluator;
+  }
 }

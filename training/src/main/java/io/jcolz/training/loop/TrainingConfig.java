@@ -10,9 +10,9 @@ import java.util.Set;
 
 /**
  * Settings of a {@link Training} run, built with {@link #builder()}. Defaults: ResNet-18, 10
- * epochs, batch 64 per device, Adam at 1e-3, weight decay 1e-4, SGD momentum 0.9, warm-up 5% of
- * the steps, no positive weights, one CPU device, workers = cores, sparse labels, horizontal
- * flips, seed 0, no checkpoints.
+ * epochs, batch 64 per device, Adam at 1e-3, weight decay 1e-4, SGD momentum 0.9, warm-up 5% of the
+ * steps, no positive weights, one CPU device, workers = cores, sparse labels, horizontal flips,
+ * seed 0, no checkpoints.
  *
  * <p>A resumed run uses the checkpoint's optimizer settings and positive weights; those set
  * explicitly on the builder ({@link Builder#learningRate}, {@link Builder#optimizer}, {@link
@@ -22,275 +22,285 @@ import java.util.Set;
  * <p>Thread-safety: immutable.
  */
 public final class TrainingConfig {
-    /** Positive weights: none (all 1), automatic (per-label neg/pos, capped), or one value. */
-    public sealed interface PositiveWeight {
-        /** Every weight 1. */
-        record None() implements PositiveWeight {}
+  /** Positive weights: none (all 1), automatic (per-label neg/pos, capped), or one value. */
+  public sealed interface PositiveWeight {
+    /** Every weight 1. */
+    record None() implements PositiveWeight {}
 
-        /** Per-label negatives ÷ positives from the training labels, capped ({@code LabelCounts}). */
-        record Auto() implements PositiveWeight {}
+    /** Per-label negatives ÷ positives from the training labels, capped ({@code LabelCounts}). */
+    record Auto() implements PositiveWeight {}
 
-        /** One weight for every label. */
-        record Uniform(float weight) implements PositiveWeight {}
+    /** One weight for every label. */
+    record Uniform(float weight) implements PositiveWeight {}
 
-        /**
-         * Parses {@code auto}, {@code none} or a positive number.
-         *
-         * @param text the option value
-         * @return the setting
-         */
-        static PositiveWeight parse(String text) {
-            String t = text.strip();
-            if (t.equalsIgnoreCase("auto")) {
-                return new Auto();
-            }
-            if (t.equalsIgnoreCase("none")) {
-                return new None();
-            }
-            try {
-                float w = Float.parseFloat(t);
-                if (!(w > 0) || Float.isInfinite(w)) {
-                    throw new NumberFormatException();
-                }
-                return w == 1f ? new None() : new Uniform(w);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--pos-weight must be auto, none or a positive number, not '" + text + "'");
-            }
+    /**
+     * Parses {@code auto}, {@code none} or a positive number.
+     *
+     * @param text the option value
+     * @return the setting
+     */
+    static PositiveWeight parse(String text) {
+      String t = text.strip();
+      if (t.equalsIgnoreCase("auto")) {
+        return new Auto();
+      }
+      if (t.equalsIgnoreCase("none")) {
+        return new None();
+      }
+      try {
+        float w = Float.parseFloat(t);
+        if (!(w > 0) || Float.isInfinite(w)) {
+          throw new NumberFormatException();
         }
+        return w == 1f ? new None() : new Uniform(w);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(
+            "--pos-weight must be auto, none or a positive number, not '" + text + "'");
+      }
+    }
+  }
+
+  final String model;
+  final int epochs;
+  final int batchSize;
+  final float learningRate;
+  final String optimizer;
+  final float momentum;
+  final float weightDecay;
+  final long warmupSteps;
+  final PositiveWeight positiveWeight;
+  final Device[] devices;
+  final int workers;
+  final long maxSteps;
+  final Path checkpointDir;
+  final boolean resume;
+  final long seed;
+  final LabelMode labelMode;
+  final Augment augment;
+  final int evalBatchSize;
+
+  /** Option names ({@code --lr} …) of the optimizer / positive-weight settings set explicitly. */
+  final Set<String> explicit;
+
+  private TrainingConfig(Builder b) {
+    model = b.model;
+    epochs = b.epochs;
+    batchSize = b.batchSize;
+    learningRate = b.learningRate;
+    optimizer = b.optimizer;
+    momentum = b.momentum;
+    weightDecay = b.weightDecay;
+    warmupSteps = b.warmupSteps;
+    positiveWeight = b.positiveWeight;
+    devices = b.devices.clone();
+    workers = b.workers;
+    maxSteps = b.maxSteps;
+    checkpointDir = b.checkpointDir;
+    resume = b.resume;
+    seed = b.seed;
+    labelMode = b.labelMode;
+    augment = b.augment;
+    evalBatchSize = b.evalBatchSize > 0 ? b.evalBatchSize : b.batchSize;
+    explicit = Set.copyOf(b.explicit);
+  }
+
+  /**
+   * A builder with the defaults.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The devices, one loader queue each.
+   *
+   * @return a copy
+   */
+  public Device[] devices() {
+    return devices.clone();
+  }
+
+  /**
+   * The epochs to reach (counting epochs done before a resume).
+   *
+   * @return epochs
+   */
+  public int epochs() {
+    return epochs;
+  }
+
+  /** Builds a {@link TrainingConfig}. Not thread-safe. */
+  public static final class Builder {
+    private String model;
+    private int epochs = 10;
+    private int batchSize = 64;
+    private float learningRate = 1e-3f;
+    private String optimizer = "adam";
+    private float momentum = 0.9f;
+    private float weightDecay = 1e-4f;
+    private long warmupSteps = -1;
+    private PositiveWeight positiveWeight = new PositiveWeight.None();
+    private Device[] devices = {Device.cpu()};
+    private int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private long maxSteps;
+    private Path checkpointDir;
+    private boolean resume;
+    private long seed;
+    private LabelMode labelMode = LabelMode.SPARSE;
+    private Augment augment = Augment.flip();
+    private int evalBatchSize;
+    private final Set<String> explicit = new LinkedHashSet<>();
+
+    private Builder() {}
+
+    /**
+     * Model name: resnet18, resnet34 or resnet50; null = the checkpoint's when resuming, else
+     * resnet18.
+     */
+    public Builder model(String name) {
+      this.model = name;
+      return this;
     }
 
-    final String model;
-    final int epochs;
-    final int batchSize;
-    final float learningRate;
-    final String optimizer;
-    final float momentum;
-    final float weightDecay;
-    final long warmupSteps;
-    final PositiveWeight positiveWeight;
-    final Device[] devices;
-    final int workers;
-    final long maxSteps;
-    final Path checkpointDir;
-    final boolean resume;
-    final long seed;
-    final LabelMode labelMode;
-    final Augment augment;
-    final int evalBatchSize;
-    /** Option names ({@code --lr} …) of the optimizer / positive-weight settings set explicitly. */
-    final Set<String> explicit;
+    /** Epochs to reach (a resumed run continues to this count). */
+    public Builder epochs(int e) {
+      if (e < 1) {
+        throw new IllegalArgumentException("--epochs must be at least 1, got " + e);
+      }
+      this.epochs = e;
+      return this;
+    }
 
-    private TrainingConfig(Builder b) {
-        model = b.model;
-        epochs = b.epochs;
-        batchSize = b.batchSize;
-        learningRate = b.learningRate;
-        optimizer = b.optimizer;
-        momentum = b.momentum;
-        weightDecay = b.weightDecay;
-        warmupSteps = b.warmupSteps;
-        positiveWeight = b.positiveWeight;
-        devices = b.devices.clone();
-        workers = b.workers;
-        maxSteps = b.maxSteps;
-        checkpointDir = b.checkpointDir;
-        resume = b.resume;
-        seed = b.seed;
-        labelMode = b.labelMode;
-        augment = b.augment;
-        evalBatchSize = b.evalBatchSize > 0 ? b.evalBatchSize : b.batchSize;
-        explicit = Set.copyOf(b.explicit);
+    /** Samples per batch per device. */
+    public Builder batchSize(int b) {
+      if (b < 1) {
+        throw new IllegalArgumentException("--batch must be at least 1, got " + b);
+      }
+      this.batchSize = b;
+      return this;
+    }
+
+    /** Peak learning rate (a resume checks it against the checkpoint's). */
+    public Builder learningRate(float lr) {
+      this.learningRate = lr;
+      explicit.add("--lr");
+      return this;
+    }
+
+    /** sgd (with momentum) or adam (a resume checks it against the checkpoint's). */
+    public Builder optimizer(String kind) {
+      this.optimizer = Objects.requireNonNull(kind);
+      explicit.add("--optimizer");
+      return this;
+    }
+
+    /** SGD momentum (a resume checks it against the checkpoint's). */
+    public Builder momentum(float m) {
+      this.momentum = m;
+      explicit.add("--momentum");
+      return this;
+    }
+
+    /** L2 weight decay (a resume checks it against the checkpoint's). */
+    public Builder weightDecay(float wd) {
+      this.weightDecay = wd;
+      explicit.add("--weight-decay");
+      return this;
     }
 
     /**
-     * A builder with the defaults.
-     *
-     * @return a new builder
+     * Warm-up steps; negative = 5% of the run's steps (a resume checks it against the
+     * checkpoint's).
      */
-    public static Builder builder() {
-        return new Builder();
+    public Builder warmupSteps(long steps) {
+      this.warmupSteps = steps;
+      explicit.add("--warmup");
+      return this;
     }
 
     /**
-     * The devices, one loader queue each.
-     *
-     * @return a copy
+     * Positive weights, parsed from {@code auto}, {@code none} or a number (a resume checks them).
      */
-    public Device[] devices() {
-        return devices.clone();
+    public Builder positiveWeight(String text) {
+      this.positiveWeight = PositiveWeight.parse(text);
+      explicit.add("--pos-weight");
+      return this;
     }
 
-    /**
-     * The epochs to reach (counting epochs done before a resume).
-     *
-     * @return epochs
-     */
-    public int epochs() {
-        return epochs;
+    /** Devices, one loader queue each. */
+    public Builder devices(Device... d) {
+      if (d.length == 0) {
+        throw new IllegalArgumentException("no devices");
+      }
+      this.devices = d.clone();
+      return this;
     }
 
-    /** Builds a {@link TrainingConfig}. Not thread-safe. */
-    public static final class Builder {
-        private String model;
-        private int epochs = 10;
-        private int batchSize = 64;
-        private float learningRate = 1e-3f;
-        private String optimizer = "adam";
-        private float momentum = 0.9f;
-        private float weightDecay = 1e-4f;
-        private long warmupSteps = -1;
-        private PositiveWeight positiveWeight = new PositiveWeight.None();
-        private Device[] devices = {Device.cpu()};
-        private int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
-        private long maxSteps;
-        private Path checkpointDir;
-        private boolean resume;
-        private long seed;
-        private LabelMode labelMode = LabelMode.SPARSE;
-        private Augment augment = Augment.flip();
-        private int evalBatchSize;
-        private final Set<String> explicit = new LinkedHashSet<>();
-
-        private Builder() {}
-
-        /** Model name: resnet18, resnet34 or resnet50; null = the checkpoint's when resuming, else resnet18. */
-        public Builder model(String name) {
-            this.model = name;
-            return this;
-        }
-
-        /** Epochs to reach (a resumed run continues to this count). */
-        public Builder epochs(int e) {
-            if (e < 1) {
-                throw new IllegalArgumentException("--epochs must be at least 1, got " + e);
-            }
-            this.epochs = e;
-            return this;
-        }
-
-        /** Samples per batch per device. */
-        public Builder batchSize(int b) {
-            if (b < 1) {
-                throw new IllegalArgumentException("--batch must be at least 1, got " + b);
-            }
-            this.batchSize = b;
-            return this;
-        }
-
-        /** Peak learning rate (a resume checks it against the checkpoint's). */
-        public Builder learningRate(float lr) {
-            this.learningRate = lr;
-            explicit.add("--lr");
-            return this;
-        }
-
-        /** sgd (with momentum) or adam (a resume checks it against the checkpoint's). */
-        public Builder optimizer(String kind) {
-            this.optimizer = Objects.requireNonNull(kind);
-            explicit.add("--optimizer");
-            return this;
-        }
-
-        /** SGD momentum (a resume checks it against the checkpoint's). */
-        public Builder momentum(float m) {
-            this.momentum = m;
-            explicit.add("--momentum");
-            return this;
-        }
-
-        /** L2 weight decay (a resume checks it against the checkpoint's). */
-        public Builder weightDecay(float wd) {
-            this.weightDecay = wd;
-            explicit.add("--weight-decay");
-            return this;
-        }
-
-        /** Warm-up steps; negative = 5% of the run's steps (a resume checks it against the checkpoint's). */
-        public Builder warmupSteps(long steps) {
-            this.warmupSteps = steps;
-            explicit.add("--warmup");
-            return this;
-        }
-
-        /** Positive weights, parsed from {@code auto}, {@code none} or a number (a resume checks them). */
-        public Builder positiveWeight(String text) {
-            this.positiveWeight = PositiveWeight.parse(text);
-            explicit.add("--pos-weight");
-            return this;
-        }
-
-        /** Devices, one loader queue each. */
-        public Builder devices(Device... d) {
-            if (d.length == 0) {
-                throw new IllegalArgumentException("no devices");
-            }
-            this.devices = d.clone();
-            return this;
-        }
-
-        /** Loader worker threads. */
-        public Builder workers(int n) {
-            if (n < 1) {
-                throw new IllegalArgumentException("--workers must be at least 1, got " + n);
-            }
-            this.workers = n;
-            return this;
-        }
-
-        /** Stop after this many steps in this run (0 = no limit); a checkpoint records where. */
-        public Builder maxSteps(long n) {
-            if (n < 0) {
-                throw new IllegalArgumentException("--max-steps must be >= 0, got " + n);
-            }
-            this.maxSteps = n;
-            return this;
-        }
-
-        /** Where checkpoints go (null = none). */
-        public Builder checkpointDir(Path dir) {
-            this.checkpointDir = dir;
-            return this;
-        }
-
-        /** Continue from the newest checkpoint in the checkpoint directory. */
-        public Builder resume(boolean r) {
-            this.resume = r;
-            return this;
-        }
-
-        /** Seed of the loader order, augmentation and initial weights. */
-        public Builder seed(long s) {
-            this.seed = s;
-            return this;
-        }
-
-        /** SPARSE (pairs, targets built on the device) or MULTI_HOT labels. */
-        public Builder labelMode(LabelMode m) {
-            if (m != LabelMode.SPARSE && m != LabelMode.MULTI_HOT) {
-                throw new IllegalArgumentException("labels must be SPARSE or MULTI_HOT, got " + m);
-            }
-            this.labelMode = m;
-            return this;
-        }
-
-        /** Training augmentation (validation never augments). */
-        public Builder augment(Augment a) {
-            this.augment = Objects.requireNonNull(a);
-            return this;
-        }
-
-        /** Validation batch size (default: the training batch). */
-        public Builder evalBatchSize(int b) {
-            this.evalBatchSize = b;
-            return this;
-        }
-
-        /** Builds the settings. */
-        public TrainingConfig build() {
-            if (resume && checkpointDir == null) {
-                throw new IllegalArgumentException("--resume needs --checkpoint DIR");
-            }
-            return new TrainingConfig(this);
-        }
+    /** Loader worker threads. */
+    public Builder workers(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("--workers must be at least 1, got " + n);
+      }
+      this.workers = n;
+      return this;
     }
+
+    /** Stop after this many steps in this run (0 = no limit); a checkpoint records where. */
+    public Builder maxSteps(long n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("--max-steps must be >= 0, got " + n);
+      }
+      this.maxSteps = n;
+      return this;
+    }
+
+    /** Where checkpoints go (null = none). */
+    public Builder checkpointDir(Path dir) {
+      this.checkpointDir = dir;
+      return this;
+    }
+
+    /** Continue from the newest checkpoint in the checkpoint directory. */
+    public Builder resume(boolean r) {
+      this.resume = r;
+      return this;
+    }
+
+    /** Seed of the loader order, augmentation and initial weights. */
+    public Builder seed(long s) {
+      this.seed = s;
+      return this;
+    }
+
+    /** SPARSE (pairs, targets built on the device) or MULTI_HOT labels. */
+    public Builder labelMode(LabelMode m) {
+      if (m != LabelMode.SPARSE && m != LabelMode.MULTI_HOT) {
+        throw new IllegalArgumentException("labels must be SPARSE or MULTI_HOT, got " + m);
+      }
+      this.labelMode = m;
+      return this;
+    }
+
+    /** Training augmentation (validation never augments). */
+    public Builder augment(Augment a) {
+      this.augment = Objects.requireNonNull(a);
+      return this;
+    }
+
+    /** Validation batch size (default: the training batch). */
+    public Builder evalBatchSize(int b) {
+      this.evalBatchSize = b;
+      return this;
+    }
+
+    /** Builds the settings. */
+    public TrainingConfig build() {
+      if (resume && checkpointDir == null) {
+        throw new IllegalArgumentException("--resume needs --checkpoint DIR");
+      }
+      return new TrainingConfig(this);
+    }
+  }
 }

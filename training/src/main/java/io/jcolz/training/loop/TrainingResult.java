@@ -21,5 +21,14 @@ import java.util.List;
  * @param thresholds per-label thresholds chosen on the validation set by this run, or null
  */
 public record TrainingResult(
-        ResNetSpec spec, List<EpochStats> epochs, int epochsCompleted, long stepsDone, double loss, double map,
-        double imagesPerSecond, double dataStall, double seconds, Path checkpoint, float[] thresholds) {}
+    ResNetSpec spec,
+    List<EpochStats> epochs,
+    int epochsCompleted,
+    long stepsDone,
+    double loss,
+    double map,
+    double imagesPerSecond,
+    double dataStall,
+    double seconds,
+    Path checkpoint,
+    float[] thresholds) {}

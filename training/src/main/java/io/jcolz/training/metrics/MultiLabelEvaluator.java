@@ -9,316 +9,347 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Collects the scores and labels of a multi-label evaluation set batch by batch and computes
- * mean average precision, F1 at thresholds and per-label best thresholds in one pass ({@link
+ * Collects the scores and labels of a multi-label evaluation set batch by batch and computes mean
+ * average precision, F1 at thresholds and per-label best thresholds in one pass ({@link
  * #evaluate(float)}).
  *
  * <h2>Inputs</h2>
  *
  * Scores are host {@code float[]} in row-major {@code [B, L]} order; any monotone score works
  * (logits or probabilities {@code σ(logit)}), and a threshold is in the same units (0.5 for
- * probabilities is the same cut as 0 for logits). Labels come either dense — a multi-hot
- * {@code float[B·L]} where a label is positive when its value is {@code ≥ 0.5}, so smoothed
- * targets also work — or sparse, as interleaved {@code (row, label)} pairs, rows counted from
- * the start of the batch (the layout of the loader's {@code [nnz, 2]} array); a pair given
- * twice counts once. NaN scores are rejected when added.
+ * probabilities is the same cut as 0 for logits). Labels come either dense — a multi-hot {@code
+ * float[B·L]} where a label is positive when its value is {@code ≥ 0.5}, so smoothed targets also
+ * work — or sparse, as interleaved {@code (row, label)} pairs, rows counted from the start of the
+ * batch (the layout of the loader's {@code [nnz, 2]} array); a pair given twice counts once. NaN
+ * scores are rejected when added.
  *
  * <h2>Memory</h2>
  *
- * Exact average precision needs every score, so they are kept: {@code 4·N·L} bytes for {@code
- * N} samples (for L = 11,000: 44 KB per image, 440 MB for 10,000 validation images), plus
- * {@code 8} bytes per positive. Each batch is copied once into its own array; nothing of size
- * {@code N·L} is ever allocated in one piece. {@link #evaluate(float[])} transposes the scores in
- * blocks of labels whose size keeps each worker's scratch under about 8 MB.
+ * Exact average precision needs every score, so they are kept: {@code 4·N·L} bytes for {@code N}
+ * samples (for L = 11,000: 44 KB per image, 440 MB for 10,000 validation images), plus {@code 8}
+ * bytes per positive. Each batch is copied once into its own array; nothing of size {@code N·L} is
+ * ever allocated in one piece. {@link #evaluate(float[])} transposes the scores in blocks of labels
+ * whose size keeps each worker's scratch under about 8 MB.
  *
- * <p>Thread-safety: not thread-safe; add batches from one thread (or synchronise). {@code
- * evaluate} may run labels in parallel on the common fork-join pool; its result does not depend
- * on the number of threads.
+ * <p>Thread-safety: not thread-safe; add batches from one thread (or synchronise). {@code evaluate}
+ * may run labels in parallel on the common fork-join pool; its result does not depend on the number
+ * of threads.
  */
 public final class MultiLabelEvaluator {
 
-    /** Scratch floats per worker during {@link #evaluate(float[])} (2^21 floats = 8 MB). */
-    private static final int SCRATCH_FLOATS = 1 << 21;
+  /** Scratch floats per worker during {@link #evaluate(float[])} (2^21 floats = 8 MB). */
+  private static final int SCRATCH_FLOATS = 1 << 21;
 
-    private final int numLabels;
-    private final List<float[]> batches = new ArrayList<>();
-    private int numSamples;
-    private int[] positiveSample = new int[1024];
-    private int[] positiveLabel = new int[1024];
-    private int numPositivePairs;
+  private final int numLabels;
+  private final List<float[]> batches = new ArrayList<>();
+  private int numSamples;
+  private int[] positiveSample = new int[1024];
+  private int[] positiveLabel = new int[1024];
+  private int numPositivePairs;
 
-    /**
-     * Creates an empty evaluator.
-     *
-     * @param numLabels the label vocabulary size L, at least 1
-     */
-    public MultiLabelEvaluator(int numLabels) {
-        if (numLabels < 1) {
-            throw new IllegalArgumentException("numLabels must be at least 1, got " + numLabels);
-        }
-        this.numLabels = numLabels;
+  /**
+   * Creates an empty evaluator.
+   *
+   * @param numLabels the label vocabulary size L, at least 1
+   */
+  public MultiLabelEvaluator(int numLabels) {
+    if (numLabels < 1) {
+      throw new IllegalArgumentException("numLabels must be at least 1, got " + numLabels);
     }
+    this.numLabels = numLabels;
+  }
 
-    /**
-     * Returns the number of labels L.
-     *
-     * @return L
-     */
-    public int numLabels() {
-        return numLabels;
-    }
+  /**
+   * Returns the number of labels L.
+   *
+   * @return L
+   */
+  public int numLabels() {
+    return numLabels;
+  }
 
-    /**
-     * Returns the number of samples added so far.
-     *
-     * @return N
-     */
-    public int numSamples() {
-        return numSamples;
-    }
+  /**
+   * Returns the number of samples added so far.
+   *
+   * @return N
+   */
+  public int numSamples() {
+    return numSamples;
+  }
 
-    /**
-     * Adds a batch with dense multi-hot labels.
-     *
-     * @param scores {@code [batchSize, L]} row-major scores; copied
-     * @param targets {@code [batchSize, L]} row-major targets; positive where {@code ≥ 0.5}
-     * @param batchSize B
-     * @throws IllegalArgumentException if a length does not match or a score is NaN
-     */
-    public void addDense(float[] scores, float[] targets, int batchSize) {
-        float[] copy = checkedScores(scores, batchSize);
-        if (targets.length != copy.length) {
-            throw new IllegalArgumentException(
-                    "dense targets: actual length " + targets.length + " vs expected "
-                            + batchSize + "×" + numLabels + " = " + copy.length);
-        }
-        for (int i = 0; i < targets.length; i++) {
-            if (targets[i] >= 0.5f) {
-                addPositive(numSamples + i / numLabels, i % numLabels);
-            }
-        }
-        commit(copy, batchSize);
+  /**
+   * Adds a batch with dense multi-hot labels.
+   *
+   * @param scores {@code [batchSize, L]} row-major scores; copied
+   * @param targets {@code [batchSize, L]} row-major targets; positive where {@code ≥ 0.5}
+   * @param batchSize B
+   * @throws IllegalArgumentException if a length does not match or a score is NaN
+   */
+  public void addDense(float[] scores, float[] targets, int batchSize) {
+    float[] copy = checkedScores(scores, batchSize);
+    if (targets.length != copy.length) {
+      throw new IllegalArgumentException(
+          "dense targets: actual length "
+              + targets.length
+              + " vs expected "
+              + batchSize
+              + "×"
+              + numLabels
+              + " = "
+              + copy.length);
     }
+    for (int i = 0; i < targets.length; i++) {
+      if (targets[i] >= 0.5f) {
+        addPositive(numSamples + i / numLabels, i % numLabels);
+      }
+    }
+    commit(copy, batchSize);
+  }
 
-    /**
-     * Adds a batch with sparse labels.
-     *
-     * @param scores {@code [batchSize, L]} row-major scores; copied
-     * @param batchSize B
-     * @param pairs interleaved {@code (row, label)} pairs, {@code 0 ≤ row < B}, {@code 0 ≤ label
-     *     < L}; may repeat
-     * @throws IllegalArgumentException if a length does not match, a pair is out of range or a
-     *     score is NaN
-     */
-    public void addSparse(float[] scores, int batchSize, int[] pairs) {
-        float[] copy = checkedScores(scores, batchSize);
-        if (pairs.length % 2 != 0) {
-            throw new IllegalArgumentException(
-                    "sparse labels must be (row, label) pairs, got odd length " + pairs.length);
-        }
-        for (int k = 0; k < pairs.length; k += 2) {
-            int row = pairs[k];
-            int label = pairs[k + 1];
-            if (row < 0 || row >= batchSize || label < 0 || label >= numLabels) {
-                throw new IllegalArgumentException(
-                        "sparse label pair " + k / 2 + " out of range: actual (" + row + ", "
-                                + label + ") vs expected rows [0, " + batchSize
-                                + ") labels [0, " + numLabels + ")");
-            }
-        }
-        for (int k = 0; k < pairs.length; k += 2) {
-            addPositive(numSamples + pairs[k], pairs[k + 1]);
-        }
-        commit(copy, batchSize);
+  /**
+   * Adds a batch with sparse labels.
+   *
+   * @param scores {@code [batchSize, L]} row-major scores; copied
+   * @param batchSize B
+   * @param pairs interleaved {@code (row, label)} pairs, {@code 0 ≤ row < B}, {@code 0 ≤ label <
+   *     L}; may repeat
+   * @throws IllegalArgumentException if a length does not match, a pair is out of range or a score
+   *     is NaN
+   */
+  public void addSparse(float[] scores, int batchSize, int[] pairs) {
+    float[] copy = checkedScores(scores, batchSize);
+    if (pairs.length % 2 != 0) {
+      throw new IllegalArgumentException(
+          "sparse labels must be (row, label) pairs, got odd length " + pairs.length);
     }
+    for (int k = 0; k < pairs.length; k += 2) {
+      int row = pairs[k];
+      int label = pairs[k + 1];
+      if (row < 0 || row >= batchSize || label < 0 || label >= numLabels) {
+        throw new IllegalArgumentException(
+            "sparse label pair "
+                + k / 2
+                + " out of range: actual ("
+                + row
+                + ", "
+                + label
+                + ") vs expected rows [0, "
+                + batchSize
+                + ") labels [0, "
+                + numLabels
+                + ")");
+      }
+    }
+    for (int k = 0; k < pairs.length; k += 2) {
+      addPositive(numSamples + pairs[k], pairs[k + 1]);
+    }
+    commit(copy, batchSize);
+  }
 
-    /**
-     * Adds a batch straight from DJL arrays, copying them to the host: scores {@code [B, L]} of
-     * any floating type, labels either dense {@code [B, L]} (floating, boolean or uint8) or
-     * {@code int32}/{@code int64} {@code (row, label)} pairs {@code [nnz, 2]}.
-     *
-     * @param scores the batch's scores (for example {@code σ(logits)})
-     * @param labels the batch's labels in either form
-     * @throws IllegalArgumentException if the shapes or types do not fit
-     */
-    public void add(NDArray scores, NDArray labels) {
-        Shape shape = scores.getShape();
-        if (shape.dimension() != 2 || shape.get(1) != numLabels) {
-            throw new IllegalArgumentException(
-                    "scores must be [batch, " + numLabels + "], got " + shape);
-        }
-        int batchSize = Math.toIntExact(shape.get(0));
-        float[] host = toFloats(scores);
-        DataType type = labels.getDataType();
-        if (type == DataType.INT32 || type == DataType.INT64) {
-            Shape pairShape = labels.getShape();
-            if (pairShape.dimension() != 2 || pairShape.get(1) != 2) {
-                throw new IllegalArgumentException(
-                        "integer labels must be (row, label) pairs [nnz, 2], got " + pairShape);
-            }
-            int[] pairs = type == DataType.INT32
-                    ? labels.toIntArray()
-                    : Arrays.stream(labels.toLongArray()).mapToInt(Math::toIntExact).toArray();
-            addSparse(host, batchSize, pairs);
-        } else {
-            if (!labels.getShape().equals(shape)) {
-                throw new IllegalArgumentException(
-                        "dense labels: actual shape " + labels.getShape() + " vs expected "
-                                + shape);
-            }
-            addDense(host, toFloats(labels), batchSize);
-        }
+  /**
+   * Adds a batch straight from DJL arrays, copying them to the host: scores {@code [B, L]} of any
+   * floating type, labels either dense {@code [B, L]} (floating, boolean or uint8) or {@code
+   * int32}/{@code int64} {@code (row, label)} pairs {@code [nnz, 2]}.
+   *
+   * @param scores the batch's scores (for example {@code σ(logits)})
+   * @param labels the batch's labels in either form
+   * @throws IllegalArgumentException if the shapes or types do not fit
+   */
+  public void add(NDArray scores, NDArray labels) {
+    Shape shape = scores.getShape();
+    if (shape.dimension() != 2 || shape.get(1) != numLabels) {
+      throw new IllegalArgumentException("scores must be [batch, " + numLabels + "], got " + shape);
     }
+    int batchSize = Math.toIntExact(shape.get(0));
+    float[] host = toFloats(scores);
+    DataType type = labels.getDataType();
+    if (type == DataType.INT32 || type == DataType.INT64) {
+      Shape pairShape = labels.getShape();
+      if (pairShape.dimension() != 2 || pairShape.get(1) != 2) {
+        throw new IllegalArgumentException(
+            "integer labels must be (row, label) pairs [nnz, 2], got " + pairShape);
+      }
+      int[] pairs =
+          type == DataType.INT32
+              ? labels.toIntArray()
+              : Arrays.stream(labels.toLongArray()).mapToInt(Math::toIntExact).toArray();
+      addSparse(host, batchSize, pairs);
+    } else {
+      if (!labels.getShape().equals(shape)) {
+        throw new IllegalArgumentException(
+            "dense labels: actual shape " + labels.getShape() + " vs expected " + shape);
+      }
+      addDense(host, toFloats(labels), batchSize);
+    }
+  }
 
-    private static float[] toFloats(NDArray array) {
-        if (array.getDataType() == DataType.FLOAT32) {
-            return array.toFloatArray();
-        }
-        try (NDArray asFloat = array.toType(DataType.FLOAT32, false)) {
-            return asFloat.toFloatArray();
-        }
+  private static float[] toFloats(NDArray array) {
+    if (array.getDataType() == DataType.FLOAT32) {
+      return array.toFloatArray();
     }
+    try (NDArray asFloat = array.toType(DataType.FLOAT32, false)) {
+      return asFloat.toFloatArray();
+    }
+  }
 
-    private float[] checkedScores(float[] scores, int batchSize) {
-        if (batchSize < 1) {
-            throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
-        }
-        long expected = (long) batchSize * numLabels;
-        if (scores.length != expected) {
-            throw new IllegalArgumentException(
-                    "scores: actual length " + scores.length + " vs expected " + batchSize + "×"
-                            + numLabels + " = " + expected);
-        }
-        if ((long) numSamples + batchSize > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("more than 2^31 - 1 samples");
-        }
-        for (int i = 0; i < scores.length; i++) {
-            if (Float.isNaN(scores[i])) {
-                throw new IllegalArgumentException(
-                        "NaN score at row " + i / numLabels + " (sample " + (numSamples
-                                + i / numLabels) + ") label " + i % numLabels);
-            }
-        }
-        return scores.clone();
+  private float[] checkedScores(float[] scores, int batchSize) {
+    if (batchSize < 1) {
+      throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
     }
+    long expected = (long) batchSize * numLabels;
+    if (scores.length != expected) {
+      throw new IllegalArgumentException(
+          "scores: actual length "
+              + scores.length
+              + " vs expected "
+              + batchSize
+              + "×"
+              + numLabels
+              + " = "
+              + expected);
+    }
+    if ((long) numSamples + batchSize > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("more than 2^31 - 1 samples");
+    }
+    for (int i = 0; i < scores.length; i++) {
+      if (Float.isNaN(scores[i])) {
+        throw new IllegalArgumentException(
+            "NaN score at row "
+                + i / numLabels
+                + " (sample "
+                + (numSamples + i / numLabels)
+                + ") label "
+                + i % numLabels);
+      }
+    }
+    return scores.clone();
+  }
 
-    private void commit(float[] scores, int batchSize) {
-        batches.add(scores);
-        numSamples += batchSize;
-    }
+  private void commit(float[] scores, int batchSize) {
+    batches.add(scores);
+    numSamples += batchSize;
+  }
 
-    private void addPositive(int sample, int label) {
-        if (numPositivePairs == positiveSample.length) {
-            int capacity = Math.toIntExact(Math.min(Integer.MAX_VALUE - 8L,
-                    2L * positiveSample.length));
-            positiveSample = Arrays.copyOf(positiveSample, capacity);
-            positiveLabel = Arrays.copyOf(positiveLabel, capacity);
-        }
-        positiveSample[numPositivePairs] = sample;
-        positiveLabel[numPositivePairs] = label;
-        numPositivePairs++;
+  private void addPositive(int sample, int label) {
+    if (numPositivePairs == positiveSample.length) {
+      int capacity = Math.toIntExact(Math.min(Integer.MAX_VALUE - 8L, 2L * positiveSample.length));
+      positiveSample = Arrays.copyOf(positiveSample, capacity);
+      positiveLabel = Arrays.copyOf(positiveLabel, capacity);
     }
+    positiveSample[numPositivePairs] = sample;
+    positiveLabel[numPositivePairs] = label;
+    numPositivePairs++;
+  }
 
-    /**
-     * Evaluates every label at one threshold.
-     *
-     * @param threshold a sample is predicted positive for a label when its score is {@code ≥
-     *     threshold}
-     * @return the report
-     * @throws IllegalStateException if no sample was added
-     */
-    public MultiLabelReport evaluate(float threshold) {
-        float[] thresholds = new float[numLabels];
-        Arrays.fill(thresholds, threshold);
-        return evaluate(thresholds);
-    }
+  /**
+   * Evaluates every label at one threshold.
+   *
+   * @param threshold a sample is predicted positive for a label when its score is {@code ≥
+   *     threshold}
+   * @return the report
+   * @throws IllegalStateException if no sample was added
+   */
+  public MultiLabelReport evaluate(float threshold) {
+    float[] thresholds = new float[numLabels];
+    Arrays.fill(thresholds, threshold);
+    return evaluate(thresholds);
+  }
 
-    /**
-     * Evaluates every label at its own threshold (for example {@link
-     * MultiLabelReport#bestThresholds(float)} chosen on a validation set).
-     *
-     * @param thresholds one threshold per label; predicted positive when score {@code ≥}
-     *     threshold; NaN is not allowed
-     * @return the report
-     * @throws IllegalStateException if no sample was added
-     */
-    public MultiLabelReport evaluate(float[] thresholds) {
-        if (thresholds.length != numLabels) {
-            throw new IllegalArgumentException(
-                    "thresholds: actual length " + thresholds.length + " vs expected "
-                            + numLabels);
-        }
-        for (int j = 0; j < numLabels; j++) {
-            if (Float.isNaN(thresholds[j])) {
-                throw new IllegalArgumentException("NaN threshold for label " + j);
-            }
-        }
-        if (numSamples == 0) {
-            throw new IllegalStateException("nothing to evaluate: no samples were added");
-        }
-        int[][] csr = positivesByLabel();
-        int[] offsets = csr[0];
-        int[] samples = csr[1];
-        LabelStats stats = new LabelStats(numLabels, thresholds.clone());
-        int block = Math.max(1, Math.min(64, SCRATCH_FLOATS / numSamples));
-        int numBlocks = (numLabels + block - 1) / block;
-        IntStream.range(0, numBlocks).parallel().forEach(b -> {
-            int from = b * block;
-            int to = Math.min(numLabels, from + block);
-            float[][] columns = gather(from, to);
-            for (int j = from; j < to; j++) {
-                LabelEvaluation.evaluate(j, columns[j - from], numSamples, samples,
-                        offsets[j], offsets[j + 1], thresholds[j], stats);
-            }
-        });
-        return new MultiLabelReport(numSamples, stats);
+  /**
+   * Evaluates every label at its own threshold (for example {@link
+   * MultiLabelReport#bestThresholds(float)} chosen on a validation set).
+   *
+   * @param thresholds one threshold per label; predicted positive when score {@code ≥} threshold;
+   *     NaN is not allowed
+   * @return the report
+   * @throws IllegalStateException if no sample was added
+   */
+  public MultiLabelReport evaluate(float[] thresholds) {
+    if (thresholds.length != numLabels) {
+      throw new IllegalArgumentException(
+          "thresholds: actual length " + thresholds.length + " vs expected " + numLabels);
     }
+    for (int j = 0; j < numLabels; j++) {
+      if (Float.isNaN(thresholds[j])) {
+        throw new IllegalArgumentException("NaN threshold for label " + j);
+      }
+    }
+    if (numSamples == 0) {
+      throw new IllegalStateException("nothing to evaluate: no samples were added");
+    }
+    int[][] csr = positivesByLabel();
+    int[] offsets = csr[0];
+    int[] samples = csr[1];
+    LabelStats stats = new LabelStats(numLabels, thresholds.clone());
+    int block = Math.max(1, Math.min(64, SCRATCH_FLOATS / numSamples));
+    int numBlocks = (numLabels + block - 1) / block;
+    IntStream.range(0, numBlocks)
+        .parallel()
+        .forEach(
+            b -> {
+              int from = b * block;
+              int to = Math.min(numLabels, from + block);
+              float[][] columns = gather(from, to);
+              for (int j = from; j < to; j++) {
+                LabelEvaluation.evaluate(
+                    j,
+                    columns[j - from],
+                    numSamples,
+                    samples,
+                    offsets[j],
+                    offsets[j + 1],
+                    thresholds[j],
+                    stats);
+              }
+            });
+    return new MultiLabelReport(numSamples, stats);
+  }
 
-    /** Scores of labels {@code [from, to)} for every sample, label-major. */
-    private float[][] gather(int from, int to) {
-        float[][] columns = new float[to - from][numSamples];
-        int sample = 0;
-        for (float[] batch : batches) {
-            int rows = batch.length / numLabels;
-            for (int r = 0; r < rows; r++, sample++) {
-                int base = r * numLabels;
-                for (int j = from; j < to; j++) {
-                    columns[j - from][sample] = batch[base + j];
-                }
-            }
+  /** Scores of labels {@code [from, to)} for every sample, label-major. */
+  private float[][] gather(int from, int to) {
+    float[][] columns = new float[to - from][numSamples];
+    int sample = 0;
+    for (float[] batch : batches) {
+      int rows = batch.length / numLabels;
+      for (int r = 0; r < rows; r++, sample++) {
+        int base = r * numLabels;
+        for (int j = from; j < to; j++) {
+          columns[j - from][sample] = batch[base + j];
         }
-        return columns;
+      }
     }
+    return columns;
+  }
 
-    /** Positives grouped by label: {offsets[L+1], samples sorted and unique within a label}. */
-    private int[][] positivesByLabel() {
-        int[] counts = new int[numLabels + 1];
-        for (int k = 0; k < numPositivePairs; k++) {
-            counts[positiveLabel[k] + 1]++;
-        }
-        for (int j = 0; j < numLabels; j++) {
-            counts[j + 1] += counts[j];
-        }
-        int[] next = Arrays.copyOf(counts, numLabels);
-        int[] samples = new int[numPositivePairs];
-        for (int k = 0; k < numPositivePairs; k++) {
-            samples[next[positiveLabel[k]]++] = positiveSample[k];
-        }
-        // sort each label's samples and drop repeats (a pair given twice counts once)
-        int[] offsets = new int[numLabels + 1];
-        int write = 0;
-        for (int j = 0; j < numLabels; j++) {
-            int from = counts[j];
-            int to = counts[j + 1];
-            Arrays.sort(samples, from, to);
-            offsets[j] = write;
-            for (int k = from; k < to; k++) {
-                if (k == from || samples[k] != samples[k - 1]) {
-                    samples[write++] = samples[k];
-                }
-            }
-        }
-        offsets[numLabels] = write;
-        return new int[][] {offsets, samples};
+  /** Positives grouped by label: {offsets[L+1], samples sorted and unique within a label}. */
+  private int[][] positivesByLabel() {
+    int[] counts = new int[numLabels + 1];
+    for (int k = 0; k < numPositivePairs; k++) {
+      counts[positiveLabel[k] + 1]++;
     }
+    for (int j = 0; j < numLabels; j++) {
+      counts[j + 1] += counts[j];
+    }
+    int[] next = Arrays.copyOf(counts, numLabels);
+    int[] samples = new int[numPositivePairs];
+    for (int k = 0; k < numPositivePairs; k++) {
+      samples[next[positiveLabel[k]]++] = positiveSample[k];
+    }
+    // sort each label's samples and drop repeats (a pair given twice counts once)
+    int[] offsets = new int[numLabels + 1];
+    int write = 0;
+    for (int j = 0; j < numLabels; j++) {
+      int from = counts[j];
+      int to = counts[j + 1];
+      Arrays.sort(samples, from, to);
+      offsets[j] = write;
+      for (int k = from; k < to; k++) {
+        if (k == from || samples[k] != samples[k - 1]) {
+          samples[write++] = samples[k];
+        }
+      }
+    }
+    offsets[numLabels] = write;
+    return new int[][] {offsets, samples};
+  }
 }

@@ -2,11 +2,11 @@
  * Metrics for multi-label evaluation on the host.
  *
  * <ul>
- *   <li>{@link io.jcolz.training.metrics.MultiLabelEvaluator}: collects scores and labels
- *       (dense or sparse) batch by batch and evaluates at a global or per-label threshold.
- *   <li>{@link io.jcolz.training.metrics.MultiLabelReport}: mean average precision, micro and
- *       macro F1, per-label precision / recall / F1 / support, F1-maximising thresholds, and
- *       the per-label CSV report.
+ *   <li>{@link io.jcolz.training.metrics.MultiLabelEvaluator}: collects scores and labels (dense or
+ *       sparse) batch by batch and evaluates at a global or per-label threshold.
+ *   <li>{@link io.jcolz.training.metrics.MultiLabelReport}: mean average precision, micro and macro
+ *       F1, per-label precision / recall / F1 / support, F1-maximising thresholds, and the
+ *       per-label CSV report.
  * </ul>
  *
  * <p>The conventions (ties, labels without positives, undefined ratios) are stated in {@link

@@ -19,81 +19,82 @@ import ai.djl.ndarray.types.Shape;
  */
 public record ResNetSpec(int layers, int height, int width, int numLabels) {
 
-    /** Largest side, in pixels, that still uses the small-image stem. */
-    public static final int SMALL_IMAGE_MAX = 32;
+  /** Largest side, in pixels, that still uses the small-image stem. */
+  public static final int SMALL_IMAGE_MAX = 32;
 
-    /** Validates the spec. */
-    public ResNetSpec {
-        if (layers != 18 && layers != 34 && layers != 50) {
-            throw new IllegalArgumentException(
-                    "ResNet depth must be 18, 34 or 50, got " + layers);
-        }
-        if (height < 8 || width < 8) {
-            throw new IllegalArgumentException(
-                    "image must be at least 8×8 pixels, got " + height + "×" + width);
-        }
-        if (numLabels < 1) {
-            throw new IllegalArgumentException("numLabels must be at least 1, got " + numLabels);
-        }
+  /** Validates the spec. */
+  public ResNetSpec {
+    if (layers != 18 && layers != 34 && layers != 50) {
+      throw new IllegalArgumentException("ResNet depth must be 18, 34 or 50, got " + layers);
     }
+    if (height < 8 || width < 8) {
+      throw new IllegalArgumentException(
+          "image must be at least 8×8 pixels, got " + height + "×" + width);
+    }
+    if (numLabels < 1) {
+      throw new IllegalArgumentException("numLabels must be at least 1, got " + numLabels);
+    }
+  }
 
-    /**
-     * Parses a model name of the command line: {@code resnet18}, {@code resnet34} or {@code
-     * resnet50} (case-insensitive).
-     *
-     * @param name the model name
-     * @param height input height
-     * @param width input width
-     * @param numLabels number of labels
-     * @return the spec
-     * @throws IllegalArgumentException for any other name
-     */
-    public static ResNetSpec of(String name, int height, int width, int numLabels) {
-        String lower = name.toLowerCase(java.util.Locale.ROOT);
-        int layers = switch (lower) {
-            case "resnet18" -> 18;
-            case "resnet34" -> 34;
-            case "resnet50" -> 50;
-            default -> throw new IllegalArgumentException(
-                    "unknown model '" + name + "': expected resnet18, resnet34 or resnet50");
+  /**
+   * Parses a model name of the command line: {@code resnet18}, {@code resnet34} or {@code resnet50}
+   * (case-insensitive).
+   *
+   * @param name the model name
+   * @param height input height
+   * @param width input width
+   * @param numLabels number of labels
+   * @return the spec
+   * @throws IllegalArgumentException for any other name
+   */
+  public static ResNetSpec of(String name, int height, int width, int numLabels) {
+    String lower = name.toLowerCase(java.util.Locale.ROOT);
+    int layers =
+        switch (lower) {
+          case "resnet18" -> 18;
+          case "resnet34" -> 34;
+          case "resnet50" -> 50;
+          default ->
+              throw new IllegalArgumentException(
+                  "unknown model '" + name + "': expected resnet18, resnet34 or resnet50");
         };
-        return new ResNetSpec(layers, height, width, numLabels);
-    }
+    return new ResNetSpec(layers, height, width, numLabels);
+  }
 
-    /**
-     * Returns the model name, e.g. {@code resnet18}.
-     *
-     * @return the name
-     */
-    public String name() {
-        return "resnet" + layers;
-    }
+  /**
+   * Returns the model name, e.g. {@code resnet18}.
+   *
+   * @return the name
+   */
+  public String name() {
+    return "resnet" + layers;
+  }
 
-    /**
-     * Returns whether the small-image stem is used.
-     *
-     * @return true for images of at most {@link #SMALL_IMAGE_MAX} pixels on both sides
-     */
-    public boolean smallImageStem() {
-        return height <= SMALL_IMAGE_MAX && width <= SMALL_IMAGE_MAX;
-    }
+  /**
+   * Returns whether the small-image stem is used.
+   *
+   * @return true for images of at most {@link #SMALL_IMAGE_MAX} pixels on both sides
+   */
+  public boolean smallImageStem() {
+    return height <= SMALL_IMAGE_MAX && width <= SMALL_IMAGE_MAX;
+  }
 
-    /**
-     * Returns whether the residual units are bottlenecks (ResNet-50) or basic blocks (18, 34).
-     *
-     * @return true for ResNet-50
-     */
-    public boolean bottleneck() {
-        return layers >= 50;
-    }
+  /**
+   * Returns whether the residual units are bottlenecks (ResNet-50) or basic blocks (18, 34).
+   *
+   * @return true for ResNet-50
+   */
+  public boolean bottleneck() {
+    return layers >= 50;
+  }
 
-    /**
-     * Returns the shape of a batch of input images.
-     *
-     * @param batchSize number of images
-     * @return {@code (batchSize, 3, height, width)}
-     */
-    public Shape inputShape(long batchSize) {
-        return new Shape(batchSize, 3, height, width);
-    }
+  /**
+   * Returns the shape of a batch of input images.
+   *
+   * @param batchSize number of images
+   * @return {@code (batchSize, 3, height, width)}
+   */
+  public Shape inputShape(long batchSize) {
+    return new Shape(batchSize, 3, height, width);
+  }
 }

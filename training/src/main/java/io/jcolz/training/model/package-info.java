@@ -10,8 +10,8 @@
  *
  * <h2>Limitations</h2>
  *
- * Only ResNet v1 at 18, 34 and 50 layers; three-channel input. No pretrained ImageNet weights
- * ship with jcolz: "from a file" means a DJL {@code .params} file, for example an earlier jcolz
+ * Only ResNet v1 at 18, 34 and 50 layers; three-channel input. No pretrained ImageNet weights ship
+ * with jcolz: "from a file" means a DJL {@code .params} file, for example an earlier jcolz
  * checkpoint.
  */
 package io.jcolz.training.model;

@@ -22,52 +22,61 @@ import ai.djl.training.tracker.Tracker;
  * <p>Thread-safety: immutable; safe to share.
  */
 public final class WarmupCosineTracker implements Tracker {
-    private final float base;
-    private final float last;
-    private final long warmup;
-    private final long total;
-    private final long offset;
+  private final float base;
+  private final float last;
+  private final long warmup;
+  private final long total;
+  private final long offset;
 
-    /**
-     * Creates the schedule.
-     *
-     * @param base peak learning rate, reached at the end of warm-up
-     * @param last learning rate at and after {@code total} steps
-     * @param warmup warm-up steps, ≥ 0
-     * @param total total steps of the run, ≥ warmup
-     * @param offset steps already taken before this optimizer, ≥ 0
-     */
-    public WarmupCosineTracker(float base, float last, long warmup, long total, long offset) {
-        if (!(base > 0) || !(last >= 0) || last > base || warmup < 0 || total < warmup || offset < 0) {
-            throw new IllegalArgumentException("bad schedule: base " + base + ", final " + last + ", warmup " + warmup
-                    + ", total " + total + ", offset " + offset);
-        }
-        this.base = base;
-        this.last = last;
-        this.warmup = warmup;
-        this.total = total;
-        this.offset = offset;
+  /**
+   * Creates the schedule.
+   *
+   * @param base peak learning rate, reached at the end of warm-up
+   * @param last learning rate at and after {@code total} steps
+   * @param warmup warm-up steps, ≥ 0
+   * @param total total steps of the run, ≥ warmup
+   * @param offset steps already taken before this optimizer, ≥ 0
+   */
+  public WarmupCosineTracker(float base, float last, long warmup, long total, long offset) {
+    if (!(base > 0) || !(last >= 0) || last > base || warmup < 0 || total < warmup || offset < 0) {
+      throw new IllegalArgumentException(
+          "bad schedule: base "
+              + base
+              + ", final "
+              + last
+              + ", warmup "
+              + warmup
+              + ", total "
+              + total
+              + ", offset "
+              + offset);
     }
+    this.base = base;
+    this.last = last;
+    this.warmup = warmup;
+    this.total = total;
+    this.offset = offset;
+  }
 
-    @Override
-    public float getNewValue(int numUpdate) {
-        return valueAt(offset + Math.max(0, numUpdate - 1));
-    }
+  @Override
+  public float getNewValue(int numUpdate) {
+    return valueAt(offset + Math.max(0, numUpdate - 1));
+  }
 
-    /**
-     * The learning rate of global step {@code s} (0-based).
-     *
-     * @param s the step
-     * @return the rate
-     */
-    public float valueAt(long s) {
-        if (s < warmup) {
-            return base * (s + 1) / warmup;
-        }
-        if (s >= total || total == warmup) {
-            return last;
-        }
-        double p = (double) (s - warmup) / (total - warmup);
-        return (float) (last + (base - last) * 0.5 * (1 + Math.cos(Math.PI * p)));
+  /**
+   * The learning rate of global step {@code s} (0-based).
+   *
+   * @param s the step
+   * @return the rate
+   */
+  public float valueAt(long s) {
+    if (s < warmup) {
+      return base * (s + 1) / warmup;
     }
+    if (s >= total || total == warmup) {
+      return last;
+    }
+    double p = (double) (s - warmup) / (total - warmup);
+    return (float) (last + (base - last) * 0.5 * (1 + Math.cos(Math.PI * p)));
+  }
 }

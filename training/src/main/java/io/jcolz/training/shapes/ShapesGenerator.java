@@ -33,10 +33,12 @@ import javax.imageio.ImageIO;
  */
 public final class ShapesGenerator {
   /** The six shapes. */
-  public static final List<String> SHAPES = List.of("circle", "square", "triangle", "cross", "ring", "bar");
+  public static final List<String> SHAPES =
+      List.of("circle", "square", "triangle", "cross", "ring", "bar");
 
   /** The two colours (name, RGB). */
   private static final String[] COLOUR_NAMES = {"red", "blue"};
+
   private static final Color[] COLOURS = {new Color(220, 40, 40), new Color(40, 70, 230)};
 
   private final int size;
@@ -51,7 +53,9 @@ public final class ShapesGenerator {
     this.seed = seed;
   }
 
-  /** The 12 label names, index order: colour-major ({@code red-circle, red-square, …, blue-bar}). */
+  /**
+   * The 12 label names, index order: colour-major ({@code red-circle, red-square, …, blue-bar}).
+   */
   public static List<String> labelNames() {
     List<String> names = new ArrayList<>();
     for (String c : COLOUR_NAMES) {
@@ -133,7 +137,9 @@ public final class ShapesGenerator {
     switch (SHAPES.get(label % 6)) {
       case "circle" -> g.fill(new Ellipse2D.Double(x, y, s, s));
       case "square" -> g.fillRect(x, y, s, s);
-      case "triangle" -> g.fillPolygon(new Polygon(new int[] {x, x + s / 2, x + s}, new int[] {y + s, y, y + s}, 3));
+      case "triangle" ->
+          g.fillPolygon(
+              new Polygon(new int[] {x, x + s / 2, x + s}, new int[] {y + s, y, y + s}, 3));
       case "cross" -> {
         int t = Math.max(2, s / 4);
         g.fillRect(x + (s - t) / 2, y, t, s);
@@ -150,12 +156,13 @@ public final class ShapesGenerator {
 
   /**
    * Writes samples {@code [0, count)} as image files {@code dir/shapes-NNNNNN.png} (or {@code
-   * .jpg}) and a labels CSV {@code labelsCsv} with lines {@code key,label label …} (keys are
-   * paths relative to {@code dir}), the layout {@code jcolz pack --labels} reads.
+   * .jpg}) and a labels CSV {@code labelsCsv} with lines {@code key,label label …} (keys are paths
+   * relative to {@code dir}), the layout {@code jcolz pack --labels} reads.
    *
    * @return the files written, in index order
    */
-  public List<Path> writeFiles(Path dir, int count, boolean jpeg, Path labelsCsv) throws IOException {
+  public List<Path> writeFiles(Path dir, int count, boolean jpeg, Path labelsCsv)
+      throws IOException {
     Files.createDirectories(dir);
     List<String> names = labelNames();
     List<Path> files = new ArrayList<>(count);

@@ -28,96 +28,110 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The DJL adapter: records, batches, labels, EasyTrain; and the label counts of --pos-weight auto. */
+/**
+ * The DJL adapter: records, batches, labels, EasyTrain; and the label counts of --pos-weight auto.
+ */
 class JcolzDatasetTest {
-    @TempDir static Path tmp;
-    static Path data;
+  @TempDir static Path tmp;
+  static Path data;
 
-    @BeforeAll
-    static void write() throws Exception {
-        data = tmp.resolve("ds");
-        ShapesDatasetWriter.write(data, 40, 16, 11);
-    }
+  @BeforeAll
+  static void write() throws Exception {
+    data = tmp.resolve("ds");
+    ShapesDatasetWriter.write(data, 40, 16, 11);
+  }
 
-    @Test
-    void recordsAreNormalisedImagesAndMultiHotLabels() throws Exception {
-        ShapesGenerator gen = new ShapesGenerator(16, 11);
-        try (Dataset ds = Dataset.open(data); NDManager m = NDManager.newBaseManager(Device.cpu())) {
-            assertEquals(ShapesDatasetWriter.key(7), ds.readString("key", 7));
-            JcolzDataset view = JcolzDataset.builder(ds).setSampling(8, false).build();
-            assertEquals(40, view.size());
-            assertEquals(new Shape(3, 16, 16), view.imageShape());
-            var r = view.get(m, 7);
-            NDArray image = r.getData().singletonOrThrow();
-            assertEquals(new Shape(3, 16, 16), image.getShape());
-            // pixel (c=0, y=2, x=5) against the generator's RGB bytes
-            byte[] rgb = gen.sample(7).rgb();
-            float want = ((rgb[(2 * 16 + 5) * 3] & 0xff) / 255f - BatchArrays.MEAN[0]) / BatchArrays.STD[0];
-            assertEquals(want, image.getFloat(0, 2, 5), 1e-5);
-            float[] labels = r.getLabels().singletonOrThrow().toFloatArray();
-            float[] expected = new float[12];
-            for (int l : gen.sample(7).labels()) {
-                expected[l] = 1f;
-            }
-            assertArrayEquals(expected, labels);
-            int batches = 0;
-            for (Batch b : view.getData(m)) {
-                try (b) {
-                    assertEquals(new Shape(8, 3, 16, 16), b.getData().singletonOrThrow().getShape());
-                    assertEquals(new Shape(8, 12), b.getLabels().singletonOrThrow().getShape());
-                    batches++;
-                }
-            }
-            assertEquals(5, batches);
+  @Test
+  void recordsAreNormalisedImagesAndMultiHotLabels() throws Exception {
+    ShapesGenerator gen = new ShapesGenerator(16, 11);
+    try (Dataset ds = Dataset.open(data);
+        NDManager m = NDManager.newBaseManager(Device.cpu())) {
+      assertEquals(ShapesDatasetWriter.key(7), ds.readString("key", 7));
+      JcolzDataset view = JcolzDataset.builder(ds).setSampling(8, false).build();
+      assertEquals(40, view.size());
+      assertEquals(new Shape(3, 16, 16), view.imageShape());
+      var r = view.get(m, 7);
+      NDArray image = r.getData().singletonOrThrow();
+      assertEquals(new Shape(3, 16, 16), image.getShape());
+      // pixel (c=0, y=2, x=5) against the generator's RGB bytes
+      byte[] rgb = gen.sample(7).rgb();
+      float want =
+          ((rgb[(2 * 16 + 5) * 3] & 0xff) / 255f - BatchArrays.MEAN[0]) / BatchArrays.STD[0];
+      assertEquals(want, image.getFloat(0, 2, 5), 1e-5);
+      float[] labels = r.getLabels().singletonOrThrow().toFloatArray();
+      float[] expected = new float[12];
+      for (int l : gen.sample(7).labels()) {
+        expected[l] = 1f;
+      }
+      assertArrayEquals(expected, labels);
+      int batches = 0;
+      for (Batch b : view.getData(m)) {
+        try (b) {
+          assertEquals(new Shape(8, 3, 16, 16), b.getData().singletonOrThrow().getShape());
+          assertEquals(new Shape(8, 12), b.getLabels().singletonOrThrow().getShape());
+          batches++;
         }
+      }
+      assertEquals(5, batches);
     }
+  }
 
-    @Test
-    void easyTrainFitsOnIt() throws Exception {
-        try (Dataset ds = Dataset.open(data); Model model = Model.newInstance("tiny", Device.cpu())) {
-            JcolzDataset view = JcolzDataset.builder(ds).setSampling(10, true).build();
-            model.setBlock(new SequentialBlock().add(Blocks.batchFlattenBlock()).add(Linear.builder().setUnits(12).build()));
-            DefaultTrainingConfig cfg = new DefaultTrainingConfig(new FusedSigmoidCrossEntropyLoss())
-                    .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(1e-2f)).build())
-                    .addTrainingListeners(ai.djl.training.listener.TrainingListener.Defaults.basic());
-            try (Trainer trainer = model.newTrainer(cfg)) {
-                trainer.initialize(new Shape(10, 3, 16, 16));
-                EasyTrain.fit(trainer, 2, view, null);
-                float loss = trainer.getTrainingResult().getTrainLoss();
-                assertTrue(Float.isFinite(loss) && loss > 0, "train loss " + loss);
-            }
-        }
+  @Test
+  void easyTrainFitsOnIt() throws Exception {
+    try (Dataset ds = Dataset.open(data);
+        Model model = Model.newInstance("tiny", Device.cpu())) {
+      JcolzDataset view = JcolzDataset.builder(ds).setSampling(10, true).build();
+      model.setBlock(
+          new SequentialBlock()
+              .add(Blocks.batchFlattenBlock())
+              .add(Linear.builder().setUnits(12).build()));
+      DefaultTrainingConfig cfg =
+          new DefaultTrainingConfig(new FusedSigmoidCrossEntropyLoss())
+              .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(1e-2f)).build())
+              .addTrainingListeners(ai.djl.training.listener.TrainingListener.Defaults.basic());
+      try (Trainer trainer = model.newTrainer(cfg)) {
+        trainer.initialize(new Shape(10, 3, 16, 16));
+        EasyTrain.fit(trainer, 2, view, null);
+        float loss = trainer.getTrainingResult().getTrainLoss();
+        assertTrue(Float.isFinite(loss) && loss > 0, "train loss " + loss);
+      }
     }
+  }
 
-    @Test
-    void labelCountsAndAutoWeights() throws Exception {
-        ShapesGenerator gen = new ShapesGenerator(16, 11);
-        long[] expected = new long[12];
-        for (int i = 0; i < 40; i++) {
-            for (int l : gen.sample(i).labels()) {
-                expected[l]++;
-            }
-        }
-        try (Dataset ds = Dataset.open(data)) {
-            LabelCounts c = LabelCounts.of(ds);
-            assertEquals(40, c.rows());
-            assertArrayEquals(expected, c.positives());
-            float[] w = c.autoPositiveWeights();
-            for (int j = 0; j < 12; j++) {
-                float want = expected[j] == 0 ? 1f : Math.min(100f, Math.max(0.01f, (40f - expected[j]) / expected[j]));
-                assertEquals(want, w[j], 1e-6, "label " + j);
-            }
-        }
-        LabelCounts skewed = new LabelCounts(1_000_000, new long[] {1, 0, 999_999, 500_000});
-        assertArrayEquals(new float[] {100f, 1f, 0.01f, 1f}, skewed.autoPositiveWeights());
+  @Test
+  void labelCountsAndAutoWeights() throws Exception {
+    ShapesGenerator gen = new ShapesGenerator(16, 11);
+    long[] expected = new long[12];
+    for (int i = 0; i < 40; i++) {
+      for (int l : gen.sample(i).labels()) {
+        expected[l]++;
+      }
     }
+    try (Dataset ds = Dataset.open(data)) {
+      LabelCounts c = LabelCounts.of(ds);
+      assertEquals(40, c.rows());
+      assertArrayEquals(expected, c.positives());
+      float[] w = c.autoPositiveWeights();
+      for (int j = 0; j < 12; j++) {
+        float want =
+            expected[j] == 0
+                ? 1f
+                : Math.min(100f, Math.max(0.01f, (40f - expected[j]) / expected[j]));
+        assertEquals(want, w[j], 1e-6, "label " + j);
+      }
+    }
+    LabelCounts skewed = new LabelCounts(1_000_000, new long[] {1, 0, 999_999, 500_000});
+    assertArrayEquals(new float[] {100f, 1f, 0.01f, 1f}, skewed.autoPositiveWeights());
+  }
 
-    @Test
-    void encodedOnlyDatasetsAreRefusedWithAMessage() throws Exception {
-        try (Dataset ds = Dataset.open(data)) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> JcolzDataset.builder(ds).optImageColumn("nope").setSampling(1, false).build());
-            assertTrue(e.getMessage().contains("nope"), e.getMessage());
-        }
+  @Test
+  void encodedOnlyDatasetsAreRefusedWithAMessage() throws Exception {
+    try (Dataset ds = Dataset.open(data)) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> JcolzDataset.builder(ds).optImageColumn("nope").setSampling(1, false).build());
+      assertTrue(e.getMessage().contains("nope"), e.getMessage());
     }
+  }
 }

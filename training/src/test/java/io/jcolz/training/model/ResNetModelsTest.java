@@ -23,109 +23,110 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ResNetModelsTest {
 
-    private static NDArray forward(Model model, NDArray input) {
-        ParameterStore store = new ParameterStore(input.getManager(), false);
-        return model.getBlock().forward(store, new NDList(input), false).singletonOrThrow();
-    }
+  private static NDArray forward(Model model, NDArray input) {
+    ParameterStore store = new ParameterStore(input.getManager(), false);
+    return model.getBlock().forward(store, new NDList(input), false).singletonOrThrow();
+  }
 
-    @Test
-    void trainableParameterCountsMatchTheReferenceArchitectures() {
-        // torchvision resnet18 / resnet34 with 1,000 classes: 11,689,512 / 21,797,672.
-        // resnet50: 25,557,032 + the biases of DJL's bottleneck 1×1 convolutions:
-        // 3·(64+256) + 4·(128+512) + 6·(256+1024) + 3·(512+2048) = 18,880.
-        long[][] expected = {{18, 11_689_512L}, {34, 21_797_672L}, {50, 25_557_032L + 18_880L}};
-        for (long[] e : expected) {
-            ResNetSpec spec = new ResNetSpec((int) e[0], 224, 224, 1000);
-            try (Model model = ResNetModels.fromScratch(spec, Device.cpu())) {
-                assertEquals(e[1], ResNetModels.countParameters(model.getBlock(), true),
-                        spec.toString());
-            }
-        }
+  @Test
+  void trainableParameterCountsMatchTheReferenceArchitectures() {
+    // torchvision resnet18 / resnet34 with 1,000 classes: 11,689,512 / 21,797,672.
+    // resnet50: 25,557,032 + the biases of DJL's bottleneck 1×1 convolutions:
+    // 3·(64+256) + 4·(128+512) + 6·(256+1024) + 3·(512+2048) = 18,880.
+    long[][] expected = {{18, 11_689_512L}, {34, 21_797_672L}, {50, 25_557_032L + 18_880L}};
+    for (long[] e : expected) {
+      ResNetSpec spec = new ResNetSpec((int) e[0], 224, 224, 1000);
+      try (Model model = ResNetModels.fromScratch(spec, Device.cpu())) {
+        assertEquals(e[1], ResNetModels.countParameters(model.getBlock(), true), spec.toString());
+      }
     }
+  }
 
-    @Test
-    void outputsOneRawLogitPerLabel() {
-        Engine.getInstance().setRandomSeed(3);
-        ResNetSpec spec = new ResNetSpec(18, 32, 32, 7);
-        try (Model model = ResNetModels.fromScratch(spec, Device.cpu());
-                NDManager manager = NDManager.newBaseManager()) {
-            Block block = model.getBlock();
-            Block last = block.getChildren().get(block.getChildren().size() - 1).getValue();
-            assertTrue(last instanceof Linear, "the network ends in the linear layer: " + last);
-            NDArray logits = forward(model, manager.randomNormal(spec.inputShape(4)));
-            assertEquals(new Shape(4, 7), logits.getShape());
-            float[] values = logits.toFloatArray();
-            float min = Float.MAX_VALUE;
-            float max = -Float.MAX_VALUE;
-            for (float v : values) {
-                min = Math.min(min, v);
-                max = Math.max(max, v);
-            }
-            assertTrue(min < 0 && max > 0, "raw logits of both signs, got [" + min + ", " + max
-                    + "]");
-        }
-        // the ImageNet stem path at a larger size
-        ResNetSpec big = new ResNetSpec(34, 64, 48, 3);
-        try (Model model = ResNetModels.fromScratch(big, Device.cpu());
-                NDManager manager = NDManager.newBaseManager()) {
-            assertEquals(new Shape(2, 3),
-                    forward(model, manager.randomNormal(big.inputShape(2))).getShape());
-        }
+  @Test
+  void outputsOneRawLogitPerLabel() {
+    Engine.getInstance().setRandomSeed(3);
+    ResNetSpec spec = new ResNetSpec(18, 32, 32, 7);
+    try (Model model = ResNetModels.fromScratch(spec, Device.cpu());
+        NDManager manager = NDManager.newBaseManager()) {
+      Block block = model.getBlock();
+      Block last = block.getChildren().get(block.getChildren().size() - 1).getValue();
+      assertTrue(last instanceof Linear, "the network ends in the linear layer: " + last);
+      NDArray logits = forward(model, manager.randomNormal(spec.inputShape(4)));
+      assertEquals(new Shape(4, 7), logits.getShape());
+      float[] values = logits.toFloatArray();
+      float min = Float.MAX_VALUE;
+      float max = -Float.MAX_VALUE;
+      for (float v : values) {
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+      }
+      assertTrue(min < 0 && max > 0, "raw logits of both signs, got [" + min + ", " + max + "]");
     }
+    // the ImageNet stem path at a larger size
+    ResNetSpec big = new ResNetSpec(34, 64, 48, 3);
+    try (Model model = ResNetModels.fromScratch(big, Device.cpu());
+        NDManager manager = NDManager.newBaseManager()) {
+      assertEquals(
+          new Shape(2, 3), forward(model, manager.randomNormal(big.inputShape(2))).getShape());
+    }
+  }
 
-    @Test
-    void priorProbabilitySetsTheOutputBias() {
-        ResNetSpec spec = new ResNetSpec(18, 16, 16, 4);
-        try (Model model = ResNetModels.fromScratch(spec, Device.cpu(), 0.01f)) {
-            Block block = model.getBlock();
-            Block last = block.getChildren().get(block.getChildren().size() - 1).getValue();
-            float[] bias = last.getParameters().get("bias").getArray().toFloatArray();
-            float expected = (float) Math.log(0.01 / 0.99);
-            assertArrayEquals(new float[] {expected, expected, expected, expected}, bias, 1e-6f);
-        }
-        assertThrows(IllegalArgumentException.class,
-                () -> ResNetModels.fromScratch(spec, Device.cpu(), 1f));
+  @Test
+  void priorProbabilitySetsTheOutputBias() {
+    ResNetSpec spec = new ResNetSpec(18, 16, 16, 4);
+    try (Model model = ResNetModels.fromScratch(spec, Device.cpu(), 0.01f)) {
+      Block block = model.getBlock();
+      Block last = block.getChildren().get(block.getChildren().size() - 1).getValue();
+      float[] bias = last.getParameters().get("bias").getArray().toFloatArray();
+      float expected = (float) Math.log(0.01 / 0.99);
+      assertArrayEquals(new float[] {expected, expected, expected, expected}, bias, 1e-6f);
     }
+    assertThrows(
+        IllegalArgumentException.class, () -> ResNetModels.fromScratch(spec, Device.cpu(), 1f));
+  }
 
-    @Test
-    void savedParametersLoadBackIdenticallyAndAreCheckedAgainstTheSpec(@TempDir Path dir)
-            throws IOException, MalformedModelException {
-        Engine.getInstance().setRandomSeed(17);
-        ResNetSpec spec = new ResNetSpec(18, 24, 24, 5);
-        float[] before;
-        try (Model model = ResNetModels.fromScratch(spec, Device.cpu());
-                NDManager manager = NDManager.newBaseManager()) {
-            Engine.getInstance().setRandomSeed(18);
-            NDArray input = manager.randomNormal(spec.inputShape(3));
-            before = forward(model, input).toFloatArray();
-            model.save(dir, "resnet18-test");
-        }
-        try (Model loaded = ResNetModels.load(spec, dir, "resnet18-test", Device.cpu());
-                NDManager manager = NDManager.newBaseManager()) {
-            Engine.getInstance().setRandomSeed(18);
-            NDArray input = manager.randomNormal(spec.inputShape(3));
-            assertArrayEquals(before, forward(loaded, input).toFloatArray(), 0f);
-        }
-        MalformedModelException e = assertThrows(MalformedModelException.class,
-                () -> ResNetModels.load(new ResNetSpec(18, 24, 24, 6), dir, "resnet18-test",
-                        Device.cpu()));
-        assertTrue(e.getMessage().contains("(5") && e.getMessage().contains("(6"),
-                e.getMessage());
-        assertThrows(Exception.class, () -> ResNetModels.load(
-                new ResNetSpec(34, 24, 24, 5), dir, "resnet18-test", Device.cpu()));
-        assertThrows(IOException.class, () -> ResNetModels.load(
-                spec, dir, "no-such-model", Device.cpu()));
+  @Test
+  void savedParametersLoadBackIdenticallyAndAreCheckedAgainstTheSpec(@TempDir Path dir)
+      throws IOException, MalformedModelException {
+    Engine.getInstance().setRandomSeed(17);
+    ResNetSpec spec = new ResNetSpec(18, 24, 24, 5);
+    float[] before;
+    try (Model model = ResNetModels.fromScratch(spec, Device.cpu());
+        NDManager manager = NDManager.newBaseManager()) {
+      Engine.getInstance().setRandomSeed(18);
+      NDArray input = manager.randomNormal(spec.inputShape(3));
+      before = forward(model, input).toFloatArray();
+      model.save(dir, "resnet18-test");
     }
+    try (Model loaded = ResNetModels.load(spec, dir, "resnet18-test", Device.cpu());
+        NDManager manager = NDManager.newBaseManager()) {
+      Engine.getInstance().setRandomSeed(18);
+      NDArray input = manager.randomNormal(spec.inputShape(3));
+      assertArrayEquals(before, forward(loaded, input).toFloatArray(), 0f);
+    }
+    MalformedModelException e =
+        assertThrows(
+            MalformedModelException.class,
+            () ->
+                ResNetModels.load(
+                    new ResNetSpec(18, 24, 24, 6), dir, "resnet18-test", Device.cpu()));
+    assertTrue(e.getMessage().contains("(5") && e.getMessage().contains("(6"), e.getMessage());
+    assertThrows(
+        Exception.class,
+        () -> ResNetModels.load(new ResNetSpec(34, 24, 24, 5), dir, "resnet18-test", Device.cpu()));
+    assertThrows(
+        IOException.class, () -> ResNetModels.load(spec, dir, "no-such-model", Device.cpu()));
+  }
 
-    @Test
-    void specValidatesAndParsesModelNames() {
-        assertEquals(50, ResNetSpec.of("ResNet50", 224, 224, 10).layers());
-        assertEquals("resnet34", ResNetSpec.of("resnet34", 64, 64, 2).name());
-        assertThrows(IllegalArgumentException.class, () -> ResNetSpec.of("vgg16", 64, 64, 2));
-        assertThrows(IllegalArgumentException.class, () -> new ResNetSpec(101, 64, 64, 2));
-        assertThrows(IllegalArgumentException.class, () -> new ResNetSpec(18, 4, 64, 2));
-        assertThrows(IllegalArgumentException.class, () -> new ResNetSpec(18, 64, 64, 0));
-        assertTrue(new ResNetSpec(18, 32, 32, 1).smallImageStem());
-        assertTrue(!new ResNetSpec(18, 33, 32, 1).smallImageStem());
-    }
+  @Test
+  void specValidatesAndParsesModelNames() {
+    assertEquals(50, ResNetSpec.of("ResNet50", 224, 224, 10).layers());
+    assertEquals("resnet34", ResNetSpec.of("resnet34", 64, 64, 2).name());
+    assertThrows(IllegalArgumentException.class, () -> ResNetSpec.of("vgg16", 64, 64, 2));
+    assertThrows(IllegalArgumentException.class, () -> new ResNetSpec(101, 64, 64, 2));
+    assertThrows(IllegalArgumentException.class, () -> new ResNetSpec(18, 4, 64, 2));
+    assertThrows(IllegalArgumentException.class, () -> new ResNetSpec(18, 64, 64, 0));
+    assertTrue(new ResNetSpec(18, 32, 32, 1).smallImageStem());
+    assertTrue(!new ResNetSpec(18, 33, 32, 1).smallImageStem());
+  }
 }
