@@ -1,6 +1,7 @@
 package io.jcolz.bench;
 
 import io.jcolz.format.ChunkDecoder;
+import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.Row;
@@ -8,7 +9,6 @@ import io.jcolz.format.codec.Codec;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
-import io.jcolz.format.store.ColumnFile;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -62,7 +62,7 @@ public class ChunkDecodeBenchmark {
 
   private Path dir;
   private Dataset ds;
-  private ColumnFile col;
+  private Column col;
   private ChunkDecoder decoder;
   private Arena arena;
   private MemorySegment dst;

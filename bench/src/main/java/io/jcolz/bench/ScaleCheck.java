@@ -1,11 +1,11 @@
 package io.jcolz.bench;
 
+import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.Row;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
-import io.jcolz.format.store.ColumnFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,9 +85,9 @@ public final class ScaleCheck {
         again.rowCount();
       }
       double reopenMs = (System.nanoTime() - t4) / 1e6;
-      ColumnFile img = ds.column("image");
-      ColumnFile lab = ds.column("labels");
-      ColumnFile keys = ds.column("key");
+      Column img = ds.column("image");
+      Column lab = ds.column("labels");
+      Column keys = ds.column("key");
       System.out.printf(
           Locale.ROOT,
           "rows %d, labels %d, write %.1f s (%s)%n",

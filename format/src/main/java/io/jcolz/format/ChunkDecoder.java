@@ -52,11 +52,45 @@ public final class ChunkDecoder implements AutoCloseable {
   }
 
   /**
-   * Decodes chunk {@code k} of {@code column} into this decoder's scratch buffer (grown as needed).
-   * The view is valid until the next call on this decoder or its close. Chunks stored with codec
-   * NONE are returned in place, without a copy.
+   * Decodes chunk {@code k} of {@code column} (the column's chunk numbering, over every part of the
+   * dataset) into this decoder's scratch buffer (grown as needed). The view's rows are dataset
+   * rows. The view is valid until the next call on this decoder or its close. Chunks stored with
+   * codec NONE are returned in place, without a copy.
    */
-  public ChunkView decode(ColumnFile column, int k) throws CorruptDatasetException {
+  public ChunkView decode(Column column, int k) throws CorruptDatasetException {
+    int p = column.partOfChunk(k);
+    return decode(column.files().get(p), column.chunkInFile(k), column.partFirstRow(p));
+  }
+
+  /**
+   * Decodes chunk {@code k} of {@code column} into {@code dst}, whose size must be at least {@link
+   * Column#decompressedLength(int)}; the view covers exactly that prefix, its rows are dataset
+   * rows, and it lives as long as {@code dst}.
+   */
+  public ChunkView decodeInto(Column column, int k, MemorySegment dst)
+      throws CorruptDatasetException {
+    int p = column.partOfChunk(k);
+    return decodeInto(column.files().get(p), column.chunkInFile(k), column.partFirstRow(p), dst);
+  }
+
+  /**
+   * Decodes chunk {@code k} of one column file, as {@link #decode(Column, int)}; the view's rows
+   * are rows of that file (its dataset's rows, for a single dataset).
+   */
+  public ChunkView decode(ColumnFile file, int k) throws CorruptDatasetException {
+    return decode(file, k, 0);
+  }
+
+  /**
+   * Decodes chunk {@code k} of one column file into {@code dst}, as {@link #decode(ColumnFile,
+   * int)}.
+   */
+  public ChunkView decodeInto(ColumnFile file, int k, MemorySegment dst)
+      throws CorruptDatasetException {
+    return decodeInto(file, k, 0, dst);
+  }
+
+  private ChunkView decode(ColumnFile column, int k, long rowBase) throws CorruptDatasetException {
     if (column.spec().codec() == Codec.NONE) {
       MemorySegment src = guardedCheck(column, k);
       return ChunkView.wrap(
@@ -64,7 +98,7 @@ public final class ChunkDecoder implements AutoCloseable {
           column.path(),
           k,
           column.offset(k),
-          column.firstRow(k),
+          rowBase + column.firstRow(k),
           column.rowCount(k),
           src);
     }
@@ -83,15 +117,10 @@ public final class ChunkDecoder implements AutoCloseable {
                       2 * scratch.byteSize(), io.jcolz.format.schema.ColumnSpec.MAX_CHUNK_BYTES));
       scratch = scratchArena.allocate(Math.max(cap, 64), 64);
     }
-    return decodeInto(column, k, scratch.asSlice(0, len));
+    return decodeInto(column, k, rowBase, scratch.asSlice(0, len));
   }
 
-  /**
-   * Decodes chunk {@code k} of {@code column} into {@code dst}, whose size must be at least {@link
-   * ColumnFile#decompressedLength(int)}; the view covers exactly that prefix and lives as long as
-   * {@code dst}.
-   */
-  public ChunkView decodeInto(ColumnFile column, int k, MemorySegment dst)
+  private ChunkView decodeInto(ColumnFile column, int k, long rowBase, MemorySegment dst)
       throws CorruptDatasetException {
     int len = column.decompressedLength(k);
     if (dst.byteSize() < len) {
@@ -132,7 +161,7 @@ public final class ChunkDecoder implements AutoCloseable {
         column.path(),
         k,
         column.offset(k),
-        column.firstRow(k),
+        rowBase + column.firstRow(k),
         column.rowCount(k),
         out);
   }

@@ -46,7 +46,7 @@ public final class Dataset implements AutoCloseable {
   private final Path dir;
   private final Manifest manifest;
   private final Arena arena;
-  private final List<ColumnFile> columns;
+  private final List<Column> columns;
   private final KeyIndex keyIndex;
   private final boolean verifyChecksums;
   private final ConcurrentLinkedQueue<ChunkDecoder> decoders = new ConcurrentLinkedQueue<>();
@@ -59,7 +59,7 @@ public final class Dataset implements AutoCloseable {
       Path dir,
       Manifest manifest,
       Arena arena,
-      List<ColumnFile> columns,
+      List<Column> columns,
       KeyIndex keyIndex,
       boolean verifyChecksums) {
     this.dir = dir;
@@ -93,7 +93,7 @@ public final class Dataset implements AutoCloseable {
     Arena arena = Arena.ofShared();
     boolean success = false;
     try {
-      List<ColumnFile> cols = new ArrayList<>();
+      List<Column> cols = new ArrayList<>();
       for (int i = 0; i < m.schema().size(); i++) {
         ColumnSpec spec = m.schema().columns().get(i);
         Manifest.ColumnEntry e = m.columns().get(i);
@@ -106,7 +106,10 @@ public final class Dataset implements AutoCloseable {
         } catch (IOException io) {
           throw mapFailure(p, io);
         }
-        cols.add(ColumnFile.open(p, spec, seg, m.datasetId(), e.fileBytes(), m.rows()));
+        cols.add(
+            new Column(
+                spec,
+                List.of(ColumnFile.open(p, spec, seg, m.datasetId(), e.fileBytes(), m.rows()))));
       }
       KeyIndex ki = null;
       if (m.keyIndex() != null) {
@@ -179,19 +182,19 @@ public final class Dataset implements AutoCloseable {
   }
 
   /** The mapped column by name. */
-  public ColumnFile column(String name) {
+  public Column column(String name) {
     return columns.get(schema().indexOf(schema().column(name).name()));
   }
 
   /** The mapped columns, in schema order. */
-  public List<ColumnFile> columns() {
+  public List<Column> columns() {
     return columns;
   }
 
   /** Total bytes of the dataset's files on disk. */
   public long diskBytes() throws IOException {
     long total = Files.size(DatasetLayout.manifest(dir));
-    for (ColumnFile c : columns) {
+    for (Column c : columns) {
       total += c.fileBytes();
     }
     if (manifest.keyIndex() != null) {
@@ -262,7 +265,7 @@ public final class Dataset implements AutoCloseable {
 
   private <T> T read(String column, long row, RowReader<T> reader) throws IOException {
     ensureOpen();
-    ColumnFile c = column(column);
+    Column c = column(column);
     int k = c.chunkOf(row);
     ChunkDecoder d = decoders.poll();
     if (d == null) {
@@ -329,10 +332,14 @@ public final class Dataset implements AutoCloseable {
     List<VerifyReport.Problem> problems = Collections.synchronizedList(new ArrayList<>());
     AtomicLong chunks = new AtomicLong();
     AtomicLong bytes = new AtomicLong();
+    List<ColumnFile> files = new ArrayList<>();
     List<int[]> work = new ArrayList<>();
-    for (int c = 0; c < columns.size(); c++) {
-      for (int k = 0; k < columns.get(c).chunkCount(); k++) {
-        work.add(new int[] {c, k});
+    for (Column c : columns) {
+      for (ColumnFile f : c.files()) {
+        for (int k = 0; k < f.chunkCount(); k++) {
+          work.add(new int[] {files.size(), k});
+        }
+        files.add(f);
       }
     }
     AtomicLong next = new AtomicLong();
@@ -353,7 +360,7 @@ public final class Dataset implements AutoCloseable {
                   try (ChunkDecoder d = new ChunkDecoder(true, this)) {
                     for (long w; (w = next.getAndIncrement()) < work.size(); ) {
                       int[] ck = work.get((int) w);
-                      ColumnFile col = columns.get(ck[0]);
+                      ColumnFile col = files.get(ck[0]);
                       try {
                         d.decode(col, ck[1]);
                       } catch (CorruptDatasetException e) {
@@ -409,7 +416,7 @@ public final class Dataset implements AutoCloseable {
       problems.add(new VerifyReport.Problem(file.toString(), null, -1, -1, e.getMessage()));
       return 0;
     }
-    ColumnFile keys = column(schema().keyColumn().orElseThrow());
+    Column keys = column(schema().keyColumn().orElseThrow());
     long checked = 0;
     int reported = 0;
     try (ChunkDecoder d = new ChunkDecoder(true, this)) {

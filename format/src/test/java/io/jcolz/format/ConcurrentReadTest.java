@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.schema.Schema;
-import io.jcolz.format.store.ColumnFile;
 import io.jcolz.format.testing.Checks;
 import io.jcolz.format.testing.RandomDatasets;
 import io.jcolz.format.testing.Seeds;
@@ -85,7 +84,7 @@ class ConcurrentReadTest {
                 started.countDown();
                 try (ChunkDecoder d = ds.newDecoder()) {
                   while (!stop.get()) {
-                    for (ColumnFile c : ds.columns()) {
+                    for (Column c : ds.columns()) {
                       for (int k = 0; k < c.chunkCount(); k++) {
                         ChunkView v = d.decode(c, k);
                         v.payload()

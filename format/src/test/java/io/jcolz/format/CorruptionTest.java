@@ -199,7 +199,7 @@ class CorruptionTest {
     String name = damaged.getFileName().toString();
     try (Dataset ds = Dataset.open(dir)) {
       try (ChunkDecoder d = ds.newDecoder()) {
-        for (ColumnFile c : ds.columns()) {
+        for (Column c : ds.columns()) {
           for (int k = 0; k < c.chunkCount(); k++) {
             ChunkView v = d.decode(c, k);
             v.rowCount();

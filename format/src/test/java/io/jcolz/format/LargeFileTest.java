@@ -8,7 +8,6 @@ import io.jcolz.format.codec.Codec;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
-import io.jcolz.format.store.ColumnFile;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
@@ -45,7 +44,7 @@ class LargeFileTest {
     }
     try (Dataset ds = Dataset.open(dir);
         ChunkDecoder d = ds.newDecoder()) {
-      ColumnFile c = ds.column("blob");
+      Column c = ds.column("blob");
       assertTrue(c.fileBytes() > (1L << 31) + (64L << 20), "file is " + c.fileBytes());
       assertTrue(c.offset(ROWS - 1) > 1L << 31, "last chunk offset " + c.offset(ROWS - 1));
       for (int k : new int[] {0, 31, 32, ROWS - 1}) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
-import io.jcolz.format.store.ColumnFile;
 import io.jcolz.format.store.MappedPages;
 import io.jcolz.format.testing.Seeds;
 import java.lang.foreign.Arena;
@@ -65,7 +64,7 @@ class MappedPagesTest {
     try (Dataset ds = Dataset.open(dir);
         ChunkDecoder d = ds.newDecoder();
         Arena arena = Arena.ofConfined()) {
-      ColumnFile col = ds.column("image");
+      Column col = ds.column("image");
       MemorySegment buf = arena.allocate(col.maxDecompressedLength());
       for (int k = 0; k < plain.length; k++) {
         plain[k] = d.decodeInto(col, k, buf).tensor(1).toArray(ValueLayout.JAVA_BYTE);
@@ -74,7 +73,7 @@ class MappedPagesTest {
     try (Dataset ds = Dataset.open(dir);
         ChunkDecoder d = ds.newDecoder().releaseMappedPages(true);
         Arena arena = Arena.ofConfined()) {
-      ColumnFile col = ds.column("image");
+      Column col = ds.column("image");
       MemorySegment buf = arena.allocate(col.maxDecompressedLength());
       long before = rssFileKiB();
       for (int pass = 0; pass < 2; pass++) { // the second pass re-reads released pages

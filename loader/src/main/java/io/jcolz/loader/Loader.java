@@ -1,9 +1,9 @@
 package io.jcolz.loader;
 
+import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
-import io.jcolz.format.store.ColumnFile;
 import io.jcolz.loader.batch.BatchBuffer;
 import io.jcolz.loader.batch.BatchPool;
 import io.jcolz.loader.batch.BatchSpec;
@@ -107,7 +107,7 @@ public final class Loader implements AutoCloseable {
     this.dataset = dataset;
     this.settings = s;
     this.spec = s.spec;
-    ColumnFile locality = s.localityColumn;
+    Column locality = s.localityColumn;
     int window = s.window;
     this.order = s.order.over(ChunkLayout.of(locality), s.seed, window);
     this.shard = new Shard(dataset.rowCount(), s.rank, s.world, s.batchSize, s.dropLast);
@@ -146,7 +146,7 @@ public final class Loader implements AutoCloseable {
     this.budget = new MemoryBudget(spec.bytes(), pool.capacity(), cacheBytes);
   }
 
-  private ChunkCache cache(ColumnFile col, int slots) {
+  private ChunkCache cache(Column col, int slots) {
     ChunkCache c = new ChunkCache(col, slots);
     caches.add(c);
     return c;
@@ -444,15 +444,15 @@ public final class Loader implements AutoCloseable {
     int cacheChunks;
     int cacheAtMost;
     boolean keys;
-    ColumnFile imageColumn;
-    ColumnFile jpegColumn;
-    ColumnFile labelColumn;
-    ColumnFile keyColumn;
-    ColumnFile localityColumn;
+    Column imageColumn;
+    Column jpegColumn;
+    Column labelColumn;
+    Column keyColumn;
+    Column localityColumn;
     Supplier<SampleWriter> writers;
 
     /** Default slots: one per worker, plus two quasi-random windows and two batches of chunks. */
-    int cacheSlots(ColumnFile col) {
+    int cacheSlots(Column col) {
       if (cacheChunks > 0) {
         return Math.max(cacheChunks, workers + 1);
       }
@@ -691,7 +691,7 @@ public final class Loader implements AutoCloseable {
       return v;
     }
 
-    private ColumnFile column(String name, ColumnType type, String role) {
+    private Column column(String name, ColumnType type, String role) {
       ColumnSpec c = dataset.schema().column(name);
       if (c.type() != type) {
         throw new IllegalArgumentException(

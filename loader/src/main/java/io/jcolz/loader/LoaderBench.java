@@ -1,9 +1,9 @@
 package io.jcolz.loader;
 
 import io.jcolz.format.ChunkDecoder;
+import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.column.ChunkView;
-import io.jcolz.format.store.ColumnFile;
 import io.jcolz.loader.batch.ImageLayout;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.image.JpegDecoder;
@@ -336,7 +336,7 @@ public final class LoaderBench {
    * handing each to {@code work}, for {@code seconds}; returns rows processed per second, 0 when
    * the column has no chunks (a dataset of 0 rows).
    */
-  private static double cycleChunks(Dataset dataset, ColumnFile col, double seconds, ChunkWork work)
+  private static double cycleChunks(Dataset dataset, Column col, double seconds, ChunkWork work)
       throws IOException {
     int chunks = col.chunkCount();
     if (chunks == 0) {

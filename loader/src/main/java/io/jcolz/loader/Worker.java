@@ -1,8 +1,8 @@
 package io.jcolz.loader;
 
 import io.jcolz.format.ChunkDecoder;
+import io.jcolz.format.Column;
 import io.jcolz.format.column.ChunkView;
-import io.jcolz.format.store.ColumnFile;
 import io.jcolz.format.store.FileFormat;
 import io.jcolz.loader.batch.BatchBuffer;
 import io.jcolz.loader.batch.BatchSpec;
@@ -134,7 +134,7 @@ final class Worker {
   /**
    * Sorts sample indices by the chunk of {@code col} holding their row: sortKeys = chunk<<32 | j.
    */
-  private void groupByChunk(ColumnFile col, int n) {
+  private void groupByChunk(Column col, int n) {
     int m = 0;
     for (int j = 0; j < n; j++) {
       if (!done[j]) {
@@ -193,7 +193,7 @@ final class Worker {
               continue; // smart mode: stored raw
             }
             throw new IOException(
-                cache.column().path()
+                cache.column().path(chunk)
                     + ": row "
                     + rows[j]
                     + " has an empty encoded image in column '"

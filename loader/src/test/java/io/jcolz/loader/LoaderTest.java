@@ -8,13 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jcolz.format.Column;
 import io.jcolz.format.CorruptDatasetException;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.Row;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
-import io.jcolz.format.store.ColumnFile;
 import io.jcolz.format.testing.RandomDatasets;
 import io.jcolz.format.testing.Seeds;
 import io.jcolz.loader.batch.ImageLayout;
@@ -381,10 +381,10 @@ class LoaderTest {
 
   @Test
   void aCorruptChunkSurfacesInTheConsumerNamingTheChunk() throws Exception {
-    ColumnFile col = ds.column("image");
+    Column col = ds.column("image");
     int chunk = 5;
     long offset = col.offset(chunk) + col.compressedLength(chunk) / 2;
-    Path file = col.path();
+    Path file = col.path(chunk);
     ds.close();
     try (FileChannel ch =
         FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {

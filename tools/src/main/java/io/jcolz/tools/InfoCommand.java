@@ -2,10 +2,10 @@ package io.jcolz.tools;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
-import io.jcolz.format.store.ColumnFile;
 import io.jcolz.format.store.Manifest;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -59,7 +59,7 @@ public final class InfoCommand implements Callable<Integer> {
     long compressed = 0;
     long raw = 0;
     ArrayNode cols = o.putArray("columns");
-    for (ColumnFile c : ds.columns()) {
+    for (Column c : ds.columns()) {
       ColumnSpec s = c.spec();
       ObjectNode j = cols.addObject();
       j.put("name", s.name());
@@ -153,7 +153,7 @@ public final class InfoCommand implements Callable<Integer> {
     out.printf(
         Locale.ROOT,
         "%ncolumn           type                      codec    chunks     rows/chunk  on disk     uncompressed  ratio%n");
-    for (ColumnFile c : ds.columns()) {
+    for (Column c : ds.columns()) {
       ColumnSpec s = c.spec();
       String codec =
           s.codec().jsonName()

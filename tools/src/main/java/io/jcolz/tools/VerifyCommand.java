@@ -2,10 +2,10 @@ package io.jcolz.tools;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.Column;
 import io.jcolz.format.CorruptDatasetException;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.VerifyReport;
-import io.jcolz.format.store.ColumnFile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -48,7 +48,7 @@ public final class VerifyCommand implements Callable<Integer> {
     VerifyReport report;
     try (Dataset ds = Dataset.open(dataset)) {
       long total = 0;
-      for (ColumnFile c : ds.columns()) {
+      for (Column c : ds.columns()) {
         total += c.compressedBytes();
       }
       if (CliSupport.stderrIsTerminal()) {

@@ -135,7 +135,7 @@ public final class ChunkView {
     return spec;
   }
 
-  /** Chunk number within the column. */
+  /** Chunk number within the column file it was read from (for messages). */
   public int chunk() {
     return chunk;
   }

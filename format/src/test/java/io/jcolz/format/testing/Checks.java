@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.jcolz.format.ChunkDecoder;
+import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.schema.ColumnSpec;
-import io.jcolz.format.store.ColumnFile;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.util.Map;
@@ -20,7 +20,7 @@ public final class Checks {
   public static void assertContent(Dataset ds, long seed, String msg) throws IOException {
     long[] ids = logicalIds(ds);
     try (ChunkDecoder d = ds.newDecoder()) {
-      for (ColumnFile col : ds.columns()) {
+      for (Column col : ds.columns()) {
         long seen = 0;
         for (int k = 0; k < col.chunkCount(); k++) {
           ChunkView v = d.decode(col, k);
@@ -105,7 +105,7 @@ public final class Checks {
       }
       return ids;
     }
-    ColumnFile keys = ds.column(ds.schema().keyColumn().get());
+    Column keys = ds.column(ds.schema().keyColumn().get());
     try (ChunkDecoder d = ds.newDecoder()) {
       for (int k = 0; k < keys.chunkCount(); k++) {
         ChunkView v = d.decode(keys, k);

@@ -1,9 +1,9 @@
 package io.jcolz.loader.cache;
 
 import io.jcolz.format.ChunkDecoder;
+import io.jcolz.format.Column;
 import io.jcolz.format.CorruptDatasetException;
 import io.jcolz.format.column.ChunkView;
-import io.jcolz.format.store.ColumnFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -32,7 +32,7 @@ public final class ChunkCache implements AutoCloseable {
   private static final byte LOADING = 1;
   private static final byte READY = 2;
 
-  private final ColumnFile column;
+  private final Column column;
   private final int slotBytes;
   private final Arena arena = Arena.ofShared();
   private final MemorySegment[] memory;
@@ -54,7 +54,7 @@ public final class ChunkCache implements AutoCloseable {
    * @param column the column whose chunks are cached
    * @param slots number of decoded chunks held at most (at least 1)
    */
-  public ChunkCache(ColumnFile column, int slots) {
+  public ChunkCache(Column column, int slots) {
     if (slots < 1) {
       throw new IllegalArgumentException("a chunk cache needs at least one slot, not " + slots);
     }
@@ -72,12 +72,12 @@ public final class ChunkCache implements AutoCloseable {
   }
 
   /** Off-heap bytes this cache may hold at most: slots × the largest decompressed chunk. */
-  public static long boundBytes(ColumnFile column, int slots) {
+  public static long boundBytes(Column column, int slots) {
     return (long) slots * Math.max(1, column.maxDecompressedLength());
   }
 
   /** The cached column. */
-  public ColumnFile column() {
+  public Column column() {
     return column;
   }
 

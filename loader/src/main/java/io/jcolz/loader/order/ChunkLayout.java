@@ -1,6 +1,6 @@
 package io.jcolz.loader.order;
 
-import io.jcolz.format.store.ColumnFile;
+import io.jcolz.format.Column;
 
 /**
  * How a column's rows are cut into chunks: what {@link Order#QUASI_RANDOM} keeps reads local to.
@@ -22,7 +22,7 @@ public interface ChunkLayout {
   int rowCount(int k);
 
   /** The layout of a mapped column file (reads its chunk index in place). */
-  static ChunkLayout of(ColumnFile column) {
+  static ChunkLayout of(Column column) {
     return new ChunkLayout() {
       @Override
       public long rows() {

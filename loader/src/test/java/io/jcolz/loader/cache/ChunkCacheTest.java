@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcolz.format.ChunkDecoder;
+import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
-import io.jcolz.format.store.ColumnFile;
 import io.jcolz.format.testing.RandomDatasets;
 import io.jcolz.format.testing.Seeds;
 import java.lang.foreign.ValueLayout;
@@ -33,7 +33,7 @@ class ChunkCacheTest {
         Schema.builder().column(ColumnSpec.uint8Tensor("image", 4, 5, 3).withChunkRows(7)).build();
     RandomDatasets.write(dir.resolve("ds"), schema, seed, 500);
     try (Dataset ds = Dataset.open(dir.resolve("ds"))) {
-      ColumnFile col = ds.column("image");
+      Column col = ds.column("image");
       int threads = 4;
       ChunkCache cache = new ChunkCache(col, threads + 1);
       ExecutorService pool = Executors.newFixedThreadPool(threads);

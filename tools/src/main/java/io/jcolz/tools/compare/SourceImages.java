@@ -1,9 +1,9 @@
 package io.jcolz.tools.compare;
 
 import io.jcolz.format.ChunkDecoder;
+import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.column.ChunkView;
-import io.jcolz.format.store.ColumnFile;
 import io.jcolz.loader.image.ResizeMode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,8 +57,8 @@ public final class SourceImages {
     }
     this.size = Integer.parseInt(s);
     this.resize = resizeMode(dataset.metadata().getOrDefault("resize", "shorter-side+center-crop"));
-    ColumnFile keys = dataset.column(keyColumn);
-    ColumnFile sets = dataset.column(labelColumn);
+    Column keys = dataset.column(keyColumn);
+    Column sets = dataset.column(labelColumn);
     try (ChunkDecoder dk = dataset.newDecoder();
         ChunkDecoder dl = dataset.newDecoder()) {
       ChunkView lv = null;

@@ -1,9 +1,9 @@
 package io.jcolz.training.data;
 
 import io.jcolz.format.ChunkDecoder;
+import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.column.ChunkView;
-import io.jcolz.format.store.ColumnFile;
 import java.io.IOException;
 
 /**
@@ -35,7 +35,7 @@ public record LabelCounts(long rows, long[] positives) {
                 () ->
                     new IllegalArgumentException(
                         "dataset " + dataset.path() + " has no label column"));
-    ColumnFile col = dataset.column(name);
+    Column col = dataset.column(name);
     long[] positives = new long[col.spec().cardinality()];
     try (ChunkDecoder decoder = dataset.newDecoder()) {
       for (int k = 0; k < col.chunkCount(); k++) {
