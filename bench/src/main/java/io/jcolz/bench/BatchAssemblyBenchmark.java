@@ -1,6 +1,7 @@
 package io.jcolz.bench;
 
 import io.jcolz.format.Dataset;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.Augment;
 import io.jcolz.loader.Batch;
 import io.jcolz.loader.Loader;
@@ -82,7 +83,8 @@ public class BatchAssemblyBenchmark {
   @Setup(Level.Trial)
   public void setup() throws IOException {
     ds = Dataset.open(LoaderBenchmark.rawDataset(512, 224, 11_000));
-    int chunks = ds.column("image").chunkCount() + ds.column("labels").chunkCount();
+    int chunks =
+        ds.column(PackedImages.IMAGE).chunkCount() + ds.column(PackedImages.LABELS).chunkCount();
     loader =
         Loader.builder(ds)
             .batchSize(256)

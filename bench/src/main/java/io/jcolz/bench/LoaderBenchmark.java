@@ -3,6 +3,7 @@ package io.jcolz.bench;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.Row;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
 import io.jcolz.loader.Augment;
@@ -137,13 +138,8 @@ public class LoaderBenchmark {
       return dir;
     }
     Schema schema =
-        Schema.builder()
-            .column(ColumnSpec.string("key"))
-            .keyColumn("key")
-            .column(ColumnSpec.uint8Tensor("image", size, size, 3))
-            .column(ColumnSpec.int32Set("labels", labels))
-            .labelColumn("labels")
-            .build();
+        PackedImages.schema(
+            PackedImages.Storage.RAW, size, labels, true, ColumnSpec.DEFAULT_LEVEL, 0);
     byte[][] images = new byte[Math.min(rows, 256)][];
     for (int i = 0; i < images.length; i++) {
       images[i] = SyntheticImages.rgb(i, size, size);
@@ -153,17 +149,16 @@ public class LoaderBenchmark {
       for (int i = 0; i < rows; i++) {
         w.append(
             row.clear()
-                .setString("key", "img-" + i + ".jpg")
-                .setTensor("image", images[i % images.length])
-                .setSet("labels", SyntheticImages.labels(i, labels)));
+                .setString(PackedImages.KEY, "img-" + i + ".jpg")
+                .setTensor(PackedImages.IMAGE, images[i % images.length])
+                .setSet(PackedImages.LABELS, SyntheticImages.labels(i, labels)));
       }
       java.util.List<String> vocabulary = new java.util.ArrayList<>();
       for (int i = 0; i < labels; i++) {
         vocabulary.add("label-" + i);
       }
       w.labels(vocabulary);
-      w.putMetadata("mode", "raw");
-      w.putMetadata("size", Integer.toString(size));
+      PackedImages.putMetadata(w, PackedImages.Storage.RAW, size, PackedImages.DEFAULT_RESIZE, 0);
     }
     return dir;
   }

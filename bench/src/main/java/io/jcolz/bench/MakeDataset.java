@@ -2,6 +2,7 @@ package io.jcolz.bench;
 
 import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.Row;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
 import java.nio.file.Path;
@@ -32,11 +33,8 @@ public final class MakeDataset {
     int chunkRows =
         args.length > 4 ? Integer.parseInt(args[4]) : Math.max(1, (4 << 20) / (size * size * 3));
     Schema schema =
-        Schema.builder()
-            .column(ColumnSpec.uint8Tensor("image", size, size, 3).withChunkRows(chunkRows))
-            .column(ColumnSpec.int32Set("labels", labels))
-            .labelColumn("labels")
-            .build();
+        PackedImages.schema(
+            PackedImages.Storage.RAW, size, labels, false, ColumnSpec.DEFAULT_LEVEL, chunkRows);
     List<String> vocab = new ArrayList<>(labels);
     for (int i = 0; i < labels; i++) {
       vocab.add("label_" + i);
@@ -56,8 +54,8 @@ public final class MakeDataset {
                   Row row = w.newRow();
                   for (long i; (i = next.getAndIncrement()) < rows; ) {
                     w.append(
-                        row.setTensor("image", SyntheticImages.rgb(i, size, size))
-                            .setSet("labels", SyntheticImages.labels(i, labels)));
+                        row.setTensor(PackedImages.IMAGE, SyntheticImages.rgb(i, size, size))
+                            .setSet(PackedImages.LABELS, SyntheticImages.labels(i, labels)));
                   }
                   return null;
                 }));
@@ -67,8 +65,7 @@ public final class MakeDataset {
       }
       pool.shutdown();
       w.labels(vocab);
-      w.putMetadata("mode", "raw");
-      w.putMetadata("size", Integer.toString(size));
+      PackedImages.putMetadata(w, PackedImages.Storage.RAW, size, PackedImages.DEFAULT_RESIZE, 0);
       w.putMetadata("source", "synthetic");
     }
     System.out.printf(

@@ -1,5 +1,6 @@
 package io.jcolz.bench;
 
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.image.ImageDecodeException;
 import io.jcolz.loader.image.ImageDecoder;
 import io.jcolz.tools.pack.PackListener;
@@ -43,10 +44,10 @@ public final class PackBenchmark {
     }
     Path dir = Path.of(args[0]);
     int size = args.length > 1 ? Integer.parseInt(args[1]) : 224;
-    PackOptions.Mode mode =
+    PackedImages.Storage mode =
         args.length > 2
-            ? PackOptions.Mode.valueOf(args[2].toUpperCase(Locale.ROOT))
-            : PackOptions.Mode.RAW;
+            ? PackedImages.Storage.valueOf(args[2].toUpperCase(Locale.ROOT))
+            : PackedImages.Storage.RAW;
     int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
     int cores = Runtime.getRuntime().availableProcessors();
     Path work = Files.createTempDirectory("jcolz-pack-bench");

@@ -4,6 +4,7 @@ import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.Row;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
 import java.nio.file.Files;
@@ -38,11 +39,11 @@ public final class ScaleCheck {
     int labels = 11_000;
     Schema schema =
         Schema.builder()
-            .column(ColumnSpec.string("key"))
-            .keyColumn("key")
-            .column(ColumnSpec.uint8Tensor("image", 1).withChunkRows(32))
-            .column(ColumnSpec.int32Set("labels", labels))
-            .labelColumn("labels")
+            .column(ColumnSpec.string(PackedImages.KEY))
+            .keyColumn(PackedImages.KEY)
+            .column(ColumnSpec.uint8Tensor(PackedImages.IMAGE, 1).withChunkRows(32))
+            .column(ColumnSpec.int32Set(PackedImages.LABELS, labels))
+            .labelColumn(PackedImages.LABELS)
             .build();
     List<String> vocab = new ArrayList<>();
     for (int i = 0; i < labels; i++) {
@@ -58,9 +59,9 @@ public final class ScaleCheck {
       byte[] px = new byte[1];
       for (long i = 0; i < rows; i++) {
         w.append(
-            row.setString("key", key(i))
-                .setTensor("image", px)
-                .setSet("labels", SyntheticImages.labels(i, labels)));
+            row.setString(PackedImages.KEY, key(i))
+                .setTensor(PackedImages.IMAGE, px)
+                .setSet(PackedImages.LABELS, SyntheticImages.labels(i, labels)));
       }
       w.labels(vocab);
     }
@@ -85,9 +86,9 @@ public final class ScaleCheck {
         again.rowCount();
       }
       double reopenMs = (System.nanoTime() - t4) / 1e6;
-      Column img = ds.column("image");
-      Column lab = ds.column("labels");
-      Column keys = ds.column("key");
+      Column img = ds.column(PackedImages.IMAGE);
+      Column lab = ds.column(PackedImages.LABELS);
+      Column keys = ds.column(PackedImages.KEY);
       System.out.printf(
           Locale.ROOT,
           "rows %d, labels %d, write %.1f s (%s)%n",

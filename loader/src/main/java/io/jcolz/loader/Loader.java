@@ -2,6 +2,7 @@ package io.jcolz.loader;
 
 import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
 import io.jcolz.loader.batch.BatchBuffer;
@@ -26,7 +27,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -474,9 +474,9 @@ public final class Loader implements AutoCloseable {
    * multi-hot labels (none without a label column), no augmentation, window of max(8, 2 batches)
    * chunks.
    *
-   * <p>Column names follow the pack tool's convention — {@code image} (uint8 tensor H×W×C), {@code
-   * jpeg} (encoded bytes), the schema's label and key columns — and dataset metadata {@code mode} =
-   * raw | jpeg | smart picks which image columns are read; each can be overridden.
+   * <p>Columns follow the packed-image convention ({@link PackedImages}): its storage mode picks
+   * which image columns are read, and the schema's label and key columns are used; each can be
+   * overridden.
    *
    * <p>Not thread-safe.
    */
@@ -708,24 +708,24 @@ public final class Loader implements AutoCloseable {
     /** Validates, allocates nothing yet, and starts the workers. */
     public Loader build() {
       Settings s = new Settings();
-      String mode = dataset.metadata().getOrDefault("mode", "").toLowerCase(Locale.ROOT);
+      PackedImages packed = PackedImages.of(dataset);
       String img = imageColumn;
       String jpg = jpegColumn;
-      if (img == null
-          && !noImageColumn
-          && !mode.equals("jpeg")
-          && has("image", ColumnType.UINT8_TENSOR)) {
-        img = "image";
+      if (img == null && !noImageColumn) {
+        img = packed.imageColumn().orElse(null);
       }
-      if (jpg == null && !noJpegColumn && !mode.equals("raw") && has("jpeg", ColumnType.BYTES)) {
-        jpg = "jpeg";
+      if (jpg == null && !noJpegColumn) {
+        jpg = packed.jpegColumn().orElse(null);
       }
       if (img == null && jpg == null) {
         throw new IllegalArgumentException(
             "dataset "
                 + dataset.path()
-                + " has no image column to read (looked for "
-                + "'image' uint8_tensor and 'jpeg' bytes; columns: "
+                + " has no image column to read (looked for '"
+                + PackedImages.IMAGE
+                + "' uint8_tensor and '"
+                + PackedImages.JPEG
+                + "' bytes; columns: "
                 + dataset.schema().columns()
                 + ")");
       }
@@ -782,13 +782,17 @@ public final class Loader implements AutoCloseable {
               "image column '" + img + "' has " + c + " channels, decoded images 3");
         }
       } else if (h == 0) {
-        String size = dataset.metadata().get("size");
-        if (size == null) {
-          throw new IllegalArgumentException(
-              "encoded images need an output size: set imageSize(h, w) or "
-                  + "dataset metadata 'size'");
-        }
-        h = w = Integer.parseInt(size.trim());
+        h =
+            w =
+                packed
+                    .size()
+                    .orElseThrow(
+                        () ->
+                            new IllegalArgumentException(
+                                "encoded images need an output size: set imageSize(h, w) or "
+                                    + "dataset metadata '"
+                                    + PackedImages.SIZE
+                                    + "'"));
       }
       String lab = labelColumn != null ? labelColumn : dataset.schema().labelColumn().orElse(null);
       s.labelColumn = lab == null ? null : column(lab, ColumnType.INT32_SET, "label");

@@ -4,6 +4,7 @@ import io.jcolz.format.ChunkDecoder;
 import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.column.ChunkView;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.batch.ImageLayout;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.image.JpegDecoder;
@@ -282,9 +283,9 @@ public final class LoaderBench {
    */
   public static double ceiling(Dataset dataset, double seconds) throws IOException {
     String name =
-        dataset.schema().indexOf("image") >= 0
-            ? "image"
-            : dataset.schema().indexOf("jpeg") >= 0 ? "jpeg" : null;
+        dataset.schema().indexOf(PackedImages.IMAGE) >= 0
+            ? PackedImages.IMAGE
+            : dataset.schema().indexOf(PackedImages.JPEG) >= 0 ? PackedImages.JPEG : null;
     if (name == null) {
       return 0;
     }
@@ -298,13 +299,14 @@ public final class LoaderBench {
    * rows.
    */
   public static double decodeCeiling(Dataset dataset, double seconds) throws IOException {
-    if (dataset.schema().indexOf("image") >= 0 || dataset.schema().indexOf("jpeg") < 0) {
+    if (dataset.schema().indexOf(PackedImages.IMAGE) >= 0
+        || dataset.schema().indexOf(PackedImages.JPEG) < 0) {
       return 0;
     }
     try (JpegDecoder jpeg = new JpegDecoder()) {
       return cycleChunks(
           dataset,
-          dataset.column("jpeg"),
+          dataset.column(PackedImages.JPEG),
           seconds,
           (v, end) -> {
             int i = 0;

@@ -2,6 +2,7 @@ package io.jcolz.tools;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.format.Dataset;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.Augment;
 import io.jcolz.loader.LoaderBench;
 import io.jcolz.loader.batch.ImageLayout;
@@ -127,7 +128,7 @@ public final class BenchCommand implements Callable<Integer> {
             "streaming %s (%s rows, mode %s) with %d workers, batch %d, %s, %s, %s, augment %s for %.0f s%n",
             dataset,
             CliSupport.count(ds.rowCount()),
-            ds.metadata().getOrDefault("mode", "?"),
+            PackedImages.of(ds).storage().id(),
             threads,
             batch,
             order,

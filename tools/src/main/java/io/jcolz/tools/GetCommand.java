@@ -3,6 +3,7 @@ package io.jcolz.tools;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.format.Dataset;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
 import io.jcolz.loader.image.JpegDecoder;
@@ -174,19 +175,21 @@ public final class GetCommand implements Callable<Integer> {
 
   /** The row's image: JPEG bytes when the row has them (jpeg, smart), else the raw tensor. */
   private static Image image(Dataset ds, long row) throws java.io.IOException {
-    if (has(ds, "jpeg", ColumnType.BYTES)) {
-      byte[] jpg = ds.readBytes("jpeg", row);
+    PackedImages packed = PackedImages.of(ds);
+    if (packed.jpegColumn().isPresent()) {
+      byte[] jpg = ds.readBytes(PackedImages.JPEG, row);
       if (jpg.length > 0) {
         try (JpegDecoder d = new JpegDecoder()) {
           return new Image(d.decode(jpg), "jpeg");
         }
       }
     }
-    if (has(ds, "image", ColumnType.UINT8_TENSOR)) {
-      ColumnSpec c = ds.schema().column("image");
+    if (packed.imageColumn().isPresent()) {
+      ColumnSpec c = ds.schema().column(PackedImages.IMAGE);
       int[] shape = c.shape();
       if (shape.length == 3 && shape[2] == 3) {
-        return new Image(new RgbImage(shape[1], shape[0], ds.readTensor("image", row)), "raw");
+        return new Image(
+            new RgbImage(shape[1], shape[0], ds.readTensor(PackedImages.IMAGE, row)), "raw");
       }
     }
     return null;

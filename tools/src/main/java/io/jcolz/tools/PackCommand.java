@@ -1,6 +1,7 @@
 package io.jcolz.tools;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.image.ResizeMode;
 import io.jcolz.tools.pack.PackListener;
 import io.jcolz.tools.pack.PackOptions;
@@ -257,11 +258,11 @@ public final class PackCommand implements Callable<Integer> {
                       + resize
                       + "'");
         };
-    PackOptions.Mode m =
+    PackedImages.Storage m =
         switch (mode.toLowerCase(Locale.ROOT)) {
-          case "raw" -> PackOptions.Mode.RAW;
-          case "jpeg", "jpg" -> PackOptions.Mode.JPEG;
-          case "smart" -> PackOptions.Mode.SMART;
+          case "raw" -> PackedImages.Storage.RAW;
+          case "jpeg", "jpg" -> PackedImages.Storage.JPEG;
+          case "smart" -> PackedImages.Storage.SMART;
           default ->
               throw new Main.UsageException(
                   "--mode must be raw, jpeg or smart, not '" + mode + "'");
@@ -317,7 +318,7 @@ public final class PackCommand implements Callable<Integer> {
     j.put("mode", o.mode().id());
     j.put("size", o.size());
     j.put("threads", o.threads());
-    if (o.mode() == PackOptions.Mode.SMART) {
+    if (o.mode() == PackedImages.Storage.SMART) {
       j.put("stored_raw", r.storedRaw());
       j.put("stored_jpeg", r.rows() - r.storedRaw());
     }
@@ -339,7 +340,7 @@ public final class PackCommand implements Callable<Integer> {
         o.size(),
         o.size(),
         o.mode().id(),
-        o.mode() == PackOptions.Mode.SMART
+        o.mode() == PackedImages.Storage.SMART
             ? ": "
                 + CliSupport.count(r.storedRaw())
                 + " raw, "

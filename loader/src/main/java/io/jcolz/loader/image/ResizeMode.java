@@ -13,5 +13,28 @@ public enum ResizeMode {
   /**
    * Scale so the whole image fits, centre it, fill the rest with the background colour (letterbox).
    */
-  PAD
+  PAD;
+
+  /**
+   * The name used on the command line and in dataset metadata ({@code
+   * io.jcolz.format.images.PackedImages#RESIZE}): {@code shorter-side+center-crop}, {@code
+   * stretch}, {@code pad}.
+   */
+  public String id() {
+    return switch (this) {
+      case SHORTER_SIDE_CENTER_CROP -> io.jcolz.format.images.PackedImages.DEFAULT_RESIZE;
+      case STRETCH -> "stretch";
+      case PAD -> "pad";
+    };
+  }
+
+  /** The mode named {@code id} (any case), or empty. */
+  public static java.util.Optional<ResizeMode> parse(String id) {
+    for (ResizeMode m : values()) {
+      if (m.id().equalsIgnoreCase(id.trim())) {
+        return java.util.Optional.of(m);
+      }
+    }
+    return java.util.Optional.empty();
+  }
 }

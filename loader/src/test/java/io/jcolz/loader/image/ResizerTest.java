@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.jcolz.format.images.PackedImages;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -192,5 +195,14 @@ class ResizerTest {
       }
     }
     return new RgbImage(h, w, o);
+  }
+
+  @Test
+  void resizeNamesRoundTripAndTheDefaultIsTheConventionsDefault() {
+    for (ResizeMode m : ResizeMode.values()) {
+      assertEquals(Optional.of(m), ResizeMode.parse(m.id().toUpperCase(Locale.ROOT)));
+    }
+    assertEquals(PackedImages.DEFAULT_RESIZE, ResizeMode.SHORTER_SIDE_CENTER_CROP.id());
+    assertEquals(Optional.empty(), ResizeMode.parse("squash"));
   }
 }

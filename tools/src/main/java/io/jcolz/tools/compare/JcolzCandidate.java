@@ -1,6 +1,7 @@
 package io.jcolz.tools.compare;
 
 import io.jcolz.format.Dataset;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.Augment;
 import io.jcolz.loader.Batch;
 import io.jcolz.loader.Loader;
@@ -29,7 +30,7 @@ final class JcolzCandidate implements Candidate {
     return "jcolz loader on "
         + dataset.path().getFileName()
         + " ("
-        + dataset.metadata().getOrDefault("mode", "?")
+        + PackedImages.of(dataset).storage().id()
         + " mode): chunk decode through the shared cache, NHWC uint8 + multi-hot, quasi-random order; "
         + cacheNote;
   }
@@ -46,7 +47,7 @@ final class JcolzCandidate implements Candidate {
    */
   private Loader.Builder capped(Loader.Builder b, int threads) {
     int chunks = 0;
-    for (String c : new String[] {"image", "jpeg"}) {
+    for (String c : new String[] {PackedImages.IMAGE, PackedImages.JPEG}) {
       if (dataset.schema().indexOf(c) >= 0) {
         chunks = Math.max(chunks, dataset.column(c).chunkCount());
       }

@@ -4,6 +4,7 @@ import io.jcolz.format.ChunkDecoder;
 import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.column.ChunkView;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.image.ResizeMode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -50,13 +50,18 @@ public final class SourceImages {
             .orElseThrow(
                 () -> new IllegalArgumentException(dataset.path() + " has no label column"));
     this.labelCount = dataset.schema().column(labelColumn).cardinality();
-    String s = dataset.metadata().get("size");
-    if (s == null) {
-      throw new IllegalArgumentException(
-          dataset.path() + " has no 'size' metadata (was it written by jcolz pack?)");
-    }
-    this.size = Integer.parseInt(s);
-    this.resize = resizeMode(dataset.metadata().getOrDefault("resize", "shorter-side+center-crop"));
+    PackedImages packed = PackedImages.of(dataset);
+    this.size =
+        packed
+            .size()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        dataset.path()
+                            + " has no '"
+                            + PackedImages.SIZE
+                            + "' metadata (was it written by jcolz pack?)"));
+    this.resize = ResizeMode.parse(packed.resize()).orElse(ResizeMode.SHORTER_SIDE_CENTER_CROP);
     Column keys = dataset.column(keyColumn);
     Column sets = dataset.column(labelColumn);
     try (ChunkDecoder dk = dataset.newDecoder();
@@ -90,14 +95,6 @@ public final class SourceImages {
               + dataset.path()
               + " (--compare must name the directory the dataset was packed from)");
     }
-  }
-
-  static ResizeMode resizeMode(String name) {
-    return switch (name.toLowerCase(Locale.ROOT)) {
-      case "stretch" -> ResizeMode.STRETCH;
-      case "pad" -> ResizeMode.PAD;
-      default -> ResizeMode.SHORTER_SIDE_CENTER_CROP;
-    };
   }
 
   /** The source directory. */

@@ -1,9 +1,9 @@
 package io.jcolz.tools.pack;
 
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.loader.image.ResizeMode;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -26,7 +26,7 @@ public record PackOptions(
     boolean labelsFromDirs,
     int size,
     ResizeMode resize,
-    Mode mode,
+    PackedImages.Storage mode,
     int quality,
     int threads,
     int chunkRows,
@@ -35,28 +35,6 @@ public record PackOptions(
     int minSide,
     long failAfterRows,
     Path vocabularyFrom) {
-
-  /** Storage of the pixels. */
-  public enum Mode {
-    /**
-     * Resized uint8 H×W×3 pixels in column {@code image}, Zstd per chunk: exact, decoded by
-     * nothing.
-     */
-    RAW,
-    /** Re-encoded JPEG at the quality in column {@code jpeg}: smaller, decoded by the loader. */
-    JPEG,
-    /**
-     * Per image: raw when Zstd of its pixels (alone, at the level) is at most {@link
-     * #SMART_RAW_FACTOR} times its JPEG size, else JPEG. Both columns exist; the unused one holds
-     * zeros (raw) or zero bytes (jpeg), which compress to almost nothing.
-     */
-    SMART;
-
-    /** Lower-case name as written in metadata and on the command line. */
-    public String id() {
-      return name().toLowerCase(Locale.ROOT);
-    }
-  }
 
   /** Smart mode keeps an image raw while zstd(pixels) ≤ this × its JPEG size. */
   public static final int SMART_RAW_FACTOR = 2;
@@ -98,7 +76,7 @@ public record PackOptions(
         false,
         224,
         ResizeMode.SHORTER_SIDE_CENTER_CROP,
-        Mode.RAW,
+        PackedImages.Storage.RAW,
         90,
         Runtime.getRuntime().availableProcessors(),
         0,
@@ -185,7 +163,7 @@ public record PackOptions(
         vocabularyFrom);
   }
 
-  public PackOptions withMode(Mode m) {
+  public PackOptions withMode(PackedImages.Storage m) {
     return new PackOptions(
         input,
         out,
@@ -360,11 +338,4 @@ public record PackOptions(
    * The resize mode's name as written in metadata ({@code shorter-side+center-crop}, {@code
    * stretch}, {@code pad}).
    */
-  public static String resizeName(ResizeMode r) {
-    return switch (r) {
-      case SHORTER_SIDE_CENTER_CROP -> "shorter-side+center-crop";
-      case STRETCH -> "stretch";
-      case PAD -> "pad";
-    };
-  }
 }

@@ -5,7 +5,7 @@ import io.jcolz.format.DuplicateKeyException;
 import io.jcolz.format.Row;
 import io.jcolz.format.codec.ChunkCompressor;
 import io.jcolz.format.codec.Codec;
-import io.jcolz.format.schema.ColumnSpec;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.Schema;
 import io.jcolz.loader.image.ImageDecodeException;
 import io.jcolz.loader.image.ImageDecoder;
@@ -198,7 +198,7 @@ public final class Packer {
             .withCreatedBy("jcolz pack");
     writer = DatasetWriter.create(out, schema, wo);
     row = writer.newRow();
-    zeros = o.mode() == PackOptions.Mode.SMART ? new byte[o.size() * o.size() * 3] : null;
+    zeros = o.mode() == PackedImages.Storage.SMART ? new byte[o.size() * o.size() * 3] : null;
     // the hook aborts only while writing; once the commit has begun it lets it finish (see
     // CommitGuard)
     CommitGuard guard = new CommitGuard(out, writer::abort, System.err, COMMIT_WAIT_MILLIS);
@@ -251,12 +251,7 @@ public final class Packer {
         if (labelColumn) {
           writer.labels(labels.vocabulary());
         }
-        writer.putMetadata("mode", o.mode().id());
-        writer.putMetadata("size", Integer.toString(o.size()));
-        writer.putMetadata("resize", PackOptions.resizeName(o.resize()));
-        if (o.mode() != PackOptions.Mode.RAW) {
-          writer.putMetadata("quality", Integer.toString(o.quality()));
-        }
+        PackedImages.putMetadata(writer, o.mode(), o.size(), o.resize().id(), o.quality());
         writer.putMetadata("source", o.input().toAbsolutePath().normalize().toString());
         writer.putMetadata(
             "labels_from",
@@ -399,26 +394,13 @@ public final class Packer {
   }
 
   private Schema schema(boolean labelColumn) {
-    Schema.Builder b =
-        Schema.builder()
-            .column(ColumnSpec.string("key").withCodec(Codec.ZSTD, o.level()))
-            .keyColumn("key");
-    if (o.mode() != PackOptions.Mode.JPEG) {
-      ColumnSpec img =
-          ColumnSpec.uint8Tensor("image", o.size(), o.size(), 3).withCodec(Codec.ZSTD, o.level());
-      b.column(o.chunkRows() > 0 ? img.withChunkRows(o.chunkRows()) : img);
-    }
-    if (o.mode() != PackOptions.Mode.RAW) {
-      ColumnSpec jpg = ColumnSpec.bytes("jpeg").withCodec(Codec.ZSTD, o.level());
-      b.column(o.chunkRows() > 0 ? jpg.withChunkRows(o.chunkRows()).withChunkBytes(0) : jpg);
-    }
-    if (labelColumn) {
-      b.column(
-              ColumnSpec.int32Set("labels", labels.vocabulary().size())
-                  .withCodec(Codec.ZSTD, o.level()))
-          .labelColumn("labels");
-    }
-    return b.build();
+    return PackedImages.schema(
+        o.mode(),
+        o.size(),
+        labelColumn ? labels.vocabulary().size() : 0,
+        true,
+        o.level(),
+        o.chunkRows());
   }
 
   private void checkFatal() throws IOException {
@@ -570,18 +552,18 @@ public final class Packer {
                 "simulated failure after " + o.failAfterRows() + " rows (test hook)");
           }
           row.clear();
-          row.setString("key", x.key());
+          row.setString(PackedImages.KEY, x.key());
           if (x.pixels() != null) {
-            row.setTensor("image", x.pixels());
+            row.setTensor(PackedImages.IMAGE, x.pixels());
           }
           if (x.jpeg() != null) {
-            row.setBytes("jpeg", x.jpeg());
+            row.setBytes(PackedImages.JPEG, x.jpeg());
           }
           if (x.labels() != null && writer.schema().labelColumn().isPresent()) {
-            row.setSet("labels", x.labels().indices());
+            row.setSet(PackedImages.LABELS, x.labels().indices());
           }
           writer.append(row, appendLock::unlock);
-          if (o.mode() == PackOptions.Mode.SMART && x.raw()) {
+          if (o.mode() == PackedImages.Storage.SMART && x.raw()) {
             storedRaw.incrementAndGet();
           }
           if (x.labels() == NO_ENTRY) {

@@ -5,14 +5,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.jcolz.format.Dataset;
-import io.jcolz.format.schema.ColumnSpec;
-import io.jcolz.format.schema.ColumnType;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.Batch;
 import io.jcolz.loader.batch.ImageLayout;
 import io.jcolz.loader.batch.LabelMode;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Turns a loader {@link Batch} into DJL arrays on a device: images as normalised float32 NCHW,
@@ -105,36 +103,15 @@ public final class BatchArrays {
 
   /**
    * The image size the model sees for a dataset, as the loader decides it by default: the stored
-   * shape of the raw {@code image} column, or metadata {@code size} for encoded images.
+   * shape of the raw image column, or metadata size for encoded images ({@link
+   * PackedImages#imageSize}).
    *
    * @param dataset an open dataset
    * @return {@code {height, width}}
    * @throws IllegalArgumentException if neither is there
    */
   public static int[] imageSize(Dataset dataset) {
-    String mode = dataset.metadata().getOrDefault("mode", "").toLowerCase(Locale.ROOT);
-    int i = dataset.schema().indexOf("image");
-    if (!mode.equals("jpeg") && i >= 0) {
-      ColumnSpec c = dataset.schema().columns().get(i);
-      if (c.type() == ColumnType.UINT8_TENSOR && c.shape().length == 3) {
-        return new int[] {c.shape()[0], c.shape()[1]};
-      }
-    }
-    String size = dataset.metadata().get("size");
-    if (size == null) {
-      throw new IllegalArgumentException(
-          "dataset "
-              + dataset.path()
-              + " has neither a raw 'image' column nor "
-              + "metadata 'size': cannot tell the image size");
-    }
-    try {
-      int s = Integer.parseInt(size.trim());
-      return new int[] {s, s};
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(
-          "dataset " + dataset.path() + ": metadata size '" + size + "' is not a number", e);
-    }
+    return PackedImages.of(dataset).imageSize("dataset " + dataset.path());
   }
 
   /**

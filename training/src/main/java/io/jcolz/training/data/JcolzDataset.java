@@ -9,6 +9,7 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
 import io.jcolz.format.Dataset;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
 import java.io.IOException;
@@ -147,7 +148,7 @@ public final class JcolzDataset extends RandomAccessDataset {
   /** Builds a {@link JcolzDataset}. Not thread-safe. */
   public static final class Builder extends RandomAccessDataset.BaseBuilder<Builder> {
     private final Dataset dataset;
-    private String imageColumn = "image";
+    private String imageColumn = PackedImages.IMAGE;
 
     private Builder(Dataset dataset) {
       this.dataset = Objects.requireNonNull(dataset);

@@ -2,6 +2,7 @@ package io.jcolz.training.shapes;
 
 import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.Row;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
 import java.io.IOException;
@@ -54,15 +55,13 @@ public final class ShapesDatasetWriter {
     }
     int rowBytes = size * size * 3;
     Schema schema =
-        Schema.builder()
-            .column(ColumnSpec.string("key").withChunkRows(1024))
-            .column(
-                ColumnSpec.uint8Tensor("image", size, size, 3)
-                    .withChunkRows(Math.max(16, Math.min(1024, (1 << 20) / rowBytes))))
-            .column(ColumnSpec.int32Set("labels", ShapesGenerator.labelNames().size()))
-            .keyColumn("key")
-            .labelColumn("labels")
-            .build();
+        PackedImages.schema(
+            PackedImages.Storage.RAW,
+            size,
+            ShapesGenerator.labelNames().size(),
+            true,
+            ColumnSpec.DEFAULT_LEVEL,
+            Math.max(16, Math.min(1024, (1 << 20) / rowBytes)));
     DatasetWriter.Options options =
         DatasetWriter.Options.defaults().withExpectedRows(count).withCreatedBy("jcolz shapes");
     // not try-with-resources: close() commits, which would publish a partial dataset when
@@ -79,14 +78,13 @@ public final class ShapesDatasetWriter {
           ShapesGenerator.Sample s = block[i - from];
           w.append(
               row.clear()
-                  .setString("key", key(i))
-                  .setTensor("image", s.rgb())
-                  .setSet("labels", s.labels()));
+                  .setString(PackedImages.KEY, key(i))
+                  .setTensor(PackedImages.IMAGE, s.rgb())
+                  .setSet(PackedImages.LABELS, s.labels()));
         }
       }
       w.labels(ShapesGenerator.labelNames());
-      w.putMetadata("mode", "raw");
-      w.putMetadata("size", Integer.toString(size));
+      PackedImages.putMetadata(w, PackedImages.Storage.RAW, size, PackedImages.DEFAULT_RESIZE, 0);
       w.putMetadata("source", "shapes");
       w.putMetadata("seed", Long.toString(seed));
     } catch (IOException | RuntimeException | Error e) {
