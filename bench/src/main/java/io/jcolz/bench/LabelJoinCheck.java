@@ -1,6 +1,6 @@
 package io.jcolz.bench;
 
-import io.jcolz.tools.pack.LabelFile;
+import io.jcolz.pack.LabelFile;
 import java.io.BufferedWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

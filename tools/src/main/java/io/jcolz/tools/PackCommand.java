@@ -3,11 +3,11 @@ package io.jcolz.tools;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.image.ResizeMode;
-import io.jcolz.tools.pack.PackListener;
-import io.jcolz.tools.pack.PackOptions;
-import io.jcolz.tools.pack.PackResult;
-import io.jcolz.tools.pack.Packer;
-import io.jcolz.tools.pack.SkipReason;
+import io.jcolz.pack.PackListener;
+import io.jcolz.pack.PackOptions;
+import io.jcolz.pack.PackResult;
+import io.jcolz.pack.Packer;
+import io.jcolz.pack.SkipReason;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jcolz pack}: turns a folder of images (and a label file, or the folder names) into a
- * dataset. The engine is {@link Packer}; the conventions are in {@link io.jcolz.tools.pack}. Not
+ * dataset. The engine is {@link Packer}; the conventions are in {@link io.jcolz.pack}. Not
  * thread-safe.
  */
 @Command(

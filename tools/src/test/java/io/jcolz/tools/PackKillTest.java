@@ -1,11 +1,11 @@
-package io.jcolz.tools.pack;
+package io.jcolz.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import io.jcolz.tools.CliTestSupport;
+import io.jcolz.pack.PackTestImages;
 import java.io.File;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;

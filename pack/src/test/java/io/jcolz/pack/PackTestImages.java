@@ -1,4 +1,4 @@
-package io.jcolz.tools.pack;
+package io.jcolz.pack;
 
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -12,11 +12,12 @@ import java.util.zip.CRC32;
 import javax.imageio.ImageIO;
 
 /** Seeded test images for the pack tests. */
-final class PackTestImages {
+/** Images for pack tests, shared with the CLI's tests (test-jar). */
+public final class PackTestImages {
   private PackTestImages() {}
 
   /** A smooth seeded RGB image (gradients plus a little noise): JPEG-friendly, photo-like. */
-  static BufferedImage smooth(int w, int h, long seed) {
+  public static BufferedImage smooth(int w, int h, long seed) {
     Random r = new Random(seed);
     int a = r.nextInt(256);
     int b = r.nextInt(256);
@@ -34,7 +35,7 @@ final class PackTestImages {
   }
 
   /** A flat image of one colour (compresses to almost nothing raw). */
-  static BufferedImage flat(int w, int h, int rgb) {
+  public static BufferedImage flat(int w, int h, int rgb) {
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < h; y++) {
       for (int x = 0; x < w; x++) {
@@ -45,7 +46,7 @@ final class PackTestImages {
   }
 
   /** Uniform noise (incompressible raw: smart mode stores it as JPEG). */
-  static BufferedImage noise(int w, int h, long seed) {
+  public static BufferedImage noise(int w, int h, long seed) {
     Random r = new Random(seed);
     BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
     for (int y = 0; y < h; y++) {
@@ -56,7 +57,7 @@ final class PackTestImages {
     return img;
   }
 
-  static Path write(BufferedImage img, String format, Path file) throws IOException {
+  public static Path write(BufferedImage img, String format, Path file) throws IOException {
     Files.createDirectories(file.getParent());
     if (!ImageIO.write(img, format, file.toFile())) {
       throw new IOException("no writer for " + format);
@@ -64,14 +65,14 @@ final class PackTestImages {
     return file;
   }
 
-  static byte[] encode(BufferedImage img, String format) throws IOException {
+  public static byte[] encode(BufferedImage img, String format) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ImageIO.write(img, format, out);
     return out.toByteArray();
   }
 
   /** A PNG signature, an IHDR announcing w×h 8-bit RGB, and IEND: a decompression bomb's header. */
-  static byte[] pngHeaderOnly(int w, int h) {
+  public static byte[] pngHeaderOnly(int w, int h) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
     ByteBuffer ihdr =
@@ -99,7 +100,7 @@ final class PackTestImages {
     out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
   }
 
-  static double psnr(byte[] a, byte[] b) {
+  public static double psnr(byte[] a, byte[] b) {
     double se = 0;
     for (int i = 0; i < a.length; i++) {
       int d = (a[i] & 0xFF) - (b[i] & 0xFF);

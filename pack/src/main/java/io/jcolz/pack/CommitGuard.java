@@ -1,4 +1,4 @@
-package io.jcolz.tools.pack;
+package io.jcolz.pack;
 
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.jcolz.tools.pack;
+package io.jcolz.pack;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package io.jcolz.tools.pack;
+package io.jcolz.pack;
 
 import java.io.IOException;
 import java.util.ArrayList;

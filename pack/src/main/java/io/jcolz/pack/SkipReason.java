@@ -1,4 +1,4 @@
-package io.jcolz.tools.pack;
+package io.jcolz.pack;
 
 import io.jcolz.loader.image.ImageDecodeException;
 import java.util.Locale;

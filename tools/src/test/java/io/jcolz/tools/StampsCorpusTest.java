@@ -1,4 +1,4 @@
-package io.jcolz.tools.pack;
+package io.jcolz.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jcolz.format.Dataset;
-import io.jcolz.tools.CliSupport;
-import io.jcolz.tools.CliTestSupport;
+import io.jcolz.pack.SourceWalker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

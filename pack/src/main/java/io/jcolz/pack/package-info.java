@@ -1,6 +1,8 @@
 /**
- * The pack tool: turns a folder of images and a label source into a jcolz dataset ({@code jcolz
- * pack}, engine {@link io.jcolz.tools.pack.Packer}).
+ * The packer library: turns a folder of images and a label source into a jcolz dataset ({@link
+ * io.jcolz.pack.Packer}). {@code jcolz pack} (module {@code tools}) is its command line; the
+ * benchmarks and a Spark task call it directly. It depends on {@code format} and {@code loader}
+ * (image decoding and resizing), never on the CLI.
  *
  * <h2>Conventions (decided; the command's help says the same)</h2>
  *
@@ -20,18 +22,17 @@
  *       source}, {@code labels_from}.
  *   <li><b>Labels</b>: the vocabulary is sorted by name, or with {@code --vocabulary-from DS} is
  *       the vocabulary of an existing dataset (pack a validation set with its training set's label
- *       indices; names not in it are dropped and counted). {@link io.jcolz.tools.pack.LabelFile}
- *       (CSV/TSV with quotes and an optional header detected by its first field being key, path,
- *       file, filename, image, name or id; or JSON lines read with Jackson) is joined through an
- *       off-heap Chronicle Map, not a heap map, so a 12M-line file fits. Images with no line are
- *       packed with an empty set and counted; keys with no image are counted and reported (with
- *       examples). {@link io.jcolz.tools.pack.FolderLabels}: every folder between the input and the
- *       file is a label.
+ *       indices; names not in it are dropped and counted). {@link io.jcolz.pack.LabelFile} (CSV/TSV
+ *       with quotes and an optional header detected by its first field being key, path, file,
+ *       filename, image, name or id; or JSON lines read with Jackson) is joined through an off-heap
+ *       Chronicle Map, not a heap map, so a 12M-line file fits. Images with no line are packed with
+ *       an empty set and counted; keys with no image are counted and reported (with examples).
+ *       {@link io.jcolz.pack.FolderLabels}: every folder between the input and the file is a label.
  *   <li><b>Smart mode</b>: per image, stored raw when Zstd of its resized pixels (alone, at the
  *       pack's level) is at most 2× its JPEG size at {@code --quality}, else as JPEG; the unused
  *       column holds zeros / an empty value. Flat clip-art stays exact, photographs become JPEG.
  *   <li><b>Bad inputs</b> are skipped with one line naming the file and a {@link
- *       io.jcolz.tools.pack.SkipReason}, counted by reason; the pack completes. The decoder ({@link
+ *       io.jcolz.pack.SkipReason}, counted by reason; the pack completes. The decoder ({@link
  *       io.jcolz.loader.image.ImageDecoder}) refuses more than 100 MP from the header (no
  *       allocation) and images whose shorter side is below {@code --min-side} (default 2, so a 1×1
  *       image is skipped as too small). Files without an image extension and names starting with
@@ -64,4 +65,4 @@
  *       removes what was left ({@code PackKillTest} covers SIGKILL and SIGTERM).
  * </ul>
  */
-package io.jcolz.tools.pack;
+package io.jcolz.pack;

@@ -1,4 +1,4 @@
-package io.jcolz.tools.pack;
+package io.jcolz.pack;
 
 /**
  * Receives what a pack reports while it runs. Called from the pack's worker threads:

@@ -1,4 +1,4 @@
-package io.jcolz.tools.pack;
+package io.jcolz.pack;
 
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
