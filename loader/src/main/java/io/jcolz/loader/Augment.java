@@ -35,6 +35,31 @@ public record Augment(boolean horizontalFlip, boolean randomResizedCrop, Augment
     return new Augment(false, false, java.util.Objects.requireNonNull(a));
   }
 
+  /**
+   * The name of this augmentation on the command line: {@code none}, {@code flip}, {@code
+   * standard}, or {@code crop} (crop without flip) and {@code custom} for the ones no name gives.
+   */
+  public String id() {
+    if (custom != null) {
+      return "custom";
+    }
+    return randomResizedCrop
+        ? (horizontalFlip ? "standard" : "crop")
+        : horizontalFlip ? "flip" : "none";
+  }
+
+  /**
+   * The augmentation named {@code id} ({@code none}, {@code flip} or {@code standard}), or empty.
+   */
+  public static java.util.Optional<Augment> parse(String id) {
+    return switch (id.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "none" -> java.util.Optional.of(none());
+      case "flip" -> java.util.Optional.of(flip());
+      case "standard" -> java.util.Optional.of(standard());
+      default -> java.util.Optional.empty();
+    };
+  }
+
   /** The augmentation for outputs of {@code width × height}. */
   public Augmentation resolve(int width, int height) {
     if (custom != null) {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -31,7 +32,9 @@ public final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DS", description = "dataset directory")
   Path dataset;
 
-  @Option(names = "--threads", description = "loader worker threads (default: all cores)")
+  @Option(
+      names = {"--workers", "--threads"},
+      description = "loader worker threads (default: all cores; --threads is an alias)")
   int threads = Runtime.getRuntime().availableProcessors();
 
   @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
@@ -58,9 +61,9 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Option(
       names = "--augment",
-      description =
-          "none, flip or standard (random resized crop + flip) (default: ${DEFAULT-VALUE})")
-  String augment = "flip";
+      description = "none, flip or standard (random resized crop + flip) (default: flip)",
+      converter = Converters.AugmentConverter.class)
+  Augment augment = Augment.flip();
 
   @Option(
       names = "--compare",
@@ -79,7 +82,7 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--sweep",
       split = ",",
       paramLabel = "N,N,...",
-      description = "with --compare: thread counts to measure (default: --threads)")
+      description = "with --compare: worker counts to measure (default: --workers)")
   int[] sweep;
 
   @Option(
@@ -94,17 +97,15 @@ public final class BenchCommand implements Callable<Integer> {
       description = "with --compare: write a PNG chart of images/s per loader")
   Path chart;
 
-  @Option(names = "--json", description = "print one JSON object as the last line of stdout")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
     if (threads < 1 || batch < 1 || !(seconds > 0)) {
-      throw new Main.UsageException("--threads, --batch and --seconds must be positive");
+      throw new Main.UsageException("--workers, --batch and --seconds must be positive");
     }
-    Augment a = CliSupport.augment(augment);
     PrintWriter out = spec.commandLine().getOut();
     if (compare == null && (chart != null || cold || sweep != null)) {
       throw new Main.UsageException("--chart, --cold and --sweep need --compare DIR");
@@ -121,8 +122,8 @@ public final class BenchCommand implements Callable<Integer> {
               .withThreads(threads)
               .withBatchSize(batch)
               .withSeconds(seconds)
-              .with(order, layout, labels, a);
-      if (!json) {
+              .with(order, layout, labels, augment);
+      if (!json.on()) {
         out.printf(
             Locale.ROOT,
             "streaming %s (%s rows, mode %s) with %d workers, batch %d, %s, %s, %s, augment %s for %.0f s%n",
@@ -134,16 +135,16 @@ public final class BenchCommand implements Callable<Integer> {
             order,
             layout,
             labels,
-            augment,
+            augment.id(),
             seconds);
         out.flush();
       }
       LoaderBench.Result r = LoaderBench.run(ds, o);
-      if (json) {
+      if (json.on()) {
         ObjectNode j = (ObjectNode) CliSupport.JSON.readTree(r.toJson());
         j.put("dataset", dataset.toString());
         j.put("order", order.name());
-        j.put("augment", augment);
+        j.put("augment", augment.id());
         CliSupport.printJson(out, j);
       } else {
         out.printf(
@@ -202,7 +203,7 @@ public final class BenchCommand implements Callable<Integer> {
       var cmp =
           new io.jcolz.tools.compare.Comparison(
               candidates, skipped, counts, batch, rounds, warmup, seconds, cold);
-      if (!json) {
+      if (!json.on()) {
         out.printf(
             Locale.ROOT,
             "comparing loaders on %s (packed from %s), batch %d, threads %s%n",
@@ -211,11 +212,11 @@ public final class BenchCommand implements Callable<Integer> {
             batch,
             java.util.Arrays.toString(counts));
       }
-      cmp.run(json ? null : out);
+      cmp.run(json.on() ? null : out);
       if (chart != null) {
         cmp.chart(chart);
       }
-      if (json) {
+      if (json.on()) {
         ObjectNode j = cmp.json();
         j.put("dataset", dataset.toString());
         j.put("compare", compare.toString());

@@ -47,21 +47,6 @@ public final class CliSupport {
     }
   }
 
-  /**
-   * {@code --augment}: none, flip or standard (random resized crop + flip); anything else is a
-   * usage error.
-   */
-  public static io.jcolz.loader.Augment augment(String name) {
-    return switch (name) {
-      case "none" -> io.jcolz.loader.Augment.none();
-      case "flip" -> io.jcolz.loader.Augment.flip();
-      case "standard" -> io.jcolz.loader.Augment.standard();
-      default ->
-          throw new Main.UsageException(
-              "--augment must be none, flip or standard, not '" + name + "'");
-    };
-  }
-
   /** "1.5 MiB" style. */
   public static String bytes(long b) {
     if (b < 1024) {
@@ -105,7 +90,9 @@ public final class CliSupport {
           + (f.getReason() != null ? " (" + f.getReason() + ")" : "");
     }
     if (e instanceof OutOfMemoryError) {
-      return "out of memory (" + msg + "); give the JVM more with JAVA_OPTS=-Xmx…";
+      return "out of memory ("
+          + msg
+          + "); give the JVM more with JCOLZ_JAVA_OPTS=-Xmx… (./jcolz) or java -Xmx…";
     }
     if (msg == null || msg.isBlank()) {
       return e.getClass().getSimpleName();

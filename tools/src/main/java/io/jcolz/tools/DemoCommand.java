@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -86,8 +87,7 @@ public final class DemoCommand implements Callable<Integer> {
       description = "seed of the generated images and of training (default: ${DEFAULT-VALUE})")
   long seed = 42;
 
-  @Option(names = "--json", description = "print one JSON object as the last line of stdout")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -274,7 +274,7 @@ public final class DemoCommand implements Callable<Integer> {
     say("  ./jcolz get %s --row 0 --out first.png", trainDs);
     say("  ./jcolz predict %s --checkpoint %s --top-k 3", valDs, checkpoint);
     say("  ./jcolz pack --input YOUR_IMAGES --labels-from-dirs --out YOUR.jcolz --size 224");
-    if (json) {
+    if (json.on()) {
       ObjectNode j = CliSupport.object();
       j.put("map", map);
       j.put("seconds", Math.round(seconds * 10) / 10.0);

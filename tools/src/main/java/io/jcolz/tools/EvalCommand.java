@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -62,8 +63,7 @@ public final class EvalCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin InferenceOptions run = new InferenceOptions();
 
-  @Option(names = "--json", description = "print one JSON object as the last line of stdout")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -108,7 +108,7 @@ public final class EvalCommand implements Callable<Integer> {
       if (report != null) {
         tuned.writeCsv(report, c.labels());
       }
-      if (json) {
+      if (json.on()) {
         ObjectNode j = CliSupport.object();
         CliSupport.putNumber(j, "map", half.meanAveragePrecision());
         CliSupport.putNumber(j, "micro_f1", half.microF1());

@@ -17,6 +17,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -52,8 +53,7 @@ public final class GetCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "FILE.png", description = "write the row's image as PNG")
   Path out;
 
-  @Option(names = "--json", description = "print one JSON object as the last line of stdout")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -105,7 +105,7 @@ public final class GetCommand implements Callable<Integer> {
       }
       String stored = null;
       RgbImage img = null;
-      if (out != null || json) {
+      if (out != null || json.on()) {
         Image i = image(ds, row);
         stored = i == null ? null : i.stored();
         img = i == null ? null : i.image();
@@ -123,7 +123,7 @@ public final class GetCommand implements Callable<Integer> {
           throw new java.io.IOException("no PNG writer available");
         }
       }
-      if (json) {
+      if (json.on()) {
         ObjectNode o = CliSupport.object();
         o.put("row", row);
         if (rowKey != null) {

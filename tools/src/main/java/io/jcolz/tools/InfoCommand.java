@@ -13,7 +13,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -27,8 +27,7 @@ public final class InfoCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DS", description = "dataset directory")
   Path dataset;
 
-  @Option(names = "--json", description = "print one JSON object as the last line of stdout")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -37,7 +36,7 @@ public final class InfoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (Dataset ds = Dataset.open(dataset)) {
       ObjectNode o = summary(ds);
-      if (json) {
+      if (json.on()) {
         CliSupport.printJson(out, o);
       } else {
         printHuman(out, ds, o);

@@ -43,6 +43,12 @@ public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  @CommandLine.Option(
+      names = "--stacktrace",
+      scope = CommandLine.ScopeType.INHERIT,
+      description = "on a failure, also print the Java stack trace (or set JCOLZ_STACKTRACE=1)")
+  boolean stacktrace;
+
   @Override
   public void run() {
     throw new CommandLine.ParameterException(spec.commandLine(), "missing command");
@@ -51,6 +57,7 @@ public final class Main implements Runnable {
   /** Entry point of the launcher and of {@code java -jar jcolz.jar}. */
   public static void main(String[] args) {
     ChronicleSupport.disableAnalytics(); // before any Chronicle class can load
+    defaultProperties();
     PrintStream out =
         new PrintStream(
             new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
@@ -63,19 +70,24 @@ public final class Main implements Runnable {
     System.exit(code);
   }
 
+  /**
+   * What the launcher passes as {@code -D} flags, set here too (unless given) so that {@code java
+   * -jar jcolz.jar} behaves the same: DJL offline (it must not download engines at run time) and a
+   * headless AWT (ImageIO, charts).
+   */
+  static void defaultProperties() {
+    if (System.getProperty("ai.djl.offline") == null) {
+      System.setProperty("ai.djl.offline", "true");
+    }
+    if (System.getProperty("java.awt.headless") == null) {
+      System.setProperty("java.awt.headless", "true");
+    }
+  }
+
   /** Runs one command with the given streams and returns its exit code (used by tests). */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     ChronicleSupport.disableAnalytics();
-    boolean trace = "1".equals(System.getenv("JCOLZ_STACKTRACE"));
-    java.util.List<String> rest = new java.util.ArrayList<>();
-    for (String a : args) {
-      if (a.equals("--stacktrace")) {
-        trace = true;
-      } else {
-        rest.add(a);
-      }
-    }
-    boolean showTrace = trace;
+    boolean traceFromEnv = "1".equals(System.getenv("JCOLZ_STACKTRACE"));
     CommandLine cl = new CommandLine(new Main());
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
@@ -98,12 +110,22 @@ public final class Main implements Runnable {
             return USAGE;
           }
           err.println("jcolz " + c.getCommandName() + ": " + CliSupport.describe(ex));
-          if (showTrace) {
+          if (traceFromEnv || matched(parsed, "--stacktrace")) {
             ex.printStackTrace(err);
           }
           return FAILURE;
         });
-    return cl.execute(rest.toArray(String[]::new));
+    return cl.execute(args);
+  }
+
+  /** Whether {@code option} was given to the command or any of its parents. */
+  private static boolean matched(CommandLine.ParseResult parsed, String option) {
+    for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+      if (p.hasMatchedOption(option)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Version from the jar manifest. */

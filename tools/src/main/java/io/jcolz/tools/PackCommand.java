@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -52,6 +53,9 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
+      "--json fields: rows, skipped, skipped_by_reason, bytes (dataset on disk), bytes_in, ratio, seconds, "
+          + "images_per_s, mode, labels, unlabelled, label_keys_without_image, label_lines_rejected, "
+          + "ignored_files (smart: stored_raw, stored_jpeg).",
       "Exit status: 0 packed (even with skipped inputs), 1 failure, 2 usage error.",
       "Example: jcolz pack --input photos/ --labels-from-dirs --out photos.jcolz --size 224 --mode smart --json"
     })
@@ -103,16 +107,18 @@ public final class PackCommand implements Callable<Integer> {
   @Option(
       names = "--resize",
       paramLabel = "HOW",
-      description = "shorter-side+center-crop (default), stretch, or pad (letterbox on white)")
-  String resize = "shorter-side+center-crop";
+      description = "shorter-side+center-crop (default), stretch, or pad (letterbox on white)",
+      converter = Converters.ResizeConverter.class)
+  ResizeMode resize = ResizeMode.SHORTER_SIDE_CENTER_CROP;
 
   @Option(
       names = "--mode",
       paramLabel = "MODE",
       description =
           "raw: exact resized pixels, Zstd per chunk (default); jpeg: re-encoded at --quality, decoded by "
-              + "the loader; smart: per image raw if zstd(pixels) <= 2x its JPEG size, else JPEG")
-  String mode = "raw";
+              + "the loader; smart: per image raw if zstd(pixels) <= 2x its JPEG size, else JPEG",
+      converter = Converters.StorageConverter.class)
+  PackedImages.Storage mode = PackedImages.Storage.RAW;
 
   @Option(
       names = "--quality",
@@ -149,13 +155,7 @@ public final class PackCommand implements Callable<Integer> {
       description = "replace an existing dataset at --out (atomically, on success)")
   boolean overwrite;
 
-  @Option(
-      names = "--json",
-      description =
-          "print one JSON object as the last line of stdout: rows, skipped, "
-              + "skipped_by_reason, bytes (dataset on disk), bytes_in, ratio, seconds, images_per_s, mode, labels, unlabelled, "
-              + "label_keys_without_image, label_lines_rejected, ignored_files (smart: stored_raw, stored_jpeg)")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -223,7 +223,7 @@ public final class PackCommand implements Callable<Integer> {
         p.close();
       }
     }
-    if (json) {
+    if (json.on()) {
       CliSupport.printJson(out, json(r, o));
     } else {
       printHuman(out, r, o);
@@ -246,33 +246,12 @@ public final class PackCommand implements Callable<Integer> {
     if (absIn.startsWith(absOut)) {
       throw new Main.UsageException("--out " + out + " would contain --input " + input);
     }
-    ResizeMode rm =
-        switch (resize.toLowerCase(Locale.ROOT)) {
-          case "shorter-side+center-crop", "center-crop", "crop" ->
-              ResizeMode.SHORTER_SIDE_CENTER_CROP;
-          case "stretch" -> ResizeMode.STRETCH;
-          case "pad" -> ResizeMode.PAD;
-          default ->
-              throw new Main.UsageException(
-                  "--resize must be shorter-side+center-crop, stretch or pad, not '"
-                      + resize
-                      + "'");
-        };
-    PackedImages.Storage m =
-        switch (mode.toLowerCase(Locale.ROOT)) {
-          case "raw" -> PackedImages.Storage.RAW;
-          case "jpeg", "jpg" -> PackedImages.Storage.JPEG;
-          case "smart" -> PackedImages.Storage.SMART;
-          default ->
-              throw new Main.UsageException(
-                  "--mode must be raw, jpeg or smart, not '" + mode + "'");
-        };
     try {
       PackOptions o =
           PackOptions.of(input, out)
               .withSize(size)
-              .withResize(rm)
-              .withMode(m)
+              .withResize(resize)
+              .withMode(mode)
               .withQuality(quality)
               .withThreads(threads)
               .withChunkRows(chunkRows)

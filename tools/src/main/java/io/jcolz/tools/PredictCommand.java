@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "predict",
     mixinStandardHelpOptions = true,
-    description = "Print the top-k labels (with probabilities) of every row of a dataset.")
+    description = "Print the top-k labels (with probabilities) of every row of a dataset.",
+    footer = {"", "With --json: one JSON object per row, then a summary object as the last line."})
 public final class PredictCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DS", description = "dataset directory (labels not needed)")
   Path dataset;
@@ -51,10 +53,7 @@ public final class PredictCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Mixin InferenceOptions run = new InferenceOptions();
 
-  @Option(
-      names = "--json",
-      description = "one JSON object per row, then a summary object as the last line")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -88,7 +87,7 @@ public final class PredictCommand implements Callable<Integer> {
               for (int i = 0; i < b.size(); i++) {
                 int[] top = top(p, i * l, l, k);
                 String key = keys ? b.key(i) : "#" + b.row(i);
-                if (json) {
+                if (json.on()) {
                   ObjectNode j = CliSupport.object();
                   j.put("key", key);
                   ArrayNode labels = j.putArray("labels");
@@ -112,7 +111,7 @@ public final class PredictCommand implements Callable<Integer> {
       }
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
-    if (json) {
+    if (json.on()) {
       ObjectNode j = CliSupport.object();
       j.put("rows", rows[0]);
       j.put("top_k", topK);

@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -98,14 +99,15 @@ public final class TrainCommand implements Callable<Integer> {
       names = "--labels",
       paramLabel = "sparse|multi-hot",
       description =
-          "label form fed to the loss: sparse (row,label) pairs, targets built on the device, or multi-hot (default: ${DEFAULT-VALUE})")
-  String labels = "sparse";
+          "label form fed to the loss: sparse (row,label) pairs, targets built on the device, or multi-hot (default: sparse)",
+      converter = Converters.LabelFormConverter.class)
+  LabelMode labels = LabelMode.SPARSE;
 
   @Option(
       names = "--augment",
-      description =
-          "none, flip or standard (random resized crop + flip) (default: ${DEFAULT-VALUE})")
-  String augment = "flip";
+      description = "none, flip or standard (random resized crop + flip) (default: flip)",
+      converter = Converters.AugmentConverter.class)
+  Augment augment = Augment.flip();
 
   @Option(
       names = "--devices",
@@ -137,8 +139,7 @@ public final class TrainCommand implements Callable<Integer> {
       description = "seed of order, augmentation and initial weights (default: ${DEFAULT-VALUE})")
   long seed;
 
-  @Option(names = "--json", description = "print one JSON object as the last line of stdout")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -157,7 +158,7 @@ public final class TrainCommand implements Callable<Integer> {
               v == null ? "" : ", validating on " + val);
       TrainingResult r =
           Training.run(train, v, cfg, new Listener(out, header, epochs, cfg.devices().length));
-      if (json) {
+      if (json.on()) {
         CliSupport.printJson(out, toJson(r));
       } else {
         if (r.epochs().isEmpty()) {
@@ -197,15 +198,6 @@ public final class TrainCommand implements Callable<Integer> {
     if (!(lr > 0) || Float.isInfinite(lr)) {
       throw new Main.UsageException("--lr must be a positive number, got " + lr);
     }
-    LabelMode mode =
-        switch (labels.toLowerCase(Locale.ROOT)) {
-          case "sparse" -> LabelMode.SPARSE;
-          case "multi-hot", "multi_hot", "multihot" -> LabelMode.MULTI_HOT;
-          default ->
-              throw new Main.UsageException(
-                  "--labels must be sparse or multi-hot, not '" + labels + "'");
-        };
-    Augment a = CliSupport.augment(augment);
     try {
       if (model != null) {
         io.jcolz.training.model.ResNetSpec.of(model, 32, 32, 1); // validates the name
@@ -216,8 +208,8 @@ public final class TrainCommand implements Callable<Integer> {
               .model(model)
               .epochs(epochs)
               .batchSize(batch)
-              .labelMode(mode)
-              .augment(a)
+              .labelMode(labels)
+              .augment(augment)
               .devices(devs)
               .workers(workers)
               .maxSteps(maxSteps)
@@ -313,7 +305,7 @@ public final class TrainCommand implements Callable<Integer> {
         float[] positiveWeights,
         boolean resumed,
         long stepsDone) {
-      if (json) {
+      if (json.on()) {
         return;
       }
       out.printf(
@@ -373,7 +365,7 @@ public final class TrainCommand implements Callable<Integer> {
         progress.close();
         progress = null;
       }
-      if (!json) {
+      if (!json.on()) {
         out.printf(
             Locale.ROOT,
             "epoch %d/%d  loss %.4f%s  %.0f images/s  data stall %.1f%%  %.1f s%s%n",

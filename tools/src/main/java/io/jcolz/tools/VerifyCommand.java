@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -33,8 +34,7 @@ public final class VerifyCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "checking threads (default: all cores)")
   int threads = Runtime.getRuntime().availableProcessors();
 
-  @Option(names = "--json", description = "print one JSON object as the last line of stdout")
-  boolean json;
+  @Mixin JsonOption json = new JsonOption();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -68,7 +68,7 @@ public final class VerifyCommand implements Callable<Integer> {
               0);
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    if (json) {
+    if (json.on()) {
       ObjectNode o = CliSupport.object();
       o.put("ok", report.ok());
       o.put("chunks", report.chunksChecked());

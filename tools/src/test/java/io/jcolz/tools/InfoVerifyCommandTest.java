@@ -12,6 +12,7 @@ import io.jcolz.format.testing.RandomDatasets;
 import io.jcolz.format.testing.Seeds;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -126,5 +127,32 @@ class InfoVerifyCommandTest {
     assertEquals(1, r.code(), r.toString());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     assertTrue(r.err().contains("nope"), r.err());
+  }
+
+  @Test
+  void stacktraceAddsTheTraceBeforeOrAfterTheCommand() {
+    String nope = tmp.resolve("nope").toString();
+    for (String[] args :
+        new String[][] {{"info", nope, "--stacktrace"}, {"--stacktrace", "info", nope}}) {
+      CliTestSupport.Result r = CliTestSupport.run(args);
+      assertEquals(1, r.code(), r.toString());
+      List<String> lines = r.err().lines().toList();
+      assertTrue(lines.get(0).startsWith("jcolz info: ") && lines.get(0).contains("nope"), r.err());
+      assertTrue(
+          lines.size() > 3 && lines.stream().anyMatch(l -> l.startsWith("\tat io.jcolz.")),
+          r.err());
+    }
+  }
+
+  @Test
+  void benchWorkersHasThreadsAsAlias() {
+    for (String name : new String[] {"--workers", "--threads"}) {
+      CliTestSupport.Result r = CliTestSupport.run("bench", ds.toString(), name, "0");
+      assertEquals(2, r.code(), r.toString());
+      assertEquals(
+          "jcolz bench: --workers, --batch and --seconds must be positive\n",
+          r.err(),
+          r.toString());
+    }
   }
 }

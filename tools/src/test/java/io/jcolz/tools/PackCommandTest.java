@@ -728,7 +728,26 @@ class PackCommandTest {
             "png");
     assertEquals(2, r.code(), r.toString());
     assertEquals(
-        "jcolz pack: --mode must be raw, jpeg or smart, not 'png'\n", r.err(), r.toString());
+        List.of(
+            "jcolz: Invalid value for option '--mode': 'png' is not raw, jpeg or smart",
+            "Try 'jcolz pack --help' for usage."),
+        r.err().lines().toList(),
+        r.toString());
+    r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            tmp.toString(),
+            "--out",
+            tmp.resolve("x").toString(),
+            "--resize",
+            "squash");
+    assertEquals(2, r.code(), r.toString());
+    assertEquals(
+        "jcolz: Invalid value for option '--resize': 'squash' is not "
+            + "shorter-side+center-crop, stretch or pad",
+        r.err().lines().findFirst().orElse(""),
+        r.toString());
     r =
         CliTestSupport.run(
             "pack",

@@ -1,0 +1,62 @@
+package io.jcolz.tools;
+
+import io.jcolz.format.images.PackedImages;
+import io.jcolz.loader.Augment;
+import io.jcolz.loader.batch.LabelMode;
+import io.jcolz.loader.image.ResizeMode;
+import java.util.Locale;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * picocli converters for the option values that are names (any case): a bad value is a usage error
+ * (exit 2) whose one line names the option, the value and the choices. Stateless and thread-safe.
+ */
+final class Converters {
+  private Converters() {}
+
+  private static TypeConversionException bad(String value, String choices) {
+    return new TypeConversionException("'" + value + "' is not " + choices);
+  }
+
+  /** {@code pack --mode}: raw, jpeg (or jpg), smart. */
+  static final class StorageConverter implements ITypeConverter<PackedImages.Storage> {
+    @Override
+    public PackedImages.Storage convert(String value) {
+      String v = value.trim().toLowerCase(Locale.ROOT);
+      return PackedImages.Storage.parse(v.equals("jpg") ? "jpeg" : v)
+          .orElseThrow(() -> bad(value, "raw, jpeg or smart"));
+    }
+  }
+
+  /** {@code pack --resize}: shorter-side+center-crop (or center-crop, crop), stretch, pad. */
+  static final class ResizeConverter implements ITypeConverter<ResizeMode> {
+    @Override
+    public ResizeMode convert(String value) {
+      String v = value.trim().toLowerCase(Locale.ROOT);
+      return ResizeMode.parse(
+              v.equals("center-crop") || v.equals("crop") ? "shorter-side+center-crop" : v)
+          .orElseThrow(() -> bad(value, "shorter-side+center-crop, stretch or pad"));
+    }
+  }
+
+  /** {@code --augment}: none, flip, standard (random resized crop + flip). */
+  static final class AugmentConverter implements ITypeConverter<Augment> {
+    @Override
+    public Augment convert(String value) {
+      return Augment.parse(value).orElseThrow(() -> bad(value, "none, flip or standard"));
+    }
+  }
+
+  /** {@code train --labels}: sparse, multi-hot (or multi_hot, multihot). */
+  static final class LabelFormConverter implements ITypeConverter<LabelMode> {
+    @Override
+    public LabelMode convert(String value) {
+      return switch (value.trim().toLowerCase(Locale.ROOT)) {
+        case "sparse" -> LabelMode.SPARSE;
+        case "multi-hot", "multi_hot", "multihot" -> LabelMode.MULTI_HOT;
+        default -> throw bad(value, "sparse or multi-hot");
+      };
+    }
+  }
+}
