@@ -25,18 +25,20 @@ import net.openhft.chronicle.map.ChronicleMap;
  * a temporary file next to the output (a 12M-line file costs page cache, not heap).
  *
  * <h2>Formats</h2>
+ *
  * <ul>
  *   <li><b>CSV / TSV</b>: {@code key,label label label} — the key, then label names separated by
  *       spaces (further fields are more labels). The delimiter is a tab for {@code .tsv}/{@code
  *       .tab} files, a comma for {@code .csv}, else a tab if the first line has one. Fields may be
  *       quoted with {@code "} ({@code ""} inside is a quote); a quoted field cannot span lines. A
  *       first line whose first field is {@code key}, {@code path}, {@code file}, {@code filename},
- *       {@code image}, {@code name} or {@code id} (any case) is a header and skipped. {@code
- *       key,} (an empty label field) is a key with no labels.
+ *       {@code image}, {@code name} or {@code id} (any case) is a header and skipped. {@code key,}
+ *       (an empty label field) is a key with no labels.
  *   <li><b>JSON lines</b> ({@code .jsonl}, {@code .ndjson}, {@code .json}, or a first line starting
- *       with {@code {}): {@code {"key": "...", "labels": ["...", ...]}} per line ({@code labels}
- *       may also be one space-separated string).
+ *       with <code>{</code>): <code>{"key": "...", "labels": ["...", ...]}</code> per line ({@code
+ *       labels} may also be one space-separated string).
  * </ul>
+ *
  * Keys are paths relative to the input folder with '/' separators; a leading {@code ./} and
  * backslashes are normalised. A line without a key or without the label column, or not parseable,
  * is rejected with one line naming the file and line number. A key given twice gets the union of
