@@ -45,12 +45,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {
-      "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-      "-Dchronicle.analytics.disable=true", "-Dchronicle.announcer.disable=true"
-    })
+@Fork(1) // BenchMain appends the JVM flags (jvm.flags) to every fork
 public class ChunkDecodeBenchmark {
   /** Column to decode. */
   @Param({"image", "labels"})

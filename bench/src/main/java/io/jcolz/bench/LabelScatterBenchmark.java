@@ -42,13 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {
-      "--enable-native-access=ALL-UNNAMED",
-      "-Dai.djl.offline=true",
-      "-Dorg.slf4j.simpleLogger.defaultLogLevel=error"
-    })
+@Fork(1) // BenchMain appends the JVM flags (jvm.flags) to every fork
 public class LabelScatterBenchmark {
   /** Batch size. */
   @Param("256")

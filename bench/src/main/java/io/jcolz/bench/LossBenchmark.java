@@ -40,8 +40,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * {@code fusedSparseWeighted} adds a per-label positive weight (49 for all labels), which DJL's
  * loss cannot express.
  *
- * <p>How to run (JDK 25; the forked JVM gets native access and {@code ai.djl.offline=true} from
- * {@link Fork#jvmArgsAppend}, the module opens from the jar's manifest):
+ * <p>How to run (JDK 25; {@link BenchMain} gives every forked JVM the flags of {@code jvm.flags}:
+ * native access, offline DJL, the module opens):
  *
  * <pre>
  *   export JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
@@ -60,9 +60,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(
-    value = 1,
-    jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dai.djl.offline=true"})
+@Fork(1) // BenchMain appends the JVM flags (jvm.flags) to every fork
 public class LossBenchmark {
 
   @Param("256")

@@ -1,6 +1,10 @@
 package io.jcolz.format.index;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * Sets Chronicle's system properties before any Chronicle class loads — usage analytics off (jcolz
@@ -10,15 +14,33 @@ import java.io.IOException;
  * <p>Thread-safe.
  */
 public final class ChronicleSupport {
-  /** The JVM flags Chronicle Map needs on Java 17 and later (also in the tools jar manifest). */
-  public static final String REQUIRED_FLAGS =
-      "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED "
-          + "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED --add-exports=jdk.unsupported/sun.misc=ALL-UNNAMED "
-          + "--add-exports=jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED --add-opens=java.base/java.lang=ALL-UNNAMED "
-          + "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED "
-          + "--add-opens=java.base/java.io=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED "
-          + "--add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED "
-          + "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED --add-opens=jdk.compiler/com.sun.tools.javac=ALL-UNNAMED";
+  /**
+   * The JVM flags every jcolz JVM needs, separated by spaces: Chronicle Map's {@code --add-exports}
+   * and {@code --add-opens} (Java 17 and later), native access, Chronicle's analytics and banner
+   * off, offline DJL. The one source is the argument file {@code jvm.flags} at the repository root,
+   * carried in this jar; {@code java @jvm.flags …} passes them all.
+   */
+  public static final String REQUIRED_FLAGS = String.join(" ", readFlags());
+
+  /** The flags of {@code jvm.flags}, one per element, in file order. */
+  public static List<String> flags() {
+    return readFlags();
+  }
+
+  private static List<String> readFlags() {
+    try (InputStream in = ChronicleSupport.class.getResourceAsStream("jvm.flags")) {
+      if (in == null) {
+        throw new IllegalStateException("jvm.flags is missing from the jcolz-format jar");
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+          .lines()
+          .map(String::strip)
+          .filter(l -> !l.isEmpty())
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 
   static {
     disableAnalytics();
