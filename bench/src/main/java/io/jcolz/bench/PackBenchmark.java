@@ -30,7 +30,7 @@ import java.util.Locale;
  * pack would reach on idle cores.
  *
  * <p>How to run: {@code java -jar bench/target/jcolz-bench.jar pack DIR [SIZE] [MODE] [ROUNDS]}
- * (default 224, raw, 3), e.g. on the photo corpus of {@code shared/corpora/fetch.sh}: {@code java
+ * (default 224, raw, 3), e.g. on the photo corpus of {@code bench/corpora/fetch.sh}: {@code java
  * -jar bench/target/jcolz-bench.jar pack ~/.cache/jcolz-corpora/photos}. Prints a table and one
  * JSON line. Not thread-safe; a command-line tool.
  */

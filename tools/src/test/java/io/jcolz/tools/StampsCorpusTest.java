@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Packs the real clip-art stamps fetched by {@code shared/corpora/fetch.sh} (palette, gray+alpha
+ * Packs the real clip-art stamps fetched by {@code bench/corpora/fetch.sh} (palette, gray+alpha
  * and RGBA PNGs of 17 to 1000 px in a category tree) with {@code --labels-from-dirs}, smart mode.
  * Skipped when the corpus is absent. Location: {@code $JCOLZ_CORPORA/stamps} or {@code
  * ~/.cache/jcolz-corpora/stamps}.
@@ -38,7 +38,7 @@ class StampsCorpusTest {
     Path stamps = stamps();
     assumeTrue(
         Files.isDirectory(stamps),
-        "no stamps corpus at " + stamps + " (run shared/corpora/fetch.sh)");
+        "no stamps corpus at " + stamps + " (run bench/corpora/fetch.sh)");
     long files;
     try (Stream<Path> s = Files.walk(stamps)) {
       files =

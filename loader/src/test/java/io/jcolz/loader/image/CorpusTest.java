@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Decodes the real third-party images fetched by {@code shared/corpora/fetch.sh} (clip-art stamps:
+ * Decodes the real third-party images fetched by {@code bench/corpora/fetch.sh} (clip-art stamps:
  * palette, gray+alpha, RGBA PNGs; large photos: JPEG, progressive JPEG, PNG). Skipped when the
  * corpora are absent (CI). Location: {@code $JCOLZ_CORPORA} or {@code ~/.cache/jcolz-corpora}.
  */
