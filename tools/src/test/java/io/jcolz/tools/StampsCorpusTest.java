@@ -16,8 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Packs the real clip-art stamps fetched by {@code bench/corpora/fetch.sh} (palette, gray+alpha
- * and RGBA PNGs of 17 to 1000 px in a category tree) with {@code --labels-from-dirs}, smart mode.
+ * Packs the real clip-art stamps fetched by {@code bench/corpora/fetch.sh} (palette, gray+alpha and
+ * RGBA PNGs of 17 to 1000 px in a category tree) with {@code --labels-from-dirs}, smart mode.
  * Skipped when the corpus is absent. Location: {@code $JCOLZ_CORPORA/stamps} or {@code
  * ~/.cache/jcolz-corpora/stamps}.
  */
