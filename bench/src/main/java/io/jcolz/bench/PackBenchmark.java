@@ -52,7 +52,7 @@ public final class PackBenchmark {
     int cores = Runtime.getRuntime().availableProcessors();
     Path work = Files.createTempDirectory("jcolz-pack-bench");
     Path out = work.resolve("bench.jcolz");
-    PackOptions base = PackOptions.of(dir, out).withSize(size).withMode(mode).withOverwrite(true);
+    PackOptions base = PackOptions.builder(dir, out).size(size).mode(mode).overwrite(true).build();
     ImageDecoder decoder = Packer.decoder(base);
     List<Path> files = new ArrayList<>();
     new SourceWalker(dir, null)
@@ -94,14 +94,17 @@ public final class PackBenchmark {
       decode[r] = decodeAll(decoder, files, size, base);
       long c1 = cpuNanos();
       decodeCpu[r] = files.size() / ((c1 - c0) / 1e9);
-      PackResult all = new Packer(base.withThreads(cores), PackListener.NONE).run();
+      PackResult all = new Packer(base.toBuilder().threads(cores).build(), PackListener.NONE).run();
       long c2 = cpuNanos();
       packAll[r] = all.imagesPerSecond();
       packCpu[r] = all.rows() / ((c2 - c1) / 1e9);
       packUtil[r] = (c2 - c1) / 1e9 / all.seconds();
       rows = all.rows();
       outBytes = all.bytesOut();
-      packOne[r] = new Packer(base.withThreads(1), PackListener.NONE).run().imagesPerSecond();
+      packOne[r] =
+          new Packer(base.toBuilder().threads(1).build(), PackListener.NONE)
+              .run()
+              .imagesPerSecond();
       System.out.printf(
           Locale.ROOT,
           "round %d: decode 1 thread %.2f images/s (%.2f per CPU-s), pack %d threads %.2f "

@@ -669,12 +669,27 @@ class PackCommandTest {
       write(smooth(20, 20, i), "png", in.resolve("i" + i + ".png"));
     }
     Path ds = tmp.resolve("ds.jcolz");
-    PackOptions o =
-        PackOptions.of(in, ds).withSize(8).withChunkRows(2).withThreads(2).withFailAfterRows(5);
-    IOException e = assertThrows(IOException.class, () -> new Packer(o, PackListener.NONE).run());
+    PackOptions o = PackOptions.builder(in, ds).size(8).chunkRows(2).threads(2).build();
+    // fault injection from test code: the listener fails the pack (as a crash would) after 5 rows
+    PackListener failing =
+        new PackListener() {
+          @Override
+          public void progress(long done, long skipped) {
+            if (done >= 5) {
+              throw new IllegalStateException("simulated failure after 5 rows");
+            }
+          }
+        };
+    RuntimeException e = assertThrows(RuntimeException.class, () -> new Packer(o, failing).run());
     assertTrue(e.getMessage().contains("simulated failure"), e.getMessage());
     assertFalse(Files.exists(ds));
-    assertEquals(List.of("in"), siblings(), "no temporary directory, label map or lock left");
+    assertEquals(
+        List.of(".ds.jcolz.building", "in"),
+        siblings(),
+        "only the resumable build directory: no temporary directory, label map or lock");
+    try (Stream<Path> s = Files.list(tmp.resolve(".ds.jcolz.building/parts"))) {
+      assertEquals(List.of(), s.toList(), "the failed part left nothing in parts/");
+    }
 
     // what a killed process leaves: the writer's temporary directory, a label map, a stale lock
     // file
@@ -682,11 +697,31 @@ class PackCommandTest {
     Files.writeString(tmp.resolve(".ds.jcolz.tmp-deadbeef/columns/image.col"), "partial");
     Files.writeString(tmp.resolve(".ds.jcolz.labels-deadbeef.cmap"), "partial");
     Files.writeString(tmp.resolve(".ds.jcolz.pack.lock"), "");
-    CliTestSupport.Result r =
+    CliTestSupport.Result changed =
         CliTestSupport.run(
             "pack", "--input", in.toString(), "--out", ds.toString(), "--size", "8", "--json");
+    assertEquals(1, changed.code(), changed.toString());
+    assertTrue(
+        changed.err().contains("another plan: setting 'chunk_rows' was 2")
+            && changed.err().contains("--restart"),
+        changed.err());
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            ds.toString(),
+            "--size",
+            "8",
+            "--chunk-rows",
+            "2",
+            "--json");
     assertEquals(20, json(r).get("rows").asLong());
-    assertTrue(r.err().contains("removed") && r.err().contains(".ds.jcolz.tmp-deadbeef"), r.err());
+    assertEquals(1, json(r).get("parts").asInt());
+    assertTrue(
+        changed.err().contains("removed") && changed.err().contains(".ds.jcolz.tmp-deadbeef"),
+        changed.err());
     assertEquals(List.of("ds.jcolz", "in"), siblings());
     verifies(ds);
   }
@@ -777,8 +812,8 @@ class PackCommandTest {
           "path relative to --input",
           "walk order",
           "--overwrite",
-          "no --resume",
-          "starts over",
+          "Run the same command again",
+          "--restart starts over",
           "100-megapixel"
         }) {
       assertTrue(text.contains(s), s + " missing from help:\n" + help.out());
