@@ -22,7 +22,7 @@ import java.util.Locale;
  * decode-only rate ({@link ImageDecoder#decodeResized} of every image to SIZE×SIZE, exactly what a
  * pack worker does before storing) and {@code jcolz pack} ({@link Packer}) with all cores, and with
  * one thread. The goal is pack(all cores) ≥ 80% of decode(1 thread) × cores. Each figure is the
- * median of the rounds, after one untimed warm-up pass (JIT, page cache).
+ * median of the rounds, after one untimed warm-up pass of each (JIT, page cache).
  *
  * <p>On a shared machine wall-clock rates measure what the machine lent, so the process CPU time of
  * each phase is measured too: the pack's images per CPU-second next to decode's is the efficiency
@@ -93,7 +93,9 @@ public final class PackBenchmark {
         level,
         cores,
         rounds);
-    decodeAll(decoder, files, size, base); // warm-up
+    decodeAll(decoder, files, size, base); // warm-up: JIT of decode, page cache
+    new Packer(base.withThreads(cores), PackListener.NONE).run(); // and of the pack's own code
+    storeFloor(decoder, files, base, cores);
     double[] decode = new double[rounds];
     double[] decodeCpu = new double[rounds];
     double[] packCpu = new double[rounds];
