@@ -69,7 +69,7 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--compare",
       paramLabel = "DIR",
       description =
-          "also run, in this process on the same images, the loaders people use today over DIR (the files DS was packed from): a per-file ImageIO loader with a label map, and DJL's ImageFolder")
+          "also run, in this process on the same images, the loaders people use today over DIR (the folder DS was packed from; they read exactly the files DS holds, by key): a per-file ImageIO loader with a label map, and DJL's image-folder dataset")
   Path compare;
 
   @Option(

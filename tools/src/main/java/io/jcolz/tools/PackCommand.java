@@ -42,9 +42,11 @@ import picocli.CommandLine.Spec;
           + "{\"key\": ..., \"labels\": [...]}; --labels-from-dirs makes every folder between --input and the file "
           + "a label. The label vocabulary is sorted by name, or taken from --vocabulary-from DS (a validation set "
           + "packed after its training set shares its label indices). Without either there is no label column.",
-      "Bad inputs (unreadable, empty, truncated, not an image, over the 100-megapixel limit, smaller than "
+      "Bad inputs (unreadable, empty, truncated, not an image, a decompression bomb over 2^31 pixels, smaller than "
           + "--min-side, symlink loops, non-UTF-8 names) are skipped with one line each on stderr, counted by reason. "
-          + "Files without an image extension and names starting with '.' are ignored (counted).",
+          + "Files without an image extension and names starting with '.' are ignored (counted). Huge images are "
+          + "kept: PNG and baseline JPEG are decoded subsampled, so memory is bounded by the 100-megapixel limit "
+          + "on the decoded image; other formats (and progressive JPEG) are decoded whole and must be within it.",
       "Labels-file keys with no image, and images with no line (packed with no labels), are counted and reported.",
       "Parts: the sorted listing is cut into parts of --part-rows images, each committed on its own in "
           + ".DS.building/parts/ after a plan (inputs digest, settings, boundaries) is written first; the "

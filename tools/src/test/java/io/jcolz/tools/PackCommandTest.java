@@ -90,7 +90,7 @@ class PackCommandTest {
     Files.write(in.resolve("empty.jpg"), new byte[0]);
     Files.writeString(in.resolve("text.jpg"), "this is not a JPEG\n");
     write(smooth(1, 1, 5), "png", in.resolve("tiny.png"));
-    Files.write(in.resolve("bomb.png"), PackTestImages.pngHeaderOnly(20000, 20000));
+    Files.write(in.resolve("bomb.png"), PackTestImages.pngHeaderOnly(100000, 100000));
     Files.writeString(in.resolve("notes.txt"), "ignored: no image extension");
     Path locked = write(smooth(10, 10, 6), "png", in.resolve("locked.png"));
     Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
@@ -152,7 +152,8 @@ class PackCommandTest {
           lines.stream().anyMatch(l -> l.contains(name)), name + " not named in: " + r.err());
     }
     assertTrue(
-        lines.stream().anyMatch(l -> l.contains("bomb.png") && l.contains("20000x20000")), r.err());
+        lines.stream().anyMatch(l -> l.contains("bomb.png") && l.contains("100000x100000")),
+        r.err());
     assertFalse(
         r.err().contains("Exception\n") || r.err().contains("\tat "),
         "no stack traces: " + r.err());
@@ -166,6 +167,53 @@ class PackCommandTest {
       assertFalse(d.schema().labelColumn().isPresent(), "no label source, no label column");
     }
     Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rw-------"));
+  }
+
+  @Test
+  void hugeImagesArePackedAndOnlyBrokenFilesAreSkipped() throws Exception {
+    // 108 MP, over the 100 MP decoded-pixel limit: skipped as "too large" before subsampling
+    // counted; now decoded at 1/281 (43 x 32) and packed
+    Files.createDirectories(in.resolve("flags"));
+    Files.write(
+        in.resolve("flags/huge.png"),
+        PackTestImages.largeTwoColourPng(12000, 9000, 0xC03020, 0x2050B0));
+    write(smooth(30, 20, 1), "png", in.resolve("flags/small.png"));
+    Files.writeString(in.resolve("flags/text_bad.png"), "not a PNG\n");
+    Files.write(in.resolve("flags/empty_bad.png"), new byte[0]);
+    byte[] png = encode(smooth(64, 64, 2), "png");
+    Files.write(in.resolve("flags/cut_bad.png"), Arrays.copyOf(png, png.length / 2));
+    Path ds = tmp.resolve("huge.jcolz");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            ds.toString(),
+            "--labels-from-dirs",
+            "--size",
+            Integer.toString(S),
+            "--threads",
+            "2",
+            "--json");
+    JsonNode j = json(r);
+    assertEquals(2, j.get("rows").asLong(), r.toString());
+    assertEquals(3, j.get("skipped").asLong(), r.toString());
+    assertEquals(0, j.get("skipped_by_reason").path("too_large").asLong(), r.toString());
+    verifies(ds);
+    try (Dataset d = Dataset.open(ds)) {
+      assertEquals(List.of("flags/huge.png", "flags/small.png"), keys(d));
+      byte[] px = d.readTensor("image", 0);
+      // shorter side to S, centre crop: the left and right columns keep their half's colour
+      for (int y = 0; y < S; y++) {
+        int left = y * S * 3;
+        int right = (y * S + S - 1) * 3;
+        assertEquals(0xC0, px[left] & 0xFF, "row " + y);
+        assertEquals(0x30, px[left + 1] & 0xFF, "row " + y);
+        assertEquals(0x20, px[right] & 0xFF, "row " + y);
+        assertEquals(0xB0, px[right + 2] & 0xFF, "row " + y);
+      }
+    }
   }
 
   @Test

@@ -26,6 +26,11 @@ final class JcolzCandidate implements Candidate {
   }
 
   @Override
+  public long images() {
+    return dataset.rowCount();
+  }
+
+  @Override
   public String description() {
     return "jcolz loader on "
         + dataset.path().getFileName()
@@ -67,7 +72,8 @@ final class JcolzCandidate implements Candidate {
             .prefetch(Math.max(2, threads))
             .order(Order.QUASI_RANDOM)
             .imageLayout(ImageLayout.NHWC)
-            .labels(LabelMode.MULTI_HOT)
+            .labels(
+                dataset.schema().labelColumn().isPresent() ? LabelMode.MULTI_HOT : LabelMode.NONE)
             .augment(Augment.none())
             .dropLast(false)
             .epochs(epochs)
