@@ -3,6 +3,8 @@ package io.jcolz.training.checkpoint;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -98,6 +100,156 @@ class CheckpointsTest {
     assertFalse(older.contains("val_dataset"), older);
     assertEquals(null, Checkpoint.fromJson(older, "old").valDataset());
     assertEquals("val-id", Checkpoint.fromJson(json, "new").valDataset());
+  }
+
+  /**
+   * Two descriptions exactly as the Gson-based writer (before the switch to Jackson) printed them:
+   * NaN and Infinity as bare literals, an escaped quote, a non-ASCII label, optional fields absent.
+   */
+  private static final String GSON_NO_VALIDATION =
+      """
+      {
+        "format": "jcolz-checkpoint",
+        "version": 1,
+        "model": {
+          "name": "resnet18",
+          "layers": 18,
+          "height": 16,
+          "width": 16,
+          "labels": 3
+        },
+        "labels": [
+          "cat",
+          "dog \\"big\\"",
+          "é"
+        ],
+        "optimizer": {
+          "kind": "sgd",
+          "learning_rate": 0.1,
+          "momentum": 0.9,
+          "weight_decay": 1.0E-4,
+          "warmup_steps": 5,
+          "total_steps": 100
+        },
+        "epochs_completed": 2,
+        "steps_done": 40,
+        "loader": {
+          "epoch": 2,
+          "batch": 0,
+          "seed": 42,
+          "batch_size": 8,
+          "devices": 1,
+          "labels": "SPARSE"
+        },
+        "positive_weights": [
+          1.0,
+          2.5,
+          Infinity
+        ],
+        "loss": 0.123456789,
+        "map": NaN,
+        "dataset": "ds-id"
+      }""";
+
+  private static final String GSON_WITH_VALIDATION =
+      """
+      {
+        "format": "jcolz-checkpoint",
+        "version": 1,
+        "model": {
+          "name": "resnet50",
+          "layers": 50,
+          "height": 224,
+          "width": 224,
+          "labels": 2
+        },
+        "labels": [
+          "a",
+          "b"
+        ],
+        "optimizer": {
+          "kind": "adam",
+          "learning_rate": 0.001,
+          "momentum": 0.9,
+          "weight_decay": 0.05,
+          "warmup_steps": 0,
+          "total_steps": 1000
+        },
+        "epochs_completed": 1,
+        "steps_done": 12,
+        "loader": {
+          "epoch": 1,
+          "batch": 3,
+          "seed": 7,
+          "batch_size": 16,
+          "devices": 2,
+          "labels": "MULTI_HOT"
+        },
+        "thresholds": [
+          0.3,
+          0.55
+        ],
+        "loss": 0.25,
+        "map": 0.875,
+        "dataset": "train",
+        "val_dataset": "val"
+      }""";
+
+  @Test
+  void descriptionsWrittenByTheGsonWriterStillReadAndPrintTheSame() {
+    Checkpoint a = Checkpoint.fromJson(GSON_NO_VALIDATION, "gson-a");
+    assertEquals(new ResNetSpec(18, 16, 16, 3), a.spec());
+    assertEquals(List.of("cat", "dog \"big\"", "\u00e9"), a.labels());
+    assertEquals(new OptimizerSettings("sgd", 0.1f, 0.9f, 1e-4f, 5, 100), a.optimizer());
+    assertEquals(2, a.epochsCompleted());
+    assertEquals(40, a.stepsDone());
+    assertEquals(2, a.nextEpoch());
+    assertEquals(0, a.nextBatch());
+    assertEquals(42, a.seed());
+    assertEquals(8, a.batchSize());
+    assertEquals(1, a.devices());
+    assertEquals("SPARSE", a.labelMode());
+    assertArrayEquals(new float[] {1, 2.5f, Float.POSITIVE_INFINITY}, a.positiveWeights());
+    assertNull(a.thresholds());
+    assertEquals(0.123456789, a.loss());
+    assertTrue(Double.isNaN(a.map()), "map " + a.map());
+    assertEquals("ds-id", a.dataset());
+    assertNull(a.valDataset());
+
+    Checkpoint b = Checkpoint.fromJson(GSON_WITH_VALIDATION, "gson-b");
+    assertEquals(new ResNetSpec(50, 224, 224, 2), b.spec());
+    assertEquals(new OptimizerSettings("adam", 0.001f, 0.9f, 0.05f, 0, 1000), b.optimizer());
+    assertEquals(3, b.nextBatch());
+    assertEquals(2, b.devices());
+    assertEquals("MULTI_HOT", b.labelMode());
+    assertNull(b.positiveWeights());
+    assertArrayEquals(new float[] {0.3f, 0.55f}, b.thresholds());
+    assertEquals(0.875, b.map());
+    assertEquals("val", b.valDataset());
+
+    // the Jackson writer prints the very same text, so old and new files are interchangeable
+    assertEquals(GSON_NO_VALIDATION, a.toJson());
+    assertEquals(GSON_WITH_VALIDATION, b.toJson());
+  }
+
+  @Test
+  void fieldsOfTheWrongTypeAreDamage() {
+    String json = description(new ResNetSpec(18, 16, 16, 3), 7).toJson();
+    for (String[] edit :
+        new String[][] {
+          {"\"steps_done\": 7", "\"steps_done\": \"seven\""},
+          {"\"steps_done\": 7", "\"steps_done\": 7.5"},
+          {"\"kind\": \"sgd\"", "\"kind\": 3"},
+          {"\"loss\": 0.25", "\"loss\": null"},
+          {"\"batch_size\": 8", "\"batch_size\": 99999999999"},
+          {"\"map\": 0.875", "\"map\": 0.875,"},
+        }) {
+      String bad = json.replace(edit[0], edit[1]);
+      assertNotEquals(json, bad, edit[0]);
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> Checkpoint.fromJson(bad, "f.json"));
+      assertTrue(e.getMessage().startsWith("f.json: damaged"), e.getMessage());
+    }
   }
 
   @Test
