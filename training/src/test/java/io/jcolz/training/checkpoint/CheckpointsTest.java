@@ -267,6 +267,79 @@ class CheckpointsTest {
     }
   }
 
+  /** The output bias, which {@code fromScratch} sets from the prior: differs between priors. */
+  private static float[] outputBias(Model m) {
+    var params = m.getBlock().getParameters();
+    return params.get(params.size() - 1).getValue().getArray().toFloatArray();
+  }
+
+  private static List<String> names(Path dir) throws Exception {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  @Test
+  void savingTheSameStepAgainNeverTouchesTheFolderLatestNames() throws Exception {
+    ResNetSpec spec = new ResNetSpec(18, 16, 16, 3);
+    try (Model a = ResNetModels.fromScratch(spec, Device.cpu(), 0.1f);
+        Model b = ResNetModels.fromScratch(spec, Device.cpu(), 0.9f);
+        Model c = ResNetModels.fromScratch(spec, Device.cpu(), 0.5f)) {
+      assertFalse(java.util.Arrays.equals(outputBias(a), outputBias(b)));
+      Path first = Checkpoints.save(tmp, description(spec, 4), a);
+      Path second = Checkpoints.save(tmp, description(spec, 5), a);
+      Path third = Checkpoints.save(tmp, description(spec, 5), b);
+      assertNotEquals(second, third, "a second save of step 5 must not reuse the folder");
+      assertEquals("step-000000005.1", third.getFileName().toString());
+      Checkpoints.Loaded back = Checkpoints.load(tmp);
+      assertEquals(third, back.directory());
+      assertEquals(5, back.checkpoint().stepsDone());
+      try (Model loaded = back.model(Device.cpu())) {
+        assertArrayEquals(outputBias(b), outputBias(loaded));
+      }
+      // the superseded step-5 revision is gone; step 4 stays as the second newest
+      assertEquals(List.of("LATEST", "step-000000004", "step-000000005.1"), names(tmp));
+
+      // a crash after the new folder is in place but before LATEST moves (here: LATEST.tmp
+      // cannot be written) leaves LATEST on the previous complete checkpoint, untouched
+      Path blocker = Files.createDirectories(tmp.resolve(Checkpoints.LATEST + ".tmp"));
+      Files.writeString(blocker.resolve("x"), "x");
+      assertThrows(java.io.IOException.class, () -> Checkpoints.save(tmp, description(spec, 5), c));
+      Checkpoints.Loaded after = Checkpoints.load(tmp);
+      assertEquals(third, after.directory());
+      try (Model loaded = after.model(Device.cpu())) {
+        assertArrayEquals(outputBias(b), outputBias(loaded));
+      }
+      Files.delete(blocker.resolve("x"));
+      Files.delete(blocker);
+
+      // the next save of step 5 goes above the orphaned revision and cleans all of them up
+      Path fourth = Checkpoints.save(tmp, description(spec, 5), c);
+      assertEquals("step-000000005.3", fourth.getFileName().toString());
+      try (Model loaded = Checkpoints.load(tmp).model(Device.cpu())) {
+        assertArrayEquals(outputBias(c), outputBias(loaded));
+      }
+      assertEquals(List.of("LATEST", "step-000000004", "step-000000005.3"), names(tmp));
+      assertEquals("step-000000004", first.getFileName().toString());
+    }
+  }
+
+  @Test
+  void revisionsAreOrderedByNumberNotByName() throws Exception {
+    ResNetSpec spec = new ResNetSpec(18, 16, 16, 3);
+    // revisions 2..9 left by earlier runs: ".10" sorts before ".9" as text, not as a revision
+    for (int r = 2; r <= 9; r++) {
+      Path d = Files.createDirectories(tmp.resolve("step-000000005." + r));
+      Files.writeString(d.resolve(Checkpoints.DESCRIPTION), description(spec, 5).toJson());
+    }
+    try (Model m = ResNetModels.fromScratch(spec, Device.cpu())) {
+      Path saved = Checkpoints.save(tmp, description(spec, 5), m);
+      assertEquals("step-000000005.10", saved.getFileName().toString());
+      assertEquals(saved, Checkpoints.load(tmp).directory());
+      assertEquals(List.of("LATEST", "step-000000005.10"), names(tmp));
+    }
+  }
+
   @Test
   void missingOrDamagedCheckpointsAreRefused() throws Exception {
     assertFalse(Checkpoints.exists(tmp));
