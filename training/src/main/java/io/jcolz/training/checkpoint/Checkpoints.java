@@ -3,6 +3,7 @@ package io.jcolz.training.checkpoint;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import io.jcolz.format.store.FileTrees;
 import io.jcolz.training.model.ResNetModels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
@@ -116,7 +116,7 @@ public final class Checkpoints {
       return target;
     } finally {
       if (!done && Files.exists(tmp)) {
-        deleteTree(tmp);
+        FileTrees.deleteRecursively(tmp);
       }
     }
   }
@@ -239,7 +239,7 @@ public final class Checkpoints {
     for (FolderName f : old) {
       if (!f.equals(kept)) {
         try {
-          deleteTree(root.resolve(f.toString()));
+          FileTrees.deleteRecursively(root.resolve(f.toString()));
         } catch (IOException | UncheckedIOException e) {
           // best effort: an old checkpoint left behind does no harm
         }
@@ -257,14 +257,6 @@ public final class Checkpoints {
       ch.force(true);
     } catch (IOException e) {
       // some file systems cannot sync directories; the atomic renames still order the writes
-    }
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(q);
-      }
     }
   }
 }
