@@ -9,6 +9,7 @@ import io.jcolz.format.codec.Codec;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
+import io.jcolz.format.store.FileTrees;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -126,8 +127,6 @@ public class ChunkDecodeBenchmark {
     decoder.close();
     ds.close();
     arena.close();
-    try (var s = Files.walk(dir.getParent())) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    FileTrees.deleteRecursively(dir.getParent());
   }
 }

@@ -1,6 +1,7 @@
 package io.jcolz.bench;
 
 import io.jcolz.format.images.PackedImages;
+import io.jcolz.format.store.FileTrees;
 import io.jcolz.loader.image.ImageDecodeException;
 import io.jcolz.loader.image.ImageDecoder;
 import io.jcolz.pack.PackListener;
@@ -204,7 +205,7 @@ public final class PackBenchmark {
         median(packUtil),
         bytes,
         outBytes);
-    deleteTree(work);
+    FileTrees.deleteRecursively(work);
   }
 
   private static double decodeAll(ImageDecoder decoder, List<Path> files, int size, PackOptions o)
@@ -300,13 +301,5 @@ public final class PackBenchmark {
     double[] c = v.clone();
     Arrays.sort(c);
     return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    try (var s = Files.walk(p)) {
-      for (Path q : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(q);
-      }
-    }
   }
 }

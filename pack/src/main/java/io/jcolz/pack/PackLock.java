@@ -1,5 +1,6 @@
 package io.jcolz.pack;
 
+import io.jcolz.format.store.FileTrees;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -13,10 +14,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 
 /**
  * The lock file {@code .NAME.pack.lock} next to the output {@code NAME}: held (an OS file lock,
@@ -159,11 +158,11 @@ public final class PackLock implements AutoCloseable {
       for (Path p : ds) {
         String n = p.getFileName().toString().substring(name.length() + 1);
         if (n.startsWith(".tmp-") || (n.startsWith(".labels-") && n.endsWith(".cmap"))) {
-          deleteRecursively(p);
+          FileTrees.deleteRecursively(p);
           lines.add("removed " + p + ", left by an interrupted pack");
         } else if (n.startsWith(".old-")) {
           if (exists) {
-            deleteRecursively(p);
+            FileTrees.deleteRecursively(p);
             lines.add("removed " + p + ", left by an interrupted overwrite");
           } else {
             lines.add(
@@ -175,21 +174,6 @@ public final class PackLock implements AutoCloseable {
       }
     }
     return lines;
-  }
-
-  static void deleteRecursively(Path p) throws IOException {
-    if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      try (Stream<Path> s = Files.walk(p)) {
-        for (Path q : (Iterable<Path>) s.sorted(Comparator.reverseOrder())::iterator) {
-          Files.deleteIfExists(q);
-        }
-      }
-    } else {
-      Files.deleteIfExists(p);
-    }
   }
 
   /**

@@ -2,6 +2,7 @@ package io.jcolz.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.store.FileTrees;
 import io.jcolz.training.shapes.ShapesGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,7 +11,6 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -360,12 +360,10 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private static void deleteContents(Path dir) throws IOException {
-    List<Path> all = new ArrayList<>();
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.forEach(all::add);
-    }
-    for (int i = all.size() - 1; i > 0; i--) { // deepest first; index 0 is dir itself
-      Files.delete(all.get(i));
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.toList()) {
+        FileTrees.deleteRecursively(p);
+      }
     }
   }
 

@@ -6,7 +6,8 @@
  * io.jcolz.format.store.Manifest}, {@link io.jcolz.format.store.ManifestFile}), the directory
  * layout ({@link io.jcolz.format.store.DatasetLayout}), CRC32C over memory segments ({@link
  * io.jcolz.format.store.Checksums}) and dropping mapped pages a streaming reader is done with
- * ({@link io.jcolz.format.store.MappedPages}). FORMAT.md §1–§4 are the spec.
+ * ({@link io.jcolz.format.store.MappedPages}), and deleting a directory tree ({@link
+ * io.jcolz.format.store.FileTrees}). FORMAT.md §1–§4 are the spec.
  *
  * <h2>Limitations</h2>
  *

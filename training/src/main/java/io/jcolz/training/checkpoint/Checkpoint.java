@@ -1,11 +1,15 @@
 package io.jcolz.training.checkpoint;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonArray;
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.training.model.ResNetSpec;
 import io.jcolz.training.optim.OptimizerSettings;
 import java.util.ArrayList;
@@ -66,8 +70,23 @@ public record Checkpoint(
   /** Oldest version read. */
   public static final int VERSION_START = 1;
 
-  private static final Gson GSON =
-      new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+  /**
+   * Reads and writes the description. NaN and infinities are plain JSON literals ({@code NaN},
+   * {@code Infinity}), not strings, as the checkpoints written before this code used Gson wrote
+   * them; the pretty-printing matches Gson's too ({@code "key": value}, one array element a line).
+   */
+  private static final JsonMapper JSON =
+      JsonMapper.builder()
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+          .build();
+
+  private static final DefaultPrettyPrinter PRETTY =
+      new DefaultPrettyPrinter(
+              Separators.createDefaultInstance()
+                  .withObjectFieldValueSpacing(Separators.Spacing.AFTER))
+          .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+          .withArrayIndenter(new DefaultIndenter("  ", "\n"));
 
   /** Checks the vocabulary matches the spec. */
   public Checkpoint {
@@ -84,48 +103,55 @@ public record Checkpoint(
    * @return pretty-printed JSON
    */
   public String toJson() {
-    JsonObject o = new JsonObject();
-    o.addProperty("format", "jcolz-checkpoint");
-    o.addProperty("version", VERSION_CURRENT);
-    JsonObject m = new JsonObject();
-    m.addProperty("name", spec.name());
-    m.addProperty("layers", spec.layers());
-    m.addProperty("height", spec.height());
-    m.addProperty("width", spec.width());
-    m.addProperty("labels", spec.numLabels());
-    o.add("model", m);
-    o.add("labels", GSON.toJsonTree(labels));
-    JsonObject opt = new JsonObject();
-    opt.addProperty("kind", optimizer.kind());
-    opt.addProperty("learning_rate", optimizer.learningRate());
-    opt.addProperty("momentum", optimizer.momentum());
-    opt.addProperty("weight_decay", optimizer.weightDecay());
-    opt.addProperty("warmup_steps", optimizer.warmupSteps());
-    opt.addProperty("total_steps", optimizer.totalSteps());
-    o.add("optimizer", opt);
-    o.addProperty("epochs_completed", epochsCompleted);
-    o.addProperty("steps_done", stepsDone);
-    JsonObject pos = new JsonObject();
-    pos.addProperty("epoch", nextEpoch);
-    pos.addProperty("batch", nextBatch);
-    pos.addProperty("seed", seed);
-    pos.addProperty("batch_size", batchSize);
-    pos.addProperty("devices", devices);
-    pos.addProperty("labels", labelMode);
-    o.add("loader", pos);
-    if (positiveWeights != null) {
-      o.add("positive_weights", GSON.toJsonTree(positiveWeights));
-    }
-    if (thresholds != null) {
-      o.add("thresholds", GSON.toJsonTree(thresholds));
-    }
-    o.addProperty("loss", loss);
-    o.addProperty("map", map);
-    o.addProperty("dataset", dataset);
+    ObjectNode o = JSON.createObjectNode();
+    o.put("format", "jcolz-checkpoint");
+    o.put("version", VERSION_CURRENT);
+    ObjectNode m = o.putObject("model");
+    m.put("name", spec.name());
+    m.put("layers", spec.layers());
+    m.put("height", spec.height());
+    m.put("width", spec.width());
+    m.put("labels", spec.numLabels());
+    ArrayNode names = o.putArray("labels");
+    labels.forEach(names::add);
+    ObjectNode opt = o.putObject("optimizer");
+    opt.put("kind", optimizer.kind());
+    opt.put("learning_rate", optimizer.learningRate());
+    opt.put("momentum", optimizer.momentum());
+    opt.put("weight_decay", optimizer.weightDecay());
+    opt.put("warmup_steps", optimizer.warmupSteps());
+    opt.put("total_steps", optimizer.totalSteps());
+    o.put("epochs_completed", epochsCompleted);
+    o.put("steps_done", stepsDone);
+    ObjectNode pos = o.putObject("loader");
+    pos.put("epoch", nextEpoch);
+    pos.put("batch", nextBatch);
+    pos.put("seed", seed);
+    pos.put("batch_size", batchSize);
+    pos.put("devices", devices);
+    pos.put("labels", labelMode);
+    putFloats(o, "positive_weights", positiveWeights);
+    putFloats(o, "thresholds", thresholds);
+    o.put("loss", loss);
+    o.put("map", map);
+    o.put("dataset", dataset);
     if (valDataset != null) {
-      o.addProperty("val_dataset", valDataset);
+      o.put("val_dataset", valDataset);
     }
-    return GSON.toJson(o);
+    try {
+      return JSON.writer(PRETTY).writeValueAsString(o);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree failed to print", e); // cannot happen
+    }
+  }
+
+  private static void putFloats(ObjectNode o, String key, float[] values) {
+    if (values != null) {
+      ArrayNode a = o.putArray(key);
+      for (float v : values) {
+        a.add(v);
+      }
+    }
   }
 
   /**
@@ -138,11 +164,14 @@ public record Checkpoint(
    */
   public static Checkpoint fromJson(String json, String where) {
     try {
-      JsonObject o = JsonParser.parseString(json).getAsJsonObject();
-      if (!o.has("format") || !"jcolz-checkpoint".equals(o.get("format").getAsString())) {
+      JsonNode o = JSON.readTree(json);
+      if (o == null || !o.isObject()) {
+        throw new Damaged("not a JSON object");
+      }
+      if (!o.path("format").asText("").equals("jcolz-checkpoint")) {
         throw new IllegalArgumentException(where + " is not a jcolz checkpoint");
       }
-      int version = o.get("version").getAsInt();
+      int version = integer(o, "version");
       if (version < VERSION_START || version > VERSION_CURRENT) {
         throw new IllegalArgumentException(
             where
@@ -154,65 +183,134 @@ public record Checkpoint(
                 + VERSION_CURRENT
                 + "]");
       }
-      JsonObject m = o.getAsJsonObject("model");
+      JsonNode m = object(o, "model");
       ResNetSpec spec =
           new ResNetSpec(
-              m.get("layers").getAsInt(),
-              m.get("height").getAsInt(),
-              m.get("width").getAsInt(),
-              m.get("labels").getAsInt());
+              integer(m, "layers"),
+              integer(m, "height"),
+              integer(m, "width"),
+              integer(m, "labels"));
       List<String> labels = new ArrayList<>();
-      for (JsonElement e : o.getAsJsonArray("labels")) {
-        labels.add(e.getAsString());
+      for (JsonNode e : array(o, "labels")) {
+        labels.add(textValue(e, "labels[]"));
       }
-      JsonObject opt = o.getAsJsonObject("optimizer");
+      JsonNode opt = object(o, "optimizer");
       OptimizerSettings optimizer =
           new OptimizerSettings(
-              opt.get("kind").getAsString(),
-              opt.get("learning_rate").getAsFloat(),
-              opt.get("momentum").getAsFloat(),
-              opt.get("weight_decay").getAsFloat(),
-              opt.get("warmup_steps").getAsLong(),
-              opt.get("total_steps").getAsLong());
-      JsonObject pos = o.getAsJsonObject("loader");
+              text(opt, "kind"),
+              (float) number(opt, "learning_rate"),
+              (float) number(opt, "momentum"),
+              (float) number(opt, "weight_decay"),
+              longInteger(opt, "warmup_steps"),
+              longInteger(opt, "total_steps"));
+      JsonNode pos = object(o, "loader");
       return new Checkpoint(
           spec,
           labels,
           optimizer,
-          o.get("epochs_completed").getAsInt(),
-          o.get("steps_done").getAsLong(),
-          pos.get("epoch").getAsLong(),
-          pos.get("batch").getAsLong(),
-          pos.get("seed").getAsLong(),
-          pos.get("batch_size").getAsInt(),
-          pos.get("devices").getAsInt(),
-          pos.get("labels").getAsString(),
+          integer(o, "epochs_completed"),
+          longInteger(o, "steps_done"),
+          longInteger(pos, "epoch"),
+          longInteger(pos, "batch"),
+          longInteger(pos, "seed"),
+          integer(pos, "batch_size"),
+          integer(pos, "devices"),
+          text(pos, "labels"),
           floats(o, "positive_weights"),
           floats(o, "thresholds"),
-          o.get("loss").getAsDouble(),
-          o.get("map").getAsDouble(),
-          o.get("dataset").getAsString(),
-          o.has("val_dataset") && !o.get("val_dataset").isJsonNull()
-              ? o.get("val_dataset").getAsString()
-              : null);
-    } catch (IllegalStateException
-        | NullPointerException
-        | UnsupportedOperationException
-        | com.google.gson.JsonParseException
-        | NumberFormatException e) {
-      throw new IllegalArgumentException(
-          where + ": damaged checkpoint description (" + e.getMessage() + ")", e);
+          number(o, "loss"),
+          number(o, "map"),
+          text(o, "dataset"),
+          o.hasNonNull("val_dataset") ? text(o, "val_dataset") : null);
+    } catch (Damaged e) {
+      throw damaged(where, e.getMessage(), e);
+    } catch (JsonProcessingException e) {
+      throw damaged(where, e.getOriginalMessage(), e);
     }
   }
 
-  private static float[] floats(JsonObject o, String key) {
-    if (!o.has(key) || o.get(key).isJsonNull()) {
+  private static IllegalArgumentException damaged(String where, String why, Exception cause) {
+    return new IllegalArgumentException(
+        where + ": damaged checkpoint description (" + why + ")", cause);
+  }
+
+  /** A field missing or of the wrong type; becomes the "damaged" message. */
+  private static final class Damaged extends Exception {
+    Damaged(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private static JsonNode field(JsonNode o, String key) throws Damaged {
+    JsonNode v = o.get(key);
+    if (v == null || v.isNull()) {
+      throw new Damaged("no " + key);
+    }
+    return v;
+  }
+
+  private static JsonNode object(JsonNode o, String key) throws Damaged {
+    JsonNode v = field(o, key);
+    if (!v.isObject()) {
+      throw new Damaged(key + " is not an object");
+    }
+    return v;
+  }
+
+  private static JsonNode array(JsonNode o, String key) throws Damaged {
+    JsonNode v = field(o, key);
+    if (!v.isArray()) {
+      throw new Damaged(key + " is not an array");
+    }
+    return v;
+  }
+
+  private static String text(JsonNode o, String key) throws Damaged {
+    return textValue(field(o, key), key);
+  }
+
+  private static String textValue(JsonNode v, String what) throws Damaged {
+    if (!v.isTextual()) {
+      throw new Damaged(what + " is not a string: " + v);
+    }
+    return v.textValue();
+  }
+
+  private static long longInteger(JsonNode o, String key) throws Damaged {
+    JsonNode v = field(o, key);
+    if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+      throw new Damaged(key + " is not an integer: " + v);
+    }
+    return v.longValue();
+  }
+
+  private static int integer(JsonNode o, String key) throws Damaged {
+    JsonNode v = field(o, key);
+    if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+      throw new Damaged(key + " is not a 32-bit integer: " + v);
+    }
+    return v.intValue();
+  }
+
+  private static double number(JsonNode o, String key) throws Damaged {
+    return numberValue(field(o, key), key);
+  }
+
+  private static double numberValue(JsonNode v, String what) throws Damaged {
+    if (!v.isNumber()) {
+      throw new Damaged(what + " is not a number: " + v);
+    }
+    return v.doubleValue();
+  }
+
+  private static float[] floats(JsonNode o, String key) throws Damaged {
+    if (!o.hasNonNull(key)) {
       return null;
     }
-    JsonArray a = o.getAsJsonArray(key);
+    JsonNode a = array(o, key);
     float[] out = new float[a.size()];
     for (int i = 0; i < out.length; i++) {
-      out[i] = a.get(i).getAsFloat();
+      out[i] = (float) numberValue(a.get(i), key + "[" + i + "]");
     }
     return out;
   }

@@ -3,6 +3,7 @@ package io.jcolz.training.checkpoint;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import io.jcolz.format.store.FileTrees;
 import io.jcolz.training.model.ResNetModels;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,9 +13,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -27,11 +29,15 @@ import java.util.stream.Stream;
  * </pre>
  *
  * <b>Atomicity.</b> A checkpoint is written into a hidden temporary folder ({@code DIR/.tmp-…}),
- * its files forced to disk, then renamed to {@code step-…} in one atomic move; only then is {@code
- * LATEST} replaced, by writing {@code LATEST.tmp} and moving it over {@code LATEST} atomically. A
- * crash at any point leaves {@code LATEST} naming a complete checkpoint (or no {@code LATEST} at
- * all before the first). The newest {@value #KEEP} checkpoints are kept; older ones are deleted
- * after {@code LATEST} moves on.
+ * its files forced to disk, then renamed to a folder name no folder in DIR has, in one atomic move;
+ * only then is {@code LATEST} replaced, by writing {@code LATEST.tmp} and moving it over {@code
+ * LATEST} atomically; only after that are checkpoints deleted. So no step ever deletes or changes
+ * the folder {@code LATEST} names, and a crash at any point leaves {@code LATEST} naming a complete
+ * checkpoint (or no {@code LATEST} at all before the first). The folder is {@code step-NNNNNNNNN}
+ * (NNNNNNNNN = steps done); saving the same step count again gives {@code step-NNNNNNNNN.R}, R one
+ * more than the highest revision of that step in DIR, and the older revisions are deleted once
+ * {@code LATEST} names the new one. The newest {@value #KEEP} checkpoints (by steps, then revision)
+ * are kept; older ones are deleted after {@code LATEST} moves on.
  *
  * <p>{@link #load} accepts either DIR (follows {@code LATEST}) or one {@code step-…} folder.
  *
@@ -81,7 +87,7 @@ public final class Checkpoints {
    */
   public static Path save(Path root, Checkpoint checkpoint, Model model) throws IOException {
     Files.createDirectories(root);
-    String name = String.format(Locale.ROOT, "step-%09d", checkpoint.stepsDone());
+    String name = freshName(root, checkpoint.stepsDone());
     Path tmp = Files.createTempDirectory(root, ".tmp-" + name + "-");
     boolean done = false;
     try {
@@ -94,9 +100,6 @@ public final class Checkpoints {
         }
       }
       Path target = root.resolve(name);
-      if (Files.exists(target)) {
-        deleteTree(target);
-      }
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
       force(root);
       Path pointer = root.resolve(LATEST + ".tmp");
@@ -113,9 +116,67 @@ public final class Checkpoints {
       return target;
     } finally {
       if (!done && Files.exists(tmp)) {
-        deleteTree(tmp);
+        FileTrees.deleteRecursively(tmp);
       }
     }
+  }
+
+  /** A checkpoint folder's name parsed: steps done and revision (0 for the plain name). */
+  private record FolderName(long steps, int revision) implements Comparable<FolderName> {
+    private static final Pattern PATTERN = Pattern.compile("step-(\\d{9,})(?:\\.(\\d+))?");
+
+    static FolderName parse(Path p) {
+      Matcher m = PATTERN.matcher(p.getFileName().toString());
+      if (!m.matches() || !Files.isDirectory(p)) {
+        return null;
+      }
+      try {
+        return new FolderName(
+            Long.parseLong(m.group(1)), m.group(2) == null ? 0 : Integer.parseInt(m.group(2)));
+      } catch (NumberFormatException e) {
+        return null; // digits beyond long/int: not a folder this code wrote
+      }
+    }
+
+    @Override
+    public String toString() {
+      String plain = String.format(Locale.ROOT, "step-%09d", steps);
+      return revision == 0 ? plain : plain + "." + revision;
+    }
+
+    @Override
+    public int compareTo(FolderName o) {
+      return steps != o.steps
+          ? Long.compare(steps, o.steps)
+          : Integer.compare(revision, o.revision);
+    }
+  }
+
+  private static List<FolderName> folders(Path root) throws IOException {
+    List<FolderName> out = new ArrayList<>();
+    try (Stream<Path> s = Files.list(root)) {
+      for (Path p : s.toList()) {
+        FolderName f = FolderName.parse(p);
+        if (f != null) {
+          out.add(f);
+        }
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /**
+   * A folder name not used in {@code root}: the plain name, else one revision above the highest.
+   */
+  private static String freshName(Path root, long steps) throws IOException {
+    int revision = -1;
+    for (FolderName f : folders(root)) {
+      if (f.steps() == steps) {
+        revision = Math.max(revision, f.revision());
+      }
+    }
+    return new FolderName(steps, revision + 1).toString();
   }
 
   /**
@@ -156,20 +217,29 @@ public final class Checkpoints {
     return new Loaded(folder, Checkpoint.fromJson(json, description.toString()));
   }
 
+  /**
+   * Deletes, after {@code LATEST} names {@code keep}: older revisions of the same step (they are
+   * superseded), then all but the newest {@value #KEEP} checkpoints. Never deletes {@code keep}.
+   */
   private static void prune(Path root, String keep) {
-    List<Path> old = new ArrayList<>();
-    try (Stream<Path> s = Files.list(root)) {
-      s.filter(p -> p.getFileName().toString().startsWith("step-") && Files.isDirectory(p))
-          .sorted(Comparator.comparing((Path p) -> p.getFileName().toString()).reversed())
-          .skip(KEEP)
-          .forEach(old::add);
-    } catch (IOException e) {
+    List<FolderName> all;
+    try {
+      all = folders(root);
+    } catch (IOException | UncheckedIOException e) {
       return; // pruning is best effort
     }
-    for (Path p : old) {
-      if (!p.getFileName().toString().equals(keep)) {
+    FolderName kept = FolderName.parse(root.resolve(keep));
+    List<FolderName> left = new ArrayList<>();
+    List<FolderName> old = new ArrayList<>();
+    for (FolderName f : all) {
+      boolean superseded = f.steps() == kept.steps() && f.revision() < kept.revision();
+      (superseded ? old : left).add(f);
+    }
+    old.addAll(left.subList(0, Math.max(0, left.size() - KEEP)));
+    for (FolderName f : old) {
+      if (!f.equals(kept)) {
         try {
-          deleteTree(p);
+          FileTrees.deleteRecursively(root.resolve(f.toString()));
         } catch (IOException | UncheckedIOException e) {
           // best effort: an old checkpoint left behind does no harm
         }
@@ -187,14 +257,6 @@ public final class Checkpoints {
       ch.force(true);
     } catch (IOException e) {
       // some file systems cannot sync directories; the atomic renames still order the writes
-    }
-  }
-
-  private static void deleteTree(Path p) throws IOException {
-    try (Stream<Path> s = Files.walk(p)) {
-      for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(q);
-      }
     }
   }
 }
