@@ -500,24 +500,29 @@ public final class Packer {
                   : " in " + o.labels())
               + ": the dataset has no label column");
     }
-    return PackPlan.of(listing.digest, o.partRows(), settings(), vocabulary, base, basePartCount);
+    return PackPlan.of(listing.digest, o.partRows(), settings(o), vocabulary, base, basePartCount);
   }
 
-  /** What changes the rows, by name. */
-  private Map<String, String> settings() throws IOException {
+  /**
+   * What changes the rows, by name: the settings a plan records (a Spark driver computes the same
+   * plan as the CLI from them).
+   *
+   * @throws IOException the label file cannot be read (its digest is a setting)
+   */
+  public static Map<String, String> settings(PackOptions o) throws IOException {
     Map<String, String> s = new LinkedHashMap<>();
     s.putAll(PackedImages.metadata(o.mode(), o.size(), o.resize().id(), o.quality()));
     s.put("level", Integer.toString(o.level()));
     s.put("chunk_rows", Integer.toString(o.chunkRows()));
     s.put("min_side", Integer.toString(o.minSide()));
-    s.put("labels", labelSourceId());
+    s.put("labels", labelSourceId(o));
     s.put(
         "vocabulary_from",
         o.vocabularyFrom() == null ? "none" : o.vocabularyFrom().toAbsolutePath().toString());
     return s;
   }
 
-  private String labelSourceId() throws IOException {
+  private static String labelSourceId(PackOptions o) throws IOException {
     if (o.labelsFromDirs()) {
       return "dirs";
     }
