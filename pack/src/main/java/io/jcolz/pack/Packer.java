@@ -208,7 +208,7 @@ public final class Packer {
       throws IOException, InterruptedException {
     Path build = buildDirectory(out);
     if (o.restart() && Files.exists(build)) {
-      PackLock.deleteRecursively(build);
+      io.jcolz.format.store.FileTrees.deleteRecursively(build);
       listener.note("--restart: removed the unfinished pack " + build);
     }
     Listing listing = list(null);
@@ -339,7 +339,7 @@ public final class Packer {
       if (o.restart() && Files.exists(planFile)) {
         PackPlan old = PackPlan.read(planFile);
         for (PackPlan.Part p : old.parts()) {
-          PackLock.deleteRecursively(DatasetLayout.part(out, p.name()));
+          io.jcolz.format.store.FileTrees.deleteRecursively(DatasetLayout.part(out, p.name()));
         }
         Files.delete(planFile);
         listener.note("--restart: removed the unfinished append's parts and plan");
@@ -562,12 +562,12 @@ public final class Packer {
         continue;
       }
       if (Files.exists(target)) {
-        PackLock.deleteRecursively(target);
+        io.jcolz.format.store.FileTrees.deleteRecursively(target);
         listener.note("removed " + target + ": not a committed part of this plan");
       }
       try (DirectoryStream<Path> ds = Files.newDirectoryStream(parts, "." + p.name() + ".*")) {
         for (Path leftover : ds) {
-          PackLock.deleteRecursively(leftover);
+          io.jcolz.format.store.FileTrees.deleteRecursively(leftover);
           listener.note("removed " + leftover + ", left by an interrupted part commit");
         }
       }
@@ -985,7 +985,7 @@ public final class Packer {
       ch.force(true);
     }
     if (old != null) {
-      PackLock.deleteRecursively(old);
+      io.jcolz.format.store.FileTrees.deleteRecursively(old);
     }
   }
 
