@@ -215,7 +215,7 @@ public final class LoaderBench {
             .augment(o.augment())
             .epochs(Long.MAX_VALUE / Math.max(1, dataset.rowCount()))
             .seed(1)
-            .build()) {
+            .start()) {
       var queue = loader.device(0);
       long warmEnd = System.nanoTime() + (long) (o.warmupSeconds() * 1e9);
       while (System.nanoTime() < warmEnd) {

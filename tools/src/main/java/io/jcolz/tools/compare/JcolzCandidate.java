@@ -78,7 +78,7 @@ final class JcolzCandidate implements Candidate {
             .dropLast(false)
             .epochs(epochs)
             .seed(7)
-            .build()) {
+            .start()) {
       var image = loader.caches().getFirst();
       cacheNote =
           "chunk cache of "

@@ -235,7 +235,7 @@ public final class Training {
                   .epochs(1)
                   .labels(cfg.labelMode)
                   .augment(cfg.augment)
-                  .build()) {
+                  .start()) {
             for (long s = 0; s < steps; s++) {
               long w0 = System.nanoTime();
               Batch[] batches = new Batch[d];
