@@ -45,9 +45,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * buffers outside the queues; decodes run for the whole lookahead.
  *
  * <p><b>Cache slots.</b> When a column's cache has no free slot, the groups that need one wait, in
- * run order, until a pin is released. A batch's reservations never wait behind a later batch's, and
- * every reserved chunk's pieces can run once the batches before it are queued, so the run always
- * progresses, even with a one-slot cache.
+ * run order, until a pin is released, and no later batch is registered meanwhile: so every
+ * registered batch but the last holds all its slots, the earliest batch always progresses, and the
+ * run cannot deadlock, even with a one-slot cache (it only slows down).
  *
  * <p><b>Smart mode</b> (raw and encoded columns): a batch's raw column is grouped and reserved only
  * after all its encoded pieces ran ({@code phase} 1), over the samples stored raw.
@@ -123,6 +123,7 @@ final class Scheduler {
   private int decoding;
   private int idle;
   private int parked;
+  private int pendingTotal;
   private boolean stopping;
 
   // statistics, guarded by the lock
@@ -205,7 +206,7 @@ final class Scheduler {
     lock.lock();
     try {
       int made = complete(t);
-      wake(t.kind != NONE ? made : made - 1); // this worker takes one of them itself
+      wake(made);
       if (t.kind != NONE) {
         return true;
       }
@@ -323,12 +324,7 @@ final class Scheduler {
       case PLAN -> {
         if (j.phase == 0) {
           j.state = BatchJob.PLANNED;
-          while (registered < claimed && job(registered).state == BatchJob.PLANNED) {
-            BatchJob r = job(registered);
-            r.state = BatchJob.RUNNING;
-            made += register(r, 0);
-            registered++;
-          }
+          made += registerPlanned();
         } else {
           made += register(j, 1);
           if (j.piecesLeft == 0) {
@@ -403,6 +399,23 @@ final class Scheduler {
     return 0;
   }
 
+  /**
+   * Registers planned batches in run order, but none while a registered batch still waits for a
+   * cache slot: a later batch's pins could otherwise hold every slot an earlier one needs while it
+   * cannot run (beyond the buffers in flight) — a deadlock. So every registered batch but the last
+   * holds all its slots, and the earliest batch always progresses.
+   */
+  private int registerPlanned() {
+    int made = 0;
+    while (pendingTotal == 0 && registered < claimed && job(registered).state == BatchJob.PLANNED) {
+      BatchJob r = job(registered);
+      r.state = BatchJob.RUNNING;
+      made += register(r, 0);
+      registered++;
+    }
+    return made;
+  }
+
   /** Pins or reserves the chunks of every group of {@code j}'s columns of this phase. */
   private int register(BatchJob j, int phase) {
     int made = 0;
@@ -423,6 +436,7 @@ final class Scheduler {
         int r = attach(j, c, gi, pending[c].isEmpty());
         if (r < 0) {
           pending[c].add(new Pending(j.run, seq++, j, gi));
+          pendingTotal++;
         } else {
           made += r;
         }
@@ -513,7 +527,11 @@ final class Scheduler {
           break;
         }
         q.poll();
+        pendingTotal--;
         made += r;
+      }
+      if (pendingTotal == 0) {
+        made += registerPlanned();
       }
     }
     return made;
@@ -584,12 +602,7 @@ final class Scheduler {
     if (decoding > 0) {
       return WAIT_CHUNK;
     }
-    for (PriorityQueue<Pending> q : pending) {
-      if (!q.isEmpty()) {
-        return WAIT_CACHE;
-      }
-    }
-    return WAIT_OTHER;
+    return pendingTotal > 0 ? WAIT_CACHE : WAIT_OTHER;
   }
 
   // ---- statistics ----
@@ -645,6 +658,8 @@ final class Scheduler {
           + decoding
           + ", parked "
           + parked
+          + ", waiting for a cache slot "
+          + pendingTotal
           + "]";
     } finally {
       lock.unlock();

@@ -73,6 +73,17 @@ class BenchCommandTest {
     assertTrue(j.get("images_per_s").asDouble() > 0, r.lastLine());
     assertTrue(j.get("mb_per_s").asDouble() > 0, r.lastLine());
     assertTrue(j.get("ceiling_decompress_images_per_s").asDouble() > 0, r.lastLine());
+    // where the worker time went, over the timed interval
+    assertEquals(1, j.get("worker_busy").size(), r.lastLine());
+    double busy = j.get("busy_fraction").asDouble();
+    assertTrue(busy > 0 && busy <= 1, r.lastLine());
+    assertEquals(busy, j.get("worker_busy").get(0).asDouble(), 1e-3, r.lastLine());
+    assertEquals(0.0, j.get("chunk_wait_s").asDouble(), r.lastLine()); // one worker waits for none
+    assertTrue(j.get("queue_wait_s").asDouble() >= 0, r.lastLine());
+    assertTrue(j.get("chunk_reads").asLong() > 0, r.lastLine());
+    assertEquals(0, j.get("chunk_redecodes").asLong(), r.lastLine());
+    double perRead = j.get("decodes_per_read").asDouble();
+    assertTrue(perRead >= 0 && perRead <= 1, r.lastLine());
   }
 
   @Test
