@@ -588,7 +588,7 @@ public final class Loader implements AutoCloseable {
 
     /**
      * The per-worker sample writer factory (the seam for image decoding and augmentation); default
-     * {@link ImageSampleWriter} with the configured augmentation.
+     * {@link io.jcolz.loader.batch.ImageSampleWriter} with the configured augmentation.
      */
     public Builder sampleWriter(Supplier<SampleWriter> factory) {
       this.writers = factory;
