@@ -436,7 +436,11 @@ public final class LoaderConfig {
     return keys;
   }
 
-  /** Run batches that are planned and decoded ahead of the earliest one not yet queued. */
+  /**
+   * Run batches that are planned and decoded ahead of the earliest one not yet queued: workers,
+   * plus the batches one quasi-random window spans plus one (plus one in the other orders), so that
+   * the next window's decodes are under way while the last batch of a window is assembled.
+   */
   public int lookahead() {
     return lookahead;
   }
