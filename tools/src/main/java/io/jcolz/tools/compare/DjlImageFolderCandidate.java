@@ -156,7 +156,12 @@ final class DjlImageFolderCandidate implements Candidate {
               t.setDaemon(true);
               return t;
             });
-    try (NDManager manager = NDManager.newBaseManager()) {
+    // The manager outlives the executor: breaking out of getData leaves DJL's prefetch tasks
+    // running on the executor's threads, and closing the manager under them frees tensors they
+    // still use (a SIGSEGV in libtorch, seen in BenchCommandTest). So the finally block stops the
+    // threads first and closes the manager only once they have ended.
+    NDManager manager = NDManager.newBaseManager();
+    try {
       Timed t = new Timed(warmupSeconds, seconds);
       while (!t.done()) {
         for (Batch batchOf : folder.getData(manager, executor)) {
@@ -178,7 +183,9 @@ final class DjlImageFolderCandidate implements Candidate {
       throw new IllegalStateException("DJL image folder: " + e.getMessage(), e);
     } finally {
       executor.shutdownNow();
-      executor.awaitTermination(30, TimeUnit.SECONDS);
+      if (executor.awaitTermination(60, TimeUnit.SECONDS)) {
+        manager.close();
+      } // else a native call still runs: leaving its tensors to the process beats freeing them
     }
   }
 }
