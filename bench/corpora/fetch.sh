@@ -6,6 +6,9 @@
 #                category tree: stamps/animals/birds/owl.png -> labels animals, birds.
 #                A real multi-label set: --labels-from-dirs.
 #   DEST/photos  ~24 real photographs, large JPEGs (up to 5120x2880) and PNGs.
+#   DEST/openclipart  only with JCOLZ_CLIPART=1 (131 MB download, 162 MB unpacked): Debian's
+#                openclipart-png, 8,121 PNGs (6,900 files + 1,221 symlinks) in a category tree,
+#                15 of them 105-623 megapixels (e.g. 20990x29700): the "real folder" of issue 11.
 set -euo pipefail
 dest=${1:-${HOME}/.cache/jcolz-corpora}
 mkdir -p "$dest"
@@ -23,6 +26,13 @@ fetch() { # package, subdir inside the package, target name
 }
 fetch tuxpaint-stamps-default usr/share/tuxpaint/stamps stamps
 fetch plasma-workspace-wallpapers usr/share/wallpapers photos
+if [ "${JCOLZ_CLIPART:-0}" = 1 ] && [ ! -d "$dest/openclipart" ]; then
+  tmp=$(mktemp -d)
+  ( cd "$tmp" && { apt-get download openclipart-png >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1; apt-get download openclipart-png >/dev/null; }; } )
+  dpkg -x "$tmp"/openclipart-png_*.deb "$tmp/x"
+  mv "$tmp/x/usr/share/openclipart/png" "$dest/openclipart" # symlinks kept: they are images too
+  rm -rf "$tmp"
+fi
 # wallpapers ship one photo in many sizes as symlinks; keep only the largest real file per folder
 find "$dest/photos" -type f -size -60k -delete 2>/dev/null || true
 echo "$dest"

@@ -73,7 +73,7 @@ public class BatchAssemblyBenchmark {
             .cacheChunks(chunks + 2)
             .epochs(1_000_000)
             .seed(3)
-            .build();
+            .start();
     queue = loader.device(0);
   }
 

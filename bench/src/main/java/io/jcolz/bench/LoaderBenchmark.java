@@ -80,7 +80,7 @@ public class LoaderBenchmark {
             .labels(LabelMode.MULTI_HOT)
             .epochs(1_000_000)
             .seed(7)
-            .build();
+            .start();
     queue = loader.device(0);
     System.out.println("\n" + loader.memoryBound());
   }

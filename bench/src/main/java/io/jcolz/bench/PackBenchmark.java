@@ -23,24 +23,31 @@ import java.util.Locale;
  * decode-only rate ({@link ImageDecoder#decodeResized} of every image to SIZE×SIZE, exactly what a
  * pack worker does before storing) and {@code jcolz pack} ({@link Packer}) with all cores, and with
  * one thread. The goal is pack(all cores) ≥ 80% of decode(1 thread) × cores. Each figure is the
- * median of the rounds, after one untimed warm-up pass (JIT, page cache).
+ * median of the rounds, after one untimed warm-up pass of each (JIT, page cache).
  *
  * <p>On a shared machine wall-clock rates measure what the machine lent, so the process CPU time of
  * each phase is measured too: the pack's images per CPU-second next to decode's is the efficiency
  * that does not depend on other load, and decode(1 thread) × cores × that efficiency is what the
  * pack would reach on idle cores.
  *
- * <p>How to run: {@code java -jar bench/target/jcolz-bench.jar pack DIR [SIZE] [MODE] [ROUNDS]}
- * (default 224, raw, 3), e.g. on the photo corpus of {@code bench/corpora/fetch.sh}: {@code java
- * -jar bench/target/jcolz-bench.jar pack ~/.cache/jcolz-corpora/photos}. Prints a table and one
- * JSON line. Not thread-safe; a command-line tool.
+ * <p>A third figure splits the gap between the two: the <em>store floor</em>, the same decode on
+ * all cores followed only by what storing an image must cost (copy or JPEG encode, then Zstd of 4
+ * MiB chunks at the pack's level), without the pack's ordering, key index, labels, file writes and
+ * commit. Pack vs floor is the pack machinery's own overhead; floor vs decode × cores is the
+ * storage codec's.
+ *
+ * <p>How to run: {@code java -jar bench/target/jcolz-bench.jar pack DIR [SIZE] [MODE] [ROUNDS]
+ * [LEVEL]} (default 224, raw, 3, Zstd level 3), e.g. on the photo corpus of {@code
+ * bench/corpora/fetch.sh}: {@code java -jar bench/target/jcolz-bench.jar pack
+ * ~/.cache/jcolz-corpora/photos}. Prints a table and one JSON line. Not thread-safe; a command-line
+ * tool.
  */
 public final class PackBenchmark {
   private PackBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     if (args.length < 1) {
-      System.err.println("usage: pack DIR [SIZE] [MODE raw|jpeg|smart] [ROUNDS]");
+      System.err.println("usage: pack DIR [SIZE] [MODE raw|jpeg|smart] [ROUNDS] [LEVEL]");
       System.exit(2);
     }
     Path dir = Path.of(args[0]);
@@ -50,10 +57,15 @@ public final class PackBenchmark {
             ? PackedImages.Storage.valueOf(args[2].toUpperCase(Locale.ROOT))
             : PackedImages.Storage.RAW;
     int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+    int level =
+        args.length > 4
+            ? Integer.parseInt(args[4])
+            : io.jcolz.format.schema.ColumnSpec.DEFAULT_LEVEL;
     int cores = Runtime.getRuntime().availableProcessors();
     Path work = Files.createTempDirectory("jcolz-pack-bench");
     Path out = work.resolve("bench.jcolz");
-    PackOptions base = PackOptions.of(dir, out).withSize(size).withMode(mode).withOverwrite(true);
+    PackOptions base =
+        PackOptions.builder(dir, out).size(size).mode(mode).level(level).overwrite(true).build();
     ImageDecoder decoder = Packer.decoder(base);
     List<Path> files = new ArrayList<>();
     new SourceWalker(dir, null)
@@ -73,21 +85,26 @@ public final class PackBenchmark {
     }
     System.out.printf(
         Locale.ROOT,
-        "%d images (%.1f MiB) under %s, size %d, mode %s, %d cores, %d rounds (median)%n",
+        "%d images (%.1f MiB) under %s, size %d, mode %s, level %d, %d cores, %d rounds (median)%n",
         files.size(),
         bytes / 1048576.0,
         dir,
         size,
         mode.id(),
+        level,
         cores,
         rounds);
-    decodeAll(decoder, files, size, base); // warm-up
+    decodeAll(decoder, files, size, base); // warm-up: JIT of decode, page cache
+    new Packer(base.toBuilder().threads(cores).build(), PackListener.NONE)
+        .run(); // and of the pack's own code
+    storeFloor(decoder, files, base, cores);
     double[] decode = new double[rounds];
     double[] decodeCpu = new double[rounds];
     double[] packCpu = new double[rounds];
     double[] packUtil = new double[rounds];
     double[] packAll = new double[rounds];
     double[] packOne = new double[rounds];
+    double[] floor = new double[rounds];
     long rows = 0;
     long outBytes = 0;
     for (int r = 0; r < rounds; r++) {
@@ -95,18 +112,22 @@ public final class PackBenchmark {
       decode[r] = decodeAll(decoder, files, size, base);
       long c1 = cpuNanos();
       decodeCpu[r] = files.size() / ((c1 - c0) / 1e9);
-      PackResult all = new Packer(base.withThreads(cores), PackListener.NONE).run();
+      PackResult all = new Packer(base.toBuilder().threads(cores).build(), PackListener.NONE).run();
       long c2 = cpuNanos();
       packAll[r] = all.imagesPerSecond();
       packCpu[r] = all.rows() / ((c2 - c1) / 1e9);
       packUtil[r] = (c2 - c1) / 1e9 / all.seconds();
       rows = all.rows();
       outBytes = all.bytesOut();
-      packOne[r] = new Packer(base.withThreads(1), PackListener.NONE).run().imagesPerSecond();
+      packOne[r] =
+          new Packer(base.toBuilder().threads(1).build(), PackListener.NONE)
+              .run()
+              .imagesPerSecond();
+      floor[r] = storeFloor(decoder, files, base, cores);
       System.out.printf(
           Locale.ROOT,
           "round %d: decode 1 thread %.2f images/s (%.2f per CPU-s), pack %d threads %.2f "
-              + "(%.2f per CPU-s, %.2f cores busy), pack 1 thread %.2f%n",
+              + "(%.2f per CPU-s, %.2f cores busy), pack 1 thread %.2f, store floor %.2f%n",
           r + 1,
           decode[r],
           decodeCpu[r],
@@ -114,8 +135,10 @@ public final class PackBenchmark {
           packAll[r],
           packCpu[r],
           packUtil[r],
-          packOne[r]);
+          packOne[r],
+          floor[r]);
     }
+    double fl = median(floor);
     double d = median(decode);
     double pa = median(packAll);
     double p1 = median(packOne);
@@ -136,6 +159,17 @@ public final class PackBenchmark {
         cores);
     System.out.printf(
         Locale.ROOT,
+        "store floor, %d threads  %8.2f images/s = %.0f%% of decode x %d cores: decode + %s + Zstd"
+            + " level %d of 4 MiB chunks, no pack machinery; the pack reaches %.0f%% of it%n",
+        cores,
+        fl,
+        100 * fl / (d * cores),
+        cores,
+        mode == PackedImages.Storage.RAW ? "copy" : "JPEG encode",
+        level,
+        100 * pa / fl);
+    System.out.printf(
+        Locale.ROOT,
         "per CPU-second          decode %.2f, pack %.2f images: pack efficiency %.0f%%, "
             + "pack used %.2f of %d cores; on idle cores: %.2f images/s = %.0f%% of decode x cores%n",
         median(decodeCpu),
@@ -153,14 +187,17 @@ public final class PackBenchmark {
         bytes / 1048576.0);
     System.out.printf(
         Locale.ROOT,
-        "{\"images\":%d,\"size\":%d,\"mode\":\"%s\",\"cores\":%d,\"decode_1t_images_per_s\":%.3f,"
+        "{\"images\":%d,\"size\":%d,\"mode\":\"%s\",\"level\":%d,\"cores\":%d,"
+            + "\"decode_1t_images_per_s\":%.3f,\"store_floor_images_per_s\":%.3f,"
             + "\"pack_1t_images_per_s\":%.3f,\"pack_images_per_s\":%.3f,\"pack_vs_decode_x_cores\":%.3f,"
             + "\"pack_cpu_efficiency\":%.3f,\"pack_cores_busy\":%.2f,\"bytes_in\":%d,\"bytes_out\":%d}%n",
         files.size(),
         size,
         mode.id(),
+        level,
         cores,
         d,
+        fl,
         p1,
         pa,
         goal,
@@ -189,6 +226,69 @@ public final class PackBenchmark {
       System.out.print("");
     }
     return n / s;
+  }
+
+  /**
+   * The least any pack must do, on {@code cores} threads: decode every image as the pack does, then
+   * what storing it costs — raw: copy the pixels into a 4 MiB chunk buffer; jpeg/smart: encode it
+   * to JPEG at the pack's quality and copy the bytes — and Zstd-compress each full chunk at the
+   * pack's level. No ordering, labels, keys, files or commit.
+   */
+  private static double storeFloor(ImageDecoder decoder, List<Path> files, PackOptions o, int cores)
+      throws Exception {
+    java.util.concurrent.atomic.AtomicInteger next =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger done =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<Exception> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Thread[] threads = new Thread[cores];
+    long t0 = System.nanoTime();
+    for (int i = 0; i < cores; i++) {
+      threads[i] =
+          new Thread(
+              () -> {
+                byte[] chunk = new byte[io.jcolz.format.schema.ColumnSpec.DEFAULT_CHUNK_BYTES];
+                int fill = 0;
+                try (io.jcolz.format.codec.ChunkCompressor z =
+                        new io.jcolz.format.codec.ChunkCompressor(
+                            io.jcolz.format.codec.Codec.ZSTD, o.level());
+                    io.jcolz.loader.image.JpegEncoder jpeg =
+                        new io.jcolz.loader.image.JpegEncoder(o.quality())) {
+                  for (int k; (k = next.getAndIncrement()) < files.size(); ) {
+                    io.jcolz.loader.image.RgbImage img;
+                    try {
+                      img = decoder.decodeResized(files.get(k), o.size(), o.size(), o.resize());
+                    } catch (ImageDecodeException e) {
+                      continue;
+                    }
+                    byte[] stored =
+                        o.mode() == PackedImages.Storage.RAW ? img.pixels() : jpeg.encode(img);
+                    if (fill + stored.length > chunk.length) {
+                      z.compress(chunk, fill);
+                      fill = 0;
+                    }
+                    System.arraycopy(stored, 0, chunk, fill, Math.min(stored.length, chunk.length));
+                    fill += Math.min(stored.length, chunk.length);
+                    done.incrementAndGet();
+                  }
+                  if (fill > 0) {
+                    z.compress(chunk, fill);
+                  }
+                } catch (Exception e) {
+                  failure.compareAndSet(null, e);
+                }
+              },
+              "store-floor-" + i);
+      threads[i].start();
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    if (failure.get() != null) {
+      throw failure.get();
+    }
+    return done.get() / ((System.nanoTime() - t0) / 1e9);
   }
 
   private static long cpuNanos() {

@@ -4,6 +4,8 @@ import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.index.KeyIndex;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
+import io.jcolz.format.store.CollectionManifest;
+import io.jcolz.format.store.CollectionManifestFile;
 import io.jcolz.format.store.ColumnFile;
 import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.Manifest;
@@ -18,6 +20,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +39,14 @@ import java.util.function.LongConsumer;
  * and the key index (opened on first lookup). Opening checks the manifest's checksum and, for each
  * column file, its size, header, footer and chunk index; chunk payloads are checked when decoded.
  *
+ * <p>A dataset is either a single dataset (format version 1: {@code manifest.jcm} and its files) or
+ * a collection (format version 2: {@code collection.jcm} and an ordered list of parts, each a
+ * single dataset). Both open the same way and read the same way: rows and chunks are numbered
+ * across the whole collection ({@link Column}), a key is found in whichever part holds it, and
+ * {@link #parts()} lists the parts (a single dataset is its own one part). Opening a collection
+ * also checks each part against the collection manifest: present, same dataset id, same manifest
+ * checksum and size, same row count, schema and labels.
+ *
  * <p>Read a column's chunks in bulk with {@link #newDecoder()} (one per thread) and {@link
  * #column(String)}, or single values with the {@code read…} methods. {@link #close()} unmaps every
  * file at once; a read racing with close fails with IllegalStateException, never a JVM crash.
@@ -44,10 +55,12 @@ import java.util.function.LongConsumer;
  */
 public final class Dataset implements AutoCloseable {
   private final Path dir;
-  private final Manifest manifest;
+  private final Manifest manifest; // null for a collection
+  private final CollectionManifest collection; // null for a single dataset
   private final Arena arena;
   private final List<Column> columns;
-  private final KeyIndex keyIndex;
+  private final List<Part> parts;
+  private final KeyIndex[] keyIndexes; // per part; null without a key column
   private final boolean verifyChecksums;
   private final ConcurrentLinkedQueue<ChunkDecoder> decoders = new ConcurrentLinkedQueue<>();
   private volatile boolean closed;
@@ -55,18 +68,54 @@ public final class Dataset implements AutoCloseable {
   /** Held shared by native reads of the mappings, exclusively by close (see ChunkDecoder). */
   private final ReentrantReadWriteLock guard = new ReentrantReadWriteLock();
 
+  /**
+   * One part of an open dataset: a single dataset in its own directory, holding the dataset's rows
+   * {@code [firstRow, firstRow + rowCount)}.
+   *
+   * @param index the part's position, 0-based
+   * @param name the part's name ({@code parts/NAME} of a collection; the directory name of a single
+   *     dataset)
+   * @param path the part's directory
+   * @param firstRow the dataset row of the part's row 0
+   * @param rowCount the part's rows
+   * @param manifest the part's own manifest
+   * @param keyMin the smallest key in UTF-8 byte order as the collection records it; null for a
+   *     single dataset, a part without rows or a schema without a key column
+   * @param keyMax the largest key, or null
+   */
+  public record Part(
+      int index,
+      String name,
+      Path path,
+      long firstRow,
+      long rowCount,
+      Manifest manifest,
+      String keyMin,
+      String keyMax) {
+    /** Whether the collection's key range of this part admits {@code key}. */
+    boolean mayHold(String key) {
+      return keyMin != null
+          && CollectionManifest.compareKeys(keyMin, key) <= 0
+          && CollectionManifest.compareKeys(key, keyMax) <= 0;
+    }
+  }
+
   private Dataset(
       Path dir,
       Manifest manifest,
+      CollectionManifest collection,
       Arena arena,
       List<Column> columns,
-      KeyIndex keyIndex,
+      List<Part> parts,
+      KeyIndex[] keyIndexes,
       boolean verifyChecksums) {
     this.dir = dir;
     this.manifest = manifest;
+    this.collection = collection;
     this.arena = arena;
     this.columns = columns;
-    this.keyIndex = keyIndex;
+    this.parts = parts;
+    this.keyIndexes = keyIndexes;
     this.verifyChecksums = verifyChecksums;
   }
 
@@ -89,35 +138,151 @@ public final class Dataset implements AutoCloseable {
     if (!Files.isDirectory(dir)) {
       throw new NoSuchFileException(dir.toString(), null, "not a jcolz dataset directory");
     }
+    Path cm = DatasetLayout.collectionManifest(dir);
+    if (Files.exists(cm)) {
+      return openCollection(dir, CollectionManifestFile.read(cm), verifyChecksums);
+    }
     Manifest m = ManifestFile.read(DatasetLayout.manifest(dir));
+    Part only = new Part(0, String.valueOf(dir.getFileName()), dir, 0, m.rows(), m, null, null);
+    return openParts(dir, m, null, m.schema(), List.of(only), verifyChecksums);
+  }
+
+  static Dataset openCollection(Path dir, CollectionManifest cm, boolean verifyChecksums)
+      throws IOException {
+    List<Part> parts = new ArrayList<>();
+    long firstRow = 0;
+    for (int i = 0; i < cm.parts().size(); i++) {
+      CollectionManifest.PartEntry e = cm.parts().get(i);
+      Path pdir = DatasetLayout.part(dir, e.name());
+      if (!Files.isDirectory(pdir)) {
+        throw CorruptDatasetException.at(
+            pdir,
+            "part "
+                + e.name()
+                + " is missing (listed in "
+                + DatasetLayout.COLLECTION_MANIFEST
+                + ")");
+      }
+      ManifestFile.Checked c;
+      try {
+        c = ManifestFile.readChecked(DatasetLayout.manifest(pdir));
+      } catch (NoSuchFileException nsf) {
+        throw CorruptDatasetException.at(
+            pdir, "part " + e.name() + " has no " + DatasetLayout.MANIFEST + " (not committed)");
+      }
+      Manifest m = c.manifest();
+      String problem = partProblem(cm, e, c);
+      if (problem != null) {
+        throw CorruptDatasetException.at(pdir, "part " + e.name() + ": " + problem);
+      }
+      parts.add(new Part(i, e.name(), pdir, firstRow, m.rows(), m, e.keyMin(), e.keyMax()));
+      firstRow += m.rows();
+    }
+    if (parts.isEmpty()) {
+      throw CorruptDatasetException.at(
+          DatasetLayout.collectionManifest(dir), "collection lists no parts");
+    }
+    return openParts(dir, null, cm, cm.schema(), parts, verifyChecksums);
+  }
+
+  /** Why part {@code c} does not belong where the collection lists it, or null. */
+  private static String partProblem(
+      CollectionManifest cm, CollectionManifest.PartEntry e, ManifestFile.Checked c) {
+    Manifest m = c.manifest();
+    if (!m.datasetId().equals(e.datasetId())) {
+      return "dataset id "
+          + m.datasetId()
+          + " is not the collection's entry "
+          + e.datasetId()
+          + " (a part from another collection?)";
+    }
+    if (c.bytes() != e.manifestBytes() || c.crc32c() != e.manifestCrc32c()) {
+      return String.format(
+          "manifest checksum 0x%08x (%d bytes) differs from the collection's 0x%08x (%d bytes)"
+              + " (the part was rewritten?)",
+          c.crc32c(), c.bytes(), e.manifestCrc32c(), e.manifestBytes());
+    }
+    if (m.rows() != e.rows()) {
+      return m.rows() + " rows, the collection says " + e.rows();
+    }
+    if (!sameLogicalSchema(m.schema(), cm.schema())) {
+      return "schema " + m.schema() + " differs from the collection's " + cm.schema();
+    }
+    if (!m.labels().equals(cm.labels())) {
+      return "label vocabulary ("
+          + m.labels().size()
+          + " names) differs from the collection's ("
+          + cm.labels().size()
+          + " names)";
+    }
+    return null;
+  }
+
+  /**
+   * Same columns (names, types, shapes, cardinalities) and the same key and label columns; codec,
+   * level and chunking may differ between parts.
+   */
+  public static boolean sameLogicalSchema(Schema a, Schema b) {
+    if (a.size() != b.size()
+        || !a.keyColumn().equals(b.keyColumn())
+        || !a.labelColumn().equals(b.labelColumn())) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      ColumnSpec x = a.columns().get(i);
+      ColumnSpec y = b.columns().get(i);
+      if (!x.name().equals(y.name())
+          || x.type() != y.type()
+          || !Arrays.equals(x.shape(), y.shape())
+          || x.cardinality() != y.cardinality()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static Dataset openParts(
+      Path dir,
+      Manifest single,
+      CollectionManifest collection,
+      Schema schema,
+      List<Part> parts,
+      boolean verifyChecksums)
+      throws IOException {
     Arena arena = Arena.ofShared();
     boolean success = false;
     try {
       List<Column> cols = new ArrayList<>();
-      for (int i = 0; i < m.schema().size(); i++) {
-        ColumnSpec spec = m.schema().columns().get(i);
-        Manifest.ColumnEntry e = m.columns().get(i);
-        Path p = dir.resolve(e.file());
-        MemorySegment seg;
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-          seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-        } catch (NoSuchFileException nsf) {
-          throw CorruptDatasetException.at(p, "column '" + spec.name() + "': file is missing");
-        } catch (IOException io) {
-          throw mapFailure(p, io);
+      for (int i = 0; i < schema.size(); i++) {
+        ColumnSpec spec = schema.columns().get(i);
+        List<ColumnFile> files = new ArrayList<>(parts.size());
+        for (Part part : parts) {
+          Manifest m = part.manifest();
+          files.add(
+              mapColumnFile(
+                  part.path(), m, m.schema().columns().get(i), m.columns().get(i), arena));
         }
-        cols.add(
-            new Column(
-                spec,
-                List.of(ColumnFile.open(p, spec, seg, m.datasetId(), e.fileBytes(), m.rows()))));
+        cols.add(new Column(spec, files));
       }
-      KeyIndex ki = null;
-      if (m.keyIndex() != null) {
-        ki = new KeyIndex(dir.resolve(m.keyIndex().file()), m.keyIndex());
-        ki.checkSize();
+      KeyIndex[] keys = null;
+      if (schema.keyColumn().isPresent()) {
+        keys = new KeyIndex[parts.size()];
+        for (Part part : parts) {
+          Manifest.KeyIndexEntry ke = part.manifest().keyIndex();
+          keys[part.index()] = new KeyIndex(part.path().resolve(ke.file()), ke);
+          keys[part.index()].checkSize();
+        }
       }
       Dataset ds =
-          new Dataset(dir, m, arena, Collections.unmodifiableList(cols), ki, verifyChecksums);
+          new Dataset(
+              dir,
+              single,
+              collection,
+              arena,
+              Collections.unmodifiableList(cols),
+              List.copyOf(parts),
+              keys,
+              verifyChecksums);
       success = true;
       return ds;
     } finally {
@@ -125,6 +290,21 @@ public final class Dataset implements AutoCloseable {
         arena.close();
       }
     }
+  }
+
+  private static ColumnFile mapColumnFile(
+      Path partDir, Manifest m, ColumnSpec spec, Manifest.ColumnEntry e, Arena arena)
+      throws IOException {
+    Path p = partDir.resolve(e.file());
+    MemorySegment seg;
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+      seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
+    } catch (NoSuchFileException nsf) {
+      throw CorruptDatasetException.at(p, "column '" + spec.name() + "': file is missing");
+    } catch (IOException io) {
+      throw mapFailure(p, io);
+    }
+    return ColumnFile.open(p, spec, seg, m.datasetId(), e.fileBytes(), m.rows());
   }
 
   private static IOException mapFailure(Path p, IOException io) {
@@ -146,34 +326,67 @@ public final class Dataset implements AutoCloseable {
     return dir;
   }
 
-  /** The dataset's id, shared by all its files. */
+  /**
+   * The dataset's id: a single dataset's id (shared by all its files) or a collection's id (in its
+   * collection manifest; each part has its own).
+   */
   public UUID id() {
-    return manifest.datasetId();
+    return collection != null ? collection.collectionId() : manifest.datasetId();
   }
 
-  /** The manifest as read. */
+  /** Whether this is a collection of parts (format version 2) rather than a single dataset. */
+  public boolean isCollection() {
+    return collection != null;
+  }
+
+  /**
+   * The manifest of a single dataset.
+   *
+   * @throws IllegalStateException this is a collection (see {@link #collectionManifest()} and each
+   *     part's {@link Part#manifest()})
+   */
   public Manifest manifest() {
+    if (manifest == null) {
+      throw new IllegalStateException(dir + " is a collection: each part has its own manifest");
+    }
     return manifest;
+  }
+
+  /**
+   * The collection manifest.
+   *
+   * @throws IllegalStateException this is a single dataset
+   */
+  public CollectionManifest collectionManifest() {
+    if (collection == null) {
+      throw new IllegalStateException(dir + " is a single dataset, not a collection");
+    }
+    return collection;
+  }
+
+  /** The parts in row order (a single dataset is its own one part). */
+  public List<Part> parts() {
+    return parts;
   }
 
   /** The schema. */
   public Schema schema() {
-    return manifest.schema();
+    return collection != null ? collection.schema() : manifest.schema();
   }
 
   /** Number of rows. */
   public long rowCount() {
-    return manifest.rows();
+    return collection != null ? collection.rows() : manifest.rows();
   }
 
   /** The label vocabulary: index → name. */
   public List<String> labels() {
-    return manifest.labels();
+    return collection != null ? collection.labels() : manifest.labels();
   }
 
   /** Free-form metadata recorded by the writer. */
   public Map<String, String> metadata() {
-    return manifest.metadata();
+    return collection != null ? collection.metadata() : manifest.metadata();
   }
 
   /** Whether decoders check chunk checksums. */
@@ -193,12 +406,15 @@ public final class Dataset implements AutoCloseable {
 
   /** Total bytes of the dataset's files on disk. */
   public long diskBytes() throws IOException {
-    long total = Files.size(DatasetLayout.manifest(dir));
+    long total = collection != null ? Files.size(DatasetLayout.collectionManifest(dir)) : 0;
+    for (Part p : parts) {
+      total += Files.size(DatasetLayout.manifest(p.path()));
+      if (p.manifest().keyIndex() != null) {
+        total += p.manifest().keyIndex().fileBytes();
+      }
+    }
     for (Column c : columns) {
       total += c.fileBytes();
-    }
-    if (manifest.keyIndex() != null) {
-      total += manifest.keyIndex().fileBytes();
     }
     return total;
   }
@@ -235,26 +451,32 @@ public final class Dataset implements AutoCloseable {
    */
   public OptionalLong rowOf(String key) throws IOException {
     ensureOpen();
-    if (keyIndex == null) {
+    if (keyIndexes == null) {
       throw new IllegalStateException("dataset " + dir + " has no key column");
     }
-    OptionalLong row = keyIndex.get(key);
-    if (row.isPresent()) {
-      long r = row.getAsLong();
-      String keyColumn = schema().keyColumn().orElseThrow();
-      if (r < 0 || r >= rowCount()) {
-        throw CorruptDatasetException.at(
-            dir.resolve(DatasetLayout.KEY_INDEX),
-            "key '" + key + "' maps to row " + r + ", outside [0, " + rowCount() + ")");
+    for (Part p : parts) {
+      if (collection != null && !p.mayHold(key)) {
+        continue;
       }
-      String actual = readString(keyColumn, r);
+      OptionalLong local = keyIndexes[p.index()].get(key);
+      if (local.isEmpty()) {
+        continue;
+      }
+      long r = local.getAsLong();
+      Path file = p.path().resolve(DatasetLayout.KEY_INDEX);
+      if (r < 0 || r >= p.rowCount()) {
+        throw CorruptDatasetException.at(
+            file, "key '" + key + "' maps to row " + r + ", outside [0, " + p.rowCount() + ")");
+      }
+      long global = p.firstRow() + r;
+      String actual = readString(schema().keyColumn().orElseThrow(), global);
       if (!actual.equals(key)) {
         throw CorruptDatasetException.at(
-            dir.resolve(DatasetLayout.KEY_INDEX),
-            "key '" + key + "' maps to row " + r + ", whose key is '" + actual + "'");
+            file, "key '" + key + "' maps to row " + r + ", whose key is '" + actual + "'");
       }
+      return OptionalLong.of(global);
     }
-    return row;
+    return OptionalLong.empty();
   }
 
   /** A functional read of one row from a decoded chunk. */
@@ -402,21 +624,28 @@ public final class Dataset implements AutoCloseable {
         java.util.Comparator.comparing(VerifyReport.Problem::file)
             .thenComparingLong(VerifyReport.Problem::chunk));
     long keys = 0;
-    if (keyIndex != null) {
-      keys = verifyKeys(problems);
+    if (keyIndexes != null) {
+      for (Part p : parts) {
+        keys += verifyKeys(p, problems);
+      }
     }
     return new VerifyReport(problems, chunks.get(), bytes.get(), keys);
   }
 
-  private long verifyKeys(List<VerifyReport.Problem> problems) throws IOException {
-    Path file = dir.resolve(DatasetLayout.KEY_INDEX);
+  /**
+   * Checks part {@code p}'s key index (size, CRC32C, every key → its own row) and, in a collection,
+   * that every key lies in the part's key range (else lookups would miss it).
+   */
+  private long verifyKeys(Part p, List<VerifyReport.Problem> problems) throws IOException {
+    Path file = p.path().resolve(DatasetLayout.KEY_INDEX);
+    KeyIndex index = keyIndexes[p.index()];
     try {
-      keyIndex.checkIntegrity();
+      index.checkIntegrity();
     } catch (CorruptDatasetException e) {
       problems.add(new VerifyReport.Problem(file.toString(), null, -1, -1, e.getMessage()));
       return 0;
     }
-    Column keys = column(schema().keyColumn().orElseThrow());
+    ColumnFile keys = column(schema().keyColumn().orElseThrow()).files().get(p.index());
     long checked = 0;
     int reported = 0;
     try (ChunkDecoder d = new ChunkDecoder(true, this)) {
@@ -429,9 +658,22 @@ public final class Dataset implements AutoCloseable {
         }
         for (int i = 0; i < v.rowCount(); i++) {
           String key = v.string(i);
-          OptionalLong r = keyIndex.get(key);
+          OptionalLong r = index.get(key);
           long expected = v.firstRow() + i;
+          String problem = null;
           if (r.isEmpty() || r.getAsLong() != expected) {
+            problem =
+                r.isEmpty() ? " is missing from the key index" : " maps to row " + r.getAsLong();
+          } else if (collection != null && !p.mayHold(key)) {
+            problem =
+                " lies outside the part's key range ["
+                    + p.keyMin()
+                    + ", "
+                    + p.keyMax()
+                    + "] in "
+                    + DatasetLayout.COLLECTION_MANIFEST;
+          }
+          if (problem != null) {
             if (reported++ < 20) {
               problems.add(
                   new VerifyReport.Problem(
@@ -439,13 +681,7 @@ public final class Dataset implements AutoCloseable {
                       null,
                       -1,
                       -1,
-                      "key '"
-                          + key
-                          + "' of row "
-                          + expected
-                          + (r.isEmpty()
-                              ? " is missing from the key index"
-                              : " maps to row " + r.getAsLong())));
+                      "key '" + key + "' of row " + expected + problem));
             }
           } else {
             checked++;
@@ -458,7 +694,7 @@ public final class Dataset implements AutoCloseable {
     return checked;
   }
 
-  /** Unmaps every file and closes the key index. Idempotent. */
+  /** Unmaps every file and closes the key indexes. Idempotent. */
   @Override
   public void close() {
     if (closed) {
@@ -473,8 +709,10 @@ public final class Dataset implements AutoCloseable {
       for (ChunkDecoder d; (d = decoders.poll()) != null; ) {
         d.close();
       }
-      if (keyIndex != null) {
-        keyIndex.close();
+      if (keyIndexes != null) {
+        for (KeyIndex k : keyIndexes) {
+          k.close();
+        }
       }
       arena.close();
     } finally {

@@ -3,17 +3,13 @@ package io.jcolz.loader;
 import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
-import io.jcolz.format.schema.ColumnSpec;
-import io.jcolz.format.schema.ColumnType;
 import io.jcolz.loader.batch.BatchBuffer;
 import io.jcolz.loader.batch.BatchPool;
 import io.jcolz.loader.batch.BatchSpec;
 import io.jcolz.loader.batch.ImageLayout;
-import io.jcolz.loader.batch.ImageSampleWriter;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.batch.SampleWriter;
 import io.jcolz.loader.cache.ChunkCache;
-import io.jcolz.loader.image.Augmentation;
 import io.jcolz.loader.order.ChunkLayout;
 import io.jcolz.loader.order.EpochOrder;
 import io.jcolz.loader.order.Order;
@@ -28,19 +24,22 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
  * Streams a {@link Dataset} as batches into one bounded queue per device, with worker threads that
- * decode chunks through a shared cache, assemble each sample straight into its slot of a pooled
- * off-heap batch, and hand finished batches to the queues.
+ * share the work at the grain of chunk decodes: every chunk the batches in flight need is decoded
+ * once, by one worker, into a shared cache, and each batch is assembled straight into its pooled
+ * off-heap buffer by whichever workers are free, one chunk's samples at a time.
  *
  * <pre>{@code
- * try (Loader loader = Loader.builder(dataset).batchSize(256).devices(4).workers(8)
- *          .order(Order.QUASI_RANDOM).seed(42).epoch(3).shard(rank, world).build()) {
- *   for (Batch b : loader.device(0)) {          // in a thread per device
+ * LoaderConfig config = Loader.builder(dataset).batchSize(256).devices(4).workers(8)
+ *     .order(Order.QUASI_RANDOM).seed(42).epoch(3).shard(rank, world).config();
+ * System.out.println(config.memoryBound());        // nothing allocated yet
+ * try (Loader loader = config.start()) {           // or: Loader.builder(dataset)....start()
+ *   for (Batch b : loader.device(0)) {             // in a thread per device
  *     try (b) { train(b.images(), b.multiHot()); }
  *   }
  * }
@@ -51,27 +50,31 @@ import java.util.function.Supplier;
  * sequence is the {@link Order} of (dataset chunk layout, seed, epoch); this rank takes its {@link
  * Shard} of it and cuts it into batches. Batch i of an epoch goes to device {@code i mod D} ({@link
  * RoundRobin}); each device receives its batches in order. Content is a pure function of the
- * builder's arguments: worker count and timing change nothing.
+ * configuration: worker count and timing change nothing.
  *
- * <p><b>Work.</b> Workers claim whole batches in run order (one atomic counter, no other shared hot
- * state); a worker reads its batch's rows grouped by chunk, pinning one decoded chunk at a time in
- * the column's {@link ChunkCache}, so each chunk is decoded about once even when several batches
- * share it.
+ * <p><b>Work</b> ({@link Scheduler}). Workers plan, decode and assemble the run batches from the
+ * earliest one not yet queued up to {@link LoaderConfig#lookahead()} ahead. A batch's rows are
+ * grouped by chunk; each group pins its chunk in the column's {@link ChunkCache} or reserves a slot
+ * and queues one decode, so consecutive batches of a quasi-random window share every decode instead
+ * of waiting for each other's. A worker takes the earliest batch's ready piece (one chunk's
+ * samples) or queued decode, else plans the next batch; it sleeps only when there is none. The
+ * shared state is touched once per decode, piece and batch, never per sample. {@link #stats()} says
+ * how busy the workers were and how long they waited for a chunk another worker was decoding.
  *
- * <p><b>Memory</b> is bounded by {@link #memoryBound()}, reported before anything is allocated. The
- * pool holds {@code devices × (prefetch + 1) + workers} buffers: each device's queue admits batch s
- * only while fewer than {@code prefetch + 1} of its batches are queued or open, so a worker always
- * finds a free buffer.
+ * <p><b>Memory</b> is bounded by {@link #memoryBound()}, known from the {@link LoaderConfig} before
+ * anything is allocated. The pool holds {@code devices × (prefetch + 1) + workers} buffers: each
+ * device's queue admits batch s only while fewer than {@code prefetch + 1} of its batches are
+ * queued or open, and at most {@code workers} batches outside the queues hold a buffer.
  *
  * <p><b>Failures.</b> A worker exception (a corrupt chunk, an undecodable image) stops the workers
  * and is rethrown by every device queue's next take: IOExceptions as the same kind, with the
  * worker's message (which names file, column, chunk and offset) plus the batch, and the worker's
  * exception as the cause.
  *
- * <p><b>Closing</b> stops every worker (waking those waiting on a full queue or a busy cache) and
- * joins them, within a second in practice (the longest uninterruptible step is one chunk decode).
- * Batch memory is freed once the loader is closed and every batch it handed out is closed. The
- * dataset must stay open until the loader is closed.
+ * <p><b>Closing</b> stops every worker and joins them, within a second in practice (the longest
+ * uninterruptible step is one chunk decode or one piece). Batch memory is freed once the loader is
+ * closed and every batch it handed out is closed. The dataset must stay open until the loader is
+ * closed.
  *
  * <p>Thread-safe: each device queue may be consumed by its own thread; {@code close} from any.
  */
@@ -79,23 +82,17 @@ public final class Loader implements AutoCloseable {
   private static final AtomicInteger IDS = new AtomicInteger();
   private static final long JOIN_MILLIS = 5_000;
 
+  private final LoaderConfig config;
   private final Dataset dataset;
-  private final Settings settings;
   private final BatchSpec spec;
   private final SampleOrder order;
-  private final Shard shard;
-  private final RunPlan plan;
   private final RoundRobin delivery;
   private final List<DeviceQueue<Batch>> queues;
   private final BatchPool pool;
-  private final List<ChunkCache> caches = new ArrayList<>();
-  private final ChunkCache imageCache;
-  private final ChunkCache jpegCache;
-  private final ChunkCache labelCache;
-  private final ChunkCache keyCache;
-  private final MemoryBudget budget;
+  private final List<ChunkCache> caches;
+  private final Scheduler scheduler;
+  private final boolean rawFallback;
   private final List<Thread> threads = new ArrayList<>();
-  private final AtomicLong nextBatch = new AtomicLong();
   private final Map<Long, EpochOrder> epochOrders = new LinkedHashMap<>();
   private final Object lifecycle = new Object();
   private volatile boolean stopping;
@@ -103,53 +100,27 @@ public final class Loader implements AutoCloseable {
   private boolean freed;
   private final int id = IDS.incrementAndGet();
 
-  private Loader(Dataset dataset, Settings s) {
-    this.dataset = dataset;
-    this.settings = s;
-    this.spec = s.spec;
-    Column locality = s.localityColumn;
-    int window = s.window;
-    this.order = s.order.over(ChunkLayout.of(locality), s.seed, window);
-    this.shard = new Shard(dataset.rowCount(), s.rank, s.world, s.batchSize, s.dropLast);
-    if (shard.batches() == 0) {
-      throw new IllegalArgumentException(
-          "an epoch of "
-              + dataset.rowCount()
-              + " rows gives no batch of "
-              + s.batchSize
-              + " on rank "
-              + s.rank
-              + " of "
-              + s.world
-              + (s.dropLast ? " with drop-last" : ""));
-    }
-    this.plan = new RunPlan(s.epoch, s.startBatch, s.epochs, shard.batches());
-    this.delivery = new RoundRobin(plan, s.devices);
+  private Loader(LoaderConfig c) {
+    this.config = c;
+    this.dataset = c.dataset();
+    this.spec = c.batchSpec();
+    this.order = c.order().over(ChunkLayout.of(c.localityColumn()), c.seed(), c.window());
+    this.delivery = new RoundRobin(c.plan(), c.devices());
     List<DeviceQueue<Batch>> qs = new ArrayList<>();
-    for (int d = 0; d < s.devices; d++) {
-      qs.add(new DeviceQueue<>(d, s.prefetch + 1, delivery.total(d)));
+    for (int d = 0; d < c.devices(); d++) {
+      qs.add(new DeviceQueue<>(d, c.prefetch() + 1, delivery.total(d)));
     }
     this.queues = Collections.unmodifiableList(qs);
-    this.pool = new BatchPool(spec, s.devices * (s.prefetch + 1) + s.workers);
-    imageCache = s.imageColumn == null ? null : cache(s.imageColumn, s.cacheSlots(s.imageColumn));
-    jpegCache = s.jpegColumn == null ? null : cache(s.jpegColumn, s.cacheSlots(s.jpegColumn));
-    labelCache =
-        s.labelColumn == null || spec.labelMode() == LabelMode.NONE
-            ? null
-            : cache(s.labelColumn, s.cacheSlots(s.labelColumn));
-    keyCache =
-        s.keyColumn == null || !s.keys ? null : cache(s.keyColumn, s.cacheSlots(s.keyColumn));
-    long cacheBytes = 0;
-    for (ChunkCache c : caches) {
-      cacheBytes += c.boundBytes();
+    this.pool = new BatchPool(spec, c.memoryBound().batchBuffers());
+    List<ChunkCache> cs = new ArrayList<>();
+    boolean raw = false;
+    for (LoaderConfig.Cached cached : c.cached()) {
+      cs.add(new ChunkCache(cached.column(), cached.slots()));
+      raw |= cached.phase() == 1;
     }
-    this.budget = new MemoryBudget(spec.bytes(), pool.capacity(), cacheBytes);
-  }
-
-  private ChunkCache cache(Column col, int slots) {
-    ChunkCache c = new ChunkCache(col, slots);
-    caches.add(c);
-    return c;
+    this.rawFallback = raw;
+    this.caches = Collections.unmodifiableList(cs);
+    this.scheduler = new Scheduler(c, cs.toArray(new ChunkCache[0]), delivery, queues, pool);
   }
 
   /** A builder for a loader over {@code dataset}. */
@@ -157,20 +128,27 @@ public final class Loader implements AutoCloseable {
     return new Builder(dataset);
   }
 
-  private void start() {
-    for (int w = 0; w < settings.workers; w++) {
-      SampleWriter writer = settings.writers.get();
-      Worker worker = new Worker(this, writer);
-      Thread t = new Thread(worker::run, "jcolz-loader-" + id + "-w" + w);
+  /** Allocates a loader for {@code config} and starts its workers. */
+  static Loader start(LoaderConfig config) {
+    Loader loader = new Loader(config);
+    for (int w = 0; w < config.workers(); w++) {
+      Worker worker = new Worker(loader, loader.scheduler, w, config.newWriter());
+      Thread t = new Thread(worker::run, "jcolz-loader-" + loader.id + "-w" + w);
       t.setDaemon(true);
-      threads.add(t);
+      loader.threads.add(t);
     }
-    for (Thread t : threads) {
+    for (Thread t : loader.threads) {
       t.start();
     }
+    return loader;
   }
 
   // ---- accessors ----
+
+  /** The configuration this loader was started from. */
+  public LoaderConfig config() {
+    return config;
+  }
 
   /** The dataset read. */
   public Dataset dataset() {
@@ -194,17 +172,17 @@ public final class Loader implements AutoCloseable {
 
   /** This rank's part of each epoch. */
   public Shard shard() {
-    return shard;
+    return config.shard();
   }
 
   /** The run: start (epoch, batch), epochs, batches per epoch. */
   public RunPlan plan() {
-    return plan;
+    return config.plan();
   }
 
   /** Batches per epoch on this rank (all devices together). */
   public long batchesPerEpoch() {
-    return shard.batches();
+    return config.shard().batches();
   }
 
   /** The delivery policy. */
@@ -212,9 +190,9 @@ public final class Loader implements AutoCloseable {
     return delivery;
   }
 
-  /** The off-heap bound, known before anything is allocated. */
+  /** The off-heap bound, known before anything was allocated ({@link LoaderConfig#memoryBound}). */
   public MemoryBudget memoryBound() {
-    return budget;
+    return config.memoryBound();
   }
 
   /** Off-heap bytes allocated so far by the pool and the caches (never above the bound). */
@@ -231,9 +209,9 @@ public final class Loader implements AutoCloseable {
     return pool;
   }
 
-  /** The chunk caches, one per column read (for their statistics). */
+  /** The chunk caches, one per column read, image column first (for their statistics). */
   public List<ChunkCache> caches() {
-    return Collections.unmodifiableList(caches);
+    return caches;
   }
 
   /** The worker threads (for CPU accounting; do not interrupt them). */
@@ -241,39 +219,23 @@ public final class Loader implements AutoCloseable {
     return Collections.unmodifiableList(threads);
   }
 
+  /**
+   * What the workers did since the loader started: busy fractions, waits, chunk decodes per chunk
+   * read. Take two snapshots and {@link LoaderStats#since} for an interval.
+   */
+  public LoaderStats stats() {
+    return scheduler.stats(caches);
+  }
+
   // ---- worker support (package-private) ----
-
-  Settings settings() {
-    return settings;
-  }
-
-  ChunkCache imageCache() {
-    return imageCache;
-  }
-
-  ChunkCache jpegCache() {
-    return jpegCache;
-  }
-
-  ChunkCache labelCache() {
-    return labelCache;
-  }
-
-  ChunkCache keyCache() {
-    return keyCache;
-  }
 
   boolean stopping() {
     return stopping;
   }
 
-  /** The next run batch to fill, or -1 when none is left or the loader is stopping. */
-  long claim() {
-    if (stopping) {
-      return -1;
-    }
-    long g = nextBatch.getAndIncrement();
-    return g < plan.totalBatches() ? g : -1;
+  /** Whether encoded rows left empty are stored raw (smart mode). */
+  boolean hasRawFallback() {
+    return rawFallback;
   }
 
   EpochOrder epochOrder(long epoch) {
@@ -290,23 +252,9 @@ public final class Loader implements AutoCloseable {
     }
   }
 
-  BatchBuffer acquire() {
-    return pool.acquire();
-  }
-
-  /** Hands a filled buffer to its device queue; false (buffer back in the pool) when closing. */
-  boolean deliver(long g, BatchBuffer buf, String[] keys) throws InterruptedException {
-    int d = delivery.device(g);
-    Batch b = new Batch(this, buf, plan.epochOf(g), plan.indexOf(g), d, keys);
-    if (!queues.get(d).put(delivery.sequence(g), b)) {
-      pool.release(buf);
-      return false;
-    }
-    return true;
-  }
-
-  void release(BatchBuffer buf) {
-    pool.release(buf);
+  /** The batch object of run batch {@code g}, filled in {@code buf}. */
+  Batch batch(long g, BatchBuffer buf, String[] keys) {
+    return new Batch(this, buf, plan().epochOf(g), plan().indexOf(g), delivery.device(g), keys);
   }
 
   void fail(Throwable t, String context) {
@@ -314,26 +262,30 @@ public final class Loader implements AutoCloseable {
     for (DeviceQueue<Batch> q : queues) {
       q.fail(t, context);
     }
-    for (ChunkCache c : caches) {
-      c.shutdown();
-    }
+    scheduler.stop();
   }
 
   void recycle(Batch batch, BatchBuffer buf, int device) {
+    boolean open;
     synchronized (lifecycle) {
       if (!freed) {
         pool.release(buf);
       }
       queues.get(device).released();
       maybeFree();
+      open = !closed;
+    }
+    if (open) {
+      scheduler.released();
     }
   }
 
   String readKey(long row) throws IOException {
-    if (settings.keyColumn == null) {
+    Column keys = config.keyColumn();
+    if (keys == null) {
       throw new IllegalStateException("dataset " + dataset.path() + " has no key column");
     }
-    return dataset.readString(settings.keyColumn.name(), row);
+    return dataset.readString(keys.name(), row);
   }
 
   /**
@@ -352,9 +304,7 @@ public final class Loader implements AutoCloseable {
     for (DeviceQueue<Batch> q : queues) {
       q.shutdown();
     }
-    for (ChunkCache c : caches) {
-      c.shutdown();
-    }
+    scheduler.stop();
     for (Thread t : threads) {
       t.interrupt();
     }
@@ -387,6 +337,7 @@ public final class Loader implements AutoCloseable {
               + alive
               + "; their memory is left allocated");
     }
+    scheduler.releaseBuffers();
     synchronized (lifecycle) {
       for (DeviceQueue<Batch> q : queues) {
         for (Batch b : q.drain()) {
@@ -412,60 +363,16 @@ public final class Loader implements AutoCloseable {
     return "Loader["
         + dataset.path()
         + ", "
-        + settings.order
+        + config.order()
         + ", batch "
         + spec.batchSize()
         + ", "
         + queues.size()
         + " devices, "
-        + settings.workers
+        + config.workers()
         + " workers, "
-        + budget
+        + memoryBound()
         + "]";
-  }
-
-  /** Resolved builder settings. */
-  static final class Settings {
-    int batchSize;
-    int devices;
-    int workers;
-    int prefetch;
-    Order order;
-    long seed;
-    long epoch;
-    long startBatch;
-    long epochs;
-    int rank;
-    int world;
-    boolean dropLast;
-    BatchSpec spec;
-    Augment augment;
-    int window;
-    int cacheChunks;
-    int cacheAtMost;
-    boolean keys;
-    Column imageColumn;
-    Column jpegColumn;
-    Column labelColumn;
-    Column keyColumn;
-    Column localityColumn;
-    Supplier<SampleWriter> writers;
-
-    /** Default slots: one per worker, plus two quasi-random windows and two batches of chunks. */
-    int cacheSlots(Column col) {
-      if (cacheChunks > 0) {
-        return Math.max(cacheChunks, workers + 1);
-      }
-      double rowsPerChunk = Math.max(1.0, (double) col.rowCount() / Math.max(1, col.chunkCount()));
-      int perBatch = (int) Math.ceil(batchSize / rowsPerChunk) + 1;
-      int w = order == Order.QUASI_RANDOM ? window : 0;
-      long slots = workers + 1 + 2L * (w + perBatch);
-      if (cacheAtMost > 0) {
-        slots = Math.min(slots, cacheAtMost);
-      }
-      return (int)
-          Math.min(Math.max(slots, workers + 1), Math.max(workers + 1, col.chunkCount() + 0L));
-    }
   }
 
   /**
@@ -474,6 +381,10 @@ public final class Loader implements AutoCloseable {
    * multi-hot labels (none without a label column), no augmentation, window of max(8, 2 batches)
    * chunks.
    *
+   * <p>{@link #config()} resolves and validates the settings into an immutable {@link LoaderConfig}
+   * (whose {@link LoaderConfig#memoryBound()} can be read before anything starts); {@link #start()}
+   * is {@code config().start()}.
+   *
    * <p>Columns follow the packed-image convention ({@link PackedImages}): its storage mode picks
    * which image columns are read, and the schema's label and key columns are used; each can be
    * overridden.
@@ -481,35 +392,35 @@ public final class Loader implements AutoCloseable {
    * <p>Not thread-safe.
    */
   public static final class Builder {
-    private final Dataset dataset;
-    private int batchSize = 256;
-    private int devices = 1;
-    private int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
-    private int prefetch = 2;
-    private Order order = Order.QUASI_RANDOM;
-    private long seed;
-    private long epoch;
-    private long startBatch;
-    private long epochs = 1;
-    private int rank;
-    private int world = 1;
-    private boolean dropLast = true;
-    private ImageLayout layout = ImageLayout.NCHW;
-    private LabelMode labelMode;
-    private Augment augment = Augment.none();
-    private int window;
-    private int cacheChunks;
-    private int cacheAtMost;
-    private int maxLabelsPerSample;
-    private boolean keys;
-    private String imageColumn;
-    private String jpegColumn;
-    private String labelColumn;
-    private boolean noImageColumn;
-    private boolean noJpegColumn;
-    private int height;
-    private int width;
-    private Supplier<SampleWriter> writers;
+    final Dataset dataset;
+    int batchSize = 256;
+    int devices = 1;
+    int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
+    int prefetch = 2;
+    Order order = Order.QUASI_RANDOM;
+    long seed;
+    long epoch;
+    long startBatch;
+    long epochs = 1;
+    int rank;
+    int world = 1;
+    boolean dropLast = true;
+    ImageLayout layout = ImageLayout.NCHW;
+    LabelMode labelMode;
+    Augment augment = Augment.none();
+    int window;
+    int cacheChunks;
+    int cacheAtMost;
+    int maxLabelsPerSample;
+    boolean keys;
+    String imageColumn;
+    String jpegColumn;
+    String labelColumn;
+    boolean noImageColumn;
+    boolean noJpegColumn;
+    int height;
+    int width;
+    Supplier<SampleWriter> writers;
 
     private Builder(Dataset dataset) {
       this.dataset = dataset;
@@ -544,7 +455,7 @@ public final class Loader implements AutoCloseable {
 
     /** The sample order. */
     public Builder order(Order o) {
-      this.order = java.util.Objects.requireNonNull(o);
+      this.order = Objects.requireNonNull(o);
       return this;
     }
 
@@ -593,19 +504,19 @@ public final class Loader implements AutoCloseable {
 
     /** NCHW or NHWC images. */
     public Builder imageLayout(ImageLayout l) {
-      this.layout = java.util.Objects.requireNonNull(l);
+      this.layout = Objects.requireNonNull(l);
       return this;
     }
 
     /** How labels are carried. */
     public Builder labels(LabelMode m) {
-      this.labelMode = java.util.Objects.requireNonNull(m);
+      this.labelMode = Objects.requireNonNull(m);
       return this;
     }
 
     /** Augmentations. */
     public Builder augment(Augment a) {
-      this.augment = java.util.Objects.requireNonNull(a);
+      this.augment = Objects.requireNonNull(a);
       return this;
     }
 
@@ -677,192 +588,33 @@ public final class Loader implements AutoCloseable {
 
     /**
      * The per-worker sample writer factory (the seam for image decoding and augmentation); default
-     * {@link ImageSampleWriter} with the configured augmentation.
+     * {@link io.jcolz.loader.batch.ImageSampleWriter} with the configured augmentation.
      */
     public Builder sampleWriter(Supplier<SampleWriter> factory) {
       this.writers = factory;
       return this;
     }
 
-    private static int positive(String what, int v) {
+    static int positive(String what, int v) {
       if (v <= 0) {
         throw new IllegalArgumentException(what + " " + v + " must be > 0");
       }
       return v;
     }
 
-    private Column column(String name, ColumnType type, String role) {
-      ColumnSpec c = dataset.schema().column(name);
-      if (c.type() != type) {
-        throw new IllegalArgumentException(
-            role + " column '" + name + "' is " + c.type().jsonName() + ", not " + type.jsonName());
-      }
-      return dataset.column(name);
+    /**
+     * Resolves the settings against the dataset's schema and validates them; allocates and starts
+     * nothing.
+     *
+     * @throws IllegalArgumentException a setting does not fit the dataset (named in the message)
+     */
+    public LoaderConfig config() {
+      return new LoaderConfig(this);
     }
 
-    private boolean has(String name, ColumnType type) {
-      int i = dataset.schema().indexOf(name);
-      return i >= 0 && dataset.schema().columns().get(i).type() == type;
-    }
-
-    /** Validates, allocates nothing yet, and starts the workers. */
-    public Loader build() {
-      Settings s = new Settings();
-      PackedImages packed = PackedImages.of(dataset);
-      String img = imageColumn;
-      String jpg = jpegColumn;
-      if (img == null && !noImageColumn) {
-        img = packed.imageColumn().orElse(null);
-      }
-      if (jpg == null && !noJpegColumn) {
-        jpg = packed.jpegColumn().orElse(null);
-      }
-      if (img == null && jpg == null) {
-        throw new IllegalArgumentException(
-            "dataset "
-                + dataset.path()
-                + " has no image column to read (looked for '"
-                + PackedImages.IMAGE
-                + "' uint8_tensor and '"
-                + PackedImages.JPEG
-                + "' bytes; columns: "
-                + dataset.schema().columns()
-                + ")");
-      }
-      s.imageColumn = img == null ? null : column(img, ColumnType.UINT8_TENSOR, "image");
-      s.jpegColumn = jpg == null ? null : column(jpg, ColumnType.BYTES, "encoded image");
-      int c = 3;
-      int h = height;
-      int w = width;
-      int storedH = 0;
-      int storedW = 0;
-      if (augment.custom() != null) {
-        if ((h != 0 && h != augment.custom().height())
-            || (w != 0 && w != augment.custom().width())) {
-          throw new IllegalArgumentException(
-              "image size "
-                  + h
-                  + "×"
-                  + w
-                  + " differs from the augmentation's "
-                  + augment.custom().height()
-                  + "×"
-                  + augment.custom().width());
-        }
-        h = augment.custom().height();
-        w = augment.custom().width();
-      }
-      if (s.imageColumn != null) {
-        int[] shape = s.imageColumn.spec().shape();
-        if (shape.length != 3) {
-          throw new IllegalArgumentException(
-              "image column '"
-                  + img
-                  + "' has shape "
-                  + java.util.Arrays.toString(shape)
-                  + "; the loader reads H×W×C tensors");
-        }
-        storedH = shape[0];
-        storedW = shape[1];
-        c = shape[2];
-        if (h == 0) {
-          h = storedH;
-          w = storedW;
-        }
-        if (c != 3
-            && (h != storedH
-                || w != storedW
-                || augment.randomResizedCrop()
-                || (augment.custom() != null && augment.custom().randomResizedCrop()))) {
-          throw new IllegalArgumentException(
-              "image column '" + img + "' has " + c + " channels: crops and resizes " + "need RGB");
-        }
-        if (c != 3 && s.jpegColumn != null) {
-          throw new IllegalArgumentException(
-              "image column '" + img + "' has " + c + " channels, decoded images 3");
-        }
-      } else if (h == 0) {
-        h =
-            w =
-                packed
-                    .size()
-                    .orElseThrow(
-                        () ->
-                            new IllegalArgumentException(
-                                "encoded images need an output size: set imageSize(h, w) or "
-                                    + "dataset metadata '"
-                                    + PackedImages.SIZE
-                                    + "'"));
-      }
-      String lab = labelColumn != null ? labelColumn : dataset.schema().labelColumn().orElse(null);
-      s.labelColumn = lab == null ? null : column(lab, ColumnType.INT32_SET, "label");
-      LabelMode lm =
-          labelMode != null
-              ? labelMode
-              : s.labelColumn == null ? LabelMode.NONE : LabelMode.MULTI_HOT;
-      if (lm != LabelMode.NONE && s.labelColumn == null) {
-        throw new IllegalArgumentException(
-            "labels " + lm + " requested, but dataset " + dataset.path() + " has no label column");
-      }
-      int l = s.labelColumn == null ? 0 : s.labelColumn.spec().cardinality();
-      int perSample = maxLabelsPerSample > 0 ? maxLabelsPerSample : Math.max(1, Math.min(l, 128));
-      s.spec =
-          new BatchSpec(
-              batchSize,
-              c,
-              h,
-              w,
-              layout,
-              lm,
-              l,
-              (int) Math.min(Integer.MAX_VALUE, (long) perSample * batchSize));
-      s.keyColumn = dataset.schema().keyColumn().map(dataset::column).orElse(null);
-      if (keys && s.keyColumn == null) {
-        throw new IllegalArgumentException(
-            "keys(true), but dataset " + dataset.path() + " has no key column");
-      }
-      s.keys = keys;
-      if (s.imageColumn != null && s.jpegColumn != null) {
-        s.localityColumn =
-            s.imageColumn.compressedBytes() >= s.jpegColumn.compressedBytes()
-                ? s.imageColumn
-                : s.jpegColumn;
-      } else {
-        s.localityColumn = s.imageColumn != null ? s.imageColumn : s.jpegColumn;
-      }
-      double rowsPerChunk =
-          Math.max(
-              1.0,
-              (double) s.localityColumn.rowCount() / Math.max(1, s.localityColumn.chunkCount()));
-      s.window = window > 0 ? window : Math.max(8, (int) Math.ceil(2 * batchSize / rowsPerChunk));
-      if (window == 0 && cacheAtMost > 0) {
-        s.window = Math.max(2, Math.min(s.window, cacheAtMost / 2));
-      }
-      s.cacheAtMost = cacheAtMost;
-      s.batchSize = batchSize;
-      s.devices = devices;
-      s.workers = workers;
-      s.prefetch = prefetch;
-      s.order = order;
-      s.seed = seed;
-      s.epoch = epoch;
-      s.startBatch = startBatch;
-      s.epochs = epochs;
-      s.rank = rank;
-      s.world = world;
-      s.dropLast = dropLast;
-      s.augment = augment;
-      s.cacheChunks = cacheChunks;
-      Augmentation aug = augment.resolve(w, h);
-      int sh = storedH;
-      int sw = storedW;
-      int sc = c;
-      long sd = seed;
-      ImageLayout lay = layout;
-      s.writers = writers != null ? writers : () -> new ImageSampleWriter(aug, sd, sh, sw, sc, lay);
-      Loader loader = new Loader(dataset, s);
-      loader.start();
-      return loader;
+    /** {@code config().start()}: validates, allocates the queues and starts the workers. */
+    public Loader start() {
+      return config().start();
     }
   }
 }

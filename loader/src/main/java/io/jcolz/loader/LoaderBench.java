@@ -35,8 +35,10 @@ import java.util.Locale;
  *       can beat per core, since it must at least decompress.
  * </ol>
  *
- * Peak off-heap bytes are the loader's pool and caches as allocated at the end (they only grow,
- * never beyond {@link Loader#memoryBound()}).
+ * The loader's {@link LoaderStats} over the timed interval say where the worker time went: busy
+ * fractions, the seconds waited for another worker's chunk decode, and chunk decodes per chunk
+ * read. Peak off-heap bytes are the loader's pool and caches as allocated at the end (they only
+ * grow, never beyond {@link Loader#memoryBound()}).
  *
  * <p>Thread-safe (stateless); each run starts and joins its own threads.
  */
@@ -148,6 +150,9 @@ public final class LoaderBench {
    * @param batchSize samples per batch
    * @param chunkDecodes chunks decoded by the loader's caches over the whole run
    * @param chunkHits cache hits over the whole run
+   * @param interval the loader's {@link LoaderStats} over the timed interval: each worker's busy
+   *     fraction, seconds waited for a chunk another worker was decoding, chunk decodes per chunk
+   *     read (per epoch and column)
    */
   public record Result(
       long images,
@@ -163,15 +168,29 @@ public final class LoaderBench {
       int threads,
       int batchSize,
       long chunkDecodes,
-      long chunkHits) {
-    /** One JSON object, keys in snake case ({@code images_per_s} first). */
+      long chunkHits,
+      LoaderStats interval) {
+    /**
+     * One JSON object, keys in snake case ({@code images_per_s} first). From the timed interval's
+     * {@link LoaderStats}: {@code worker_busy} (each worker's busy fraction), {@code busy_fraction}
+     * (their mean), {@code chunk_wait_s} (worker-seconds waiting for a chunk another worker was
+     * decoding), {@code queue_wait_s} (waiting for the consumer), {@code decodes_per_read}, {@code
+     * chunk_reads}, {@code chunk_redecodes}.
+     */
     public String toJson() {
+      StringBuilder busy = new StringBuilder("[");
+      for (double f : interval.busyFractions()) {
+        busy.append(busy.length() > 1 ? "," : "").append(String.format(Locale.ROOT, "%.4f", f));
+      }
+      busy.append(']');
       return String.format(
           Locale.ROOT,
           "{\"images_per_s\":%.1f,\"mb_per_s\":%.1f,\"images\":%d,\"seconds\":%.3f,"
               + "\"threads\":%d,\"batch\":%d,\"worker_cpu_s\":%.3f,\"images_per_core_s\":%.1f,"
               + "\"ceiling_decompress_images_per_s\":%.1f,\"ceiling_decode_images_per_s\":%.1f,\"peak_offheap_bytes\":%d,\"bound_offheap_bytes\":%d,"
-              + "\"chunk_decodes\":%d,\"chunk_hits\":%d}",
+              + "\"chunk_decodes\":%d,\"chunk_hits\":%d,\"worker_busy\":%s,\"busy_fraction\":%.4f,"
+              + "\"chunk_wait_s\":%.3f,\"queue_wait_s\":%.3f,\"decodes_per_read\":%.4f,"
+              + "\"chunk_reads\":%d,\"chunk_redecodes\":%d}",
           imagesPerSecond,
           mbPerSecond,
           images,
@@ -185,7 +204,14 @@ public final class LoaderBench {
           peakOffHeapBytes,
           boundOffHeapBytes,
           chunkDecodes,
-          chunkHits);
+          chunkHits,
+          busy,
+          interval.meanBusyFraction(),
+          interval.chunkWaitSeconds(),
+          interval.queueWaitSeconds(),
+          interval.decodesPerRead(),
+          interval.chunkReads(),
+          interval.chunkRedecodes());
     }
   }
 
@@ -203,6 +229,7 @@ public final class LoaderBench {
     long bound;
     long decodes = 0;
     long hits = 0;
+    LoaderStats interval;
     try (Loader loader =
         Loader.builder(dataset)
             .batchSize(o.batchSize())
@@ -215,7 +242,7 @@ public final class LoaderBench {
             .augment(o.augment())
             .epochs(Long.MAX_VALUE / Math.max(1, dataset.rowCount()))
             .seed(1)
-            .build()) {
+            .start()) {
       var queue = loader.device(0);
       long warmEnd = System.nanoTime() + (long) (o.warmupSeconds() * 1e9);
       while (System.nanoTime() < warmEnd) {
@@ -226,6 +253,7 @@ public final class LoaderBench {
         b.close();
       }
       long cpu0 = cpuNanos(mx, loader);
+      LoaderStats stats0 = loader.stats();
       long t0 = System.nanoTime();
       long end = t0 + (long) (o.seconds() * 1e9);
       long t1 = t0;
@@ -240,6 +268,7 @@ public final class LoaderBench {
         t1 = System.nanoTime();
       }
       cpu = (cpuNanos(mx, loader) - cpu0) / 1e9;
+      interval = loader.stats().since(stats0);
       wall = (t1 - t0) / 1e9;
       peak = loader.allocatedBytes();
       bound = loader.memoryBound().totalBytes();
@@ -264,7 +293,8 @@ public final class LoaderBench {
         o.threads(),
         o.batchSize(),
         decodes,
-        hits);
+        hits,
+        interval);
   }
 
   private static long cpuNanos(ThreadMXBean mx, Loader loader) {

@@ -1,24 +1,23 @@
 package io.jcolz.loader;
 
 import io.jcolz.format.ChunkDecoder;
-import io.jcolz.format.Column;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.store.FileFormat;
 import io.jcolz.loader.batch.BatchBuffer;
 import io.jcolz.loader.batch.BatchSpec;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.batch.SampleWriter;
-import io.jcolz.loader.cache.ChunkCache;
-import io.jcolz.loader.order.EpochOrder;
+import io.jcolz.loader.order.Shard;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * One loader worker: claims whole batches, fills each into a pooled buffer and delivers it. All
- * scratch is allocated once per worker; filling a batch allocates nothing per sample (except the
- * key strings when keys are filled eagerly).
+ * One loader worker: takes tasks from the {@link Scheduler} — plan a batch, decode a chunk, write
+ * one chunk's samples of a batch (a piece), finish a batch — and runs each outside the scheduler's
+ * lock. Scratch lives in the {@link BatchJob}s and in this worker's sample writer; a piece
+ * allocates nothing per sample (except key strings when keys are filled eagerly).
  *
  * <p>Not thread-safe: one instance per worker thread.
  */
@@ -26,255 +25,211 @@ final class Worker {
   private static final ValueLayout.OfInt LE_INT = FileFormat.LE_INT;
 
   private final Loader loader;
+  private final Scheduler scheduler;
+  private final int index;
   private final SampleWriter writer;
   private final BatchSpec spec;
-  private final Loader.Settings settings;
-  private final long[] rows;
-  private final long[] sortKeys;
-  private final boolean[] done;
-  private final int[] labelStart;
-  private final int[] labelCount;
-  private int[] labelValues;
+  private final Shard shard;
+  private final boolean keys;
 
-  Worker(Loader loader, SampleWriter writer) {
+  Worker(Loader loader, Scheduler scheduler, int index, SampleWriter writer) {
     this.loader = loader;
+    this.scheduler = scheduler;
+    this.index = index;
     this.writer = writer;
-    this.settings = loader.settings();
-    this.spec = settings.spec;
-    int b = spec.batchSize();
-    rows = new long[b];
-    sortKeys = new long[b];
-    done = new boolean[b];
-    labelStart = new int[b];
-    labelCount = new int[b];
-    labelValues = new int[b * 8];
+    this.spec = loader.batchSpec();
+    this.shard = loader.shard();
+    this.keys = loader.config().keys();
   }
 
   void run() {
-    long g = -1;
+    Scheduler.Task t = new Scheduler.Task();
     try (ChunkDecoder decoder = loader.dataset().newDecoder().releaseMappedPages(true)) {
-      while ((g = loader.claim()) >= 0) {
-        BatchBuffer buf = loader.acquire();
-        boolean handed = false;
-        try {
-          String[] keys = fill(g, buf, decoder);
-          boolean queued = loader.deliver(g, buf, keys); // on false it released the buffer itself
-          handed = true;
-          if (!queued) {
-            return;
-          }
-        } finally {
-          if (!handed) {
-            loader.release(buf);
-          }
-        }
+      while (scheduler.next(index, t)) {
+        execute(t, decoder);
       }
     } catch (InterruptedException e) {
       // closing
-    } catch (Throwable t) {
-      failed(g, t);
+    } catch (Throwable e) {
+      failed(t, e);
     } finally {
       try {
         writer.close();
-      } catch (Throwable t) {
-        failed(-1, t);
+      } catch (Throwable e) {
+        failed(null, e);
+      } finally {
+        scheduler.exited(index);
       }
     }
   }
 
-  private void failed(long g, Throwable t) {
-    if (!loader.stopping()
-        || !(t instanceof IllegalStateException)) { // a closing cache says so: not a failure
-      loader.fail(t, Thread.currentThread().getName() + ", " + context(g));
+  private void failed(Scheduler.Task t, Throwable e) {
+    if (!loader.stopping() || !(e instanceof IllegalStateException)) { // closing: not a failure
+      String where = t == null || t.kind == Scheduler.NONE ? "" : ", " + context(t.run);
+      loader.fail(e, Thread.currentThread().getName() + where);
     }
   }
 
-  private record RunContext(long epoch, long index) {
-    @Override
-    public String toString() {
-      return "epoch " + epoch + " batch " + index;
-    }
+  private String context(long run) {
+    return "epoch " + loader.plan().epochOf(run) + " batch " + loader.plan().indexOf(run);
   }
 
-  private RunContext context(long g) {
-    if (g < 0) {
-      return new RunContext(-1, -1);
-    }
-    return new RunContext(loader.plan().epochOf(g), loader.plan().indexOf(g));
-  }
-
-  /** Fills run batch {@code g}; returns its keys when filled eagerly. */
-  private String[] fill(long g, BatchBuffer buf, ChunkDecoder decoder)
+  private void execute(Scheduler.Task t, ChunkDecoder decoder)
       throws IOException, InterruptedException {
-    long epoch = loader.plan().epochOf(g);
-    long index = loader.plan().indexOf(g);
-    int n = loader.shard().batchLength(index);
-    long start = loader.shard().batchStart(index);
-    EpochOrder order = loader.epochOrder(epoch);
-    order.rows(start, n, rows);
-    for (int j = 0; j < n; j++) {
-      buf.row(j, rows[j]);
+    switch (t.kind) {
+      case Scheduler.PLAN -> plan(t.job, t.phase);
+      case Scheduler.DECODE -> t.view = scheduler.cache(t.column).decode(t.slot, decoder);
+      case Scheduler.PIECE -> piece(t);
+      case Scheduler.FINISH -> finish(t.job);
+      default -> throw new IllegalStateException("task kind " + t.kind);
     }
-    buf.size(n);
-    Arrays.fill(done, 0, n, false);
-    if (loader.jpegCache() != null) {
-      encodedImages(n, epoch, buf, decoder, loader.imageCache() != null);
+  }
+
+  /** Phase 0: the batch's rows, then every phase-0 column's chunk groups; phase 1: the raw ones. */
+  private void plan(BatchJob job, int phase) {
+    if (phase == 0) {
+      job.size = shard.batchLength(job.index);
+      loader.epochOrder(job.epoch).rows(shard.batchStart(job.index), job.size, job.rows);
+      Arrays.fill(job.encodedDone, 0, job.size, false);
+      job.keys = keys ? new String[job.size] : null;
+      if (spec.labelMode() == LabelMode.SPARSE) {
+        job.sparseScratch(spec.batchSize(), spec.maxPairs());
+      }
     }
-    if (loader.imageCache() != null) {
-      rawImages(n, epoch, buf, decoder);
+    for (int c = 0; c < scheduler.columnCount(); c++) {
+      LoaderConfig.Cached col = scheduler.column(c);
+      if (col.phase() == phase) {
+        job.group(c, col.column(), phase == 1);
+      }
     }
-    if (spec.labelMode() != LabelMode.NONE) {
-      labels(n, buf, decoder);
-    } else {
-      buf.pairs(0);
+  }
+
+  /** Writes the samples of one chunk group: the one chunk loop of every column. */
+  private void piece(Scheduler.Task t) throws IOException {
+    BatchJob job = t.job;
+    BatchBuffer buf = job.buffer;
+    if (t.firstPiece) {
+      for (int j = 0; j < job.size; j++) {
+        buf.row(j, job.rows[j]);
+      }
+      buf.size(job.size);
     }
-    return loader.keyCache() == null ? null : keys(n, decoder);
+    int c = t.column;
+    LoaderConfig.Role role = scheduler.column(c).role();
+    ChunkView v = t.view;
+    long first = v.firstRow();
+    long[] sorted = job.sortKeys[c];
+    int from = job.groupStart[c][t.group];
+    int to = job.groupStart[c][t.group + 1];
+    int labelAt = role == LoaderConfig.Role.LABELS ? labelRegion(job, v, sorted, from, to) : 0;
+    MemorySegment payload = v.payload();
+    long rowBytes = role == LoaderConfig.Role.RAW ? v.spec().rowBytes() : 0;
+    for (int x = from; x < to; x++) {
+      int j = (int) sorted[x];
+      long row = job.rows[j];
+      int i = (int) (row - first);
+      switch (role) {
+        case RAW ->
+            writer.writeRaw(
+                payload, i * rowBytes, job.epoch, row, buf.images(), j * spec.imageBytes());
+        case ENCODED -> encoded(job, v, i, j, c);
+        case LABELS -> labelAt = labels(job, v, i, j, labelAt);
+        case KEYS -> job.keys[j] = v.string(i);
+      }
+    }
+  }
+
+  private void encoded(BatchJob job, ChunkView v, int i, int j, int c) throws IOException {
+    MemorySegment bytes = v.bytes(i);
+    long row = job.rows[j];
+    if (bytes.byteSize() == 0) {
+      if (loader.hasRawFallback()) {
+        return; // smart mode: stored raw, written in phase 1
+      }
+      var col = scheduler.cache(c).column();
+      throw new IOException(
+          col.path(v.chunk())
+              + ": row "
+              + row
+              + " has an empty encoded image in column '"
+              + col.name()
+              + "'");
+    }
+    writer.writeEncoded(
+        bytes,
+        job.epoch,
+        row,
+        job.buffer.images(),
+        j * spec.imageBytes(),
+        "row " + row + " of " + loader.dataset().path());
+    job.encodedDone[j] = true;
   }
 
   /**
-   * Sorts sample indices by the chunk of {@code col} holding their row: sortKeys = chunk<<32 | j.
+   * Sparse labels: reserves this piece's share of the batch's label scratch (one atomic add per
+   * piece) and returns where it starts; multi-hot needs none.
    */
-  private void groupByChunk(Column col, int n) {
-    int m = 0;
-    for (int j = 0; j < n; j++) {
-      if (!done[j]) {
-        sortKeys[m++] = ((long) col.chunkOf(rows[j]) << 32) | j;
-      }
+  private int labelRegion(BatchJob job, ChunkView v, long[] sorted, int from, int to) {
+    if (spec.labelMode() != LabelMode.SPARSE) {
+      return 0;
     }
-    Arrays.sort(sortKeys, 0, m);
-    groups = m;
+    long first = v.firstRow();
+    int n = 0;
+    for (int x = from; x < to; x++) {
+      n += v.setSize((int) (job.rows[(int) sorted[x]] - first));
+    }
+    return job.labelCursor.getAndAdd(n);
   }
 
-  private int groups;
-
-  private void rawImages(int n, long epoch, BatchBuffer buf, ChunkDecoder decoder)
-      throws IOException, InterruptedException {
-    ChunkCache cache = loader.imageCache();
-    groupByChunk(cache.column(), n);
-    long rowBytes = cache.column().spec().rowBytes();
-    MemorySegment images = buf.images();
-    long imageBytes = spec.imageBytes();
-    int i = 0;
-    while (i < groups) {
-      int chunk = (int) (sortKeys[i] >>> 32);
-      ChunkView v = cache.pin(chunk, decoder);
-      try {
-        MemorySegment payload = v.payload();
-        long first = v.firstRow();
-        for (; i < groups && (int) (sortKeys[i] >>> 32) == chunk; i++) {
-          int j = (int) sortKeys[i];
-          writer.writeRaw(
-              payload, (rows[j] - first) * rowBytes, epoch, rows[j], images, j * imageBytes);
-        }
-      } finally {
-        cache.unpin(chunk);
+  /** Writes sample {@code j}'s labels; returns the next free scratch position (sparse). */
+  private int labels(BatchJob job, ChunkView v, int i, int j, int at) {
+    MemorySegment values = v.setValues(i);
+    int k = (int) (values.byteSize() >>> 2);
+    if (spec.labelMode() == LabelMode.MULTI_HOT) {
+      MemorySegment out = job.buffer.labels();
+      long rowBytes = 4L * spec.labelCount();
+      long base = j * rowBytes;
+      out.asSlice(base, rowBytes).fill((byte) 0);
+      for (int x = 0; x < k; x++) {
+        out.set(ValueLayout.JAVA_FLOAT, base + 4L * values.get(LE_INT, 4L * x), 1f);
+      }
+      return at;
+    }
+    job.labelStart[j] = at;
+    job.labelCount[j] = k;
+    if (at + k <= job.labelValues.length) { // else the batch is over capacity: finish() says so
+      for (int x = 0; x < k; x++) {
+        job.labelValues[at + x] = values.get(LE_INT, 4L * x);
       }
     }
+    return at + k;
   }
 
-  private void encodedImages(
-      int n, long epoch, BatchBuffer buf, ChunkDecoder decoder, boolean rawFallback)
-      throws IOException, InterruptedException {
-    ChunkCache cache = loader.jpegCache();
-    groupByChunk(cache.column(), n);
-    MemorySegment images = buf.images();
-    long imageBytes = spec.imageBytes();
-    int i = 0;
-    while (i < groups) {
-      int chunk = (int) (sortKeys[i] >>> 32);
-      ChunkView v = cache.pin(chunk, decoder);
-      try {
-        long first = v.firstRow();
-        for (; i < groups && (int) (sortKeys[i] >>> 32) == chunk; i++) {
-          int j = (int) sortKeys[i];
-          MemorySegment bytes = v.bytes((int) (rows[j] - first));
-          if (bytes.byteSize() == 0) {
-            if (rawFallback) {
-              continue; // smart mode: stored raw
-            }
-            throw new IOException(
-                cache.column().path(chunk)
-                    + ": row "
-                    + rows[j]
-                    + " has an empty encoded image in column '"
-                    + cache.column().name()
-                    + "'");
-          }
-          writer.writeEncoded(
-              bytes,
-              epoch,
-              rows[j],
-              images,
-              j * imageBytes,
-              "row " + rows[j] + " of " + loader.dataset().path());
-          done[j] = true;
-        }
-      } finally {
-        cache.unpin(chunk);
-      }
-    }
-  }
-
-  private void labels(int n, BatchBuffer buf, ChunkDecoder decoder)
-      throws IOException, InterruptedException {
-    ChunkCache cache = loader.labelCache();
-    Arrays.fill(done, 0, n, false);
-    groupByChunk(cache.column(), n);
-    boolean multiHot = spec.labelMode() == LabelMode.MULTI_HOT;
-    MemorySegment out = buf.labels();
-    long rowBytes = 4L * spec.labelCount();
-    int used = 0;
-    int i = 0;
-    while (i < groups) {
-      int chunk = (int) (sortKeys[i] >>> 32);
-      ChunkView v = cache.pin(chunk, decoder);
-      try {
-        long first = v.firstRow();
-        for (; i < groups && (int) (sortKeys[i] >>> 32) == chunk; i++) {
-          int j = (int) sortKeys[i];
-          MemorySegment values = v.setValues((int) (rows[j] - first));
-          int k = (int) (values.byteSize() >>> 2);
-          if (multiHot) {
-            long base = j * rowBytes;
-            out.asSlice(base, rowBytes).fill((byte) 0);
-            for (int x = 0; x < k; x++) {
-              out.set(ValueLayout.JAVA_FLOAT, base + 4L * values.get(LE_INT, 4L * x), 1f);
-            }
-          } else {
-            if (used + k > labelValues.length) {
-              labelValues = Arrays.copyOf(labelValues, Math.max(2 * labelValues.length, used + k));
-            }
-            for (int x = 0; x < k; x++) {
-              labelValues[used + x] = values.get(LE_INT, 4L * x);
-            }
-            labelStart[j] = used;
-            labelCount[j] = k;
-            used += k;
-          }
-        }
-      } finally {
-        cache.unpin(chunk);
-      }
-    }
-    if (!multiHot) {
+  /** Sparse pairs in sample order, then the batch object for the queue. */
+  private void finish(BatchJob job) {
+    BatchBuffer buf = job.buffer;
+    int n = job.size;
+    if (spec.labelMode() == LabelMode.SPARSE) {
+      int used = job.labelCursor.get();
       if (used > spec.maxPairs()) {
         throw new IllegalStateException(
             "a batch of "
                 + n
                 + " samples has "
                 + used
-                + " labels, over the sparse "
-                + "capacity of "
+                + " labels, over the sparse capacity of "
                 + spec.maxPairs()
                 + " pairs; raise Loader.Builder.maxLabelsPerSample (now "
                 + spec.maxPairs() / spec.batchSize()
                 + ")");
       }
+      MemorySegment out = buf.labels();
       int p = 0;
       for (int j = 0; j < n; j++) {
-        for (int x = 0; x < labelCount[j]; x++) {
+        int s = job.labelStart[j];
+        for (int x = 0; x < job.labelCount[j]; x++) {
           out.setAtIndex(ValueLayout.JAVA_INT, 2L * p, j);
-          out.setAtIndex(ValueLayout.JAVA_INT, 2L * p + 1, labelValues[labelStart[j] + x]);
+          out.setAtIndex(ValueLayout.JAVA_INT, 2L * p + 1, job.labelValues[s + x]);
           p++;
         }
       }
@@ -282,27 +237,6 @@ final class Worker {
     } else {
       buf.pairs(0);
     }
-  }
-
-  private String[] keys(int n, ChunkDecoder decoder) throws IOException, InterruptedException {
-    ChunkCache cache = loader.keyCache();
-    Arrays.fill(done, 0, n, false);
-    groupByChunk(cache.column(), n);
-    String[] keys = new String[n];
-    int i = 0;
-    while (i < groups) {
-      int chunk = (int) (sortKeys[i] >>> 32);
-      ChunkView v = cache.pin(chunk, decoder);
-      try {
-        long first = v.firstRow();
-        for (; i < groups && (int) (sortKeys[i] >>> 32) == chunk; i++) {
-          int j = (int) sortKeys[i];
-          keys[j] = v.string((int) (rows[j] - first));
-        }
-      } finally {
-        cache.unpin(chunk);
-      }
-    }
-    return keys;
+    job.batch = loader.batch(job.run, buf, job.keys);
   }
 }

@@ -1,14 +1,17 @@
 /**
  * The jcolz loader: streams a dataset as batches into one bounded queue per device.
  *
- * <p>{@link io.jcolz.loader.Loader} (built with {@link io.jcolz.loader.Loader#builder}) owns the
- * workers; {@link io.jcolz.loader.Batch} is what a consumer takes, reads and closes; {@link
- * io.jcolz.loader.MemoryBudget} is the off-heap bound reported up front; {@link
- * io.jcolz.loader.LoaderBench} measures throughput against the single-thread decompress ceiling.
- * One package per concept: {@code order} (which rows, in which order, on which rank), {@code cache}
- * (decoded chunks shared by workers), {@code batch} (pooled buffers, pixel and label assembly, the
- * sample-writer seam to {@code image}), {@code queue} (per-device ordered bounded queues and the
- * delivery policy), {@code image} (decode, resize, augment).
+ * <p>{@link io.jcolz.loader.Loader#builder} collects settings; its {@code config()} resolves them
+ * into an immutable {@link io.jcolz.loader.LoaderConfig} whose {@link io.jcolz.loader.MemoryBudget}
+ * is the off-heap bound, known before anything starts; {@code start()} makes the {@link
+ * io.jcolz.loader.Loader}, which owns the workers (their work split: the package-private {@code
+ * Scheduler}, per chunk decode and per chunk of a batch). {@link io.jcolz.loader.Batch} is what a
+ * consumer takes, reads and closes; {@link io.jcolz.loader.LoaderStats} says where the worker time
+ * went; {@link io.jcolz.loader.LoaderBench} measures throughput against the single-thread
+ * decompress ceiling. One package per concept: {@code order} (which rows, in which order, on which
+ * rank), {@code cache} (decoded chunks shared by workers), {@code batch} (pooled buffers, pixel and
+ * label assembly, the sample-writer seam to {@code image}), {@code queue} (per-device ordered
+ * bounded queues and the delivery policy), {@code image} (decode, resize, augment).
  *
  * <h2>Limitations</h2>
  *
@@ -19,6 +22,12 @@
  *       use {@code QUASI_RANDOM} for large raw datasets.
  *   <li>JPEG rows are decoded through ImageIO into a new array per image (the decoder's own
  *       allocation); raw rows allocate nothing per sample.
+ *   <li>The work split takes one lock per chunk decode, per chunk of a batch and per batch (about
+ *       10,000 times a second at 40,000 images/s of 224 px raw), never per sample; scaling beyond 2
+ *       cores has not been measured by this project yet (BENCHMARKS.md, "Loader").
+ *   <li>A label or key chunk serves rows of many quasi-random windows, so it is decoded once per
+ *       epoch only when its whole column fits the default cache (the case up to the image cache's
+ *       size, see {@link io.jcolz.loader.LoaderConfig}); larger ones are decoded again as needed.
  *   <li>No DJL types here: the training module adapts {@link io.jcolz.loader.Batch} to NDArrays.
  * </ul>
  */

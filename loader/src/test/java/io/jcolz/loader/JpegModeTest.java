@@ -65,7 +65,7 @@ class JpegModeTest {
                 .seed(seed)
                 .imageLayout(ImageLayout.NCHW)
                 .augment(Augment.of(aug))
-                .build();
+                .start();
         JpegDecoder dec = new JpegDecoder();
         Arena arena = Arena.ofConfined()) {
       MemorySegment want = arena.allocate(3L * out * out);

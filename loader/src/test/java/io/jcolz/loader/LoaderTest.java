@@ -164,7 +164,7 @@ class LoaderTest {
                 .labels(labels)
                 .augment(Augment.flip())
                 .keys(labels == LabelMode.SPARSE)
-                .build()) {
+                .start()) {
           Set<Long> epoch1 = new HashSet<>();
           drain(
               loader,
@@ -195,11 +195,11 @@ class LoaderTest {
             .workers(2)
             .seed(seed)
             .labels(LabelMode.MULTI_HOT)
-            .build()) {
+            .start()) {
       drain(loader, b -> dense.put(b.index(), b.multiHot().toArray(ValueLayout.JAVA_FLOAT)));
     }
     try (Loader loader =
-        Loader.builder(ds).batchSize(50).workers(3).seed(seed).labels(LabelMode.SPARSE).build()) {
+        Loader.builder(ds).batchSize(50).workers(3).seed(seed).labels(LabelMode.SPARSE).start()) {
       drain(
           loader,
           b -> {
@@ -221,7 +221,7 @@ class LoaderTest {
   /** (epoch, index) → rows and image bytes of every batch. */
   Map<String, String> fingerprint(Loader.Builder builder) throws Exception {
     Map<String, String> out = new LinkedHashMap<>();
-    try (Loader loader = builder.build()) {
+    try (Loader loader = builder.start()) {
       drain(
           loader,
           b ->
@@ -299,7 +299,7 @@ class LoaderTest {
                 .seed(seed)
                 .epoch(5)
                 .shard(rank, world)
-                .build()) {
+                .start()) {
           drain(
               loader,
               b -> {
@@ -333,7 +333,7 @@ class LoaderTest {
             .seed(seed)
             .dropLast(false)
             .labels(LabelMode.SPARSE)
-            .build()) {
+            .start()) {
       List<Batch> all =
           drain(
               loader,
@@ -358,7 +358,7 @@ class LoaderTest {
             .prefetch(1)
             .seed(seed)
             .epochs(2)
-            .build()) {
+            .start()) {
       MemoryBudget bound = loader.memoryBound();
       assertEquals(2 * 2 + 3, bound.batchBuffers());
       drain(
@@ -395,7 +395,7 @@ class LoaderTest {
     }
     ds = Dataset.open(path);
     try (Loader loader =
-        Loader.builder(ds).batchSize(16).devices(2).workers(3).order(Order.SEQUENTIAL).build()) {
+        Loader.builder(ds).batchSize(16).devices(2).workers(3).order(Order.SEQUENTIAL).start()) {
       CorruptDatasetException e =
           assertThrows(CorruptDatasetException.class, () -> drain(loader, b -> {}));
       assertTrue(
@@ -411,24 +411,24 @@ class LoaderTest {
   @Test
   void cacheAtMostBoundsTheDefaultCacheButNeverRaisesIt() throws Exception {
     int defaults;
-    try (Loader loader = Loader.builder(ds).batchSize(16).workers(2).seed(seed).build()) {
+    try (Loader loader = Loader.builder(ds).batchSize(16).workers(2).seed(seed).start()) {
       defaults = loader.caches().getFirst().slots();
       assertTrue(defaults > 4, Seeds.tag(seed) + "default image cache " + defaults);
       drain(loader, b -> {});
     }
     try (Loader loader =
-        Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(4).build()) {
+        Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(4).start()) {
       assertEquals(4, loader.caches().getFirst().slots(), Seeds.tag(seed));
       drain(
           loader,
           b -> checkContent(b, false, seed)); // still every sample, correct, with a small window
     }
     try (Loader loader =
-        Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(1).build()) {
+        Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(1).start()) {
       assertEquals(3, loader.caches().getFirst().slots(), "never below workers + 1");
     }
     try (Loader loader =
-        Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(100_000).build()) {
+        Loader.builder(ds).batchSize(16).workers(2).seed(seed).cacheAtMost(100_000).start()) {
       assertEquals(
           defaults,
           loader.caches().getFirst().slots(),
@@ -439,7 +439,7 @@ class LoaderTest {
   @Test
   void closingMidEpochStopsBlockedWorkersAndFreesMemoryAfterTheLastBatch() throws Exception {
     Loader loader =
-        Loader.builder(ds).batchSize(8).devices(2).workers(3).prefetch(1).seed(seed).build();
+        Loader.builder(ds).batchSize(8).devices(2).workers(3).prefetch(1).seed(seed).start();
     Batch held = loader.device(0).take();
     assertNotNull(held);
     while (loader.pool().inUse() < loader.pool().capacity() - 1) {
@@ -459,7 +459,7 @@ class LoaderTest {
 
   @Test
   void holdingTooManyBatchesFailsInsteadOfHanging() throws Exception {
-    try (Loader loader = Loader.builder(ds).batchSize(8).workers(2).prefetch(1).build()) {
+    try (Loader loader = Loader.builder(ds).batchSize(8).workers(2).prefetch(1).start()) {
       Batch a = loader.device(0).take();
       Batch b = loader.device(0).take();
       assertThrows(IllegalStateException.class, () -> loader.device(0).take());
@@ -492,7 +492,7 @@ class LoaderTest {
           }
         };
     try (Loader loader =
-        Loader.builder(ds).batchSize(64).workers(1).sampleWriter(() -> slow).build()) {
+        Loader.builder(ds).batchSize(64).workers(1).sampleWriter(() -> slow).start()) {
       AtomicReference<Throwable> got = new AtomicReference<>();
       Thread consumer =
           new Thread(
@@ -561,7 +561,7 @@ class LoaderTest {
                 .workers(2)
                 .imageLayout(ImageLayout.NHWC)
                 .sampleWriter(() -> fake)
-                .build()) {
+                .start()) {
       drain(
           loader,
           b -> {
@@ -581,7 +581,7 @@ class LoaderTest {
   @Test
   void iteratorsRunPerDeviceThreads() throws Exception {
     try (Loader loader =
-        Loader.builder(ds).batchSize(16).devices(3).workers(2).seed(seed).build()) {
+        Loader.builder(ds).batchSize(16).devices(3).workers(2).seed(seed).start()) {
       List<Thread> consumers = new ArrayList<>();
       long[] counts = new long[3];
       AtomicReference<Throwable> error = new AtomicReference<>();

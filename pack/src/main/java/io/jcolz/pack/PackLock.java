@@ -60,9 +60,27 @@ public final class PackLock implements AutoCloseable {
     return abs.resolveSibling("." + abs.getFileName() + ".pack.lock");
   }
 
+  /** The lock file of shard {@code index}/{@code count} of output {@code out}. */
+  public static Path shardLockFile(Path out, int index, int count) {
+    Path abs = out.toAbsolutePath().normalize();
+    return abs.resolveSibling(
+        "." + abs.getFileName() + ".shard-" + index + "-of-" + count + ".lock");
+  }
+
   /** Takes the lock of {@code out}, or fails with a message naming the other pack's lock file. */
   public static PackLock acquire(Path out) throws IOException {
-    Path f = lockFile(out);
+    return acquireFile(out, lockFile(out));
+  }
+
+  /**
+   * Takes the lock of one shard of {@code out}: shards of one pack run at once, each under its own
+   * lock, while two runs of the same shard exclude each other.
+   */
+  public static PackLock acquireShard(Path out, int index, int count) throws IOException {
+    return acquireFile(out, shardLockFile(out, index, count));
+  }
+
+  private static PackLock acquireFile(Path out, Path f) throws IOException {
     Files.createDirectories(f.getParent());
     for (int i = 0; i < ATTEMPTS; i++) {
       PackLock l =

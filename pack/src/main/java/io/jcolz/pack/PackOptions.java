@@ -8,16 +8,24 @@ import java.util.Objects;
 
 /**
  * What {@link Packer} does: input folder, output dataset, label source, size, resize, storage mode,
- * threads, chunking and level. Immutable and thread-safe; build with {@link #of} and the withers.
+ * threads, chunking and level, and how the work is cut into parts. Immutable and thread-safe; build
+ * with {@link #builder} (or {@link #of} for the defaults) and change with {@link #toBuilder}.
  *
  * @param labels a label file, or null
  * @param labelsFromDirs labels are the folders on each image's path
  * @param chunkRows rows per image chunk, 0 = about 4 MiB of decompressed pixels / bytes per chunk
  * @param minSide images whose shorter side is below this are skipped as too small
- * @param failAfterRows test hook: fail the pack (as a crash would) after this many rows, 0 = never
  * @param vocabularyFrom a dataset whose label vocabulary (names and order) to use instead of the
  *     sorted names of this pack's label source, so that a validation set packed separately shares
  *     the training set's label indices; null = none
+ * @param partRows images of the sorted input listing per part (the unit of resume, append and
+ *     sharding)
+ * @param shardIndex with {@code shardCount > 1}: pack only the parts whose index ≡ shardIndex (mod
+ *     shardCount) and leave the collection uncommitted (see {@link Packer#finish})
+ * @param shardCount the number of shards, 1 = pack everything and commit
+ * @param restart discard an unfinished pack (or append) at {@code out}, its plan and parts, and
+ *     start over
+ * @param append add the input's images as new parts of the existing collection at {@code out}
  */
 public record PackOptions(
     Path input,
@@ -33,12 +41,23 @@ public record PackOptions(
     int level,
     boolean overwrite,
     int minSide,
-    long failAfterRows,
-    Path vocabularyFrom) {
+    Path vocabularyFrom,
+    int partRows,
+    int shardIndex,
+    int shardCount,
+    boolean restart,
+    boolean append) {
 
   /** Smart mode keeps an image raw while zstd(pixels) ≤ this × its JPEG size. */
   public static final int SMART_RAW_FACTOR = 2;
 
+  /**
+   * Default images per part: 20,000, which is 3 GB of raw pixels at 224 px (a few hundred MB as
+   * JPEG); 12 million images make 600 parts.
+   */
+  public static final int DEFAULT_PART_ROWS = 20_000;
+
+  /** Validates every setting; messages name the CLI option. */
   public PackOptions {
     Objects.requireNonNull(input, "input");
     Objects.requireNonNull(out, "out");
@@ -65,277 +84,220 @@ public record PackOptions(
     if (minSide < 1) {
       throw new IllegalArgumentException("--min-side must be at least 1, got " + minSide);
     }
+    if (partRows < 1) {
+      throw new IllegalArgumentException("--part-rows must be at least 1, got " + partRows);
+    }
+    if (shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount) {
+      throw new IllegalArgumentException(
+          "--shard must be i/n with 0 <= i < n, got " + shardIndex + "/" + shardCount);
+    }
+    if (append && (overwrite || shardCount > 1)) {
+      throw new IllegalArgumentException("--append excludes --overwrite and --shard");
+    }
   }
 
   /** Defaults: 224, shorter side + centre crop, raw, quality 90, all cores, level 3, min side 2. */
   public static PackOptions of(Path input, Path out) {
-    return new PackOptions(
-        input,
-        out,
-        null,
-        false,
-        224,
-        ResizeMode.SHORTER_SIDE_CENTER_CROP,
-        PackedImages.Storage.RAW,
-        90,
-        Runtime.getRuntime().availableProcessors(),
-        0,
-        ColumnSpec.DEFAULT_LEVEL,
-        false,
-        2,
-        0,
-        null);
+    return builder(input, out).build();
   }
 
-  public PackOptions withLabels(Path file) {
-    return new PackOptions(
-        input,
-        out,
-        file,
-        false,
-        size,
-        resize,
-        mode,
-        quality,
-        threads,
-        chunkRows,
-        level,
-        overwrite,
-        minSide,
-        failAfterRows,
-        vocabularyFrom);
+  /** A builder with the defaults of {@link #of}. */
+  public static Builder builder(Path input, Path out) {
+    return new Builder(input, out);
   }
 
-  public PackOptions withLabelsFromDirs(boolean b) {
-    return new PackOptions(
-        input,
-        out,
-        b ? null : labels,
-        b,
-        size,
-        resize,
-        mode,
-        quality,
-        threads,
-        chunkRows,
-        level,
-        overwrite,
-        minSide,
-        failAfterRows,
-        vocabularyFrom);
+  /** A builder holding these options. */
+  public Builder toBuilder() {
+    Builder b = new Builder(input, out);
+    b.labels = labels;
+    b.labelsFromDirs = labelsFromDirs;
+    b.size = size;
+    b.resize = resize;
+    b.mode = mode;
+    b.quality = quality;
+    b.threads = threads;
+    b.chunkRows = chunkRows;
+    b.level = level;
+    b.overwrite = overwrite;
+    b.minSide = minSide;
+    b.vocabularyFrom = vocabularyFrom;
+    b.partRows = partRows;
+    b.shardIndex = shardIndex;
+    b.shardCount = shardCount;
+    b.restart = restart;
+    b.append = append;
+    return b;
   }
 
-  public PackOptions withSize(int s) {
-    return new PackOptions(
-        input,
-        out,
-        labels,
-        labelsFromDirs,
-        s,
-        resize,
-        mode,
-        quality,
-        threads,
-        chunkRows,
-        level,
-        overwrite,
-        minSide,
-        failAfterRows,
-        vocabularyFrom);
+  /** Whether this run packs only one shard of the parts (and does not commit). */
+  public boolean sharded() {
+    return shardCount > 1;
   }
 
-  public PackOptions withResize(ResizeMode r) {
-    return new PackOptions(
-        input,
-        out,
-        labels,
-        labelsFromDirs,
-        size,
-        r,
-        mode,
-        quality,
-        threads,
-        chunkRows,
-        level,
-        overwrite,
-        minSide,
-        failAfterRows,
-        vocabularyFrom);
-  }
+  /** Builds {@link PackOptions}; not thread-safe. Setter names follow the record's components. */
+  public static final class Builder {
+    private Path input;
+    private Path out;
+    private Path labels;
+    private boolean labelsFromDirs;
+    private int size = 224;
+    private ResizeMode resize = ResizeMode.SHORTER_SIDE_CENTER_CROP;
+    private PackedImages.Storage mode = PackedImages.Storage.RAW;
+    private int quality = 90;
+    private int threads = Runtime.getRuntime().availableProcessors();
+    private int chunkRows;
+    private int level = ColumnSpec.DEFAULT_LEVEL;
+    private boolean overwrite;
+    private int minSide = 2;
+    private Path vocabularyFrom;
+    private int partRows = DEFAULT_PART_ROWS;
+    private int shardIndex;
+    private int shardCount = 1;
+    private boolean restart;
+    private boolean append;
 
-  public PackOptions withMode(PackedImages.Storage m) {
-    return new PackOptions(
-        input,
-        out,
-        labels,
-        labelsFromDirs,
-        size,
-        resize,
-        m,
-        quality,
-        threads,
-        chunkRows,
-        level,
-        overwrite,
-        minSide,
-        failAfterRows,
-        vocabularyFrom);
-  }
+    private Builder(Path input, Path out) {
+      this.input = input;
+      this.out = out;
+    }
 
-  public PackOptions withQuality(int q) {
-    return new PackOptions(
-        input,
-        out,
-        labels,
-        labelsFromDirs,
-        size,
-        resize,
-        mode,
-        q,
-        threads,
-        chunkRows,
-        level,
-        overwrite,
-        minSide,
-        failAfterRows,
-        vocabularyFrom);
-  }
+    /** The input folder. */
+    public Builder input(Path p) {
+      input = p;
+      return this;
+    }
 
-  public PackOptions withThreads(int t) {
-    return new PackOptions(
-        input,
-        out,
-        labels,
-        labelsFromDirs,
-        size,
-        resize,
-        mode,
-        quality,
-        t,
-        chunkRows,
-        level,
-        overwrite,
-        minSide,
-        failAfterRows,
-        vocabularyFrom);
-  }
+    /** The output dataset. */
+    public Builder out(Path p) {
+      out = p;
+      return this;
+    }
 
-  public PackOptions withChunkRows(int r) {
-    return new PackOptions(
-        input,
-        out,
-        labels,
-        labelsFromDirs,
-        size,
-        resize,
-        mode,
-        quality,
-        threads,
-        r,
-        level,
-        overwrite,
-        minSide,
-        failAfterRows,
-        vocabularyFrom);
-  }
+    /** A label file (clears labels-from-dirs), or null. */
+    public Builder labels(Path file) {
+      labels = file;
+      if (file != null) {
+        labelsFromDirs = false;
+      }
+      return this;
+    }
 
-  public PackOptions withLevel(int l) {
-    return new PackOptions(
-        input,
-        out,
-        labels,
-        labelsFromDirs,
-        size,
-        resize,
-        mode,
-        quality,
-        threads,
-        chunkRows,
-        l,
-        overwrite,
-        minSide,
-        failAfterRows,
-        vocabularyFrom);
-  }
+    /** Labels from the folders on each image's path (clears a label file). */
+    public Builder labelsFromDirs(boolean b) {
+      labelsFromDirs = b;
+      if (b) {
+        labels = null;
+      }
+      return this;
+    }
 
-  public PackOptions withOverwrite(boolean o) {
-    return new PackOptions(
-        input,
-        out,
-        labels,
-        labelsFromDirs,
-        size,
-        resize,
-        mode,
-        quality,
-        threads,
-        chunkRows,
-        level,
-        o,
-        minSide,
-        failAfterRows,
-        vocabularyFrom);
-  }
+    /** Images become s × s pixels. */
+    public Builder size(int s) {
+      size = s;
+      return this;
+    }
 
-  public PackOptions withMinSide(int m) {
-    return new PackOptions(
-        input,
-        out,
-        labels,
-        labelsFromDirs,
-        size,
-        resize,
-        mode,
-        quality,
-        threads,
-        chunkRows,
-        level,
-        overwrite,
-        m,
-        failAfterRows,
-        vocabularyFrom);
-  }
+    /** How images are fitted to the size. */
+    public Builder resize(ResizeMode r) {
+      resize = r;
+      return this;
+    }
 
-  public PackOptions withFailAfterRows(long n) {
-    return new PackOptions(
-        input,
-        out,
-        labels,
-        labelsFromDirs,
-        size,
-        resize,
-        mode,
-        quality,
-        threads,
-        chunkRows,
-        level,
-        overwrite,
-        minSide,
-        n,
-        vocabularyFrom);
-  }
+    /** How images are stored. */
+    public Builder mode(PackedImages.Storage m) {
+      mode = m;
+      return this;
+    }
 
-  public PackOptions withVocabularyFrom(Path dataset) {
-    return new PackOptions(
-        input,
-        out,
-        labels,
-        labelsFromDirs,
-        size,
-        resize,
-        mode,
-        quality,
-        threads,
-        chunkRows,
-        level,
-        overwrite,
-        minSide,
-        failAfterRows,
-        dataset);
-  }
+    /** JPEG quality. */
+    public Builder quality(int q) {
+      quality = q;
+      return this;
+    }
 
-  /**
-   * The resize mode's name as written in metadata ({@code shorter-side+center-crop}, {@code
-   * stretch}, {@code pad}).
-   */
+    /** Decoding threads. */
+    public Builder threads(int t) {
+      threads = t;
+      return this;
+    }
+
+    /** Rows per image chunk, 0 = about 4 MiB. */
+    public Builder chunkRows(int r) {
+      chunkRows = r;
+      return this;
+    }
+
+    /** Zstd level. */
+    public Builder level(int l) {
+      level = l;
+      return this;
+    }
+
+    /** Replace an existing dataset at the output. */
+    public Builder overwrite(boolean o) {
+      overwrite = o;
+      return this;
+    }
+
+    /** Minimum shorter side. */
+    public Builder minSide(int m) {
+      minSide = m;
+      return this;
+    }
+
+    /** The dataset whose vocabulary to use, or null. */
+    public Builder vocabularyFrom(Path dataset) {
+      vocabularyFrom = dataset;
+      return this;
+    }
+
+    /** Images per part. */
+    public Builder partRows(int n) {
+      partRows = n;
+      return this;
+    }
+
+    /** Pack shard {@code index} of {@code count} only. */
+    public Builder shard(int index, int count) {
+      shardIndex = index;
+      shardCount = count;
+      return this;
+    }
+
+    /** Start over, discarding an unfinished pack. */
+    public Builder restart(boolean r) {
+      restart = r;
+      return this;
+    }
+
+    /** Append to the existing collection at the output. */
+    public Builder append(boolean a) {
+      append = a;
+      return this;
+    }
+
+    /** The validated options. */
+    public PackOptions build() {
+      return new PackOptions(
+          input,
+          out,
+          labels,
+          labelsFromDirs,
+          size,
+          resize,
+          mode,
+          quality,
+          threads,
+          chunkRows,
+          level,
+          overwrite,
+          minSide,
+          vocabularyFrom,
+          partRows,
+          shardIndex,
+          shardCount,
+          restart,
+          append);
+    }
+  }
 }

@@ -5,11 +5,12 @@ import java.util.Map;
 /**
  * What a finished pack did. Immutable and thread-safe.
  *
- * @param rows rows written
- * @param skipped inputs not packed, by reason (only non-zero counts)
- * @param bytesIn bytes of the image files read (packed or not)
- * @param bytesOut bytes of the committed dataset on disk
- * @param seconds wall time of the whole pack
+ * @param rows rows of the dataset (every part of the plan that is committed, kept ones included)
+ * @param skipped inputs not packed, by reason (only non-zero counts; kept parts' counts come from
+ *     their manifests)
+ * @param bytesIn bytes of the image files read by this run (packed or not)
+ * @param bytesOut bytes of the committed dataset on disk (0 when not committed)
+ * @param seconds wall time of the whole run
  * @param ignoredFiles files without an image extension (not read)
  * @param unlabelled rows written with an empty label set because the label file had no line for
  *     them (a skipped image is counted only as skipped)
@@ -19,6 +20,10 @@ import java.util.Map;
  * @param labels size of the label vocabulary (0: no label column)
  * @param labelsDropped label names of written rows that have no vocabulary entry (not in the {@code
  *     --vocabulary-from} vocabulary, or a folder created during the pack): occurrences, dropped
+ * @param parts parts of the plan
+ * @param partsKept parts an earlier run had committed, kept as they were
+ * @param partsPacked parts this run packed
+ * @param committed whether the collection is committed at the output (false for a shard run)
  */
 public record PackResult(
     long rows,
@@ -32,7 +37,11 @@ public record PackResult(
     long labelLinesRejected,
     long storedRaw,
     int labels,
-    long labelsDropped) {
+    long labelsDropped,
+    int parts,
+    int partsKept,
+    int partsPacked,
+    boolean committed) {
 
   /** Total inputs skipped. */
   public long skippedTotal() {

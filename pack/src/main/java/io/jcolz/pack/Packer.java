@@ -1,5 +1,7 @@
 package io.jcolz.pack;
 
+import io.jcolz.format.CollectionWriter;
+import io.jcolz.format.Dataset;
 import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.DuplicateKeyException;
 import io.jcolz.format.Row;
@@ -7,15 +9,28 @@ import io.jcolz.format.codec.ChunkCompressor;
 import io.jcolz.format.codec.Codec;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.Schema;
+import io.jcolz.format.store.CollectionManifest;
+import io.jcolz.format.store.DatasetLayout;
+import io.jcolz.format.store.Manifest;
+import io.jcolz.format.store.ManifestFile;
 import io.jcolz.loader.image.ImageDecodeException;
 import io.jcolz.loader.image.ImageDecoder;
 import io.jcolz.loader.image.JpegEncoder;
 import io.jcolz.loader.image.RgbImage;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
@@ -32,53 +47,75 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Packs a folder of images into a dataset (the engine behind {@code jcolz pack}; see the package
- * documentation for the conventions).
+ * Packs a folder of images into a collection of parts (the engine behind {@code jcolz pack}; see
+ * the package documentation for the conventions).
  *
- * <p>Pipeline: the calling thread walks the folder ({@link SourceWalker}) and numbers the images in
- * walk order; {@code threads} workers read, decode, resize (and encode) them in parallel; results
- * are handed to the {@link DatasetWriter} strictly in walk order through a small reorder buffer, by
- * whichever worker completes the next number (one appender at a time; the chunk an append completes
- * is compressed after the next append may start, so compression is parallel). At most {@code 16 ×
- * threads} images are in flight, which bounds memory whatever the folder size. So the rows, their
- * order and every stored value are the same whatever the thread count; the files' bytes are not
- * necessarily: the chunks of a column are written to its file as their compression ends, which may
- * be out of row order, so chunk offsets (and the chunk index) can differ.
+ * <p><b>Plan and parts.</b> A first walk lists the images (sorted, deterministic), digests the
+ * listing and cuts it into parts of {@link PackOptions#partRows()} images: the {@link PackPlan},
+ * written first into the build directory {@code .NAME.building} next to the output. Each part is
+ * then packed into {@code parts/part-NNNNNN} as a complete version-1 dataset, committed on its own
+ * ({@link DatasetWriter}'s atomic rename). When every part is in, the collection manifest is
+ * written and the build directory is renamed onto the output in one atomic step. A re-run with the
+ * same inputs and settings finds the plan, keeps every committed part that belongs to it and packs
+ * only the rest, so a pack killed at any moment finishes with exactly the rows of an uninterrupted
+ * one; a re-run whose plan differs is refused with the difference named ({@code --restart} starts
+ * over). {@code --append} packs new parts into an existing collection and replaces its manifest
+ * atomically; {@code --shard i/n} packs only the parts with index ≡ i (mod n) and {@link #finish}
+ * commits once all are in.
+ *
+ * <p><b>Inside a part.</b> {@code threads} workers read, decode, resize (and encode) images in
+ * parallel; results are handed to the part's writer strictly in listing order through a small
+ * reorder buffer, by whichever worker completes the next number. At most {@code 16 × threads}
+ * images are in flight. So the rows, their order and every stored value are the same whatever the
+ * thread count.
  *
  * <p>Not thread-safe: one {@link #run} per instance; the pack itself is multi-threaded.
  */
 public final class Packer {
-  private final PackOptions o;
-  private final PackListener listener;
-  private final ImageDecoder decoder;
-  private final Map<SkipReason, AtomicLong> skipped = new EnumMap<>(SkipReason.class);
-  private final AtomicLong bytesIn = new AtomicLong();
-  private final AtomicLong unlabelled = new AtomicLong(); // rows written with no label entry
-  private final Dropped dropped =
-      new Dropped(); // label names of rows written that have no vocabulary entry
-  private final AtomicLong storedRaw = new AtomicLong();
-  private final AtomicLong done = new AtomicLong();
-  private final AtomicLong skippedTotal = new AtomicLong();
-  private final AtomicReference<Throwable> fatal = new AtomicReference<>();
-
   /**
    * How long a shutdown hook lets a commit in progress finish before saying its state is unknown.
    */
   static final long COMMIT_WAIT_MILLIS = 20_000;
 
-  private final ConcurrentHashMap<Long, Result> ready = new ConcurrentHashMap<>();
-  private final ReentrantLock appendLock = new ReentrantLock();
+  /** Metadata key of the plan id, in every part and in the collection. */
+  public static final String PLAN_ID = "plan_id";
+
+  /** Metadata key of a part's index in the plan. */
+  public static final String PART_INDEX = "part_index";
+
+  private static final String SKIPPED_PREFIX = "skipped.";
+
+  private final PackOptions o;
+  private final PackListener listener;
+  private final ImageDecoder decoder;
+  private final Map<SkipReason, AtomicLong> skipped = new EnumMap<>(SkipReason.class);
+  private final AtomicLong bytesIn = new AtomicLong();
+  private final AtomicLong unlabelled = new AtomicLong();
+  private final Dropped dropped = new Dropped();
+  private final AtomicLong storedRaw = new AtomicLong();
+  private final AtomicLong done = new AtomicLong();
+  private final AtomicLong skippedTotal = new AtomicLong();
+  private final AtomicReference<Throwable> fatal = new AtomicReference<>();
   private final ConcurrentLinkedQueue<AutoCloseable> perThread = new ConcurrentLinkedQueue<>();
-  private volatile long next; // written under appendLock
-  private Semaphore permits;
-  private DatasetWriter writer;
-  private Row row; // guarded by appendLock (the writer has copied it when the lock is released)
+  private final ThreadLocal<JpegEncoder> encoders = new ThreadLocal<>();
+  private final ThreadLocal<ChunkCompressor> compressors = new ThreadLocal<>();
   private LabelSource labels;
-  private byte[] zeros;
   private List<String> fixedVocabulary;
+  private byte[] zeros;
+  private long ignored;
 
   /** The lookup of an image the label source has no entry for (packed with an empty set). */
   private static final LabelSource.Lookup NO_ENTRY = new LabelSource.Lookup(new int[0], List.of());
+
+  /**
+   * One input image: a file, or its bytes (a caller reading another file system).
+   *
+   * @param key the image's key (its path relative to the input, '/' separators)
+   * @param folders the folders on its path (labels with {@code --labels-from-dirs})
+   * @param file the file, or null when {@code bytes} is given
+   * @param bytes the file's bytes, or null
+   */
+  public record ImageInput(String key, List<String> folders, Path file, byte[] bytes) {}
 
   /**
    * Outcome of one image: a row to append, or a skip. {@code labels} is null without a label
@@ -101,6 +138,7 @@ public final class Packer {
     for (SkipReason r : SkipReason.values()) {
       skipped.put(r, new AtomicLong());
     }
+    zeros = o.mode() == PackedImages.Storage.SMART ? new byte[o.size() * o.size() * 3] : null;
   }
 
   /** The decoder the pack uses (the same settings give the same pixels elsewhere). */
@@ -108,44 +146,59 @@ public final class Packer {
     return ImageDecoder.builder().minSide(options.minSide()).build();
   }
 
+  /** Where a fresh pack builds its collection until it renames it onto {@code out}. */
+  public static Path buildDirectory(Path out) {
+    Path abs = out.toAbsolutePath().normalize();
+    return abs.resolveSibling("." + abs.getFileName() + ".building");
+  }
+
+  // ---------------------------------------------------------------- the CLI's entry points
+
   /**
-   * Runs the pack. On success the dataset is committed at {@code out}; on any failure (or
-   * interruption) nothing is left at {@code out} but what was there before.
+   * Runs the pack (or the append, or one shard). On success the collection is committed at {@code
+   * out} (not for a shard); on any failure committed parts stay in the build directory for a
+   * re-run, and nothing else is left but what was there before.
    *
-   * @throws IOException the input cannot be listed, the output cannot be written, or another pack
-   *     holds the output
+   * @throws IOException the input cannot be listed, the output cannot be written, another pack
+   *     holds the output, or an earlier run's plan differs (the message says how)
    */
   public PackResult run() throws IOException, InterruptedException {
     long t0 = System.nanoTime();
     Path out = o.out().toAbsolutePath().normalize();
-    try (PackLock lock = PackLock.acquire(out)) {
-      for (String line : lock.removeLeftovers(out)) {
-        listener.note(line);
+    try (PackLock lock =
+        o.sharded()
+            ? PackLock.acquireShard(out, o.shardIndex(), o.shardCount())
+            : PackLock.acquire(out)) {
+      if (!o.sharded()) {
+        for (String line : lock.removeLeftovers(out)) {
+          listener.note(line);
+        }
       }
-      if (Files.exists(out) && !o.overwrite()) {
-        throw new java.nio.file.FileAlreadyExistsException(
-            out.toString(),
-            null,
-            "a dataset or file is already there; use --overwrite to replace it");
-      }
-      Path mapFile =
-          out.resolveSibling(
-              "."
-                  + out.getFileName()
-                  + ".labels-"
-                  + UUID.randomUUID().toString().substring(0, 8)
-                  + ".cmap");
+      fixedVocabulary = o.append() ? collectionVocabulary(out) : fixedVocabulary();
       LabelFile labelFile = null;
-      fixedVocabulary = fixedVocabulary();
       if (o.labels() != null) {
+        Path mapFile =
+            out.resolveSibling(
+                "."
+                    + out.getFileName()
+                    + ".labels-"
+                    + UUID.randomUUID().toString().substring(0, 8)
+                    + ".cmap");
         labelFile = LabelFile.load(o.labels(), mapFile, listener::note, fixedVocabulary);
         labels = labelFile;
       }
       try {
-        return pack(out, labelFile, t0);
+        return o.append() ? append(out, labelFile, t0) : pack(out, labelFile, t0);
       } finally {
         if (labels != null) {
           labels.close();
+        }
+        for (AutoCloseable c; (c = perThread.poll()) != null; ) {
+          try {
+            c.close();
+          } catch (Exception ignoredClose) {
+            // thread-local encoder
+          }
         }
       }
     }
@@ -153,18 +206,273 @@ public final class Packer {
 
   private PackResult pack(Path out, LabelFile labelFile, long t0)
       throws IOException, InterruptedException {
-    // Pass 1: count the images (progress, key index size) and collect folder names.
-    SourceWalker walker = new SourceWalker(o.input(), out);
-    long[] count = {0, 0};
-    TreeSet<String> folders = new TreeSet<>();
-    long[] ignored = {0};
+    Path build = buildDirectory(out);
+    if (o.restart() && Files.exists(build)) {
+      io.jcolz.format.store.FileTrees.deleteRecursively(build);
+      listener.note("--restart: removed the unfinished pack " + build);
+    }
+    Listing listing = list(null);
+    PackPlan plan = plan(listing, null, 0);
+    if (Files.exists(out) && !o.overwrite()) {
+      PackPlan packed = PackPlan.read(out.resolve(PackPlan.FILE));
+      if (packed != null && PackPlan.difference(packed, plan) == null && !Files.exists(build)) {
+        listener.note(out + " is already complete (same inputs and settings): nothing to pack");
+        return resultOf(out, plan, plan.parts().size(), 0, true, labelFile, t0);
+      }
+      throw new FileAlreadyExistsException(
+          out.toString(),
+          null,
+          "a dataset or file is already there; use --overwrite to replace it"
+              + (packed != null && PackPlan.difference(packed, plan) != null
+                  ? " (it was packed from other inputs or settings: "
+                      + PackPlan.difference(packed, plan)
+                      + ")"
+                  : ""));
+    }
+    Files.createDirectories(build.resolve(DatasetLayout.PARTS));
+    PackPlan recorded = PackPlan.read(build.resolve(PackPlan.FILE));
+    if (recorded != null) {
+      String diff = PackPlan.difference(recorded, plan);
+      if (diff != null) {
+        throw new IOException(
+            build
+                + " holds an unfinished pack with another plan: "
+                + diff
+                + "; run again with --restart to start over (its parts are discarded), or pack"
+                + " into another --out");
+      }
+    } else {
+      plan.write(build.resolve(PackPlan.FILE));
+    }
+    List<PackPlan.Part> todo = new ArrayList<>();
+    int kept = sortParts(build, plan, todo);
+    listener.planned(plan, kept);
+    packParts(build, plan, todo, listing);
+    if (o.sharded()) {
+      listener.note(
+          String.format(
+              "shard %d/%d: packed %d part(s), %d were already there; when every shard is done,"
+                  + " commit with: jcolz pack --finish --out %s",
+              o.shardIndex(), o.shardCount(), todo.size(), kept, o.out()));
+      return resultOf(build, plan, kept, todo.size(), false, labelFile, t0);
+    }
+    commitFresh(build, out, plan, listener);
+    return resultOf(out, plan, kept, todo.size(), true, labelFile, t0);
+  }
+
+  /**
+   * Commits a sharded pack once every part of its plan is present: writes the collection manifest
+   * and renames the build directory onto {@code out}.
+   *
+   * @throws MissingPartsException some parts are not committed yet (named)
+   */
+  public static PackResult finish(Path out, PackListener listener) throws IOException {
+    long t0 = System.nanoTime();
+    Path abs = out.toAbsolutePath().normalize();
+    listener = listener == null ? PackListener.NONE : listener;
+    try (PackLock lock = PackLock.acquire(abs)) {
+      Path build = buildDirectory(abs);
+      PackPlan plan = PackPlan.read(build.resolve(PackPlan.FILE));
+      if (plan == null) {
+        if (Files.exists(DatasetLayout.collectionManifest(abs))) {
+          throw new IOException(abs + " is already committed; nothing to finish");
+        }
+        throw new IOException(
+            build + " holds no pack plan: start the shards first (jcolz pack --shard i/n ...)");
+      }
+      List<String> missing = new ArrayList<>();
+      for (PackPlan.Part p : plan.parts()) {
+        if (!belongs(build, plan, p)) {
+          missing.add(p.name());
+        }
+      }
+      if (!missing.isEmpty()) {
+        throw new MissingPartsException(build, missing, plan.parts().size());
+      }
+      commitFresh(build, abs, plan, listener);
+      PackedImages.Storage mode =
+          PackedImages.Storage.parse(plan.settings().get(PackedImages.MODE))
+              .orElse(PackedImages.Storage.RAW);
+      Packer reader = new Packer(PackOptions.builder(abs, abs).mode(mode).build(), listener);
+      return reader.resultOf(abs, plan, plan.parts().size(), 0, true, null, t0);
+    }
+  }
+
+  /** Some parts of a plan are not committed: {@link #missing()} names them. */
+  public static final class MissingPartsException extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final List<String> missing;
+
+    MissingPartsException(Path build, List<String> missing, int total) {
+      super(
+          build
+              + ": "
+              + missing.size()
+              + " of "
+              + total
+              + " parts are not packed yet: "
+              + String.join(", ", missing.size() > 50 ? missing.subList(0, 50) : missing)
+              + (missing.size() > 50 ? ", …" : "")
+              + "; run the shards that pack them, then --finish again");
+      this.missing = List.copyOf(missing);
+    }
+
+    /** The missing parts' names. */
+    public List<String> missing() {
+      return missing;
+    }
+  }
+
+  private PackResult append(Path out, LabelFile labelFile, long t0)
+      throws IOException, InterruptedException {
+    CollectionManifest base;
+    try (Dataset existing = Dataset.open(out)) {
+      if (!existing.isCollection()) {
+        throw new IOException(
+            out
+                + " is a single (version-1) dataset; --append needs a collection of parts (pack"
+                + " it again with this jcolz)");
+      }
+      base = existing.collectionManifest();
+      checkSameSettings(out, existing.metadata());
+      Path planFile = out.resolve(PackPlan.APPEND_FILE);
+      if (o.restart() && Files.exists(planFile)) {
+        PackPlan old = PackPlan.read(planFile);
+        for (PackPlan.Part p : old.parts()) {
+          io.jcolz.format.store.FileTrees.deleteRecursively(DatasetLayout.part(out, p.name()));
+        }
+        Files.delete(planFile);
+        listener.note("--restart: removed the unfinished append's parts and plan");
+      }
+      Listing listing = list(existing);
+      PackPlan plan = plan(listing, base.collectionId(), base.parts().size());
+      for (Dataset.Part p : existing.parts()) {
+        if (plan.planId().equals(p.manifest().metadata().get(PLAN_ID))) {
+          listener.note(
+              out + " already holds this append (same inputs and settings): nothing to do");
+          return resultOf(out, plan, plan.parts().size(), 0, true, labelFile, t0);
+        }
+      }
+      if (listing.duplicate != null) {
+        throw new IOException(
+            "key '"
+                + listing.duplicate
+                + "' is already in "
+                + out
+                + " (row "
+                + listing.duplicateRow
+                + "); --append adds new images only");
+      }
+      PackPlan recorded = PackPlan.read(planFile);
+      if (recorded != null && PackPlan.difference(recorded, plan) != null) {
+        throw new IOException(
+            out
+                + " holds an unfinished append with another plan: "
+                + PackPlan.difference(recorded, plan)
+                + "; re-run that append, or add --restart to discard it");
+      }
+      if (recorded == null) {
+        plan.write(planFile);
+      }
+      List<PackPlan.Part> todo = new ArrayList<>();
+      int kept = sortParts(out, plan, todo);
+      listener.planned(plan, kept);
+      packParts(out, plan, todo, listing);
+      List<CollectionManifest.PartEntry> entries = new ArrayList<>(base.parts());
+      for (PackPlan.Part p : plan.parts()) {
+        entries.add(CollectionWriter.describePart(out, p.name()));
+      }
+      CollectionWriter.commit(
+          out,
+          base.collectionId(),
+          base.schema(),
+          base.labels(),
+          base.metadata(),
+          entries,
+          "jcolz pack --append");
+      listener.collectionWritten();
+      Files.deleteIfExists(planFile);
+      return resultOf(out, plan, kept, todo.size(), true, labelFile, t0);
+    }
+  }
+
+  /** The options must not ask for other pixels than the collection holds. */
+  private void checkSameSettings(Path out, Map<String, String> meta) {
+    Map<String, String> want =
+        PackedImages.metadata(o.mode(), o.size(), o.resize().id(), o.quality());
+    for (Map.Entry<String, String> e : want.entrySet()) {
+      String have = meta.get(e.getKey());
+      if (have != null && !have.equals(e.getValue())) {
+        throw new IllegalArgumentException(
+            "--"
+                + e.getKey()
+                + " "
+                + e.getValue()
+                + " differs from "
+                + out
+                + "'s "
+                + have
+                + "; an append packs with the collection's settings");
+      }
+    }
+  }
+
+  private static List<String> collectionVocabulary(Path out) throws IOException {
+    try (Dataset ds = Dataset.open(out)) {
+      return ds.labels();
+    }
+  }
+
+  /** The vocabulary of {@code --vocabulary-from DS}, or null. */
+  private List<String> fixedVocabulary() throws IOException {
+    if (o.vocabularyFrom() == null) {
+      return null;
+    }
+    try (Dataset ds = Dataset.open(o.vocabularyFrom())) {
+      if (ds.labels().isEmpty()) {
+        throw new IOException(o.vocabularyFrom() + " has no label vocabulary to share");
+      }
+      return ds.labels();
+    }
+  }
+
+  // ---------------------------------------------------------------- planning
+
+  /** The first walk: digest, folder names, count; with a base collection, the first duplicate. */
+  private static final class Listing {
+    ListingDigest digest;
+    final TreeSet<String> folders = new TreeSet<>();
+    long keyBytes;
+    String duplicate;
+    long duplicateRow;
+  }
+
+  private Listing list(Dataset base) throws IOException {
+    Listing l = new Listing();
+    l.digest = new ListingDigest(o.partRows());
+    SourceWalker walker = new SourceWalker(o.input(), o.out().toAbsolutePath().normalize());
+    long[] ignoredFiles = {0};
     walker.walk(
         new SourceWalker.Visitor() {
           @Override
-          public void image(Path file, String key, List<String> f) {
-            count[0]++;
-            count[1] += key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-            folders.addAll(f);
+          public void image(Path file, String key, List<String> f) throws IOException {
+            BasicFileAttributes a;
+            try {
+              a = Files.readAttributes(file, BasicFileAttributes.class);
+            } catch (IOException e) {
+              a = null; // unreadable: its decode reports it
+            }
+            l.digest.add(
+                key, a == null ? -1 : a.size(), a == null ? -1 : a.lastModifiedTime().toMillis());
+            l.keyBytes += key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            l.folders.addAll(f);
+            if (base != null && l.duplicate == null) {
+              java.util.OptionalLong r = base.rowOf(key);
+              if (r.isPresent()) {
+                l.duplicate = key;
+                l.duplicateRow = r.getAsLong();
+              }
+            }
           }
 
           @Override
@@ -172,14 +480,19 @@ public final class Packer {
 
           @Override
           public void ignored(Path file) {
-            ignored[0]++;
+            ignoredFiles[0]++;
           }
         });
+    ignored = ignoredFiles[0];
+    return l;
+  }
+
+  private PackPlan plan(Listing listing, UUID base, int basePartCount) throws IOException {
     if (o.labelsFromDirs()) {
-      labels = new FolderLabels(folders, fixedVocabulary);
+      labels = new FolderLabels(listing.folders, fixedVocabulary);
     }
-    boolean labelColumn = labels != null && !labels.vocabulary().isEmpty();
-    if (labels != null && !labelColumn) {
+    List<String> vocabulary = labels == null ? List.of() : labels.vocabulary();
+    if (labels != null && vocabulary.isEmpty()) {
       listener.note(
           "no label names found"
               + (o.labelsFromDirs()
@@ -187,91 +500,189 @@ public final class Packer {
                   : " in " + o.labels())
               + ": the dataset has no label column");
     }
-    listener.started(count[0]);
+    return PackPlan.of(listing.digest, o.partRows(), settings(o), vocabulary, base, basePartCount);
+  }
 
-    Schema schema = schema(labelColumn);
-    DatasetWriter.Options wo =
-        DatasetWriter.Options.defaults()
-            .withOverwrite(o.overwrite())
-            .withExpectedRows(Math.max(1, count[0]))
-            .withAverageKeyBytes(count[0] == 0 ? 32 : (double) count[1] / count[0])
-            .withCreatedBy("jcolz pack");
-    writer = DatasetWriter.create(out, schema, wo);
-    row = writer.newRow();
-    zeros = o.mode() == PackedImages.Storage.SMART ? new byte[o.size() * o.size() * 3] : null;
-    // the hook aborts only while writing; once the commit has begun it lets it finish (see
-    // CommitGuard)
-    CommitGuard guard = new CommitGuard(out, writer::abort, System.err, COMMIT_WAIT_MILLIS);
-    Thread hook = new Thread(guard::onShutdown, "jcolz-pack-abort");
-    boolean hooked = addHook(hook);
-    ExecutorService pool = Executors.newFixedThreadPool(o.threads(), daemonThreads());
-    int window = 16 * o.threads();
-    permits = new Semaphore(window);
-    boolean committed = false;
+  /**
+   * What changes the rows, by name: the settings a plan records (a Spark driver computes the same
+   * plan as the CLI from them).
+   *
+   * @throws IOException the label file cannot be read (its digest is a setting)
+   */
+  public static Map<String, String> settings(PackOptions o) throws IOException {
+    Map<String, String> s = new LinkedHashMap<>();
+    s.putAll(PackedImages.metadata(o.mode(), o.size(), o.resize().id(), o.quality()));
+    s.put("level", Integer.toString(o.level()));
+    s.put("chunk_rows", Integer.toString(o.chunkRows()));
+    s.put("min_side", Integer.toString(o.minSide()));
+    s.put("labels", labelSourceId(o));
+    s.put(
+        "vocabulary_from",
+        o.vocabularyFrom() == null ? "none" : o.vocabularyFrom().toAbsolutePath().toString());
+    return s;
+  }
+
+  private static String labelSourceId(PackOptions o) throws IOException {
+    if (o.labelsFromDirs()) {
+      return "dirs";
+    }
+    if (o.labels() == null) {
+      return "none";
+    }
+    try (var in = Files.newInputStream(o.labels())) {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      byte[] buf = new byte[1 << 16];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        md.update(buf, 0, n);
+      }
+      return "file sha256:" + java.util.HexFormat.of().formatHex(md.digest());
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Sorts the plan's parts into kept (committed by an earlier run, belonging to this plan) and
+   * {@code todo} (this run's: not kept, and in this shard). Removes parts that do not belong and
+   * the temporary directories of interrupted part commits of this run's parts. Returns the count
+   * kept.
+   */
+  private int sortParts(Path dir, PackPlan plan, List<PackPlan.Part> todo) throws IOException {
+    int kept = 0;
+    Path parts = dir.resolve(DatasetLayout.PARTS);
+    Files.createDirectories(parts);
+    for (PackPlan.Part p : plan.parts()) {
+      boolean mine = !o.sharded() || p.index() % o.shardCount() == o.shardIndex();
+      Path target = DatasetLayout.part(dir, p.name());
+      if (belongs(dir, plan, p)) {
+        kept++;
+        continue;
+      }
+      if (!mine) {
+        continue;
+      }
+      if (Files.exists(target)) {
+        io.jcolz.format.store.FileTrees.deleteRecursively(target);
+        listener.note("removed " + target + ": not a committed part of this plan");
+      }
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(parts, "." + p.name() + ".*")) {
+        for (Path leftover : ds) {
+          io.jcolz.format.store.FileTrees.deleteRecursively(leftover);
+          listener.note("removed " + leftover + ", left by an interrupted part commit");
+        }
+      }
+      todo.add(p);
+    }
+    if (kept > 0) {
+      listener.note(
+          "kept " + kept + " of " + plan.parts().size() + " parts packed by an earlier run");
+    }
+    return kept;
+  }
+
+  /** Whether {@code parts/NAME} holds a committed part of {@code plan}. */
+  static boolean belongs(Path dir, PackPlan plan, PackPlan.Part p) {
+    Path m = DatasetLayout.manifest(DatasetLayout.part(dir, p.name()));
+    if (!Files.exists(m)) {
+      return false;
+    }
     try {
-      AtomicLong seq = new AtomicLong();
+      Map<String, String> meta = ManifestFile.read(m).metadata();
+      return plan.planId().equals(meta.get(PLAN_ID))
+          && Integer.toString(p.index()).equals(meta.get(PART_INDEX));
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  // ---------------------------------------------------------------- packing parts
+
+  /** The second walk: hands each image of a part in {@code todo} to that part's packer. */
+  private void packParts(Path dir, PackPlan plan, List<PackPlan.Part> todo, Listing listing)
+      throws IOException, InterruptedException {
+    long images = 0;
+    Map<Integer, PackPlan.Part> byPosition = new HashMap<>();
+    int first = plan.parts().get(0).index();
+    for (PackPlan.Part p : todo) {
+      byPosition.put(p.index() - first, p);
+      images += p.count();
+    }
+    listener.started(images);
+    if (todo.isEmpty()) {
+      return;
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(o.threads(), daemonThreads());
+    try {
+      long[] n = {0};
+      PartPacker[] current = {null};
+      List<PackPlan.Part> started = new ArrayList<>();
+      SourceWalker walker = new SourceWalker(o.input(), o.out().toAbsolutePath().normalize());
       walker.walk(
           new SourceWalker.Visitor() {
             @Override
             public void image(Path file, String key, List<String> f) throws IOException {
-              try {
-                while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-                  checkFatal();
-                }
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("pack interrupted");
+              int pos = (int) (n[0]++ / plan.partRows());
+              if (current[0] != null && current[0].position != pos) {
+                current[0].finish();
+                current[0] = null;
               }
-              checkFatal();
-              long s = seq.getAndIncrement();
-              pool.execute(
-                  () -> {
-                    try {
-                      deposit(work(s, file, key, f));
-                    } catch (Throwable t) {
-                      fatal.compareAndSet(null, t);
-                    }
-                  });
+              PackPlan.Part part = byPosition.get(pos);
+              if (part == null) {
+                return;
+              }
+              if (current[0] == null) {
+                current[0] = new PartPacker(dir, plan, part, pos, pool);
+                started.add(part);
+              }
+              current[0].add(new ImageInput(key, f, file, null));
             }
 
             @Override
             public void skip(String shown, SkipReason reason, String detail) {
-              count(reason, shown + ": " + reason.label() + " (" + detail + ")");
+              count(null, reason, shown + ": " + reason.label() + " (" + detail + ")");
             }
           });
-      while (!permits.tryAcquire(
-          window, 100, TimeUnit.MILLISECONDS)) { // every image handed to the writer
-        checkFatal();
+      if (current[0] != null) {
+        current[0].finish();
       }
-      checkFatal();
-      if (!guard.beginCommit()) { // the shutdown hook aborted the writer
-        throw new InterruptedIOException("pack interrupted; nothing committed to " + out);
-      }
-      try {
-        if (labelColumn) {
-          writer.labels(labels.vocabulary());
+      for (PackPlan.Part p : todo) {
+        if (!started.contains(p)) { // an empty listing: one empty part
+          new PartPacker(dir, plan, p, p.index() - first, pool).finish();
         }
-        PackedImages.putMetadata(writer, o.mode(), o.size(), o.resize().id(), o.quality());
-        writer.putMetadata("source", o.input().toAbsolutePath().normalize().toString());
-        writer.putMetadata(
-            "labels_from",
-            o.labelsFromDirs() ? "dirs" : o.labels() != null ? o.labels().toString() : "none");
-        writer.putMetadata("key", "path relative to source, '/' separators");
-        if (o.vocabularyFrom() != null) {
-          writer.putMetadata(
-              "vocabulary_from", o.vocabularyFrom().toAbsolutePath().normalize().toString());
-        }
-        writer.close(); // commits; the hook no longer aborts (it waits for this to end)
-        committed = true;
-      } finally {
-        guard.endCommit(committed);
       }
     } finally {
       pool.shutdownNow();
       pool.awaitTermination(1, TimeUnit.MINUTES);
-      if (!committed) {
-        writer.abort();
+    }
+  }
+
+  /**
+   * Packs one part of {@code plan} from {@code images} (the part's images, in listing order) and
+   * commits it at {@code dir/parts/NAME}. For callers that distribute parts themselves (a Spark
+   * task): labels come from {@code labels} (its vocabulary must be the plan's), threads from the
+   * options. If another attempt committed the same part first, its commit stands and this one's
+   * files are discarded.
+   *
+   * @return the part's rows
+   */
+  public long packPart(
+      Path dir, PackPlan plan, PackPlan.Part part, Iterable<ImageInput> images, LabelSource labels)
+      throws IOException, InterruptedException {
+    this.labels = labels;
+    ExecutorService pool = Executors.newFixedThreadPool(o.threads(), daemonThreads());
+    try {
+      if (belongs(dir, plan, part)) {
+        return ManifestFile.read(DatasetLayout.manifest(DatasetLayout.part(dir, part.name())))
+            .rows();
       }
+      PartPacker pp = new PartPacker(dir, plan, part, 0, pool);
+      for (ImageInput in : images) {
+        pp.add(in);
+      }
+      return pp.finish();
+    } finally {
+      pool.shutdownNow();
+      pool.awaitTermination(1, TimeUnit.MINUTES);
       for (AutoCloseable c; (c = perThread.poll()) != null; ) {
         try {
           c.close();
@@ -279,14 +690,345 @@ public final class Packer {
           // thread-local encoder
         }
       }
-      if (hooked) {
+    }
+  }
+
+  /** Skips counted by this instance, by reason (a Spark task reports them to its driver). */
+  public Map<SkipReason, Long> skippedCounts() {
+    Map<SkipReason, Long> m = new EnumMap<>(SkipReason.class);
+    skipped.forEach(
+        (r, n) -> {
+          if (n.get() > 0) {
+            m.put(r, n.get());
+          }
+        });
+    return m;
+  }
+
+  /** The schema of a plan's parts. */
+  public Schema schema(PackPlan plan) {
+    return PackedImages.schema(
+        o.mode(), o.size(), plan.vocabulary().size(), true, o.level(), o.chunkRows());
+  }
+
+  /** The pipeline of one part: ordered appends into the part's writer. */
+  private final class PartPacker {
+    final PackPlan plan;
+    final PackPlan.Part part;
+    final int position;
+    final Path target;
+    final DatasetWriter writer;
+    final Row row;
+    final int window = 16 * o.threads();
+    final Semaphore permits = new Semaphore(window);
+    final ConcurrentHashMap<Long, Result> ready = new ConcurrentHashMap<>();
+    final ReentrantLock appendLock = new ReentrantLock();
+    final ExecutorService pool;
+    final Map<SkipReason, AtomicLong> partSkips = new EnumMap<>(SkipReason.class);
+    final AtomicLong partRaw = new AtomicLong();
+    final AtomicLong partUnlabelled = new AtomicLong();
+    final AtomicLong partDropped = new AtomicLong();
+    final CommitGuard guard;
+    final Thread hook;
+    final boolean hooked;
+    volatile long next; // written under appendLock
+    long seq;
+    String lastKey;
+
+    PartPacker(Path dir, PackPlan plan, PackPlan.Part part, int position, ExecutorService pool)
+        throws IOException {
+      this.plan = plan;
+      this.part = part;
+      this.position = position;
+      this.pool = pool;
+      this.target = DatasetLayout.part(dir, part.name());
+      for (SkipReason r : SkipReason.values()) {
+        partSkips.put(r, new AtomicLong());
+      }
+      Files.createDirectories(target.getParent());
+      writer =
+          DatasetWriter.create(
+              target,
+              schema(plan),
+              DatasetWriter.Options.defaults()
+                  .withExpectedRows(Math.max(1, part.count()))
+                  .withCreatedBy("jcolz pack"));
+      row = writer.newRow();
+      guard = new CommitGuard(target, writer::abort, System.err, COMMIT_WAIT_MILLIS);
+      hook = new Thread(guard::onShutdown, "jcolz-pack-abort");
+      hooked = addHook(hook);
+    }
+
+    void add(ImageInput in) throws IOException {
+      if (seq == 0 && part.firstKey() != null && !part.firstKey().equals(in.key())) {
+        throw changed("begins with " + in.key() + ", the plan says " + part.firstKey());
+      }
+      try {
+        while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+          checkFatal();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("pack interrupted");
+      }
+      checkFatal();
+      long s = seq++;
+      lastKey = in.key();
+      pool.execute(
+          () -> {
+            try {
+              deposit(work(s, in));
+            } catch (Throwable t) {
+              fatal.compareAndSet(null, t);
+            }
+          });
+    }
+
+    private IOException changed(String what) {
+      return new IOException(
+          "the input changed while packing: " + part.name() + " " + what + "; run the pack again");
+    }
+
+    /** Waits for every image, commits the part and returns its rows. */
+    long finish() throws IOException {
+      boolean committed = false;
+      try {
         try {
-          Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException ignoredShutdown) {
-          // already shutting down
+          while (!permits.tryAcquire(window, 100, TimeUnit.MILLISECONDS)) {
+            checkFatal();
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("pack interrupted");
+        }
+        checkFatal();
+        if (seq != part.count() || (lastKey != null && !lastKey.equals(part.lastKey()))) {
+          throw changed("has " + seq + " images, the plan says " + part.count());
+        }
+        if (!guard.beginCommit()) {
+          throw new InterruptedIOException("pack interrupted; " + part.name() + " not committed");
+        }
+        try {
+          putMetadata();
+          writer.close();
+          committed = true;
+        } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
+          if (!belongs(target.getParent().getParent(), plan, part)) {
+            throw e;
+          }
+          listener.note(part.name() + ": another attempt committed it first; its commit stands");
+          committed = true;
+        } finally {
+          guard.endCommit(committed);
+        }
+      } finally {
+        if (!committed) {
+          writer.abort();
+        }
+        if (hooked) {
+          try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+          } catch (IllegalStateException ignoredShutdown) {
+            // already shutting down
+          }
+        }
+      }
+      long rows = ManifestFile.read(DatasetLayout.manifest(target)).rows();
+      listener.partCommitted(part, rows);
+      return rows;
+    }
+
+    private void putMetadata() {
+      if (!plan.vocabulary().isEmpty()) {
+        writer.labels(plan.vocabulary());
+      }
+      packMetadata(plan).forEach(writer::putMetadata);
+      writer.putMetadata(PART_INDEX, Integer.toString(part.index()));
+      writer.putMetadata("part_images", Long.toString(part.count()));
+      partSkips.forEach(
+          (r, n) -> {
+            if (n.get() > 0) {
+              writer.putMetadata(SKIPPED_PREFIX + r.key(), Long.toString(n.get()));
+            }
+          });
+      if (o.mode() == PackedImages.Storage.SMART) {
+        writer.putMetadata("stored_raw", Long.toString(partRaw.get()));
+      }
+      writer.putMetadata("unlabelled", Long.toString(partUnlabelled.get()));
+      writer.putMetadata("labels_dropped", Long.toString(partDropped.get()));
+    }
+
+    /**
+     * Hands a result to the ordered appender and appends every consecutive ready result. The append
+     * lock orders the rows; it is released as soon as the writer has numbered a row (the writer's
+     * {@code afterNumbered} hook), so the next row is appended while this thread compresses the
+     * chunk its row completed.
+     */
+    private void deposit(Result r) {
+      ready.put(r.seq(), r);
+      while (appendLock.tryLock()) {
+        Result x;
+        try {
+          x = ready.remove(next);
+          if (x != null) {
+            next++;
+            append(x);
+          }
+        } finally {
+          if (appendLock.isHeldByCurrentThread()) {
+            appendLock.unlock();
+          }
+        }
+        if (x != null) {
+          permits.release();
+          continue;
+        }
+        // a result deposited while this thread held the lock found it taken: take it over
+        if (!ready.containsKey(next)) {
+          break;
         }
       }
     }
+
+    /** Called holding appendLock, in listing order; may release it early. */
+    private void append(Result x) {
+      if (x.reason() != null) {
+        count(partSkips, x.reason(), x.line());
+      } else if ((x.pixels() != null || x.jpeg() != null) && fatal.get() == null) {
+        try {
+          row.clear();
+          row.setString(PackedImages.KEY, x.key());
+          if (x.pixels() != null) {
+            row.setTensor(PackedImages.IMAGE, x.pixels());
+          }
+          if (x.jpeg() != null) {
+            row.setBytes(PackedImages.JPEG, x.jpeg());
+          }
+          if (x.labels() != null && writer.schema().labelColumn().isPresent()) {
+            row.setSet(PackedImages.LABELS, x.labels().indices());
+          }
+          writer.append(row, appendLock::unlock);
+          if (o.mode() == PackedImages.Storage.SMART && x.raw()) {
+            storedRaw.incrementAndGet();
+            partRaw.incrementAndGet();
+          }
+          if (x.labels() == NO_ENTRY) {
+            unlabelled.incrementAndGet();
+            partUnlabelled.incrementAndGet();
+          } else if (x.labels() != null) {
+            x.labels().dropped().forEach(dropped::add);
+            partDropped.addAndGet(x.labels().dropped().size());
+          }
+        } catch (DuplicateKeyException e) {
+          count(
+              partSkips,
+              SkipReason.DUPLICATE_KEY,
+              x.key() + ": " + SkipReason.DUPLICATE_KEY.label() + " (" + e.getMessage() + ")");
+        } catch (IOException | RuntimeException | Error e) {
+          fatal.compareAndSet(null, e);
+        }
+      }
+      listener.progress(done.incrementAndGet(), skippedTotal.get());
+    }
+  }
+
+  /** The metadata every part and the collection record about the pack. */
+  private Map<String, String> packMetadata(PackPlan plan) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.putAll(PackedImages.metadata(o.mode(), o.size(), o.resize().id(), o.quality()));
+    m.put("source", o.input().toAbsolutePath().normalize().toString());
+    m.put(
+        "labels_from",
+        o.labelsFromDirs() ? "dirs" : o.labels() != null ? o.labels().toString() : "none");
+    m.put("key", "path relative to source, '/' separators");
+    if (o.vocabularyFrom() != null) {
+      m.put("vocabulary_from", o.vocabularyFrom().toAbsolutePath().normalize().toString());
+    }
+    m.put(PLAN_ID, plan.planId());
+    m.put("part_rows", Integer.toString(plan.partRows()));
+    return m;
+  }
+
+  /**
+   * Writes the collection manifest into {@code build} and renames {@code build} onto {@code out}
+   * (parking a dataset already there, with --overwrite, for the moment of the swap).
+   */
+  private static void commitFresh(Path build, Path out, PackPlan plan, PackListener listener)
+      throws IOException {
+    List<CollectionManifest.PartEntry> entries = new ArrayList<>();
+    Manifest first = null;
+    for (PackPlan.Part p : plan.parts()) {
+      entries.add(CollectionWriter.describePart(build, p.name()));
+      if (first == null) {
+        first = ManifestFile.read(DatasetLayout.manifest(DatasetLayout.part(build, p.name())));
+      }
+    }
+    Map<String, String> meta = new LinkedHashMap<>(first.metadata());
+    meta.keySet()
+        .removeIf(
+            k -> k.startsWith(SKIPPED_PREFIX) || k.startsWith("part_") && !k.equals("part_rows"));
+    meta.remove("stored_raw");
+    meta.remove("unlabelled");
+    meta.remove("labels_dropped");
+    CollectionWriter.commit(
+        build, plan.collectionId(), first.schema(), first.labels(), meta, entries, "jcolz pack");
+    listener.collectionWritten();
+    Path old = null;
+    if (Files.exists(out)) {
+      old =
+          out.resolveSibling(
+              "." + out.getFileName() + ".old-" + UUID.randomUUID().toString().substring(0, 8));
+      Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
+    }
+    Files.move(build, out, StandardCopyOption.ATOMIC_MOVE);
+    try (FileChannel ch = FileChannel.open(out.getParent(), StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+    if (old != null) {
+      io.jcolz.format.store.FileTrees.deleteRecursively(old);
+    }
+  }
+
+  /** The result of a run, reading rows and earlier runs' counts from the parts' manifests. */
+  private PackResult resultOf(
+      Path dir,
+      PackPlan plan,
+      int kept,
+      int packed,
+      boolean committed,
+      LabelFile labelFile,
+      long t0)
+      throws IOException {
+    long rows = 0;
+    long raw = 0;
+    long unlab = 0;
+    long drop = 0;
+    Map<SkipReason, Long> sk = new EnumMap<>(SkipReason.class);
+    for (PackPlan.Part p : plan.parts()) {
+      Path m = DatasetLayout.manifest(DatasetLayout.part(dir, p.name()));
+      if (!Files.exists(m)) {
+        continue;
+      }
+      Manifest man = ManifestFile.read(m);
+      rows += man.rows();
+      Map<String, String> meta = man.metadata();
+      raw += Long.parseLong(meta.getOrDefault("stored_raw", "0"));
+      unlab += Long.parseLong(meta.getOrDefault("unlabelled", "0"));
+      drop += Long.parseLong(meta.getOrDefault("labels_dropped", "0"));
+      for (SkipReason r : SkipReason.values()) {
+        String n = meta.get(SKIPPED_PREFIX + r.key());
+        if (n != null) {
+          sk.merge(r, Long.parseLong(n), Long::sum);
+        }
+      }
+    }
+    // listing-level skips (symlink loops, bad names) are not in any part: this run's count
+    listingSkips.forEach(
+        (r, n) -> {
+          if (n.get() > 0) {
+            sk.merge(r, n.get(), Long::sum);
+          }
+        });
     long unmatched = 0;
     if (labelFile != null) {
       LabelFile.Unmatched u = labelFile.unmatched(10);
@@ -302,9 +1044,8 @@ public final class Packer {
                 + String.join(", ", u.examples()));
       }
     }
-    long droppedLabels = dropped.count();
-    if (droppedLabels > 0) {
-      listener.note(droppedNote(o, droppedLabels, dropped.examples()));
+    if (dropped.count() > 0) {
+      listener.note(droppedNote(o, dropped.count(), dropped.examples()));
     }
     if (unlabelled.get() > 0) {
       listener.note(
@@ -313,35 +1054,38 @@ public final class Packer {
               + o.labels()
               + " and were packed with no labels");
     }
-    Map<SkipReason, Long> sk = new EnumMap<>(SkipReason.class);
-    skipped.forEach(
-        (r, n) -> {
-          if (n.get() > 0) {
-            sk.put(r, n.get());
-          }
-        });
-    long bytesOut = diskBytes(out);
-    long rows = writer.rowCount();
-    long raw =
-        switch (o.mode()) {
-          case RAW -> rows;
-          case JPEG -> 0;
-          case SMART -> storedRaw.get();
-        };
+    long bytesOut = 0;
+    if (committed) {
+      try (Dataset ds = Dataset.open(dir)) {
+        bytesOut = ds.diskBytes();
+      }
+    }
+    if (o.mode() == PackedImages.Storage.RAW) {
+      raw = rows;
+    } else if (o.mode() == PackedImages.Storage.JPEG) {
+      raw = 0;
+    }
     return new PackResult(
         rows,
         sk,
         bytesIn.get(),
         bytesOut,
         (System.nanoTime() - t0) / 1e9,
-        ignored[0],
-        unlabelled.get(),
+        ignored,
+        unlab,
         unmatched,
         labelFile == null ? 0 : labelFile.rejectedLines(),
         raw,
-        labelColumn ? labels.vocabulary().size() : 0,
-        droppedLabels);
+        plan.vocabulary().size(),
+        drop,
+        plan.parts().size(),
+        kept,
+        packed,
+        committed);
   }
+
+  /** Skips of the listing walk (not in any part), by reason. */
+  private final Map<SkipReason, AtomicLong> listingSkips = new ConcurrentHashMap<>();
 
   /**
    * The note on label names dropped from written rows, worded by why they have no vocabulary entry.
@@ -350,29 +1094,18 @@ public final class Packer {
     String why =
         o.vocabularyFrom() != null
             ? "are not in the vocabulary of " + o.vocabularyFrom()
-            : o.labelsFromDirs()
-                ? "name folders that did not exist when the pack listed "
-                    + o.input()
-                    + " (created while it ran; pack again to label them)"
-                : "are not in the label vocabulary";
+            : o.append()
+                ? "are not in the vocabulary of " + o.out() + " (an append keeps it)"
+                : o.labelsFromDirs()
+                    ? "name folders that did not exist when the pack listed "
+                        + o.input()
+                        + " (created while it ran; pack again to label them)"
+                    : "are not in the label vocabulary";
     return count
         + " label occurrence(s) "
         + why
         + " and were dropped, e.g. "
         + String.join(", ", examples);
-  }
-
-  /** The vocabulary of {@code --vocabulary-from DS}, or null. */
-  private List<String> fixedVocabulary() throws IOException {
-    if (o.vocabularyFrom() == null) {
-      return null;
-    }
-    try (io.jcolz.format.Dataset ds = io.jcolz.format.Dataset.open(o.vocabularyFrom())) {
-      if (ds.labels().isEmpty()) {
-        throw new IOException(o.vocabularyFrom() + " has no label vocabulary to share");
-      }
-      return ds.labels();
-    }
   }
 
   private static boolean addHook(Thread hook) {
@@ -393,16 +1126,6 @@ public final class Packer {
     };
   }
 
-  private Schema schema(boolean labelColumn) {
-    return PackedImages.schema(
-        o.mode(),
-        o.size(),
-        labelColumn ? labels.vocabulary().size() : 0,
-        true,
-        o.level(),
-        o.chunkRows());
-  }
-
   private void checkFatal() throws IOException {
     Throwable t = fatal.get();
     if (t != null) {
@@ -418,9 +1141,6 @@ public final class Packer {
       throw new IOException(t);
     }
   }
-
-  private final ThreadLocal<JpegEncoder> encoders = new ThreadLocal<>();
-  private final ThreadLocal<ChunkCompressor> compressors = new ThreadLocal<>();
 
   private JpegEncoder encoder() {
     JpegEncoder e = encoders.get();
@@ -443,27 +1163,34 @@ public final class Packer {
   }
 
   /** Decodes one image (in a worker). Never throws: failures become skips or the fatal error. */
-  private Result work(long seq, Path file, String key, List<String> folders) {
+  private Result work(long seq, ImageInput in) {
+    String key = in.key();
     if (fatal.get() != null) {
       return new Result(seq, key, null, null, null, false, null, null);
     }
+    String shown = in.file() != null ? in.file().toString() : key;
     try {
       // looked up before decoding, so a label-file key whose image is skipped still counts as
-      // matched;
-      // unlabelled images and dropped names are counted when the row is written (append)
+      // matched; unlabelled images and dropped names are counted when the row is written
       LabelSource.Lookup l = null;
       if (labels != null) {
-        l = labels.labels(key, folders);
+        l = labels.labels(key, in.folders());
         if (l == null) {
           l = NO_ENTRY;
         }
       }
-      try {
-        bytesIn.addAndGet(Files.size(file));
-      } catch (IOException e) {
-        // reported by the decoder below
+      RgbImage img;
+      if (in.file() != null) {
+        try {
+          bytesIn.addAndGet(Files.size(in.file()));
+        } catch (IOException e) {
+          // reported by the decoder below
+        }
+        img = decoder.decodeResized(in.file(), o.size(), o.size(), o.resize());
+      } else {
+        bytesIn.addAndGet(in.bytes().length);
+        img = decoder.decodeResized(in.bytes(), key, o.size(), o.size(), o.resize());
       }
-      RgbImage img = decoder.decodeResized(file, o.size(), o.size(), o.resize());
       byte[] px = img.pixels();
       return switch (o.mode()) {
         case RAW -> new Result(seq, key, px, null, l, true, null, null);
@@ -492,107 +1219,22 @@ public final class Packer {
           null,
           false,
           SkipReason.CORRUPT,
-          file + ": corrupt (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+          shown + ": corrupt (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
     } catch (IOException | Error e) {
       fatal.compareAndSet(null, e);
       return new Result(seq, key, null, null, null, false, null, null);
     }
   }
 
-  private void count(SkipReason reason, String line) {
+  /** Counts a skip (in the run, and in the part's counts when {@code part} is given). */
+  private void count(Map<SkipReason, AtomicLong> part, SkipReason reason, String line) {
     skipped.get(reason).incrementAndGet();
+    if (part != null) {
+      part.get(reason).incrementAndGet();
+    } else {
+      listingSkips.computeIfAbsent(reason, r -> new AtomicLong()).incrementAndGet();
+    }
     skippedTotal.incrementAndGet();
     listener.skipped(reason, line);
-  }
-
-  /**
-   * Hands a result to the ordered appender and appends every consecutive ready result. The append
-   * lock orders the rows; it is released as soon as the writer has numbered a row (the writer's
-   * {@code afterNumbered} hook), so the next row is appended while this thread compresses the chunk
-   * its row completed.
-   */
-  private void deposit(Result r) {
-    ready.put(r.seq(), r);
-    while (appendLock.tryLock()) {
-      Result x;
-      try {
-        x = ready.remove(next);
-        if (x != null) {
-          next++;
-          append(x);
-        }
-      } finally {
-        if (appendLock.isHeldByCurrentThread()) {
-          appendLock.unlock();
-        }
-      }
-      if (x != null) {
-        permits.release();
-        continue;
-      }
-      // a result deposited while this thread held the lock found it taken: take it over
-      if (!ready.containsKey(next)) {
-        break;
-      }
-    }
-  }
-
-  /**
-   * Called holding appendLock, in walk order; may release it early (after the writer numbered the
-   * row).
-   */
-  private void append(Result x) {
-    if (x.reason() != null) {
-      count(x.reason(), x.line());
-    } else if (x.pixels() != null || x.jpeg() != null) {
-      if (fatal.get() == null) {
-        try {
-          if (o.failAfterRows() > 0 && writer.rowCount() >= o.failAfterRows()) {
-            throw new IOException(
-                "simulated failure after " + o.failAfterRows() + " rows (test hook)");
-          }
-          row.clear();
-          row.setString(PackedImages.KEY, x.key());
-          if (x.pixels() != null) {
-            row.setTensor(PackedImages.IMAGE, x.pixels());
-          }
-          if (x.jpeg() != null) {
-            row.setBytes(PackedImages.JPEG, x.jpeg());
-          }
-          if (x.labels() != null && writer.schema().labelColumn().isPresent()) {
-            row.setSet(PackedImages.LABELS, x.labels().indices());
-          }
-          writer.append(row, appendLock::unlock);
-          if (o.mode() == PackedImages.Storage.SMART && x.raw()) {
-            storedRaw.incrementAndGet();
-          }
-          if (x.labels() == NO_ENTRY) {
-            unlabelled.incrementAndGet();
-          } else if (x.labels() != null) {
-            x.labels().dropped().forEach(dropped::add);
-          }
-        } catch (DuplicateKeyException e) {
-          count(
-              SkipReason.DUPLICATE_KEY,
-              x.key() + ": " + SkipReason.DUPLICATE_KEY.label() + " (" + e.getMessage() + ")");
-        } catch (IOException | RuntimeException | Error e) {
-          fatal.compareAndSet(null, e);
-        }
-      }
-    }
-    listener.progress(done.incrementAndGet(), skippedTotal.get());
-  }
-
-  private static long diskBytes(Path dataset) throws IOException {
-    try (io.jcolz.format.Dataset ds = io.jcolz.format.Dataset.open(dataset)) {
-      return ds.diskBytes();
-    }
-  }
-
-  /** Skips so far by reason (for a progress display). */
-  public Map<SkipReason, Long> skippedSoFar() {
-    Map<SkipReason, Long> m = new EnumMap<>(SkipReason.class);
-    skipped.forEach((r, n) -> m.put(r, n.get()));
-    return m;
   }
 }

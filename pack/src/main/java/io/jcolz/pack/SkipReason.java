@@ -22,7 +22,10 @@ public enum SkipReason {
   TRUNCATED("truncated"),
   /** Malformed data. */
   CORRUPT("corrupt"),
-  /** More pixels (or bytes) than the limit: a decompression bomb is refused from its header. */
+  /**
+   * More pixels (or bytes) than a limit: a decompression bomb (over 2^31 source pixels) is refused
+   * from its header, and so is an image that would decode to more than 100 MP even subsampled.
+   */
   TOO_LARGE("too large"),
   /** Shorter side below {@code --min-side}. */
   TOO_SMALL("too small"),

@@ -12,7 +12,8 @@ class PackNotesTest {
   @Test
   void droppedFolderLabelsAreExplainedWithAnExample() {
     Path in = Path.of("/data/in");
-    PackOptions dirs = PackOptions.of(in, Path.of("/data/x.jcolz")).withLabelsFromDirs(true);
+    PackOptions dirs =
+        PackOptions.builder(in, Path.of("/data/x.jcolz")).labelsFromDirs(true).build();
     String note = Packer.droppedNote(dirs, 2, List.of("new"));
     assertTrue(
         note.startsWith(

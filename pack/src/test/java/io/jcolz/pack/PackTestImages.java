@@ -89,6 +89,48 @@ public final class PackTestImages {
     return out.toByteArray();
   }
 
+  /**
+   * A valid 8-bit RGB PNG of {@code w x h}, left half {@code left}, right half {@code right}
+   * ({@code 0xRRGGBB}), deflated row by row so no image of that size is ever held: a 12000 x 9000
+   * (108 MP) file is about 0.3 MB.
+   */
+  public static byte[] largeTwoColourPng(int w, int h, int left, int right) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
+    ByteBuffer ihdr =
+        ByteBuffer.allocate(13)
+            .putInt(w)
+            .putInt(h)
+            .put((byte) 8)
+            .put((byte) 2)
+            .put((byte) 0)
+            .put((byte) 0)
+            .put((byte) 0);
+    chunk(out, "IHDR", ihdr.array());
+    byte[] row = new byte[1 + 3 * w]; // filter 0, then RGB
+    for (int x = 0; x < w; x++) {
+      int c = x < w / 2 ? left : right;
+      row[1 + 3 * x] = (byte) (c >> 16);
+      row[2 + 3 * x] = (byte) (c >> 8);
+      row[3 + 3 * x] = (byte) c;
+    }
+    ByteArrayOutputStream z = new ByteArrayOutputStream();
+    java.util.zip.Deflater deflater = new java.util.zip.Deflater(6);
+    try (java.util.zip.DeflaterOutputStream d =
+        new java.util.zip.DeflaterOutputStream(z, deflater, 1 << 16)) {
+      for (int y = 0; y < h; y++) {
+        d.write(row);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } finally {
+      deflater.end();
+    }
+    chunk(out, "IDAT", z.toByteArray());
+    chunk(out, "IEND", new byte[0]);
+    return out.toByteArray();
+  }
+
   private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
     out.writeBytes(ByteBuffer.allocate(4).putInt(data.length).array());
     byte[] t = type.getBytes(StandardCharsets.US_ASCII);

@@ -20,8 +20,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jcolz bench DS}: streams the dataset through the loader and reports images/s, MB/s, worker
- * CPU use and the single-thread decompress ceiling measured in the same run (see {@link
- * LoaderBench}). Not thread-safe.
+ * CPU use, where the worker time went (busy fractions, waits for another worker's chunk decode,
+ * chunk decodes per chunk read) and the single-thread decompress ceiling measured in the same run
+ * (see {@link LoaderBench}). Not thread-safe.
  */
 @Command(
     name = "bench",
@@ -69,7 +70,7 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--compare",
       paramLabel = "DIR",
       description =
-          "also run, in this process on the same images, the loaders people use today over DIR (the files DS was packed from): a per-file ImageIO loader with a label map, and DJL's ImageFolder")
+          "also run, in this process on the same images, the loaders people use today over DIR (the folder DS was packed from; they read exactly the files DS holds, by key): a per-file ImageIO loader with a label map, and DJL's image-folder dataset")
   Path compare;
 
   @Option(
@@ -173,6 +174,16 @@ public final class BenchCommand implements Callable<Integer> {
               r.ceilingDecodeImagesPerSecond(),
               100 * r.imagesPerCoreSecond() / r.ceilingDecodeImagesPerSecond());
         }
+        io.jcolz.loader.LoaderStats st = r.interval();
+        out.printf(
+            Locale.ROOT,
+            "work       workers busy %s; %.2f worker-s waiting for another worker's chunk decode, %.2f for the consumer; %.2f chunk decodes per chunk read%n",
+            java.util.Arrays.stream(st.busyFractions())
+                .mapToObj(f -> String.format(Locale.ROOT, "%.0f%%", 100 * f))
+                .toList(),
+            st.chunkWaitSeconds(),
+            st.queueWaitSeconds(),
+            st.decodesPerRead());
         out.printf(
             Locale.ROOT,
             "memory     %s off-heap allocated, bound %s%n",

@@ -47,12 +47,17 @@ public final class InfoCommand implements Callable<Integer> {
 
   /** The JSON summary (also used by other commands). */
   static ObjectNode summary(Dataset ds) throws java.io.IOException {
-    Manifest m = ds.manifest();
     ObjectNode o = CliSupport.object();
     o.put("path", ds.path().toAbsolutePath().toString());
     o.put("dataset_id", ds.id().toString());
-    o.put("created", m.created());
-    o.put("created_by", m.createdBy());
+    o.put("format_version", ds.isCollection() ? 2 : 1);
+    if (ds.isCollection()) {
+      o.put("created", ds.collectionManifest().created());
+      o.put("created_by", ds.collectionManifest().createdBy());
+    } else {
+      o.put("created", ds.manifest().created());
+      o.put("created_by", ds.manifest().createdBy());
+    }
     o.put("rows", ds.rowCount());
     long chunks = 0;
     long compressed = 0;
@@ -84,16 +89,39 @@ public final class InfoCommand implements Callable<Integer> {
     o.put("ratio", ratio(raw, compressed));
     o.put("labels", ds.labels().size());
     ds.schema().labelColumn().ifPresent(l -> o.put("label_column", l));
-    if (m.keyIndex() != null) {
+    Manifest.KeyIndexEntry first = ds.parts().get(0).manifest().keyIndex();
+    if (first != null) {
       ObjectNode k = o.putObject("key_index");
-      k.put("column", m.keyIndex().column());
-      k.put("file", m.keyIndex().file());
-      k.put("entries", m.keyIndex().entries());
-      k.put("file_bytes", m.keyIndex().fileBytes());
+      k.put("column", first.column());
+      k.put("file", first.file());
+      k.put("entries", ds.rowCount());
+      k.put("file_bytes", keyIndexBytes(ds));
+    }
+    if (ds.isCollection()) {
+      ArrayNode parts = o.putArray("parts");
+      for (Dataset.Part p : ds.parts()) {
+        ObjectNode j = parts.addObject();
+        j.put("name", p.name());
+        j.put("first_row", p.firstRow());
+        j.put("rows", p.rowCount());
+        j.put("dataset_id", p.manifest().datasetId().toString());
+        if (p.keyMin() != null) {
+          j.put("key_min", p.keyMin());
+          j.put("key_max", p.keyMax());
+        }
+      }
     }
     ObjectNode meta = o.putObject("metadata");
     new java.util.TreeMap<>(ds.metadata()).forEach(meta::put);
     return o;
+  }
+
+  private static long keyIndexBytes(Dataset ds) {
+    long n = 0;
+    for (Dataset.Part p : ds.parts()) {
+      n += p.manifest().keyIndex().fileBytes();
+    }
+    return n;
   }
 
   static String typeName(ColumnSpec s) {
@@ -115,8 +143,9 @@ public final class InfoCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "dataset   %s%n", ds.path());
     out.printf(
         Locale.ROOT,
-        "id        %s (format 1, created %s by %s)%n",
+        "id        %s (format %d, created %s by %s)%n",
         ds.id(),
+        ds.isCollection() ? 2 : 1,
         o.get("created").asText(),
         o.get("created_by").asText());
     out.printf(Locale.ROOT, "rows      %s%n", CliSupport.count(ds.rowCount()));
@@ -137,14 +166,33 @@ public final class InfoCommand implements Callable<Integer> {
           sample,
           labels.size() > 8 ? ", …" : "");
     }
-    if (ds.manifest().keyIndex() != null) {
-      Manifest.KeyIndexEntry k = ds.manifest().keyIndex();
+    Manifest.KeyIndexEntry k = ds.parts().get(0).manifest().keyIndex();
+    if (k != null) {
       out.printf(
           Locale.ROOT,
-          "keys      column '%s', index %s (%s)%n",
+          "keys      column '%s', index %s%s (%s)%n",
           k.column(),
           k.file(),
-          CliSupport.bytes(k.fileBytes()));
+          ds.isCollection() ? " per part" : "",
+          CliSupport.bytes(keyIndexBytes(ds)));
+    }
+    if (ds.isCollection()) {
+      out.printf(Locale.ROOT, "parts     %d%n", ds.parts().size());
+      int shown = 0;
+      for (Dataset.Part p : ds.parts()) {
+        if (shown++ == 20) {
+          out.printf(
+              Locale.ROOT, "          … %d more (--json lists all)%n", ds.parts().size() - 20);
+          break;
+        }
+        out.printf(
+            Locale.ROOT,
+            "          %-12s rows %s..%s (%s)%n",
+            p.name(),
+            CliSupport.count(p.firstRow()),
+            CliSupport.count(p.firstRow() + p.rowCount()),
+            CliSupport.count(p.rowCount()));
+      }
     }
     if (!ds.metadata().isEmpty()) {
       out.printf(Locale.ROOT, "metadata  %s%n", new java.util.TreeMap<>(ds.metadata()));

@@ -42,27 +42,33 @@ import picocli.CommandLine.Spec;
           + "{\"key\": ..., \"labels\": [...]}; --labels-from-dirs makes every folder between --input and the file "
           + "a label. The label vocabulary is sorted by name, or taken from --vocabulary-from DS (a validation set "
           + "packed after its training set shares its label indices). Without either there is no label column.",
-      "Bad inputs (unreadable, empty, truncated, not an image, over the 100-megapixel limit, smaller than "
+      "Bad inputs (unreadable, empty, truncated, not an image, a decompression bomb over 2^31 pixels, smaller than "
           + "--min-side, symlink loops, non-UTF-8 names) are skipped with one line each on stderr, counted by reason. "
-          + "Files without an image extension and names starting with '.' are ignored (counted).",
+          + "Files without an image extension and names starting with '.' are ignored (counted). Huge images are "
+          + "kept: PNG and baseline JPEG are decoded subsampled, so memory is bounded by the 100-megapixel limit "
+          + "on the decoded image; other formats (and progressive JPEG) are decoded whole and must be within it.",
       "Labels-file keys with no image, and images with no line (packed with no labels), are counted and reported.",
-      "Interrupted? Run the same command again (there is no --resume): the pack starts over and removes the "
-          + "leftovers (.DS.tmp-*, .DS.labels-*.cmap); a dataset that opens is never half-written (the writer "
-          + "commits with one atomic rename). While it runs, .DS.pack.lock keeps a second pack off the same --out.",
+      "Parts: the sorted listing is cut into parts of --part-rows images, each committed on its own in "
+          + ".DS.building/parts/ after a plan (inputs digest, settings, boundaries) is written first; the "
+          + "collection appears at DS in one atomic rename when every part is in.",
+      "Interrupted? Run the same command again: committed parts of the same plan are kept and only the rest "
+          + "is packed; changed inputs or settings are refused (--restart starts over). --append DS adds the "
+          + "images of --input as new parts (fixed vocabulary; a key already in DS is an error). --shard i/n "
+          + "packs only parts with index = i mod n (run n of them on a shared directory), then --finish commits. "
+          + "While a pack runs, .DS.pack.lock keeps a second pack off the same --out.",
       ""
     },
     footer = {
       "",
       "--json fields: rows, skipped, skipped_by_reason, bytes (dataset on disk), bytes_in, ratio, seconds, "
           + "images_per_s, mode, labels, unlabelled, label_keys_without_image, label_lines_rejected, "
-          + "ignored_files (smart: stored_raw, stored_jpeg).",
+          + "ignored_files, parts, parts_kept, parts_packed, committed (smart: stored_raw, stored_jpeg).",
       "Exit status: 0 packed (even with skipped inputs), 1 failure, 2 usage error.",
       "Example: jcolz pack --input photos/ --labels-from-dirs --out photos.jcolz --size 224 --mode smart --json"
     })
 public final class PackCommand implements Callable<Integer> {
   @Option(
       names = "--input",
-      required = true,
       paramLabel = "DIR",
       description = "folder of images (searched recursively)")
   Path input;
@@ -71,8 +77,35 @@ public final class PackCommand implements Callable<Integer> {
       names = "--out",
       required = true,
       paramLabel = "DS",
-      description = "dataset directory to create")
+      description = "dataset directory to create (or to append to, or to finish)")
   Path out;
+
+  @Option(
+      names = "--part-rows",
+      paramLabel = "N",
+      description = "images per part (default: ${DEFAULT-VALUE}, ~3 GB raw at 224 px)")
+  int partRows = PackOptions.DEFAULT_PART_ROWS;
+
+  @Option(
+      names = "--restart",
+      description = "discard an unfinished pack (or append) at --out and start over")
+  boolean restart;
+
+  @Option(
+      names = "--append",
+      description = "add the images of --input as new parts of the collection at --out")
+  boolean append;
+
+  @Option(
+      names = "--shard",
+      paramLabel = "I/N",
+      description = "pack only the parts whose index is I mod N (0 <= I < N); then --finish")
+  String shard;
+
+  @Option(
+      names = "--finish",
+      description = "commit a sharded pack at --out once every part is in (names missing parts)")
+  boolean finish;
 
   @ArgGroup(exclusive = true, multiplicity = "0..1")
   LabelArgs labelArgs;
@@ -163,6 +196,35 @@ public final class PackCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (finish) {
+      if (input != null || append || shard != null) {
+        throw new Main.UsageException("--finish takes only --out (and --json)");
+      }
+      PackResult r =
+          Packer.finish(
+              this.out,
+              new PackListener() {
+                @Override
+                public void note(String line) {
+                  err.println("jcolz pack: " + line);
+                  err.flush();
+                }
+              });
+      PackOptions o = PackOptions.of(this.out, this.out);
+      if (json.on()) {
+        CliSupport.printJson(out(), json(r, o));
+      } else {
+        out()
+            .printf(
+                Locale.ROOT,
+                "committed %s: %s rows in %d parts%n",
+                this.out,
+                CliSupport.count(r.rows()),
+                r.parts());
+        out().flush();
+      }
+      return Main.OK;
+    }
     PackOptions o = options();
     boolean bar = CliSupport.stderrIsTerminal();
     AtomicReference<ProgressBar> pb = new AtomicReference<>();
@@ -217,6 +279,9 @@ public final class PackCommand implements Callable<Integer> {
     PackResult r;
     try {
       r = new Packer(o, listener).run();
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw new Main.UsageException(
+          this.out + " already exists; use --overwrite to replace it" + reasonOf(e));
     } finally {
       ProgressBar p = pb.get();
       if (p != null) {
@@ -231,15 +296,28 @@ public final class PackCommand implements Callable<Integer> {
     return Main.OK;
   }
 
+  private static String reasonOf(java.nio.file.FileAlreadyExistsException e) {
+    String r = e.getReason();
+    int i = r == null ? -1 : r.indexOf("(it was packed");
+    return i < 0 ? "" : " " + r.substring(i, r.length() - 1);
+  }
+
+  private PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
   private PackOptions options() {
+    if (input == null) {
+      throw new Main.UsageException("--input DIR is required (but with --finish)");
+    }
     if (!Files.isDirectory(input)) {
       throw new Main.UsageException("--input " + input + " is not a directory");
     }
     if (labelArgs != null && labelArgs.file != null && !Files.isRegularFile(labelArgs.file)) {
       throw new Main.UsageException("--labels " + labelArgs.file + " is not a file");
     }
-    if (Files.exists(out) && !overwrite) {
-      throw new Main.UsageException(out + " already exists; use --overwrite to replace it");
+    if (append && !Files.isDirectory(out)) {
+      throw new Main.UsageException("--append " + out + ": no collection there to append to");
     }
     Path absIn = input.toAbsolutePath().normalize();
     Path absOut = out.toAbsolutePath().normalize();
@@ -247,21 +325,35 @@ public final class PackCommand implements Callable<Integer> {
       throw new Main.UsageException("--out " + out + " would contain --input " + input);
     }
     try {
-      PackOptions o =
-          PackOptions.of(input, out)
-              .withSize(size)
-              .withResize(resize)
-              .withMode(mode)
-              .withQuality(quality)
-              .withThreads(threads)
-              .withChunkRows(chunkRows)
-              .withLevel(level)
-              .withOverwrite(overwrite)
-              .withMinSide(minSide);
+      if (append) {
+        adoptCollectionSettings();
+      }
+      PackOptions.Builder o =
+          PackOptions.builder(input, out)
+              .size(size)
+              .resize(resize)
+              .mode(mode)
+              .quality(quality)
+              .threads(threads)
+              .chunkRows(chunkRows)
+              .level(level)
+              .overwrite(overwrite)
+              .minSide(minSide)
+              .partRows(partRows)
+              .restart(restart)
+              .append(append);
+      if (shard != null) {
+        String[] f = shard.split("/", -1);
+        try {
+          o.shard(Integer.parseInt(f[0].trim()), Integer.parseInt(f[1].trim()));
+        } catch (RuntimeException e) {
+          throw new Main.UsageException("--shard must be I/N, e.g. 0/4; got '" + shard + "'");
+        }
+      }
       if (labelArgs != null && labelArgs.file != null) {
-        o = o.withLabels(labelArgs.file);
+        o.labels(labelArgs.file);
       } else if (labelArgs != null && labelArgs.fromDirs) {
-        o = o.withLabelsFromDirs(true);
+        o.labelsFromDirs(true);
       }
       if (vocabularyFrom != null) {
         if (labelArgs == null) {
@@ -272,11 +364,34 @@ public final class PackCommand implements Callable<Integer> {
           throw new Main.UsageException(
               "--vocabulary-from " + vocabularyFrom + " is not a dataset directory");
         }
-        o = o.withVocabularyFrom(vocabularyFrom);
+        o.vocabularyFrom(vocabularyFrom);
       }
-      return o;
+      return o.build();
     } catch (IllegalArgumentException e) {
       throw new Main.UsageException(e.getMessage());
+    }
+  }
+
+  /** An append packs with the collection's size, resize, mode and quality unless given. */
+  private void adoptCollectionSettings() {
+    java.util.Map<String, String> meta;
+    try (io.jcolz.format.Dataset ds = io.jcolz.format.Dataset.open(out)) {
+      meta = ds.metadata();
+    } catch (java.io.IOException e) {
+      throw new Main.UsageException("--append " + out + ": " + e.getMessage());
+    }
+    var parsed = spec.commandLine().getParseResult();
+    if (!parsed.hasMatchedOption("--size") && meta.containsKey(PackedImages.SIZE)) {
+      size = Integer.parseInt(meta.get(PackedImages.SIZE));
+    }
+    if (!parsed.hasMatchedOption("--mode") && meta.containsKey(PackedImages.MODE)) {
+      mode = PackedImages.Storage.parse(meta.get(PackedImages.MODE)).orElse(mode);
+    }
+    if (!parsed.hasMatchedOption("--resize") && meta.containsKey(PackedImages.RESIZE)) {
+      resize = ResizeMode.parse(meta.get(PackedImages.RESIZE)).orElse(resize);
+    }
+    if (!parsed.hasMatchedOption("--quality") && meta.containsKey(PackedImages.QUALITY)) {
+      quality = Integer.parseInt(meta.get(PackedImages.QUALITY));
     }
   }
 
@@ -307,6 +422,10 @@ public final class PackCommand implements Callable<Integer> {
     j.put("label_keys_without_image", r.labelKeysWithoutImage());
     j.put("label_lines_rejected", r.labelLinesRejected());
     j.put("ignored_files", r.ignoredFiles());
+    j.put("parts", r.parts());
+    j.put("parts_kept", r.partsKept());
+    j.put("parts_packed", r.partsPacked());
+    j.put("committed", r.committed());
     return j;
   }
 
@@ -359,6 +478,15 @@ public final class PackCommand implements Callable<Integer> {
               ? ", " + CliSupport.count(r.labelKeysWithoutImage()) + " label keys without image"
               : "");
     }
+    out.printf(
+        Locale.ROOT,
+        "parts   %d (%d packed now, %d kept from an earlier run)%s%n",
+        r.parts(),
+        r.partsPacked(),
+        r.partsKept(),
+        r.committed()
+            ? ""
+            : "; not committed yet (shard): run jcolz pack --finish --out " + o.out());
     if (r.ignoredFiles() > 0) {
       out.printf(
           Locale.ROOT,

@@ -77,6 +77,17 @@ class BenchCommandTest {
     assertEquals(ds.toString(), j.get("dataset").asText(), r.lastLine());
     assertEquals("QUASI_RANDOM", j.get("order").asText(), r.lastLine());
     assertEquals("flip", j.get("augment").asText(), r.lastLine());
+    // where the worker time went, over the timed interval
+    assertEquals(1, j.get("worker_busy").size(), r.lastLine());
+    double busy = j.get("busy_fraction").asDouble();
+    assertTrue(busy > 0 && busy <= 1, r.lastLine());
+    assertEquals(busy, j.get("worker_busy").get(0).asDouble(), 1e-3, r.lastLine());
+    assertEquals(0.0, j.get("chunk_wait_s").asDouble(), r.lastLine()); // one worker waits for none
+    assertTrue(j.get("queue_wait_s").asDouble() >= 0, r.lastLine());
+    assertTrue(j.get("chunk_reads").asLong() > 0, r.lastLine());
+    assertEquals(0, j.get("chunk_redecodes").asLong(), r.lastLine());
+    double perRead = j.get("decodes_per_read").asDouble();
+    assertTrue(perRead >= 0 && perRead <= 1, r.lastLine());
   }
 
   /**
@@ -183,6 +194,110 @@ class BenchCommandTest {
     }
     assertTrue(Files.size(chart) > 1000, "chart written");
     assertTrue(ImageIO.read(chart.toFile()).getWidth() == 800);
+  }
+
+  /**
+   * A real folder as a user has it: a category tree, images directly in the root, and files the
+   * pack skips (text named .png, empty, cut) or ignores. Packed with jcolz pack; every candidate
+   * must read exactly the packed images.
+   */
+  private Path realFolder() throws Exception {
+    Path dir = tmp.resolve("real");
+    ShapesGenerator gen = new ShapesGenerator(40, 11);
+    String[] keys = {
+      "animals/birds/a.png", "animals/birds/b.jpg", "animals/c.png", "plants/d.png", "e.png"
+    };
+    for (int i = 0; i < keys.length; i++) {
+      Path f = dir.resolve(keys[i]);
+      Files.createDirectories(f.getParent());
+      ImageIO.write(gen.sample(i).image(), keys[i].endsWith(".jpg") ? "jpeg" : "png", f.toFile());
+    }
+    Files.writeString(dir.resolve("animals/text_bad.png"), "this is not a PNG\n");
+    Files.write(dir.resolve("plants/empty_bad.png"), new byte[0]);
+    byte[] png = Files.readAllBytes(dir.resolve("plants/d.png"));
+    Files.write(dir.resolve("cut_bad.png"), java.util.Arrays.copyOf(png, png.length / 2));
+    Files.writeString(dir.resolve("README.txt"), "ignored");
+    return dir;
+  }
+
+  @Test
+  void compareOnARealFolderReadsExactlyThePackedImages() throws Exception {
+    Path dir = realFolder();
+    Path packed = tmp.resolve("real.jcolz");
+    CliTestSupport.Result p =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            dir.toString(),
+            "--out",
+            packed.toString(),
+            "--labels-from-dirs",
+            "--size",
+            "16",
+            "--threads",
+            "1",
+            "--json");
+    assertEquals(0, p.code(), p.toString());
+    JsonNode pj = CliSupport.JSON.readTree(p.lastLine());
+    assertEquals(5, pj.get("rows").asLong(), p.toString());
+    assertEquals(3, pj.get("skipped").asLong(), p.toString());
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "bench",
+            packed.toString(),
+            "--compare",
+            dir.toString(),
+            "--seconds",
+            "1",
+            "--rounds",
+            "1",
+            "--threads",
+            "1",
+            "--batch",
+            "4",
+            "--json");
+    assertEquals(0, r.code(), r.toString());
+    JsonNode j = CliSupport.JSON.readTree(r.lastLine());
+    for (String loader : new String[] {"jcolz", "per_file", "djl_imagefolder"}) {
+      assertEquals(5, j.get("images").get(loader).asLong(), loader + ": " + r.lastLine());
+      assertTrue(j.get("images_per_s").get(loader).asDouble() > 0, loader + ": " + r.lastLine());
+    }
+    assertEquals(0, j.get("not_run").size(), r.lastLine());
+  }
+
+  @Test
+  void aPackedFileThatNoLongerDecodesIsNamed() throws Exception {
+    Path dir = realFolder();
+    Path packed = tmp.resolve("real.jcolz");
+    assertEquals(
+        0,
+        CliTestSupport.run(
+                "pack", "--input", dir.toString(), "--out", packed.toString(), "--size", "16")
+            .code());
+    Files.writeString(dir.resolve("animals/c.png"), "overwritten after the pack\n");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "bench",
+            packed.toString(),
+            "--compare",
+            dir.toString(),
+            "--seconds",
+            "1",
+            "--rounds",
+            "1",
+            "--threads",
+            "1",
+            "--batch",
+            "4");
+    assertEquals(1, r.code(), r.toString());
+    assertTrue(r.err().contains("animals/c.png"), r.err());
+    assertTrue(r.err().strip().lines().count() == 1, "one line: " + r.err());
+    Files.delete(dir.resolve("animals/c.png"));
+    CliTestSupport.Result gone =
+        CliTestSupport.run("bench", packed.toString(), "--compare", dir.toString());
+    assertEquals(1, gone.code(), gone.toString());
+    assertTrue(gone.err().contains("1 of 5 rows"), gone.err());
+    assertTrue(gone.err().contains("animals/c.png"), gone.err());
   }
 
   @Test

@@ -90,7 +90,7 @@ class PackCommandTest {
     Files.write(in.resolve("empty.jpg"), new byte[0]);
     Files.writeString(in.resolve("text.jpg"), "this is not a JPEG\n");
     write(smooth(1, 1, 5), "png", in.resolve("tiny.png"));
-    Files.write(in.resolve("bomb.png"), PackTestImages.pngHeaderOnly(20000, 20000));
+    Files.write(in.resolve("bomb.png"), PackTestImages.pngHeaderOnly(100000, 100000));
     Files.writeString(in.resolve("notes.txt"), "ignored: no image extension");
     Path locked = write(smooth(10, 10, 6), "png", in.resolve("locked.png"));
     Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("---------"));
@@ -152,7 +152,8 @@ class PackCommandTest {
           lines.stream().anyMatch(l -> l.contains(name)), name + " not named in: " + r.err());
     }
     assertTrue(
-        lines.stream().anyMatch(l -> l.contains("bomb.png") && l.contains("20000x20000")), r.err());
+        lines.stream().anyMatch(l -> l.contains("bomb.png") && l.contains("100000x100000")),
+        r.err());
     assertFalse(
         r.err().contains("Exception\n") || r.err().contains("\tat "),
         "no stack traces: " + r.err());
@@ -166,6 +167,53 @@ class PackCommandTest {
       assertFalse(d.schema().labelColumn().isPresent(), "no label source, no label column");
     }
     Files.setPosixFilePermissions(locked, PosixFilePermissions.fromString("rw-------"));
+  }
+
+  @Test
+  void hugeImagesArePackedAndOnlyBrokenFilesAreSkipped() throws Exception {
+    // 108 MP, over the 100 MP decoded-pixel limit: skipped as "too large" before subsampling
+    // counted; now decoded at 1/281 (43 x 32) and packed
+    Files.createDirectories(in.resolve("flags"));
+    Files.write(
+        in.resolve("flags/huge.png"),
+        PackTestImages.largeTwoColourPng(12000, 9000, 0xC03020, 0x2050B0));
+    write(smooth(30, 20, 1), "png", in.resolve("flags/small.png"));
+    Files.writeString(in.resolve("flags/text_bad.png"), "not a PNG\n");
+    Files.write(in.resolve("flags/empty_bad.png"), new byte[0]);
+    byte[] png = encode(smooth(64, 64, 2), "png");
+    Files.write(in.resolve("flags/cut_bad.png"), Arrays.copyOf(png, png.length / 2));
+    Path ds = tmp.resolve("huge.jcolz");
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            ds.toString(),
+            "--labels-from-dirs",
+            "--size",
+            Integer.toString(S),
+            "--threads",
+            "2",
+            "--json");
+    JsonNode j = json(r);
+    assertEquals(2, j.get("rows").asLong(), r.toString());
+    assertEquals(3, j.get("skipped").asLong(), r.toString());
+    assertEquals(0, j.get("skipped_by_reason").path("too_large").asLong(), r.toString());
+    verifies(ds);
+    try (Dataset d = Dataset.open(ds)) {
+      assertEquals(List.of("flags/huge.png", "flags/small.png"), keys(d));
+      byte[] px = d.readTensor("image", 0);
+      // shorter side to S, centre crop: the left and right columns keep their half's colour
+      for (int y = 0; y < S; y++) {
+        int left = y * S * 3;
+        int right = (y * S + S - 1) * 3;
+        assertEquals(0xC0, px[left] & 0xFF, "row " + y);
+        assertEquals(0x30, px[left + 1] & 0xFF, "row " + y);
+        assertEquals(0x20, px[right] & 0xFF, "row " + y);
+        assertEquals(0xB0, px[right + 2] & 0xFF, "row " + y);
+      }
+    }
   }
 
   @Test
@@ -675,12 +723,27 @@ class PackCommandTest {
       write(smooth(20, 20, i), "png", in.resolve("i" + i + ".png"));
     }
     Path ds = tmp.resolve("ds.jcolz");
-    PackOptions o =
-        PackOptions.of(in, ds).withSize(8).withChunkRows(2).withThreads(2).withFailAfterRows(5);
-    IOException e = assertThrows(IOException.class, () -> new Packer(o, PackListener.NONE).run());
+    PackOptions o = PackOptions.builder(in, ds).size(8).chunkRows(2).threads(2).build();
+    // fault injection from test code: the listener fails the pack (as a crash would) after 5 rows
+    PackListener failing =
+        new PackListener() {
+          @Override
+          public void progress(long done, long skipped) {
+            if (done >= 5) {
+              throw new IllegalStateException("simulated failure after 5 rows");
+            }
+          }
+        };
+    RuntimeException e = assertThrows(RuntimeException.class, () -> new Packer(o, failing).run());
     assertTrue(e.getMessage().contains("simulated failure"), e.getMessage());
     assertFalse(Files.exists(ds));
-    assertEquals(List.of("in"), siblings(), "no temporary directory, label map or lock left");
+    assertEquals(
+        List.of(".ds.jcolz.building", "in"),
+        siblings(),
+        "only the resumable build directory: no temporary directory, label map or lock");
+    try (Stream<Path> s = Files.list(tmp.resolve(".ds.jcolz.building/parts"))) {
+      assertEquals(List.of(), s.toList(), "the failed part left nothing in parts/");
+    }
 
     // what a killed process leaves: the writer's temporary directory, a label map, a stale lock
     // file
@@ -688,11 +751,31 @@ class PackCommandTest {
     Files.writeString(tmp.resolve(".ds.jcolz.tmp-deadbeef/columns/image.col"), "partial");
     Files.writeString(tmp.resolve(".ds.jcolz.labels-deadbeef.cmap"), "partial");
     Files.writeString(tmp.resolve(".ds.jcolz.pack.lock"), "");
-    CliTestSupport.Result r =
+    CliTestSupport.Result changed =
         CliTestSupport.run(
             "pack", "--input", in.toString(), "--out", ds.toString(), "--size", "8", "--json");
+    assertEquals(1, changed.code(), changed.toString());
+    assertTrue(
+        changed.err().contains("another plan: setting 'chunk_rows' was 2")
+            && changed.err().contains("--restart"),
+        changed.err());
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            ds.toString(),
+            "--size",
+            "8",
+            "--chunk-rows",
+            "2",
+            "--json");
     assertEquals(20, json(r).get("rows").asLong());
-    assertTrue(r.err().contains("removed") && r.err().contains(".ds.jcolz.tmp-deadbeef"), r.err());
+    assertEquals(1, json(r).get("parts").asInt());
+    assertTrue(
+        changed.err().contains("removed") && changed.err().contains(".ds.jcolz.tmp-deadbeef"),
+        changed.err());
     assertEquals(List.of("ds.jcolz", "in"), siblings());
     verifies(ds);
   }
@@ -783,8 +866,8 @@ class PackCommandTest {
           "path relative to --input",
           "walk order",
           "--overwrite",
-          "no --resume",
-          "starts over",
+          "Run the same command again",
+          "--restart starts over",
           "100-megapixel"
         }) {
       assertTrue(text.contains(s), s + " missing from help:\n" + help.out());

@@ -1,17 +1,26 @@
 package io.jcolz.tools;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.jcolz.format.Dataset;
+import io.jcolz.format.store.DatasetLayout;
+import io.jcolz.format.store.ManifestFile;
+import io.jcolz.pack.PackListener;
+import io.jcolz.pack.PackOptions;
+import io.jcolz.pack.PackPlan;
 import io.jcolz.pack.PackTestImages;
-import java.io.File;
+import io.jcolz.pack.Packer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,32 +28,102 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kills a real {@code jcolz pack} process in the middle (SIGTERM as Ctrl-C would, and SIGKILL) and
- * checks that no dataset appears, and that a re-run of the same command starts over, removes the
- * leftovers and commits.
+ * The resume proof: a real {@code pack} process is stopped by SIGKILL at a named point — after the
+ * plan is written (early), in the middle of a part, between two parts, and during the final commit
+ * (collection manifest written, build directory not yet renamed) — and by SIGTERM mid-part. The
+ * same command run again must end with exactly the rows of an uninterrupted pack (keys, labels,
+ * pixels, order), keep the parts committed before the kill (same dataset ids: not re-packed) and
+ * leave nothing behind.
+ *
+ * <p>The child pauses at the point by a listener in test code ({@link PausingPack}), prints {@code
+ * PAUSED}, and is killed while paused: so every kill lands where it is named, not by timing.
  */
 class PackKillTest {
   @TempDir Path tmp;
   Path in;
   Path ds;
 
+  static final List<String> ARGS =
+      List.of(
+          "--size",
+          "16",
+          "--part-rows",
+          "10",
+          "--chunk-rows",
+          "3",
+          "--threads",
+          "2",
+          "--labels-from-dirs");
+
   @BeforeEach
   void images() throws Exception {
     in = tmp.resolve("in");
     for (int i = 0; i < 60; i++) {
       PackTestImages.write(
-          PackTestImages.noise(16, 16, i),
+          PackTestImages.noise(16 + i % 5, 16, i),
           "png",
           in.resolve(String.format("d%d/i%02d.png", i % 3, i)));
     }
+    Files.writeString(in.resolve("d1/broken.png"), "not a png"); // skipped, in part 2
     ds = tmp.resolve("ds.jcolz");
   }
 
-  /**
-   * A child JVM packing slowly (level 19, one row per chunk, one thread) so that it can be killed
-   * mid-way.
-   */
-  private Process start() throws Exception {
+  /** Pauses a pack at one named point (see the class comment); test code, not shipping code. */
+  public static final class PausingPack {
+    public static void main(String[] a) throws Exception {
+      String point = a[0];
+      PackOptions o =
+          PackOptions.builder(Path.of(a[1]), Path.of(a[2]))
+              .size(16)
+              .partRows(10)
+              .chunkRows(3)
+              .threads(2)
+              .labelsFromDirs(true)
+              .build();
+      PackListener pause =
+          new PackListener() {
+            @Override
+            public void planned(PackPlan plan, int kept) {
+              pauseIf("early");
+            }
+
+            @Override
+            public void progress(long done, long skipped) {
+              if (done == 15) {
+                pauseIf("mid-part");
+              }
+            }
+
+            @Override
+            public void partCommitted(PackPlan.Part part, long rows) {
+              if (part.index() == 2) {
+                pauseIf("between-parts");
+              }
+            }
+
+            @Override
+            public void collectionWritten() {
+              pauseIf("final-commit");
+            }
+
+            private void pauseIf(String here) {
+              if (here.equals(point)) {
+                System.out.println("PAUSED " + here);
+                System.out.flush();
+                try {
+                  Thread.sleep(Long.MAX_VALUE);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
+            }
+          };
+      new Packer(o, pause).run();
+      System.out.println("FINISHED");
+    }
+  }
+
+  private Process start(String point) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -56,97 +135,138 @@ class PackKillTest {
         List.of(
             "-cp",
             System.getProperty("java.class.path"),
-            "io.jcolz.tools.Main",
-            "pack",
-            "--input",
+            PausingPack.class.getName(),
+            point,
             in.toString(),
-            "--out",
-            ds.toString(),
-            "--size",
-            "224",
-            "--level",
-            "19",
-            "--chunk-rows",
-            "1",
-            "--threads",
-            "1",
-            "--labels-from-dirs"));
+            ds.toString()));
     return new ProcessBuilder(cmd)
         .redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("child.log").toFile())
+        .redirectOutput(tmp.resolve("child-" + point + ".log").toFile())
         .start();
   }
 
-  private List<Path> leftovers() throws Exception {
-    try (Stream<Path> s = Files.list(tmp)) {
-      return s.filter(p -> p.getFileName().toString().startsWith(".ds.jcolz.")).toList();
+  private void waitForPause(Process p, String point) throws Exception {
+    Path log = tmp.resolve("child-" + point + ".log");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (Files.exists(log) && Files.readString(log).contains("PAUSED " + point)) {
+        return;
+      }
+      assertTrue(
+          p.isAlive(), "child ended before pausing at " + point + ":\n" + Files.readString(log));
+      Thread.sleep(20);
     }
+    throw new AssertionError("child did not reach " + point + ":\n" + Files.readString(log));
   }
 
-  private boolean waitForTemporaryDirectory(Process p) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline && p.isAlive()) {
-      try (Stream<Path> s = Files.list(tmp)) {
-        if (s.anyMatch(f -> f.getFileName().toString().startsWith(".ds.jcolz.tmp-"))) {
-          Thread.sleep(150);
-          return true;
+  private CliTestSupport.Result pack(Path out) {
+    List<String> a =
+        new ArrayList<>(
+            List.of("pack", "--input", in.toString(), "--out", out.toString(), "--json"));
+    a.addAll(ARGS);
+    return CliTestSupport.run(a.toArray(String[]::new));
+  }
+
+  /** Dataset id of every committed part in the build directory. */
+  private Map<String, String> committedParts() throws Exception {
+    Map<String, String> ids = new TreeMap<>();
+    Path parts = Packer.buildDirectory(ds).resolve(DatasetLayout.PARTS);
+    if (!Files.isDirectory(parts)) {
+      return ids;
+    }
+    try (Stream<Path> s = Files.list(parts)) {
+      for (Path p : s.toList()) {
+        Path m = DatasetLayout.manifest(p);
+        if (!p.getFileName().toString().startsWith(".") && Files.exists(m)) {
+          ids.put(p.getFileName().toString(), ManifestFile.read(m).datasetId().toString());
         }
       }
-      Thread.sleep(5);
     }
-    return false;
+    return ids;
   }
 
-  @Test
-  void killedMidPackLeavesNoDatasetAndTheRerunCleansUpAndCommits() throws Exception {
-    Process p = start();
-    boolean started = waitForTemporaryDirectory(p);
-    assumeFalse(!started && Files.exists(ds), "the child finished before it could be killed");
-    assertTrue(
-        started, "child never started writing: " + Files.readString(tmp.resolve("child.log")));
-    p.destroyForcibly(); // SIGKILL: no shutdown hook runs
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-    assumeFalse(Files.exists(ds), "the child committed before the kill landed");
-    assertFalse(leftovers().isEmpty(), "a killed writer leaves its temporary directory");
+  private void killAndResume(String point, boolean sigkill, int expectKept) throws Exception {
+    Path ref = tmp.resolve("ref.jcolz");
+    JsonNode refJson = json(pack(ref));
+    assertEquals(7, refJson.get("parts").asInt(), "61 files in parts of 10");
 
-    CliTestSupport.Result r =
-        CliTestSupport.run(
-            "pack",
-            "--input",
-            in.toString(),
-            "--out",
-            ds.toString(),
-            "--size",
-            "16",
-            "--labels-from-dirs");
-    assertEquals(0, r.code(), r.toString());
-    assertTrue(r.err().contains("removed"), r.err());
-    assertEquals(List.of(), leftovers());
+    Process p = start(point);
+    waitForPause(p, point);
+    if (sigkill) {
+      p.destroyForcibly(); // SIGKILL: no shutdown hook runs
+    } else {
+      p.destroy(); // SIGTERM, as Ctrl-C: the hook aborts the part being written
+    }
+    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+    assertFalse(Files.exists(ds), point + ": nothing is committed at the output");
+    Map<String, String> before = committedParts();
+    assertEquals(expectKept, before.size(), point + ": parts committed before the kill " + before);
+
+    JsonNode j = json(pack(ds));
+    assertEquals(expectKept, j.get("parts_kept").asInt(), point + ": " + j);
+    assertEquals(7 - expectKept, j.get("parts_packed").asInt(), point + ": " + j);
+    assertEquals(refJson.get("rows").asLong(), j.get("rows").asLong());
+    assertEquals(refJson.get("skipped").asLong(), j.get("skipped").asLong(), "counts survive");
+    sameRows(ref, ds, point);
+    try (Dataset d = Dataset.open(ds)) {
+      for (Dataset.Part part : d.parts()) {
+        if (before.containsKey(part.name())) {
+          assertEquals(
+              before.get(part.name()),
+              part.manifest().datasetId().toString(),
+              point + ": " + part.name() + " was kept, not re-packed");
+        }
+      }
+    }
+    try (Stream<Path> s = Files.list(tmp)) {
+      List<String> left =
+          s.map(x -> x.getFileName().toString()).filter(n -> n.startsWith(".ds.jcolz")).toList();
+      assertEquals(List.of(), left, point + ": nothing left next to the output");
+    }
     assertEquals(0, CliTestSupport.run("verify", ds.toString()).code());
   }
 
-  @Test
-  void terminatedMidPackLeavesNoDatasetAndTheRerunCommits() throws Exception {
-    Process p = start();
-    boolean started = waitForTemporaryDirectory(p);
-    assumeFalse(!started && Files.exists(ds), "the child finished before it could be stopped");
-    assertTrue(
-        started, "child never started writing: " + Files.readString(tmp.resolve("child.log")));
-    p.destroy(); // SIGTERM, as Ctrl-C; the shutdown hook aborts the writer when the JVM runs it
-    assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-    assumeFalse(Files.exists(ds), "the child committed before the signal landed");
-    CliTestSupport.Result r =
-        CliTestSupport.run(
-            "pack",
-            "--input",
-            in.toString(),
-            "--out",
-            ds.toString(),
-            "--size",
-            "16",
-            "--labels-from-dirs");
+  static JsonNode json(CliTestSupport.Result r) throws Exception {
     assertEquals(0, r.code(), r.toString());
-    assertEquals(List.of(), leftovers());
-    assertTrue(new File(tmp.toFile(), "child.log").exists());
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+  }
+
+  /** Same keys, labels and pixels in the same order. */
+  static void sameRows(Path a, Path b, String what) throws Exception {
+    try (Dataset x = Dataset.open(a);
+        Dataset y = Dataset.open(b)) {
+      assertEquals(x.rowCount(), y.rowCount(), what);
+      assertEquals(x.labels(), y.labels(), what);
+      for (long r = 0; r < x.rowCount(); r++) {
+        assertEquals(x.readString("key", r), y.readString("key", r), what + " row " + r);
+        assertArrayEquals(x.readSet("labels", r), y.readSet("labels", r), what + " row " + r);
+        assertArrayEquals(x.readTensor("image", r), y.readTensor("image", r), what + " row " + r);
+      }
+    }
+  }
+
+  @Test
+  void killedEarlyResumes() throws Exception {
+    killAndResume("early", true, 0);
+  }
+
+  @Test
+  void killedInTheMiddleOfAPartResumes() throws Exception {
+    killAndResume("mid-part", true, 1);
+  }
+
+  @Test
+  void killedBetweenPartsResumes() throws Exception {
+    killAndResume("between-parts", true, 3);
+  }
+
+  @Test
+  void killedDuringTheFinalCommitResumes() throws Exception {
+    killAndResume("final-commit", true, 7);
+  }
+
+  @Test
+  void terminatedInTheMiddleOfAPartResumes() throws Exception {
+    killAndResume("mid-part", false, 1);
   }
 }

@@ -163,12 +163,20 @@ public final class PackedImages {
    */
   public static void putMetadata(
       DatasetWriter writer, Storage storage, int size, String resize, int quality) {
-    writer.putMetadata(MODE, storage.id());
-    writer.putMetadata(SIZE, Integer.toString(size));
-    writer.putMetadata(RESIZE, resize);
+    metadata(storage, size, resize, quality).forEach(writer::putMetadata);
+  }
+
+  /** The metadata {@link #putMetadata} records, as an ordered map (for a collection manifest). */
+  public static java.util.Map<String, String> metadata(
+      Storage storage, int size, String resize, int quality) {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    m.put(MODE, storage.id());
+    m.put(SIZE, Integer.toString(size));
+    m.put(RESIZE, resize);
     if (storage.hasJpeg()) {
-      writer.putMetadata(QUALITY, Integer.toString(quality));
+      m.put(QUALITY, Integer.toString(quality));
     }
+    return m;
   }
 
   // ---- reading ----

@@ -17,8 +17,10 @@ import java.util.UUID;
  * <pre>
  * Header (32 bytes) --&gt; Magic[8], Kind[4], Version:u32, DatasetId[16]
  *   Magic     = 89 4A 43 4F 4C 5A 0D 0A  ("\x89JCOLZ\r\n")
- *   Kind      = "MNFT" (manifest) | "COLM" (column file), 4 ASCII bytes
- *   Version   = format version, {@link #VERSION_START} .. {@link #VERSION_CURRENT}
+ *   Kind      = "MNFT" (manifest) | "COLM" (column file) | "CLCT" (collection manifest), 4 ASCII
+ *               bytes
+ *   Version   = the version that introduced the kind: 1 for MNFT and COLM, 2 for CLCT
+ *               (readers accept {@link #VERSION_START} .. {@link #VERSION_CURRENT})
  *   DatasetId = the dataset's UUID, 16 bytes, most significant byte first
  * </pre>
  *
@@ -31,7 +33,7 @@ public final class FileFormat {
   /**
    * Version this build writes; readers accept [{@link #VERSION_START}, {@link #VERSION_CURRENT}].
    */
-  public static final int VERSION_CURRENT = 1;
+  public static final int VERSION_CURRENT = 2;
 
   /** Header length in bytes. */
   public static final int HEADER_BYTES = 32;
@@ -56,15 +58,24 @@ public final class FileFormat {
 
   /** The kinds of framed files. */
   public enum Kind {
-    /** manifest.jcm */
-    MANIFEST("MNFT"),
-    /** columns/NAME.col */
-    COLUMN("COLM");
+    /** manifest.jcm, version 1 */
+    MANIFEST("MNFT", 1),
+    /** columns/NAME.col, version 1 */
+    COLUMN("COLM", 1),
+    /** collection.jcm, version 2 */
+    COLLECTION("CLCT", 2);
 
     final byte[] tag;
+    final int version;
 
-    Kind(String tag) {
+    Kind(String tag, int version) {
       this.tag = tag.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+      this.version = version;
+    }
+
+    /** The version written in this kind's header (the format version that introduced it). */
+    public int version() {
+      return version;
     }
   }
 
@@ -74,7 +85,7 @@ public final class FileFormat {
   public static void writeHeader(MemorySegment dst, Kind kind, UUID datasetId) {
     MemorySegment.copy(MemorySegment.ofArray(MAGIC), 0, dst, 0, 8);
     MemorySegment.copy(MemorySegment.ofArray(kind.tag), 0, dst, 8, 4);
-    dst.set(LE_INT, 12, VERSION_CURRENT);
+    dst.set(LE_INT, 12, kind.version);
     dst.set(
         ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN),
         16,

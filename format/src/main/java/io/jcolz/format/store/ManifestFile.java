@@ -1,9 +1,5 @@
 package io.jcolz.format.store;
 
-import static io.jcolz.format.store.FileFormat.HEADER_BYTES;
-import static io.jcolz.format.store.FileFormat.LE_INT;
-import static io.jcolz.format.store.FileFormat.LE_LONG;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,14 +12,8 @@ import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
 import io.jcolz.format.schema.Schema;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -45,12 +35,12 @@ import java.util.UUID;
  */
 public final class ManifestFile {
   /** Bytes of the manifest footer. */
-  public static final int FOOTER_BYTES = 16;
+  public static final int FOOTER_BYTES = JsonFrame.FOOTER_BYTES;
 
   /**
    * Manifests larger than this are refused before reading (a damaged size cannot exhaust memory).
    */
-  public static final long MAX_BYTES = 256L << 20;
+  public static final long MAX_BYTES = JsonFrame.MAX_BYTES;
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -74,12 +64,80 @@ public final class ManifestFile {
     root.put("created", m.created());
     root.put("created_by", m.createdBy());
     root.put("rows", m.rows());
-    m.schema().keyColumn().ifPresent(k -> root.put("key_column", k));
-    m.schema().labelColumn().ifPresent(k -> root.put("label_column", k));
-    ArrayNode cols = root.putArray("columns");
+    ArrayNode cols = putSchema(root, m.schema());
     for (int i = 0; i < m.schema().size(); i++) {
-      ColumnSpec s = m.schema().columns().get(i);
       Manifest.ColumnEntry e = m.columns().get(i);
+      ObjectNode c = (ObjectNode) cols.get(i);
+      c.put("file", e.file());
+      c.put("file_bytes", e.fileBytes());
+      c.put("chunks", e.chunks());
+      c.put("compressed_bytes", e.compressedBytes());
+      c.put("uncompressed_bytes", e.uncompressedBytes());
+    }
+    if (m.keyIndex() != null) {
+      Manifest.KeyIndexEntry k = m.keyIndex();
+      ObjectNode ki = root.putObject("key_index");
+      ki.put("file", k.file());
+      ki.put("column", k.column());
+      ki.put("entries", k.entries());
+      ki.put("file_bytes", k.fileBytes());
+      ki.put("crc32c", String.format("%08x", k.crc32c()));
+    }
+    putMetadataAndLabels(root, m.metadata(), m.labels());
+    return root;
+  }
+
+  /** Writes {@code m} to {@code path} (which must not exist) and forces it to disk. */
+  public static void write(Path path, Manifest m) throws IOException {
+    JsonFrame.write(
+        path, FileFormat.Kind.MANIFEST, m.datasetId(), toJson(m).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * A manifest as read, with the file's size and the CRC32C its footer stores (which covers every
+   * byte before it; a collection manifest records both for each part).
+   *
+   * @param manifest the manifest
+   * @param bytes the file's size
+   * @param crc32c the footer's CRC32C
+   */
+  public record Checked(Manifest manifest, long bytes, int crc32c) {}
+
+  /** Reads and fully validates the manifest at {@code path}. */
+  public static Manifest read(Path path) throws IOException {
+    return readChecked(path).manifest();
+  }
+
+  /** Reads and fully validates the manifest at {@code path}, with its size and checksum. */
+  public static Checked readChecked(Path path) throws IOException {
+    JsonFrame.Read f =
+        JsonFrame.read(
+            path,
+            FileFormat.Kind.MANIFEST,
+            "manifest",
+            "not a jcolz dataset: " + DatasetLayout.MANIFEST + " is missing");
+    try {
+      Manifest m = fromJson(JSON.readTree(f.json()));
+      if (!m.datasetId().equals(f.id())) {
+        throw new IllegalArgumentException(
+            "dataset_id " + m.datasetId() + " differs from the header's " + f.id());
+      }
+      return new Checked(m, f.bytes(), f.crc32c());
+    } catch (IOException | RuntimeException e) {
+      throw new CorruptDatasetException(path + ": invalid manifest: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Writes the schema into {@code root}: {@code key_column}, {@code label_column} and a {@code
+   * columns} array with one object per column (name, type, shape, cardinality, codec, level,
+   * chunk_rows, chunk_bytes), which it returns so a caller can add per-file facts.
+   */
+  static ArrayNode putSchema(ObjectNode root, Schema schema) {
+    schema.keyColumn().ifPresent(k -> root.put("key_column", k));
+    schema.labelColumn().ifPresent(k -> root.put("label_column", k));
+    ArrayNode cols = root.putArray("columns");
+    for (ColumnSpec s : schema.columns()) {
       ObjectNode c = cols.addObject();
       c.put("name", s.name());
       c.put("type", s.type().jsonName());
@@ -96,96 +154,80 @@ public final class ManifestFile {
       c.put("level", s.level());
       c.put("chunk_rows", s.chunkRows());
       c.put("chunk_bytes", s.chunkBytes());
-      c.put("file", e.file());
-      c.put("file_bytes", e.fileBytes());
-      c.put("chunks", e.chunks());
-      c.put("compressed_bytes", e.compressedBytes());
-      c.put("uncompressed_bytes", e.uncompressedBytes());
     }
-    if (m.keyIndex() != null) {
-      Manifest.KeyIndexEntry k = m.keyIndex();
-      ObjectNode ki = root.putObject("key_index");
-      ki.put("file", k.file());
-      ki.put("column", k.column());
-      ki.put("entries", k.entries());
-      ki.put("file_bytes", k.fileBytes());
-      ki.put("crc32c", String.format("%08x", k.crc32c()));
+    return cols;
+  }
+
+  /** Reads the schema {@link #putSchema} wrote. */
+  static Schema readSchema(JsonNode root) {
+    Schema.Builder sb = Schema.builder();
+    for (JsonNode c : array(root, "columns")) {
+      sb.column(readColumnSpec(c));
     }
+    if (root.hasNonNull("key_column")) {
+      sb.keyColumn(text(root, "key_column"));
+    }
+    if (root.hasNonNull("label_column")) {
+      sb.labelColumn(text(root, "label_column"));
+    }
+    return sb.build();
+  }
+
+  private static ColumnSpec readColumnSpec(JsonNode c) {
+    String name = text(c, "name");
+    ColumnType type = ColumnType.fromJsonName(text(c, "type"));
+    int[] shape = new int[0];
+    if (type == ColumnType.UINT8_TENSOR) {
+      JsonNode s = array(c, "shape");
+      shape = new int[s.size()];
+      for (int i = 0; i < shape.length; i++) {
+        shape[i] = intValue(s.get(i), "shape");
+      }
+    }
+    int card = type == ColumnType.INT32_SET ? (int) number(c, "cardinality") : 0;
+    return ColumnSpec.of(
+        name,
+        type,
+        shape,
+        card,
+        Codec.fromJsonName(text(c, "codec")),
+        (int) number(c, "level"),
+        (int) number(c, "chunk_rows"),
+        (int) number(c, "chunk_bytes"));
+  }
+
+  /** Reads the {@code labels} array of strings. */
+  static List<String> readLabels(JsonNode root) {
+    List<String> labels = new ArrayList<>();
+    for (JsonNode l : array(root, "labels")) {
+      if (!l.isTextual()) {
+        throw new IllegalArgumentException("labels must be strings");
+      }
+      labels.add(l.asText());
+    }
+    return labels;
+  }
+
+  /** Reads the {@code metadata} object of strings (absent = empty). */
+  static Map<String, String> readMetadata(JsonNode root) {
+    Map<String, String> meta = new LinkedHashMap<>();
+    JsonNode mn = root.get("metadata");
+    if (mn != null && mn.isObject()) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = mn.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        meta.put(e.getKey(), e.getValue().asText());
+      }
+    }
+    return meta;
+  }
+
+  /** Writes {@code metadata} (sorted by key) and {@code labels} into {@code root}. */
+  static void putMetadataAndLabels(
+      ObjectNode root, Map<String, String> metadata, List<String> labels) {
     ObjectNode meta = root.putObject("metadata");
-    new java.util.TreeMap<>(m.metadata()).forEach(meta::put);
-    ArrayNode labels = root.putArray("labels");
-    m.labels().forEach(labels::add);
-    return root;
-  }
-
-  /** Writes {@code m} to {@code path} (which must not exist) and forces it to disk. */
-  public static void write(Path path, Manifest m) throws IOException {
-    byte[] json = toJson(m).getBytes(StandardCharsets.UTF_8);
-    MemorySegment buf = MemorySegment.ofArray(new byte[HEADER_BYTES + json.length + FOOTER_BYTES]);
-    FileFormat.writeHeader(buf, FileFormat.Kind.MANIFEST, m.datasetId());
-    MemorySegment.copy(MemorySegment.ofArray(json), 0, buf, HEADER_BYTES, json.length);
-    long f = HEADER_BYTES + json.length;
-    buf.set(LE_LONG, f, json.length);
-    buf.set(LE_INT, f + 8, FileFormat.FOOTER_MAGIC);
-    buf.set(LE_INT, f + 12, Checksums.crc32c(buf.asSlice(0, f + 12)));
-    try (FileChannel ch =
-        FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ByteBuffer bb = buf.asByteBuffer();
-      while (bb.hasRemaining()) {
-        ch.write(bb);
-      }
-      ch.force(true);
-    }
-  }
-
-  /** Reads and fully validates the manifest at {@code path}. */
-  public static Manifest read(Path path) throws IOException {
-    long size;
-    try {
-      size = Files.size(path);
-    } catch (NoSuchFileException e) {
-      throw new NoSuchFileException(
-          path.toString(), null, "not a jcolz dataset: " + DatasetLayout.MANIFEST + " is missing");
-    }
-    if (size > MAX_BYTES) {
-      throw CorruptDatasetException.at(
-          path, "manifest is " + size + " bytes, over the " + MAX_BYTES + "-byte limit");
-    }
-    MemorySegment file = MemorySegment.ofArray(Files.readAllBytes(path));
-    FileFormat.checkFooterMagic(file, path, FOOTER_BYTES);
-    size = file.byteSize();
-    int stored = file.get(LE_INT, size - 4);
-    int actual = Checksums.crc32c(file.asSlice(0, size - 4));
-    if (stored != actual) {
-      throw CorruptDatasetException.at(
-          path,
-          "manifest checksum mismatch: stored 0x"
-              + Integer.toHexString(stored)
-              + ", computed 0x"
-              + Integer.toHexString(actual));
-    }
-    UUID id = FileFormat.readHeader(file, path, FileFormat.Kind.MANIFEST);
-    long jsonLength = file.get(LE_LONG, size - FOOTER_BYTES);
-    if (jsonLength != size - HEADER_BYTES - FOOTER_BYTES) {
-      throw CorruptDatasetException.at(
-          path,
-          "footer says "
-              + jsonLength
-              + " bytes of JSON, the file holds "
-              + (size - HEADER_BYTES - FOOTER_BYTES));
-    }
-    byte[] json =
-        file.asSlice(HEADER_BYTES, jsonLength).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-    try {
-      Manifest m = fromJson(JSON.readTree(json));
-      if (!m.datasetId().equals(id)) {
-        throw new IllegalArgumentException(
-            "dataset_id " + m.datasetId() + " differs from the header's " + id);
-      }
-      return m;
-    } catch (IOException | RuntimeException e) {
-      throw new CorruptDatasetException(path + ": invalid manifest: " + e.getMessage(), e);
-    }
+    new java.util.TreeMap<>(metadata).forEach(meta::put);
+    ArrayNode arr = root.putArray("labels");
+    labels.forEach(arr::add);
   }
 
   private static Manifest fromJson(JsonNode root) {
@@ -197,31 +239,10 @@ public final class ManifestFile {
     if (rows < 0) {
       throw new IllegalArgumentException("rows " + rows + " < 0");
     }
-    Schema.Builder sb = Schema.builder();
+    Schema schema = readSchema(root);
     List<Manifest.ColumnEntry> entries = new ArrayList<>();
     for (JsonNode c : array(root, "columns")) {
       String name = text(c, "name");
-      ColumnType type = ColumnType.fromJsonName(text(c, "type"));
-      int[] shape = new int[0];
-      if (type == ColumnType.UINT8_TENSOR) {
-        JsonNode s = array(c, "shape");
-        shape = new int[s.size()];
-        for (int i = 0; i < shape.length; i++) {
-          shape[i] = intValue(s.get(i), "shape");
-        }
-      }
-      int card = type == ColumnType.INT32_SET ? (int) number(c, "cardinality") : 0;
-      ColumnSpec spec =
-          ColumnSpec.of(
-              name,
-              type,
-              shape,
-              card,
-              Codec.fromJsonName(text(c, "codec")),
-              (int) number(c, "level"),
-              (int) number(c, "chunk_rows"),
-              (int) number(c, "chunk_bytes"));
-      sb.column(spec);
       String file = text(c, "file");
       if (!file.equals(DatasetLayout.columnFile(name))) {
         throw new IllegalArgumentException(
@@ -235,13 +256,6 @@ public final class ManifestFile {
               number(c, "compressed_bytes"),
               number(c, "uncompressed_bytes")));
     }
-    if (root.hasNonNull("key_column")) {
-      sb.keyColumn(text(root, "key_column"));
-    }
-    if (root.hasNonNull("label_column")) {
-      sb.labelColumn(text(root, "label_column"));
-    }
-    Schema schema = sb.build();
     Manifest.KeyIndexEntry ki = null;
     if (root.hasNonNull("key_index")) {
       JsonNode k = root.get("key_index");
@@ -264,34 +278,19 @@ public final class ManifestFile {
     } else if (schema.keyColumn().isPresent()) {
       throw new IllegalArgumentException("key column set but no key_index");
     }
-    List<String> labels = new ArrayList<>();
-    for (JsonNode l : array(root, "labels")) {
-      if (!l.isTextual()) {
-        throw new IllegalArgumentException("labels must be strings");
-      }
-      labels.add(l.asText());
-    }
-    Map<String, String> meta = new LinkedHashMap<>();
-    JsonNode mn = root.get("metadata");
-    if (mn != null && mn.isObject()) {
-      for (Iterator<Map.Entry<String, JsonNode>> it = mn.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        meta.put(e.getKey(), e.getValue().asText());
-      }
-    }
     return new Manifest(
         id,
         rows,
         schema,
-        labels,
-        meta,
+        readLabels(root),
+        readMetadata(root),
         entries,
         ki,
         text(root, "created"),
         text(root, "created_by"));
   }
 
-  private static JsonNode field(JsonNode n, String name) {
+  static JsonNode field(JsonNode n, String name) {
     JsonNode v = n.get(name);
     if (v == null || v.isNull()) {
       throw new IllegalArgumentException("field '" + name + "' is missing");
@@ -299,7 +298,7 @@ public final class ManifestFile {
     return v;
   }
 
-  private static String text(JsonNode n, String name) {
+  static String text(JsonNode n, String name) {
     JsonNode v = field(n, name);
     if (!v.isTextual()) {
       throw new IllegalArgumentException("field '" + name + "' is not a string");
@@ -307,7 +306,7 @@ public final class ManifestFile {
     return v.asText();
   }
 
-  private static long number(JsonNode n, String name) {
+  static long number(JsonNode n, String name) {
     JsonNode v = field(n, name);
     if (!v.isIntegralNumber() || !v.canConvertToLong()) {
       throw new IllegalArgumentException("field '" + name + "' is not an integer");
@@ -315,14 +314,14 @@ public final class ManifestFile {
     return v.asLong();
   }
 
-  private static int intValue(JsonNode v, String name) {
+  static int intValue(JsonNode v, String name) {
     if (v == null || !v.isIntegralNumber() || !v.canConvertToInt()) {
       throw new IllegalArgumentException("field '" + name + "' holds a value that is not an int");
     }
     return v.asInt();
   }
 
-  private static JsonNode array(JsonNode n, String name) {
+  static JsonNode array(JsonNode n, String name) {
     JsonNode v = field(n, name);
     if (!v.isArray()) {
       throw new IllegalArgumentException("field '" + name + "' is not an array");

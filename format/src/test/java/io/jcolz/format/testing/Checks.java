@@ -10,6 +10,7 @@ import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.schema.ColumnSpec;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
 import java.util.Map;
 
 /** Assertions that an open dataset holds exactly what {@link RandomDatasets#values} says. */
@@ -121,5 +122,49 @@ public final class Checks {
 
   private static String m(String a, String b) {
     return a + b;
+  }
+
+  /**
+   * Opens {@code dir}, reads every chunk, looks {@code key} up and verifies: some step must report
+   * the damage done to {@code damaged} with a {@link io.jcolz.format.CorruptDatasetException}
+   * naming the file (or its part directory), never another exception, never silently.
+   */
+  public static void assertDamageDetected(Path dir, Path damaged, String what, String key) {
+    String name = damaged.getFileName().toString();
+    String part = damaged.getParent().getFileName().toString();
+    String partOfColumn =
+        damaged.getParent().getParent() == null
+            ? part
+            : damaged.getParent().getParent().getFileName().toString();
+    java.util.function.Predicate<String> names =
+        m -> m.contains(name) || m.contains(part + "/") || m.contains(partOfColumn + "/");
+    try (Dataset ds = Dataset.open(dir)) {
+      try (ChunkDecoder d = ds.newDecoder()) {
+        for (Column c : ds.columns()) {
+          for (int k = 0; k < c.chunkCount(); k++) {
+            d.decode(c, k).rowCount();
+          }
+        }
+      }
+      ds.rowOf(key);
+      io.jcolz.format.VerifyReport rep = ds.verify(1, null);
+      if (rep.ok()) {
+        org.junit.jupiter.api.Assertions.fail(
+            damaged + " " + what + ": not detected by open, read or verify");
+      }
+      org.junit.jupiter.api.Assertions.assertTrue(
+          rep.problems().stream()
+              .anyMatch(p -> p.file().endsWith(dir.relativize(damaged).toString())),
+          name + " " + what + ": verify blamed another file: " + rep.problems());
+    } catch (io.jcolz.format.CorruptDatasetException e) {
+      org.junit.jupiter.api.Assertions.assertTrue(
+          names.test(e.getMessage()),
+          damaged + " " + what + ": message does not name the file: " + e.getMessage());
+    } catch (Throwable t) {
+      org.junit.jupiter.api.Assertions.assertInstanceOf(
+          io.jcolz.format.CorruptDatasetException.class,
+          t,
+          damaged + " " + what + ": wrong exception type");
+    }
   }
 }

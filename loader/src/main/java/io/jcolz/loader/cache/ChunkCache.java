@@ -8,28 +8,32 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A bounded cache of one column's decoded chunks in off-heap slots, shared by the loader's workers.
- * {@link #pin} returns a chunk's view, decoding it into a free slot first if needed; the slot
- * cannot be reused until {@link #unpin}. A chunk is decoded by one worker at a time: others that
- * need it meanwhile wait for that decode instead of repeating it. Eviction is CLOCK (second chance)
- * over unpinned slots.
+ * A bounded table of one column's decoded chunks in off-heap slots, shared by the loader's workers.
+ * It never blocks: a caller {@linkplain #pinIfPresent pins} a chunk that is already here (decoded
+ * or being decoded), or {@linkplain #reserve reserves} a slot for it and then {@linkplain #decode
+ * decodes} it there outside every lock and {@linkplain #publish publishes} it; -1 says "no slot
+ * free now", and the caller decides what to wait for. So a chunk is decoded by one caller at a
+ * time, and whoever else needs it meanwhile pins the same slot instead of decoding it again.
  *
- * <p>Memory: {@code slots × slotBytes} off-heap, allocated lazily slot by slot and freed by {@link
- * #close()}, where {@code slotBytes} is the column's largest decompressed chunk; plus an {@code
- * int[chunkCount]} chunk → slot map on the heap (1.8 MB for 460 K chunks).
+ * <p>Eviction: a new reservation takes an empty slot, else the decoded, unpinned slot with the
+ * smallest <em>key</em> — the largest key any pin of that chunk carried. The loader's keys are run
+ * batch numbers, so the chunk evicted is the one whose latest user lies furthest back in the run;
+ * for a quasi-random window that is a chunk of a window already finished.
  *
- * <p>Deadlock freedom: a caller pins at most one chunk of a cache at a time, and a cache has more
- * slots than callers, so a pin always finds a slot that is free or will become free.
+ * <p>Memory: {@code slots × slotBytes} off-heap, allocated lazily slot by slot (by the decoding
+ * thread, outside the lock) and freed by {@link #close()}, where {@code slotBytes} is the column's
+ * largest decompressed chunk; plus an {@code int[chunkCount]} chunk → slot map on the heap (1.8 MB
+ * for 460 K chunks).
  *
- * <p>Thread-safe. Decoding happens outside the cache's lock; the lock guards only bookkeeping.
+ * <p>Thread-safe: every method takes the cache's lock briefly, except {@link #decode}, which the
+ * caller that reserved the slot runs with no lock held.
  */
 public final class ChunkCache implements AutoCloseable {
   private static final byte EMPTY = 0;
-  private static final byte LOADING = 1;
+  private static final byte RESERVED = 1;
   private static final byte READY = 2;
 
   private final Column column;
@@ -40,15 +44,13 @@ public final class ChunkCache implements AutoCloseable {
   private final int[] slotChunk;
   private final int[] pins;
   private final byte[] state;
-  private final boolean[] referenced;
+  private final long[] key;
   private final int[] chunkSlot;
   private final ReentrantLock lock = new ReentrantLock();
-  private final Condition changed = lock.newCondition();
-  private int hand;
   private boolean closed;
+  private final AtomicLong allocated = new AtomicLong();
   private final AtomicLong hits = new AtomicLong();
   private final AtomicLong decodes = new AtomicLong();
-  private final AtomicLong waits = new AtomicLong();
 
   /**
    * @param column the column whose chunks are cached
@@ -65,13 +67,13 @@ public final class ChunkCache implements AutoCloseable {
     this.slotChunk = new int[slots];
     this.pins = new int[slots];
     this.state = new byte[slots];
-    this.referenced = new boolean[slots];
+    this.key = new long[slots];
     this.chunkSlot = new int[column.chunkCount()];
     Arrays.fill(slotChunk, -1);
     Arrays.fill(chunkSlot, -1);
   }
 
-  /** Off-heap bytes this cache may hold at most: slots × the largest decompressed chunk. */
+  /** Off-heap bytes a cache of {@code slots} slots over {@code column} may hold at most. */
   public static long boundBytes(Column column, int slots) {
     return (long) slots * Math.max(1, column.maxDecompressedLength());
   }
@@ -93,73 +95,62 @@ public final class ChunkCache implements AutoCloseable {
 
   /** Off-heap bytes allocated so far. */
   public long allocatedBytes() {
+    return allocated.get();
+  }
+
+  /** Pins of a chunk that was already here (decoded, or being decoded by another caller). */
+  public long hits() {
+    return hits.get();
+  }
+
+  /** Chunks decoded into this cache. */
+  public long decodes() {
+    return decodes.get();
+  }
+
+  /**
+   * Pins chunk {@code k} if a slot holds it, decoded or reserved for decoding.
+   *
+   * @param useKey the pin's eviction key (see the class comment); the slot keeps the largest
+   * @return the slot, or -1 when the chunk is not here
+   * @throws IllegalStateException the cache is closed
+   */
+  public int pinIfPresent(int k, long useKey) {
     lock.lock();
     try {
-      long n = 0;
-      for (MemorySegment m : memory) {
-        n += m == null ? 0 : m.byteSize();
+      checkOpen();
+      int s = chunkSlot[k];
+      if (s < 0) {
+        return -1;
       }
-      return n;
+      pins[s]++;
+      key[s] = Math.max(key[s], useKey);
+      hits.incrementAndGet();
+      return s;
     } finally {
       lock.unlock();
     }
   }
 
-  /** Pins served from a slot already decoded. */
-  public long hits() {
-    return hits.get();
-  }
-
-  /** Chunks decoded. */
-  public long decodes() {
-    return decodes.get();
-  }
-
-  /** Pins that waited, for another worker's decode or for a free slot. */
-  public long waits() {
-    return waits.get();
-  }
-
   /**
-   * Chunk {@code k}, decoded, pinned until {@link #unpin(int)}. The view is valid until then.
+   * Reserves a slot for chunk {@code k}, which must not be here ({@link #pinIfPresent} said -1):
+   * the slot is pinned once, and the caller must {@link #decode} and then {@link #publish} it (or
+   * {@link #abandon} it).
    *
-   * @param decoder the calling thread's decoder, used when the chunk must be decoded
-   * @throws CorruptDatasetException the chunk is damaged (nothing stays pinned)
-   * @throws InterruptedException while waiting for a slot or another worker's decode
-   * @throws IllegalStateException the cache is closed
+   * @return the slot, or -1 when every slot is pinned or reserved
+   * @throws IllegalStateException the cache is closed, or chunk {@code k} is already here
    */
-  public ChunkView pin(int k, ChunkDecoder decoder)
-      throws CorruptDatasetException, InterruptedException {
-    int s;
-    lock.lockInterruptibly();
+  public int reserve(int k, long useKey) {
+    lock.lock();
     try {
-      boolean waited = false;
-      while (true) {
-        if (closed) {
-          throw new IllegalStateException(
-              "chunk cache of column '" + column.name() + "' is closed");
-        }
-        s = chunkSlot[k];
-        if (s >= 0) {
-          if (state[s] == READY) {
-            pins[s]++;
-            referenced[s] = true;
-            hits.incrementAndGet();
-            return views[s];
-          }
-          waited = true; // LOADING by another thread
-          changed.await();
-          continue;
-        }
-        s = victim();
-        if (s >= 0) {
-          break;
-        }
-        waited = true;
-        changed.await();
+      checkOpen();
+      if (chunkSlot[k] >= 0) {
+        throw new IllegalStateException(
+            "chunk " + k + " of column '" + column.name() + "' is already cached");
       }
-      if (waited) {
-        waits.incrementAndGet();
+      int s = victim();
+      if (s < 0) {
+        return -1;
       }
       if (slotChunk[s] >= 0) {
         chunkSlot[slotChunk[s]] = -1;
@@ -167,87 +158,145 @@ public final class ChunkCache implements AutoCloseable {
       views[s] = null;
       slotChunk[s] = k;
       chunkSlot[k] = s;
-      state[s] = LOADING;
+      state[s] = RESERVED;
       pins[s] = 1;
-      if (memory[s] == null) {
-        memory[s] = arena.allocate(slotBytes, 64);
-      }
-    } finally {
-      lock.unlock();
-    }
-    ChunkView v = null;
-    try {
-      v = decoder.decodeInto(column, k, memory[s]);
-      decodes.incrementAndGet();
-      return v;
-    } finally {
-      lock.lock();
-      try {
-        if (v != null) {
-          views[s] = v;
-          state[s] = READY;
-          referenced[s] = true;
-        } else {
-          chunkSlot[k] = -1;
-          slotChunk[s] = -1;
-          state[s] = EMPTY;
-          pins[s] = 0;
-        }
-        changed.signalAll();
-      } finally {
-        lock.unlock();
-      }
-    }
-  }
-
-  /** Releases one pin of chunk {@code k}. */
-  public void unpin(int k) {
-    lock.lock();
-    try {
-      int s = chunkSlot[k];
-      if (s < 0 || state[s] != READY || pins[s] <= 0) {
-        throw new IllegalStateException(
-            "chunk " + k + " of column '" + column.name() + "' is not pinned");
-      }
-      if (--pins[s] == 0) {
-        changed.signalAll();
-      }
+      key[s] = useKey;
+      return s;
     } finally {
       lock.unlock();
     }
   }
 
   /**
-   * A free slot, or an unpinned ready one chosen by CLOCK; -1 if every slot is pinned or loading.
+   * Decodes the chunk reserved in slot {@code s} into it. Call with no lock held, once per
+   * reservation, from the caller that reserved it; the view is not visible to others until {@link
+   * #publish}.
+   *
+   * @param decoder the calling thread's decoder
+   * @throws CorruptDatasetException the chunk is damaged
+   */
+  public ChunkView decode(int s, ChunkDecoder decoder) throws CorruptDatasetException {
+    int k;
+    MemorySegment m;
+    lock.lock();
+    try {
+      checkOpen();
+      if (state[s] != RESERVED) {
+        throw new IllegalStateException(
+            "slot " + s + " of column '" + column.name() + "' is not reserved");
+      }
+      k = slotChunk[s];
+      m = memory[s];
+    } finally {
+      lock.unlock();
+    }
+    if (m == null) {
+      m = arena.allocate(slotBytes, 64); // zero-fills 4 MiB: keep it out of the lock
+      allocated.addAndGet(slotBytes);
+      lock.lock();
+      try {
+        memory[s] = m;
+      } finally {
+        lock.unlock();
+      }
+    }
+    ChunkView v = decoder.decodeInto(column, k, m);
+    decodes.incrementAndGet();
+    return v;
+  }
+
+  /** Makes the chunk decoded into reserved slot {@code s} readable by every pin of it. */
+  public void publish(int s, ChunkView view) {
+    lock.lock();
+    try {
+      if (state[s] != RESERVED) {
+        throw new IllegalStateException(
+            "slot " + s + " of column '" + column.name() + "' is not reserved");
+      }
+      views[s] = view;
+      state[s] = READY;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Gives up reserved slot {@code s} (its decode failed): the slot is empty again. */
+  public void abandon(int s) {
+    lock.lock();
+    try {
+      if (state[s] == RESERVED) {
+        chunkSlot[slotChunk[s]] = -1;
+        slotChunk[s] = -1;
+        state[s] = EMPTY;
+        pins[s] = 0;
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether slot {@code s} holds a published chunk. */
+  public boolean isReady(int s) {
+    lock.lock();
+    try {
+      return state[s] == READY;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The published view of slot {@code s}; valid while the caller holds a pin on it. */
+  public ChunkView view(int s) {
+    lock.lock();
+    try {
+      if (state[s] != READY) {
+        throw new IllegalStateException(
+            "slot " + s + " of column '" + column.name() + "' is not decoded");
+      }
+      return views[s];
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Releases one pin of slot {@code s}.
+   *
+   * @return the pins left; at 0 a published slot may be evicted by the next reservation
+   */
+  public int unpin(int s) {
+    lock.lock();
+    try {
+      if (pins[s] <= 0) {
+        throw new IllegalStateException(
+            "slot " + s + " of column '" + column.name() + "' is not pinned");
+      }
+      return --pins[s];
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * An empty slot, else the published, unpinned slot with the smallest key (the lowest-numbered on
+   * ties); -1 if every slot is pinned or reserved.
    */
   private int victim() {
+    int best = -1;
     for (int i = 0; i < memory.length; i++) {
       if (state[i] == EMPTY) {
         return i;
       }
-    }
-    for (int sweep = 0; sweep < 2 * memory.length; sweep++) {
-      int i = hand;
-      hand = (hand + 1) % memory.length;
-      if (state[i] == READY && pins[i] == 0) {
-        if (referenced[i]) {
-          referenced[i] = false;
-        } else {
-          return i;
-        }
+      if (state[i] == READY && pins[i] == 0 && (best < 0 || key[i] < key[best])) {
+        best = i;
       }
     }
-    return -1;
+    return best;
   }
 
-  /** Wakes waiters (they fail) so a closing loader's workers do not sleep here. */
-  public void shutdown() {
-    lock.lock();
-    try {
-      closed = true;
-      changed.signalAll();
-    } finally {
-      lock.unlock();
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("chunk cache of column '" + column.name() + "' is closed");
     }
   }
 
@@ -257,7 +306,15 @@ public final class ChunkCache implements AutoCloseable {
    */
   @Override
   public void close() {
-    shutdown();
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    } finally {
+      lock.unlock();
+    }
     arena.close();
   }
 }

@@ -39,13 +39,23 @@ import javax.imageio.ImageReader;
  *   <li><b>Orientation:</b> the EXIF orientation tag of JPEG files (all 8 values) is applied, so
  *       pixels come out as a viewer shows them; sizes and limits refer to the displayed image.
  *       Orientation stored in other formats (TIFF, PNG eXIf, WebP) is ignored.
- *   <li><b>Decompression bombs:</b> the width and height are read from the header before any pixel
- *       is decoded; more than {@linkplain Builder#maxPixels max pixels} (default {@value
- *       #DEFAULT_MAX_PIXELS}) is refused as {@link Reason#TOO_LARGE} without allocating the image.
- *       Files over {@linkplain Builder#maxFileBytes max file bytes} are refused before being read.
- *       Peak heap per call is about the file size plus {@code pixels x (decoded bytes per pixel +
- *       3)}: up to ~0.8 GB at the default limit for an 8-bit RGBA image; size thread counts and
- *       {@code -Xmx} accordingly (or lower the limit).
+ *   <li><b>Memory and decompression bombs:</b> the width and height are read from the header before
+ *       any pixel is decoded. Two limits apply. The image as decoded (after {@linkplain
+ *       #decodeResized(Path, int, int, ResizeMode) subsampling}) may have at most {@linkplain
+ *       Builder#maxPixels max pixels} (default {@value #DEFAULT_MAX_PIXELS}): that is what is
+ *       allocated. The source may be much larger where its reader streams rows and keeps only the
+ *       subsampled ones (PNG, interlaced or not, and sequential JPEG): then only the {@linkplain
+ *       Builder#maxSourcePixels source pixel limit} (default {@value #DEFAULT_MAX_SOURCE_PIXELS},
+ *       2^31, about 46,000 x 46,000) bounds it, as a guard against files that claim absurd sizes
+ *       and would take minutes to inflate. Other formats (progressive JPEG, TIFF, WebP, GIF, BMP,
+ *       PNM) are decoded whole by their readers, so their source must be within max pixels. Over a
+ *       limit is {@link Reason#TOO_LARGE}, refused without allocating the image. A 10,562 x 16,000
+ *       PNG packed at 224 px thus decodes at 1/23 (459 x 696) and costs the inflating time of its
+ *       169 MP but only that small image in memory. Files over {@linkplain Builder#maxFileBytes max
+ *       file bytes} are refused before being read. Peak heap per call is about the file size plus
+ *       {@code decoded pixels x (decoded bytes per pixel + 3)} plus two source rows: up to ~0.8 GB
+ *       at the default limit for an 8-bit RGBA image decoded whole; size thread counts and {@code
+ *       -Xmx} accordingly (or lower the limit).
  *   <li><b>Size:</b> a 1x1 image is valid. {@linkplain Builder#minSide A minimum side} can be set;
  *       smaller images are then {@link Reason#TOO_SMALL}.
  *   <li><b>Truncation:</b> a JPEG whose data ends early (ImageIO would fill the rest with gray) is
@@ -69,8 +79,14 @@ import javax.imageio.ImageReader;
  * many threads run in parallel.
  */
 public final class ImageDecoder {
-  /** Default pixel limit: 100 megapixels. */
+  /** Default limit on decoded pixels: 100 megapixels. */
   public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
+
+  /**
+   * Default limit on the source pixels of a streamed (subsampled) decode: 2^31, the decompression
+   * bomb guard.
+   */
+  public static final long DEFAULT_MAX_SOURCE_PIXELS = 1L << 31;
 
   /** Default file size limit: 1 GiB. */
   public static final long DEFAULT_MAX_FILE_BYTES = 1L << 30;
@@ -81,6 +97,7 @@ public final class ImageDecoder {
   private static final ImageDecoder DEFAULTS = builder().build();
 
   private final long maxPixels;
+  private final long maxSourcePixels;
   private final long maxFileBytes;
   private final int minSide;
   private final int background;
@@ -91,6 +108,7 @@ public final class ImageDecoder {
 
   private ImageDecoder(Builder b) {
     this.maxPixels = b.maxPixels;
+    this.maxSourcePixels = b.maxSourcePixels;
     this.maxFileBytes = b.maxFileBytes;
     this.minSide = b.minSide;
     this.background = b.background;
@@ -273,18 +291,34 @@ public final class ImageDecoder {
       throw new ImageDecodeException(name, Reason.CORRUPT, "header says " + w + "x" + h);
     }
     long pixels = (long) w * h;
-    if (pixels > maxPixels) {
+    if (pixels > maxSourcePixels) {
       throw new ImageDecodeException(
           name,
           Reason.TOO_LARGE,
           String.format(
               Locale.ROOT,
-              "%s %dx%d = %.1f MP exceeds the limit of %.1f MP",
+              "%s %dx%d = %.1f MP exceeds the decompression-bomb limit of %.1f MP",
               format,
               w,
               h,
               pixels / 1e6,
-              maxPixels / 1e6));
+              maxSourcePixels / 1e6));
+    }
+    boolean jpeg = format.equals("jpeg") || format.equals("jpg");
+    boolean streamed = format.equals("png") || (jpeg && JpegFrame.sequential(data));
+    if (pixels > maxPixels && !streamed) {
+      throw new ImageDecodeException(
+          name,
+          Reason.TOO_LARGE,
+          String.format(
+              Locale.ROOT,
+              "%s %dx%d = %.1f MP exceeds the limit of %.1f MP (%s is decoded at full size)",
+              format,
+              w,
+              h,
+              pixels / 1e6,
+              maxPixels / 1e6,
+              jpeg ? "a progressive JPEG" : format));
     }
     if (Math.min(w, h) < minSide) {
       throw new ImageDecodeException(
@@ -292,10 +326,35 @@ public final class ImageDecoder {
           Reason.TOO_SMALL,
           format + " " + w + "x" + h + " is below the minimum side of " + minSide);
     }
-    boolean jpeg = format.equals("jpeg") || format.equals("jpg");
     int orientation = jpeg ? ExifOrientation.read(data, 0, data.length) : 1;
     boolean swap = ExifOrientation.swapsSides(orientation);
     int k = subsamplingFactor(swap ? h : w, swap ? w : h, tw, th, mode);
+    long decoded = (long) ceilDiv(w, k) * ceilDiv(h, k);
+    if (decoded > maxPixels) {
+      throw new ImageDecodeException(
+          name,
+          Reason.TOO_LARGE,
+          k == 1
+              ? String.format(
+                  Locale.ROOT,
+                  "%s %dx%d = %.1f MP exceeds the limit of %.1f MP",
+                  format,
+                  w,
+                  h,
+                  pixels / 1e6,
+                  maxPixels / 1e6)
+              : String.format(
+                  Locale.ROOT,
+                  "%s %dx%d decodes at 1/%d to %dx%d = %.1f MP, over the limit of %.1f MP",
+                  format,
+                  w,
+                  h,
+                  k,
+                  ceilDiv(w, k),
+                  ceilDiv(h, k),
+                  decoded / 1e6,
+                  maxPixels / 1e6));
+    }
     ImageReadParam param = reader.getDefaultReadParam();
     if (k > 1) {
       param.setSourceSubsampling(k, k, (k - 1) / 2, (k - 1) / 2);
@@ -312,6 +371,15 @@ public final class ImageDecoder {
     RgbImage rgb =
         new RgbImage(img.getWidth(), img.getHeight(), RgbConverter.toRgb(img, background));
     return ExifOrientation.apply(rgb, orientation);
+  }
+
+  /**
+   * Decoded pixels along a side of {@code n} source pixels read every {@code k}-th from offset
+   * {@code (k - 1) / 2}.
+   */
+  private static int ceilDiv(int n, int k) {
+    int off = (k - 1) / 2;
+    return Math.max(1, (n - off + k - 1) / k);
   }
 
   private static ImageDecodeException classify(String name, Throwable e) {
@@ -346,8 +414,14 @@ public final class ImageDecoder {
     return sb.toString();
   }
 
+  /** The limit on decoded pixels. */
   public long maxPixels() {
     return maxPixels;
+  }
+
+  /** The limit on source pixels of a streamed decode (the decompression-bomb guard). */
+  public long maxSourcePixels() {
+    return maxSourcePixels;
   }
 
   public int background() {
@@ -357,6 +431,7 @@ public final class ImageDecoder {
   /** Builder for {@link ImageDecoder}. Not thread-safe; the decoder it builds is. */
   public static final class Builder {
     private long maxPixels = DEFAULT_MAX_PIXELS;
+    private long maxSourcePixels = DEFAULT_MAX_SOURCE_PIXELS;
     private long maxFileBytes = DEFAULT_MAX_FILE_BYTES;
     private int minSide = 1;
     private int background = Resizer.DEFAULT_BACKGROUND;
@@ -368,8 +443,9 @@ public final class ImageDecoder {
     private Builder() {}
 
     /**
-     * Refuse images whose header announces more than this many pixels (1 .. {@link
-     * RgbImage#MAX_PIXELS}).
+     * Refuse images that would decode to more than this many pixels (1 .. {@link
+     * RgbImage#MAX_PIXELS}): after subsampling for streamed formats, the header's size for the
+     * others.
      */
     public Builder maxPixels(long maxPixels) {
       if (maxPixels < 1 || maxPixels > RgbImage.MAX_PIXELS) {
@@ -377,6 +453,20 @@ public final class ImageDecoder {
             "maxPixels must be in 1.." + RgbImage.MAX_PIXELS + ", got " + maxPixels);
       }
       this.maxPixels = maxPixels;
+      return this;
+    }
+
+    /**
+     * Refuse images whose header announces more than this many pixels even where they would be
+     * decoded subsampled (the decompression-bomb guard; at least 1, default {@value
+     * ImageDecoder#DEFAULT_MAX_SOURCE_PIXELS}).
+     */
+    public Builder maxSourcePixels(long maxSourcePixels) {
+      if (maxSourcePixels < 1) {
+        throw new IllegalArgumentException(
+            "maxSourcePixels must be at least 1, got " + maxSourcePixels);
+      }
+      this.maxSourcePixels = maxSourcePixels;
       return this;
     }
 

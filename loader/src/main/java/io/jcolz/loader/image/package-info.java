@@ -24,8 +24,9 @@
  * Pixels are {@code uint8} RGB, row-major, channels interleaved (HWC) unless a {@link
  * io.jcolz.loader.image.PixelLayout} says CHW. Sizes are given as (width, height). Alpha is
  * composited over white ({@code 0xFFFFFF}) unless configured; PAD letterboxes onto the same colour.
- * JPEG EXIF orientation is applied. Header pixel limit 100 MP by default. All resampling is
- * antialiased, integer, and bit-for-bit reproducible.
+ * JPEG EXIF orientation is applied. At most 100 MP decoded by default (PNG and baseline JPEG are
+ * decoded subsampled, so larger sources are read; a header over 2^31 pixels is refused as a
+ * decompression bomb). All resampling is antialiased, integer, and bit-for-bit reproducible.
  *
  * <h2>Limitations</h2>
  *

@@ -11,11 +11,12 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One device's bounded, ordered queue of batches. Producers (loader workers) finish batches out of
- * order and {@link #put} each at its sequence number; the consumer {@link #take}s them strictly in
- * sequence order. The bound is a window: the item with sequence s may enter only when {@code s <
- * released + depth}, where {@code released} counts items the consumer has handed back ({@link
- * #released()}). So at most {@code depth} items of this queue exist at once — queued, or taken and
- * not yet released — and an early item can never be starved by later ones.
+ * order and {@link #offer} (never waiting) or {@link #put} (waiting) each at its sequence number;
+ * the consumer {@link #take}s them strictly in sequence order. The bound is a window: the item with
+ * sequence s may enter only when {@code s < released + depth}, where {@code released} counts items
+ * the consumer has handed back ({@link #released()}). So at most {@code depth} items of this queue
+ * exist at once — queued, or taken and not yet released — and an early item can never be starved by
+ * later ones.
  *
  * <p>A worker failure ({@link #fail}) makes every later {@code take} throw; {@link #shutdown} wakes
  * every waiting producer (which then drops its item) and consumer.
@@ -78,6 +79,16 @@ public final class DeviceQueue<T> implements Iterable<T> {
     }
   }
 
+  /** What {@link #offer} did with an item. */
+  public enum Offer {
+    /** Queued. */
+    ACCEPTED,
+    /** Not queued: the window does not admit it yet (try again after a release). */
+    NOT_YET,
+    /** Not queued: the queue was shut down or failed. */
+    CLOSED
+  }
+
   /**
    * Puts item number {@code seq}, waiting until the window admits it.
    *
@@ -86,17 +97,31 @@ public final class DeviceQueue<T> implements Iterable<T> {
    * @throws InterruptedException while waiting
    */
   public boolean put(long seq, T item) throws InterruptedException {
-    if (seq < 0 || seq >= total) {
-      throw new IllegalArgumentException(
-          "sequence " + seq + " outside [0, " + total + ") of device " + device);
-    }
+    checkSequence(seq);
     lock.lockInterruptibly();
     try {
       while (!shutdown && failure == null && seq >= released + depth) {
         changed.await();
       }
+      return offer(seq, item) == Offer.ACCEPTED;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Puts item number {@code seq} if the window admits it now; never waits. On anything but {@link
+   * Offer#ACCEPTED} the caller keeps ownership of the item.
+   */
+  public Offer offer(long seq, T item) {
+    checkSequence(seq);
+    lock.lock();
+    try {
       if (shutdown || failure != null) {
-        return false;
+        return Offer.CLOSED;
+      }
+      if (seq >= released + depth) {
+        return Offer.NOT_YET;
       }
       int slot = (int) (seq % depth);
       if (ring[slot] != null || seq < taken) {
@@ -105,9 +130,16 @@ public final class DeviceQueue<T> implements Iterable<T> {
       }
       ring[slot] = item;
       changed.signalAll();
-      return true;
+      return Offer.ACCEPTED;
     } finally {
       lock.unlock();
+    }
+  }
+
+  private void checkSequence(long seq) {
+    if (seq < 0 || seq >= total) {
+      throw new IllegalArgumentException(
+          "sequence " + seq + " outside [0, " + total + ") of device " + device);
     }
   }
 

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -365,9 +366,16 @@ class ImageDecoderTest {
 
   @Test
   void decompressionBombIsRefusedFromTheHeader() throws IOException {
+    // decoded whole, 400 MP is over the decoded-pixel limit (subsampled it would be in, and this
+    // data-less file would then be truncated: see theDecompressionBombGuardHolds...)
     Path png = Files.write(dir.resolve("bomb.png"), TestImages.pngHeaderOnly(20000, 20000));
-    ImageDecodeException e = assertReason(Reason.TOO_LARGE, png);
+    ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> DECODER.decode(png));
+    assertEquals(Reason.TOO_LARGE, e.reason(), e.getMessage());
     assertTrue(e.getMessage().contains("20000x20000"), e.getMessage());
+    // over the source guard (2^31 pixels) it is refused whether subsampled or not
+    assertReason(
+        Reason.TOO_LARGE,
+        Files.write(dir.resolve("bomb2.png"), TestImages.pngHeaderOnly(50000, 50000)));
     // refused before any pixel buffer exists: the raster alone would be 1.2 GB
     com.sun.management.ThreadMXBean mx =
         (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
@@ -378,8 +386,8 @@ class ImageDecoderTest {
     byte[] jpeg =
         TestImages.patchJpegSize(
             TestImages.encode(TestImages.quadrants(16, 16, BufferedImage.TYPE_3BYTE_BGR), "jpeg"),
-            20000,
-            20000);
+            60000,
+            60000);
     assertReason(Reason.TOO_LARGE, Files.write(dir.resolve("bomb.jpg"), jpeg));
     // a lower limit refuses smaller images; the limit is inclusive
     byte[] small =
@@ -392,6 +400,144 @@ class ImageDecoderTest {
             .reason());
     assertEquals(
         100, ImageDecoder.builder().maxPixels(10000).build().decode(small, "s.png").width());
+  }
+
+  /** Bytes the current thread allocates on the heap while {@code r} runs. */
+  private static long allocated(ThrowingRunnable r) throws Exception {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = mx.getCurrentThreadAllocatedBytes();
+    r.run();
+    return mx.getCurrentThreadAllocatedBytes() - before;
+  }
+
+  @FunctionalInterface
+  private interface ThrowingRunnable {
+    void run() throws Exception;
+  }
+
+  @Test
+  void hugePngIsDecodedSubsampledWithTheHeapBoundByTheDecodedSize() throws Exception {
+    // 108 MP: over the 100 MP decoded-pixel limit, so it was refused before subsampling counted
+    int w = 12000;
+    int h = 9000;
+    Path png = Files.write(dir.resolve("huge.png"), TestImages.largeQuadrantPng(w, h));
+    assertTrue(Files.size(png) < 4 << 20, "the test file stays small: " + Files.size(png));
+    RgbImage[] out = new RgbImage[1];
+    long bytes =
+        allocated(
+            () -> out[0] = DECODER.decodeResized(png, 64, 48, ResizeMode.SHORTER_SIDE_CENTER_CROP));
+    assertEquals(64, out[0].width());
+    assertEquals(48, out[0].height());
+    for (int q = 0; q < 4; q++) { // the quadrant colours survive, away from the seams
+      int x = q % 2 == 0 ? 8 : 56;
+      int y = q < 2 ? 6 : 42;
+      assertTrue(
+          TestImages.diff(out[0], x, y, QUADRANTS[q]) <= 2,
+          "quadrant " + q + ": " + Integer.toHexString(out[0].rgb(x, y)));
+    }
+    // a full decode would allocate 12000 x 9000 x (3 raster + 3 RGB) = 648 MB; the file is read
+    // once (< 4 MB) and the subsampled image (1/93: 129 x 97) is small
+    assertTrue(bytes < 24L << 20, "decoding the huge PNG allocated " + bytes + " bytes");
+    // decoded whole it is over the decoded-pixel limit, refused from the header
+    long refused =
+        allocated(
+            () -> {
+              ImageDecodeException e =
+                  assertThrows(ImageDecodeException.class, () -> DECODER.decode(png));
+              assertEquals(Reason.TOO_LARGE, e.reason());
+              assertTrue(e.getMessage().contains("12000x9000"), e.getMessage());
+            });
+    assertTrue(refused < 16L << 20, "refusing allocated " + refused + " bytes");
+  }
+
+  @Test
+  void hugeSequentialJpegIsDecodedSubsampledButAProgressiveOneIsRefused() throws Exception {
+    Path jpg = Files.write(dir.resolve("huge.jpg"), TestImages.largeGrayJpeg(12000, 9000));
+    RgbImage[] out = new RgbImage[1];
+    long bytes = allocated(() -> out[0] = DECODER.decodeResized(jpg, 32, 32, ResizeMode.STRETCH));
+    assertEquals(32, out[0].width());
+    for (int i = 0; i < out[0].pixels().length; i++) {
+      assertEquals(128, out[0].pixels()[i] & 0xFF, "pixel byte " + i);
+    }
+    assertTrue(bytes < 24L << 20, "decoding the huge JPEG allocated " + bytes + " bytes");
+    // libjpeg buffers a progressive JPEG whole: its source must be within the decoded limit
+    BufferedImage small = TestImages.quadrants(64, 64, BufferedImage.TYPE_3BYTE_BGR);
+    byte[] progressive;
+    javax.imageio.ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+    try (java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        javax.imageio.stream.ImageOutputStream o = ImageIO.createImageOutputStream(b)) {
+      javax.imageio.ImageWriteParam param = writer.getDefaultWriteParam();
+      param.setProgressiveMode(javax.imageio.ImageWriteParam.MODE_DEFAULT);
+      writer.setOutput(o);
+      writer.write(null, new javax.imageio.IIOImage(small, null, null), param);
+      o.flush();
+      progressive = b.toByteArray();
+    } finally {
+      writer.dispose();
+    }
+    assertEquals(0xC2, JpegFrame.sofMarker(progressive));
+    Path big =
+        Files.write(dir.resolve("prog.jpg"), TestImages.patchJpegSize(progressive, 12000, 9000));
+    ImageDecodeException e =
+        assertThrows(
+            ImageDecodeException.class,
+            () -> DECODER.decodeResized(big, 32, 32, ResizeMode.STRETCH));
+    assertEquals(Reason.TOO_LARGE, e.reason());
+    assertTrue(e.getMessage().contains("progressive"), e.getMessage());
+  }
+
+  @Test
+  void theDecompressionBombGuardHoldsWhereSubsamplingWouldOtherwiseLetAFileIn() throws Exception {
+    // 10^10 pixels claimed by a 60-byte file: over the 2^31 source guard even at 64 x 64
+    Path bomb = Files.write(dir.resolve("bomb.png"), TestImages.pngHeaderOnly(100000, 100000));
+    long bytes =
+        allocated(
+            () -> {
+              ImageDecodeException e =
+                  assertThrows(
+                      ImageDecodeException.class,
+                      () -> DECODER.decodeResized(bomb, 64, 64, ResizeMode.STRETCH));
+              assertEquals(Reason.TOO_LARGE, e.reason());
+              assertTrue(e.getMessage().contains("100000x100000"), e.getMessage());
+              assertTrue(e.getMessage().contains("decompression-bomb"), e.getMessage());
+            });
+    assertTrue(bytes < 16L << 20, "refusing the bomb allocated " + bytes + " bytes");
+    // under the guard, a header with no data behind it fails as what it is, cheaply
+    Path cut = Files.write(dir.resolve("cut.png"), TestImages.pngHeaderOnly(40000, 40000));
+    long cutBytes =
+        allocated(
+            () -> {
+              ImageDecodeException e =
+                  assertThrows(
+                      ImageDecodeException.class,
+                      () -> DECODER.decodeResized(cut, 64, 64, ResizeMode.STRETCH));
+              assertTrue(
+                  e.reason() == Reason.TRUNCATED || e.reason() == Reason.CORRUPT, e.getMessage());
+            });
+    assertTrue(cutBytes < 16L << 20, "the cut file allocated " + cutBytes + " bytes");
+    // a lower guard is honoured; the decoded-size limit counts the subsampled image
+    assertEquals(
+        Reason.TOO_LARGE,
+        assertThrows(
+                ImageDecodeException.class,
+                () ->
+                    ImageDecoder.builder()
+                        .maxSourcePixels(1_000_000)
+                        .build()
+                        .decodeResized(cut, 64, 64, ResizeMode.STRETCH))
+            .reason());
+    byte[] png =
+        TestImages.encode(TestImages.quadrants(1000, 1000, BufferedImage.TYPE_3BYTE_BGR), "png");
+    ImageDecoder tight = ImageDecoder.builder().maxPixels(10_000).build();
+    assertEquals( // 1/10: 100 x 100 decoded
+        50, tight.decodeResized(png, "p.png", 50, 50, ResizeMode.STRETCH).width());
+    ImageDecodeException e =
+        assertThrows( // 1/2: 500 x 500 decoded
+            ImageDecodeException.class,
+            () -> tight.decodeResized(png, "p.png", 200, 200, ResizeMode.STRETCH));
+    assertEquals(Reason.TOO_LARGE, e.reason());
+    assertTrue(e.getMessage().contains("decodes at 1/2 to 500x500"), e.getMessage());
   }
 
   @Test

@@ -116,6 +116,101 @@ final class TestImages {
     return out.toByteArray();
   }
 
+  /**
+   * A valid 8-bit RGB PNG of {@code w x h} whose four quadrants are the flat {@link #QUADRANTS}
+   * colours, streamed through the deflater row by row (no image of that size is ever held): small
+   * on disk whatever its pixel count, e.g. about 0.3 MB for 12000 x 9000.
+   */
+  static byte[] largeQuadrantPng(int w, int h) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
+    byte[] ihdr = {
+      (byte) (w >>> 24),
+      (byte) (w >>> 16),
+      (byte) (w >>> 8),
+      (byte) w,
+      (byte) (h >>> 24),
+      (byte) (h >>> 16),
+      (byte) (h >>> 8),
+      (byte) h,
+      8,
+      2,
+      0,
+      0,
+      0
+    };
+    chunk(out, "IHDR", ihdr);
+    byte[][] rows = new byte[2][1 + 3 * w]; // filter byte 0 (none), then RGB
+    for (int half = 0; half < 2; half++) {
+      for (int x = 0; x < w; x++) {
+        int c = QUADRANTS[2 * half + (x < w / 2 ? 0 : 1)];
+        rows[half][1 + 3 * x] = (byte) (c >> 16);
+        rows[half][2 + 3 * x] = (byte) (c >> 8);
+        rows[half][3 + 3 * x] = (byte) c;
+      }
+    }
+    ByteArrayOutputStream z = new ByteArrayOutputStream();
+    java.util.zip.Deflater deflater = new java.util.zip.Deflater(6);
+    try (java.util.zip.DeflaterOutputStream d =
+        new java.util.zip.DeflaterOutputStream(z, deflater, 1 << 16)) {
+      for (int y = 0; y < h; y++) {
+        d.write(rows[y < h / 2 ? 0 : 1]);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      deflater.end();
+    }
+    chunk(out, "IDAT", z.toByteArray());
+    chunk(out, "IEND", new byte[0]);
+    return out.toByteArray();
+  }
+
+  /**
+   * A valid sequential (baseline) gray JPEG of {@code w x h}, every pixel 128, written directly:
+   * each 8 x 8 block is a zero DC difference and an end-of-block, 2 bits with the one-code Huffman
+   * tables used here, so 12000 x 9000 is about 0.4 MB.
+   */
+  static byte[] largeGrayJpeg(int w, int h) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xD8});
+    out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xDB, 0, 67, 0}); // DQT: table 0, all ones
+    for (int i = 0; i < 64; i++) {
+      out.write(1);
+    }
+    out.writeBytes(
+        new byte[] {
+          (byte) 0xFF,
+          (byte) 0xC0,
+          0,
+          11,
+          8,
+          (byte) (h >> 8),
+          (byte) h,
+          (byte) (w >> 8),
+          (byte) w,
+          1,
+          1,
+          0x11,
+          0
+        }); // SOF0: 8-bit, one component, 1x1 sampling, table 0
+    for (int tableClass = 0; tableClass < 2; tableClass++) {
+      // DHT: one code of length 1 ('0'): DC category 0 / AC end-of-block
+      out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xC4, 0, 20, (byte) (tableClass << 4), 1});
+      out.writeBytes(new byte[15]);
+      out.write(0);
+    }
+    out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xDA, 0, 8, 1, 1, 0x00, 0, 63, 0});
+    long blocks = (long) ((w + 7) / 8) * ((h + 7) / 8);
+    long bits = 2 * blocks;
+    out.writeBytes(new byte[(int) (bits / 8)]);
+    if (bits % 8 != 0) {
+      out.write(0xFF >> (bits % 8)); // pad the last byte with 1 bits
+    }
+    out.writeBytes(new byte[] {(byte) 0xFF, (byte) 0xD9});
+    return out.toByteArray();
+  }
+
   private static void chunk(ByteArrayOutputStream out, String type, byte[] data) {
     int n = data.length;
     out.writeBytes(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});

@@ -15,6 +15,12 @@ public interface Candidate {
   String description();
 
   /**
+   * How many distinct images one epoch of this candidate reads: the dataset's row count for every
+   * candidate, since the baselines read exactly the files the dataset holds.
+   */
+  long images();
+
+  /**
    * Streams batches for {@code warmupSeconds} (not counted), then counts images delivered for
    * {@code seconds}, and returns images per second over the timed interval's wall time.
    */

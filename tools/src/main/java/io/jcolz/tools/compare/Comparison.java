@@ -71,11 +71,12 @@ public final class Comparison {
     list.add(new JcolzCandidate(ds));
     SourceImages source = new SourceImages(ds, dir);
     list.add(new PerFileCandidate(source));
-    String why = DjlImageFolderCandidate.notApplicable(dir);
-    if (why == null) {
-      list.add(new DjlImageFolderCandidate(dir, source.size()));
-    } else {
-      skipped.add("djl_imagefolder: " + why);
+    list.add(new DjlImageFolderCandidate(source));
+    for (Candidate c : list) {
+      if (c.images() != ds.rowCount()) { // SourceImages guarantees it; a bug otherwise
+        throw new IllegalStateException(
+            c.name() + " would read " + c.images() + " images, the dataset has " + ds.rowCount());
+      }
     }
     return list;
   }
@@ -172,6 +173,10 @@ public final class Comparison {
         out.printf(Locale.ROOT, "  %-16s %,12.1f%s%s%n", c.name(), v, coldText, ratio);
       }
     }
+    out.printf(
+        Locale.ROOT,
+        "  every loader reads the same %,d images (the dataset's rows)%n",
+        candidates.get(0).images());
     for (Candidate c : candidates) {
       out.println("  " + c.name() + ": " + c.description());
     }
@@ -200,6 +205,10 @@ public final class Comparison {
         ratios.put(
             c.name(), Math.round(100 * med(warm, jcolz, last) / med(warm, c.name(), last)) / 100.0);
       }
+    }
+    ObjectNode counts = o.putObject("images");
+    for (Candidate c : candidates) {
+      counts.put(c.name(), c.images());
     }
     o.put("threads", threads[last]);
     o.put("batch", batch);

@@ -26,6 +26,11 @@ final class JcolzCandidate implements Candidate {
   }
 
   @Override
+  public long images() {
+    return dataset.rowCount();
+  }
+
+  @Override
   public String description() {
     return "jcolz loader on "
         + dataset.path().getFileName()
@@ -38,12 +43,13 @@ final class JcolzCandidate implements Candidate {
   private String cacheNote = "";
 
   /**
-   * A chunk cache that cannot hold the dataset. The loader's default cache (workers + 1 + two
-   * quasi-random windows + two batches of chunks) holds all of a small dataset after the first
-   * epoch, and the loader would then only copy decoded pixels — a figure no dataset larger than
-   * memory reaches. Bounding the cache at a quarter of the image chunks (the window at an eighth,
-   * see {@link Loader.Builder#cacheAtMost}) makes every epoch decompress its chunks again, as at
-   * scale; on a dataset large enough the default is below the bound and stays.
+   * A chunk cache that cannot hold the dataset. The loader's default cache (the chunks of every
+   * quasi-random window its lookahead spans, see {@link io.jcolz.loader.LoaderConfig}) holds all of
+   * a small dataset after the first epoch, and the loader would then only copy decoded pixels — a
+   * figure no dataset larger than memory reaches. Bounding the cache at a quarter of the image
+   * chunks (the window at an eighth, see {@link Loader.Builder#cacheAtMost}) makes every epoch
+   * decompress its chunks again, as at scale; on a dataset large enough the default is below the
+   * bound and stays.
    */
   private Loader.Builder capped(Loader.Builder b, int threads) {
     int chunks = 0;
@@ -67,12 +73,13 @@ final class JcolzCandidate implements Candidate {
             .prefetch(Math.max(2, threads))
             .order(Order.QUASI_RANDOM)
             .imageLayout(ImageLayout.NHWC)
-            .labels(LabelMode.MULTI_HOT)
+            .labels(
+                dataset.schema().labelColumn().isPresent() ? LabelMode.MULTI_HOT : LabelMode.NONE)
             .augment(Augment.none())
             .dropLast(false)
             .epochs(epochs)
             .seed(7)
-            .build()) {
+            .start()) {
       var image = loader.caches().getFirst();
       cacheNote =
           "chunk cache of "

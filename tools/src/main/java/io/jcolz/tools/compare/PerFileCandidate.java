@@ -21,12 +21,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * the next batch of a shuffled file list, opens and decodes every file with ImageIO (full-size
  * decode, no subsampling trick), resizes it to the packed size the same way pack did, looks its
  * labels up in a map, builds the multi-hot vector, and hands the finished batch (fresh heap arrays,
- * as a collate function allocates) to a bounded queue. Files that fail to decode are skipped, as a
- * tolerant user loader would. Not thread-safe.
+ * as a collate function allocates) to a bounded queue. It reads exactly the dataset's files ({@link
+ * SourceImages}); one that fails to decode stops the run with an error naming it. An image too
+ * large to decode whole (over the decoder's 100 MP limit) is decoded subsampled, as the pack did,
+ * rather than refused: a user's loader that ran out of memory on it would measure nothing. Not
+ * thread-safe.
  */
 final class PerFileCandidate implements Candidate {
   private final SourceImages source;
   private final ImageDecoder decoder = ImageDecoder.builder().subsample(false).build();
+  private final ImageDecoder large = ImageDecoder.defaults();
+  private final AtomicLong subsampled = new AtomicLong();
 
   PerFileCandidate(SourceImages source) {
     this.source = source;
@@ -38,10 +43,35 @@ final class PerFileCandidate implements Candidate {
   }
 
   @Override
+  public long images() {
+    return source.files().size();
+  }
+
+  @Override
   public String description() {
+    long n = subsampled.get();
     return "per-file loader on "
         + source.dir()
-        + ": ImageIO decode + resize per file, labels from a map, multi-hot";
+        + ": ImageIO decode + resize per file, labels from a map, multi-hot"
+        + (n > 0 ? " (" + n + " decodes of images over 100 MP were subsampled)" : "");
+  }
+
+  private RgbImage decode(Path file, int s) {
+    try {
+      try {
+        return decoder.decodeResized(file, s, s, source.resize());
+      } catch (ImageDecodeException e) {
+        if (e.reason() != ImageDecodeException.Reason.TOO_LARGE) {
+          throw e;
+        }
+        subsampled.incrementAndGet();
+        return large.decodeResized(file, s, s, source.resize());
+      }
+    } catch (ImageDecodeException e) {
+      throw new IllegalStateException("per-file loader: " + e.getMessage(), e);
+    } catch (java.io.InterruptedIOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private record Item(byte[] images, float[] labels, int n) {}
@@ -88,12 +118,7 @@ final class PerFileCandidate implements Candidate {
                   int filled = 0;
                   for (int i = 0; i < batch; i++) {
                     int idx = order[(int) ((b * batch + i) % n)];
-                    RgbImage img;
-                    try {
-                      img = decoder.decodeResized(files.get(idx), s, s, source.resize());
-                    } catch (ImageDecodeException e) {
-                      continue;
-                    }
+                    RgbImage img = decode(files.get(idx), s);
                     System.arraycopy(img.pixels(), 0, images, filled * sampleBytes, sampleBytes);
                     for (int l : source.labels(idx)) {
                       multiHot[filled * labels + l] = 1f;
@@ -107,16 +132,21 @@ final class PerFileCandidate implements Candidate {
     }
     try {
       Timed t = new Timed(warmupSeconds, seconds);
+      long idleSince = System.nanoTime();
       while (!t.done()) {
-        Item item = queue.poll(60, TimeUnit.SECONDS);
+        Item item = queue.poll(100, TimeUnit.MILLISECONDS);
         if (item == null) {
           for (Future<?> f : workers) {
             if (f.isDone()) {
-              f.get(); // rethrows a worker's failure
+              f.get(); // rethrows a worker's failure, which names the file
             }
           }
-          throw new IllegalStateException("per-file loader delivered nothing for 60 s");
+          if (System.nanoTime() - idleSince > 60_000_000_000L) {
+            throw new IllegalStateException("per-file loader delivered nothing for 60 s");
+          }
+          continue;
         }
+        idleSince = System.nanoTime();
         t.delivered(item.n());
       }
       return t.rate();

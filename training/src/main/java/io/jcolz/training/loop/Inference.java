@@ -91,7 +91,7 @@ public final class Inference {
             .labels(labels)
             .augment(Augment.none())
             .keys(keys && dataset.schema().keyColumn().isPresent())
-            .build()) {
+            .start()) {
       Batch b;
       while ((b = loader.device(0).take()) != null) {
         try (Batch batch = b;

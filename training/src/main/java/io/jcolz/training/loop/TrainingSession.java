@@ -249,7 +249,7 @@ final class TrainingSession implements AutoCloseable {
         .epochs(epochs)
         .labels(cfg.labelMode)
         .augment(cfg.augment)
-        .build();
+        .start();
   }
 
   /** The training steps of one epoch; the stats have no mAP yet (validation follows). */

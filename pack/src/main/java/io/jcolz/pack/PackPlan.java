@@ -1,0 +1,281 @@
+package io.jcolz.pack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * The plan of a pack, written before any part: which images (a digest of the sorted input listing),
+ * with which settings, cut into which parts, under which label vocabulary. A re-run that computes
+ * the same plan keeps every committed part of it; a re-run whose plan differs is refused with the
+ * difference named. Every part's manifest records the plan id and its part index, so a part is
+ * known to belong to the plan.
+ *
+ * <p>The plan is a pure function of the listing, the settings and (for an append) the collection it
+ * extends: two shards, or a Spark driver and the CLI, that see the same inputs compute the same
+ * plan, id and collection id. File: {@code pack-plan.json} (or {@code append-plan.json}), UTF-8
+ * JSON, replaced by atomic rename.
+ *
+ * <p>Immutable and thread-safe.
+ *
+ * @param planId hex digest of everything below but the parts' keys (32 hex digits)
+ * @param collectionId the id the committed collection gets (derived from the plan id; an append
+ *     keeps the collection's)
+ * @param listingDigest SHA-256 (hex) over the listing: per image, in order, its key, size in bytes
+ *     and modification time in milliseconds ({@link ListingDigest})
+ * @param images images in the listing
+ * @param partRows images per part (the last part may have fewer)
+ * @param settings what changes the rows (size, resize, mode, quality, level, chunking, min side,
+ *     label source), as strings, sorted by name
+ * @param vocabulary the label vocabulary every part gets (empty: no label column)
+ * @param parts the parts, in order
+ */
+public record PackPlan(
+    String planId,
+    UUID collectionId,
+    String listingDigest,
+    long images,
+    int partRows,
+    Map<String, String> settings,
+    List<String> vocabulary,
+    List<Part> parts) {
+
+  /** The plan of a fresh pack (in its build directory, and in the committed dataset). */
+  public static final String FILE = "pack-plan.json";
+
+  /** The plan of an append in progress (in the collection; removed once it is committed). */
+  public static final String APPEND_FILE = "append-plan.json";
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  /** Copies. */
+  public PackPlan {
+    settings = java.util.Collections.unmodifiableMap(new TreeMap<>(settings));
+    vocabulary = List.copyOf(vocabulary);
+    parts = List.copyOf(parts);
+  }
+
+  /**
+   * One part of the plan: listing entries {@code [first, first + count)}.
+   *
+   * @param index the part's index in the collection (an append continues the numbering)
+   * @param name the part's directory name
+   * @param first the listing index of its first image
+   * @param count its images (skipped ones included; its rows are at most this many)
+   * @param firstKey key of its first image (null when empty)
+   * @param lastKey key of its last image (null when empty)
+   */
+  public record Part(
+      int index, String name, long first, long count, String firstKey, String lastKey) {}
+
+  /**
+   * Makes a plan.
+   *
+   * @param listing the listing's digest, count and part boundaries
+   * @param base the collection appended to (its id and part count), or null for a fresh pack
+   * @param basePartCount parts the base collection already has
+   */
+  public static PackPlan of(
+      ListingDigest listing,
+      int partRows,
+      Map<String, String> settings,
+      List<String> vocabulary,
+      UUID base,
+      int basePartCount) {
+    TreeMap<String, String> s = new TreeMap<>(settings);
+    String id = planId(listing.digest(), listing.count(), partRows, s, vocabulary, base);
+    UUID collection =
+        base != null ? base : UUID.nameUUIDFromBytes(id.getBytes(StandardCharsets.US_ASCII));
+    List<Part> parts = new ArrayList<>();
+    List<String[]> bounds = listing.partBounds();
+    long n = listing.count();
+    int partCount = (int) Math.max(1, (n + partRows - 1) / partRows);
+    for (int p = 0; p < partCount; p++) {
+      long first = (long) p * partRows;
+      long count = Math.min(partRows, n - first);
+      String[] b = p < bounds.size() ? bounds.get(p) : new String[2];
+      int index = basePartCount + p;
+      parts.add(
+          new Part(
+              index,
+              io.jcolz.format.store.DatasetLayout.partName(index),
+              first,
+              Math.max(0, count),
+              b[0],
+              b[1]));
+    }
+    return new PackPlan(id, collection, listing.digest(), n, partRows, s, vocabulary, parts);
+  }
+
+  private static String planId(
+      String digest,
+      long images,
+      int partRows,
+      TreeMap<String, String> settings,
+      List<String> vocabulary,
+      UUID base) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      StringBuilder sb = new StringBuilder();
+      sb.append("jcolz-pack-plan 1\n").append(digest).append('\n').append(images).append('\n');
+      sb.append(partRows).append('\n').append(base == null ? "-" : base.toString()).append('\n');
+      settings.forEach((k, v) -> sb.append(k).append('=').append(v).append('\n'));
+      md.update(sb.toString().getBytes(StandardCharsets.UTF_8));
+      for (String l : vocabulary) {
+        md.update(l.getBytes(StandardCharsets.UTF_8));
+        md.update((byte) 0);
+      }
+      return HexFormat.of().formatHex(md.digest(), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * What differs between the plan recorded by an earlier run and this run's, in words (naming the
+   * setting), or null when they are the same plan.
+   */
+  public static String difference(PackPlan recorded, PackPlan now) {
+    if (recorded.planId().equals(now.planId())) {
+      return null;
+    }
+    TreeSet<String> keys = new TreeSet<>(recorded.settings().keySet());
+    keys.addAll(now.settings().keySet());
+    for (String k : keys) {
+      String a = recorded.settings().get(k);
+      String b = now.settings().get(k);
+      if (!java.util.Objects.equals(a, b)) {
+        return "setting '" + k + "' was " + a + " when the pack began and is " + b + " now";
+      }
+    }
+    if (recorded.partRows() != now.partRows()) {
+      return "--part-rows was "
+          + recorded.partRows()
+          + " when the pack began and is "
+          + now.partRows()
+          + " now";
+    }
+    if (recorded.images() != now.images()) {
+      return "the input holds "
+          + now.images()
+          + " images now and held "
+          + recorded.images()
+          + " when the pack began";
+    }
+    if (!recorded.listingDigest().equals(now.listingDigest())) {
+      return "the input's files changed since the pack began (same count; names, sizes or"
+          + " modification times differ)";
+    }
+    if (!recorded.vocabulary().equals(now.vocabulary())) {
+      return "the label vocabulary changed since the pack began ("
+          + recorded.vocabulary().size()
+          + " names then, "
+          + now.vocabulary().size()
+          + " now)";
+    }
+    return "the collection it extends changed since the pack began";
+  }
+
+  /** Writes the plan to {@code file} by atomic rename (replacing an identical one is harmless). */
+  public void write(Path file) throws IOException {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("format", "jcolz-pack-plan");
+    root.put("version", 1);
+    root.put("plan_id", planId);
+    root.put("collection_id", collectionId.toString());
+    root.put("listing_sha256", listingDigest);
+    root.put("images", images);
+    root.put("part_rows", partRows);
+    ObjectNode s = root.putObject("settings");
+    settings.forEach(s::put);
+    ArrayNode v = root.putArray("vocabulary");
+    vocabulary.forEach(v::add);
+    ArrayNode ps = root.putArray("parts");
+    for (Part p : parts) {
+      ObjectNode o = ps.addObject();
+      o.put("index", p.index());
+      o.put("name", p.name());
+      o.put("first", p.first());
+      o.put("count", p.count());
+      o.put("first_key", p.firstKey());
+      o.put("last_key", p.lastKey());
+    }
+    Path tmp =
+        file.resolveSibling(
+            "." + file.getFileName() + ".tmp-" + UUID.randomUUID().toString().substring(0, 8));
+    try {
+      Files.write(tmp, JSON.writeValueAsBytes(root));
+      try (java.nio.channels.FileChannel ch =
+          java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** Reads a plan; null when {@code file} does not exist. */
+  public static PackPlan read(Path file) throws IOException {
+    JsonNode root;
+    try {
+      root = JSON.readTree(Files.readAllBytes(file));
+    } catch (NoSuchFileException e) {
+      return null;
+    } catch (IOException e) {
+      throw new IOException(file + ": unreadable pack plan: " + e.getMessage(), e);
+    }
+    try {
+      if (!"jcolz-pack-plan".equals(root.path("format").asText())
+          || root.path("version").asInt() != 1) {
+        throw new IllegalArgumentException("not a version-1 jcolz pack plan");
+      }
+      Map<String, String> settings = new TreeMap<>();
+      root.get("settings")
+          .fields()
+          .forEachRemaining(e -> settings.put(e.getKey(), e.getValue().asText()));
+      List<String> vocabulary = new ArrayList<>();
+      root.get("vocabulary").forEach(n -> vocabulary.add(n.asText()));
+      List<Part> parts = new ArrayList<>();
+      for (JsonNode p : root.get("parts")) {
+        parts.add(
+            new Part(
+                p.get("index").asInt(),
+                p.get("name").asText(),
+                p.get("first").asLong(),
+                p.get("count").asLong(),
+                p.get("first_key").isNull() ? null : p.get("first_key").asText(),
+                p.get("last_key").isNull() ? null : p.get("last_key").asText()));
+      }
+      return new PackPlan(
+          root.get("plan_id").asText(),
+          UUID.fromString(root.get("collection_id").asText()),
+          root.get("listing_sha256").asText(),
+          root.get("images").asLong(),
+          root.get("part_rows").asInt(),
+          settings,
+          vocabulary,
+          parts);
+    } catch (RuntimeException e) {
+      throw new IOException(file + ": invalid pack plan: " + e.getMessage(), e);
+    }
+  }
+}

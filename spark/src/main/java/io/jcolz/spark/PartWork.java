@@ -1,0 +1,16 @@
+package io.jcolz.spark;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * The work of one Spark task: one part of the plan and its images, in listing order. Immutable.
+ *
+ * @param position the part's position in the plan's part list
+ * @param keys the images' keys
+ * @param uris the images' Hadoop URIs (same order)
+ * @param folders per image, the folders on its path (labels with {@code --labels-from-dirs})
+ */
+public record PartWork(
+    int position, List<String> keys, List<String> uris, List<List<String>> folders)
+    implements Serializable {}
