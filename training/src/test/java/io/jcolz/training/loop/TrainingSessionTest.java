@@ -45,7 +45,7 @@ class TrainingSessionTest {
         .seed(SEED)
         .startAt(epoch, batch)
         .epochs(epochs)
-        .build();
+        .start();
   }
 
   /** "epoch/index/rows" of each batch of {@code steps} steps of one epoch. */
