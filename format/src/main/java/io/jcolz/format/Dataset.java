@@ -11,7 +11,6 @@ import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.Manifest;
 import io.jcolz.format.store.ManifestFile;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
@@ -723,9 +722,5 @@ public final class Dataset implements AutoCloseable {
   @Override
   public String toString() {
     return "Dataset[" + dir + ", " + rowCount() + " rows, " + schema() + "]";
-  }
-
-  static UncheckedIOException unchecked(IOException e) {
-    return new UncheckedIOException(e);
   }
 }

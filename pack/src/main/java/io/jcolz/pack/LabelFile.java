@@ -42,7 +42,8 @@ import net.openhft.chronicle.map.ChronicleMap;
  * Keys are paths relative to the input folder with '/' separators; a leading {@code ./} and
  * backslashes are normalised. A line without a key or without the label column, or not parseable,
  * is rejected with one line naming the file and line number. A key given twice gets the union of
- * its labels. Blank lines and lines starting with {@code #} are ignored. The file must be UTF-8.
+ * its labels, and the lines that repeat a key are counted in one note. Blank lines and lines
+ * starting with {@code #} are ignored. The file must be UTF-8.
  *
  * <p>Thread-safety: {@link #labels} may be called from many threads (Chronicle Map is concurrent);
  * loading and {@link #unmatched} are single-threaded.
@@ -72,7 +73,6 @@ public final class LabelFile implements LabelSource {
   private final Map<String, Integer> index;
   private final long entries;
   private final long rejected;
-  private final long duplicates;
   private final AtomicLong matched = new AtomicLong();
 
   /** One parsed line. */
@@ -84,8 +84,7 @@ public final class LabelFile implements LabelSource {
       ChronicleMap<CharSequence, CharSequence> map,
       List<String> vocabulary,
       long entries,
-      long rejected,
-      long duplicates) {
+      long rejected) {
     this.file = file;
     this.mapFile = mapFile;
     this.map = map;
@@ -93,14 +92,14 @@ public final class LabelFile implements LabelSource {
     this.index = LabelSource.indexOf(vocabulary);
     this.entries = entries;
     this.rejected = rejected;
-    this.duplicates = duplicates;
   }
 
   /**
    * Reads {@code file} twice (to size the map, then to fill it) into a map persisted at {@code
    * mapFile} (deleted on {@link #close}).
    *
-   * @param problems receives one line per rejected line
+   * @param problems receives one line per rejected line, and one line counting the keys given on
+   *     more than one line (if any)
    * @throws IOException the file cannot be read, or is not UTF-8
    */
   public static LabelFile load(Path file, Path mapFile, Consumer<String> problems)
@@ -153,6 +152,7 @@ public final class LabelFile implements LabelSource {
           e);
     }
     long[] dup = new long[1];
+    String[] firstDup = new String[1];
     boolean ok = false;
     try {
       scan(
@@ -163,7 +163,9 @@ public final class LabelFile implements LabelSource {
             CharSequence prev = map.get(e.key());
             List<String> labels = e.labels();
             if (prev != null) {
-              dup[0]++;
+              if (dup[0]++ == 0) {
+                firstDup[0] = e.key();
+              }
               TreeSet<String> union = new TreeSet<>(split(prev));
               union.addAll(labels);
               labels = new ArrayList<>(union);
@@ -181,14 +183,26 @@ public final class LabelFile implements LabelSource {
         Files.deleteIfExists(mapFile);
       }
     }
+    if (dup[0] > 0) {
+      problems.accept(duplicatesNote(file, dup[0], firstDup[0]));
+    }
     return new LabelFile(
         file,
         mapFile,
         map,
         List.copyOf(fixed != null ? fixed : names),
         stats[0] - dup[0],
-        rejected,
-        dup[0]);
+        rejected);
+  }
+
+  /** The note on keys given more than once: silently merging them could hide a broken join. */
+  static String duplicatesNote(Path file, long lines, String example) {
+    return file
+        + ": "
+        + lines
+        + " line(s) repeat a key given earlier (e.g. "
+        + example
+        + "); each such key gets the union of its lines' labels";
   }
 
   private static List<String> split(CharSequence v) {
@@ -416,11 +430,6 @@ public final class LabelFile implements LabelSource {
   /** Lines rejected (each reported when loading). */
   public long rejectedLines() {
     return rejected;
-  }
-
-  /** Keys given on more than one line (their labels are merged). */
-  public long duplicateKeys() {
-    return duplicates;
   }
 
   /** The label file. */

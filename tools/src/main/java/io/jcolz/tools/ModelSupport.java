@@ -6,12 +6,15 @@ import io.jcolz.training.checkpoint.Checkpoint;
 import io.jcolz.training.checkpoint.Checkpoints;
 import io.jcolz.training.data.BatchArrays;
 import io.jcolz.training.loop.Devices;
+import io.jcolz.training.loop.SettingException;
+import io.jcolz.training.loop.TrainingConfig.Setting;
 
 /**
  * What {@code train}, {@code eval} and {@code predict} share: parsing {@code --devices} (bad or
- * unavailable devices are usage errors, exit 2) and opening a checkpoint against a dataset (missing
- * checkpoint, missing labels where needed, vocabulary or image-size mismatch: runtime errors, exit
- * 1). Stateless and thread-safe.
+ * unavailable devices are usage errors, exit 2), the flag of each training setting in messages
+ * ({@link #flag}), and opening a checkpoint against a dataset (missing checkpoint, missing labels
+ * where needed, vocabulary or image-size mismatch: runtime errors, exit 1). Stateless and
+ * thread-safe.
  */
 final class ModelSupport {
   private ModelSupport() {}
@@ -21,8 +24,37 @@ final class ModelSupport {
     try {
       return Devices.parse(text);
     } catch (IllegalArgumentException e) {
-      throw new Main.UsageException(e.getMessage());
+      throw new Main.UsageException(inFlags(e));
     }
+  }
+
+  /**
+   * The flag of {@code train} (and {@code eval}, {@code predict}) that sets a training setting: the
+   * one place the library's neutral setting names meet the command line's wording.
+   */
+  static String flag(Setting s) {
+    return switch (s) {
+      case MODEL -> "--model";
+      case EPOCHS -> "--epochs";
+      case BATCH_SIZE -> "--batch";
+      case LEARNING_RATE -> "--lr";
+      case OPTIMIZER -> "--optimizer";
+      case MOMENTUM -> "--momentum";
+      case WEIGHT_DECAY -> "--weight-decay";
+      case WARMUP_STEPS -> "--warmup";
+      case POSITIVE_WEIGHT -> "--pos-weight";
+      case DEVICES -> "--devices";
+      case WORKERS -> "--workers";
+      case MAX_STEPS -> "--max-steps";
+      case CHECKPOINT_DIR -> "--checkpoint";
+      case RESUME -> "--resume";
+      case VAL -> "--val";
+    };
+  }
+
+  /** A library error's message with settings worded as flags ({@link #flag}). */
+  static String inFlags(IllegalArgumentException e) {
+    return e instanceof SettingException s ? s.message(ModelSupport::flag) : e.getMessage();
   }
 
   /**

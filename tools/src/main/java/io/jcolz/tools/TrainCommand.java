@@ -8,6 +8,7 @@ import io.jcolz.loader.Augment;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.training.checkpoint.Checkpoints;
 import io.jcolz.training.loop.EpochStats;
+import io.jcolz.training.loop.SettingException;
 import io.jcolz.training.loop.Training;
 import io.jcolz.training.loop.TrainingConfig;
 import io.jcolz.training.loop.TrainingListener;
@@ -156,8 +157,12 @@ public final class TrainCommand implements Callable<Integer> {
               dataset,
               CliSupport.count(train.rowCount()),
               v == null ? "" : ", validating on " + val);
-      TrainingResult r =
-          Training.run(train, v, cfg, new Listener(out, header, epochs, cfg.devices().length));
+      TrainingResult r;
+      try {
+        r = Training.run(train, v, cfg, new Listener(out, header, epochs, cfg.devices().length));
+      } catch (SettingException e) { // a runtime failure (exit 1), worded with the flags
+        throw new IllegalArgumentException(ModelSupport.inFlags(e), e);
+      }
       if (json.on()) {
         CliSupport.printJson(out, toJson(r));
       } else {
@@ -238,7 +243,7 @@ public final class TrainCommand implements Callable<Integer> {
       }
       return b.build();
     } catch (IllegalArgumentException e) {
-      throw new Main.UsageException(e.getMessage());
+      throw new Main.UsageException(ModelSupport.inFlags(e));
     }
   }
 

@@ -73,6 +73,10 @@ class BenchCommandTest {
     assertTrue(j.get("images_per_s").asDouble() > 0, r.lastLine());
     assertTrue(j.get("mb_per_s").asDouble() > 0, r.lastLine());
     assertTrue(j.get("ceiling_decompress_images_per_s").asDouble() > 0, r.lastLine());
+    assertFiguresAgree(j, 16, 80, 5, r.lastLine());
+    assertEquals(ds.toString(), j.get("dataset").asText(), r.lastLine());
+    assertEquals("QUASI_RANDOM", j.get("order").asText(), r.lastLine());
+    assertEquals("flip", j.get("augment").asText(), r.lastLine());
     // where the worker time went, over the timed interval
     assertEquals(1, j.get("worker_busy").size(), r.lastLine());
     double busy = j.get("busy_fraction").asDouble();
@@ -84,6 +88,37 @@ class BenchCommandTest {
     assertEquals(0, j.get("chunk_redecodes").asLong(), r.lastLine());
     double perRead = j.get("decodes_per_read").asDouble();
     assertTrue(perRead >= 0 && perRead <= 1, r.lastLine());
+  }
+
+  /**
+   * The figures of one bench run agree with each other and with what was asked: whole batches of
+   * {@code batch} (drop-last), each image {@code SIZE×SIZE×3} bytes in the MB/s, rates equal to
+   * counts over the time they report, the settings echoed, memory within its bound, and at least
+   * one whole epoch of {@code rows} rows read, so every one of the image column's {@code
+   * imageChunks} chunks was decoded at least once.
+   */
+  static void assertFiguresAgree(JsonNode j, int batch, int rows, int imageChunks, String line) {
+    long images = j.get("images").asLong();
+    double seconds = j.get("seconds").asDouble();
+    assertEquals(1, j.get("threads").asInt(), line);
+    assertEquals(batch, j.get("batch").asInt(), line);
+    assertEquals(0, images % batch, "whole batches only: " + line);
+    assertTrue(images >= rows, "at least one epoch in the timed second: " + line);
+    double ips = images / seconds;
+    assertEquals(ips, j.get("images_per_s").asDouble(), 0.001 * ips + 0.1, line);
+    double mbps = images * (double) (SIZE * SIZE * 3) / seconds / 1e6;
+    assertEquals(mbps, j.get("mb_per_s").asDouble(), 0.001 * mbps + 0.1, "image bytes: " + line);
+    double cpu = j.get("worker_cpu_s").asDouble();
+    assertTrue(cpu > 0 && cpu <= seconds * 1.05 + 0.05, "one worker's CPU time: " + line);
+    double perCore = images / cpu;
+    // worker_cpu_s is printed to the millisecond
+    double tolerance = perCore * (0.01 + 0.0006 / cpu) + 0.1;
+    assertEquals(perCore, j.get("images_per_core_s").asDouble(), tolerance, line);
+    long peak = j.get("peak_offheap_bytes").asLong();
+    long bound = j.get("bound_offheap_bytes").asLong();
+    assertTrue(peak > 0 && peak <= bound, "memory within its bound: " + line);
+    assertTrue(peak >= (long) batch * SIZE * SIZE * 3, "at least one batch allocated: " + line);
+    assertTrue(j.get("chunk_decodes").asLong() >= imageChunks, line);
   }
 
   @Test
@@ -118,6 +153,7 @@ class BenchCommandTest {
     assertEquals(0, r.code(), r.toString());
     JsonNode j = CliSupport.JSON.readTree(r.lastLine());
     assertTrue(j.get("images_per_s").asDouble() > 0, r.lastLine());
+    assertFiguresAgree(j, 16, 48, 3, r.lastLine()); // decoded pixels are what MB/s counts
     double decode = j.get("ceiling_decode_images_per_s").asDouble();
     assertTrue(decode > 0, r.lastLine());
     // decode-only is the ceiling of a 1-worker loader: it cannot be beaten by much (noise only)

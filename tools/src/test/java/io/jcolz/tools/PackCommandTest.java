@@ -506,6 +506,12 @@ class PackCommandTest {
     assertTrue(r.err().contains("labels.jsonl:6: missing \"labels\""), r.err());
     assertTrue(r.err().contains("labels.jsonl:7: not a JSON object"), r.err());
     assertTrue(r.err().contains("nowhere.png"), r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                "labels.jsonl: 1 line(s) repeat a key given earlier (e.g. d/b.png); each such key"
+                    + " gets the union of its lines' labels"),
+        r.err());
     try (Dataset d = Dataset.open(ds)) {
       assertEquals(List.of("x", "y", "z"), d.labels());
       assertEquals(List.of("x", "y"), labelNames(d, 0));

@@ -465,7 +465,7 @@ class TrainEvalPredictCommandTest {
     oneLineError(
         CliTestSupport.run("train", train.toString(), "--val", other.toString(), "--epochs", "1"),
         Main.FAILURE,
-        "label vocabulary mismatch");
+        "label vocabulary mismatch: --val dataset " + other);
     Path bigger = tmp.resolve("bigger");
     ShapesDatasetWriter.write(bigger, 8, 24, 3);
     oneLineError(
@@ -474,7 +474,9 @@ class TrainEvalPredictCommandTest {
         "24×24");
 
     oneLineError(
-        CliTestSupport.run("train", train.toString(), "--devices", "gpu"), Main.USAGE, "no GPU");
+        CliTestSupport.run("train", train.toString(), "--devices", "gpu"),
+        Main.USAGE,
+        "--devices gpu: no GPU");
     oneLineError(
         CliTestSupport.run("train", train.toString(), "--devices", "gpu0,gpu1"),
         Main.USAGE,

@@ -143,8 +143,26 @@ public final class BatchArrays {
    */
   public static void checkVocabulary(
       String what, List<String> actual, String expectedWhat, List<String> expected) {
+    String mismatch = vocabularyMismatch(what, actual, expectedWhat, expected);
+    if (mismatch != null) {
+      throw new IllegalArgumentException("label vocabulary mismatch: " + mismatch);
+    }
+  }
+
+  /**
+   * How two vocabularies differ, for a message: {@code "WHAT has N labels, EXPECTEDWHAT M; first
+   * difference at label K: 'a' vs 'b'"}.
+   *
+   * @param what the dataset side, for the message
+   * @param actual its vocabulary
+   * @param expectedWhat the other side, e.g. "the checkpoint"
+   * @param expected the other vocabulary
+   * @return the difference, or null if they are equal
+   */
+  public static String vocabularyMismatch(
+      String what, List<String> actual, String expectedWhat, List<String> expected) {
     if (actual.equals(expected)) {
-      return;
+      return null;
     }
     int n = Math.min(actual.size(), expected.size());
     int k = 0;
@@ -161,16 +179,14 @@ public final class BatchArrays {
                 + expected.get(k)
                 + "'"
             : "one is a prefix of the other";
-    throw new IllegalArgumentException(
-        "label vocabulary mismatch: "
-            + what
-            + " has "
-            + actual.size()
-            + " labels, "
-            + expectedWhat
-            + " "
-            + expected.size()
-            + "; "
-            + diff);
+    return what
+        + " has "
+        + actual.size()
+        + " labels, "
+        + expectedWhat
+        + " "
+        + expected.size()
+        + "; "
+        + diff;
   }
 }

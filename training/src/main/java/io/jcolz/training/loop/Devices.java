@@ -2,14 +2,16 @@ package io.jcolz.training.loop;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import io.jcolz.training.loop.TrainingConfig.Setting;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Parses {@code --devices}: {@code cpu} (one CPU device), {@code gpu} (every GPU the engine sees),
- * or a list {@code gpu0,gpu1,…} (those GPUs). Thread-safe (stateless).
+ * Parses a device list: {@code cpu} (one CPU device), {@code gpu} (every GPU the engine sees), or a
+ * list {@code gpu0,gpu1,…} (those GPUs). Errors are {@link SettingException}s about {@link
+ * Setting#DEVICES}. Thread-safe (stateless).
  */
 public final class Devices {
   private Devices() {}
@@ -19,7 +21,7 @@ public final class Devices {
    *
    * @param text {@code cpu}, {@code gpu} or {@code gpuN[,gpuM…]}
    * @return the devices, one loader queue each
-   * @throws IllegalArgumentException for bad syntax, or GPUs the engine does not see
+   * @throws SettingException for bad syntax, or GPUs the engine does not see
    */
   public static Device[] parse(String text) {
     String t = text.strip().toLowerCase(Locale.ROOT);
@@ -29,7 +31,7 @@ public final class Devices {
     int gpus = Engine.getInstance().getGpuCount();
     if (t.equals("gpu")) {
       if (gpus == 0) {
-        throw new IllegalArgumentException(noGpu("gpu"));
+        throw noGpu("gpu");
       }
       Device[] all = new Device[gpus];
       for (int i = 0; i < gpus; i++) {
@@ -41,23 +43,19 @@ public final class Devices {
     for (String part : t.split(",")) {
       String p = part.strip();
       if (!p.matches("gpu[0-9]+")) {
-        throw new IllegalArgumentException(
-            "--devices must be cpu, gpu or gpu0,gpu1,..., not '" + text + "'");
+        throw SettingException.of(
+            Setting.DEVICES, " must be cpu, gpu or gpu0,gpu1,..., not '" + text + "'");
       }
       int id = Integer.parseInt(p.substring(3));
       if (id >= gpus) {
-        throw new IllegalArgumentException(
-            gpus == 0
-                ? noGpu(p)
-                : "--devices "
-                    + p
-                    + ": the engine sees "
-                    + gpus
-                    + " GPU(s), gpu0..gpu"
-                    + (gpus - 1));
+        throw gpus == 0
+            ? noGpu(p)
+            : SettingException.of(
+                Setting.DEVICES,
+                " " + p + ": the engine sees " + gpus + " GPU(s), gpu0..gpu" + (gpus - 1));
       }
       if (!ids.add(id)) {
-        throw new IllegalArgumentException("--devices lists " + p + " twice");
+        throw SettingException.of(Setting.DEVICES, " lists " + p + " twice");
       }
     }
     List<Device> out = new ArrayList<>();
@@ -67,13 +65,15 @@ public final class Devices {
     return out.toArray(Device[]::new);
   }
 
-  private static String noGpu(String what) {
-    return "--devices "
-        + what
-        + ": no GPU visible to the PyTorch engine ("
-        + Engine.getInstance().getEngineName()
-        + " "
-        + Engine.getInstance().getVersion()
-        + "; the CPU build of pytorch-native, or no CUDA device)";
+  private static SettingException noGpu(String what) {
+    return SettingException.of(
+        Setting.DEVICES,
+        " "
+            + what
+            + ": no GPU visible to the PyTorch engine ("
+            + Engine.getInstance().getEngineName()
+            + " "
+            + Engine.getInstance().getVersion()
+            + "; the CPU build of pytorch-native, or no CUDA device)");
   }
 }

@@ -12,7 +12,7 @@ package io.jcolz.training.loop;
  * @param dataStall time spent waiting for batches ÷ step time, in [0, 1]
  * @param map validation mAP, NaN without a validation set
  * @param learningRate learning rate of the last step
- * @param complete whether the whole epoch was trained (false when --max-steps stopped it)
+ * @param complete whether the whole epoch was trained (false when {@code maxSteps} stopped it)
  */
 public record EpochStats(
     int epoch,

@@ -4,7 +4,7 @@ import ai.djl.Device;
 import io.jcolz.loader.Augment;
 import io.jcolz.loader.batch.LabelMode;
 import java.nio.file.Path;
-import java.util.LinkedHashSet;
+import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
 
@@ -22,6 +22,56 @@ import java.util.Set;
  * <p>Thread-safety: immutable.
  */
 public final class TrainingConfig {
+  /**
+   * The settings of a run, as messages ({@link SettingException}) name them. {@link #toString()} is
+   * the neutral name: the {@link Builder} method, or the {@link Training#run} parameter for {@link
+   * #VAL}. A front end maps each to its own wording (the command line: a flag).
+   */
+  public enum Setting {
+    /** {@link Builder#model}. */
+    MODEL("model"),
+    /** {@link Builder#epochs}. */
+    EPOCHS("epochs"),
+    /** {@link Builder#batchSize}. */
+    BATCH_SIZE("batchSize"),
+    /** {@link Builder#learningRate}. */
+    LEARNING_RATE("learningRate"),
+    /** {@link Builder#optimizer}. */
+    OPTIMIZER("optimizer"),
+    /** {@link Builder#momentum}. */
+    MOMENTUM("momentum"),
+    /** {@link Builder#weightDecay}. */
+    WEIGHT_DECAY("weightDecay"),
+    /** {@link Builder#warmupSteps}. */
+    WARMUP_STEPS("warmupSteps"),
+    /** {@link Builder#positiveWeight}. */
+    POSITIVE_WEIGHT("positiveWeight"),
+    /** {@link Builder#devices} (and {@link Devices#parse}). */
+    DEVICES("devices"),
+    /** {@link Builder#workers}. */
+    WORKERS("workers"),
+    /** {@link Builder#maxSteps}. */
+    MAX_STEPS("maxSteps"),
+    /** {@link Builder#checkpointDir}. */
+    CHECKPOINT_DIR("checkpointDir"),
+    /** {@link Builder#resume}. */
+    RESUME("resume"),
+    /** The validation dataset, {@code val} of {@link Training#run}. */
+    VAL("val");
+
+    private final String name;
+
+    Setting(String name) {
+      this.name = name;
+    }
+
+    /** The neutral name, e.g. {@code learningRate}. */
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
   /** Positive weights: none (all 1), automatic (per-label neg/pos, capped), or one value. */
   public sealed interface PositiveWeight {
     /** Every weight 1. */
@@ -36,8 +86,9 @@ public final class TrainingConfig {
     /**
      * Parses {@code auto}, {@code none} or a positive number.
      *
-     * @param text the option value
+     * @param text the setting's text
      * @return the setting
+     * @throws SettingException for other text
      */
     static PositiveWeight parse(String text) {
       String t = text.strip();
@@ -54,8 +105,9 @@ public final class TrainingConfig {
         }
         return w == 1f ? new None() : new Uniform(w);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(
-            "--pos-weight must be auto, none or a positive number, not '" + text + "'");
+        throw SettingException.of(
+            Setting.POSITIVE_WEIGHT,
+            " must be auto, none or a positive number, not '" + text + "'");
       }
     }
   }
@@ -79,8 +131,8 @@ public final class TrainingConfig {
   final Augment augment;
   final int evalBatchSize;
 
-  /** Option names ({@code --lr} …) of the optimizer / positive-weight settings set explicitly. */
-  final Set<String> explicit;
+  /** The optimizer / positive-weight settings set explicitly (a resume compares those). */
+  final Set<Setting> explicit;
 
   private TrainingConfig(Builder b) {
     model = b.model;
@@ -151,7 +203,7 @@ public final class TrainingConfig {
     private LabelMode labelMode = LabelMode.SPARSE;
     private Augment augment = Augment.flip();
     private int evalBatchSize;
-    private final Set<String> explicit = new LinkedHashSet<>();
+    private final Set<Setting> explicit = EnumSet.noneOf(Setting.class);
 
     private Builder() {}
 
@@ -167,7 +219,7 @@ public final class TrainingConfig {
     /** Epochs to reach (a resumed run continues to this count). */
     public Builder epochs(int e) {
       if (e < 1) {
-        throw new IllegalArgumentException("--epochs must be at least 1, got " + e);
+        throw SettingException.of(Setting.EPOCHS, " must be at least 1, got " + e);
       }
       this.epochs = e;
       return this;
@@ -176,7 +228,7 @@ public final class TrainingConfig {
     /** Samples per batch per device. */
     public Builder batchSize(int b) {
       if (b < 1) {
-        throw new IllegalArgumentException("--batch must be at least 1, got " + b);
+        throw SettingException.of(Setting.BATCH_SIZE, " must be at least 1, got " + b);
       }
       this.batchSize = b;
       return this;
@@ -185,28 +237,28 @@ public final class TrainingConfig {
     /** Peak learning rate (a resume checks it against the checkpoint's). */
     public Builder learningRate(float lr) {
       this.learningRate = lr;
-      explicit.add("--lr");
+      explicit.add(Setting.LEARNING_RATE);
       return this;
     }
 
     /** sgd (with momentum) or adam (a resume checks it against the checkpoint's). */
     public Builder optimizer(String kind) {
       this.optimizer = Objects.requireNonNull(kind);
-      explicit.add("--optimizer");
+      explicit.add(Setting.OPTIMIZER);
       return this;
     }
 
     /** SGD momentum (a resume checks it against the checkpoint's). */
     public Builder momentum(float m) {
       this.momentum = m;
-      explicit.add("--momentum");
+      explicit.add(Setting.MOMENTUM);
       return this;
     }
 
     /** L2 weight decay (a resume checks it against the checkpoint's). */
     public Builder weightDecay(float wd) {
       this.weightDecay = wd;
-      explicit.add("--weight-decay");
+      explicit.add(Setting.WEIGHT_DECAY);
       return this;
     }
 
@@ -216,7 +268,7 @@ public final class TrainingConfig {
      */
     public Builder warmupSteps(long steps) {
       this.warmupSteps = steps;
-      explicit.add("--warmup");
+      explicit.add(Setting.WARMUP_STEPS);
       return this;
     }
 
@@ -225,14 +277,14 @@ public final class TrainingConfig {
      */
     public Builder positiveWeight(String text) {
       this.positiveWeight = PositiveWeight.parse(text);
-      explicit.add("--pos-weight");
+      explicit.add(Setting.POSITIVE_WEIGHT);
       return this;
     }
 
     /** Devices, one loader queue each. */
     public Builder devices(Device... d) {
       if (d.length == 0) {
-        throw new IllegalArgumentException("no devices");
+        throw SettingException.of(Setting.DEVICES, ": none given");
       }
       this.devices = d.clone();
       return this;
@@ -241,7 +293,7 @@ public final class TrainingConfig {
     /** Loader worker threads. */
     public Builder workers(int n) {
       if (n < 1) {
-        throw new IllegalArgumentException("--workers must be at least 1, got " + n);
+        throw SettingException.of(Setting.WORKERS, " must be at least 1, got " + n);
       }
       this.workers = n;
       return this;
@@ -250,7 +302,7 @@ public final class TrainingConfig {
     /** Stop after this many steps in this run (0 = no limit); a checkpoint records where. */
     public Builder maxSteps(long n) {
       if (n < 0) {
-        throw new IllegalArgumentException("--max-steps must be >= 0, got " + n);
+        throw SettingException.of(Setting.MAX_STEPS, " must be >= 0, got " + n);
       }
       this.maxSteps = n;
       return this;
@@ -298,7 +350,7 @@ public final class TrainingConfig {
     /** Builds the settings. */
     public TrainingConfig build() {
       if (resume && checkpointDir == null) {
-        throw new IllegalArgumentException("--resume needs --checkpoint DIR");
+        throw SettingException.of(Setting.RESUME, " needs ", Setting.CHECKPOINT_DIR, " DIR");
       }
       return new TrainingConfig(this);
     }

@@ -8,16 +8,9 @@ import java.awt.RenderingHints;
 import java.awt.geom.Ellipse2D;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.SplittableRandom;
-import javax.imageio.ImageIO;
 
 /**
  * A multi-label image set whose labels are visible: each image shows 1–4 distinct coloured shapes
@@ -152,37 +145,5 @@ public final class ShapesGenerator {
       case "bar" -> g.fillRect(x, y + s / 3, s, Math.max(2, s / 3));
       default -> throw new IllegalStateException();
     }
-  }
-
-  /**
-   * Writes samples {@code [0, count)} as image files {@code dir/shapes-NNNNNN.png} (or {@code
-   * .jpg}) and a labels CSV {@code labelsCsv} with lines {@code key,label label …} (keys are paths
-   * relative to {@code dir}), the layout {@code jcolz pack --labels} reads.
-   *
-   * @return the files written, in index order
-   */
-  public List<Path> writeFiles(Path dir, int count, boolean jpeg, Path labelsCsv)
-      throws IOException {
-    Files.createDirectories(dir);
-    List<String> names = labelNames();
-    List<Path> files = new ArrayList<>(count);
-    try (BufferedWriter csv = Files.newBufferedWriter(labelsCsv, StandardCharsets.UTF_8)) {
-      csv.write("key,labels\n");
-      for (int i = 0; i < count; i++) {
-        Sample s = sample(i);
-        String name = String.format(Locale.ROOT, "shapes-%06d.%s", i, jpeg ? "jpg" : "png");
-        Path f = dir.resolve(name);
-        if (!ImageIO.write(s.image(), jpeg ? "jpeg" : "png", f.toFile())) {
-          throw new IOException("no ImageIO writer for " + (jpeg ? "jpeg" : "png"));
-        }
-        files.add(f);
-        StringBuilder line = new StringBuilder(name).append(',');
-        for (int j = 0; j < s.labels().length; j++) {
-          line.append(j == 0 ? "" : " ").append(names.get(s.labels()[j]));
-        }
-        csv.write(line.append('\n').toString());
-      }
-    }
-    return files;
   }
 }

@@ -1,6 +1,8 @@
 package io.jcolz.training.loop;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jcolz.format.Dataset;
 import io.jcolz.training.checkpoint.Checkpoint;
 import io.jcolz.training.checkpoint.Checkpoints;
+import io.jcolz.training.loop.TrainingConfig.Setting;
 import io.jcolz.training.optim.OptimizerSettings;
 import io.jcolz.training.shapes.ShapesDatasetWriter;
 import java.nio.file.NoSuchFileException;
@@ -158,6 +161,8 @@ class ResumeTest {
                     Training.run(
                         ds, o, config(tmp.resolve("v")).build(), new TrainingListener() {}));
         assertTrue(e.getMessage().contains("24×24"), e.getMessage());
+        assertEquals(List.of(Setting.VAL), assertInstanceOf(SettingException.class, e).settings());
+        assertTrue(e.getMessage().startsWith("val dataset images are"), e.getMessage());
       }
       assertEquals(
           1, Checkpoints.load(ck).checkpoint().stepsDone(), "refused resumes write nothing");
@@ -222,8 +227,17 @@ class ResumeTest {
                       null,
                       config(ck2).resume(true).learningRate(0.01f).optimizer("sgd").build(),
                       new TrainingListener() {}));
-      assertTrue(e.getMessage().contains("--lr 0.01 (checkpoint: 0.002)"), e.getMessage());
-      assertTrue(e.getMessage().contains("--optimizer sgd (checkpoint: adam)"), e.getMessage());
+      // the library names settings neutrally (builder methods); a front end words them its way
+      assertTrue(e.getMessage().contains("learningRate 0.01 (checkpoint: 0.002)"), e.getMessage());
+      assertTrue(e.getMessage().contains("optimizer sgd (checkpoint: adam)"), e.getMessage());
+      assertTrue(e.getMessage().contains("another checkpointDir directory"), e.getMessage());
+      SettingException se = assertInstanceOf(SettingException.class, e);
+      assertEquals(
+          List.of(Setting.OPTIMIZER, Setting.LEARNING_RATE, Setting.CHECKPOINT_DIR), se.settings());
+      String worded = se.message(s -> "<" + s.name() + ">");
+      assertTrue(worded.contains("<LEARNING_RATE> 0.01 (checkpoint: 0.002)"), worded);
+      assertTrue(worded.contains("<OPTIMIZER> sgd (checkpoint: adam)"), worded);
+      assertFalse(worded.contains("learningRate"), worded);
       e =
           assertThrows(
               IllegalArgumentException.class,
@@ -233,7 +247,7 @@ class ResumeTest {
                       null,
                       config(ck2).resume(true).warmupSteps(5).build(),
                       new TrainingListener() {}));
-      assertTrue(e.getMessage().contains("--warmup 5"), e.getMessage());
+      assertTrue(e.getMessage().contains("warmupSteps 5"), e.getMessage());
       e =
           assertThrows(
               IllegalArgumentException.class,
@@ -243,7 +257,7 @@ class ResumeTest {
                       null,
                       config(ck2).resume(true).positiveWeight("auto").build(),
                       new TrainingListener() {}));
-      assertTrue(e.getMessage().contains("--pos-weight (checkpoint: none)"), e.getMessage());
+      assertTrue(e.getMessage().contains("positiveWeight (checkpoint: none)"), e.getMessage());
       e =
           assertThrows(
               IllegalArgumentException.class,
@@ -254,8 +268,9 @@ class ResumeTest {
                       config(ck2).resume(true).momentum(0.5f).weightDecay(0f).build(),
                       new TrainingListener() {}));
       assertTrue(
-          e.getMessage().contains("--momentum 0.5")
-              && e.getMessage().contains("--weight-decay 0.0"),
+          e.getMessage().contains("momentum 0.5")
+              && e.getMessage().contains("weightDecay 0.0")
+              && e.getMessage().contains(" differ "),
           e.getMessage());
 
       // another training dataset (same vocabulary and image size): refused, naming both ids
