@@ -156,8 +156,11 @@ class BenchCommandTest {
     assertFiguresAgree(j, 16, 48, 3, r.lastLine()); // decoded pixels are what MB/s counts
     double decode = j.get("ceiling_decode_images_per_s").asDouble();
     assertTrue(decode > 0, r.lastLine());
-    // decode-only is the ceiling of a 1-worker loader: it cannot be beaten by much (noise only)
-    assertTrue(j.get("images_per_core_s").asDouble() < 1.5 * decode, r.lastLine());
+    // The decode-only ceiling decompresses the chunks and decodes every JPEG, so it lies below the
+    // decompress-only one (here by ≈50×: the JPEG column barely compresses). Comparing it with the
+    // loader's per-core rate instead failed on a busy machine: the worker's CPU time counts only
+    // while it runs, the ceiling's wall-clock time also counts while it waits for a core.
+    assertTrue(decode < j.get("ceiling_decompress_images_per_s").asDouble() / 4, r.lastLine());
   }
 
   @Test
