@@ -1,6 +1,7 @@
 package io.jcolz.tools;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.image.ResizeMode;
 import io.jcolz.pack.PackListener;
@@ -210,7 +211,7 @@ public final class PackCommand implements Callable<Integer> {
                   err.flush();
                 }
               });
-      PackOptions o = PackOptions.of(this.out, this.out);
+      PackOptions o = committedSettings(this.out);
       if (json.on()) {
         CliSupport.printJson(out(), json(r, o));
       } else {
@@ -392,6 +393,19 @@ public final class PackCommand implements Callable<Integer> {
     }
     if (!parsed.hasMatchedOption("--quality") && meta.containsKey(PackedImages.QUALITY)) {
       quality = Integer.parseInt(meta.get(PackedImages.QUALITY));
+    }
+  }
+
+  /**
+   * The settings a finished pack was made with, read back from the dataset it committed, for the
+   * summary of {@code --finish} (which takes no pack flags); one thread: finishing packs nothing.
+   */
+  private static PackOptions committedSettings(Path out) throws java.io.IOException {
+    try (Dataset ds = Dataset.open(out)) {
+      PackedImages images = PackedImages.of(ds);
+      PackOptions.Builder b = PackOptions.builder(out, out).mode(images.storage()).threads(1);
+      images.size().ifPresent(b::size);
+      return b.build();
     }
   }
 

@@ -141,6 +141,9 @@ class PackPartsTest {
     assertEquals(1, s1.get("parts_packed").asInt());
     JsonNode f = json(CliTestSupport.run("pack", "--finish", "--out", ds.toString(), "--json"));
     assertEquals(25, f.get("rows").asLong());
+    // the settings reported are the pack's (from the committed dataset), not the defaults
+    assertEquals(8, f.get("size").asInt(), f.toString());
+    assertEquals(s0.get("mode").asText(), f.get("mode").asText(), f.toString());
     PackKillTest.sameRows(whole, ds, "sharded");
 
     // every tool on the collection
