@@ -53,20 +53,24 @@ import org.apache.spark.sql.SparkSession;
 /**
  * {@code jcolz pack} on a Spark cluster. The driver lists the input through Hadoop's FileSystem API
  * (so {@code hdfs://} and {@code s3a://} inputs work; a {@code file:} input is walked with the
- * CLI's own {@link SourceWalker}), computes the same {@link PackPlan} and label vocabulary as the
- * CLI, writes the plan into the build directory {@code .NAME.building} next to the output, runs one
- * task per part ({@link PartTask}) and, when every part is in, commits the collection manifest with
- * {@link Packer#finish}. The result has the same rows, order, keys, labels and pixels as {@code
- * jcolz pack} with the same inputs and settings, and the same plan and collection id.
+ * CLI's own {@link SourceWalker}), reads the label file with the CLI's {@link LabelFile} (a Parquet
+ * table through Spark), computes the same {@link PackPlan} and label vocabulary as the CLI, writes
+ * the plan into the build directory {@code .NAME.building} next to the output, runs one task per
+ * part ({@link PartTask}) and, when every part is in, commits the collection manifest. The result
+ * has the same rows, order, keys, labels and pixels as {@code jcolz pack} with the same inputs and
+ * settings, and the same plan and collection id.
  *
- * <p>The output must be a path every executor sees (a local path in local mode, a shared mount on a
- * cluster): parts are committed there by atomic rename. A re-run with the same inputs and settings
- * keeps the parts already committed.
+ * <p>A local output must be a path every executor sees (a shared mount): parts are committed there
+ * by atomic rename and {@link Packer#finish} commits the collection. An output on another Hadoop
+ * file system gets the parts copied up by the tasks; the driver checks their manifests, writes the
+ * collection manifest under a temporary name and renames it and then the build directory into place
+ * (atomic on HDFS; on S3A a rename is a copy and a delete: see the README). A re-run with the same
+ * inputs and settings keeps the parts already committed.
  *
  * <p>Usage: {@code spark-submit --class io.jcolz.spark.PackJob jcolz-spark.jar --input URI --out
- * DIR [--labels-from-dirs] [--size 224] [--mode raw|jpeg|smart] [--resize R] [--quality Q]
- * [--threads N] [--chunk-rows N] [--level L] [--min-side N] [--part-rows N] [--vocabulary-from DS]
- * [--overwrite] [--restart] [--json]}.
+ * URI [--labels-from-dirs | --labels URI] [--size 224] [--mode raw|jpeg|smart] [--resize R]
+ * [--quality Q] [--threads N] [--chunk-rows N] [--level L] [--min-side N] [--part-rows N]
+ * [--vocabulary-from DS] [--overwrite] [--restart] [--json]}.
  *
  * <p>Thread-safe: {@link #run} keeps no state between calls.
  */
@@ -234,17 +238,30 @@ public final class PackJob {
       Committed c =
           localOut
               ? commitLocal(jsc, conf, outLocal, plan, works, recorded, l, hook, listing, t0)
-              : commitHadoop(jsc, conf, out, plan, works, recorded, l, hook, scratch, hconf);
+              : commitHadoop(
+                  jsc, conf, out, plan, works, recorded, l, hook, listing, scratch, hconf);
       if (c.complete() != null) {
         return c.complete();
       }
       PackResult f = c.result();
       long bytesIn = 0;
       int kept = 0;
+      double taskSeconds = 0;
+      double packSeconds = 0;
       for (PartOutcome o : c.outcomes()) {
         bytesIn += o.bytesIn();
         kept += o.kept() ? 1 : 0;
+        taskSeconds += o.seconds();
+        packSeconds += o.packSeconds();
       }
+      l.note(
+          String.format(
+              Locale.ROOT,
+              "%d task(s): %.3f s in tasks, of which %.3f s packing (the rest: plan, copies,"
+                  + " commit)",
+              c.outcomes().size(),
+              taskSeconds,
+              packSeconds));
       Map<SkipReason, Long> skipped = new EnumMap<>(SkipReason.class);
       skipped.putAll(f.skipped());
       listing.skipped.forEach((r, n) -> skipped.merge(r, n, Long::sum));
@@ -404,6 +421,7 @@ public final class PackJob {
       PackOptions options,
       PackListener l,
       PartTask.BeforeRename hook,
+      Listing listing,
       Path scratch,
       Configuration hconf)
       throws IOException {
@@ -430,7 +448,7 @@ public final class PackJob {
                 0,
                 r.bytesOut(),
                 r.seconds(),
-                0,
+                listing.ignored,
                 r.unlabelled(),
                 0,
                 0,

@@ -324,6 +324,11 @@ class PackJobTest {
   void aHadoopOutputIsIdenticalToTheCliPackAndARerunKeepsIt() throws Exception {
     Path sp = tmp.resolve("hadoop.jcolz");
     String uri = TestFileSystems.CONTEXT + "://" + sp;
+    // what a lost executor leaves: a staging copy, and a part directory that is not of this plan
+    Path parts = Packer.buildDirectory(sp).resolve("parts");
+    Files.createDirectories(parts.resolve(".part-000003.attempt-deadbeef/columns"));
+    Files.createDirectories(parts.resolve("part-000002"));
+    Files.writeString(parts.resolve("part-000002/manifest.jcm"), "not a manifest");
     PackResult s =
         PackJob.run(spark, TestFileSystems.CONTEXT + "://" + input, null, uri, options(sp), null);
     assertEquals(25, s.rows(), "seed " + SEED);
