@@ -290,11 +290,8 @@ public final class Packer {
         throw new MissingPartsException(build, missing, plan.parts().size());
       }
       commitFresh(build, abs, plan, listener);
-      PackedImages.Storage mode =
-          PackedImages.Storage.parse(plan.settings().get(PackedImages.MODE))
-              .orElse(PackedImages.Storage.RAW);
-      Packer reader = new Packer(PackOptions.builder(abs, abs).mode(mode).build(), listener);
-      return reader.resultOf(abs, plan, plan.parts().size(), 0, true, null, t0);
+      return resultReader(abs, plan, listener)
+          .resultOf(abs, plan, plan.parts().size(), 0, true, null, t0);
     }
   }
 
@@ -963,15 +960,14 @@ public final class Packer {
         first = ManifestFile.read(DatasetLayout.manifest(DatasetLayout.part(build, p.name())));
       }
     }
-    Map<String, String> meta = new LinkedHashMap<>(first.metadata());
-    meta.keySet()
-        .removeIf(
-            k -> k.startsWith(SKIPPED_PREFIX) || k.startsWith("part_") && !k.equals("part_rows"));
-    meta.remove("stored_raw");
-    meta.remove("unlabelled");
-    meta.remove("labels_dropped");
     CollectionWriter.commit(
-        build, plan.collectionId(), first.schema(), first.labels(), meta, entries, "jcolz pack");
+        build,
+        plan.collectionId(),
+        first.schema(),
+        first.labels(),
+        collectionMetadata(first),
+        entries,
+        "jcolz pack");
     listener.collectionWritten();
     Path old = null;
     if (Files.exists(out)) {
@@ -987,6 +983,62 @@ public final class Packer {
     if (old != null) {
       io.jcolz.format.store.FileTrees.deleteRecursively(old);
     }
+  }
+
+  /**
+   * The metadata of a fresh pack's collection manifest: the first part's, less the counts of that
+   * part alone (for a caller that writes the collection manifest itself: a Spark driver whose
+   * output is not a local file system).
+   */
+  public static Map<String, String> collectionMetadata(Manifest firstPart) {
+    Map<String, String> meta = new LinkedHashMap<>(firstPart.metadata());
+    meta.keySet()
+        .removeIf(
+            k -> k.startsWith(SKIPPED_PREFIX) || k.startsWith("part_") && !k.equals("part_rows"));
+    meta.remove("stored_raw");
+    meta.remove("unlabelled");
+    meta.remove("labels_dropped");
+    return meta;
+  }
+
+  /**
+   * The result of a committed fresh pack as {@link #finish} reports it, from the part manifests
+   * under {@code dir/parts} (a local copy of just those manifests will do: a Spark driver whose
+   * output is on another file system) and the output's size measured by the caller.
+   *
+   * @param bytesOut the committed collection's bytes (as {@link Dataset#diskBytes})
+   */
+  public static PackResult committedResult(
+      Path dir, PackPlan plan, long bytesOut, PackListener listener) throws IOException {
+    long t0 = System.nanoTime();
+    PackResult r =
+        resultReader(dir, plan, listener)
+            .resultOf(dir, plan, plan.parts().size(), 0, false, null, t0);
+    return new PackResult(
+        r.rows(),
+        r.skipped(),
+        r.bytesIn(),
+        bytesOut,
+        r.seconds(),
+        r.ignoredFiles(),
+        r.unlabelled(),
+        r.labelKeysWithoutImage(),
+        r.labelLinesRejected(),
+        r.storedRaw(),
+        r.labels(),
+        r.labelsDropped(),
+        r.parts(),
+        r.partsKept(),
+        r.partsPacked(),
+        true);
+  }
+
+  /** A packer that only reads results: the storage mode of {@code plan}. */
+  private static Packer resultReader(Path dir, PackPlan plan, PackListener listener) {
+    PackedImages.Storage mode =
+        PackedImages.Storage.parse(plan.settings().get(PackedImages.MODE))
+            .orElse(PackedImages.Storage.RAW);
+    return new Packer(PackOptions.builder(dir, dir).mode(mode).build(), listener);
   }
 
   /** The result of a run, reading rows and earlier runs' counts from the parts' manifests. */

@@ -10,7 +10,13 @@ import java.util.List;
  * @param keys the images' keys
  * @param uris the images' Hadoop URIs (same order)
  * @param folders per image, the folders on its path (labels with {@code --labels-from-dirs})
+ * @param labels with {@code --labels FILE}: per image, its label names as the driver looked them up
+ *     in the file (an element is null when the file has no line for the image); else null
  */
 public record PartWork(
-    int position, List<String> keys, List<String> uris, List<List<String>> folders)
+    int position,
+    List<String> keys,
+    List<String> uris,
+    List<List<String>> folders,
+    List<List<String>> labels)
     implements Serializable {}

@@ -3,6 +3,7 @@ package io.jcolz.spark;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcolz.format.Dataset;
@@ -15,11 +16,16 @@ import io.jcolz.pack.Packer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.apache.spark.TaskContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,6 +41,7 @@ class PackJobTest {
   private static SparkSession spark;
   @TempDir static Path tmp;
   private static Path input;
+  private static final List<String> keys = new ArrayList<>();
 
   @BeforeAll
   static void start() throws IOException {
@@ -45,6 +52,7 @@ class PackJobTest {
             .config("spark.ui.enabled", "false")
             .config("spark.sql.shuffle.partitions", "2")
             .getOrCreate();
+    TestFileSystems.register(spark.sparkContext().hadoopConfiguration());
     input = tmp.resolve("in");
     Random r = new Random(SEED);
     String[] dirs = {"animals/birds", "animals/cats", "plants", "plants/trees/oak", ""};
@@ -58,6 +66,7 @@ class PackJobTest {
         String fmt = (n % 3 == 0) ? "jpg" : "png";
         PackTestImages.write(
             PackTestImages.smooth(w, h, SEED + n), fmt, dir.resolve("img" + n + "." + fmt));
+        keys.add((d.isEmpty() ? "" : d + "/") + "img" + n + "." + fmt);
       }
     }
     // bad files: truncated PNG, garbage JPEG, a non-image, a hidden image
@@ -161,6 +170,210 @@ class PackJobTest {
     assertNothingLeft(out);
   }
 
+  /** Per image key i (a few left out): its label names, seeded. */
+  private static List<List<String>> labelNames() {
+    Random r = new Random(SEED + 1);
+    List<List<String>> out = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      List<String> names = new ArrayList<>();
+      for (int k = 0; k < 1 + r.nextInt(3); k++) {
+        names.add("c" + r.nextInt(6));
+      }
+      out.add(i % 7 == 3 ? null : names); // some images have no line
+    }
+    return out;
+  }
+
+  /**
+   * A CSV label file with a header, a quoted field, a duplicate key, a rejected line and a key
+   * without an image.
+   */
+  private static Path csvLabels() throws IOException {
+    StringBuilder sb = new StringBuilder("key,labels\n");
+    List<List<String>> names = labelNames();
+    for (int i = 0; i < keys.size(); i++) {
+      if (names.get(i) != null) {
+        sb.append('"').append(keys.get(i)).append("\",").append(String.join(" ", names.get(i)));
+        sb.append('\n');
+      }
+    }
+    sb.append(keys.get(0)).append(",extra\n"); // a duplicate key: labels merged
+    sb.append(",orphan\n"); // rejected: empty key
+    sb.append("./nowhere/none.png,c1\n"); // no such image
+    sb.append("plants/broken.png,c2\n"); // an image that is skipped
+    Path f = tmp.resolve("labels.csv");
+    Files.writeString(f, sb);
+    return f;
+  }
+
+  /** The same labels as JSON lines, with a line that is not JSON. */
+  private static Path jsonLabels() throws IOException {
+    StringBuilder sb = new StringBuilder();
+    List<List<String>> names = labelNames();
+    for (int i = 0; i < keys.size(); i++) {
+      if (names.get(i) != null) {
+        sb.append("{\"key\": \"")
+            .append(keys.get(i))
+            .append("\", \"labels\": [\"")
+            .append(String.join("\", \"", names.get(i)))
+            .append("\"]}\n");
+      }
+    }
+    sb.append("{not json\n");
+    sb.append("{\"key\": \"nowhere/none.png\", \"labels\": \"c1 c3\"}\n");
+    Path f = tmp.resolve("labels.jsonl");
+    Files.writeString(f, sb);
+    return f;
+  }
+
+  private static PackOptions labelOptions(Path out, Path labels) {
+    return options(out).toBuilder().labelsFromDirs(false).labels(labels).build();
+  }
+
+  @Test
+  void labelFilesGiveTheCliResultOnLocalAndHadoopOutputs() throws Exception {
+    for (Path labels : List.of(csvLabels(), jsonLabels())) {
+      boolean hadoop = labels.toString().endsWith(".jsonl");
+      String name = labels.getFileName().toString();
+      Path cli = tmp.resolve("cli-" + name + ".jcolz");
+      PackResult c = new Packer(labelOptions(cli, labels), null).run();
+      Path sp = tmp.resolve("spark-" + name + ".jcolz");
+      // JSON lines: label file, input and output through a non-local Hadoop file system
+      String scheme = TestFileSystems.CONTEXT + "://";
+      PackResult s =
+          PackJob.run(
+              spark,
+              hadoop ? scheme + input : input.toString(),
+              hadoop ? scheme + labels : labels.toString(),
+              hadoop ? scheme + sp : sp.toString(),
+              labelOptions(sp, labels),
+              null);
+      assertEquals(25, s.rows(), name + ", seed " + SEED);
+      assertEquals(1, s.labelKeysWithoutImage(), name);
+      assertEquals(1, s.labelLinesRejected(), name);
+      assertTrue(s.unlabelled() > 0, name + ": some images have no line");
+      assertSameRows(cli, sp);
+      try (Dataset ds = Dataset.open(sp)) {
+        assertTrue(ds.labels().containsAll(List.of("c0", "c5")), name + ": " + ds.labels());
+        assertEquals(!hadoop, ds.labels().contains("extra"), name + ": " + ds.labels());
+        assertEquals(labels.toString(), ds.metadata().get("labels_from"), name);
+      }
+      assertEquals(
+          PackPlan.read(cli.resolve(PackPlan.FILE)).planId(),
+          PackPlan.read(sp.resolve(PackPlan.FILE)).planId(),
+          name);
+      assertEquals(
+          PackJob.json(c, options(cli)).without(List.of("dataset", "seconds", "images_per_s")),
+          PackJob.json(s, options(cli)).without(List.of("dataset", "seconds", "images_per_s")),
+          name);
+      assertNothingLeft(sp);
+    }
+  }
+
+  @Test
+  void aParquetLabelTableGivesTheRowsOfTheSameLabelsAsJsonLines() throws Exception {
+    List<List<String>> names = labelNames();
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      if (names.get(i) != null) {
+        rows.add(RowFactory.create(keys.get(i), names.get(i).toArray(new String[0])));
+      }
+    }
+    rows.add(RowFactory.create("nowhere/none.png", new String[] {"c1", "c3"}));
+    StructType schema =
+        new StructType()
+            .add("key", DataTypes.StringType)
+            .add("labels", DataTypes.createArrayType(DataTypes.StringType));
+    Path table = tmp.resolve("labels.parquet");
+    spark.createDataFrame(rows, schema).coalesce(1).write().parquet(table.toString());
+    Path cli = tmp.resolve("cli-json-for-parquet.jcolz");
+    new Packer(labelOptions(cli, jsonLabels()), null).run();
+    Path sp = tmp.resolve("spark-parquet.jcolz");
+    PackResult s =
+        PackJob.run(
+            spark,
+            input.toString(),
+            table.toString(),
+            sp.toString(),
+            labelOptions(sp, table),
+            null);
+    assertEquals(25, s.rows(), "seed " + SEED);
+    assertEquals(1, s.labelKeysWithoutImage());
+    assertSameRows(cli, sp);
+    // a table without the label column: one clear error naming it
+    Path bad = tmp.resolve("bad.parquet");
+    spark
+        .createDataFrame(List.of(RowFactory.create("a.png")), new StructType().add("key", "string"))
+        .write()
+        .parquet(bad.toString());
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                PackJob.run(
+                    spark,
+                    input.toString(),
+                    bad.toString(),
+                    tmp.resolve("never.jcolz").toString(),
+                    labelOptions(tmp.resolve("never.jcolz"), bad),
+                    null));
+    assertTrue(e.getMessage().contains("needs the columns key and labels"), e.getMessage());
+  }
+
+  @Test
+  void aHadoopOutputIsIdenticalToTheCliPackAndARerunKeepsIt() throws Exception {
+    Path sp = tmp.resolve("hadoop.jcolz");
+    String uri = TestFileSystems.CONTEXT + "://" + sp;
+    // what a lost executor leaves: a staging copy, and a part directory that is not of this plan
+    Path parts = Packer.buildDirectory(sp).resolve("parts");
+    Files.createDirectories(parts.resolve(".part-000003.attempt-deadbeef/columns"));
+    Files.createDirectories(parts.resolve("part-000002"));
+    Files.writeString(parts.resolve("part-000002/manifest.jcm"), "not a manifest");
+    PackResult s =
+        PackJob.run(spark, TestFileSystems.CONTEXT + "://" + input, null, uri, options(sp), null);
+    assertEquals(25, s.rows(), "seed " + SEED);
+    assertSameDatasets(reference(), sp);
+    assertEquals(
+        PackPlan.read(reference().resolve(PackPlan.FILE)).planId(),
+        PackPlan.read(sp.resolve(PackPlan.FILE)).planId());
+    try (Dataset ds = Dataset.open(sp)) {
+      assertEquals(ds.diskBytes(), s.bytesOut(), "bytes out as the CLI counts them");
+      assertTrue(ds.verify(2, n -> {}).ok(), "verifies");
+    }
+    assertNothingLeft(sp);
+    PackResult again = PackJob.run(spark, input.toString(), null, uri, options(sp), null);
+    assertEquals(s.parts(), again.partsKept(), "a re-run finds it complete");
+    assertEquals(25, again.rows());
+  }
+
+  @Test
+  void onAFileSystemWithoutFileContextTwoAttemptsCommitAPartAndOneWins() throws Exception {
+    Path out = tmp.resolve("plain-twice.jcolz");
+    PackOptions o = options(out);
+    String build = TestFileSystems.PLAIN + "://" + Packer.buildDirectory(out);
+    String racing = tmp.resolve("plain-race").toString();
+    JobSettings settings = JobSettings.of(o);
+    PartTask.BeforeRename race =
+        (work, staged) -> {
+          if (work.position() == 1 && !Files.exists(Path.of(racing))) {
+            Files.createDirectories(Path.of(racing));
+            PartOutcome first = new PartTask(settings, build, true, null, null).call(work);
+            assertFalse(first.kept(), "the other attempt committed the part");
+          }
+        };
+    PackResult r =
+        PackJob.run(
+            spark, input.toString(), null, TestFileSystems.PLAIN + "://" + out, o, null, race);
+    assertEquals(25, r.rows());
+    assertTrue(Files.exists(Path.of(racing)), "the race ran");
+    assertTrue(r.partsKept() >= 1, "the losing attempt reports the part as kept: " + r);
+    try (Dataset ds = Dataset.open(out)) {
+      assertTrue(ds.verify(2, n -> {}).ok(), "verifies");
+    }
+    assertSameDatasets(reference(), out);
+    assertNothingLeft(out);
+  }
+
   private static Path reference() throws Exception {
     Path ref = tmp.resolve("reference-" + SEED + ".jcolz");
     synchronized (PackJobTest.class) {
@@ -174,10 +387,18 @@ class PackJobTest {
   private static void assertSameDatasets(Path a, Path b) throws Exception {
     try (Dataset x = Dataset.open(a);
         Dataset y = Dataset.open(b)) {
-      assertEquals(x.rowCount(), y.rowCount());
-      assertEquals(x.labels(), y.labels());
       assertTrue(x.labels().containsAll(List.of("animals", "birds", "oak", "trees")), "labels");
       assertEquals(x.id(), y.id(), "the same plan gives the same collection id");
+    }
+    assertSameRows(a, b);
+  }
+
+  /** Same rows, keys, label sets, vocabulary, pixels and part count. */
+  private static void assertSameRows(Path a, Path b) throws Exception {
+    try (Dataset x = Dataset.open(a);
+        Dataset y = Dataset.open(b)) {
+      assertEquals(x.rowCount(), y.rowCount());
+      assertEquals(x.labels(), y.labels());
       assertEquals(x.parts().size(), y.parts().size());
       for (long row = 0; row < x.rowCount(); row++) {
         String key = x.readString(PackedImages.KEY, row);
