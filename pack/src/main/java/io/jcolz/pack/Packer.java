@@ -809,8 +809,12 @@ public final class Packer {
           putMetadata();
           writer.close();
           committed = true;
-        } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
-          if (!belongs(target.getParent().getParent(), plan, part)) {
+        } catch (IOException e) {
+          // another attempt's part at the target: the writer's own check says
+          // FileAlreadyExistsException, a rename onto it in the meantime DirectoryNotEmpty or, on
+          // Linux, a plain FileSystemException "Directory not empty" (the writer cleaned up its
+          // copy)
+          if (!Files.isDirectory(target) || !belongs(target.getParent().getParent(), plan, part)) {
             throw e;
           }
           listener.note(part.name() + ": another attempt committed it first; its commit stands");
