@@ -4,7 +4,6 @@ import io.jcolz.loader.image.Augmentation;
 import io.jcolz.loader.image.Augmenter;
 import io.jcolz.loader.image.JpegDecoder;
 import io.jcolz.loader.image.PixelLayout;
-import io.jcolz.loader.image.RgbImage;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
@@ -94,14 +93,14 @@ public final class ImageSampleWriter implements SampleWriter {
     if (jpeg == null) {
       jpeg = new JpegDecoder();
     }
-    RgbImage img;
+    JpegDecoder.Decoded img;
     try {
-      img = jpeg.decode(encoded);
+      img = jpeg.decodeReused(encoded);
     } catch (IOException e) {
       throw new IOException(source + ": " + e.getMessage(), e);
     }
     augmenter.apply(
-        img.segment(),
+        img.pixels(),
         img.width(),
         img.height(),
         seed,

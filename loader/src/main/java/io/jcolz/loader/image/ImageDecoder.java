@@ -242,6 +242,10 @@ public final class ImageDecoder {
 
   private RgbImage decodePixels(byte[] data, String name, int tw, int th, ResizeMode mode)
       throws ImageDecodeException {
+    RgbImage fast = decodeTurbo(data, tw, th, mode);
+    if (fast != null) {
+      return fast;
+    }
     try (SegmentImageInputStream in = new SegmentImageInputStream(MemorySegment.ofArray(data))) {
       ImageReader reader = findReader(in, name);
       try {
@@ -256,6 +260,68 @@ public final class ImageDecoder {
     } catch (StackOverflowError e) { // deeply nested/looping structures in crafted files
       throw new ImageDecodeException(name, Reason.CORRUPT, "structure too deeply nested", e);
     }
+  }
+
+  /**
+   * The JPEG in {@code data} decoded by libjpeg-turbo, at the largest DCT scale 1/d (d = 1, 2, 4,
+   * 8) that still leaves {@linkplain Builder#minOversample oversample} decoded pixels per output
+   * pixel, orientation applied; null when the library is absent, the data is not a JPEG it decodes
+   * to RGB without any warning, or any limit would refuse the image. Then the ImageIO path decides
+   * (its pixels or its error), exactly as without the library.
+   */
+  private RgbImage decodeTurbo(byte[] data, int tw, int th, ResizeMode mode) {
+    if (data.length < 3
+        || (data[0] & 0xFF) != 0xFF
+        || (data[1] & 0xFF) != 0xD8
+        || (data[2] & 0xFF) != 0xFF) {
+      return null;
+    }
+    TurboJpeg.Codec codec = TurboJpeg.local();
+    if (codec == null) {
+      return null;
+    }
+    MemorySegment src = codec.nativeInput(MemorySegment.ofArray(data));
+    TurboJpeg.Header hd;
+    try {
+      hd = codec.header(src);
+    } catch (TurboJpeg.Failure e) {
+      return null;
+    }
+    int w = hd.width();
+    int h = hd.height();
+    long pixels = (long) w * h;
+    if (!hd.rgbDecodable()
+        || w <= 0
+        || h <= 0
+        || pixels > maxSourcePixels
+        || (pixels > maxPixels && !JpegFrame.sequential(data))
+        || Math.min(w, h) < minSide) {
+      return null;
+    }
+    int orientation = ExifOrientation.read(data, 0, data.length);
+    int d = 1;
+    if (subsample && mode != null) {
+      boolean swap = ExifOrientation.swapsSides(orientation);
+      int dw = swap ? h : w; // displayed
+      int dh = swap ? w : h;
+      double sx = (double) tw / dw;
+      double sy = (double) th / dh;
+      double scale = mode == ResizeMode.PAD ? Math.min(sx, sy) : Math.max(sx, sy);
+      double need = scale * minOversample; // decoded pixels per source pixel we must keep
+      d = TurboJpeg.denominatorFor(w, h, w * need, h * need);
+    }
+    int sw = TurboJpeg.scaled(w, d);
+    int sh = TurboJpeg.scaled(h, d);
+    if ((long) sw * sh > maxPixels) {
+      return null;
+    }
+    byte[] px = new byte[sw * sh * 3];
+    try {
+      codec.decompress(src, sw, sh, MemorySegment.ofArray(px));
+    } catch (TurboJpeg.Failure e) {
+      return null;
+    }
+    return ExifOrientation.apply(new RgbImage(sw, sh, px), orientation);
   }
 
   private static ImageReader findReader(SegmentImageInputStream in, String name)
