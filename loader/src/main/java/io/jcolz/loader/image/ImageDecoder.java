@@ -105,6 +105,7 @@ public final class ImageDecoder {
   private final boolean subsample;
   private final double minOversample;
   private final boolean acceptTruncated;
+  private final boolean turbo;
 
   private ImageDecoder(Builder b) {
     this.maxPixels = b.maxPixels;
@@ -116,6 +117,7 @@ public final class ImageDecoder {
     this.subsample = b.subsample;
     this.minOversample = b.minOversample;
     this.acceptTruncated = b.acceptTruncated;
+    this.turbo = b.turbo;
     ImagePlugins.ensureRegistered();
   }
 
@@ -276,7 +278,7 @@ public final class ImageDecoder {
         || (data[2] & 0xFF) != 0xFF) {
       return null;
     }
-    TurboJpeg.Codec codec = TurboJpeg.local();
+    TurboJpeg.Codec codec = turbo ? TurboJpeg.local() : null;
     if (codec == null) {
       return null;
     }
@@ -299,17 +301,7 @@ public final class ImageDecoder {
       return null;
     }
     int orientation = ExifOrientation.read(data, 0, data.length);
-    int d = 1;
-    if (subsample && mode != null) {
-      boolean swap = ExifOrientation.swapsSides(orientation);
-      int dw = swap ? h : w; // displayed
-      int dh = swap ? w : h;
-      double sx = (double) tw / dw;
-      double sy = (double) th / dh;
-      double scale = mode == ResizeMode.PAD ? Math.min(sx, sy) : Math.max(sx, sy);
-      double need = scale * minOversample; // decoded pixels per source pixel we must keep
-      d = TurboJpeg.denominatorFor(w, h, w * need, h * need);
-    }
+    int d = dctDenominator(w, h, orientation, tw, th, mode);
     int sw = TurboJpeg.scaled(w, d);
     int sh = TurboJpeg.scaled(h, d);
     if ((long) sw * sh > maxPixels) {
@@ -322,6 +314,25 @@ public final class ImageDecoder {
       return null;
     }
     return ExifOrientation.apply(new RgbImage(sw, sh, px), orientation);
+  }
+
+  /**
+   * The DCT scaling denominator (1, 2, 4 or 8) for a stored {@code w x h} JPEG with EXIF {@code
+   * orientation} fitted to {@code tw x th} by {@code mode}: the largest that keeps at least
+   * {@linkplain Builder#minOversample oversample} decoded pixels per output pixel along the axis
+   * that needs the most resolution (the rule {@link #subsamplingFactor} follows); 1 when
+   * subsampling is off or no resize is asked for.
+   */
+  int dctDenominator(int w, int h, int orientation, int tw, int th, ResizeMode mode) {
+    if (!subsample || mode == null) {
+      return 1;
+    }
+    boolean swap = ExifOrientation.swapsSides(orientation);
+    double sx = (double) tw / (swap ? h : w); // displayed sides
+    double sy = (double) th / (swap ? w : h);
+    double scale = mode == ResizeMode.PAD ? Math.min(sx, sy) : Math.max(sx, sy);
+    double need = scale * minOversample; // decoded pixels kept per source pixel
+    return TurboJpeg.denominatorFor(w, h, w * need, h * need);
   }
 
   private static ImageReader findReader(SegmentImageInputStream in, String name)
@@ -505,8 +516,15 @@ public final class ImageDecoder {
     private boolean subsample = true;
     private double minOversample = DEFAULT_MIN_OVERSAMPLE;
     private boolean acceptTruncated;
+    private boolean turbo = true;
 
     private Builder() {}
+
+    /** Whether libjpeg-turbo may decode JPEGs when installed (default true; off for tests). */
+    Builder turbo(boolean turbo) {
+      this.turbo = turbo;
+      return this;
+    }
 
     /**
      * Refuse images that would decode to more than this many pixels (1 .. {@link

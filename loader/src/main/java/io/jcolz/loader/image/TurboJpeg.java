@@ -31,6 +31,17 @@ import java.util.Objects;
  * name (the dynamic linker's search path). When none loads, jcolz prints one line saying so on
  * standard error, once per process, and every JPEG goes through ImageIO (slower).
  *
+ * <h2>Same output as ImageIO</h2>
+ *
+ * Decompression uses the accurate integer IDCT and fancy upsampling, libjpeg's defaults, which
+ * ImageIO (libjpeg 6b) uses too; compression asks for the accurate DCT and, through {@code
+ * TJ_OPTIMIZE=1} (see below), optimised Huffman tables, as ImageIO's writer does: {@link
+ * JpegEncoder} then writes the same bytes either way. TurboJPEG 2.x has no API flag for Huffman
+ * optimisation; it reads the environment variable {@code TJ_OPTIMIZE} at each compression, so
+ * loading the library sets {@code TJ_OPTIMIZE=1} in the process environment (C {@code setenv})
+ * unless it is set already (the {@code jcolz} launcher exports it; set it to {@code 0} to keep the
+ * standard tables).
+ *
  * <h2>Memory</h2>
  *
  * Each {@link Codec} holds one TurboJPEG decompressor handle and one compressor handle (TurboJPEG
@@ -55,6 +66,7 @@ public final class TurboJpeg {
   static final int TJCS_YCBCR = 1;
   static final int TJCS_GRAY = 2;
   static final int TJFLAG_NOREALLOC = 1024;
+  static final int TJFLAG_ACCURATEDCT = 4096;
   static final int TJERR_WARNING = 0;
 
   private static final long KEEP_BYTES = 16L << 20;
@@ -285,7 +297,9 @@ public final class TurboJpeg {
                     outPtr.asSlice(8),
                     subsampling,
                     quality,
-                    TJFLAG_NOREALLOC);
+                    // below quality 96 TurboJPEG would pick the fast integer DCT; libjpeg's
+                    // (and so ImageIO's) default is the accurate one
+                    TJFLAG_NOREALLOC | TJFLAG_ACCURATEDCT);
       } catch (Throwable t) {
         throw new IllegalStateException("tjCompress2", t);
       }
@@ -496,6 +510,40 @@ public final class TurboJpeg {
     }
   }
 
+  /**
+   * Turns on Huffman table optimisation for TurboJPEG 2.x compression, which reads it only from the
+   * environment variable {@code TJ_OPTIMIZE} at each compression: sets {@code TJ_OPTIMIZE=1} in the
+   * process environment (C {@code setenv}, not overwriting) unless it is already set, e.g. by the
+   * {@code jcolz} launcher, or by a user who wants {@code 0}. Returns a note for the status.
+   */
+  private static String optimizeHuffman() {
+    Linker linker = Linker.nativeLinker();
+    SymbolLookup libc = linker.defaultLookup();
+    try (Arena arena = Arena.ofConfined()) {
+      MethodHandle getenv =
+          linker.downcallHandle(
+              libc.findOrThrow("getenv"),
+              FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+      MemorySegment name = arena.allocateFrom("TJ_OPTIMIZE");
+      MemorySegment value = (MemorySegment) getenv.invokeExact(name);
+      if (!value.equals(MemorySegment.NULL)) {
+        return " (TJ_OPTIMIZE=" + value.reinterpret(64).getString(0) + ")";
+      }
+      MethodHandle setenv =
+          linker.downcallHandle(
+              libc.findOrThrow("setenv"),
+              FunctionDescriptor.of(
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.ADDRESS,
+                  ValueLayout.ADDRESS,
+                  ValueLayout.JAVA_INT));
+      int rc = (int) setenv.invokeExact(name, arena.allocateFrom("1"), 0);
+      return rc == 0 ? " (TJ_OPTIMIZE=1 set)" : " (TJ_OPTIMIZE not set: Huffman tables standard)";
+    } catch (Throwable t) {
+      return " (TJ_OPTIMIZE not set: " + t + ")";
+    }
+  }
+
   /** Loads the library once; prints the one-line notice when it cannot. */
   private static final class Lib {
     static final Bindings BINDINGS;
@@ -547,7 +595,7 @@ public final class TurboJpeg {
           lib = SymbolLookup.libraryLookup(c, Arena.global());
         }
         Bindings b = new Bindings(lib);
-        status[0] = "libturbojpeg from " + c;
+        status[0] = "libturbojpeg from " + c + optimizeHuffman();
         return b;
       } catch (Throwable t) {
         tried.add(
