@@ -69,6 +69,15 @@ import javax.imageio.ImageReader;
  *       6).
  * </ul>
  *
+ * <h2>libjpeg-turbo</h2>
+ *
+ * When {@link TurboJpeg} finds {@code libturbojpeg.so.0}, JPEGs (YCbCr, RGB and gray, 8-bit) are
+ * decoded by it, with DCT-domain scaling (1/2, 1/4 or 1/8) in place of subsampling where the output
+ * is small enough (the same at-least-{@linkplain Builder#minOversample oversample} rule), EXIF
+ * orientation applied and the same limits; the resize that follows is the same. Anything it
+ * refuses, reads only with a warning (truncated or slightly broken data), or a limit would refuse
+ * goes through ImageIO as without the library, which then gives the pixels or the error.
+ *
  * <h2>Failures</h2>
  *
  * Every problem with an input is an {@link ImageDecodeException} naming the input and a {@link
@@ -520,8 +529,11 @@ public final class ImageDecoder {
 
     private Builder() {}
 
-    /** Whether libjpeg-turbo may decode JPEGs when installed (default true; off for tests). */
-    Builder turbo(boolean turbo) {
+    /**
+     * Whether libjpeg-turbo ({@link TurboJpeg}) may decode JPEGs when it is installed (default
+     * true); false decodes every JPEG with ImageIO, as without the library (baselines, tests).
+     */
+    public Builder turbo(boolean turbo) {
       this.turbo = turbo;
       return this;
     }
