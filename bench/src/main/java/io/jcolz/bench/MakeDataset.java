@@ -5,6 +5,7 @@ import io.jcolz.format.Row;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
+import io.jcolz.loader.image.JpegEncoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,13 +15,15 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Writes a raw-mode dataset of {@link SyntheticImages} (image-like pixels, Zipf-ish labels) for
- * loader and training throughput runs on machines that have no image corpus and no AWT: the same
- * columns and metadata as {@code jcolz pack --mode raw} writes, without a key column (so no
- * Chronicle Map is needed to write or read it). Rows are written from all cores.
+ * Writes a raw-mode (or jpeg-mode) dataset of {@link SyntheticImages} (image-like pixels, Zipf-ish
+ * labels) for loader and training throughput runs on machines that have no image corpus and no AWT:
+ * the same columns and metadata as {@code jcolz pack --mode raw} (or {@code --mode jpeg --quality
+ * Q}, each row encoded by {@link JpegEncoder}) writes, without a key column (so no Chronicle Map is
+ * needed to write or read it). Rows are written from all cores.
  *
  * <p>How to run: {@code java -jar bench/target/jcolz-bench.jar make-dataset DIR ROWS [SIZE]
- * [LABELS] [CHUNK_ROWS]}. Not thread-safe; a command-line tool.
+ * [LABELS] [CHUNK_ROWS] [raw|jpeg] [QUALITY]} (CHUNK_ROWS 0: the default; QUALITY default 90). Not
+ * thread-safe; a command-line tool.
  */
 public final class MakeDataset {
   private MakeDataset() {}
@@ -30,11 +33,18 @@ public final class MakeDataset {
     long rows = Long.parseLong(args[1]);
     int size = args.length > 2 ? Integer.parseInt(args[2]) : 224;
     int labels = args.length > 3 ? Integer.parseInt(args[3]) : 11_000;
-    int chunkRows =
-        args.length > 4 ? Integer.parseInt(args[4]) : Math.max(1, (4 << 20) / (size * size * 3));
+    boolean jpeg = args.length > 5 && args[5].equals("jpeg");
+    if (args.length > 5 && !jpeg && !args[5].equals("raw")) {
+      throw new IllegalArgumentException("mode must be raw or jpeg, got " + args[5]);
+    }
+    int quality = args.length > 6 ? Integer.parseInt(args[6]) : 90;
+    int chunkRows = args.length > 4 ? Integer.parseInt(args[4]) : 0;
+    if (chunkRows <= 0 && !jpeg) {
+      chunkRows = Math.max(1, (4 << 20) / (size * size * 3));
+    }
+    PackedImages.Storage storage = jpeg ? PackedImages.Storage.JPEG : PackedImages.Storage.RAW;
     Schema schema =
-        PackedImages.schema(
-            PackedImages.Storage.RAW, size, labels, false, ColumnSpec.DEFAULT_LEVEL, chunkRows);
+        PackedImages.schema(storage, size, labels, false, ColumnSpec.DEFAULT_LEVEL, chunkRows);
     List<String> vocab = new ArrayList<>(labels);
     for (int i = 0; i < labels; i++) {
       vocab.add("label_" + i);
@@ -52,10 +62,16 @@ public final class MakeDataset {
             pool.submit(
                 () -> {
                   Row row = w.newRow();
-                  for (long i; (i = next.getAndIncrement()) < rows; ) {
-                    w.append(
-                        row.setTensor(PackedImages.IMAGE, SyntheticImages.rgb(i, size, size))
-                            .setSet(PackedImages.LABELS, SyntheticImages.labels(i, labels)));
+                  try (JpegEncoder enc = jpeg ? new JpegEncoder(quality) : null) {
+                    for (long i; (i = next.getAndIncrement()) < rows; ) {
+                      byte[] px = SyntheticImages.rgb(i, size, size);
+                      if (jpeg) {
+                        row.setBytes(PackedImages.JPEG, enc.encode(px, 0, size, size));
+                      } else {
+                        row.setTensor(PackedImages.IMAGE, px);
+                      }
+                      w.append(row.setSet(PackedImages.LABELS, SyntheticImages.labels(i, labels)));
+                    }
                   }
                   return null;
                 }));
@@ -65,7 +81,7 @@ public final class MakeDataset {
       }
       pool.shutdown();
       w.labels(vocab);
-      PackedImages.putMetadata(w, PackedImages.Storage.RAW, size, PackedImages.DEFAULT_RESIZE, 0);
+      PackedImages.putMetadata(w, storage, size, PackedImages.DEFAULT_RESIZE, jpeg ? quality : 0);
       w.putMetadata("source", "synthetic");
     }
     System.out.printf(

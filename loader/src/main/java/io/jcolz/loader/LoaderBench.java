@@ -343,7 +343,7 @@ public final class LoaderBench {
             while (i < v.rowCount()) {
               MemorySegment bytes = v.bytes(i++);
               if (bytes.byteSize() > 0) {
-                jpeg.decode(bytes);
+                jpeg.decodeReused(bytes);
               }
               if (System.nanoTime() >= end) {
                 break;

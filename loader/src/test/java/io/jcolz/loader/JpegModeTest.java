@@ -27,7 +27,23 @@ class JpegModeTest {
 
   @Test
   void jpegRowsAreDecodedAndAugmentedLikeTheImagePackageDoes() throws Exception {
-    long seed = Seeds.derive(Seeds.base(), 41);
+    int out = 16;
+    check(
+        Augmentation.builder(out, out).randomResizedCrop().horizontalFlip(0.5).build(),
+        ImageLayout.NCHW,
+        41);
+  }
+
+  @Test
+  void jpegRowsAtTheOutputSizeTakeTheFastPathWithTheSameFlips() throws Exception {
+    // decoded size = output size, no crop: Pixels.write instead of the augmenter, same bytes
+    check(Augmentation.builder(24, 24).horizontalFlip(0.5).build(), ImageLayout.NCHW, 42);
+    check(Augmentation.builder(24, 24).horizontalFlip(0.5).build(), ImageLayout.NHWC, 43);
+    check(Augmentation.builder(24, 24).build(), ImageLayout.NCHW, 44);
+  }
+
+  private void check(Augmentation aug, ImageLayout layout, int salt) throws Exception {
+    long seed = Seeds.derive(Seeds.base(), salt);
     int s = 24;
     Schema schema =
         Schema.builder()
@@ -35,7 +51,7 @@ class JpegModeTest {
             .column(ColumnSpec.int32Set("labels", 10))
             .labelColumn("labels")
             .build();
-    Path path = dir.resolve("jpeg");
+    Path path = dir.resolve("jpeg" + salt);
     try (DatasetWriter w = DatasetWriter.create(path, schema);
         JpegEncoder enc = new JpegEncoder(90)) {
       Row row = w.newRow();
@@ -54,16 +70,14 @@ class JpegModeTest {
       w.putMetadata("mode", "jpeg");
       w.putMetadata("size", Integer.toString(s));
     }
-    int out = 16;
-    Augmentation aug =
-        Augmentation.builder(out, out).randomResizedCrop().horizontalFlip(0.5).build();
+    int out = aug.width();
     try (Dataset ds = Dataset.open(path);
         Loader loader =
             Loader.builder(ds)
                 .batchSize(8)
                 .workers(2)
                 .seed(seed)
-                .imageLayout(ImageLayout.NCHW)
+                .imageLayout(layout)
                 .augment(Augment.of(aug))
                 .start();
         JpegDecoder dec = new JpegDecoder();
@@ -72,7 +86,11 @@ class JpegModeTest {
       LoaderTest.drain(
           loader,
           b -> {
-            assertArrayEquals(new long[] {b.size(), 3, out, out}, b.imageShape());
+            assertArrayEquals(
+                layout == ImageLayout.NCHW
+                    ? new long[] {b.size(), 3, out, out}
+                    : new long[] {b.size(), out, out, 3},
+                b.imageShape());
             for (int i = 0; i < b.size(); i++) {
               try {
                 RgbImage img = dec.decode(ds.readBytes("jpeg", b.row(i)));
@@ -85,7 +103,7 @@ class JpegModeTest {
                         b.epoch(),
                         b.row(i),
                         want,
-                        PixelLayout.CHW);
+                        layout == ImageLayout.NCHW ? PixelLayout.CHW : PixelLayout.HWC);
                 assertEquals(-1, want.mismatch(b.image(i)), Seeds.tag(seed) + "row " + b.row(i));
                 assertArrayEquals(ds.readSet("labels", b.row(i)), b.labels(i));
               } catch (java.io.IOException e) {

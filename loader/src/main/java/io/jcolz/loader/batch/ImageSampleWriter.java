@@ -4,16 +4,16 @@ import io.jcolz.loader.image.Augmentation;
 import io.jcolz.loader.image.Augmenter;
 import io.jcolz.loader.image.JpegDecoder;
 import io.jcolz.loader.image.PixelLayout;
-import io.jcolz.loader.image.RgbImage;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
 /**
  * The loader's {@link SampleWriter}: raw images and JPEGs through {@code io.jcolz.loader.image}'s
  * {@link Augmenter} (random resized crop, flip, resize to the output size), with one fast path: a
- * raw image already at the output size and no random crop is written by {@link Pixels} (a bulk
- * copy, or a word-wise de-interleave/mirror), the flip coin drawn by the same {@link
- * Augmentation#params} as everywhere else — so raw and JPEG rows of one dataset follow one rule.
+ * raw or decoded JPEG image already at the output size and no random crop is written by {@link
+ * Pixels} (a bulk copy, or a word-wise de-interleave/mirror), the flip coin drawn by the same
+ * {@link Augmentation#params} as everywhere else — so raw and JPEG rows of one dataset follow one
+ * rule.
  *
  * <p>Not thread-safe: one per worker thread (it owns a JPEG decoder and scratch arrays).
  */
@@ -94,14 +94,25 @@ public final class ImageSampleWriter implements SampleWriter {
     if (jpeg == null) {
       jpeg = new JpegDecoder();
     }
-    RgbImage img;
+    JpegDecoder.Decoded img;
     try {
-      img = jpeg.decode(encoded);
+      img = jpeg.decodeReused(encoded);
     } catch (IOException e) {
       throw new IOException(source + ": " + e.getMessage(), e);
     }
+    if (!augmentation.randomResizedCrop()
+        && img.width() == augmentation.width()
+        && img.height() == augmentation.height()) {
+      // already at the output size: the raw fast path (same flip coin as the augmenter)
+      boolean flip =
+          augmentation.isRandom() || augmentation.flipProbability() >= 1
+              ? augmentation.params(seed, epoch, row, img.width(), img.height()).flip()
+              : false;
+      Pixels.write(img.pixels(), 0, img.height(), img.width(), 3, flip, layout, dst, dstOff);
+      return;
+    }
     augmenter.apply(
-        img.segment(),
+        img.pixels(),
         img.width(),
         img.height(),
         seed,

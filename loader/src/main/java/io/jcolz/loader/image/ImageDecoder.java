@@ -69,6 +69,15 @@ import javax.imageio.ImageReader;
  *       6).
  * </ul>
  *
+ * <h2>libjpeg-turbo</h2>
+ *
+ * When {@link TurboJpeg} finds {@code libturbojpeg.so.0}, JPEGs (YCbCr, RGB and gray, 8-bit) are
+ * decoded by it, with DCT-domain scaling (1/2, 1/4 or 1/8) in place of subsampling where the output
+ * is small enough (the same at-least-{@linkplain Builder#minOversample oversample} rule), EXIF
+ * orientation applied and the same limits; the resize that follows is the same. Anything it
+ * refuses, reads only with a warning (truncated or slightly broken data), or a limit would refuse
+ * goes through ImageIO as without the library, which then gives the pixels or the error.
+ *
  * <h2>Failures</h2>
  *
  * Every problem with an input is an {@link ImageDecodeException} naming the input and a {@link
@@ -105,6 +114,7 @@ public final class ImageDecoder {
   private final boolean subsample;
   private final double minOversample;
   private final boolean acceptTruncated;
+  private final boolean turbo;
 
   private ImageDecoder(Builder b) {
     this.maxPixels = b.maxPixels;
@@ -116,6 +126,7 @@ public final class ImageDecoder {
     this.subsample = b.subsample;
     this.minOversample = b.minOversample;
     this.acceptTruncated = b.acceptTruncated;
+    this.turbo = b.turbo;
     ImagePlugins.ensureRegistered();
   }
 
@@ -242,6 +253,10 @@ public final class ImageDecoder {
 
   private RgbImage decodePixels(byte[] data, String name, int tw, int th, ResizeMode mode)
       throws ImageDecodeException {
+    RgbImage fast = decodeTurbo(data, tw, th, mode);
+    if (fast != null) {
+      return fast;
+    }
     try (SegmentImageInputStream in = new SegmentImageInputStream(MemorySegment.ofArray(data))) {
       ImageReader reader = findReader(in, name);
       try {
@@ -256,6 +271,77 @@ public final class ImageDecoder {
     } catch (StackOverflowError e) { // deeply nested/looping structures in crafted files
       throw new ImageDecodeException(name, Reason.CORRUPT, "structure too deeply nested", e);
     }
+  }
+
+  /**
+   * The JPEG in {@code data} decoded by libjpeg-turbo, at the largest DCT scale 1/d (d = 1, 2, 4,
+   * 8) that still leaves {@linkplain Builder#minOversample oversample} decoded pixels per output
+   * pixel, orientation applied; null when the library is absent, the data is not a JPEG it decodes
+   * to RGB without any warning, or any limit would refuse the image. Then the ImageIO path decides
+   * (its pixels or its error), exactly as without the library.
+   */
+  private RgbImage decodeTurbo(byte[] data, int tw, int th, ResizeMode mode) {
+    if (data.length < 3
+        || (data[0] & 0xFF) != 0xFF
+        || (data[1] & 0xFF) != 0xD8
+        || (data[2] & 0xFF) != 0xFF) {
+      return null;
+    }
+    TurboJpeg.Codec codec = turbo ? TurboJpeg.local() : null;
+    if (codec == null) {
+      return null;
+    }
+    MemorySegment src = codec.nativeInput(MemorySegment.ofArray(data));
+    TurboJpeg.Header hd;
+    try {
+      hd = codec.header(src);
+    } catch (TurboJpeg.Failure e) {
+      return null;
+    }
+    int w = hd.width();
+    int h = hd.height();
+    long pixels = (long) w * h;
+    if (!hd.rgbDecodable()
+        || w <= 0
+        || h <= 0
+        || pixels > maxSourcePixels
+        || (pixels > maxPixels && !JpegFrame.sequential(data))
+        || Math.min(w, h) < minSide) {
+      return null;
+    }
+    int orientation = ExifOrientation.read(data, 0, data.length);
+    int d = dctDenominator(w, h, orientation, tw, th, mode);
+    int sw = TurboJpeg.scaled(w, d);
+    int sh = TurboJpeg.scaled(h, d);
+    if ((long) sw * sh > maxPixels) {
+      return null;
+    }
+    byte[] px = new byte[sw * sh * 3];
+    try {
+      codec.decompress(src, sw, sh, MemorySegment.ofArray(px));
+    } catch (TurboJpeg.Failure e) {
+      return null;
+    }
+    return ExifOrientation.apply(new RgbImage(sw, sh, px), orientation);
+  }
+
+  /**
+   * The DCT scaling denominator (1, 2, 4 or 8) for a stored {@code w x h} JPEG with EXIF {@code
+   * orientation} fitted to {@code tw x th} by {@code mode}: the largest that keeps at least
+   * {@linkplain Builder#minOversample oversample} decoded pixels per output pixel along the axis
+   * that needs the most resolution (the rule {@link #subsamplingFactor} follows); 1 when
+   * subsampling is off or no resize is asked for.
+   */
+  int dctDenominator(int w, int h, int orientation, int tw, int th, ResizeMode mode) {
+    if (!subsample || mode == null) {
+      return 1;
+    }
+    boolean swap = ExifOrientation.swapsSides(orientation);
+    double sx = (double) tw / (swap ? h : w); // displayed sides
+    double sy = (double) th / (swap ? w : h);
+    double scale = mode == ResizeMode.PAD ? Math.min(sx, sy) : Math.max(sx, sy);
+    double need = scale * minOversample; // decoded pixels kept per source pixel
+    return TurboJpeg.denominatorFor(w, h, w * need, h * need);
   }
 
   private static ImageReader findReader(SegmentImageInputStream in, String name)
@@ -439,8 +525,18 @@ public final class ImageDecoder {
     private boolean subsample = true;
     private double minOversample = DEFAULT_MIN_OVERSAMPLE;
     private boolean acceptTruncated;
+    private boolean turbo = true;
 
     private Builder() {}
+
+    /**
+     * Whether libjpeg-turbo ({@link TurboJpeg}) may decode JPEGs when it is installed (default
+     * true); false decodes every JPEG with ImageIO, as without the library (baselines, tests).
+     */
+    public Builder turbo(boolean turbo) {
+      this.turbo = turbo;
+      return this;
+    }
 
     /**
      * Refuse images that would decode to more than this many pixels (1 .. {@link

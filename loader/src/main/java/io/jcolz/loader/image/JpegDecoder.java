@@ -4,6 +4,7 @@ import io.jcolz.loader.image.ImageDecodeException.Reason;
 import java.awt.image.BufferedImage;
 import java.io.EOFException;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Locale;
@@ -14,9 +15,15 @@ import javax.imageio.ImageReader;
 /**
  * Decodes JPEG bytes (as written by {@link JpegEncoder}: YCbCr or gray, baseline or progressive) to
  * 8-bit HWC RGB, straight into a caller's buffer where possible. This is the loader's decoder for
- * the {@code jpeg} storage mode: it reuses one JDK (libjpeg) ImageIO reader, reads from the segment
- * without copying it, and lets libjpeg write RGB directly into the destination array (or into a
- * reused scratch array that is then bulk-copied to an off-heap destination).
+ * the {@code jpeg} storage mode.
+ *
+ * <p>It decodes with libjpeg-turbo ({@link TurboJpeg}) when the library is installed: an off-heap
+ * input (a decompressed chunk) is read in place and an off-heap destination written in place. What
+ * TurboJPEG refuses or only reads with a warning (truncated data, 12-bit, CMYK, broken files) is
+ * decoded again by the JDK's (libjpeg) ImageIO reader, whose result or error is then the answer;
+ * without the library every image goes that way. The ImageIO reader reads from the segment without
+ * copying it and writes RGB directly into the destination array (or into a reused scratch array
+ * that is then bulk-copied to an off-heap destination).
  *
  * <p>EXIF orientation is <em>not</em> applied (stored data has none); use {@link ImageDecoder} for
  * files from the outside world. CMYK/YCCK JPEGs are not supported here ({@link
@@ -25,30 +32,132 @@ import javax.imageio.ImageReader;
  * <p>Thread-safety: not thread-safe. Use one decoder per worker thread and {@link #close()} it.
  */
 public final class JpegDecoder implements AutoCloseable {
-  private final ImageReader reader;
-  private final ImageReadParam param;
+  private final TurboJpeg.Codec turbo;
+  private ImageReader reader;
+  private ImageReadParam param;
   private final boolean[] truncated = new boolean[1];
   private final StringBuilder warning = new StringBuilder();
   private byte[] scratch = new byte[0];
   private BufferedImage scratchImage;
+  private MemorySegment reused = MemorySegment.NULL;
   private boolean closed;
 
+  /** A decoder that uses libjpeg-turbo when it is installed, ImageIO otherwise. */
   public JpegDecoder() {
-    reader = ImagePlugins.jdkJpegReader();
-    param = reader.getDefaultReadParam();
-    reader.addIIOReadWarningListener(
-        (src, w) -> {
-          if (w != null && w.toLowerCase(Locale.ROOT).contains("premature end")) {
-            truncated[0] = true;
-          }
-          if (warning.length() < 200) {
-            warning.append(w).append(' ');
-          }
-        });
+    this(true);
+  }
+
+  private JpegDecoder(boolean useTurbo) {
+    turbo = useTurbo ? TurboJpeg.newCodec() : null;
+  }
+
+  /**
+   * A decoder that always uses the JDK's ImageIO reader, as without libjpeg-turbo (for benchmarks
+   * and comparisons).
+   */
+  public static JpegDecoder imageIo() {
+    return new JpegDecoder(false);
+  }
+
+  /** Whether this decoder tries libjpeg-turbo first. */
+  public boolean usesTurbo() {
+    return turbo != null;
+  }
+
+  /**
+   * Pixels decoded into a buffer the decoder reuses: {@code width * height * 3} bytes of HWC RGB,
+   * valid until the next call on the decoder or its {@link JpegDecoder#close()}.
+   *
+   * @param pixels the RGB bytes (off-heap when libjpeg-turbo decoded them)
+   * @param width the image width
+   * @param height the image height
+   */
+  public record Decoded(MemorySegment pixels, int width, int height) {}
+
+  private ImageReader reader() {
+    if (reader == null) {
+      reader = ImagePlugins.jdkJpegReader();
+      param = reader.getDefaultReadParam();
+      reader.addIIOReadWarningListener(
+          (src, w) -> {
+            if (w != null && w.toLowerCase(Locale.ROOT).contains("premature end")) {
+              truncated[0] = true;
+            }
+            if (warning.length() < 200) {
+              warning.append(w).append(' ');
+            }
+          });
+    }
+    return reader;
+  }
+
+  /**
+   * The header of {@code jpeg} read by TurboJPEG when it can decode the image to RGB, else null
+   * (then ImageIO is asked).
+   */
+  private TurboJpeg.Header turboHeader(MemorySegment src) {
+    try {
+      TurboJpeg.Header h = turbo.header(src);
+      if (h.rgbDecodable()
+          && h.width() > 0
+          && h.height() > 0
+          && (long) h.width() * h.height() <= RgbImage.MAX_PIXELS) {
+        return h;
+      }
+    } catch (TurboJpeg.Failure e) {
+      // ImageIO decides
+    }
+    return null;
+  }
+
+  /**
+   * Decodes {@code jpeg} into this decoder's reused buffer (off-heap with libjpeg-turbo): the
+   * loader's hot path, with no copy of the input and no per-image allocation.
+   *
+   * @throws ImageDecodeException if the data is not a decodable JPEG
+   */
+  public Decoded decodeReused(MemorySegment jpeg) throws ImageDecodeException {
+    precheck(jpeg);
+    if (turbo != null) {
+      MemorySegment src = turbo.nativeInput(jpeg);
+      TurboJpeg.Header h = turboHeader(src);
+      if (h != null) {
+        long n = 3L * h.width() * h.height();
+        if (reused.byteSize() < n) {
+          reused = Arena.ofAuto().allocate(Math.max(n, 2 * reused.byteSize()), 64);
+        }
+        try {
+          turbo.decompress(src, h.width(), h.height(), reused);
+          return new Decoded(reused.asSlice(0, n), h.width(), h.height());
+        } catch (TurboJpeg.Failure e) {
+          // decoded again by ImageIO below
+        }
+      }
+    }
+    RgbImage img = decodeImageIo(jpeg);
+    return new Decoded(img.segment(), img.width(), img.height());
   }
 
   /** Decodes {@code jpeg} into a new image. */
   public RgbImage decode(MemorySegment jpeg) throws ImageDecodeException {
+    precheck(jpeg);
+    if (turbo != null) {
+      MemorySegment src = turbo.nativeInput(jpeg);
+      TurboJpeg.Header h = turboHeader(src);
+      if (h != null) {
+        byte[] out = new byte[h.width() * h.height() * 3];
+        try {
+          turbo.decompress(src, h.width(), h.height(), MemorySegment.ofArray(out));
+          return new RgbImage(h.width(), h.height(), out);
+        } catch (TurboJpeg.Failure e) {
+          // decoded again by ImageIO below
+        }
+      }
+    }
+    return decodeImageIo(jpeg);
+  }
+
+  private RgbImage decodeImageIo(MemorySegment jpeg) throws ImageDecodeException {
     int[] size = open(jpeg);
     byte[] out = new byte[size[0] * size[1] * 3];
     read(JpegEncoder.wrap(out, size[0], size[1]), size[0], size[1]);
@@ -62,9 +171,10 @@ public final class JpegDecoder implements AutoCloseable {
 
   /**
    * Decodes {@code jpeg}, which must be exactly {@code width x height}, into the first {@code width
-   * * height * 3} bytes of {@code dst} as HWC RGB. {@code dst} may be on or off heap; a heap
-   * segment that starts at index 0 of a {@code byte[]} is written in place, any other through a
-   * reused scratch array and one bulk copy.
+   * * height * 3} bytes of {@code dst} as HWC RGB. {@code dst} may be on or off heap. With
+   * libjpeg-turbo an off-heap {@code dst} is written in place, a heap one through a reused off-heap
+   * buffer and one bulk copy; with ImageIO a heap segment that starts at index 0 of a {@code
+   * byte[]} is written in place, any other through a reused scratch array and one bulk copy.
    *
    * @throws ImageDecodeException if the data is not a decodable JPEG of exactly that size
    * @throws IndexOutOfBoundsException if {@code dst} is smaller than {@code width * height * 3}
@@ -77,6 +187,19 @@ public final class JpegDecoder implements AutoCloseable {
     }
     long n = (long) width * height * 3;
     Objects.checkFromIndexSize(0, n, dst.byteSize());
+    precheck(jpeg);
+    if (turbo != null) {
+      MemorySegment src = turbo.nativeInput(jpeg);
+      TurboJpeg.Header h = turboHeader(src);
+      if (h != null && h.width() == width && h.height() == height) {
+        try {
+          turbo.decompress(src, width, height, dst);
+          return;
+        } catch (TurboJpeg.Failure e) {
+          // decoded again by ImageIO below
+        }
+      }
+    }
     int[] size = open(jpeg);
     if (size[0] != width || size[1] != height) {
       throw fail(
@@ -102,7 +225,7 @@ public final class JpegDecoder implements AutoCloseable {
     MemorySegment.copy(scratch, 0, dst, ValueLayout.JAVA_BYTE, 0, (int) n);
   }
 
-  private int[] open(MemorySegment jpeg) throws ImageDecodeException {
+  private void precheck(MemorySegment jpeg) throws ImageDecodeException {
     if (closed) {
       throw new IllegalStateException("decoder is closed");
     }
@@ -115,6 +238,11 @@ public final class JpegDecoder implements AutoCloseable {
         || (jpeg.get(ValueLayout.JAVA_BYTE, 1) & 0xFF) != 0xD8) {
       throw fail(Reason.NOT_AN_IMAGE, "no JPEG start-of-image marker", null);
     }
+  }
+
+  private int[] open(MemorySegment jpeg) throws ImageDecodeException {
+    precheck(jpeg);
+    ImageReader reader = reader();
     truncated[0] = false;
     warning.setLength(0);
     try {
@@ -133,6 +261,7 @@ public final class JpegDecoder implements AutoCloseable {
   }
 
   private void read(BufferedImage dst, int width, int height) throws ImageDecodeException {
+    ImageReader reader = reader();
     try {
       param.setDestination(dst);
       reader.read(0, param);
@@ -172,7 +301,13 @@ public final class JpegDecoder implements AutoCloseable {
   public void close() {
     if (!closed) {
       closed = true;
-      reader.dispose();
+      if (reader != null) {
+        reader.dispose();
+      }
+      if (turbo != null) {
+        turbo.close();
+      }
+      reused = MemorySegment.NULL;
     }
   }
 }

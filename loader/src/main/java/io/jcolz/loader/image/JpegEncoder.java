@@ -13,6 +13,7 @@ import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageWriteParam;
@@ -21,9 +22,13 @@ import javax.imageio.plugins.jpeg.JPEGImageWriteParam;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 
 /**
- * Encodes 8-bit RGB pixels to baseline JFIF JPEG bytes at a fixed quality, through the JDK's
- * (libjpeg) ImageIO writer: YCbCr with 4:2:0 chroma subsampling, optimised Huffman tables, no EXIF.
- * Bytes written by this class decode with {@link JpegDecoder}.
+ * Encodes 8-bit RGB pixels to baseline JFIF JPEG bytes at a fixed quality: YCbCr with 4:2:0 chroma
+ * subsampling, the libjpeg quality scaling of the standard tables (so quality {@code q} means the
+ * same quantisation in both encoders), no EXIF. With libjpeg-turbo installed ({@link TurboJpeg}) it
+ * encodes with {@code tjCompress2} (standard Huffman tables: TurboJPEG 2.x cannot optimise them
+ * without a process-wide environment variable, so files are a few percent larger, pixels the same);
+ * without it, through the JDK's (libjpeg) ImageIO writer with optimised Huffman tables. Bytes
+ * written by this class decode with {@link JpegDecoder}.
  *
  * <p>Thread-safety: not thread-safe. It keeps one ImageIO writer and its buffers; use one encoder
  * per thread (for example in a {@code ThreadLocal}) and {@link #close()} it when done.
@@ -39,8 +44,9 @@ public final class JpegEncoder implements AutoCloseable {
           DataBuffer.TYPE_BYTE);
 
   private final int quality;
-  private final ImageWriter writer;
-  private final ImageWriteParam param;
+  private final TurboJpeg.Codec turbo;
+  private ImageWriter writer;
+  private ImageWriteParam param;
   private final ByteArrayOutputStream bytes = new ByteArrayOutputStream(1 << 16);
   private byte[] scratch = new byte[0];
   private boolean closed;
@@ -50,17 +56,38 @@ public final class JpegEncoder implements AutoCloseable {
    *     training data
    */
   public JpegEncoder(int quality) {
+    this(quality, true);
+  }
+
+  private JpegEncoder(int quality, boolean useTurbo) {
     if (quality < 1 || quality > 100) {
       throw new IllegalArgumentException("JPEG quality must be in 1..100, got " + quality);
     }
     this.quality = quality;
-    this.writer = ImagePlugins.jdkJpegWriter();
-    this.param = writer.getDefaultWriteParam();
-    param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
-    param.setCompressionQuality(quality / 100f);
-    if (param instanceof JPEGImageWriteParam jp) {
-      jp.setOptimizeHuffmanTables(true);
+    this.turbo = useTurbo ? TurboJpeg.newCodec() : null;
+  }
+
+  /** An encoder that always uses the JDK's ImageIO writer, as without libjpeg-turbo. */
+  public static JpegEncoder imageIo(int quality) {
+    return new JpegEncoder(quality, false);
+  }
+
+  /** Whether this encoder uses libjpeg-turbo. */
+  public boolean usesTurbo() {
+    return turbo != null;
+  }
+
+  private ImageWriter writer() {
+    if (writer == null) {
+      writer = ImagePlugins.jdkJpegWriter();
+      param = writer.getDefaultWriteParam();
+      param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);
+      param.setCompressionQuality(quality / 100f);
+      if (param instanceof JPEGImageWriteParam jp) {
+        jp.setOptimizeHuffmanTables(true);
+      }
     }
+    return writer;
   }
 
   public int quality() {
@@ -89,6 +116,19 @@ public final class JpegEncoder implements AutoCloseable {
     Objects.checkFromIndexSize(
         offset, Math.multiplyExact(Math.multiplyExact(width, height), 3), rgb.length);
     int n = width * height * 3;
+    if (turbo != null) {
+      try {
+        return turbo.compress(
+            MemorySegment.ofArray(rgb).asSlice(offset, n),
+            width,
+            height,
+            TurboJpeg.TJSAMP_420,
+            quality);
+      } catch (TurboJpeg.Failure e) {
+        // not expected for valid pixels; ImageIO below gives the answer
+      }
+    }
+    ImageWriter writer = writer();
     byte[] pixels = rgb;
     if (offset != 0) { // Raster fast paths ignore a DataBuffer offset (JDK bug): copy instead
       if (scratch.length < n) {
@@ -126,7 +166,12 @@ public final class JpegEncoder implements AutoCloseable {
   public void close() {
     if (!closed) {
       closed = true;
-      writer.dispose();
+      if (writer != null) {
+        writer.dispose();
+      }
+      if (turbo != null) {
+        turbo.close();
+      }
     }
   }
 }
