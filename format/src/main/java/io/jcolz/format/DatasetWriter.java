@@ -343,6 +343,7 @@ public final class DatasetWriter implements AutoCloseable {
         } else {
           writeChunk(c, chunk, awaitChoice(c, choice), schema.columns().get(c).level());
         }
+        builders[c].recycle(chunk.payload()); // written: its buffer can hold a later chunk
       }
     } catch (IOException | RuntimeException | Error e) {
       synchronized (lock) {
