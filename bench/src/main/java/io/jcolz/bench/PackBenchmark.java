@@ -119,6 +119,7 @@ public final class PackBenchmark {
     double[] packAll = new double[rounds];
     double[] packOne = new double[rounds];
     double[] floor = new double[rounds];
+    double[] decodeN = new double[rounds];
     long rows = 0;
     long outBytes = 0;
     for (int r = 0; r < rounds; r++) {
@@ -138,13 +139,16 @@ public final class PackBenchmark {
               .run()
               .imagesPerSecond();
       floor[r] = storeFloor(decoder, files, base, cores);
+      decodeN[r] = decodeParallel(decoder, files, base, cores);
       System.out.printf(
           Locale.ROOT,
-          "round %d: decode 1 thread %.2f images/s (%.2f per CPU-s), pack %d threads %.2f "
-              + "(%.2f per CPU-s, %.2f cores busy), pack 1 thread %.2f, store floor %.2f%n",
+          "round %d: decode 1 thread %.2f images/s (%.2f per CPU-s), %d threads %.2f, pack %d threads"
+              + " %.2f (%.2f per CPU-s, %.2f cores busy), pack 1 thread %.2f, store floor %.2f%n",
           r + 1,
           decode[r],
           decodeCpu[r],
+          cores,
+          decodeN[r],
           cores,
           packAll[r],
           packCpu[r],
@@ -153,12 +157,22 @@ public final class PackBenchmark {
           floor[r]);
     }
     double fl = median(floor);
+    double dn = median(decodeN);
     double d = median(decode);
     double pa = median(packAll);
     double p1 = median(packOne);
     double goal = pa / (d * cores);
     double eff = median(packCpu) / median(decodeCpu);
     System.out.printf(Locale.ROOT, "decode-only, 1 thread   %8.2f images/s%n", d);
+    System.out.printf(
+        Locale.ROOT,
+        "decode-only, %d threads  %8.2f images/s = %.0f%% of decode x %d cores: what the machine"
+            + " lends; the pack reaches %.0f%% of it%n",
+        cores,
+        dn,
+        100 * dn / (d * cores),
+        cores,
+        100 * median(packAll) / dn);
     System.out.printf(
         Locale.ROOT,
         "pack, 1 thread          %8.2f images/s (%.0f%% of decode)%n",
@@ -203,7 +217,8 @@ public final class PackBenchmark {
     System.out.printf(
         Locale.ROOT,
         "{\"images\":%d,\"size\":%d,\"mode\":\"%s\",\"level\":%d,\"codec\":\"%s\",\"cores\":%d,"
-            + "\"decode_1t_images_per_s\":%.3f,\"store_floor_images_per_s\":%.3f,"
+            + "\"decode_1t_images_per_s\":%.3f,\"decode_all_cores_images_per_s\":%.3f,"
+            + "\"store_floor_images_per_s\":%.3f,"
             + "\"pack_1t_images_per_s\":%.3f,\"pack_images_per_s\":%.3f,\"pack_vs_decode_x_cores\":%.3f,"
             + "\"pack_cpu_efficiency\":%.3f,\"pack_cores_busy\":%.2f,\"bytes_in\":%d,\"bytes_out\":%d}%n",
         files.size(),
@@ -213,6 +228,7 @@ public final class PackBenchmark {
         codec.id(),
         cores,
         d,
+        dn,
         fl,
         p1,
         pa,
@@ -307,6 +323,37 @@ public final class PackBenchmark {
     }
     if (failure.get() != null) {
       throw failure.get();
+    }
+    return done.get() / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  /** Decode only, on {@code cores} threads: the parallel ceiling the machine actually lends. */
+  private static double decodeParallel(
+      ImageDecoder decoder, List<Path> files, PackOptions o, int cores) throws Exception {
+    java.util.concurrent.atomic.AtomicInteger next =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger done =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Thread[] threads = new Thread[cores];
+    long t0 = System.nanoTime();
+    for (int i = 0; i < cores; i++) {
+      threads[i] =
+          new Thread(
+              () -> {
+                for (int k; (k = next.getAndIncrement()) < files.size(); ) {
+                  try {
+                    decoder.decodeResized(files.get(k), o.size(), o.size(), o.resize());
+                    done.incrementAndGet();
+                  } catch (IOException e) {
+                    // skipped by the pack too
+                  }
+                }
+              },
+              "decode-" + i);
+      threads[i].start();
+    }
+    for (Thread t : threads) {
+      t.join();
     }
     return done.get() / ((System.nanoTime() - t0) / 1e9);
   }
