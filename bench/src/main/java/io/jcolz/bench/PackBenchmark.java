@@ -37,8 +37,8 @@ import java.util.Locale;
  * storage codec's.
  *
  * <p>How to run: {@code java -jar bench/target/jcolz-bench.jar pack DIR [SIZE] [MODE] [ROUNDS]
- * [LEVEL]} (default 224, raw, 3, Zstd level 3), e.g. on the photo corpus of {@code
- * bench/corpora/fetch.sh}: {@code java -jar bench/target/jcolz-bench.jar pack
+ * [LEVEL] [CODEC]} (default 224, raw, 3, Zstd level 3, codec auto), e.g. on the photo corpus of
+ * {@code bench/corpora/fetch.sh}: {@code java -jar bench/target/jcolz-bench.jar pack
  * ~/.cache/jcolz-corpora/photos}. Prints a table and one JSON line. Not thread-safe; a command-line
  * tool.
  */
@@ -47,7 +47,8 @@ public final class PackBenchmark {
 
   public static void main(String[] args) throws Exception {
     if (args.length < 1) {
-      System.err.println("usage: pack DIR [SIZE] [MODE raw|jpeg|smart] [ROUNDS] [LEVEL]");
+      System.err.println(
+          "usage: pack DIR [SIZE] [MODE raw|jpeg|smart] [ROUNDS] [LEVEL] [CODEC auto|zstd|none]");
       System.exit(2);
     }
     Path dir = Path.of(args[0]);
@@ -61,11 +62,22 @@ public final class PackBenchmark {
         args.length > 4
             ? Integer.parseInt(args[4])
             : io.jcolz.format.schema.ColumnSpec.DEFAULT_LEVEL;
+    io.jcolz.pack.CodecChoice codec =
+        args.length > 5
+            ? io.jcolz.pack.CodecChoice.parse(args[5])
+                .orElseThrow(() -> new IllegalArgumentException("codec " + args[5]))
+            : io.jcolz.pack.CodecChoice.AUTO;
     int cores = Runtime.getRuntime().availableProcessors();
     Path work = Files.createTempDirectory("jcolz-pack-bench");
     Path out = work.resolve("bench.jcolz");
     PackOptions base =
-        PackOptions.builder(dir, out).size(size).mode(mode).level(level).overwrite(true).build();
+        PackOptions.builder(dir, out)
+            .size(size)
+            .mode(mode)
+            .level(level)
+            .codec(codec)
+            .overwrite(true)
+            .build();
     ImageDecoder decoder = Packer.decoder(base);
     List<Path> files = new ArrayList<>();
     new SourceWalker(dir, null)
@@ -85,13 +97,15 @@ public final class PackBenchmark {
     }
     System.out.printf(
         Locale.ROOT,
-        "%d images (%.1f MiB) under %s, size %d, mode %s, level %d, %d cores, %d rounds (median)%n",
+        "%d images (%.1f MiB) under %s, size %d, mode %s, level %d, codec %s, %d cores, %d rounds"
+            + " (median)%n",
         files.size(),
         bytes / 1048576.0,
         dir,
         size,
         mode.id(),
         level,
+        codec.id(),
         cores,
         rounds);
     decodeAll(decoder, files, size, base); // warm-up: JIT of decode, page cache
@@ -105,6 +119,7 @@ public final class PackBenchmark {
     double[] packAll = new double[rounds];
     double[] packOne = new double[rounds];
     double[] floor = new double[rounds];
+    double[] decodeN = new double[rounds];
     long rows = 0;
     long outBytes = 0;
     for (int r = 0; r < rounds; r++) {
@@ -124,13 +139,16 @@ public final class PackBenchmark {
               .run()
               .imagesPerSecond();
       floor[r] = storeFloor(decoder, files, base, cores);
+      decodeN[r] = decodeParallel(decoder, files, base, cores);
       System.out.printf(
           Locale.ROOT,
-          "round %d: decode 1 thread %.2f images/s (%.2f per CPU-s), pack %d threads %.2f "
-              + "(%.2f per CPU-s, %.2f cores busy), pack 1 thread %.2f, store floor %.2f%n",
+          "round %d: decode 1 thread %.2f images/s (%.2f per CPU-s), %d threads %.2f, pack %d threads"
+              + " %.2f (%.2f per CPU-s, %.2f cores busy), pack 1 thread %.2f, store floor %.2f%n",
           r + 1,
           decode[r],
           decodeCpu[r],
+          cores,
+          decodeN[r],
           cores,
           packAll[r],
           packCpu[r],
@@ -139,12 +157,22 @@ public final class PackBenchmark {
           floor[r]);
     }
     double fl = median(floor);
+    double dn = median(decodeN);
     double d = median(decode);
     double pa = median(packAll);
     double p1 = median(packOne);
     double goal = pa / (d * cores);
     double eff = median(packCpu) / median(decodeCpu);
     System.out.printf(Locale.ROOT, "decode-only, 1 thread   %8.2f images/s%n", d);
+    System.out.printf(
+        Locale.ROOT,
+        "decode-only, %d threads  %8.2f images/s = %.0f%% of decode x %d cores: what the machine"
+            + " lends; the pack reaches %.0f%% of it%n",
+        cores,
+        dn,
+        100 * dn / (d * cores),
+        cores,
+        100 * median(packAll) / dn);
     System.out.printf(
         Locale.ROOT,
         "pack, 1 thread          %8.2f images/s (%.0f%% of decode)%n",
@@ -159,13 +187,14 @@ public final class PackBenchmark {
         cores);
     System.out.printf(
         Locale.ROOT,
-        "store floor, %d threads  %8.2f images/s = %.0f%% of decode x %d cores: decode + %s + Zstd"
-            + " level %d of 4 MiB chunks, no pack machinery; the pack reaches %.0f%% of it%n",
+        "store floor, %d threads  %8.2f images/s = %.0f%% of decode x %d cores: decode + %s + codec"
+            + " %s (Zstd level %d) of 4 MiB chunks, no pack machinery; the pack reaches %.0f%% of it%n",
         cores,
         fl,
         100 * fl / (d * cores),
         cores,
         mode == PackedImages.Storage.RAW ? "copy" : "JPEG encode",
+        codec.id(),
         level,
         100 * pa / fl);
     System.out.printf(
@@ -187,16 +216,19 @@ public final class PackBenchmark {
         bytes / 1048576.0);
     System.out.printf(
         Locale.ROOT,
-        "{\"images\":%d,\"size\":%d,\"mode\":\"%s\",\"level\":%d,\"cores\":%d,"
-            + "\"decode_1t_images_per_s\":%.3f,\"store_floor_images_per_s\":%.3f,"
+        "{\"images\":%d,\"size\":%d,\"mode\":\"%s\",\"level\":%d,\"codec\":\"%s\",\"cores\":%d,"
+            + "\"decode_1t_images_per_s\":%.3f,\"decode_all_cores_images_per_s\":%.3f,"
+            + "\"store_floor_images_per_s\":%.3f,"
             + "\"pack_1t_images_per_s\":%.3f,\"pack_images_per_s\":%.3f,\"pack_vs_decode_x_cores\":%.3f,"
             + "\"pack_cpu_efficiency\":%.3f,\"pack_cores_busy\":%.2f,\"bytes_in\":%d,\"bytes_out\":%d}%n",
         files.size(),
         size,
         mode.id(),
         level,
+        codec.id(),
         cores,
         d,
+        dn,
         fl,
         p1,
         pa,
@@ -232,7 +264,9 @@ public final class PackBenchmark {
    * The least any pack must do, on {@code cores} threads: decode every image as the pack does, then
    * what storing it costs — raw: copy the pixels into a 4 MiB chunk buffer; jpeg/smart: encode it
    * to JPEG at the pack's quality and copy the bytes — and Zstd-compress each full chunk at the
-   * pack's level. No ordering, labels, keys, files or commit.
+   * pack's level (codec none: no compression; auto: each thread measures its first chunk as the
+   * pack's writer does and keeps Zstd only where it saves 10%). No ordering, labels, keys, files or
+   * commit.
    */
   private static double storeFloor(ImageDecoder decoder, List<Path> files, PackOptions o, int cores)
       throws Exception {
@@ -250,6 +284,8 @@ public final class PackBenchmark {
               () -> {
                 byte[] chunk = new byte[io.jcolz.format.schema.ColumnSpec.DEFAULT_CHUNK_BYTES];
                 int fill = 0;
+                boolean[] compress = {o.codec() != io.jcolz.pack.CodecChoice.NONE};
+                boolean[] measure = {o.codec() == io.jcolz.pack.CodecChoice.AUTO};
                 try (io.jcolz.format.codec.ChunkCompressor z =
                         new io.jcolz.format.codec.ChunkCompressor(
                             io.jcolz.format.codec.Codec.ZSTD, o.level());
@@ -265,7 +301,7 @@ public final class PackBenchmark {
                     byte[] stored =
                         o.mode() == PackedImages.Storage.RAW ? img.pixels() : jpeg.encode(img);
                     if (fill + stored.length > chunk.length) {
-                      z.compress(chunk, fill);
+                      compressChunk(z, chunk, fill, compress, measure);
                       fill = 0;
                     }
                     System.arraycopy(stored, 0, chunk, fill, Math.min(stored.length, chunk.length));
@@ -273,7 +309,7 @@ public final class PackBenchmark {
                     done.incrementAndGet();
                   }
                   if (fill > 0) {
-                    z.compress(chunk, fill);
+                    compressChunk(z, chunk, fill, compress, measure);
                   }
                 } catch (Exception e) {
                   failure.compareAndSet(null, e);
@@ -289,6 +325,53 @@ public final class PackBenchmark {
       throw failure.get();
     }
     return done.get() / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  /** Decode only, on {@code cores} threads: the parallel ceiling the machine actually lends. */
+  private static double decodeParallel(
+      ImageDecoder decoder, List<Path> files, PackOptions o, int cores) throws Exception {
+    java.util.concurrent.atomic.AtomicInteger next =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger done =
+        new java.util.concurrent.atomic.AtomicInteger();
+    Thread[] threads = new Thread[cores];
+    long t0 = System.nanoTime();
+    for (int i = 0; i < cores; i++) {
+      threads[i] =
+          new Thread(
+              () -> {
+                for (int k; (k = next.getAndIncrement()) < files.size(); ) {
+                  try {
+                    decoder.decodeResized(files.get(k), o.size(), o.size(), o.resize());
+                    done.incrementAndGet();
+                  } catch (IOException e) {
+                    // skipped by the pack too
+                  }
+                }
+              },
+              "decode-" + i);
+      threads[i].start();
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    return done.get() / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  private static void compressChunk(
+      io.jcolz.format.codec.ChunkCompressor z,
+      byte[] chunk,
+      int fill,
+      boolean[] compress,
+      boolean[] measure) {
+    if (!compress[0]) {
+      return;
+    }
+    int n = z.compress(chunk, fill);
+    if (measure[0]) {
+      measure[0] = false;
+      compress[0] = n <= (1 - io.jcolz.pack.CodecChoice.AUTO_MIN_SAVING) * fill;
+    }
   }
 
   private static long cpuNanos() {

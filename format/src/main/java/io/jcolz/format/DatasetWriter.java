@@ -1,6 +1,7 @@
 package io.jcolz.format;
 
 import io.jcolz.format.codec.ChunkCompressor;
+import io.jcolz.format.codec.Codec;
 import io.jcolz.format.column.ChunkBuilder;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.index.KeyIndexWriter;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.stream.Stream;
 
 /**
@@ -50,6 +52,13 @@ import java.util.stream.Stream;
  *
  * <p>Compression runs in the appending threads, outside the lock, one Zstd context per thread
  * (pooled), so N appending threads compress N chunks at once.
+ *
+ * <p>Measured codec ({@link Options#withAutoCodec}): a column declared {@link Codec#ZSTD} has its
+ * first chunk compressed with Zstd, and is stored with {@link Codec#NONE} instead when Zstd saves
+ * less than the given share of that chunk's bytes (photo-like pixels: about 10%). The choice is a
+ * pure function of the first chunk's bytes, so the same rows give the same files; it is recorded as
+ * the column's codec in the manifest. Later chunks of the column wait for it (only those sealed
+ * while the first is being compressed).
  *
  * <p>Thread-safe.
  */
@@ -70,6 +79,7 @@ public final class DatasetWriter implements AutoCloseable {
   private final ColumnFileWriter[] files;
   private final ChunkBuilder[] builders;
   private final List<ConcurrentLinkedQueue<ChunkCompressor>> compressors = new ArrayList<>();
+  private final Choice[] choices;
   private final int keyColumn;
   private KeyIndexWriter keys;
   private final Object lock = new Object();
@@ -85,31 +95,57 @@ public final class DatasetWriter implements AutoCloseable {
    * Options of a writer. Immutable and thread-safe; build with {@link #defaults()} and the withers.
    */
   public record Options(
-      boolean overwrite, long expectedRows, double averageKeyBytes, String createdBy) {
-    /** No overwrite, unknown row count, 48-byte keys. */
+      boolean overwrite,
+      long expectedRows,
+      double averageKeyBytes,
+      String createdBy,
+      double autoCodecMinSaving) {
+    /** No overwrite, unknown row count, 48-byte keys, every column's declared codec. */
     public static Options defaults() {
-      return new Options(false, 0, 48, "jcolz");
+      return new Options(false, 0, 48, "jcolz", 0);
     }
 
     /** Replace an existing dataset at the target on commit. */
     public Options withOverwrite(boolean o) {
-      return new Options(o, expectedRows, averageKeyBytes, createdBy);
+      return new Options(o, expectedRows, averageKeyBytes, createdBy, autoCodecMinSaving);
     }
 
     /** Expected rows: sizes the key index (a wrong guess costs one rebuild at commit). */
     public Options withExpectedRows(long n) {
-      return new Options(overwrite, n, averageKeyBytes, createdBy);
+      return new Options(overwrite, n, averageKeyBytes, createdBy, autoCodecMinSaving);
     }
 
     /** Expected mean key length in UTF-8 bytes. */
     public Options withAverageKeyBytes(double b) {
-      return new Options(overwrite, expectedRows, b, createdBy);
+      return new Options(overwrite, expectedRows, b, createdBy, autoCodecMinSaving);
     }
 
     /** Software name recorded in the manifest. */
     public Options withCreatedBy(String s) {
-      return new Options(overwrite, expectedRows, averageKeyBytes, s);
+      return new Options(overwrite, expectedRows, averageKeyBytes, s, autoCodecMinSaving);
     }
+
+    /**
+     * Measure each Zstd column's codec on its first chunk: store the column with {@link Codec#NONE}
+     * when Zstd makes that chunk less than {@code minSaving} (a share, e.g. 0.10) smaller; 0 keeps
+     * every column's declared codec.
+     */
+    public Options withAutoCodec(double minSaving) {
+      if (!(minSaving >= 0 && minSaving < 1)) {
+        throw new IllegalArgumentException("auto codec saving must be in [0, 1), got " + minSaving);
+      }
+      return new Options(overwrite, expectedRows, averageKeyBytes, createdBy, minSaving);
+    }
+  }
+
+  /**
+   * A column's codec as measured on its first chunk ({@link Options#withAutoCodec}). {@code codec}
+   * is set once, before {@code decided} opens; null after it opened means the first chunk failed.
+   */
+  private static final class Choice {
+    final CountDownLatch decided = new CountDownLatch(1);
+    volatile Codec codec;
+    boolean firstSealed; // under the writer's lock
   }
 
   private DatasetWriter(Path target, Schema schema, Options options) throws IOException {
@@ -128,6 +164,7 @@ public final class DatasetWriter implements AutoCloseable {
     boolean success = false;
     files = new ColumnFileWriter[schema.size()];
     builders = new ChunkBuilder[schema.size()];
+    choices = new Choice[schema.size()];
     try {
       Files.createDirectory(tmp.resolve(DatasetLayout.COLUMNS));
       for (int i = 0; i < schema.size(); i++) {
@@ -136,6 +173,9 @@ public final class DatasetWriter implements AutoCloseable {
             new ColumnFileWriter(tmp.resolve(DatasetLayout.columnFile(spec.name())), spec, id);
         builders[i] = new ChunkBuilder(spec);
         compressors.add(new ConcurrentLinkedQueue<>());
+        if (options.autoCodecMinSaving() > 0 && spec.codec() == Codec.ZSTD) {
+          choices[i] = new Choice();
+        }
       }
       keyColumn = schema.keyColumn().map(schema::indexOf).orElse(-1);
       if (keyColumn >= 0) {
@@ -279,7 +319,12 @@ public final class DatasetWriter implements AutoCloseable {
     if (sealed == null) {
       sealed = new ArrayList<>(2);
     }
-    sealed.add(new Object[] {c, builders[c].seal()});
+    boolean first = false;
+    if (choices[c] != null && !choices[c].firstSealed) {
+      choices[c].firstSealed = true;
+      first = true;
+    }
+    sealed.add(new Object[] {c, builders[c].seal(), first});
     inFlight++;
     return sealed;
   }
@@ -289,18 +334,16 @@ public final class DatasetWriter implements AutoCloseable {
       for (Object[] s : sealed) {
         int c = (Integer) s[0];
         ChunkBuilder.Sealed chunk = (ChunkBuilder.Sealed) s[1];
-        ColumnSpec spec = schema.columns().get(c);
-        ChunkCompressor z = compressors.get(c).poll();
-        if (z == null) {
-          z = new ChunkCompressor(spec.codec(), spec.level());
+        Choice choice = choices[c];
+        if (choice == null) {
+          ColumnSpec spec = schema.columns().get(c);
+          writeChunk(c, chunk, spec.codec(), spec.level());
+        } else if ((Boolean) s[2]) {
+          writeFirstChunk(c, chunk, choice);
+        } else {
+          writeChunk(c, chunk, awaitChoice(c, choice), schema.columns().get(c).level());
         }
-        try {
-          int len = z.compress(chunk.payload(), chunk.length());
-          files[c].writeChunk(chunk.firstRow(), chunk.rows(), chunk.length(), z.buffer(), len);
-        } finally {
-          z.trim();
-          compressors.get(c).offer(z);
-        }
+        builders[c].recycle(chunk.payload()); // written: its buffer can hold a later chunk
       }
     } catch (IOException | RuntimeException | Error e) {
       synchronized (lock) {
@@ -318,6 +361,90 @@ public final class DatasetWriter implements AutoCloseable {
         lock.notifyAll();
       }
     }
+  }
+
+  private void writeChunk(int c, ChunkBuilder.Sealed chunk, Codec codec, int level)
+      throws IOException {
+    if (codec == Codec.NONE) {
+      files[c].writeChunk(
+          chunk.firstRow(), chunk.rows(), chunk.length(), chunk.payload(), chunk.length());
+      return;
+    }
+    ChunkCompressor z = compressors.get(c).poll();
+    if (z == null) {
+      z = new ChunkCompressor(codec, level);
+    }
+    try {
+      int len = z.compress(chunk.payload(), chunk.length());
+      files[c].writeChunk(chunk.firstRow(), chunk.rows(), chunk.length(), z.buffer(), len);
+    } finally {
+      z.trim();
+      compressors.get(c).offer(z);
+    }
+  }
+
+  /** Compresses a measured column's first chunk, decides the column's codec and writes it. */
+  private void writeFirstChunk(int c, ChunkBuilder.Sealed chunk, Choice choice) throws IOException {
+    try {
+      ChunkCompressor z = compressors.get(c).poll();
+      if (z == null) {
+        z = new ChunkCompressor(Codec.ZSTD, schema.columns().get(c).level());
+      }
+      try {
+        int len = z.compress(chunk.payload(), chunk.length());
+        Codec codec = keepsZstd(len, chunk.length()) ? Codec.ZSTD : Codec.NONE;
+        if (codec == Codec.ZSTD) {
+          files[c].writeChunk(chunk.firstRow(), chunk.rows(), chunk.length(), z.buffer(), len);
+        } else {
+          files[c].writeChunk(
+              chunk.firstRow(), chunk.rows(), chunk.length(), chunk.payload(), chunk.length());
+        }
+        choice.codec = codec;
+      } finally {
+        z.trim();
+        compressors.get(c).offer(z);
+      }
+    } finally {
+      choice.decided.countDown();
+    }
+  }
+
+  /** Whether Zstd's {@code stored} bytes of a {@code length}-byte chunk save enough to keep it. */
+  private boolean keepsZstd(long stored, long length) {
+    return stored <= (1 - options.autoCodecMinSaving()) * length;
+  }
+
+  private Codec awaitChoice(int c, Choice choice) throws IOException {
+    try {
+      choice.decided.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException(
+          "interrupted while column '" + schema.columns().get(c).name() + "' chose its codec");
+    }
+    Codec codec = choice.codec;
+    if (codec == null) {
+      throw new IOException(
+          "column '" + schema.columns().get(c).name() + "': writing its first chunk failed");
+    }
+    return codec;
+  }
+
+  /**
+   * The schema as written: the declared one, with each measured column's chosen codec (a column
+   * whose first chunk is not written yet keeps its declared codec). Final once {@link #close()} has
+   * committed.
+   */
+  public Schema writtenSchema() {
+    Schema.Builder b = Schema.builder();
+    for (int c = 0; c < schema.size(); c++) {
+      ColumnSpec spec = schema.columns().get(c);
+      Codec chosen = choices[c] == null ? null : choices[c].codec;
+      b.column(chosen == null ? spec : spec.withCodec(chosen, spec.level()));
+    }
+    schema.keyColumn().ifPresent(b::keyColumn);
+    schema.labelColumn().ifPresent(b::labelColumn);
+    return b.build();
   }
 
   private void ensureOpen() throws IOException {
@@ -392,7 +519,7 @@ public final class DatasetWriter implements AutoCloseable {
   }
 
   private void commit() throws IOException {
-    Schema s = schema;
+    Schema s = writtenSchema();
     if (s.labelColumn().isPresent() && !labels.isEmpty()) {
       int card = s.column(s.labelColumn().get()).cardinality();
       if (labels.size() != card) {
@@ -476,7 +603,7 @@ public final class DatasetWriter implements AutoCloseable {
         ColumnFile keysColumn =
             ColumnFile.open(
                 tmp.resolve(keyEntry.file()),
-                schema.columns().get(keyColumn),
+                writtenSchema().columns().get(keyColumn),
                 seg,
                 id,
                 keyEntry.fileBytes(),

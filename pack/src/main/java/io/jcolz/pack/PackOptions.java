@@ -26,6 +26,7 @@ import java.util.Objects;
  * @param restart discard an unfinished pack (or append) at {@code out}, its plan and parts, and
  *     start over
  * @param append add the input's images as new parts of the existing collection at {@code out}
+ * @param codec how each column's chunk codec is chosen (Zstd at {@code level}, none, or measured)
  */
 public record PackOptions(
     Path input,
@@ -46,7 +47,8 @@ public record PackOptions(
     int shardIndex,
     int shardCount,
     boolean restart,
-    boolean append) {
+    boolean append,
+    CodecChoice codec) {
 
   /** Smart mode keeps an image raw while zstd(pixels) ≤ this × its JPEG size. */
   public static final int SMART_RAW_FACTOR = 2;
@@ -63,6 +65,7 @@ public record PackOptions(
     Objects.requireNonNull(out, "out");
     Objects.requireNonNull(resize, "resize");
     Objects.requireNonNull(mode, "mode");
+    Objects.requireNonNull(codec, "codec");
     if (labels != null && labelsFromDirs) {
       throw new IllegalArgumentException("--labels and --labels-from-dirs exclude each other");
     }
@@ -96,7 +99,10 @@ public record PackOptions(
     }
   }
 
-  /** Defaults: 224, shorter side + centre crop, raw, quality 90, all cores, level 3, min side 2. */
+  /**
+   * Defaults: 224, shorter side + centre crop, raw, quality 90, all cores, level 3, codec measured
+   * ({@link CodecChoice#AUTO}), min side 2.
+   */
   public static PackOptions of(Path input, Path out) {
     return builder(input, out).build();
   }
@@ -126,6 +132,7 @@ public record PackOptions(
     b.shardCount = shardCount;
     b.restart = restart;
     b.append = append;
+    b.codec = codec;
     return b;
   }
 
@@ -155,6 +162,7 @@ public record PackOptions(
     private int shardCount = 1;
     private boolean restart;
     private boolean append;
+    private CodecChoice codec = CodecChoice.AUTO;
 
     private Builder(Path input, Path out) {
       this.input = input;
@@ -276,6 +284,12 @@ public record PackOptions(
       return this;
     }
 
+    /** How each column's codec is chosen. */
+    public Builder codec(CodecChoice c) {
+      codec = c;
+      return this;
+    }
+
     /** The validated options. */
     public PackOptions build() {
       return new PackOptions(
@@ -297,7 +311,8 @@ public record PackOptions(
           shardIndex,
           shardCount,
           restart,
-          append);
+          append,
+          codec);
     }
   }
 }

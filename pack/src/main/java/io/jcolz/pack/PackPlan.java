@@ -163,7 +163,13 @@ public record PackPlan(
       String a = recorded.settings().get(k);
       String b = now.settings().get(k);
       if (!java.util.Objects.equals(a, b)) {
-        return "setting '" + k + "' was " + a + " when the pack began and is " + b + " now";
+        return "setting '"
+            + k
+            + "' was "
+            + shown(k, a)
+            + " when the pack began and is "
+            + shown(k, b)
+            + " now";
       }
     }
     if (recorded.partRows() != now.partRows()) {
@@ -192,6 +198,14 @@ public record PackPlan(
           + " now)";
     }
     return "the collection it extends changed since the pack began";
+  }
+
+  /** A setting's value in a message; a plan without a {@code codec} setting packed with Zstd. */
+  private static String shown(String key, String value) {
+    if (value != null) {
+      return value;
+    }
+    return key.equals("codec") ? "zstd" : "not set";
   }
 
   /** Writes the plan to {@code file} by atomic rename (replacing an identical one is harmless). */

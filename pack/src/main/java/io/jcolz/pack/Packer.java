@@ -510,6 +510,10 @@ public final class Packer {
     Map<String, String> s = new LinkedHashMap<>();
     s.putAll(PackedImages.metadata(o.mode(), o.size(), o.resize().id(), o.quality()));
     s.put("level", Integer.toString(o.level()));
+    if (o.codec() != CodecChoice.ZSTD) {
+      // absent = zstd, as in every plan written before --codec: their packs resume unchanged
+      s.put("codec", o.codec().id());
+    }
     s.put("chunk_rows", Integer.toString(o.chunkRows()));
     s.put("min_side", Integer.toString(o.minSide()));
     s.put("labels", labelSourceId(o));
@@ -702,10 +706,40 @@ public final class Packer {
     return m;
   }
 
-  /** The schema of a plan's parts. */
+  /**
+   * The schema of a plan's parts as declared: every column Zstd at the pack's level, or codec none
+   * with {@code --codec none}; with {@code --codec auto} each part's writer measures each column on
+   * its first chunk and may store it with codec none (see {@link CodecChoice#AUTO}).
+   */
   public Schema schema(PackPlan plan) {
-    return PackedImages.schema(
-        o.mode(), o.size(), plan.vocabulary().size(), true, o.level(), o.chunkRows());
+    Schema s =
+        PackedImages.schema(
+            o.mode(), o.size(), plan.vocabulary().size(), true, o.level(), o.chunkRows());
+    if (o.codec() != CodecChoice.NONE) {
+      return s;
+    }
+    Schema.Builder b = Schema.builder();
+    s.columns().forEach(c -> b.column(c.withCodec(Codec.NONE, c.level())));
+    s.keyColumn().ifPresent(b::keyColumn);
+    s.labelColumn().ifPresent(b::labelColumn);
+    return b.build();
+  }
+
+  /**
+   * The codecs a committed dataset's columns are stored with, per column in schema order: codec
+   * name ({@code "zstd"}, {@code "none"}) → the number of parts stored with it (1 for a single
+   * dataset).
+   */
+  public static Map<String, Map<String, Integer>> codecs(Dataset ds) {
+    Map<String, Map<String, Integer>> m = new LinkedHashMap<>();
+    for (io.jcolz.format.Column c : ds.columns()) {
+      Map<String, Integer> byCodec = new java.util.TreeMap<>();
+      for (io.jcolz.format.store.ColumnFile f : c.files()) {
+        byCodec.merge(f.spec().codec().jsonName(), 1, Integer::sum);
+      }
+      m.put(c.name(), byCodec);
+    }
+    return m;
   }
 
   /** The pipeline of one part: ordered appends into the part's writer. */
@@ -749,7 +783,8 @@ public final class Packer {
               schema(plan),
               DatasetWriter.Options.defaults()
                   .withExpectedRows(Math.max(1, part.count()))
-                  .withCreatedBy("jcolz pack"));
+                  .withCreatedBy("jcolz pack")
+                  .withAutoCodec(o.codec() == CodecChoice.AUTO ? CodecChoice.AUTO_MIN_SAVING : 0));
       row = writer.newRow();
       guard = new CommitGuard(target, writer::abort, System.err, COMMIT_WAIT_MILLIS);
       hook = new Thread(guard::onShutdown, "jcolz-pack-abort");

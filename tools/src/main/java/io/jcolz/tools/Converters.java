@@ -29,6 +29,15 @@ final class Converters {
     }
   }
 
+  /** {@code pack --codec}: auto, zstd, none. */
+  static final class CodecConverter implements ITypeConverter<io.jcolz.pack.CodecChoice> {
+    @Override
+    public io.jcolz.pack.CodecChoice convert(String value) {
+      return io.jcolz.pack.CodecChoice.parse(value)
+          .orElseThrow(() -> bad(value, "auto, zstd or none"));
+    }
+  }
+
   /** {@code pack --resize}: shorter-side+center-crop (or center-crop, crop), stretch, pad. */
   static final class ResizeConverter implements ITypeConverter<ResizeMode> {
     @Override

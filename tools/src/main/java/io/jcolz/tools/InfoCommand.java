@@ -68,9 +68,14 @@ public final class InfoCommand implements Callable<Integer> {
       ObjectNode j = cols.addObject();
       j.put("name", s.name());
       j.put("type", typeName(s));
-      j.put("codec", s.codec().jsonName());
-      if (s.codec() == io.jcolz.format.codec.Codec.ZSTD) {
+      java.util.Map<String, Integer> byCodec = codecs(c);
+      j.put("codec", byCodec.size() == 1 ? byCodec.keySet().iterator().next() : "mixed");
+      if (byCodec.containsKey(io.jcolz.format.codec.Codec.ZSTD.jsonName())) {
         j.put("level", s.level());
+      }
+      if (ds.isCollection()) {
+        ObjectNode parts = j.putObject("codec_parts");
+        byCodec.forEach(parts::put);
       }
       j.put("chunks", c.chunkCount());
       j.put("chunk_rows", s.chunkRows());
@@ -114,6 +119,18 @@ public final class InfoCommand implements Callable<Integer> {
     ObjectNode meta = o.putObject("metadata");
     new java.util.TreeMap<>(ds.metadata()).forEach(meta::put);
     return o;
+  }
+
+  /**
+   * The codecs a column's chunks are stored with: codec name → number of parts (column files) that
+   * use it; parts may differ (FORMAT.md §9.1).
+   */
+  static java.util.Map<String, Integer> codecs(Column c) {
+    java.util.Map<String, Integer> m = new java.util.TreeMap<>();
+    for (io.jcolz.format.store.ColumnFile f : c.files()) {
+      m.merge(f.spec().codec().jsonName(), 1, Integer::sum);
+    }
+    return m;
   }
 
   private static long keyIndexBytes(Dataset ds) {
@@ -199,15 +216,24 @@ public final class InfoCommand implements Callable<Integer> {
     }
     out.printf(
         Locale.ROOT,
-        "%ncolumn           type                      codec    chunks     rows/chunk  on disk     uncompressed  ratio%n");
+        "%ncolumn           type                      codec         chunks     rows/chunk  on disk     uncompressed  ratio%n");
     for (Column c : ds.columns()) {
       ColumnSpec s = c.spec();
-      String codec =
-          s.codec().jsonName()
-              + (s.codec() == io.jcolz.format.codec.Codec.ZSTD ? " " + s.level() : "");
+      java.util.Map<String, Integer> byCodec = codecs(c);
+      StringBuilder codec = new StringBuilder();
+      byCodec.forEach(
+          (name, parts) -> {
+            codec.append(codec.isEmpty() ? "" : "+").append(name);
+            if (name.equals(io.jcolz.format.codec.Codec.ZSTD.jsonName())) {
+              codec.append(' ').append(s.level());
+            }
+            if (byCodec.size() > 1) {
+              codec.append('×').append(parts);
+            }
+          });
       out.printf(
           Locale.ROOT,
-          "%-16s %-25s %-8s %-10s %-11s %-11s %-13s %.2f%n",
+          "%-16s %-25s %-13s %-10s %-11s %-11s %-13s %.2f%n",
           s.name(),
           typeName(s),
           codec,

@@ -81,6 +81,123 @@ class PackCommandTest {
   }
 
   @Test
+  void codecAutoStoresNoiseUncompressedAndSmoothPixelsWithZstdAndTheCodecIsPartOfThePlan()
+      throws Exception {
+    for (int i = 0; i < 12; i++) {
+      write(noise(S, S, SEED + i), "png", in.resolve("a-noise/" + i + ".png"));
+      write(smooth(S, S, SEED + i), "png", in.resolve("b-smooth/" + i + ".png"));
+    }
+    Path ds = tmp.resolve("auto.jcolz");
+    // two parts: the first all noise (image column: none), the second all smooth (zstd)
+    JsonNode j =
+        json(
+            CliTestSupport.run(
+                "pack",
+                "--input",
+                in.toString(),
+                "--out",
+                ds.toString(),
+                "--size",
+                Integer.toString(S),
+                "--part-rows",
+                "12",
+                "--json"));
+    assertEquals(24, j.get("rows").asLong());
+    assertEquals(1, j.at("/codecs/image/none").asInt(), j.toString());
+    assertEquals(1, j.at("/codecs/image/zstd").asInt(), j.toString());
+    assertEquals(2, j.at("/codecs/key/zstd").asInt(), j.toString());
+    verifies(ds);
+    ImageDecoder dec = ImageDecoder.builder().build();
+    try (Dataset d = Dataset.open(ds)) {
+      assertEquals(
+          io.jcolz.format.codec.Codec.NONE,
+          d.column("image").files().get(0).spec().codec(),
+          "part 0 (noise)");
+      assertEquals(
+          io.jcolz.format.codec.Codec.ZSTD,
+          d.column("image").files().get(1).spec().codec(),
+          "part 1 (smooth)");
+      for (long r = 0; r < d.rowCount(); r++) {
+        Path src = in.resolve(d.readString("key", r));
+        assertArrayEquals(
+            dec.decodeResized(src, S, S, ResizeMode.SHORTER_SIDE_CENTER_CROP).pixels(),
+            d.readTensor("image", r),
+            "row " + r);
+      }
+    }
+    JsonNode info = json(CliTestSupport.run("info", ds.toString(), "--json"));
+    JsonNode image = info.get("columns").get(1);
+    assertEquals("image", image.get("name").asText());
+    assertEquals("mixed", image.get("codec").asText(), info.toString());
+    assertEquals(1, image.at("/codec_parts/none").asInt(), info.toString());
+    CliTestSupport.Result human = CliTestSupport.run("info", ds.toString());
+    assertTrue(human.out().contains("none×1+zstd 3×1"), human.out());
+
+    // a re-run with another codec is another plan: refused, naming the setting
+    CliTestSupport.Result again =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            ds.toString(),
+            "--size",
+            Integer.toString(S),
+            "--part-rows",
+            "12",
+            "--codec",
+            "zstd");
+    assertEquals(2, again.code(), again.toString());
+    assertTrue(again.err().contains("setting 'codec' was auto"), again.err());
+
+    // forced: zstd everywhere, or none everywhere
+    Path z = tmp.resolve("zstd.jcolz");
+    JsonNode jz =
+        json(
+            CliTestSupport.run(
+                "pack",
+                "--input",
+                in.toString(),
+                "--out",
+                z.toString(),
+                "--size",
+                Integer.toString(S),
+                "--codec",
+                "zstd",
+                "--json"));
+    assertEquals(1, jz.at("/codecs/image/zstd").asInt(), jz.toString());
+    Path n = tmp.resolve("none.jcolz");
+    JsonNode jn =
+        json(
+            CliTestSupport.run(
+                "pack",
+                "--input",
+                in.toString(),
+                "--out",
+                n.toString(),
+                "--size",
+                Integer.toString(S),
+                "--codec",
+                "none",
+                "--labels-from-dirs",
+                "--json"));
+    assertEquals(1, jn.at("/codecs/labels/none").asInt(), jn.toString());
+    assertEquals(1, jn.at("/codecs/image/none").asInt(), jn.toString());
+    verifies(n);
+    CliTestSupport.Result bad =
+        CliTestSupport.run(
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            tmp.resolve("x").toString(),
+            "--codec",
+            "lz4");
+    assertEquals(2, bad.code(), bad.toString());
+    assertTrue(bad.err().contains("auto, zstd or none"), bad.err());
+  }
+
+  @Test
   void badInputsAreSkippedWithOneLineEachCountedByReasonAndThePackVerifies() throws Exception {
     write(smooth(30, 20, 1), "png", in.resolve("a.png"));
     write(smooth(20, 30, 2), "jpeg", in.resolve("sub/b.jpg"));

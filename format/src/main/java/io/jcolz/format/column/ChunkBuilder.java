@@ -3,13 +3,19 @@ package io.jcolz.format.column;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
 import java.util.Arrays;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Accumulates the rows of one column's open chunk in the payload layout of FORMAT.md and hands out
  * the finished payload. Values arrive already validated and normalised by {@link
  * io.jcolz.format.Row}.
  *
- * <p>Not thread-safe: the dataset writer calls it under its append lock.
+ * <p>A fixed-width column's payload is handed out without a copy: {@link #seal()} gives away the
+ * open chunk's buffer and continues in a spare one, which {@link #recycle} returns once the chunk
+ * is written (a 4 MiB image chunk is neither copied nor reallocated under the writer's lock).
+ *
+ * <p>Not thread-safe: the dataset writer calls it under its append lock; only {@link #recycle} may
+ * be called from any thread.
  */
 public final class ChunkBuilder {
   private final ColumnSpec spec;
@@ -20,6 +26,10 @@ public final class ChunkBuilder {
   private int[] offsets = new int[64];
   private int rows;
   private long firstRow;
+  private final ConcurrentLinkedQueue<byte[]> spares = new ConcurrentLinkedQueue<>();
+
+  /** Spare payload buffers kept for reuse, at most. */
+  private static final int MAX_SPARES = 4;
 
   /** A builder for {@code spec}'s chunks. */
   public ChunkBuilder(ColumnSpec spec) {
@@ -134,8 +144,10 @@ public final class ChunkBuilder {
       }
       System.arraycopy(data, 0, payload, 4 * (rows + 1), dataLen);
     } else {
-      payload = Arrays.copyOf(data, dataLen);
+      payload = data;
       len = dataLen;
+      byte[] spare = spares.poll();
+      data = spare != null ? spare : new byte[Math.max(256, len)];
     }
     Sealed s = new Sealed(firstRow, rows, payload, len);
     rows = 0;
@@ -144,6 +156,17 @@ public final class ChunkBuilder {
       data = new byte[Math.max(256, len)];
     }
     return s;
+  }
+
+  /**
+   * Gives back a sealed chunk's payload once nothing reads it any more (the chunk is written), so
+   * the next chunk of a fixed-width column fills it instead of a new buffer. Thread-safe; a payload
+   * of a variable-length column, or one beyond the few spares kept, is left to the collector.
+   */
+  public void recycle(byte[] payload) {
+    if (!variable && spares.size() < MAX_SPARES) {
+      spares.offer(payload);
+    }
   }
 
   /** A finished chunk payload: {@code rows} rows starting at dataset row {@code firstRow}. */
