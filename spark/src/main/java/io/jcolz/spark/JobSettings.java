@@ -2,6 +2,7 @@ package io.jcolz.spark;
 
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.image.ResizeMode;
+import io.jcolz.pack.CodecChoice;
 import io.jcolz.pack.PackOptions;
 import java.io.Serializable;
 import java.nio.file.Path;
@@ -24,7 +25,8 @@ record JobSettings(
     int level,
     int minSide,
     String vocabularyFrom,
-    int partRows)
+    int partRows,
+    String codec)
     implements Serializable {
 
   static JobSettings of(PackOptions o) {
@@ -42,7 +44,8 @@ record JobSettings(
         o.level(),
         o.minSide(),
         o.vocabularyFrom() == null ? null : o.vocabularyFrom().toString(),
-        o.partRows());
+        o.partRows(),
+        o.codec().id());
   }
 
   PackOptions options() {
@@ -57,7 +60,8 @@ record JobSettings(
             .chunkRows(chunkRows)
             .level(level)
             .minSide(minSide)
-            .partRows(partRows);
+            .partRows(partRows)
+            .codec(CodecChoice.parse(codec).orElseThrow());
     if (labels != null) {
       b.labels(Path.of(labels));
     }

@@ -10,6 +10,7 @@ import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.Manifest;
 import io.jcolz.format.store.ManifestFile;
 import io.jcolz.loader.image.ResizeMode;
+import io.jcolz.pack.CodecChoice;
 import io.jcolz.pack.FolderLabels;
 import io.jcolz.pack.LabelFile;
 import io.jcolz.pack.LabelSource;
@@ -69,8 +70,8 @@ import org.apache.spark.sql.SparkSession;
  *
  * <p>Usage: {@code spark-submit --class io.jcolz.spark.PackJob jcolz-spark.jar --input URI --out
  * URI [--labels-from-dirs | --labels URI] [--size 224] [--mode raw|jpeg|smart] [--resize R]
- * [--quality Q] [--threads N] [--chunk-rows N] [--level L] [--min-side N] [--part-rows N]
- * [--vocabulary-from DS] [--overwrite] [--restart] [--json]}.
+ * [--quality Q] [--threads N] [--chunk-rows N] [--level L] [--codec auto|zstd|none] [--min-side N]
+ * [--part-rows N] [--vocabulary-from DS] [--overwrite] [--restart] [--json]}.
  *
  * <p>Thread-safe: {@link #run} keeps no state between calls.
  */
@@ -838,6 +839,13 @@ public final class PackJob {
               case "--threads" -> b.threads(Integer.parseInt(v));
               case "--chunk-rows" -> b.chunkRows(Integer.parseInt(v));
               case "--level" -> b.level(Integer.parseInt(v));
+              case "--codec" ->
+                  b.codec(
+                      CodecChoice.parse(v)
+                          .orElseThrow(
+                              () ->
+                                  new IllegalArgumentException(
+                                      "--codec must be auto, zstd or none, not '" + v + "'")));
               case "--min-side" -> b.minSide(Integer.parseInt(v));
               case "--part-rows" -> b.partRows(Integer.parseInt(v));
               case "--vocabulary-from" -> b.vocabularyFrom(Path.of(v));
