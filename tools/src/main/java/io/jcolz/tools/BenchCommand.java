@@ -70,7 +70,7 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--compare",
       paramLabel = "DIR",
       description =
-          "also run, in this process on the same images, the loaders people use today over DIR (the folder DS was packed from; they read exactly the files DS holds, by key): a per-file ImageIO loader with a label map, and DJL's image-folder dataset")
+          "also run, in this process on the same images, the loaders people use today over DIR (the folder DS was packed from; they read exactly the files DS holds, by key): a per-file ImageIO loader with a label map, DJL's image-folder dataset, and a PyTorch DataLoader when python3 imports torch and torchvision ($JCOLZ_PYTHON chooses the python)")
   Path compare;
 
   @Option(
@@ -210,6 +210,11 @@ public final class BenchCommand implements Callable<Integer> {
     try (Dataset ds = Dataset.open(dataset)) {
       java.util.List<String> skipped = new java.util.ArrayList<>();
       var candidates = io.jcolz.tools.compare.Comparison.candidates(ds, compare, skipped);
+      PrintWriter err = spec.commandLine().getErr();
+      for (String s : skipped) { // one line each, at once, not an error: the others still run
+        err.println("jcolz bench: " + s);
+      }
+      err.flush();
       double warmup = Math.max(1, Math.min(5, seconds / 2));
       var cmp =
           new io.jcolz.tools.compare.Comparison(
