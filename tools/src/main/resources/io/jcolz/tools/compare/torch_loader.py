@@ -54,10 +54,12 @@ def watch_parent():
     """Exits when stdin closes: the JVM that started this script died or gave up on it."""
 
     def run():
+        # os.read, not sys.stdin: a forked DataLoader worker closes sys.stdin at start-up and
+        # would deadlock on the buffer lock this thread holds while it blocks in a read
         try:
-            while sys.stdin.buffer.read(1):
+            while os.read(0, 1):
                 pass
-        except Exception:
+        except OSError:
             pass
         kill_children()
         os._exit(3)
