@@ -210,11 +210,6 @@ public final class BenchCommand implements Callable<Integer> {
     try (Dataset ds = Dataset.open(dataset)) {
       java.util.List<String> skipped = new java.util.ArrayList<>();
       var candidates = io.jcolz.tools.compare.Comparison.candidates(ds, compare, skipped);
-      PrintWriter err = spec.commandLine().getErr();
-      for (String s : skipped) { // one line each, at once, not an error: the others still run
-        err.println("jcolz bench: " + s);
-      }
-      err.flush();
       double warmup = Math.max(1, Math.min(5, seconds / 2));
       var cmp =
           new io.jcolz.tools.compare.Comparison(
@@ -227,6 +222,10 @@ public final class BenchCommand implements Callable<Integer> {
             compare,
             batch,
             java.util.Arrays.toString(counts));
+        for (String s : skipped) { // one line each, at once: not an error, the others still run
+          out.println("not run: " + s);
+        }
+        out.flush();
       }
       cmp.run(json.on() ? null : out);
       if (chart != null) {

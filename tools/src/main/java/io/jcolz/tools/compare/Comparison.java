@@ -43,7 +43,8 @@ public final class Comparison {
 
   /**
    * @param candidates jcolz first, then the baselines
-   * @param skipped notes on baselines that could not run on these inputs
+   * @param skipped notes on baselines that could not run on these inputs, one line each: the caller
+   *     prints them when the run starts, {@link #json()} lists them as {@code not_run}
    */
   public Comparison(
       List<Candidate> candidates,
@@ -196,9 +197,6 @@ public final class Comparison {
         candidates.get(0).images());
     for (Candidate c : candidates) {
       out.println("  " + c.name() + ": " + c.description());
-    }
-    for (String s : skipped) {
-      out.println("  not run: " + s);
     }
     if (cold && coldNote != null) {
       out.println("  " + coldNote);
