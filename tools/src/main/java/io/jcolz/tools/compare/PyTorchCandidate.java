@@ -141,8 +141,8 @@ final class PyTorchCandidate implements Candidate {
   @Override
   public ObjectNode details() {
     ObjectNode o = CliSupport.object();
-    o.put("python", python.command());
     python.versions().properties().forEach(e -> o.set(e.getKey(), e.getValue()));
+    o.put("python_command", python.command()); // "python" is the version
     if (last != null) {
       last.properties().forEach(e -> o.set(e.getKey(), e.getValue()));
     }
