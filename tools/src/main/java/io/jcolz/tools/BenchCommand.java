@@ -70,7 +70,7 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--compare",
       paramLabel = "DIR",
       description =
-          "also run, in this process on the same images, the loaders people use today over DIR (the folder DS was packed from; they read exactly the files DS holds, by key): a per-file ImageIO loader with a label map, and DJL's image-folder dataset")
+          "also run, in this process on the same images, the loaders people use today over DIR (the folder DS was packed from; they read exactly the files DS holds, by key): a per-file ImageIO loader with a label map, DJL's image-folder dataset, and a PyTorch DataLoader when python3 imports torch and torchvision ($JCOLZ_PYTHON chooses the python)")
   Path compare;
 
   @Option(
@@ -222,6 +222,10 @@ public final class BenchCommand implements Callable<Integer> {
             compare,
             batch,
             java.util.Arrays.toString(counts));
+        for (String s : skipped) { // one line each, at once: not an error, the others still run
+          out.println("not run: " + s);
+        }
+        out.flush();
       }
       cmp.run(json.on() ? null : out);
       if (chart != null) {

@@ -25,4 +25,12 @@ public interface Candidate {
    * {@code seconds}, and returns images per second over the timed interval's wall time.
    */
   double measure(int threads, int batch, double warmupSeconds, double seconds) throws Exception;
+
+  /**
+   * What the last measurement reported beyond its rate (versions, CPU seconds, …), for the {@code
+   * details} object of {@code --json}; null (the default) when there is nothing to add.
+   */
+  default com.fasterxml.jackson.databind.node.ObjectNode details() {
+    return null;
+  }
 }

@@ -43,7 +43,8 @@ public final class Comparison {
 
   /**
    * @param candidates jcolz first, then the baselines
-   * @param skipped notes on baselines that could not run on these inputs
+   * @param skipped notes on baselines that could not run on these inputs, one line each: the caller
+   *     prints them when the run starts, {@link #json()} lists them as {@code not_run}
    */
   public Comparison(
       List<Candidate> candidates,
@@ -64,14 +65,31 @@ public final class Comparison {
     this.cold = cold;
   }
 
-  /** Builds the candidates for a packed dataset and the directory it was packed from. */
+  /**
+   * Builds the candidates for a packed dataset and the directory it was packed from, finding the
+   * PyTorch baseline's Python through the process environment ({@code JCOLZ_PYTHON}, {@code PATH}).
+   * A baseline that cannot run here adds one line to {@code skipped} saying why.
+   */
   public static List<Candidate> candidates(
       io.jcolz.format.Dataset ds, Path dir, List<String> skipped) throws IOException {
+    return candidates(ds, dir, skipped, System.getenv());
+  }
+
+  static List<Candidate> candidates(
+      io.jcolz.format.Dataset ds, Path dir, List<String> skipped, Map<String, String> env)
+      throws IOException {
     List<Candidate> list = new ArrayList<>();
     list.add(new JcolzCandidate(ds));
     SourceImages source = new SourceImages(ds, dir);
     list.add(new PerFileCandidate(source));
     list.add(new DjlImageFolderCandidate(source));
+    PyTorchCandidate.Probe torch = PyTorchCandidate.probe(env);
+    String refused = torch.python() == null ? torch.why() : PyTorchCandidate.pilRefuses(source);
+    if (refused == null) {
+      list.add(new PyTorchCandidate(source, torch.python()));
+    } else {
+      skipped.add(refused);
+    }
     for (Candidate c : list) {
       if (c.images() != ds.rowCount()) { // SourceImages guarantees it; a bug otherwise
         throw new IllegalStateException(
@@ -180,9 +198,6 @@ public final class Comparison {
     for (Candidate c : candidates) {
       out.println("  " + c.name() + ": " + c.description());
     }
-    for (String s : skipped) {
-      out.println("  not run: " + s);
-    }
     if (cold && coldNote != null) {
       out.println("  " + coldNote);
     }
@@ -232,6 +247,16 @@ public final class Comparison {
       }
     } else if (cold) {
       o.put("cold_images_per_s", coldNote);
+    }
+    ObjectNode details = CliSupport.object();
+    for (Candidate c : candidates) {
+      ObjectNode d = c.details();
+      if (d != null) {
+        details.set(c.name(), d);
+      }
+    }
+    if (!details.isEmpty()) {
+      o.set("details", details);
     }
     ArrayNode notRun = o.putArray("not_run");
     skipped.forEach(notRun::add);
