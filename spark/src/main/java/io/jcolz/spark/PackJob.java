@@ -105,14 +105,7 @@ public final class PackJob {
   public static PackResult run(
       SparkSession spark, String input, PackOptions options, PackListener listener)
       throws IOException {
-    return run(
-        spark,
-        input,
-        options.labels() == null ? null : options.labels().toString(),
-        options.out().toString(),
-        options,
-        listener,
-        null);
+    return run(spark, input, options, listener, null);
   }
 
   static PackResult run(

@@ -24,7 +24,11 @@ class BaselinesTest {
   @TempDir Path tmp;
 
   private Path pack(Path dir) {
-    Path ds = tmp.resolve("ds.jcolz");
+    return pack(dir, tmp.resolve("ds.jcolz"));
+  }
+
+  /** Packs {@code dir} at 16 px with labels from its folders, on one thread, into {@code ds}. */
+  static Path pack(Path dir, Path ds) {
     CliTestSupport.Result r =
         CliTestSupport.run(
             "pack",

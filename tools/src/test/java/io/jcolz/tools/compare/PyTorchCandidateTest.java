@@ -15,7 +15,6 @@ import io.jcolz.loader.Loader;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.order.Order;
 import io.jcolz.tools.CliSupport;
-import io.jcolz.tools.CliTestSupport;
 import io.jcolz.tools.Main;
 import io.jcolz.training.shapes.ShapesGenerator;
 import java.lang.foreign.ValueLayout;
@@ -72,21 +71,7 @@ class PyTorchCandidateTest {
   }
 
   private Path pack(Path dir) {
-    Path ds = tmp.resolve("ds.jcolz");
-    CliTestSupport.Result r =
-        CliTestSupport.run(
-            "pack",
-            "--input",
-            dir.toString(),
-            "--out",
-            ds.toString(),
-            "--labels-from-dirs",
-            "--size",
-            "16",
-            "--threads",
-            "1");
-    assertEquals(0, r.code(), r.toString());
-    return ds;
+    return BaselinesTest.pack(dir, tmp.resolve("ds.jcolz"));
   }
 
   private static PyTorchCandidate.Python realTorch() {
