@@ -161,6 +161,13 @@ class BenchCommandTest {
     // loader's per-core rate instead failed on a busy machine: the worker's CPU time counts only
     // while it runs, the ceiling's wall-clock time also counts while it waits for a core.
     assertTrue(decode < j.get("ceiling_decompress_images_per_s").asDouble() / 4, r.lastLine());
+    // in text, the loader is set against the decode ceiling only (against decompress it read "0%")
+    CliTestSupport.Result text =
+        CliTestSupport.run(
+            "bench", jds.toString(), "--seconds", "1", "--threads", "1", "--batch", "16");
+    assertEquals(0, text.code(), text.toString());
+    assertTrue(text.out().contains("\ndecode     "), text.out());
+    assertEquals(1, text.out().split("loader at", -1).length - 1, text.out());
   }
 
   @Test
