@@ -1,5 +1,8 @@
 package io.jcolz.pack;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.images.PackedImages;
 import java.util.Map;
 
 /**
@@ -56,5 +59,55 @@ public record PackResult(
   /** bytes in / bytes out. */
   public double ratio() {
     return bytesOut > 0 ? (double) bytesIn / bytesOut : 0;
+  }
+
+  /**
+   * The one-line {@code --json} summary of a pack, as {@code jcolz pack} and the Spark job print
+   * it: these counts (rates rounded), the settings of {@code o} that shape the data, and {@code
+   * codecs} (per column, codec → parts stored with it, as {@link Packer#codecs}) when not null.
+   *
+   * @param dataset the output as the caller names it (a path, or a URI)
+   */
+  public ObjectNode toJson(
+      PackOptions o, String dataset, Map<String, Map<String, Integer>> codecs) {
+    ObjectNode j = JsonNodeFactory.instance.objectNode();
+    j.put("dataset", dataset);
+    j.put("rows", rows);
+    j.put("skipped", skippedTotal());
+    ObjectNode by = j.putObject("skipped_by_reason");
+    for (Map.Entry<SkipReason, Long> e : skipped.entrySet()) {
+      by.put(e.getKey().key(), e.getValue());
+    }
+    j.put("bytes", bytesOut);
+    j.put("bytes_in", bytesIn);
+    j.put("ratio", Math.round(ratio() * 1000) / 1000.0);
+    j.put("seconds", Math.round(seconds * 1000) / 1000.0);
+    j.put("images_per_s", Math.round(imagesPerSecond() * 10) / 10.0);
+    j.put("mode", o.mode().id());
+    j.put("size", o.size());
+    j.put("threads", o.threads());
+    if (o.mode() == PackedImages.Storage.SMART) {
+      j.put("stored_raw", storedRaw);
+      j.put("stored_jpeg", rows - storedRaw);
+    }
+    j.put("labels", labels);
+    j.put("unlabelled", unlabelled);
+    j.put("labels_dropped", labelsDropped);
+    j.put("label_keys_without_image", labelKeysWithoutImage);
+    j.put("label_lines_rejected", labelLinesRejected);
+    j.put("ignored_files", ignoredFiles);
+    j.put("parts", parts);
+    j.put("parts_kept", partsKept);
+    j.put("parts_packed", partsPacked);
+    j.put("committed", committed);
+    if (codecs != null) {
+      ObjectNode c = j.putObject("codecs");
+      codecs.forEach(
+          (col, byCodec) -> {
+            ObjectNode n = c.putObject(col);
+            byCodec.forEach(n::put);
+          });
+    }
+    return j;
   }
 }

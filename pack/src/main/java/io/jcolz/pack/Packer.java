@@ -742,6 +742,22 @@ public final class Packer {
     return m;
   }
 
+  /**
+   * {@link #codecs(Dataset)} of the dataset a pack committed at {@code out}; null when {@code r}
+   * committed nothing (a shard run) or the dataset cannot be read (the pack itself succeeded: its
+   * summary just goes without them).
+   */
+  public static Map<String, Map<String, Integer>> committedCodecs(PackResult r, Path out) {
+    if (!r.committed()) {
+      return null;
+    }
+    try (Dataset ds = Dataset.open(out)) {
+      return codecs(ds);
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   /** The pipeline of one part: ordered appends into the part's writer. */
   private final class PartPacker {
     final PackPlan plan;

@@ -1,6 +1,5 @@
 package io.jcolz.spark;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
@@ -902,7 +901,15 @@ public final class PackJob {
       return 1;
     }
     if (json) {
-      System.out.println(json(r, o, out));
+      Path local = null;
+      try {
+        if (HadoopFs.isLocal(out, spark.sparkContext().hadoopConfiguration())) {
+          local = HadoopFs.localPath(out);
+        }
+      } catch (IOException e) {
+        // the pack succeeded: its line just goes without the codecs
+      }
+      System.out.println(json(r, o, out, local));
     } else {
       System.out.printf(
           Locale.ROOT,
@@ -931,41 +938,15 @@ public final class PackJob {
 
   /** The {@code --json} line of {@code jcolz pack} (same fields, same rounding). */
   static ObjectNode json(PackResult r, PackOptions o) {
-    return json(r, o, o.out().toString());
+    return r.toJson(o, o.out().toString(), Packer.committedCodecs(r, o.out()));
   }
 
-  /** As {@link #json(PackResult, PackOptions)} for the output {@code dataset} (a URI). */
-  static ObjectNode json(PackResult r, PackOptions o, String dataset) {
-    ObjectNode j = new ObjectMapper().createObjectNode();
-    j.put("dataset", dataset);
-    j.put("rows", r.rows());
-    j.put("skipped", r.skippedTotal());
-    ObjectNode by = j.putObject("skipped_by_reason");
-    for (Map.Entry<SkipReason, Long> e : r.skipped().entrySet()) {
-      by.put(e.getKey().key(), e.getValue());
-    }
-    j.put("bytes", r.bytesOut());
-    j.put("bytes_in", r.bytesIn());
-    j.put("ratio", Math.round(r.ratio() * 1000) / 1000.0);
-    j.put("seconds", Math.round(r.seconds() * 1000) / 1000.0);
-    j.put("images_per_s", Math.round(r.imagesPerSecond() * 10) / 10.0);
-    j.put("mode", o.mode().id());
-    j.put("size", o.size());
-    j.put("threads", o.threads());
-    if (o.mode() == PackedImages.Storage.SMART) {
-      j.put("stored_raw", r.storedRaw());
-      j.put("stored_jpeg", r.rows() - r.storedRaw());
-    }
-    j.put("labels", r.labels());
-    j.put("unlabelled", r.unlabelled());
-    j.put("labels_dropped", r.labelsDropped());
-    j.put("label_keys_without_image", r.labelKeysWithoutImage());
-    j.put("label_lines_rejected", r.labelLinesRejected());
-    j.put("ignored_files", r.ignoredFiles());
-    j.put("parts", r.parts());
-    j.put("parts_kept", r.partsKept());
-    j.put("parts_packed", r.partsPacked());
-    j.put("committed", r.committed());
-    return j;
+  /**
+   * As {@link #json(PackResult, PackOptions)} for the output {@code dataset} (a URI); the codecs
+   * only when the output is on the local file system ({@code local}, else null), where the
+   * committed dataset can be opened.
+   */
+  static ObjectNode json(PackResult r, PackOptions o, String dataset, Path local) {
+    return r.toJson(o, dataset, local == null ? null : Packer.committedCodecs(r, local));
   }
 }

@@ -423,58 +423,7 @@ public final class PackCommand implements Callable<Integer> {
   }
 
   static ObjectNode json(PackResult r, PackOptions o) {
-    ObjectNode j = CliSupport.object();
-    j.put("dataset", o.out().toString());
-    j.put("rows", r.rows());
-    j.put("skipped", r.skippedTotal());
-    ObjectNode by = j.putObject("skipped_by_reason");
-    for (Map.Entry<SkipReason, Long> e : r.skipped().entrySet()) {
-      by.put(e.getKey().key(), e.getValue());
-    }
-    j.put("bytes", r.bytesOut());
-    j.put("bytes_in", r.bytesIn());
-    j.put("ratio", Math.round(r.ratio() * 1000) / 1000.0);
-    j.put("seconds", Math.round(r.seconds() * 1000) / 1000.0);
-    j.put("images_per_s", Math.round(r.imagesPerSecond() * 10) / 10.0);
-    j.put("mode", o.mode().id());
-    j.put("size", o.size());
-    j.put("threads", o.threads());
-    if (o.mode() == PackedImages.Storage.SMART) {
-      j.put("stored_raw", r.storedRaw());
-      j.put("stored_jpeg", r.rows() - r.storedRaw());
-    }
-    j.put("labels", r.labels());
-    j.put("unlabelled", r.unlabelled());
-    j.put("labels_dropped", r.labelsDropped());
-    j.put("label_keys_without_image", r.labelKeysWithoutImage());
-    j.put("label_lines_rejected", r.labelLinesRejected());
-    j.put("ignored_files", r.ignoredFiles());
-    j.put("parts", r.parts());
-    j.put("parts_kept", r.partsKept());
-    j.put("parts_packed", r.partsPacked());
-    j.put("committed", r.committed());
-    Map<String, Map<String, Integer>> codecs = codecs(r, o);
-    if (codecs != null) {
-      ObjectNode c = j.putObject("codecs");
-      codecs.forEach(
-          (col, byCodec) -> {
-            ObjectNode n = c.putObject(col);
-            byCodec.forEach(n::put);
-          });
-    }
-    return j;
-  }
-
-  /** Per column, codec → parts stored with it, read from the committed dataset; null if none. */
-  private static Map<String, Map<String, Integer>> codecs(PackResult r, PackOptions o) {
-    if (!r.committed()) {
-      return null;
-    }
-    try (io.jcolz.format.Dataset ds = io.jcolz.format.Dataset.open(o.out())) {
-      return Packer.codecs(ds);
-    } catch (java.io.IOException e) {
-      return null; // the pack itself succeeded; the summary just lacks the line
-    }
+    return r.toJson(o, o.out().toString(), Packer.committedCodecs(r, o.out()));
   }
 
   private static void printHuman(PrintWriter out, PackResult r, PackOptions o) {
@@ -535,7 +484,7 @@ public final class PackCommand implements Callable<Integer> {
         r.committed()
             ? ""
             : "; not committed yet (shard): run jcolz pack --finish --out " + o.out());
-    Map<String, Map<String, Integer>> codecs = codecs(r, o);
+    Map<String, Map<String, Integer>> codecs = Packer.committedCodecs(r, o.out());
     if (codecs != null) {
       StringBuilder sb = new StringBuilder();
       codecs.forEach(
