@@ -71,8 +71,8 @@ public final class PackTestImages {
     return out.toByteArray();
   }
 
-  /** A PNG signature, an IHDR announcing w×h 8-bit RGB, and IEND: a decompression bomb's header. */
-  public static byte[] pngHeaderOnly(int w, int h) {
+  /** A PNG signature and an IHDR announcing {@code w×h} 8-bit RGB, no interlace. */
+  private static ByteArrayOutputStream pngStart(int w, int h) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
     ByteBuffer ihdr =
@@ -85,6 +85,12 @@ public final class PackTestImages {
             .put((byte) 0)
             .put((byte) 0);
     chunk(out, "IHDR", ihdr.array());
+    return out;
+  }
+
+  /** A PNG signature, an IHDR announcing w×h 8-bit RGB, and IEND: a decompression bomb's header. */
+  public static byte[] pngHeaderOnly(int w, int h) {
+    ByteArrayOutputStream out = pngStart(w, h);
     chunk(out, "IEND", new byte[0]);
     return out.toByteArray();
   }
@@ -95,18 +101,7 @@ public final class PackTestImages {
    * (108 MP) file is about 0.3 MB.
    */
   public static byte[] largeTwoColourPng(int w, int h, int left, int right) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', 13, 10, 26, 10});
-    ByteBuffer ihdr =
-        ByteBuffer.allocate(13)
-            .putInt(w)
-            .putInt(h)
-            .put((byte) 8)
-            .put((byte) 2)
-            .put((byte) 0)
-            .put((byte) 0)
-            .put((byte) 0);
-    chunk(out, "IHDR", ihdr.array());
+    ByteArrayOutputStream out = pngStart(w, h);
     byte[] row = new byte[1 + 3 * w]; // filter 0, then RGB
     for (int x = 0; x < w; x++) {
       int c = x < w / 2 ? left : right;

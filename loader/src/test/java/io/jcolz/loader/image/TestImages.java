@@ -91,8 +91,8 @@ final class TestImages {
     return out.toByteArray();
   }
 
-  /** A syntactically valid PNG whose IHDR announces {@code w x h} RGB, with a tiny IDAT. */
-  static byte[] pngHeaderOnly(int w, int h) {
+  /** A PNG signature and an IHDR announcing {@code w x h} 8-bit RGB, no interlace. */
+  private static ByteArrayOutputStream pngStart(int w, int h) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
     byte[] ihdr = {
@@ -111,6 +111,12 @@ final class TestImages {
       0
     };
     chunk(out, "IHDR", ihdr);
+    return out;
+  }
+
+  /** A syntactically valid PNG whose IHDR announces {@code w x h} RGB, with a tiny IDAT. */
+  static byte[] pngHeaderOnly(int w, int h) {
+    ByteArrayOutputStream out = pngStart(w, h);
     chunk(out, "IDAT", new byte[] {0x78, (byte) 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
     chunk(out, "IEND", new byte[0]);
     return out.toByteArray();
@@ -122,24 +128,7 @@ final class TestImages {
    * on disk whatever its pixel count, e.g. about 0.3 MB for 12000 x 9000.
    */
   static byte[] largeQuadrantPng(int w, int h) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'});
-    byte[] ihdr = {
-      (byte) (w >>> 24),
-      (byte) (w >>> 16),
-      (byte) (w >>> 8),
-      (byte) w,
-      (byte) (h >>> 24),
-      (byte) (h >>> 16),
-      (byte) (h >>> 8),
-      (byte) h,
-      8,
-      2,
-      0,
-      0,
-      0
-    };
-    chunk(out, "IHDR", ihdr);
+    ByteArrayOutputStream out = pngStart(w, h);
     byte[][] rows = new byte[2][1 + 3 * w]; // filter byte 0 (none), then RGB
     for (int half = 0; half < 2; half++) {
       for (int x = 0; x < w; x++) {
