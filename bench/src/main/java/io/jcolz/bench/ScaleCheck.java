@@ -52,19 +52,9 @@ public final class ScaleCheck {
       collection(dir, rows, parts);
       return;
     }
-    int labels = 11_000;
-    Schema schema =
-        Schema.builder()
-            .column(ColumnSpec.string(PackedImages.KEY))
-            .keyColumn(PackedImages.KEY)
-            .column(ColumnSpec.uint8Tensor(PackedImages.IMAGE, 1).withChunkRows(32))
-            .column(ColumnSpec.int32Set(PackedImages.LABELS, labels))
-            .labelColumn(PackedImages.LABELS)
-            .build();
-    List<String> vocab = new ArrayList<>();
-    for (int i = 0; i < labels; i++) {
-      vocab.add("label_" + i);
-    }
+    int labels = LABELS;
+    Schema schema = schema();
+    List<String> vocab = vocabulary();
     long t0 = System.nanoTime();
     try (DatasetWriter w =
         DatasetWriter.create(
@@ -147,20 +137,31 @@ public final class ScaleCheck {
     }
   }
 
-  private static void collection(Path dir, long rows, int parts) throws Exception {
-    int labels = 11_000;
-    Schema schema =
-        Schema.builder()
-            .column(ColumnSpec.string(PackedImages.KEY))
-            .keyColumn(PackedImages.KEY)
-            .column(ColumnSpec.uint8Tensor(PackedImages.IMAGE, 1).withChunkRows(32))
-            .column(ColumnSpec.int32Set(PackedImages.LABELS, labels))
-            .labelColumn(PackedImages.LABELS)
-            .build();
+  private static final int LABELS = 11_000;
+
+  /** Key, a 1-byte image and a label set over {@link #LABELS} labels: the shape of a pack. */
+  private static Schema schema() {
+    return Schema.builder()
+        .column(ColumnSpec.string(PackedImages.KEY))
+        .keyColumn(PackedImages.KEY)
+        .column(ColumnSpec.uint8Tensor(PackedImages.IMAGE, 1).withChunkRows(32))
+        .column(ColumnSpec.int32Set(PackedImages.LABELS, LABELS))
+        .labelColumn(PackedImages.LABELS)
+        .build();
+  }
+
+  private static List<String> vocabulary() {
     List<String> vocab = new ArrayList<>();
-    for (int i = 0; i < labels; i++) {
+    for (int i = 0; i < LABELS; i++) {
       vocab.add("label_" + i);
     }
+    return vocab;
+  }
+
+  private static void collection(Path dir, long rows, int parts) throws Exception {
+    int labels = LABELS;
+    Schema schema = schema();
+    List<String> vocab = vocabulary();
     long t0 = System.nanoTime();
     List<io.jcolz.format.store.CollectionManifest.PartEntry> entries = new ArrayList<>();
     long per = (rows + parts - 1) / parts;
