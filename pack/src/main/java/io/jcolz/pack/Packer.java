@@ -174,7 +174,7 @@ public final class Packer {
           listener.note(line);
         }
       }
-      fixedVocabulary = o.append() ? collectionVocabulary(out) : fixedVocabulary();
+      fixedVocabulary = o.append() ? collectionVocabulary(out) : fixedVocabulary(o);
       LabelFile labelFile = null;
       if (o.labels() != null) {
         Path mapFile =
@@ -420,8 +420,13 @@ public final class Packer {
     }
   }
 
-  /** The vocabulary of {@code --vocabulary-from DS}, or null. */
-  private List<String> fixedVocabulary() throws IOException {
+  /**
+   * The label vocabulary {@code o} fixes with {@code --vocabulary-from DS}, or null when it fixes
+   * none; for a driver (the Spark job) that plans the pack itself.
+   *
+   * @throws IOException DS cannot be opened or has no labels
+   */
+  public static List<String> fixedVocabulary(PackOptions o) throws IOException {
     if (o.vocabularyFrom() == null) {
       return null;
     }

@@ -193,7 +193,7 @@ public final class PackJob {
       List<String> vocabulary = List.of();
       PackOptions planned = recorded;
       if (options.labelsFromDirs()) {
-        vocabulary = new FolderLabels(folders, fixedVocabulary(options)).vocabulary();
+        vocabulary = new FolderLabels(folders, Packer.fixedVocabulary(options)).vocabulary();
         if (vocabulary.isEmpty()) {
           l.note(
               "no label names found (every image is directly in "
@@ -201,7 +201,7 @@ public final class PackJob {
                   + "): the dataset has no label column");
         }
       } else if (labels != null) {
-        labelFile = loadLabels(spark, labels, scratch, fixedVocabulary(options), l, hconf);
+        labelFile = loadLabels(spark, labels, scratch, Packer.fixedVocabulary(options), l, hconf);
         vocabulary = labelFile.vocabulary();
         if (vocabulary.isEmpty()) {
           l.note("no label names found in " + labels + ": the dataset has no label column");
@@ -685,18 +685,6 @@ public final class PackJob {
       out.add(names);
     }
     return out;
-  }
-
-  private static List<String> fixedVocabulary(PackOptions o) throws IOException {
-    if (o.vocabularyFrom() == null) {
-      return null;
-    }
-    try (Dataset ds = Dataset.open(o.vocabularyFrom())) {
-      if (ds.labels().isEmpty()) {
-        throw new IOException(o.vocabularyFrom() + " has no label vocabulary to share");
-      }
-      return ds.labels();
-    }
   }
 
   /** Lists the input in the CLI's order, with the CLI's rules (see {@link SourceWalker}). */
