@@ -87,6 +87,10 @@ public final class DatasetWriter implements AutoCloseable {
   private long rows;
   private long keyBytes;
   private int inFlight;
+
+  /** How long an abort waits for chunk writes in flight on other threads. */
+  private static final long ABORT_WAIT_NANOS = 30_000_000_000L;
+
   private Throwable failure;
   private List<String> labels = List.of();
   private final Map<String, String> metadata = new LinkedHashMap<>();
@@ -636,7 +640,27 @@ public final class DatasetWriter implements AutoCloseable {
   }
 
   private void abortLocked() {
-    state = State.ABORTED;
+    state = State.ABORTED; // no new chunk is sealed from here on
+    // Chunks other threads are writing still land in tmp: deleting it under them can leave a file
+    // created after the walk, and with it the directory (seen as a leftover .part-*.tmp-* after a
+    // failed pack). Their writes end either way (a failed first chunk releases its waiters), so
+    // wait for them, bounded so that a stuck disk cannot hang an abort.
+    long deadline = System.nanoTime() + ABORT_WAIT_NANOS;
+    boolean interrupted = false;
+    while (inFlight > 0) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      try {
+        lock.wait(Math.max(1, left / 1_000_000));
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
     closeQuietly();
     deleteRecursively(tmp);
   }
