@@ -18,10 +18,13 @@ public final class BenchMain {
   /**
    * JMH's arguments with {@code -jvmArgsAppend} carrying jcolz's JVM flags ({@link
    * ChronicleSupport#flags()}, the one list in {@code jvm.flags}) and quiet logging, so every
-   * forked benchmark JVM gets them; benchmarks declare no flags of their own.
+   * forked benchmark JVM gets them, plus {@code --add-modules=jdk.incubator.vector} (as the {@code
+   * jcolz} launcher gives the loader's commands: the Vector API paths of {@code Pixels});
+   * benchmarks declare no flags of their own.
    */
   static String[] withForkFlags(String[] args) {
     java.util.List<String> flags = new java.util.ArrayList<>(ChronicleSupport.flags());
+    flags.add("--add-modules=jdk.incubator.vector");
     flags.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     flags.add("-Dorg.slf4j.simpleLogger.logFile=System.err");
     String[] out = java.util.Arrays.copyOf(args, args.length + 2);

@@ -7,6 +7,7 @@ import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.batch.ImageLayout;
 import io.jcolz.loader.batch.LabelMode;
+import io.jcolz.loader.batch.Pixels;
 import io.jcolz.loader.image.JpegDecoder;
 import io.jcolz.loader.order.Order;
 import java.io.IOException;
@@ -175,7 +176,8 @@ public final class LoaderBench {
      * {@link LoaderStats}: {@code worker_busy} (each worker's busy fraction), {@code busy_fraction}
      * (their mean), {@code chunk_wait_s} (worker-seconds waiting for a chunk another worker was
      * decoding), {@code queue_wait_s} (waiting for the consumer), {@code decodes_per_read}, {@code
-     * chunk_reads}, {@code chunk_redecodes}.
+     * chunk_reads}, {@code chunk_redecodes}; {@code pixel_path}, how samples were written into the
+     * batch ({@link Pixels#vectorStatus()}).
      */
     public String toJson() {
       StringBuilder busy = new StringBuilder("[");
@@ -190,7 +192,7 @@ public final class LoaderBench {
               + "\"ceiling_decompress_images_per_s\":%.1f,\"ceiling_decode_images_per_s\":%.1f,\"peak_offheap_bytes\":%d,\"bound_offheap_bytes\":%d,"
               + "\"chunk_decodes\":%d,\"chunk_hits\":%d,\"worker_busy\":%s,\"busy_fraction\":%.4f,"
               + "\"chunk_wait_s\":%.3f,\"queue_wait_s\":%.3f,\"decodes_per_read\":%.4f,"
-              + "\"chunk_reads\":%d,\"chunk_redecodes\":%d}",
+              + "\"chunk_reads\":%d,\"chunk_redecodes\":%d,\"pixel_path\":\"%s\"}",
           imagesPerSecond,
           mbPerSecond,
           images,
@@ -211,7 +213,8 @@ public final class LoaderBench {
           interval.queueWaitSeconds(),
           interval.decodesPerRead(),
           interval.chunkReads(),
-          interval.chunkRedecodes());
+          interval.chunkRedecodes(),
+          Pixels.vectorStatus().replace("\\", "\\\\").replace("\"", "\\\""));
     }
   }
 

@@ -29,7 +29,53 @@ public final class Pixels {
   /** Byte lanes 2, 5 of a word. */
   private static final long M2 = 0x0000FF0000FF0000L;
 
+  /** Null when the Vector API paths are used, else why not. */
+  private static final String VECTOR = vectorUnusable();
+
   private Pixels() {}
+
+  /**
+   * Which three-channel path {@link #write} takes: {@code "Vector API, N-bit"}, or {@code "64-bit
+   * words"} and why not the Vector API.
+   */
+  public static String vectorStatus() {
+    return VECTOR == null
+        ? "Vector API, " + 8 * VectorPixels.LANES + "-bit"
+        : "64-bit words (" + VECTOR + ")";
+  }
+
+  /** Whether {@link #write} takes the Vector API paths. */
+  static boolean vectorUsed() {
+    return VECTOR == null;
+  }
+
+  /** Null when the Vector API may be used, else the reason it is not. */
+  private static String vectorUnusable() {
+    String mode = System.getProperty("jcolz.vector", "auto").strip();
+    if (mode.equals("false")) {
+      return "-Djcolz.vector=false";
+    }
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      return "the JVM was started without --add-modules=jdk.incubator.vector";
+    }
+    if (mode.equals("true")) {
+      return null;
+    }
+    String arch = System.getProperty("os.arch", "");
+    if (!arch.equals("amd64") && !arch.equals("x86_64")) {
+      return "not checked on " + arch + "; -Djcolz.vector=true enables it";
+    }
+    try {
+      String avx =
+          java.lang.management.ManagementFactory.getPlatformMXBean(
+                  com.sun.management.HotSpotDiagnosticMXBean.class)
+              .getVMOption("UseAVX")
+              .getValue();
+      return Integer.parseInt(avx) >= 1 ? null : "UseAVX=" + avx;
+    } catch (RuntimeException | LinkageError e) { // not HotSpot, or no jdk.management
+      return "cannot read HotSpot's UseAVX: " + e;
+    }
+  }
 
   /**
    * Writes the HWC image at {@code src[srcOff ..]} into {@code dst[dstOff ..]}.
@@ -46,15 +92,35 @@ public final class Pixels {
       ImageLayout layout,
       MemorySegment dst,
       long dstOff) {
+    write(src, srcOff, h, w, c, flip, layout, dst, dstOff, VECTOR == null);
+  }
+
+  /** {@link #write}, on the Vector API paths only when {@code allowVector} (tests take both). */
+  static void write(
+      MemorySegment src,
+      long srcOff,
+      int h,
+      int w,
+      int c,
+      boolean flip,
+      ImageLayout layout,
+      MemorySegment dst,
+      long dstOff,
+      boolean allowVector) {
     long bytes = (long) h * w * c;
+    boolean vector = allowVector && c == 3 && w >= VectorPixels.LANES;
     if (layout == ImageLayout.NHWC || c == 1) {
       if (!flip) {
         MemorySegment.copy(src, srcOff, dst, dstOff, bytes);
+      } else if (vector) {
+        VectorPixels.hwcFlip3(src, srcOff, dst, dstOff, h, w);
       } else if (c == 3) {
         hwcFlip3(src, srcOff, dst, dstOff, h, w);
       } else {
         hwcFlipAny(src, srcOff, dst, dstOff, h, w, c);
       }
+    } else if (vector) {
+      VectorPixels.chw3(src, srcOff, dst, dstOff, h, w, flip);
     } else if (c == 3) {
       chw3(src, srcOff, dst, dstOff, h, w, flip);
     } else {
