@@ -7,8 +7,10 @@ import static io.jcolz.format.store.FileFormat.LE_LONG;
 import io.jcolz.format.schema.ColumnSpec;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -16,12 +18,26 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.zip.CRC32C;
 
 /**
  * Writes one column file (layout in {@link ColumnFile}): the header on creation, chunks as they are
  * finished — from any thread, in any row order, each at a position reserved under a short lock and
  * then written without it — and the sorted chunk index and footer on {@link #finish}.
+ *
+ * <h2>Early write-back</h2>
+ *
+ * Every 64 MiB of chunks, a shared daemon thread ({@code jcolz-flush}) calls {@code force(false)}
+ * on the file, so the kernel writes the column out while packing goes on instead of all at once in
+ * {@link #finish}'s {@code force(true)} (a pack's commit waited ≈ 150 ms for a 300 MB part;
+ * BENCHMARKS.md, "Packing"). It only starts the write-back early: {@link #finish} still forces the
+ * whole file before it returns, waits for a flush in flight first, and throws if any early flush
+ * failed — after a failed fsync Linux may report the next one as a success although the pages were
+ * dropped, so such a failure must not be forgotten.
  *
  * <p>Thread-safe.
  */
@@ -33,9 +49,30 @@ public final class ColumnFileWriter implements Closeable {
   private final List<long[]> entries = new ArrayList<>();
   private long end = HEADER_BYTES;
   private long uncompressed;
+  private final long flushBytes;
+  private long unflushed; // guarded by this
+  private Future<?> flush; // guarded by this: the early flush in flight, or null
+  private volatile IOException flushFailure;
+
+  /** Bytes of chunks between two early flushes. */
+  static final long FLUSH_BYTES = 64L << 20;
+
+  private static final ExecutorService FLUSHER =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "jcolz-flush");
+            t.setDaemon(true);
+            return t;
+          });
 
   /** Creates the file (which must not exist) and writes its header. */
   public ColumnFileWriter(Path path, ColumnSpec spec, UUID datasetId) throws IOException {
+    this(path, spec, datasetId, FLUSH_BYTES);
+  }
+
+  /** With another early-flush interval (tests). */
+  ColumnFileWriter(Path path, ColumnSpec spec, UUID datasetId, long flushBytes) throws IOException {
+    this.flushBytes = flushBytes;
     this.path = path;
     this.spec = spec;
     this.datasetId = datasetId;
@@ -76,6 +113,23 @@ public final class ColumnFileWriter implements Closeable {
           new long[] {firstRow, pos, length, decompressedLength, rows, (int) crc.getValue()});
     }
     writeFully(ByteBuffer.wrap(compressed, 0, length), pos);
+    synchronized (this) {
+      unflushed += length;
+      if (unflushed >= flushBytes && (flush == null || flush.isDone()) && channel.isOpen()) {
+        unflushed = 0;
+        flush = FLUSHER.submit(this::flushEarly);
+      }
+    }
+  }
+
+  private void flushEarly() {
+    try {
+      channel.force(false);
+    } catch (ClosedChannelException closed) {
+      // aborted (close) or finished: nothing to keep
+    } catch (IOException e) {
+      flushFailure = e;
+    }
   }
 
   /**
@@ -85,6 +139,7 @@ public final class ColumnFileWriter implements Closeable {
    * @return the file's size
    */
   public synchronized long finish(long rowCount) throws IOException {
+    awaitFlush();
     entries.sort(Comparator.comparingLong(e -> e[0]));
     long expect = 0;
     for (long[] e : entries) {
@@ -143,6 +198,24 @@ public final class ColumnFileWriter implements Closeable {
   /** Decompressed bytes of the chunks written so far. */
   public synchronized long uncompressedBytes() {
     return uncompressed;
+  }
+
+  /** Waits for the early flush in flight, if any; throws if an early flush failed. */
+  private void awaitFlush() throws IOException {
+    if (flush != null) {
+      try {
+        flush.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException(path + ": interrupted waiting for a flush");
+      } catch (ExecutionException e) {
+        throw new IOException(path + ": flush failed: " + e.getCause(), e.getCause());
+      }
+    }
+    IOException failed = flushFailure;
+    if (failed != null) {
+      throw new IOException(path + ": writing to disk failed: " + failed.getMessage(), failed);
+    }
   }
 
   private void writeFully(ByteBuffer buf, long pos) throws IOException {
