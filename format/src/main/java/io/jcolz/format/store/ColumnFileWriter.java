@@ -18,10 +18,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.zip.CRC32C;
 
 /**
@@ -31,13 +27,14 @@ import java.util.zip.CRC32C;
  *
  * <h2>Early write-back</h2>
  *
- * Every 64 MiB of chunks, a shared daemon thread ({@code jcolz-flush}) calls {@code force(false)}
- * on the file, so the kernel writes the column out while packing goes on instead of all at once in
- * {@link #finish}'s {@code force(true)} (a pack's commit waited ≈ 150 ms for a 300 MB part;
- * BENCHMARKS.md, "Packing"). It only starts the write-back early: {@link #finish} still forces the
- * whole file before it returns, waits for a flush in flight first, and throws if any early flush
- * failed — after a failed fsync Linux may report the next one as a success although the pages were
- * dropped, so such a failure must not be forgotten.
+ * Every 64 MiB of chunks, a virtual thread ({@code jcolz-flush}, one at a time per file, gone when
+ * its flush returns) calls {@code force(false)} on the file, so the kernel writes the column out
+ * while packing goes on instead of all at once in {@link #finish}'s {@code force(true)} (a pack's
+ * commit waited ≈ 150 ms for a 300 MB part; BENCHMARKS.md, "Packing"). It only starts the
+ * write-back early: {@link #finish} still forces the whole file before it returns, waits for a
+ * flush in flight first, and throws if any early flush failed — after a failed fsync Linux may
+ * report the next one as a success although the pages were dropped, so such a failure must not be
+ * forgotten.
  *
  * <p>Thread-safe.
  */
@@ -51,19 +48,11 @@ public final class ColumnFileWriter implements Closeable {
   private long uncompressed;
   private final long flushBytes;
   private long unflushed; // guarded by this
-  private Future<?> flush; // guarded by this: the early flush in flight, or null
+  private Thread flush; // guarded by this: the early flush (a virtual thread), or null
   private volatile IOException flushFailure;
 
   /** Bytes of chunks between two early flushes. */
   static final long FLUSH_BYTES = 64L << 20;
-
-  private static final ExecutorService FLUSHER =
-      Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "jcolz-flush");
-            t.setDaemon(true);
-            return t;
-          });
 
   /** Creates the file (which must not exist) and writes its header. */
   public ColumnFileWriter(Path path, ColumnSpec spec, UUID datasetId) throws IOException {
@@ -115,9 +104,9 @@ public final class ColumnFileWriter implements Closeable {
     writeFully(ByteBuffer.wrap(compressed, 0, length), pos);
     synchronized (this) {
       unflushed += length;
-      if (unflushed >= flushBytes && (flush == null || flush.isDone()) && channel.isOpen()) {
+      if (unflushed >= flushBytes && (flush == null || !flush.isAlive()) && channel.isOpen()) {
         unflushed = 0;
-        flush = FLUSHER.submit(this::flushEarly);
+        flush = Thread.ofVirtual().name("jcolz-flush").start(this::flushEarly);
       }
     }
   }
@@ -204,12 +193,10 @@ public final class ColumnFileWriter implements Closeable {
   private void awaitFlush() throws IOException {
     if (flush != null) {
       try {
-        flush.get();
+        flush.join();
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException(path + ": interrupted waiting for a flush");
-      } catch (ExecutionException e) {
-        throw new IOException(path + ": flush failed: " + e.getCause(), e.getCause());
       }
     }
     IOException failed = flushFailure;
