@@ -100,15 +100,13 @@ public final class ColumnFileWriter implements Closeable {
       uncompressed += decompressedLength;
       entries.add(
           new long[] {firstRow, pos, length, decompressedLength, rows, (int) crc.getValue()});
-    }
-    writeFully(ByteBuffer.wrap(compressed, 0, length), pos);
-    synchronized (this) {
       unflushed += length;
       if (unflushed >= flushBytes && (flush == null || !flush.isAlive()) && channel.isOpen()) {
-        unflushed = 0;
+        unflushed = 0; // this chunk may miss this flush: finish() forces everything anyway
         flush = Thread.ofVirtual().name("jcolz-flush").start(this::flushEarly);
       }
     }
+    writeFully(ByteBuffer.wrap(compressed, 0, length), pos);
   }
 
   private void flushEarly() {
