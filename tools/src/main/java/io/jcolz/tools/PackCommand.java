@@ -185,7 +185,7 @@ public final class PackCommand implements Callable<Integer> {
       paramLabel = "C",
       description =
           "chunk codec: auto (default) measures each part's columns on their first chunk and stores a "
-              + "column uncompressed where Zstd saves under 10% (photo pixels, JPEGs: faster to load); "
+              + "column uncompressed where Zstd saves under 10%% (photo pixels, JPEGs: faster to load); "
               + "zstd or none force it for every column",
       converter = Converters.CodecConverter.class)
   CodecChoice codec = CodecChoice.AUTO;

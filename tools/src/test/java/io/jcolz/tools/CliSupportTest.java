@@ -13,6 +13,32 @@ class CliSupportTest {
     assertTrue(!line.contains(" JAVA_OPTS"), line);
   }
 
+  /**
+   * picocli formats descriptions with {@code String.format}: a bare {@code %} makes it print a
+   * "[picocli WARN] Could not format" line to stderr and show the raw text.
+   */
+  @Test
+  void everyHelpPageFormatsWithoutPicocliWarnings() {
+    java.io.PrintStream before = System.err;
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    StringBuilder pages = new StringBuilder();
+    try {
+      System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+      picocli.CommandLine cli = new picocli.CommandLine(new Main());
+      pages.append(cli.getUsageMessage());
+      for (picocli.CommandLine sub : cli.getSubcommands().values()) {
+        pages.append(sub.getUsageMessage());
+      }
+    } finally {
+      System.setErr(before);
+    }
+    String warnings = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+    assertTrue(!warnings.contains("picocli WARN"), warnings);
+    assertTrue(
+        pages.toString().replaceAll("\\s+", " ").contains("saves under 10% (photo pixels"),
+        "pack --codec help");
+  }
+
   @Test
   void mainDefaultsDjlOfflineForPlainJavaJar() {
     String before = System.getProperty("ai.djl.offline");
