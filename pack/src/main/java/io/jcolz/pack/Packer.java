@@ -39,11 +39,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -763,6 +763,59 @@ public final class Packer {
     }
   }
 
+  /**
+   * The images a part packer has handed to the pool and not yet appended. The walking thread waits
+   * in {@link #awaitAtMost} until the count falls to a limit; appenders wake it only when the count
+   * reaches that limit, so a full window costs the walker one wake-up per refill instead of one per
+   * image (each a futex call and a context switch on a core a worker needs).
+   *
+   * <p>Thread-safe; one waiting thread at a time (the part's walker).
+   */
+  private final class InFlight {
+    private final AtomicInteger count = new AtomicInteger();
+    private volatile Thread waiter;
+    private volatile int limit = -1;
+
+    int count() {
+      return count.get();
+    }
+
+    void started() {
+      count.incrementAndGet();
+    }
+
+    void ended() {
+      if (count.decrementAndGet() <= limit) {
+        Thread w = waiter;
+        if (w != null) {
+          LockSupport.unpark(w);
+        }
+      }
+    }
+
+    /**
+     * Waits until at most {@code max} images are in flight, checking for a fatal error (a worker
+     * that failed never ends its image) every 100 ms.
+     */
+    void awaitAtMost(int max) throws IOException {
+      limit = max;
+      waiter = Thread.currentThread();
+      try {
+        while (count.get() > max) {
+          LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(100));
+          if (Thread.interrupted()) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("pack interrupted");
+          }
+          checkFatal();
+        }
+      } finally {
+        waiter = null;
+        limit = -1;
+      }
+    }
+  }
+
   /** The pipeline of one part: ordered appends into the part's writer. */
   private final class PartPacker {
     final PackPlan plan;
@@ -772,7 +825,7 @@ public final class Packer {
     final DatasetWriter writer;
     final Row row;
     final int window = 16 * o.threads();
-    final Semaphore permits = new Semaphore(window);
+    final InFlight inFlight = new InFlight();
     final ConcurrentHashMap<Long, Result> ready = new ConcurrentHashMap<>();
     final ReentrantLock appendLock = new ReentrantLock();
     final ExecutorService pool;
@@ -816,15 +869,12 @@ public final class Packer {
       if (seq == 0 && part.firstKey() != null && !part.firstKey().equals(in.key())) {
         throw changed("begins with " + in.key() + ", the plan says " + part.firstKey());
       }
-      try {
-        while (!permits.tryAcquire(100, TimeUnit.MILLISECONDS)) {
-          checkFatal();
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new InterruptedIOException("pack interrupted");
+      if (inFlight.count() >= window) {
+        // refill from half a window: one wake-up of this thread per window/2 images, not per image
+        inFlight.awaitAtMost(window / 2);
       }
       checkFatal();
+      inFlight.started();
       long s = seq++;
       lastKey = in.key();
       pool.execute(
@@ -846,14 +896,7 @@ public final class Packer {
     long finish() throws IOException {
       boolean committed = false;
       try {
-        try {
-          while (!permits.tryAcquire(window, 100, TimeUnit.MILLISECONDS)) {
-            checkFatal();
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException("pack interrupted");
-        }
+        inFlight.awaitAtMost(0);
         checkFatal();
         if (seq != part.count() || (lastKey != null && !lastKey.equals(part.lastKey()))) {
           throw changed("has " + seq + " images, the plan says " + part.count());
@@ -937,7 +980,7 @@ public final class Packer {
           }
         }
         if (x != null) {
-          permits.release();
+          inFlight.ended();
           continue;
         }
         // a result deposited while this thread held the lock found it taken: take it over
