@@ -177,7 +177,9 @@ public final class PackCommand implements Callable<Integer> {
   @Option(
       names = "--level",
       paramLabel = "L",
-      description = "Zstd level -7..22 (default: ${DEFAULT-VALUE})")
+      description =
+          "Zstd level -7..22 (default: ${DEFAULT-VALUE}); lower packs and loads faster for more"
+              + " bytes: -2 loads raw pixels about 1.5x faster for 14-22%% more bytes")
   int level = io.jcolz.format.schema.ColumnSpec.DEFAULT_LEVEL;
 
   @Option(
