@@ -15,8 +15,6 @@ import io.jcolz.format.store.Checksums;
 import io.jcolz.format.store.FileTrees;
 import io.jcolz.loader.image.ImageDecoder;
 import io.jcolz.loader.image.ResizeMode;
-import io.jcolz.pack.SkipReason;
-import io.jcolz.pack.SourceWalker;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -194,20 +192,7 @@ public class ChunkDecodeBenchmark {
     }
     Path cache = Path.of(System.getProperty("java.io.tmpdir"), "jcolz-bench-" + kind + "-224.rgb");
     if (!Files.exists(cache)) {
-      List<Path> files = new ArrayList<>();
-      new SourceWalker(root, null)
-          .walk(
-              new SourceWalker.Visitor() {
-                @Override
-                public void image(Path file, String key, List<String> folders) {
-                  if (files.size() < n) {
-                    files.add(file);
-                  }
-                }
-
-                @Override
-                public void skip(String shown, SkipReason reason, String detail) {}
-              });
+      List<Path> files = PackBenchmark.imageFiles(root, n);
       ImageDecoder dec = ImageDecoder.builder().minSide(2).build();
       try (var os = new java.io.BufferedOutputStream(Files.newOutputStream(cache))) {
         for (Path f : files) {

@@ -79,18 +79,7 @@ public final class PackBenchmark {
             .overwrite(true)
             .build();
     ImageDecoder decoder = Packer.decoder(base);
-    List<Path> files = new ArrayList<>();
-    new SourceWalker(dir, null)
-        .walk(
-            new SourceWalker.Visitor() {
-              @Override
-              public void image(Path file, String key, List<String> folders) {
-                files.add(file);
-              }
-
-              @Override
-              public void skip(String shown, SkipReason reason, String detail) {}
-            });
+    List<Path> files = imageFiles(dir, Integer.MAX_VALUE);
     long bytes = 0;
     for (Path f : files) {
       bytes += Files.size(f);
@@ -239,6 +228,28 @@ public final class PackBenchmark {
         bytes,
         outBytes);
     FileTrees.deleteRecursively(work);
+  }
+
+  /**
+   * The first {@code max} images under {@code dir} in the order {@code jcolz pack} walks them (the
+   * files it would try to decode; listing-level skips left out).
+   */
+  static List<Path> imageFiles(Path dir, int max) throws IOException {
+    List<Path> files = new ArrayList<>();
+    new SourceWalker(dir, null)
+        .walk(
+            new SourceWalker.Visitor() {
+              @Override
+              public void image(Path file, String key, List<String> folders) {
+                if (files.size() < max) {
+                  files.add(file);
+                }
+              }
+
+              @Override
+              public void skip(String shown, SkipReason reason, String detail) {}
+            });
+    return files;
   }
 
   /**

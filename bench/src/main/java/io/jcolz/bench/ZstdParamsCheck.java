@@ -8,8 +8,6 @@ import io.jcolz.loader.image.ImageDecodeException;
 import io.jcolz.loader.image.ImageDecoder;
 import io.jcolz.pack.PackOptions;
 import io.jcolz.pack.Packer;
-import io.jcolz.pack.SkipReason;
-import io.jcolz.pack.SourceWalker;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,18 +35,7 @@ public final class ZstdParamsCheck {
         args.length > 2 ? Arrays.copyOfRange(args, 2, args.length) : new String[] {"L3", "L-2"};
     PackOptions o = PackOptions.builder(dir, dir.resolveSibling("unused.jcolz")).size(size).build();
     ImageDecoder decoder = Packer.decoder(o);
-    List<Path> files = new ArrayList<>();
-    new SourceWalker(dir, null)
-        .walk(
-            new SourceWalker.Visitor() {
-              @Override
-              public void image(Path file, String key, List<String> folders) {
-                files.add(file);
-              }
-
-              @Override
-              public void skip(String shown, SkipReason reason, String detail) {}
-            });
+    List<Path> files = PackBenchmark.imageFiles(dir, Integer.MAX_VALUE);
     List<byte[]> chunks = new ArrayList<>();
     byte[] chunk = new byte[ColumnSpec.DEFAULT_CHUNK_BYTES];
     int fill = 0;

@@ -39,9 +39,7 @@ class PartPipelineTest {
   void everyImageIsAppendedOnceInListingOrderThroughManyRefills() throws Exception {
     Fixture f = new Fixture(2);
     AtomicInteger lookups = new AtomicInteger();
-    long rows =
-        f.packer.packPart(
-            dir, f.plan, f.plan.parts().get(0), f.images, labels(k -> lookups.incrementAndGet()));
+    long rows = f.pack(labels(k -> lookups.incrementAndGet()));
     assertEquals(IMAGES, rows);
     assertEquals(IMAGES, lookups.get());
     try (Dataset ds = Dataset.open(DatasetLayout.part(dir, f.plan.parts().get(0).name()))) {
@@ -62,11 +60,7 @@ class PartPipelineTest {
         assertThrows(
             IOException.class,
             () ->
-                f.packer.packPart(
-                    dir,
-                    f.plan,
-                    f.plan.parts().get(0),
-                    f.images,
+                f.pack(
                     labels(
                         k -> {
                           if (k == 40) {
@@ -89,11 +83,7 @@ class PartPipelineTest {
         new Thread(
             () -> {
               try {
-                f.packer.packPart(
-                    dir,
-                    f.plan,
-                    f.plan.parts().get(0),
-                    f.images,
+                f.pack(
                     labels(
                         k -> {
                           if (k == 0) {
@@ -178,6 +168,11 @@ class PartPipelineTest {
       }
       plan = PackPlan.of(digest, o.partRows(), Packer.settings(o), VOCABULARY, null, 0);
       packer = new Packer(o, PackListener.NONE);
+    }
+
+    /** Packs the one part with {@code labels}; returns its rows. */
+    long pack(LabelSource labels) throws IOException, InterruptedException {
+      return packer.packPart(dir, plan, plan.parts().get(0), images, labels);
     }
   }
 }
