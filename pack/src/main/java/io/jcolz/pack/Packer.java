@@ -794,8 +794,8 @@ public final class Packer {
     }
 
     /**
-     * Waits until at most {@code max} images are in flight, checking for a fatal error (a worker
-     * that failed never ends its image) every 100 ms.
+     * Waits until at most {@code max} images are in flight, checking for a fatal error every 100
+     * ms: an image whose task failed outside {@code work} (in the appender) is never ended.
      */
     void awaitAtMost(int max) throws IOException {
       limit = max;
