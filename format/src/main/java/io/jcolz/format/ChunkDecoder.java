@@ -3,6 +3,7 @@ package io.jcolz.format;
 import com.github.luben.zstd.ZstdException;
 import io.jcolz.format.codec.ChunkDecompressor;
 import io.jcolz.format.codec.Codec;
+import io.jcolz.format.codec.ZstdFrame;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.store.Checksums;
 import io.jcolz.format.store.ColumnFile;
@@ -13,7 +14,8 @@ import java.lang.foreign.MemorySegment;
 /**
  * Turns a column's chunk into a {@link ChunkView}: checks the chunk's CRC32C (unless the dataset
  * was opened without), decompresses it from the mapped file straight into off-heap memory with a
- * reused Zstd context, and checks the payload's structure. Every failure is a {@link
+ * reused Zstd context (after checking that the stored bytes are the one Zstd frame shape the format
+ * allows, {@link ZstdFrame}), and checks the payload's structure. Every failure is a {@link
  * CorruptDatasetException} naming the file, column, chunk and offset.
  *
  * <p>Not thread-safe: one decoder per thread (each holds a native Zstd context and a scratch
@@ -132,6 +134,13 @@ public final class ChunkDecoder implements AutoCloseable {
     enter();
     try {
       MemorySegment src = checked(column, k);
+      if (column.spec().codec() == Codec.ZSTD) {
+        String bad = ZstdFrame.problem(src, len);
+        if (bad != null) {
+          throw CorruptDatasetException.atChunk(
+              column.path(), column.name(), k, column.offset(k), bad, null);
+        }
+      }
       n = zstd.decompress(column.spec().codec(), src, out);
       if (releasePages) {
         MappedPages.release(src); // under the read guard: the mapping cannot go away meanwhile

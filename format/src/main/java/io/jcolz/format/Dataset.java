@@ -303,7 +303,9 @@ public final class Dataset implements AutoCloseable {
     } catch (IOException io) {
       throw mapFailure(p, io);
     }
-    return ColumnFile.open(p, spec, seg, m.datasetId(), e.fileBytes(), m.rows());
+    ColumnFile f = ColumnFile.open(p, spec, seg, m.datasetId(), e.fileBytes(), m.rows());
+    f.checkManifestEntry(e);
+    return f;
   }
 
   private static IOException mapFailure(Path p, IOException io) {

@@ -21,6 +21,10 @@
  *
  * <ul>
  *   <li>Format version 1 (jcolz 0.1.0): first version.
+ *   <li>Format version 2 (jcolz 0.2.0): collections of parts ({@code CLCT}); version-1 files
+ *       unchanged. Readers refuse Zstd chunks of any shape but one frame with its content size and
+ *       no checksum, chunks that do not tile their column file, manifest totals that differ from
+ *       the chunk index, and a {@code CLCT} file marked version 1 (FORMAT.md §2, §4.1, §4.2).
  * </ul>
  *
  * <h2>Limitations</h2>

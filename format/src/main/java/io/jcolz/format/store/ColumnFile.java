@@ -241,8 +241,95 @@ public final class ColumnFile {
               + (indexOffset - HEADER_BYTES)
               + " bytes");
     }
+    checkTiling(path, spec, index, (int) chunks, indexOffset);
     return new ColumnFile(
         path, spec, file, index, (int) chunks, rows, compressed, uncompressed, uniform ? fixed : 0);
+  }
+
+  /**
+   * Checks that the chunks' stored byte ranges tile the chunk data {@code [32, indexOffset)}
+   * exactly: no two overlap and no byte lies outside every chunk (the sum check alone would let an
+   * overlap hide a gap). Chunks may appear in any row order. Written in order (one writer thread),
+   * this is one pass; otherwise the starts and ends are sorted: with every length ≥ 1, the ranges
+   * tile [lo, hi) exactly when the sorted starts are lo, e<sub>0</sub>, e<sub>1</sub>, … and the
+   * sorted ends e<sub>0</sub>, e<sub>1</sub>, …, hi.
+   */
+  private static void checkTiling(
+      Path path, ColumnSpec spec, MemorySegment index, int chunks, long indexOffset)
+      throws CorruptDatasetException {
+    long expect = HEADER_BYTES;
+    boolean inOrder = true;
+    for (int k = 0; k < chunks && inOrder; k++) {
+      long e = (long) k * ENTRY_BYTES;
+      long off = index.get(LE_LONG, e + 8);
+      inOrder = off == expect;
+      expect = off + Integer.toUnsignedLong(index.get(LE_INT, e + 16));
+    }
+    if (inOrder) {
+      return; // and expect == indexOffset, by the sum check
+    }
+    long[] starts = new long[chunks];
+    long[] ends = new long[chunks];
+    for (int k = 0; k < chunks; k++) {
+      long e = (long) k * ENTRY_BYTES;
+      starts[k] = index.get(LE_LONG, e + 8);
+      ends[k] = starts[k] + Integer.toUnsignedLong(index.get(LE_INT, e + 16));
+    }
+    java.util.Arrays.sort(starts);
+    java.util.Arrays.sort(ends);
+    for (int i = 0; i < chunks; i++) {
+      long start = starts[i];
+      long want = i == 0 ? HEADER_BYTES : ends[i - 1];
+      if (start != want) {
+        throw CorruptDatasetException.at(
+            path,
+            "column '"
+                + spec.name()
+                + "': chunks do not tile the chunk data ["
+                + HEADER_BYTES
+                + ", "
+                + indexOffset
+                + "): "
+                + (start < want
+                    ? "a chunk starting at offset " + start + " overlaps the chunk ending at " + want
+                    : "bytes [" + want + ", " + start + ") belong to no chunk"));
+      }
+    }
+  }
+
+  /**
+   * Checks the manifest's exact facts about this file ({@code chunks}, {@code compressed_bytes},
+   * {@code uncompressed_bytes}; {@code file_bytes} was checked by {@link #open}).
+   */
+  public void checkManifestEntry(Manifest.ColumnEntry e) throws CorruptDatasetException {
+    String field = null;
+    long said = 0;
+    long is = 0;
+    if (e.chunks() != chunkCount) {
+      field = "chunks";
+      said = e.chunks();
+      is = chunkCount;
+    } else if (e.compressedBytes() != compressedBytes) {
+      field = "compressed_bytes";
+      said = e.compressedBytes();
+      is = compressedBytes;
+    } else if (e.uncompressedBytes() != uncompressedBytes) {
+      field = "uncompressed_bytes";
+      said = e.uncompressedBytes();
+      is = uncompressedBytes;
+    }
+    if (field != null) {
+      throw CorruptDatasetException.at(
+          path,
+          "column '"
+              + spec.name()
+              + "': the manifest's "
+              + field
+              + " is "
+              + said
+              + ", the file's chunk index gives "
+              + is);
+    }
   }
 
   /** Path of the file. */

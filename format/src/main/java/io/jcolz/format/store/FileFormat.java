@@ -73,7 +73,15 @@ public final class FileFormat {
       this.version = version;
     }
 
-    /** The version written in this kind's header (the format version that introduced it). */
+    /** The 4 ASCII letters of this kind, as in the header. */
+    public String tag() {
+      return new String(tag, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * The version written in this kind's header (the format version that introduced it), and the
+     * lowest a reader accepts for this kind.
+     */
     public int version() {
       return version;
     }
@@ -98,7 +106,9 @@ public final class FileFormat {
 
   /**
    * Checks magic, kind and version of the header at offset 0 of {@code file} and returns the
-   * dataset id it carries. The header's bytes are covered by the footer checksum, which the caller
+   * dataset id it carries. A kind's accepted versions are [{@link Kind#version()}, {@link
+   * #VERSION_CURRENT}]: from the version that introduced it (a {@code CLCT} file marked version 1
+   * is refused as too old: collections did not exist in version 1). The header's bytes are covered by the footer checksum, which the caller
    * checks.
    */
   public static UUID readHeader(MemorySegment file, Path path, Kind kind)
@@ -129,8 +139,8 @@ public final class FileFormat {
           "file kind is " + printable(tag) + ", expected " + printable(kind.tag) + " at offset 8");
     }
     int version = file.get(LE_INT, 12);
-    if (version < VERSION_START || version > VERSION_CURRENT) {
-      throw new FormatVersionException(path, version, VERSION_START, VERSION_CURRENT);
+    if (version < kind.version || version > VERSION_CURRENT) {
+      throw new FormatVersionException(path, version, kind.version, VERSION_CURRENT);
     }
     long msb = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 16);
     long lsb = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 24);
