@@ -31,7 +31,8 @@ import java.util.UUID;
  * <p>The plan is a pure function of the listing, the settings and (for an append) the collection it
  * extends: two shards, or a Spark driver and the CLI, that see the same inputs compute the same
  * plan, id and collection id. File: {@code pack-plan.json} (or {@code append-plan.json}), UTF-8
- * JSON, replaced by atomic rename.
+ * JSON whose last member is a CRC32C of the bytes before it (checked on every {@link #read}),
+ * replaced by atomic rename (FORMAT.md §9.3).
  *
  * <p>Immutable and thread-safe.
  *
@@ -62,6 +63,12 @@ public record PackPlan(
 
   /** The plan of an append in progress (in the collection; removed once it is committed). */
   public static final String APPEND_FILE = "append-plan.json";
+
+  /** The version of the plan file this build writes (2: with a trailing CRC32C). */
+  public static final int VERSION = 2;
+
+  /** The plan's last member: CRC32C of every byte of the file before its digits. */
+  static final String CRC_FIELD = "crc32c";
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -212,7 +219,7 @@ public record PackPlan(
   public void write(Path file) throws IOException {
     ObjectNode root = JSON.createObjectNode();
     root.put("format", "jcolz-pack-plan");
-    root.put("version", 1);
+    root.put("version", VERSION);
     root.put("plan_id", planId);
     root.put("collection_id", collectionId.toString());
     root.put("listing_sha256", listingDigest);
@@ -236,7 +243,7 @@ public record PackPlan(
         file.resolveSibling(
             "." + file.getFileName() + ".tmp-" + UUID.randomUUID().toString().substring(0, 8));
     try {
-      Files.write(tmp, JSON.writeValueAsBytes(root));
+      Files.write(tmp, withChecksum(JSON.writeValueAsBytes(root)));
       try (java.nio.channels.FileChannel ch =
           java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
         ch.force(true);
@@ -247,20 +254,156 @@ public record PackPlan(
     }
   }
 
-  /** Reads a plan; null when {@code file} does not exist. */
+  /**
+   * What is wrong with the plans kept in dataset directory {@code dir}, as {@code jcolz verify}
+   * reports it: per damaged {@link #FILE} or {@link #APPEND_FILE}, the file and why; and a {@link
+   * #FILE} whose plan id is not the one the dataset's {@code metadata} records (key {@code
+   * plan_id}). Empty when there is no plan or every plan is sound.
+   *
+   * @return pairs of (file, message)
+   */
+  public static List<Map.Entry<Path, String>> problems(Path dir, Map<String, String> metadata) {
+    List<Map.Entry<Path, String>> out = new ArrayList<>();
+    for (String name : List.of(FILE, APPEND_FILE)) {
+      Path f = dir.resolve(name);
+      PackPlan plan;
+      try {
+        plan = read(f);
+      } catch (IOException e) {
+        out.add(Map.entry(f, e.getMessage()));
+        continue;
+      }
+      String recorded = metadata.get(Packer.PLAN_ID);
+      if (plan != null && name.equals(FILE) && recorded != null && !recorded.equals(plan.planId)) {
+        out.add(
+            Map.entry(
+                f,
+                f
+                    + ": pack plan "
+                    + plan.planId
+                    + " is not the plan the dataset was packed by ("
+                    + recorded
+                    + ", its metadata plan_id): a plan from another pack?"));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The JSON text {@code json} (one object, ending in {@code }}) with a last member {@code crc32c}
+   * appended: the file then ends with 8 lower-case hex digits, {@code "}, {@code \n}, {@code }},
+   * and the digits are the CRC32C of every byte before them (FORMAT.md §9.3).
+   */
+  static byte[] withChecksum(byte[] json) {
+    int end = json.length;
+    while (end > 0 && Character.isWhitespace(json[end - 1])) {
+      end--;
+    }
+    if (end == 0 || json[end - 1] != '}') {
+      throw new IllegalArgumentException("not a JSON object");
+    }
+    end--;
+    while (end > 0 && Character.isWhitespace(json[end - 1])) {
+      end--;
+    }
+    boolean empty = json[end - 1] == '{';
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(json.length + 32);
+    out.write(json, 0, end);
+    out.writeBytes(
+        ((empty ? "" : ",") + "\n  \"" + CRC_FIELD + "\" : \"").getBytes(StandardCharsets.US_ASCII));
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(out.toByteArray());
+    out.writeBytes(
+        String.format("%08x\"\n}", crc.getValue()).getBytes(StandardCharsets.US_ASCII));
+    return out.toByteArray();
+  }
+
+  /**
+   * Checks the checksum tail of a plan's bytes: null when the file ends in a valid one, a reason
+   * when it ends in one that does not match; an empty string when it has no such tail at all (a
+   * version-1 plan, or a damaged end: the caller decides from the JSON).
+   */
+  private static String checksumProblem(byte[] b) {
+    int n = b.length;
+    if (n < 11 || b[n - 1] != '}' || b[n - 2] != '\n' || b[n - 3] != '"') {
+      return "";
+    }
+    int stored = 0;
+    for (int i = n - 11; i < n - 3; i++) {
+      int d = Character.digit(b[i], 16);
+      if (d < 0 || Character.isUpperCase(b[i])) {
+        return "";
+      }
+      stored = stored << 4 | d;
+    }
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(b, 0, n - 11);
+    int computed = (int) crc.getValue();
+    if (computed != stored) {
+      return String.format(
+          "checksum mismatch: stored %08x, computed %08x over %d bytes", stored, computed, n - 11);
+    }
+    return null;
+  }
+
+  /**
+   * The plan was changed or damaged after it was written: its checksum does not match, its end is
+   * cut off, or it is not a plan at all.
+   */
+  public static final class DamagedPlanException extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    DamagedPlanException(Path file, String why, Throwable cause) {
+      super(file + ": damaged pack plan: " + why, cause);
+    }
+  }
+
+  /**
+   * Reads a plan; null when {@code file} does not exist. A plan of version 2 (or any with a {@code
+   * crc32c} member) must end in a matching checksum; a version-1 plan, written before plans had
+   * one, is read unchecked so that its pack can resume.
+   *
+   * @throws DamagedPlanException the checksum does not match, the file is cut short, or it is not a
+   *     pack plan
+   */
   public static PackPlan read(Path file) throws IOException {
-    JsonNode root;
+    byte[] bytes;
     try {
-      root = JSON.readTree(Files.readAllBytes(file));
+      bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       return null;
+    }
+    String problem = checksumProblem(bytes);
+    if (problem != null && !problem.isEmpty()) {
+      throw new DamagedPlanException(file, problem, null);
+    }
+    JsonNode root;
+    try {
+      root = JSON.readTree(bytes);
     } catch (IOException e) {
-      throw new IOException(file + ": unreadable pack plan: " + e.getMessage(), e);
+      throw new DamagedPlanException(
+          file, "not valid JSON (file truncated or overwritten?): " + e.getMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new DamagedPlanException(file, "not a JSON object", null);
+    }
+    int version = root.path("version").asInt(-1);
+    if (problem != null && (version != 1 || root.has(CRC_FIELD))) {
+      throw new DamagedPlanException(
+          file,
+          "its last bytes are not the "
+              + CRC_FIELD
+              + " checksum a version-"
+              + VERSION
+              + " plan ends with (file truncated or damaged?)",
+          null);
     }
     try {
       if (!"jcolz-pack-plan".equals(root.path("format").asText())
-          || root.path("version").asInt() != 1) {
-        throw new IllegalArgumentException("not a version-1 jcolz pack plan");
+          || version < 1
+          || version > VERSION) {
+        throw new IllegalArgumentException(
+            "not a jcolz pack plan of version 1 to " + VERSION + " (version " + version + ")");
       }
       Map<String, String> settings = new TreeMap<>();
       root.get("settings")
@@ -289,7 +432,7 @@ public record PackPlan(
           vocabulary,
           parts);
     } catch (RuntimeException e) {
-      throw new IOException(file + ": invalid pack plan: " + e.getMessage(), e);
+      throw new DamagedPlanException(file, "invalid content: " + e.getMessage(), e);
     }
   }
 }

@@ -214,7 +214,17 @@ public final class Packer {
     Listing listing = list(null);
     PackPlan plan = plan(listing, null, 0);
     if (Files.exists(out) && !o.overwrite()) {
-      PackPlan packed = PackPlan.read(out.resolve(PackPlan.FILE));
+      PackPlan packed;
+      try {
+        packed = PackPlan.read(out.resolve(PackPlan.FILE));
+      } catch (PackPlan.DamagedPlanException e) {
+        throw new IOException(
+            e.getMessage()
+                + "; cannot tell whether "
+                + out
+                + " is complete: check it with jcolz verify, or repack with --overwrite",
+            e);
+      }
       if (packed != null && PackPlan.difference(packed, plan) == null && !Files.exists(build)) {
         listener.note(out + " is already complete (same inputs and settings): nothing to pack");
         return resultOf(out, plan, plan.parts().size(), 0, true, labelFile, t0);
@@ -230,7 +240,13 @@ public final class Packer {
                   : ""));
     }
     Files.createDirectories(build.resolve(DatasetLayout.PARTS));
-    PackPlan recorded = PackPlan.read(build.resolve(PackPlan.FILE));
+    PackPlan recorded;
+    try {
+      recorded = PackPlan.read(build.resolve(PackPlan.FILE));
+    } catch (PackPlan.DamagedPlanException e) {
+      throw new IOException(
+          e.getMessage() + "; run again with --restart to start over (its parts are discarded)", e);
+    }
     if (recorded != null) {
       String diff = PackPlan.difference(recorded, plan);
       if (diff != null) {
@@ -334,9 +350,8 @@ public final class Packer {
       checkSameSettings(out, existing.metadata());
       Path planFile = out.resolve(PackPlan.APPEND_FILE);
       if (o.restart() && Files.exists(planFile)) {
-        PackPlan old = PackPlan.read(planFile);
-        for (PackPlan.Part p : old.parts()) {
-          io.jcolz.format.store.FileTrees.deleteRecursively(DatasetLayout.part(out, p.name()));
+        for (String name : unfinishedAppendParts(out, planFile, base)) {
+          io.jcolz.format.store.FileTrees.deleteRecursively(DatasetLayout.part(out, name));
         }
         Files.delete(planFile);
         listener.note("--restart: removed the unfinished append's parts and plan");
@@ -391,6 +406,28 @@ public final class Packer {
       Files.deleteIfExists(planFile);
       return resultOf(out, plan, kept, todo.size(), true, labelFile, t0);
     }
+  }
+
+  /**
+   * The parts an unfinished append made: those of its plan, or, when the plan is damaged, every
+   * entry of {@code parts/} that the collection does not list.
+   */
+  private List<String> unfinishedAppendParts(Path out, Path planFile, CollectionManifest base)
+      throws IOException {
+    List<String> names = new ArrayList<>();
+    try {
+      for (PackPlan.Part p : PackPlan.read(planFile).parts()) {
+        names.add(p.name());
+      }
+    } catch (PackPlan.DamagedPlanException e) {
+      listener.note(e.getMessage() + "; removing every part the collection does not list");
+      java.util.Set<String> listed = new java.util.HashSet<>();
+      base.parts().forEach(p -> listed.add(p.name()));
+      try (java.util.stream.Stream<Path> s = Files.list(out.resolve(DatasetLayout.PARTS))) {
+        s.map(p -> p.getFileName().toString()).filter(n -> !listed.contains(n)).forEach(names::add);
+      }
+    }
+    return names;
   }
 
   /** The options must not ask for other pixels than the collection holds. */

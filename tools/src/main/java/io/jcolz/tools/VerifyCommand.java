@@ -6,6 +6,7 @@ import io.jcolz.format.Column;
 import io.jcolz.format.CorruptDatasetException;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.VerifyReport;
+import io.jcolz.pack.PackPlan;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,8 +20,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code jcolz verify DS}: checks every checksum, every chunk's decompression and structure, and
- * the key index. Exit 0 when clean, 1 with each bad chunk named. Not thread-safe.
+ * {@code jcolz verify DS}: checks every checksum, every chunk's decompression and structure, the
+ * key index, and the pack plan kept in a packed collection (its CRC32C and plan id). Exit 0 when clean, 1 with each bad chunk named. Not thread-safe.
  */
 @Command(
     name = "verify",
@@ -58,6 +59,7 @@ public final class VerifyCommand implements Callable<Integer> {
       } else {
         report = ds.verify(threads, null);
       }
+      report = withPlanProblems(report, ds);
     } catch (CorruptDatasetException e) {
       // the dataset does not even open: that is the one problem to report
       report =
@@ -116,5 +118,22 @@ public final class VerifyCommand implements Callable<Integer> {
     }
     out.flush();
     return report.ok() ? Main.OK : Main.FAILURE;
+  }
+
+  /**
+   * Adds what is wrong with the pack tool's plan kept in the dataset (FORMAT.md §9.3): not part of
+   * the format, but a re-run of pack trusts it, so verify checks its checksum and plan id too.
+   */
+  private static VerifyReport withPlanProblems(VerifyReport report, Dataset ds) {
+    List<java.util.Map.Entry<Path, String>> bad = PackPlan.problems(ds.path(), ds.metadata());
+    if (bad.isEmpty()) {
+      return report;
+    }
+    List<VerifyReport.Problem> all = new java.util.ArrayList<>(report.problems());
+    for (java.util.Map.Entry<Path, String> b : bad) {
+      all.add(new VerifyReport.Problem(b.getKey().toString(), null, -1, -1, b.getValue()));
+    }
+    return new VerifyReport(
+        all, report.chunksChecked(), report.bytesChecked(), report.keysChecked());
   }
 }

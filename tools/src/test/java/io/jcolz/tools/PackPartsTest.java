@@ -35,6 +35,33 @@ class PackPartsTest {
     }
   }
 
+  @Test
+  void aDamagedPackPlanIsCaughtByVerifyAndByARerunOfPack() throws Exception {
+    Path ds = tmp.resolve("plan.jcolz");
+    json(pack("--input", in.toString(), "--out", ds.toString()));
+    Path plan = ds.resolve(io.jcolz.pack.PackPlan.FILE);
+    byte[] original = Files.readAllBytes(plan);
+    byte[] flipped = original.clone();
+    flipped[original.length / 2] ^= 0x01;
+    byte[] truncated = java.util.Arrays.copyOf(original, original.length - 5);
+    for (byte[] damaged : List.of(flipped, truncated)) {
+      Files.write(plan, damaged);
+      CliTestSupport.Result v = CliTestSupport.run("verify", ds.toString());
+      assertEquals(1, v.code(), v.toString());
+      assertTrue(v.out().contains("BAD " + plan + ": damaged pack plan: "), v.toString());
+      // a re-run must not trust it to decide "already complete"
+      CliTestSupport.Result again = pack("--input", in.toString(), "--out", ds.toString());
+      assertEquals(1, again.code(), again.toString());
+      assertTrue(again.err().contains("damaged pack plan"), again.toString());
+      assertFalse(again.err().contains("\tat "), "no stack trace: " + again);
+    }
+    Files.write(plan, original);
+    assertEquals(0, CliTestSupport.run("verify", ds.toString()).code());
+    CliTestSupport.Result done = pack("--input", in.toString(), "--out", ds.toString());
+    assertEquals(0, done.code(), done.toString());
+    assertTrue(done.err().contains("already complete") || done.out().contains("already complete"), done.toString());
+  }
+
   private CliTestSupport.Result pack(String... extra) {
     List<String> a =
         new ArrayList<>(List.of("pack", "--size", "8", "--part-rows", "10", "--labels-from-dirs"));
