@@ -34,12 +34,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * FORMAT.md against the code, where they are likely to drift: the tables of the spec are parsed
- * and compared with the constants and the output of the code — header kinds and versions (§2),
- * codec names (§4.2), column type names (§3, §5), the field names of the manifest, its column and
- * key index objects (§3), of the collection manifest and its part object (§9.1), and the
- * packed-image convention's columns, types, modes and metadata keys (§10). A change to either side
- * that is not made to the other fails here, naming the table.
+ * FORMAT.md against the code, where they are likely to drift: the tables of the spec are parsed and
+ * compared with the constants and the output of the code — header kinds and versions (§2), codec
+ * names (§4.2), column type names (§3, §5), the field names of the manifest, its column and key
+ * index objects (§3), of the collection manifest and its part object (§9.1), and the packed-image
+ * convention's columns, types, modes and metadata keys (§10). A change to either side that is not
+ * made to the other fails here, naming the table.
  */
 class FormatSpecTest {
   @TempDir static Path tmp;

@@ -167,7 +167,8 @@ class SpecRulesTest {
     for (String field : List.of("chunks", "compressed_bytes", "uncompressed_bytes")) {
       byte[] c0 = payload(0);
       byte[] c1 = payload(1);
-      Path ds = datasetWithLayout(field, concat(c0, c1), new long[] {32, 96}, new byte[][] {c0, c1});
+      Path ds =
+          datasetWithLayout(field, concat(c0, c1), new long[] {32, 96}, new byte[][] {c0, c1});
       Path mf = DatasetLayout.manifest(ds);
       Manifest m = ManifestFile.read(mf);
       Manifest.ColumnEntry e = m.columns().get(0);
@@ -344,8 +345,7 @@ class SpecRulesTest {
     rewriteManifest(
         ds,
         m,
-        new Manifest.ColumnEntry(
-            DatasetLayout.columnFile("n"), size, n, compressed, uncompressed));
+        new Manifest.ColumnEntry(DatasetLayout.columnFile("n"), size, n, compressed, uncompressed));
     return ds;
   }
 

@@ -310,11 +310,11 @@ public record PackPlan(
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(json.length + 32);
     out.write(json, 0, end);
     out.writeBytes(
-        ((empty ? "" : ",") + "\n  \"" + CRC_FIELD + "\" : \"").getBytes(StandardCharsets.US_ASCII));
+        ((empty ? "" : ",") + "\n  \"" + CRC_FIELD + "\" : \"")
+            .getBytes(StandardCharsets.US_ASCII));
     java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
     crc.update(out.toByteArray());
-    out.writeBytes(
-        String.format("%08x\"\n}", crc.getValue()).getBytes(StandardCharsets.US_ASCII));
+    out.writeBytes(String.format("%08x\"\n}", crc.getValue()).getBytes(StandardCharsets.US_ASCII));
     return out.toByteArray();
   }
 
@@ -348,7 +348,9 @@ public record PackPlan(
 
   /**
    * The plan was changed or damaged after it was written: its checksum does not match, its end is
-   * cut off, or it is not a plan at all.
+   * cut off, or it is not a plan at all. The message names the file and says which.
+   *
+   * <p>Immutable and thread-safe.
    */
   public static final class DamagedPlanException extends IOException {
     private static final long serialVersionUID = 1L;
@@ -380,9 +382,18 @@ public record PackPlan(
     JsonNode root;
     try {
       root = JSON.readTree(bytes);
-    } catch (IOException e) {
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      String where =
+          e.getLocation() == null
+              ? ""
+              : " at line "
+                  + e.getLocation().getLineNr()
+                  + ", column "
+                  + e.getLocation().getColumnNr();
       throw new DamagedPlanException(
-          file, "not valid JSON (file truncated or overwritten?): " + e.getMessage(), e);
+          file,
+          "not valid JSON (file truncated or overwritten?): " + e.getOriginalMessage() + where,
+          e);
     }
     if (root == null || !root.isObject()) {
       throw new DamagedPlanException(file, "not a JSON object", null);

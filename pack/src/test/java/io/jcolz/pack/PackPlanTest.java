@@ -33,8 +33,7 @@ class PackPlanTest {
     for (String k : List.of("a/x.png", "a-b/y.png", "a.png", "ü/z.png", "zz.png")) {
       d.add(k, 100 + k.length(), 1_700_000_000_000L);
     }
-    return PackPlan.of(
-        d, 2, Map.of("size", "32", "mode", "raw"), List.of("cat", "dög"), null, 0);
+    return PackPlan.of(d, 2, Map.of("size", "32", "mode", "raw"), List.of("cat", "dög"), null, 0);
   }
 
   @Test
@@ -52,7 +51,8 @@ class PackPlanTest {
     crc.update(b, 0, b.length - 11);
     assertEquals(String.format("%08x", crc.getValue()), digits);
     assertEquals(p, PackPlan.read(f));
-    assertEquals(2, new com.fasterxml.jackson.databind.ObjectMapper().readTree(b).get("version").asInt());
+    assertEquals(
+        2, new com.fasterxml.jackson.databind.ObjectMapper().readTree(b).get("version").asInt());
   }
 
   @Test
@@ -96,7 +96,8 @@ class PackPlanTest {
     PackPlan p = plan();
     p.write(f);
     // what jcolz wrote before plans had a checksum: version 1, no crc32c member
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
     com.fasterxml.jackson.databind.node.ObjectNode root =
         (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(f.toFile());
     root.remove("crc32c");

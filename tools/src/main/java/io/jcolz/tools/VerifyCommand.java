@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code jcolz verify DS}: checks every checksum, every chunk's decompression and structure, the
- * key index, and the pack plan kept in a packed collection (its CRC32C and plan id). Exit 0 when clean, 1 with each bad chunk named. Not thread-safe.
+ * key index, and the pack plan kept in a packed collection (its CRC32C and plan id). Exit 0 when
+ * clean, 1 with each bad chunk named. Not thread-safe.
  */
 @Command(
     name = "verify",

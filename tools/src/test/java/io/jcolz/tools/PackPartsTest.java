@@ -59,7 +59,9 @@ class PackPartsTest {
     assertEquals(0, CliTestSupport.run("verify", ds.toString()).code());
     CliTestSupport.Result done = pack("--input", in.toString(), "--out", ds.toString());
     assertEquals(0, done.code(), done.toString());
-    assertTrue(done.err().contains("already complete") || done.out().contains("already complete"), done.toString());
+    assertTrue(
+        done.err().contains("already complete") || done.out().contains("already complete"),
+        done.toString());
   }
 
   private CliTestSupport.Result pack(String... extra) {

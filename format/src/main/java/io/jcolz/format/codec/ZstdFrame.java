@@ -7,8 +7,8 @@ import java.lang.foreign.ValueLayout;
  * The one shape of Zstd frame a jcolz chunk may hold (FORMAT.md §4.2): exactly one Zstandard frame
  * (RFC 8878, magic {@code 28 B5 2F FD}) that fills the chunk's stored bytes, whose header records
  * the content size, equal to the chunk's decompressed length, with no dictionary id and no content
- * checksum (the chunk's CRC32C covers the frame). Skippable frames, a second frame or trailing bytes
- * are refused.
+ * checksum (the chunk's CRC32C covers the frame). Skippable frames, a second frame or trailing
+ * bytes are refused.
  *
  * <p>The check reads the frame header and walks the 3-byte block headers (a few reads per 128 KiB
  * block); it decompresses nothing, so it runs before every decompression.

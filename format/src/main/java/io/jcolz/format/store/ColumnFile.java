@@ -291,7 +291,10 @@ public final class ColumnFile {
                 + indexOffset
                 + "): "
                 + (start < want
-                    ? "a chunk starting at offset " + start + " overlaps the chunk ending at " + want
+                    ? "a chunk starting at offset "
+                        + start
+                        + " overlaps the chunk ending at "
+                        + want
                     : "bytes [" + want + ", " + start + ") belong to no chunk"));
       }
     }

@@ -108,8 +108,8 @@ public final class FileFormat {
    * Checks magic, kind and version of the header at offset 0 of {@code file} and returns the
    * dataset id it carries. A kind's accepted versions are [{@link Kind#version()}, {@link
    * #VERSION_CURRENT}]: from the version that introduced it (a {@code CLCT} file marked version 1
-   * is refused as too old: collections did not exist in version 1). The header's bytes are covered by the footer checksum, which the caller
-   * checks.
+   * is refused as too old: collections did not exist in version 1). The header's bytes are covered
+   * by the footer checksum, which the caller checks.
    */
   public static UUID readHeader(MemorySegment file, Path path, Kind kind)
       throws CorruptDatasetException {
