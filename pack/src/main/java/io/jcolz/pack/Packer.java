@@ -375,7 +375,14 @@ public final class Packer {
                 + listing.duplicateRow
                 + "); --append adds new images only");
       }
-      PackPlan recorded = PackPlan.read(planFile);
+      PackPlan recorded;
+      try {
+        recorded = PackPlan.read(planFile);
+      } catch (PackPlan.DamagedPlanException e) {
+        throw new IOException(
+            e.getMessage() + "; add --restart to discard the unfinished append and start it over",
+            e);
+      }
       if (recorded != null && PackPlan.difference(recorded, plan) != null) {
         throw new IOException(
             out

@@ -64,6 +64,50 @@ class PackPartsTest {
         done.toString());
   }
 
+  @Test
+  void aDamagedAppendPlanIsRefusedAndRestartDiscardsItsParts() throws Exception {
+    Path ds = tmp.resolve("app.jcolz");
+    json(pack("--input", in.toString(), "--out", ds.toString()));
+    Path more = tmp.resolve("more");
+    for (int i = 0; i < 4; i++) {
+      PackTestImages.write(
+          PackTestImages.noise(12, 12, 200 + i), "png", more.resolve("c0/m" + i + ".png"));
+    }
+    // an append killed after its plan and one part: then the plan is damaged (cut short)
+    Path plan = ds.resolve(io.jcolz.pack.PackPlan.APPEND_FILE);
+    Files.writeString(plan, "{\n  \"format\" : \"jcolz-pack-plan\",\n  \"version\" : 2,\n  \"pl");
+    Path stray = ds.resolve("parts/part-000003");
+    Files.createDirectories(stray);
+    String[] append = {
+      "pack",
+      "--append",
+      "--input",
+      more.toString(),
+      "--out",
+      ds.toString(),
+      "--labels-from-dirs",
+      "--part-rows",
+      "10",
+      "--json"
+    };
+    CliTestSupport.Result refused = CliTestSupport.run(append);
+    assertEquals(1, refused.code(), refused.toString());
+    assertTrue(refused.err().contains(plan + ": damaged pack plan: "), refused.toString());
+    assertTrue(refused.err().contains("--restart"), refused.toString());
+    CliTestSupport.Result v = CliTestSupport.run("verify", ds.toString());
+    assertEquals(1, v.code(), v.toString());
+    assertTrue(v.out().contains("BAD " + plan + ": damaged pack plan"), v.toString());
+    List<String> withRestart = new ArrayList<>(List.of(append));
+    withRestart.add("--restart");
+    JsonNode j = json(CliTestSupport.run(withRestart.toArray(String[]::new)));
+    assertEquals(4, j.get("rows").asLong(), j.toString());
+    assertFalse(Files.exists(plan));
+    try (Dataset after = Dataset.open(ds)) {
+      assertEquals(29, after.rowCount());
+    }
+    assertEquals(0, CliTestSupport.run("verify", ds.toString()).code());
+  }
+
   private CliTestSupport.Result pack(String... extra) {
     List<String> a =
         new ArrayList<>(List.of("pack", "--size", "8", "--part-rows", "10", "--labels-from-dirs"));
