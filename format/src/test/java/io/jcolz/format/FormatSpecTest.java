@@ -2,20 +2,25 @@ package io.jcolz.format;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.format.codec.Codec;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
 import io.jcolz.format.schema.Schema;
+import io.jcolz.format.store.Checksums;
 import io.jcolz.format.store.CollectionManifest;
 import io.jcolz.format.store.CollectionManifestFile;
 import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.FileFormat;
 import io.jcolz.format.store.ManifestFile;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -156,6 +161,104 @@ class FormatSpecTest {
         fields(manifest.get("key_index")),
         new TreeSet<>(firstColumn(table("## 3.", "field", 2))),
         "§3 key index object");
+  }
+
+  /**
+   * A field the table marks optional may be left out (with the field it is tied to: {@code
+   * key_index} comes and goes with {@code key_column}); any other field left out makes the reader
+   * refuse the manifest. Column object: every field is required where the table says it applies.
+   */
+  @Test
+  void theReaderDemandsExactlyTheRequiredManifestFields() throws IOException {
+    UUID id = UUID.fromString(manifest.get("dataset_id").asText());
+    for (List<String> row : table("## 3.", "field", 0)) {
+      ObjectNode j = manifest.deepCopy();
+      List<String> gone =
+          without(j, row, Map.of("key_column", "key_index", "key_index", "key_column"));
+      boolean optional = row.get(1).contains("optional");
+      assertEquals(
+          optional,
+          reads(j, FileFormat.Kind.MANIFEST, id),
+          "§3 says " + gone + " optional: " + optional);
+    }
+    for (List<String> row : table("## 3.", "field", 1)) {
+      String f = names(row.get(0)).get(0);
+      ObjectNode j = manifest.deepCopy();
+      for (JsonNode c : j.get("columns")) {
+        ((ObjectNode) c).remove(f);
+      }
+      assertFalse(reads(j, FileFormat.Kind.MANIFEST, id), "§3 column field " + f + " is required");
+    }
+    for (List<String> row : table("## 3.", "field", 2)) {
+      String f = names(row.get(0)).get(0);
+      ObjectNode j = manifest.deepCopy();
+      ((ObjectNode) j.get("key_index")).remove(f);
+      assertFalse(
+          reads(j, FileFormat.Kind.MANIFEST, id), "§3 key index field " + f + " is required");
+    }
+  }
+
+  @Test
+  void theReaderDemandsExactlyTheRequiredCollectionFields() throws IOException {
+    UUID id = UUID.fromString(collection.get("collection_id").asText());
+    for (List<String> row : table("### 9.1", "field", 0)) {
+      ObjectNode j = collection.deepCopy();
+      List<String> gone = without(j, row, Map.of());
+      boolean optional = row.get(1).contains("optional");
+      assertEquals(
+          optional,
+          reads(j, FileFormat.Kind.COLLECTION, id),
+          "§9.1 says " + gone + " optional: " + optional);
+    }
+    for (List<String> row : table("### 9.1", "field", 1)) {
+      ObjectNode j = collection.deepCopy();
+      List<String> gone =
+          without(
+              (ObjectNode) j.get("parts").get(0),
+              row,
+              Map.of("key_min", "key_max", "key_max", "key_min"));
+      boolean optional = row.get(1).contains("optional");
+      assertEquals(
+          optional,
+          reads(j, FileFormat.Kind.COLLECTION, id),
+          "§9.1 part: " + gone + " optional: " + optional);
+    }
+  }
+
+  /** Removes the row's fields and those tied to them from {@code o}; returns what it removed. */
+  private static List<String> without(ObjectNode o, List<String> row, Map<String, String> tied) {
+    List<String> gone = new ArrayList<>(names(row.get(0)));
+    for (String f : List.copyOf(gone)) {
+      if (tied.containsKey(f)) {
+        gone.add(tied.get(f));
+      }
+    }
+    gone.forEach(o::remove);
+    return gone;
+  }
+
+  /** Whether the reader accepts {@code json} framed as FORMAT.md §3 says (header, JSON, footer). */
+  private static boolean reads(JsonNode json, FileFormat.Kind kind, UUID id) throws IOException {
+    byte[] text = json.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    MemorySegment f = MemorySegment.ofArray(new byte[32 + text.length + 16]);
+    FileFormat.writeHeader(f, kind, id);
+    MemorySegment.copy(MemorySegment.ofArray(text), 0, f, 32, text.length);
+    long footer = 32 + text.length;
+    f.set(FileFormat.LE_LONG, footer, text.length);
+    f.set(FileFormat.LE_INT, footer + 8, FileFormat.FOOTER_MAGIC);
+    f.set(FileFormat.LE_INT, footer + 12, Checksums.crc32c(f.asSlice(0, footer + 12)));
+    Path file = Files.createTempFile(tmp, "m", ".jcm");
+    Files.write(file, f.toArray(ValueLayout.JAVA_BYTE));
+    try {
+      if (kind == FileFormat.Kind.MANIFEST) {
+        ManifestFile.read(file);
+      } else {
+        CollectionManifestFile.read(file);
+      }
+      return true;
+    } catch (CorruptDatasetException e) {
+      return false;
+    }
   }
 
   // ------------------------------------------------------------------ §9.1

@@ -184,6 +184,53 @@ class SpecRulesTest {
     }
   }
 
+  @Test
+  void aVocabularyMustNameEveryLabelAndTheKeyIndexEveryRow() throws IOException {
+    Schema schema =
+        Schema.builder()
+            .column(ColumnSpec.string("k"))
+            .keyColumn("k")
+            .column(ColumnSpec.int32Set("l", 3))
+            .labelColumn("l")
+            .build();
+    for (String damage : List.of("labels", "entries")) {
+      Path ds = tmp.resolve("vocab-" + damage);
+      try (DatasetWriter w = DatasetWriter.create(ds, schema)) {
+        Row row = w.newRow();
+        w.append(row.clear().setString("k", "a").setSet("l", 2));
+        w.labels(List.of("x", "y", "z"));
+      }
+      Path mf = DatasetLayout.manifest(ds);
+      Manifest m = ManifestFile.read(mf);
+      Manifest.KeyIndexEntry ki = m.keyIndex();
+      Files.delete(mf);
+      ManifestFile.write(
+          mf,
+          new Manifest(
+              m.datasetId(),
+              m.rows(),
+              m.schema(),
+              damage.equals("labels") ? List.of("x", "y") : m.labels(),
+              m.metadata(),
+              m.columns(),
+              damage.equals("entries")
+                  ? new Manifest.KeyIndexEntry(
+                      ki.file(), ki.column(), ki.entries() + 1, ki.fileBytes(), ki.crc32c())
+                  : ki,
+              m.created(),
+              m.createdBy()));
+      CorruptDatasetException e =
+          assertThrows(CorruptDatasetException.class, () -> Dataset.open(ds), damage);
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  damage.equals("labels")
+                      ? "labels holds 2 names, the label column's cardinality is 3"
+                      : "key index entries 2 differ from rows 1"),
+          e.getMessage());
+    }
+  }
+
   // ------------------------------------------------------------------ §2 versions
 
   @Test

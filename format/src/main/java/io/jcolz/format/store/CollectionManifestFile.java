@@ -131,11 +131,13 @@ public final class CollectionManifestFile {
               keyMin,
               keyMax));
     }
+    List<String> labels = ManifestFile.readLabels(root);
+    ManifestFile.checkLabels(schema, labels);
     return new CollectionManifest(
         id,
         rows,
         schema,
-        ManifestFile.readLabels(root),
+        labels,
         ManifestFile.readMetadata(root),
         parts,
         ManifestFile.text(root, "created"),

@@ -208,6 +208,21 @@ public final class ManifestFile {
     return labels;
   }
 
+  /**
+   * A non-empty vocabulary names every label: its length is the label column's cardinality
+   * (FORMAT.md §3).
+   */
+  static void checkLabels(Schema schema, List<String> labels) {
+    if (labels.isEmpty() || schema.labelColumn().isEmpty()) {
+      return;
+    }
+    int card = schema.column(schema.labelColumn().get()).cardinality();
+    if (labels.size() != card) {
+      throw new IllegalArgumentException(
+          "labels holds " + labels.size() + " names, the label column's cardinality is " + card);
+    }
+  }
+
   /** Reads the {@code metadata} object of strings (absent = empty). */
   static Map<String, String> readMetadata(JsonNode root) {
     Map<String, String> meta = new LinkedHashMap<>();
@@ -275,14 +290,20 @@ public final class ManifestFile {
         throw new IllegalArgumentException(
             "key index column '" + ki.column() + "' is not the key column");
       }
+      if (ki.entries() != rows) {
+        throw new IllegalArgumentException(
+            "key index entries " + ki.entries() + " differ from rows " + rows);
+      }
     } else if (schema.keyColumn().isPresent()) {
       throw new IllegalArgumentException("key column set but no key_index");
     }
+    List<String> labels = readLabels(root);
+    checkLabels(schema, labels);
     return new Manifest(
         id,
         rows,
         schema,
-        readLabels(root),
+        labels,
         readMetadata(root),
         entries,
         ki,
