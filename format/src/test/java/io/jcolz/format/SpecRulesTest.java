@@ -140,6 +140,40 @@ class SpecRulesTest {
   }
 
   @Test
+  void manyChunksFarOutOfOrderAreCheckedToo() throws IOException {
+    // 100 chunks stored in reverse: too far from row order for the insertion sort's budget, so
+    // the full sort decides; then the same with chunk 0's entry pointing into chunk 1's bytes
+    int n = 100;
+    for (boolean overlap : new boolean[] {false, true}) {
+      byte[][] stored = new byte[n][];
+      long[] offsets = new long[n];
+      ByteArrayOutputStream data = new ByteArrayOutputStream();
+      for (int k = n - 1; k >= 0; k--) {
+        stored[k] = payload(k);
+        offsets[k] = 32 + data.size();
+        data.writeBytes(stored[k]);
+      }
+      if (overlap) {
+        offsets[0] = offsets[1] + 4; // [.., ..) overlaps chunk 1 and leaves chunk 0's bytes unused
+        stored[0] =
+            java.util.Arrays.copyOfRange(
+                data.toByteArray(), (int) offsets[0] - 32, (int) offsets[0] - 32 + 64);
+      }
+      Path ds = datasetWithLayout("reverse-" + overlap, data.toByteArray(), offsets, stored);
+      if (overlap) {
+        assertOpenRefused(ds, "overlaps");
+      } else {
+        try (Dataset d = Dataset.open(ds)) {
+          assertTrue(d.verify(1, null).ok());
+          for (int r = 0; r < n * ROWS_PER_CHUNK; r += 37) {
+            assertEquals(7 * r, d.readInt32("n", r), "row " + r);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void twoChunksOnTheSameBytesAreRefused() throws IOException {
     byte[] c0 = payload(0);
     // both entries name bytes [32, 96): the sum of stored lengths still equals the data span

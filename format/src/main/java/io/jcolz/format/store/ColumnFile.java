@@ -250,9 +250,11 @@ public final class ColumnFile {
    * Checks that the chunks' stored byte ranges tile the chunk data {@code [32, indexOffset)}
    * exactly: no two overlap and no byte lies outside every chunk (the sum check alone would let an
    * overlap hide a gap). Chunks may appear in any row order. Written in order (one writer thread),
-   * this is one pass; otherwise the starts and ends are sorted: with every length ≥ 1, the ranges
-   * tile [lo, hi) exactly when the sorted starts are lo, e<sub>0</sub>, e<sub>1</sub>, … and the
-   * sorted ends e<sub>0</sub>, e<sub>1</sub>, …, hi.
+   * this is one pass. Written by several threads, chunks land near their row order, so the ranges
+   * are put in offset order by an insertion sort that gives up after 32 moves per chunk on average
+   * (then: two full sorts — with every length ≥ 1, the ranges tile [lo, hi) exactly when the sorted
+   * starts are lo, e<sub>0</sub>, e<sub>1</sub>, … and the sorted ends e<sub>0</sub>,
+   * e<sub>1</sub>, …, hi).
    */
   private static void checkTiling(
       Path path, ColumnSpec spec, MemorySegment index, int chunks, long indexOffset)
@@ -275,8 +277,10 @@ public final class ColumnFile {
       starts[k] = index.get(LE_LONG, e + 8);
       ends[k] = starts[k] + Integer.toUnsignedLong(index.get(LE_INT, e + 16));
     }
-    java.util.Arrays.sort(starts);
-    java.util.Arrays.sort(ends);
+    if (!sortPairsNearlySorted(starts, ends, 32L * chunks)) {
+      java.util.Arrays.sort(starts);
+      java.util.Arrays.sort(ends);
+    }
     for (int i = 0; i < chunks; i++) {
       long start = starts[i];
       long want = i == 0 ? HEADER_BYTES : ends[i - 1];
@@ -298,6 +302,31 @@ public final class ColumnFile {
                     : "bytes [" + want + ", " + start + ") belong to no chunk"));
       }
     }
+  }
+
+  /**
+   * Sorts {@code starts} ascending, moving {@code ends} with them, by insertion; false (arrays left
+   * in some order, the same pairs) when that takes more than {@code budget} moves.
+   */
+  private static boolean sortPairsNearlySorted(long[] starts, long[] ends, long budget) {
+    for (int i = 1; i < starts.length; i++) {
+      long s = starts[i];
+      long e = ends[i];
+      int j = i;
+      while (j > 0 && starts[j - 1] > s) {
+        starts[j] = starts[j - 1];
+        ends[j] = ends[j - 1];
+        j--;
+        if (--budget < 0) {
+          starts[j] = s;
+          ends[j] = e;
+          return false;
+        }
+      }
+      starts[j] = s;
+      ends[j] = e;
+    }
+    return true;
   }
 
   /**
