@@ -267,10 +267,26 @@ public final class Packer {
    * @throws MissingPartsException some parts are not committed yet (named)
    */
   public static PackResult finish(Path out, PackListener listener) throws IOException {
+    try (PackLock lock = PackLock.acquire(out)) {
+      return finish(lock, out, listener);
+    }
+  }
+
+  /**
+   * {@link #finish(Path, PackListener)} for a caller that holds {@code out}'s lock exclusively
+   * already (the Spark driver, for its whole pack).
+   *
+   * @throws IllegalStateException {@code held} is not {@code out}'s exclusive lock
+   */
+  public static PackResult finish(PackLock held, Path out, PackListener listener)
+      throws IOException {
     long t0 = System.nanoTime();
     Path abs = out.toAbsolutePath().normalize();
     listener = listener == null ? PackListener.NONE : listener;
-    try (PackLock lock = PackLock.acquire(abs)) {
+    if (!held.holdsExclusively(abs)) {
+      throw new IllegalStateException("the lock held is not " + PackLock.lockFile(abs));
+    }
+    {
       Path build = buildDirectory(abs);
       PackPlan plan = PackPlan.read(build.resolve(PackPlan.FILE));
       if (plan == null) {
