@@ -257,7 +257,11 @@ public final class PackLock implements AutoCloseable {
             + ")");
   }
 
-  /** "pid N" (or "pids N, M") of the live processes named in a lock file, or "". */
+  /**
+   * "pid N" (or "pids N, M") of the live processes named in a lock file, or "". Shared holders
+   * append their lines and never remove them, so a line may name a shard run that has ended: dead
+   * pids are left out (a reused pid may still be named).
+   */
   private static String holders(FileChannel ch) {
     Set<Long> pids = new LinkedHashSet<>();
     try {
@@ -265,7 +269,9 @@ public final class PackLock implements AutoCloseable {
         String[] f = line.trim().split(" ");
         try {
           long pid = Long.parseLong(f[0]);
-          if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+          // not this process: it would hold the file in HELD, so a line of its own is stale
+          if (pid != ProcessHandle.current().pid()
+              && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
             pids.add(pid);
           }
         } catch (NumberFormatException e) {

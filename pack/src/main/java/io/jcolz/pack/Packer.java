@@ -104,6 +104,9 @@ public final class Packer {
   private byte[] zeros;
   private long ignored;
 
+  /** Bytes of the image files the listing found (the plan's inputs), or -1 before listing. */
+  private long listedBytes = -1;
+
   /** The lookup of an image the label source has no entry for (packed with an empty set). */
   private static final LabelSource.Lookup NO_ENTRY = new LabelSource.Lookup(new int[0], List.of());
 
@@ -211,7 +214,11 @@ public final class Packer {
       io.jcolz.format.store.FileTrees.deleteRecursively(build);
       listener.note("--restart: removed the unfinished pack " + build);
     }
+    OutputCheck.requireReplaceable(out);
     Listing listing = list(null);
+    if (listing.digest.count() == 0) {
+      throw new EmptyInputException(o.input(), ignored);
+    }
     PackPlan plan = plan(listing, null, 0);
     if (Files.exists(out) && !o.overwrite()) {
       PackPlan packed = PackPlan.read(out.resolve(PackPlan.FILE));
@@ -358,6 +365,9 @@ public final class Packer {
         listener.note("--restart: removed the unfinished append's parts and plan");
       }
       Listing listing = list(existing);
+      if (listing.digest.count() == 0) {
+        throw new EmptyInputException(o.input(), ignored);
+      }
       PackPlan plan = plan(listing, base.collectionId(), base.parts().size());
       for (Dataset.Part p : existing.parts()) {
         if (plan.planId().equals(p.manifest().metadata().get(PLAN_ID))) {
@@ -459,6 +469,7 @@ public final class Packer {
   /** The first walk: digest, folder names, count; with a base collection, the first duplicate. */
   private static final class Listing {
     ListingDigest digest;
+    long bytes;
     final TreeSet<String> folders = new TreeSet<>();
     long keyBytes;
     String duplicate;
@@ -483,6 +494,7 @@ public final class Packer {
             l.digest.add(
                 key, a == null ? -1 : a.size(), a == null ? -1 : a.lastModifiedTime().toMillis());
             l.keyBytes += key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            l.bytes += a == null ? 0 : a.size();
             l.folders.addAll(f);
             if (base != null && l.duplicate == null) {
               java.util.OptionalLong r = base.rowOf(key);
@@ -502,6 +514,7 @@ public final class Packer {
           }
         });
     ignored = ignoredFiles[0];
+    listedBytes = l.bytes;
     return l;
   }
 
@@ -1089,7 +1102,7 @@ public final class Packer {
         "jcolz pack");
     listener.collectionWritten();
     Path old = null;
-    if (Files.exists(out)) {
+    if (OutputCheck.requireReplaceable(out)) { // checked again: it may have changed meanwhile
       old =
           out.resolveSibling(
               "." + out.getFileName() + ".old-" + UUID.randomUUID().toString().substring(0, 8));
@@ -1239,7 +1252,7 @@ public final class Packer {
     return new PackResult(
         rows,
         sk,
-        bytesIn.get(),
+        listedBytes >= 0 ? listedBytes : bytesIn.get(),
         bytesOut,
         (System.nanoTime() - t0) / 1e9,
         ignored,
@@ -1252,7 +1265,8 @@ public final class Packer {
         plan.parts().size(),
         kept,
         packed,
-        committed);
+        committed,
+        bytesIn.get());
   }
 
   /** Skips of the listing walk (not in any part), by reason. */

@@ -347,6 +347,7 @@ public final class PackJob {
       Listing listing,
       long t0)
       throws IOException {
+    io.jcolz.pack.OutputCheck.requireReplaceable(out);
     Path build = Packer.buildDirectory(out);
     if (options.restart() && Files.exists(build)) {
       PartTask.deleteRecursively(build);

@@ -150,7 +150,7 @@ class InfoVerifyCommandTest {
       CliTestSupport.Result r = CliTestSupport.run("bench", ds.toString(), name, "0");
       assertEquals(2, r.code(), r.toString());
       assertEquals(
-          "jcolz bench: --workers, --batch and --seconds must be positive\n",
+          "jcolz bench: --workers must be at least 1, got 0\n",
           r.err(),
           r.toString());
     }
