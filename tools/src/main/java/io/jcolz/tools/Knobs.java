@@ -30,8 +30,15 @@ final class Knobs {
   /** A number in {@code [min, max]}. */
   static double within(String flag, double v, double min, double max) {
     if (!(v >= min && v <= max)) {
-      throw new Main.UsageException(
-          flag + " must be in " + min + ".." + (max < 1 && max > 0.99 ? "<1" : max) + ", got " + v);
+      throw new Main.UsageException(flag + " must be in [" + min + ", " + max + "], got " + v);
+    }
+    return v;
+  }
+
+  /** A number in {@code [0, 1)}. */
+  static double fraction(String flag, double v) {
+    if (!(v >= 0 && v < 1)) {
+      throw new Main.UsageException(flag + " must be at least 0 and below 1, got " + v);
     }
     return v;
   }

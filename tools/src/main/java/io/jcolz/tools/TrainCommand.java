@@ -207,7 +207,7 @@ public final class TrainCommand implements Callable<Integer> {
     }
     Knobs.atMost("--lr", lr, Knobs.MAX_LEARNING_RATE);
     Knobs.within("--weight-decay", weightDecay, 0, Knobs.MAX_WEIGHT_DECAY);
-    Knobs.within("--momentum", momentum, 0, Math.nextDown(1.0f));
+    Knobs.fraction("--momentum", momentum);
     try {
       if (model != null) {
         io.jcolz.training.model.ResNetSpec.of(model, 32, 32, 1); // validates the name

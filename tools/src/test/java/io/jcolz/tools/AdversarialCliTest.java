@@ -244,4 +244,65 @@ class AdversarialCliTest {
         "--batch 100 is more than the 6 rows",
         "--batch 6 or less");
   }
+
+  // ------------------------------------------------------------- 9, 10: messages, empty input
+
+  @Test
+  void anEmptyInputIsRefusedAndAnAllBrokenOneWarns() throws Exception {
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+    CliTestSupport.Result r =
+        CliTestSupport.run("pack", "--input", empty.toString(), "--out", tmp.resolve("e").toString());
+    oneLine(r, 2, "--input " + empty + " holds no image files (it is empty); nothing packed");
+    Files.writeString(empty.resolve("notes.txt"), "x");
+    r = CliTestSupport.run("pack", "--input", empty.toString(), "--out", tmp.resolve("e").toString());
+    oneLine(r, 2, "1 file(s) without an image extension were ignored");
+    assertFalse(Files.exists(tmp.resolve("e")));
+    assertEquals(List.of("empty", "in"), names(tmp), "nothing written");
+
+    Path broken = Files.createDirectories(tmp.resolve("broken"));
+    Files.writeString(broken.resolve("a.png"), "not a png");
+    r = CliTestSupport.run("pack", "--input", broken.toString(), "--out", tmp.resolve("b").toString());
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(
+        r.err().contains("warning: none of the 1 images could be packed")
+            && r.err().contains("has 0 rows"),
+        r.toString());
+  }
+
+  @Test
+  void theRefusalOfAChangedPackKeepsItsClosingParenthesis() {
+    Path ds = dataset();
+    CliTestSupport.Result r = pack(ds, "--size", "12");
+    oneLine(r, 2, "already exists; use --overwrite to replace it (it was packed from other inputs");
+    assertTrue(r.err().strip().endsWith(")"), r.toString());
+  }
+
+  @Test
+  void getEscapesAKeyWithANewline() throws Exception {
+    PackTestImages.write(PackTestImages.smooth(20, 20, 9), "png", in.resolve("d0/two\nlines.png"));
+    Path ds = dataset();
+    CliTestSupport.Result r = CliTestSupport.run("get", ds.toString(), "d0/two\nlines.png");
+    assertEquals(0, r.code(), r.toString());
+    assertTrue(r.out().contains("key     d0/two\\nlines.png\n"), r.out());
+    assertEquals(3, r.out().lines().count(), "row, key, labels: " + r.out());
+  }
+
+  @Test
+  void anUnreadableColumnFileSaysPermissionDenied() throws Exception {
+    Path ds = dataset();
+    Path col;
+    try (Stream<Path> s = Files.walk(ds)) {
+      col = s.filter(p -> p.toString().endsWith(".col")).findFirst().orElseThrow();
+    }
+    Files.setPosixFilePermissions(col, java.util.Set.of());
+    try {
+      org.junit.jupiter.api.Assumptions.assumeFalse(
+          Files.isReadable(col), "running as root: permissions are not enforced");
+      CliTestSupport.Result r = CliTestSupport.run("info", ds.toString());
+      oneLine(r, 1, col + ": cannot open: permission denied");
+    } finally {
+      Files.setPosixFilePermissions(
+          col, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    }
+  }
 }
