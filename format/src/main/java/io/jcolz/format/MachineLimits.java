@@ -6,8 +6,8 @@ import java.lang.management.ManagementFactory;
  * What this machine allows the knobs of jcolz to ask for, shared by the packer, the loader and the
  * command line so that every one refuses the same values: threads (packer threads, loader workers)
  * at most {@value #THREADS_PER_CORE} per core and never fewer than {@value #MIN_THREAD_LIMIT}
- * allowed; off-heap memory bounds within the machine's physical memory (the container's limit
- * where there is one).
+ * allowed; off-heap memory bounds within the machine's physical memory (the container's limit where
+ * there is one).
  *
  * <p>Stateless and thread-safe.
  */
@@ -22,7 +22,8 @@ public final class MachineLimits {
 
   /** The most threads a pack or a loader may start. */
   public static int maxThreads() {
-    return Math.max(MIN_THREAD_LIMIT, THREADS_PER_CORE * Runtime.getRuntime().availableProcessors());
+    return Math.max(
+        MIN_THREAD_LIMIT, THREADS_PER_CORE * Runtime.getRuntime().availableProcessors());
   }
 
   /**
@@ -64,7 +65,9 @@ public final class MachineLimits {
     return Long.MAX_VALUE;
   }
 
-  /** The most off-heap memory one loader or pack may bind: three quarters of {@link #memoryBytes}. */
+  /**
+   * The most off-heap memory one loader or pack may bind: three quarters of {@link #memoryBytes}.
+   */
   public static long offHeapLimit() {
     long m = memoryBytes();
     return m == Long.MAX_VALUE ? m : m / 4 * 3;

@@ -31,15 +31,15 @@ class LoaderLimitsTest {
       Loader.builder(ds).workers(max); // the bound itself is allowed
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> Loader.builder(ds).workers(max + 1));
-      assertTrue(e.getMessage().startsWith("workers " + (max + 1) + " is more than"), e.getMessage());
+      assertTrue(
+          e.getMessage().startsWith("workers " + (max + 1) + " is more than"), e.getMessage());
       assertThrows(IllegalArgumentException.class, () -> Loader.builder(ds).workers(0));
       Loader.builder(ds).prefetch(Loader.MAX_PREFETCH);
       assertThrows(
           IllegalArgumentException.class,
           () -> Loader.builder(ds).prefetch(Loader.MAX_PREFETCH + 1));
       assertThrows(
-          IllegalArgumentException.class,
-          () -> Loader.builder(ds).devices(Loader.MAX_DEVICES + 1));
+          IllegalArgumentException.class, () -> Loader.builder(ds).devices(Loader.MAX_DEVICES + 1));
 
       // 8 rows of 256×256×3 = 192 KiB each: a batch of 8 fits; the memory bound is what refuses
       long perBuffer = 8L * 256 * 256 * 3;
@@ -50,7 +50,8 @@ class LoaderLimitsTest {
       org.junit.jupiter.api.Assumptions.assumeTrue(
           (Loader.MAX_DEVICES * (Loader.MAX_PREFETCH + 1L) + 1) * perBuffer > limit,
           "a machine with more than ~300 GB of memory: the largest settings fit it");
-      int prefetch = (int) Math.min(Loader.MAX_PREFETCH, limit / perBuffer / Loader.MAX_DEVICES + 1);
+      int prefetch =
+          (int) Math.min(Loader.MAX_PREFETCH, limit / perBuffer / Loader.MAX_DEVICES + 1);
       e =
           assertThrows(
               IllegalArgumentException.class,

@@ -8,7 +8,7 @@ import java.nio.file.Path;
  * nothing is packed and nothing is written, so that a wrong {@code --input} does not "succeed" with
  * an empty dataset. (An input whose every image is skipped as broken is packed, with a warning.)
  *
- * <p>Immutable.
+ * <p>Immutable and thread-safe.
  */
 public final class EmptyInputException extends IOException {
   private static final long serialVersionUID = 1L;

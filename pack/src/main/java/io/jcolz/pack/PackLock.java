@@ -126,8 +126,8 @@ public final class PackLock implements AutoCloseable {
 
   /**
    * Takes the lock of one shard of {@code out}: the output's lock shared (shards of one pack run at
-   * once, but no plain pack, append or finish) and the shard's own lock exclusively (two runs of the
-   * same shard exclude each other).
+   * once, but no plain pack, append or finish) and the shard's own lock exclusively (two runs of
+   * the same shard exclude each other).
    */
   public static PackLock acquireShard(Path out, int index, int count) throws IOException {
     Held main = take(out, lockFile(out), true);

@@ -74,13 +74,15 @@ class LabelFileErrorsTest {
     String all = String.join("\n", notes);
     for (String leak : new String[] {"Source", "REDACTED", "StreamReadFeature", "[", "\n at"}) {
       assertFalse(
-          notes.stream().filter(n -> n.contains(":2:") || n.contains(":3:") || n.contains(":4:"))
+          notes.stream()
+              .filter(n -> n.contains(":2:") || n.contains(":3:") || n.contains(":4:"))
               .anyMatch(n -> n.substring(n.indexOf(": ")).contains(leak)),
           leak + " in: " + all);
     }
     assertTrue(all.contains("labels.jsonl:2: not a JSON object: column"), all);
     assertTrue(all.contains("expected close marker for Array (opened at column"), all);
-    assertTrue(all.contains("labels.jsonl:3: not a JSON object: column 17: Unexpected character"), all);
+    assertTrue(
+        all.contains("labels.jsonl:3: not a JSON object: column 17: Unexpected character"), all);
     assertTrue(all.contains("was expecting comma"), all);
     assertTrue(all.contains("labels.jsonl:4: not a JSON object: column 2:"), all);
   }

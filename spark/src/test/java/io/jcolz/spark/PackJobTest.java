@@ -130,7 +130,8 @@ class PackJobTest {
     Path out = tmp.resolve("locked.jcolz");
     try (io.jcolz.pack.PackLock held = io.jcolz.pack.PackLock.acquire(out)) {
       IOException e =
-          assertThrows(IOException.class, () -> PackJob.run(spark, input.toString(), options(out), null));
+          assertThrows(
+              IOException.class, () -> PackJob.run(spark, input.toString(), options(out), null));
       assertTrue(e.getMessage().contains("another jcolz pack is writing"), e.getMessage());
     }
     String o = out.toString();
@@ -141,7 +142,8 @@ class PackJobTest {
             List<String> refused = new ArrayList<>();
             for (int k = 0; k < 3; k++) {
               try (io.jcolz.pack.PackLock l =
-                  k == 1 ? io.jcolz.pack.PackLock.acquireShard(Path.of(o), 0, 2)
+                  k == 1
+                      ? io.jcolz.pack.PackLock.acquireShard(Path.of(o), 0, 2)
                       : io.jcolz.pack.PackLock.acquire(Path.of(o))) {
                 // not refused: the test fails below
               } catch (IOException x) {

@@ -226,8 +226,18 @@ public final class BenchCommand implements Callable<Integer> {
     var parsed = spec.commandLine().getParseResult();
     if (parsed != null && parsed.hasMatchedOption(flag)) {
       throw new Main.UsageException(
-          flag + " " + b + " is more than the " + rows + " rows of " + dataset
-              + ": use " + flag + " " + rows + " or less");
+          flag
+              + " "
+              + b
+              + " is more than the "
+              + rows
+              + " rows of "
+              + dataset
+              + ": use "
+              + flag
+              + " "
+              + rows
+              + " or less");
     }
     spec.commandLine()
         .getErr()

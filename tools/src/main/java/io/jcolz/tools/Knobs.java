@@ -6,9 +6,9 @@ import io.jcolz.format.MachineLimits;
  * The bounds every command checks its numeric options against before it does any work, so that a
  * value out of range is refused with one line and exit 2 (never started: 10,000 threads, a batch
  * that cannot fit memory, a run of 10^308 seconds). Worker and thread counts are bounded by {@link
- * MachineLimits#maxThreads()}; a batch's memory is bounded again, against the dataset's image
- * size, by the loader ({@link io.jcolz.loader.LoaderConfig}). Every bound refuses, none clamps: a
- * run does what was asked or nothing (README, "Command-line conventions").
+ * MachineLimits#maxThreads()}; a batch's memory is bounded again, against the dataset's image size,
+ * by the loader ({@link io.jcolz.loader.LoaderConfig}). Every bound refuses, none clamps: a run
+ * does what was asked or nothing (README, "Command-line conventions").
  *
  * <p>Stateless and thread-safe.
  */
@@ -77,8 +77,11 @@ final class Knobs {
   static double seconds(String flag, double s) {
     if (!(s > 0) || s > MAX_SECONDS) {
       throw new Main.UsageException(
-          flag + " must be a number of seconds above 0 and at most " + (long) MAX_SECONDS
-              + ", got " + s);
+          flag
+              + " must be a number of seconds above 0 and at most "
+              + (long) MAX_SECONDS
+              + ", got "
+              + s);
     }
     return s;
   }

@@ -245,14 +245,14 @@ public final class PackCommand implements Callable<Integer> {
   private PackResult finish() throws java.io.IOException {
     PrintWriter err = spec.commandLine().getErr();
     return Packer.finish(
-              this.out,
-              new PackListener() {
-                @Override
-                public void note(String line) {
-                  err.println("jcolz pack: " + line);
-                  err.flush();
-                }
-              });
+        this.out,
+        new PackListener() {
+          @Override
+          public void note(String line) {
+            err.println("jcolz pack: " + line);
+            err.flush();
+          }
+        });
   }
 
   private Integer pack(PrintWriter out, PrintWriter err) throws Exception {

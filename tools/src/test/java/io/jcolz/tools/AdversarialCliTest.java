@@ -17,9 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * jcolz as a careless or unlucky user tries it (issue 28): what a user owns is never destroyed (a
- * folder or file at {@code pack --out}, a file at {@code get --out}, the dataset's own files), every
- * knob has an upper bound, and each refusal is one line with the documented exit code. Runs the
- * CLI in-process.
+ * folder or file at {@code pack --out}, a file at {@code get --out}, the dataset's own files),
+ * every knob has an upper bound, and each refusal is one line with the documented exit code. Runs
+ * the CLI in-process.
  */
 class AdversarialCliTest {
   @TempDir Path tmp;
@@ -37,7 +37,8 @@ class AdversarialCliTest {
   private CliTestSupport.Result pack(Path out, String... extra) {
     List<String> a =
         new java.util.ArrayList<>(
-            List.of("pack", "--input", in.toString(), "--out", out.toString(), "--labels-from-dirs"));
+            List.of(
+                "pack", "--input", in.toString(), "--out", out.toString(), "--labels-from-dirs"));
     a.addAll(List.of(extra));
     if (!a.contains("--size")) {
       a.addAll(List.of("--size", "8"));
@@ -135,7 +136,8 @@ class AdversarialCliTest {
     byte[] before = Files.readAllBytes(manifest);
     for (String flag : new String[] {"--json", "--overwrite"}) {
       CliTestSupport.Result r =
-          CliTestSupport.run("get", ds.toString(), "--row", "0", "--out", manifest.toString(), flag);
+          CliTestSupport.run(
+              "get", ds.toString(), "--row", "0", "--out", manifest.toString(), flag);
       assertEquals(2, r.code(), r.toString());
     }
     oneLine(
@@ -147,7 +149,8 @@ class AdversarialCliTest {
     assertEquals(0, CliTestSupport.run("verify", ds.toString()).code(), "the dataset still opens");
 
     CliTestSupport.Result r =
-        CliTestSupport.run("get", ds.toString(), "--row", "0", "--out", mine.toString(), "--overwrite");
+        CliTestSupport.run(
+            "get", ds.toString(), "--row", "0", "--out", mine.toString(), "--overwrite");
     assertEquals(0, r.code(), r.toString());
     byte[] png = Files.readAllBytes(mine);
     assertEquals((byte) 0x89, png[0]);
@@ -159,7 +162,8 @@ class AdversarialCliTest {
   void getWritesTheFormatItsExtensionNames() throws Exception {
     Path ds = dataset();
     Path jpg = tmp.resolve("x.jpg");
-    assertEquals(0, CliTestSupport.run("get", ds.toString(), "--row", "1", "--out", jpg.toString()).code());
+    assertEquals(
+        0, CliTestSupport.run("get", ds.toString(), "--row", "1", "--out", jpg.toString()).code());
     byte[] b = Files.readAllBytes(jpg);
     assertEquals((byte) 0xFF, b[0], "JPEG SOI");
     assertEquals((byte) 0xD8, b[1]);
@@ -184,7 +188,8 @@ class AdversarialCliTest {
         "--workers 10000 is more than this machine allows");
     oneLine(pack(tmp.resolve("o"), "--threads", "10000"), 2, "--threads 10000 is more than");
     oneLine(
-        CliTestSupport.run("eval", ds.toString(), "--checkpoint", tmp.toString(), "--workers", "10000"),
+        CliTestSupport.run(
+            "eval", ds.toString(), "--checkpoint", tmp.toString(), "--workers", "10000"),
         2,
         "--workers 10000");
     assertTrue(System.nanoTime() - t0 < 20e9, "refused before any work");
@@ -205,8 +210,7 @@ class AdversarialCliTest {
     Path ds = dataset();
     // 65536 × 8×8×3 is small; the loader's memory check: workers × batch at the thread bound
     CliTestSupport.Result r =
-        CliTestSupport.run(
-            "bench", ds.toString(), "--batch", "65537", "--seconds", "1");
+        CliTestSupport.run("bench", ds.toString(), "--batch", "65537", "--seconds", "1");
     oneLine(r, 2, "--batch must be in 1..65536");
   }
 
@@ -214,7 +218,8 @@ class AdversarialCliTest {
 
   @Test
   void aResumedPackReportsTheDatasetsTotalsAndThisRunsWorkApart() throws Exception {
-    com.fasterxml.jackson.databind.ObjectMapper m = new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.ObjectMapper m =
+        new com.fasterxml.jackson.databind.ObjectMapper();
     var fresh = m.readTree(pack(tmp.resolve("fresh"), "--part-rows", "2", "--json").lastLine());
     Path ds = tmp.resolve("resumed");
     assertEquals(0, pack(ds, "--part-rows", "2", "--shard", "0/2").code(), "packs parts 0 and 2");
@@ -251,17 +256,22 @@ class AdversarialCliTest {
   void anEmptyInputIsRefusedAndAnAllBrokenOneWarns() throws Exception {
     Path empty = Files.createDirectories(tmp.resolve("empty"));
     CliTestSupport.Result r =
-        CliTestSupport.run("pack", "--input", empty.toString(), "--out", tmp.resolve("e").toString());
+        CliTestSupport.run(
+            "pack", "--input", empty.toString(), "--out", tmp.resolve("e").toString());
     oneLine(r, 2, "--input " + empty + " holds no image files (it is empty); nothing packed");
     Files.writeString(empty.resolve("notes.txt"), "x");
-    r = CliTestSupport.run("pack", "--input", empty.toString(), "--out", tmp.resolve("e").toString());
+    r =
+        CliTestSupport.run(
+            "pack", "--input", empty.toString(), "--out", tmp.resolve("e").toString());
     oneLine(r, 2, "1 file(s) without an image extension were ignored");
     assertFalse(Files.exists(tmp.resolve("e")));
     assertEquals(List.of("empty", "in"), names(tmp), "nothing written");
 
     Path broken = Files.createDirectories(tmp.resolve("broken"));
     Files.writeString(broken.resolve("a.png"), "not a png");
-    r = CliTestSupport.run("pack", "--input", broken.toString(), "--out", tmp.resolve("b").toString());
+    r =
+        CliTestSupport.run(
+            "pack", "--input", broken.toString(), "--out", tmp.resolve("b").toString());
     assertEquals(0, r.code(), r.toString());
     assertTrue(
         r.err().contains("warning: none of the 1 images could be packed")

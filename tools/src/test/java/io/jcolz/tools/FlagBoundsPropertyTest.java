@@ -17,10 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every numeric flag of every command, at zero, negative, huge (in and beyond the int or double
  * range) and NaN: each must exit 2 with one line naming the flag (a parse error may add picocli's
- * "Try ... --help" hint as a second line), before any work, never a stack trace, a hang or a
- * start. Values a flag legitimately takes (zero chunk rows means "the default", a negative level
- * is a fast Zstd level, any seed is a seed) are listed as allowed and not tried. In-process: one
- * picocli run per case.
+ * "Try ... --help" hint as a second line), before any work, never a stack trace, a hang or a start.
+ * Values a flag legitimately takes (zero chunk rows means "the default", a negative level is a fast
+ * Zstd level, any seed is a seed) are listed as allowed and not tried. In-process: one picocli run
+ * per case.
  */
 class FlagBoundsPropertyTest {
   @TempDir static Path tmp;
@@ -36,7 +36,13 @@ class FlagBoundsPropertyTest {
     ds = tmp.resolve("ds.jcolz");
     CliTestSupport.Result r =
         CliTestSupport.run(
-            "pack", "--input", in.toString(), "--out", ds.toString(), "--size", "8",
+            "pack",
+            "--input",
+            in.toString(),
+            "--out",
+            ds.toString(),
+            "--size",
+            "8",
             "--labels-from-dirs");
     assertEquals(0, r.code(), r.toString());
   }
@@ -122,7 +128,8 @@ class FlagBoundsPropertyTest {
             r.code() == 2
                 && (lines.size() == 1 || hint)
                 && first.startsWith("jcolz")
-                && (first.contains(f.flag()) || first.contains(f.flag().replace("--threads", "--workers")))
+                && (first.contains(f.flag())
+                    || first.contains(f.flag().replace("--threads", "--workers")))
                 && !r.err().contains("\tat ")
                 && s < 10;
         if (!ok) {
