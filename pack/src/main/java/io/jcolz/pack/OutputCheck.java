@@ -64,6 +64,14 @@ public final class OutputCheck {
       return true;
     }
     names.sort(null);
+    if (Files.exists(DatasetLayout.collectionManifest(out))
+        || Files.exists(DatasetLayout.manifest(out))) {
+      throw new NotADatasetException(
+          out
+              + " holds a manifest that does not open (a damaged dataset?): a pack replaces only a"
+              + " dataset that opens, even with --overwrite; remove it yourself if it should go,"
+              + " or choose another --out");
+    }
     throw new NotADatasetException(
         out
             + " is a folder that is not a jcolz dataset (it holds "

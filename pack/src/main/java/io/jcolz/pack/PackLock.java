@@ -165,7 +165,12 @@ public final class PackLock implements AutoCloseable {
           h.holders++;
           return h;
         }
-        throw refused(out, f, h.shared ? "shard packs in this process" : "a pack in this process");
+        throw refused(
+            out,
+            f,
+            (h.shared ? "shard packs" : "a pack")
+                + " in this process, pid "
+                + ProcessHandle.current().pid());
       }
       for (int i = 0; i < ATTEMPTS; i++) {
         h = lockOpened(out, f, shared);

@@ -91,7 +91,7 @@ class AdversarialCliTest {
     Path fake = tmp.resolve("fake");
     Files.createDirectories(fake);
     Files.writeString(fake.resolve("manifest.jcm"), "not a manifest");
-    oneLine(pack(fake, "--overwrite"), 2, "not a jcolz dataset", "manifest.jcm");
+    oneLine(pack(fake, "--overwrite"), 2, "holds a manifest that does not open");
     assertEquals("not a manifest", Files.readString(fake.resolve("manifest.jcm")));
   }
 
