@@ -319,7 +319,14 @@ public final class Dataset implements AutoCloseable {
               + "'sysctl vm.max_map_count' — memory mapping needs address space for the whole dataset",
           io);
     }
-    return new IOException(p + ": cannot open: " + msg, io);
+    // an AccessDeniedException's message is only the path: say the cause in words
+    String why =
+        io instanceof java.nio.file.AccessDeniedException
+            ? "permission denied"
+            : io instanceof java.nio.file.FileSystemException f
+                ? (f.getReason() != null ? f.getReason() : f.getClass().getSimpleName())
+                : msg.isEmpty() ? io.getClass().getSimpleName() : msg;
+    return new IOException(p + ": cannot open: " + why, io);
   }
 
   /** The dataset directory. */

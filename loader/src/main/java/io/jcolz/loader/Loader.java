@@ -82,6 +82,12 @@ public final class Loader implements AutoCloseable {
   private static final AtomicInteger IDS = new AtomicInteger();
   private static final long JOIN_MILLIS = 5_000;
 
+  /** Most batches a device may have ready ahead ({@link Builder#prefetch}). */
+  public static final int MAX_PREFETCH = 256;
+
+  /** Most device queues ({@link Builder#devices}). */
+  public static final int MAX_DEVICES = 1024;
+
   private final LoaderConfig config;
   private final Dataset dataset;
   private final BatchSpec spec;
@@ -434,20 +440,28 @@ public final class Loader implements AutoCloseable {
 
     /** Number of device queues (D). Batch i of an epoch goes to device i mod D. */
     public Builder devices(int d) {
+      if (d > MAX_DEVICES) {
+        throw new IllegalArgumentException("devices " + d + " must be at most " + MAX_DEVICES);
+      }
       this.devices = positive("devices", d);
       return this;
     }
 
     /** Worker threads. */
     public Builder workers(int n) {
-      this.workers = positive("workers", n);
+      String bad = io.jcolz.format.MachineLimits.checkThreads("workers", n);
+      if (bad != null) {
+        throw new IllegalArgumentException(bad);
+      }
+      this.workers = n;
       return this;
     }
 
     /** Batches each device may have ready beyond the one its consumer holds (≥ 0). */
     public Builder prefetch(int k) {
-      if (k < 0) {
-        throw new IllegalArgumentException("prefetch " + k + " must be >= 0");
+      if (k < 0 || k > MAX_PREFETCH) {
+        throw new IllegalArgumentException(
+            "prefetch " + k + " must be in 0.." + MAX_PREFETCH + " batches per device");
       }
       this.prefetch = k;
       return this;

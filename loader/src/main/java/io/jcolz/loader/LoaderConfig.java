@@ -189,6 +189,23 @@ public final class LoaderConfig {
       cacheBytes += ChunkCache.boundBytes(c.column(), c.slots());
     }
     this.budget = new MemoryBudget(spec.bytes(), devices * (prefetch + 1) + workers, cacheBytes);
+    long limit = io.jcolz.format.MachineLimits.offHeapLimit();
+    if (budget.totalBytes() > limit || budget.totalBytes() < 0) {
+      throw new IllegalArgumentException(
+          String.format(
+              java.util.Locale.ROOT,
+              "batch size %d of %d×%d images with %d workers and prefetch %d needs up to %.1f GiB"
+                  + " off-heap (%s), more than this machine allows (%.1f GiB, 3/4 of its memory):"
+                  + " lower the batch size, workers or prefetch",
+              batchSize,
+              shape.height,
+              shape.width,
+              workers,
+              prefetch,
+              budget.totalBytes() / 1073741824.0,
+              budget,
+              limit / 1073741824.0));
+    }
     Augmentation aug = augment.resolve(shape.width, shape.height);
     int sh = shape.storedHeight;
     int sw = shape.storedWidth;

@@ -284,7 +284,8 @@ public final class LabelFile implements LabelSource {
         }
       }
     } catch (CharacterCodingException e) {
-      throw new IOException(file + ": not UTF-8 text after line " + lineNo, e);
+      // the reader decodes ahead of the lines it hands out: find the byte itself
+      throw new IOException(file + ": not UTF-8 text at " + LabelFileErrors.malformedAt(file), e);
     }
     return rejected;
   }
@@ -294,7 +295,7 @@ public final class LabelFile implements LabelSource {
     try {
       n = JSON.readTree(line);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalArgumentException("not a JSON object (" + e.getOriginalMessage() + ")");
+      throw new IllegalArgumentException(LabelFileErrors.json(e));
     }
     if (n == null || !n.isObject()) {
       throw new IllegalArgumentException("not a JSON object");

@@ -12,15 +12,26 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
 
 /**
  * The lock file {@code .NAME.pack.lock} next to the output {@code NAME}: held (an OS file lock,
  * released by the kernel when the process dies, however it dies) while a pack writes {@code NAME},
- * so a second pack to the same output is refused instead of deleting the first one's files.
+ * so a second pack to the same output is refused, naming the first one's pid, instead of deleting
+ * the first one's files.
+ *
+ * <p>Who holds it how: a plain pack, an {@code --append}, a {@code --finish} and the Spark driver's
+ * pack hold it exclusively; a {@code --shard i/n} run holds it shared (shards of one pack run at
+ * once) and, exclusively, its own {@code .NAME.shard-i-of-n.lock}, so two runs of the same shard
+ * exclude each other and no plain pack, append or finish runs while any shard does.
  *
  * <p>Having the lock, a pack removes the leftovers of an interrupted earlier pack to the same
  * output: the writer's hidden temporary directories {@code .NAME.tmp-*}, label maps {@code
@@ -28,30 +39,68 @@ import java.util.UUID;
  * does not, the old copy is the only complete dataset left by a crash during an overwrite, and is
  * kept and reported).
  *
- * <p>The lock file is deleted when the pack ends, so a lock must be taken on the file that is at
- * the path, not on one its holder has just deleted: between opening the file and locking it, the
- * holder may delete it and release, and a third pack may create a new file and lock that; both
- * would then hold "the" lock. So after locking, a pack writes a token of its own into the locked
- * file and reads the path back: if the path does not show its token, it locked a deleted file and
- * tries again on the current one. The holder deletes the file before it releases the lock (never
- * after: a pack that locked the file in between would lose it to the deletion while holding it).
+ * <p><b>Why locks are kept by open files.</b> The OS lock is a POSIX record lock ({@code fcntl},
+ * what {@link FileChannel#tryLock} takes on Linux and macOS), and the kernel drops every such lock
+ * a process holds on a file when that process closes <em>any</em> descriptor of the file. An
+ * earlier version read the lock file back with {@code Files.readAllBytes} right after locking it:
+ * opening and closing that second descriptor silently released the lock, so a second pack was let
+ * in, removed the first one's part in progress and took over. So: no code in this process opens a
+ * lock file this process holds (a JVM-wide table of held locks answers for them), and the check
+ * below reads through a second channel that stays open as long as the lock is held.
  *
- * <p>Not thread-safe; one per pack.
+ * <p><b>Deleted and re-created files.</b> An exclusive holder deletes the lock file before it
+ * releases it. Between opening the file and locking it, its holder may delete it and release, and a
+ * third pack may create a new file and lock that; both would then hold "the" lock. So after
+ * locking, a pack writes a token of its own into the locked file and reads the path back (through
+ * the channel it keeps open): if the path does not show its token, it locked a deleted file and
+ * tries again on the current one. Shared holders append their token (they never delete the file;
+ * the next exclusive holder does).
+ *
+ * <p>Thread-safe to acquire from many threads (the table is synchronized); one {@code PackLock} is
+ * used and closed by one thread.
  */
 public final class PackLock implements AutoCloseable {
   /** Times the lock file may be found replaced while locking before giving up. */
   private static final int ATTEMPTS = 100;
 
-  private final Path file;
-  private final FileChannel channel;
-  private final FileLock lock;
-  private final byte[] token;
+  /** The lock files this process holds, by absolute path: never opened a second time. */
+  private static final Map<Path, Held> HELD = new HashMap<>();
 
-  private PackLock(Path file, FileChannel channel, FileLock lock, byte[] token) {
-    this.file = file;
-    this.channel = channel;
-    this.lock = lock;
-    this.token = token;
+  /** Channels that must not be closed (see {@link #lockOpened}). */
+  private static final List<FileChannel> LEAKED =
+      java.util.Collections.synchronizedList(new ArrayList<>());
+
+  /** One lock file held by this process: its channels and how many holders share it. */
+  private static final class Held {
+    final Path file;
+    final boolean shared;
+    final FileChannel channel;
+    final FileChannel reader;
+    final FileLock lock;
+    final Object fileKey;
+    int holders = 1;
+
+    Held(
+        Path file,
+        boolean shared,
+        FileChannel channel,
+        FileChannel reader,
+        FileLock lock,
+        Object fileKey) {
+      this.file = file;
+      this.shared = shared;
+      this.channel = channel;
+      this.reader = reader;
+      this.lock = lock;
+      this.fileKey = fileKey;
+    }
+  }
+
+  private final List<Held> held;
+  private boolean closed;
+
+  private PackLock(List<Held> held) {
+    this.held = held;
   }
 
   /** The lock file of output {@code out}. */
@@ -67,27 +116,68 @@ public final class PackLock implements AutoCloseable {
         "." + abs.getFileName() + ".shard-" + index + "-of-" + count + ".lock");
   }
 
-  /** Takes the lock of {@code out}, or fails with a message naming the other pack's lock file. */
+  /**
+   * Takes the lock of {@code out} exclusively, or fails with a message naming the other pack's pid
+   * and lock file.
+   */
   public static PackLock acquire(Path out) throws IOException {
-    return acquireFile(out, lockFile(out));
+    return new PackLock(List.of(take(out, lockFile(out), false)));
   }
 
   /**
-   * Takes the lock of one shard of {@code out}: shards of one pack run at once, each under its own
-   * lock, while two runs of the same shard exclude each other.
+   * Takes the lock of one shard of {@code out}: the output's lock shared (shards of one pack run at
+   * once, but no plain pack, append or finish) and the shard's own lock exclusively (two runs of
+   * the same shard exclude each other).
    */
   public static PackLock acquireShard(Path out, int index, int count) throws IOException {
-    return acquireFile(out, shardLockFile(out, index, count));
+    Held main = take(out, lockFile(out), true);
+    try {
+      return new PackLock(List.of(main, take(out, shardLockFile(out, index, count), false)));
+    } catch (IOException | RuntimeException | Error e) {
+      release(main);
+      throw e;
+    }
   }
 
-  private static PackLock acquireFile(Path out, Path f) throws IOException {
-    Files.createDirectories(f.getParent());
-    for (int i = 0; i < ATTEMPTS; i++) {
-      PackLock l =
-          lockOpened(
-              out, f, FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE));
-      if (l != null) {
-        return l;
+  /** Whether this lock holds {@code out}'s own lock exclusively. */
+  public boolean holdsExclusively(Path out) throws IOException {
+    Path f = key(lockFile(out));
+    for (Held h : held) {
+      if (h.file.equals(f) && !h.shared) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** One name per lock file, however the output was named (a symlinked folder, ".."). */
+  private static Path key(Path file) throws IOException {
+    return file.getParent().toRealPath().resolve(file.getFileName());
+  }
+
+  private static Held take(Path out, Path file, boolean shared) throws IOException {
+    Files.createDirectories(file.getParent());
+    Path f = key(file);
+    synchronized (HELD) {
+      Held h = HELD.get(f);
+      if (h != null) {
+        if (shared && h.shared) {
+          h.holders++;
+          return h;
+        }
+        throw refused(
+            out,
+            f,
+            (h.shared ? "shard packs" : "a pack")
+                + " in this process, pid "
+                + ProcessHandle.current().pid());
+      }
+      for (int i = 0; i < ATTEMPTS; i++) {
+        h = lockOpened(out, f, shared);
+        if (h != null) {
+          HELD.put(f, h);
+          return h;
+        }
       }
     }
     throw new IOException(
@@ -95,54 +185,134 @@ public final class PackLock implements AutoCloseable {
   }
 
   /**
-   * Locks the file open in {@code ch} (which it takes over) and checks that it is still the file at
-   * {@code f}. Returns null, with {@code ch} closed, when it is not (its holder deleted it after
-   * {@code ch} was opened: lock the current one instead).
+   * Opens and locks {@code f} and checks that it is still the file at {@code f}. Returns null when
+   * it is not (its holder deleted it after it was opened: lock the current one instead).
    *
-   * @throws IOException another pack holds the lock (in this process too)
+   * @throws IOException another process holds the lock
    */
-  static PackLock lockOpened(Path out, Path f, FileChannel ch) throws IOException {
+  private static Held lockOpened(Path out, Path f, boolean shared) throws IOException {
+    FileChannel ch =
+        FileChannel.open(
+            f, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileChannel reader = null;
     FileLock l;
     try {
-      l = ch.tryLock();
+      l = ch.tryLock(0, Long.MAX_VALUE, shared);
     } catch (OverlappingFileLockException e) {
-      l = null; // held by another PackLock of this process
+      // this process holds it under another name (a hard link): closing ch would release that
+      // lock, so ch stays open until the process ends
+      LEAKED.add(ch);
+      throw refused(out, f, "a pack in this process");
     } catch (IOException | RuntimeException e) {
       ch.close();
       throw e;
     }
     if (l == null) {
-      ch.close();
-      throw new IOException("another jcolz pack is writing " + out + " (it holds " + f + ")");
+      String holders;
+      try {
+        holders = holders(ch);
+      } finally {
+        ch.close(); // another process's lock: closing our descriptor does not touch it
+      }
+      throw refused(out, f, holders);
     }
     try {
       byte[] token =
           (ProcessHandle.current().pid() + " " + UUID.randomUUID() + "\n")
               .getBytes(StandardCharsets.US_ASCII);
-      ch.truncate(0);
-      ch.write(ByteBuffer.wrap(token), 0);
-      if (!shows(f, token)) {
+      if (shared) {
+        ch.write(ByteBuffer.wrap(token), ch.size()); // other shard runs may hold it too
+      } else {
+        ch.truncate(0);
+        ch.write(ByteBuffer.wrap(token), 0);
+      }
+      try {
+        // kept open while the lock is held: closing it would release the lock (class comment)
+        reader = FileChannel.open(f, StandardOpenOption.READ);
+      } catch (NoSuchFileException e) {
+        reader = null;
+      }
+      if (reader == null || !contains(readAll(reader), token)) {
         l.release();
         ch.close();
+        if (reader != null) {
+          reader.close(); // another file than the one locked: its close releases nothing of ours
+        }
         return null;
       }
-      return new PackLock(f, ch, l, token);
+      Object key = Files.readAttributes(f, BasicFileAttributes.class).fileKey();
+      return new Held(f, shared, ch, reader, l, key);
     } catch (IOException | RuntimeException | Error e) {
       ch.close(); // releases the lock
+      if (reader != null) {
+        reader.close();
+      }
       throw e;
     }
   }
 
+  private static IOException refused(Path out, Path f, String holders) {
+    return new IOException(
+        "another jcolz pack is writing "
+            + out
+            + " ("
+            + (holders.isEmpty() ? "" : holders + "; ")
+            + "it holds "
+            + f
+            + ")");
+  }
+
   /**
-   * Whether the file at {@code f} holds {@code token}, i.e. is the file this process locked and
-   * wrote it to.
+   * "pid N" (or "pids N, M") of the live processes named in a lock file, or "". Shared holders
+   * append their lines and never remove them, so a line may name a shard run that has ended: dead
+   * pids are left out (a reused pid may still be named).
    */
-  private static boolean shows(Path f, byte[] token) throws IOException {
+  private static String holders(FileChannel ch) {
+    Set<Long> pids = new LinkedHashSet<>();
     try {
-      return Arrays.equals(Files.readAllBytes(f), token);
-    } catch (NoSuchFileException e) {
-      return false;
+      for (String line : new String(readAll(ch), StandardCharsets.US_ASCII).split("\n")) {
+        String[] f = line.trim().split(" ");
+        try {
+          long pid = Long.parseLong(f[0]);
+          // not this process: it would hold the file in HELD, so a line of its own is stale
+          if (pid != ProcessHandle.current().pid()
+              && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+            pids.add(pid);
+          }
+        } catch (NumberFormatException e) {
+          // not a token line
+        }
+      }
+    } catch (IOException e) {
+      return "";
     }
+    if (pids.isEmpty()) {
+      return "";
+    }
+    List<String> s = pids.stream().map(String::valueOf).toList();
+    return (s.size() == 1 ? "pid " : "pids ") + String.join(", ", s);
+  }
+
+  private static byte[] readAll(FileChannel ch) throws IOException {
+    long n = Math.min(ch.size(), 1 << 20);
+    ByteBuffer b = ByteBuffer.allocate((int) n);
+    while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
+      // fill
+    }
+    return java.util.Arrays.copyOf(b.array(), b.position());
+  }
+
+  private static boolean contains(byte[] hay, byte[] needle) {
+    outer:
+    for (int i = 0; i + needle.length <= hay.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (hay[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -168,7 +338,8 @@ public final class PackLock implements AutoCloseable {
             lines.add(
                 "kept "
                     + p
-                    + ": the previous dataset, left by an overwrite that was interrupted; move it back or delete it");
+                    + ": the previous dataset, left by an overwrite that was interrupted; move it"
+                    + " back or delete it");
           }
         }
       }
@@ -177,21 +348,62 @@ public final class PackLock implements AutoCloseable {
   }
 
   /**
-   * Deletes the lock file, then releases the lock. Deleting first is deliberate (see the class
-   * comment): a pack that opened the file before the deletion finds, once it has the lock, that the
-   * path no longer shows its token, and retries on the path.
+   * Releases the locks. An exclusive holder deletes its lock file first, then releases (see the
+   * class comment: a pack that opened the file before the deletion finds, once it has the lock,
+   * that the path no longer shows its token, and retries on the path). Shared holders leave the
+   * file to the next exclusive holder.
    */
   @Override
   public void close() throws IOException {
-    try {
-      if (shows(file, token)) { // not if someone removed it and another pack made a new one
-        Files.deleteIfExists(file);
-      }
-    } finally {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    IOException first = null;
+    for (int i = held.size() - 1; i >= 0; i--) {
       try {
-        lock.release();
+        release(held.get(i));
+      } catch (IOException e) {
+        if (first == null) {
+          first = e;
+        }
+      }
+    }
+    if (first != null) {
+      throw first;
+    }
+  }
+
+  private static void release(Held h) throws IOException {
+    synchronized (HELD) {
+      if (--h.holders > 0) {
+        return;
+      }
+      HELD.remove(h.file);
+      try {
+        if (!h.shared) {
+          Object now;
+          try {
+            BasicFileAttributes a = Files.readAttributes(h.file, BasicFileAttributes.class);
+            now = a.fileKey() == null ? Boolean.TRUE : a.fileKey();
+          } catch (NoSuchFileException e) {
+            now = null;
+          }
+          // a stat opens no descriptor; not if someone removed it and another pack made a new one
+          if (now != null && (h.fileKey == null || Objects.equals(now, h.fileKey))) {
+            Files.deleteIfExists(h.file);
+          }
+        }
       } finally {
-        channel.close();
+        try {
+          h.lock.release();
+        } finally {
+          try {
+            h.channel.close();
+          } finally {
+            h.reader.close();
+          }
+        }
       }
     }
   }

@@ -59,6 +59,21 @@ public record PackOptions(
    */
   public static final int DEFAULT_PART_ROWS = 20_000;
 
+  /**
+   * Most images per part: 10 million (1.5 TB raw at 224 px); a part is the unit a crash loses and a
+   * shard packs, and its key index is sized by its rows.
+   */
+  public static final int MAX_PART_ROWS = 10_000_000;
+
+  /** Largest {@code --min-side}: a 100-megapixel image's shorter side is at most 10,000. */
+  public static final int MAX_MIN_SIDE = 1 << 16;
+
+  /** Most rows per chunk, whatever the mode. */
+  public static final int MAX_CHUNK_ROWS = 1 << 20;
+
+  /** Most bytes of one raw image chunk ({@code --chunk-rows} × size² × 3): 256 MiB. */
+  public static final long MAX_CHUNK_BYTES = 256L << 20;
+
   /** Validates every setting; messages name the CLI option. */
   public PackOptions {
     Objects.requireNonNull(input, "input");
@@ -75,17 +90,41 @@ public record PackOptions(
     if (quality < 1 || quality > 100) {
       throw new IllegalArgumentException("--quality must be in 1..100, got " + quality);
     }
-    if (threads < 1) {
-      throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+    String badThreads = io.jcolz.format.MachineLimits.checkThreads("--threads", threads);
+    if (badThreads != null) {
+      throw new IllegalArgumentException(badThreads);
     }
     if (chunkRows < 0) {
       throw new IllegalArgumentException("--chunk-rows must be positive, got " + chunkRows);
     }
+    if (chunkRows > MAX_CHUNK_ROWS) {
+      throw new IllegalArgumentException(
+          "--chunk-rows must be at most " + MAX_CHUNK_ROWS + ", got " + chunkRows);
+    }
+    if (mode != PackedImages.Storage.JPEG && (long) chunkRows * size * size * 3 > MAX_CHUNK_BYTES) {
+      throw new IllegalArgumentException(
+          "--chunk-rows "
+              + chunkRows
+              + " makes image chunks of "
+              + ((long) chunkRows * size * size * 3 >> 20)
+              + " MiB at --size "
+              + size
+              + "; at most "
+              + (MAX_CHUNK_BYTES >> 20)
+              + " MiB (a chunk is built and read whole): at most "
+              + MAX_CHUNK_BYTES / ((long) size * size * 3)
+              + " rows");
+    }
+    if (partRows > MAX_PART_ROWS) {
+      throw new IllegalArgumentException(
+          "--part-rows must be at most " + MAX_PART_ROWS + ", got " + partRows);
+    }
     if (level < -7 || level > 22) {
       throw new IllegalArgumentException("--level must be in -7..22, got " + level);
     }
-    if (minSide < 1) {
-      throw new IllegalArgumentException("--min-side must be at least 1, got " + minSide);
+    if (minSide < 1 || minSide > MAX_MIN_SIDE) {
+      throw new IllegalArgumentException(
+          "--min-side must be in 1.." + MAX_MIN_SIDE + ", got " + minSide);
     }
     if (partRows < 1) {
       throw new IllegalArgumentException("--part-rows must be at least 1, got " + partRows);

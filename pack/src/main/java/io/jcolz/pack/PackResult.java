@@ -11,7 +11,9 @@ import java.util.Map;
  * @param rows rows of the dataset (every part of the plan that is committed, kept ones included)
  * @param skipped inputs not packed, by reason (only non-zero counts; kept parts' counts come from
  *     their manifests)
- * @param bytesIn bytes of the image files read by this run (packed or not)
+ * @param bytesIn bytes of the image files of the whole dataset: every input of the plan, packed or
+ *     skipped, whichever run read it (a resumed pack counts the kept parts' inputs too; an append
+ *     counts the appended images; a {@code --finish} only what it read: 0)
  * @param bytesOut bytes of the committed dataset on disk (0 when not committed)
  * @param seconds wall time of the whole run
  * @param ignoredFiles files without an image extension (not read)
@@ -27,6 +29,8 @@ import java.util.Map;
  * @param partsKept parts an earlier run had committed, kept as they were
  * @param partsPacked parts this run packed
  * @param committed whether the collection is committed at the output (false for a shard run)
+ * @param runBytesIn bytes of the image files this run read (less than {@code bytesIn} when parts
+ *     were kept from an earlier run)
  */
 public record PackResult(
     long rows,
@@ -44,7 +48,46 @@ public record PackResult(
     int parts,
     int partsKept,
     int partsPacked,
-    boolean committed) {
+    boolean committed,
+    long runBytesIn) {
+
+  /** A result whose run read all of {@code bytesIn} (no kept parts, or not told apart). */
+  public PackResult(
+      long rows,
+      Map<SkipReason, Long> skipped,
+      long bytesIn,
+      long bytesOut,
+      double seconds,
+      long ignoredFiles,
+      long unlabelled,
+      long labelKeysWithoutImage,
+      long labelLinesRejected,
+      long storedRaw,
+      int labels,
+      long labelsDropped,
+      int parts,
+      int partsKept,
+      int partsPacked,
+      boolean committed) {
+    this(
+        rows,
+        skipped,
+        bytesIn,
+        bytesOut,
+        seconds,
+        ignoredFiles,
+        unlabelled,
+        labelKeysWithoutImage,
+        labelLinesRejected,
+        storedRaw,
+        labels,
+        labelsDropped,
+        parts,
+        partsKept,
+        partsPacked,
+        committed,
+        bytesIn);
+  }
 
   /** Total inputs skipped. */
   public long skippedTotal() {
@@ -80,6 +123,7 @@ public record PackResult(
     }
     j.put("bytes", bytesOut);
     j.put("bytes_in", bytesIn);
+    j.put("run_bytes_in", runBytesIn);
     j.put("ratio", Math.round(ratio() * 1000) / 1000.0);
     j.put("seconds", Math.round(seconds * 1000) / 1000.0);
     j.put("images_per_s", Math.round(imagesPerSecond() * 10) / 10.0);

@@ -104,6 +104,9 @@ public final class Packer {
   private byte[] zeros;
   private long ignored;
 
+  /** Bytes of the image files the listing found (the plan's inputs), or -1 before listing. */
+  private long listedBytes = -1;
+
   /** The lookup of an image the label source has no entry for (packed with an empty set). */
   private static final LabelSource.Lookup NO_ENTRY = new LabelSource.Lookup(new int[0], List.of());
 
@@ -211,7 +214,11 @@ public final class Packer {
       io.jcolz.format.store.FileTrees.deleteRecursively(build);
       listener.note("--restart: removed the unfinished pack " + build);
     }
+    OutputCheck.requireReplaceable(out);
     Listing listing = list(null);
+    if (listing.digest.count() == 0) {
+      throw new EmptyInputException(o.input(), ignored);
+    }
     PackPlan plan = plan(listing, null, 0);
     if (Files.exists(out) && !o.overwrite()) {
       PackPlan packed;
@@ -283,10 +290,26 @@ public final class Packer {
    * @throws MissingPartsException some parts are not committed yet (named)
    */
   public static PackResult finish(Path out, PackListener listener) throws IOException {
+    try (PackLock lock = PackLock.acquire(out)) {
+      return finish(lock, out, listener);
+    }
+  }
+
+  /**
+   * {@link #finish(Path, PackListener)} for a caller that holds {@code out}'s lock exclusively
+   * already (the Spark driver, for its whole pack).
+   *
+   * @throws IllegalStateException {@code held} is not {@code out}'s exclusive lock
+   */
+  public static PackResult finish(PackLock held, Path out, PackListener listener)
+      throws IOException {
     long t0 = System.nanoTime();
     Path abs = out.toAbsolutePath().normalize();
     listener = listener == null ? PackListener.NONE : listener;
-    try (PackLock lock = PackLock.acquire(abs)) {
+    if (!held.holdsExclusively(abs)) {
+      throw new IllegalStateException("the lock held is not " + PackLock.lockFile(abs));
+    }
+    {
       Path build = buildDirectory(abs);
       PackPlan plan = PackPlan.read(build.resolve(PackPlan.FILE));
       if (plan == null) {
@@ -357,6 +380,9 @@ public final class Packer {
         listener.note("--restart: removed the unfinished append's parts and plan");
       }
       Listing listing = list(existing);
+      if (listing.digest.count() == 0) {
+        throw new EmptyInputException(o.input(), ignored);
+      }
       PackPlan plan = plan(listing, base.collectionId(), base.parts().size());
       for (Dataset.Part p : existing.parts()) {
         if (plan.planId().equals(p.manifest().metadata().get(PLAN_ID))) {
@@ -487,6 +513,7 @@ public final class Packer {
   /** The first walk: digest, folder names, count; with a base collection, the first duplicate. */
   private static final class Listing {
     ListingDigest digest;
+    long bytes;
     final TreeSet<String> folders = new TreeSet<>();
     long keyBytes;
     String duplicate;
@@ -511,6 +538,7 @@ public final class Packer {
             l.digest.add(
                 key, a == null ? -1 : a.size(), a == null ? -1 : a.lastModifiedTime().toMillis());
             l.keyBytes += key.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            l.bytes += a == null ? 0 : a.size();
             l.folders.addAll(f);
             if (base != null && l.duplicate == null) {
               java.util.OptionalLong r = base.rowOf(key);
@@ -530,6 +558,7 @@ public final class Packer {
           }
         });
     ignored = ignoredFiles[0];
+    listedBytes = l.bytes;
     return l;
   }
 
@@ -1117,7 +1146,7 @@ public final class Packer {
         "jcolz pack");
     listener.collectionWritten();
     Path old = null;
-    if (Files.exists(out)) {
+    if (OutputCheck.requireReplaceable(out)) { // checked again: it may have changed meanwhile
       old =
           out.resolveSibling(
               "." + out.getFileName() + ".old-" + UUID.randomUUID().toString().substring(0, 8));
@@ -1267,7 +1296,7 @@ public final class Packer {
     return new PackResult(
         rows,
         sk,
-        bytesIn.get(),
+        listedBytes >= 0 ? listedBytes : bytesIn.get(),
         bytesOut,
         (System.nanoTime() - t0) / 1e9,
         ignored,
@@ -1280,7 +1309,8 @@ public final class Packer {
         plan.parts().size(),
         kept,
         packed,
-        committed);
+        committed,
+        bytesIn.get());
   }
 
   /** Skips of the listing walk (not in any part), by reason. */

@@ -42,7 +42,9 @@
  *       run (the writer's {@code .NAME.tmp-*} directory, the {@code .NAME.labels-*.cmap} label
  *       map), and commits through {@link io.jcolz.format.DatasetWriter}'s atomic rename: a dataset
  *       at {@code --out} is either the complete new one, the untouched old one, or absent. An
- *       existing {@code --out} is refused unless {@code --overwrite}.
+ *       existing {@code --out} is refused unless {@code --overwrite}, and {@code --overwrite}
+ *       replaces only a jcolz dataset ({@link io.jcolz.pack.OutputCheck}); a second pack to the
+ *       same output is refused while the lock is held ({@link io.jcolz.pack.PackLock}).
  * </ul>
  *
  * <h2>Limitations</h2>

@@ -15,6 +15,7 @@ import io.jcolz.pack.LabelFile;
 import io.jcolz.pack.LabelSource;
 import io.jcolz.pack.ListingDigest;
 import io.jcolz.pack.PackListener;
+import io.jcolz.pack.PackLock;
 import io.jcolz.pack.PackOptions;
 import io.jcolz.pack.PackPlan;
 import io.jcolz.pack.PackResult;
@@ -327,6 +328,26 @@ public final class PackJob {
       Listing listing,
       long t0)
       throws IOException {
+    // held from the restart to the commit: no CLI pack, shard or finish runs on out meanwhile
+    try (PackLock lock = PackLock.acquire(out)) {
+      return commitLocal(lock, jsc, conf, out, plan, works, options, l, hook, listing, t0);
+    }
+  }
+
+  private static Committed commitLocal(
+      PackLock lock,
+      JavaSparkContext jsc,
+      Broadcast<HashMap<String, String>> conf,
+      Path out,
+      PackPlan plan,
+      List<PartWork> works,
+      PackOptions options,
+      PackListener l,
+      PartTask.BeforeRename hook,
+      Listing listing,
+      long t0)
+      throws IOException {
+    io.jcolz.pack.OutputCheck.requireReplaceable(out);
     Path build = Packer.buildDirectory(out);
     if (options.restart() && Files.exists(build)) {
       PartTask.deleteRecursively(build);
@@ -377,7 +398,7 @@ public final class PackJob {
             out.toString(),
             works,
             new PartTask(JobSettings.of(options), build.toString(), false, conf, hook));
-    return new Committed(null, outcomes, Packer.finish(out, l));
+    return new Committed(null, outcomes, Packer.finish(lock, out, l));
   }
 
   /** Refuses a recorded plan that differs from {@code plan}. */

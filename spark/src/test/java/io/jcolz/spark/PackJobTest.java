@@ -120,6 +120,47 @@ class PackJobTest {
     assertNothingLeft(sp);
   }
 
+  /**
+   * Issue 28: the driver holds {@code jcolz pack}'s lock for its whole job on a local output. A job
+   * started while a pack holds it is refused; while the job's tasks run, a pack, a shard and a
+   * finish on the same output are refused (tried from a task, in this JVM), and the job finishes.
+   */
+  @Test
+  void theDriverHoldsThePackLockForItsWholeJob() throws Exception {
+    Path out = tmp.resolve("locked.jcolz");
+    try (io.jcolz.pack.PackLock held = io.jcolz.pack.PackLock.acquire(out)) {
+      IOException e =
+          assertThrows(
+              IOException.class, () -> PackJob.run(spark, input.toString(), options(out), null));
+      assertTrue(e.getMessage().contains("another jcolz pack is writing"), e.getMessage());
+    }
+    String o = out.toString();
+    String refusedAll = tmp.resolve("refused-all").toString();
+    PartTask.BeforeRename tryOthers =
+        (work, staged) -> {
+          if (work.position() == 0 && TaskContext.get().attemptNumber() == 0) {
+            List<String> refused = new ArrayList<>();
+            for (int k = 0; k < 3; k++) {
+              try (io.jcolz.pack.PackLock l =
+                  k == 1
+                      ? io.jcolz.pack.PackLock.acquireShard(Path.of(o), 0, 2)
+                      : io.jcolz.pack.PackLock.acquire(Path.of(o))) {
+                // not refused: the test fails below
+              } catch (IOException x) {
+                refused.add(x.getMessage());
+              }
+            }
+            if (refused.size() == 3) {
+              Files.createFile(Path.of(refusedAll));
+            }
+          }
+        };
+    PackResult r = PackJob.run(spark, input.toString(), options(out), null, tryOthers);
+    assertEquals(25, r.rows());
+    assertTrue(Files.exists(Path.of(refusedAll)), "pack, shard and finish were refused mid-job");
+    assertFalse(Files.exists(io.jcolz.pack.PackLock.lockFile(out)), "released and removed");
+  }
+
   @Test
   void aTaskFailingOnItsFirstAttemptIsRetriedAndLeavesNothing() throws Exception {
     Path sp = tmp.resolve("retried.jcolz");

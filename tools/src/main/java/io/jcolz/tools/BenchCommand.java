@@ -104,8 +104,12 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (threads < 1 || batch < 1 || !(seconds > 0)) {
-      throw new Main.UsageException("--workers, --batch and --seconds must be positive");
+    Knobs.threads("--workers", threads);
+    Knobs.batch("--batch", batch);
+    Knobs.seconds("--seconds", seconds);
+    Knobs.range("--rounds", rounds, 1, 1000);
+    for (int c : sweep == null ? new int[0] : sweep) {
+      Knobs.threads("--sweep", c);
     }
     PrintWriter out = spec.commandLine().getOut();
     if (compare == null && (chart != null || cold || sweep != null)) {
@@ -115,6 +119,7 @@ public final class BenchCommand implements Callable<Integer> {
       return compare(out);
     }
     try (Dataset ds = Dataset.open(dataset)) {
+      batch = batchFor(ds, "--batch", batch);
       if (labels == null) { // jcolz pack writes no label column when it had no label source
         labels = ds.schema().labelColumn().isPresent() ? LabelMode.MULTI_HOT : LabelMode.NONE;
       }
@@ -140,7 +145,12 @@ public final class BenchCommand implements Callable<Integer> {
             seconds);
         out.flush();
       }
-      LoaderBench.Result r = LoaderBench.run(ds, o);
+      LoaderBench.Result r;
+      try {
+        r = LoaderBench.run(ds, o);
+      } catch (IllegalArgumentException e) { // the settings do not fit the dataset or the memory
+        throw new Main.UsageException(e.getMessage());
+      }
       if (json.on()) {
         ObjectNode j = (ObjectNode) CliSupport.JSON.readTree(r.toJson());
         j.put("dataset", dataset.toString());
@@ -201,6 +211,52 @@ public final class BenchCommand implements Callable<Integer> {
     return Main.OK;
   }
 
+  /**
+   * The batch to stream {@code ds} with: the default shrinks to the dataset's rows, with a note; a
+   * --batch given larger than the dataset is refused naming the option.
+   */
+  private int batchFor(Dataset ds, String flag, int b) {
+    long rows = ds.rowCount();
+    if (rows == 0) {
+      throw new Main.UsageException(dataset + " has no rows to stream");
+    }
+    if (b <= rows) {
+      return b;
+    }
+    var parsed = spec.commandLine().getParseResult();
+    if (parsed != null && parsed.hasMatchedOption(flag)) {
+      throw new Main.UsageException(
+          flag
+              + " "
+              + b
+              + " is more than the "
+              + rows
+              + " rows of "
+              + dataset
+              + ": use "
+              + flag
+              + " "
+              + rows
+              + " or less");
+    }
+    spec.commandLine()
+        .getErr()
+        .println(
+            "jcolz bench: "
+                + dataset
+                + " has "
+                + rows
+                + " rows, fewer than the default batch "
+                + b
+                + ": streaming batches of "
+                + rows
+                + " (set "
+                + flag
+                + " to choose)");
+    spec.commandLine().getErr().flush();
+    return (int) rows;
+  }
+
   private int compare(PrintWriter out) throws Exception {
     if (!java.nio.file.Files.isDirectory(compare)) {
       throw new Main.UsageException("--compare " + compare + " is not a directory");
@@ -215,6 +271,7 @@ public final class BenchCommand implements Callable<Integer> {
       }
     }
     try (Dataset ds = Dataset.open(dataset)) {
+      batch = batchFor(ds, "--batch", batch);
       java.util.List<String> skipped = new java.util.ArrayList<>();
       var candidates = io.jcolz.tools.compare.Comparison.candidates(ds, compare, skipped);
       double warmup = Math.max(1, Math.min(5, seconds / 2));

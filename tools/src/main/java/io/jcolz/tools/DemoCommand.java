@@ -108,6 +108,12 @@ public final class DemoCommand implements Callable<Integer> {
       throw new Main.UsageException(
           "--images ≥ 64, --val-images ≥ 16, --size ≥ 16, --source-size ≥ 16, --epochs ≥ 1 and --bench-seconds > 0 are needed");
     }
+    Knobs.range("--images", images, 64, 1_000_000);
+    Knobs.range("--val-images", valImages, 16, 1_000_000);
+    Knobs.range("--size", size, 16, 1024);
+    Knobs.range("--source-size", sourceSize, 16, 4096);
+    Knobs.range("--epochs", epochs, 1, 1000);
+    Knobs.seconds("--bench-seconds", benchSeconds);
     out = spec.commandLine().getOut();
     err =
         new PrintStream(

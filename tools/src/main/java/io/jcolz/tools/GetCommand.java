@@ -9,13 +9,11 @@ import io.jcolz.format.schema.ColumnType;
 import io.jcolz.loader.image.JpegDecoder;
 import io.jcolz.loader.image.RgbImage;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
-import javax.imageio.ImageIO;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,10 +29,12 @@ import picocli.CommandLine.Spec;
     name = "get",
     mixinStandardHelpOptions = true,
     description =
-        "Show one row of a dataset (key, row, labels) by key or row number; --out writes its image as PNG.",
+        "Show one row of a dataset (key, row, labels) by key or row number; --out writes its image as"
+            + " PNG or JPEG.",
     footer = {
       "",
-      "Exit status: 0 found, 1 no such key or a damaged dataset, 2 usage error (row out of range)."
+      "Exit status: 0 found, 1 no such key or a damaged dataset, 2 usage error (row out of range,"
+          + " --out an existing file without --overwrite, inside a dataset, or not .png/.jpg/.jpeg)."
     })
 public final class GetCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "DS", description = "dataset directory")
@@ -50,8 +50,16 @@ public final class GetCommand implements Callable<Integer> {
   @Option(names = "--row", paramLabel = "N", description = "the row number, from 0")
   Long rowNumber;
 
-  @Option(names = "--out", paramLabel = "FILE.png", description = "write the row's image as PNG")
+  @Option(
+      names = "--out",
+      paramLabel = "FILE.png",
+      description =
+          "write the row's image as PNG (.png) or JPEG (.jpg, .jpeg: quality 95), by the name's"
+              + " extension; never inside a dataset")
   Path out;
+
+  @Option(names = "--overwrite", description = "replace an existing file at --out")
+  boolean overwrite;
 
   @Mixin JsonOption json = new JsonOption();
 
@@ -63,6 +71,7 @@ public final class GetCommand implements Callable<Integer> {
     if ((key == null) == (rowNumber == null)) {
       throw new Main.UsageException("give either KEY or --row N");
     }
+    String format = out == null ? null : ImageOut.check(out, overwrite);
     try (Dataset ds = Dataset.open(dataset)) {
       long row;
       String keyColumn = ds.schema().keyColumn().orElse(null);
@@ -115,13 +124,7 @@ public final class GetCommand implements Callable<Integer> {
           throw new Main.UsageException(
               dataset + " has no image column ('image' uint8 HxWx3 or 'jpeg' bytes)");
         }
-        Path parent = out.toAbsolutePath().getParent();
-        if (parent != null) {
-          Files.createDirectories(parent);
-        }
-        if (!ImageIO.write(img.toBufferedImage(), "png", out.toFile())) {
-          throw new java.io.IOException("no PNG writer available");
-        }
+        ImageOut.write(img.toBufferedImage(), format, out, overwrite);
       }
       if (json.on()) {
         ObjectNode o = CliSupport.object();
@@ -149,10 +152,11 @@ public final class GetCommand implements Callable<Integer> {
       } else {
         stdout.println("row     " + row);
         if (rowKey != null) {
-          stdout.println("key     " + rowKey);
+          stdout.println("key     " + printable(rowKey));
         }
         if (labels != null) {
-          stdout.println("labels  " + (names.isEmpty() ? "(none)" : String.join(" ", names)));
+          stdout.println(
+              "labels  " + (names.isEmpty() ? "(none)" : printable(String.join(" ", names))));
         }
         if (out != null) {
           stdout.println(
@@ -169,6 +173,30 @@ public final class GetCommand implements Callable<Integer> {
       }
     }
     return Main.OK;
+  }
+
+  /**
+   * {@code s} on one line: control characters (a newline in a key) escaped as {@code \n}, {@code
+   * \r}, {@code \t} or {@code \u001b}; {@code --json} gives the exact string.
+   */
+  static String printable(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          if (Character.isISOControl(c)) {
+            b.append(String.format("\\u%04x", (int) c));
+          } else {
+            b.append(c);
+          }
+        }
+      }
+    }
+    return b.toString();
   }
 
   private record Image(RgbImage image, String stored) {}

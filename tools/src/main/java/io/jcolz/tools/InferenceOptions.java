@@ -21,9 +21,8 @@ public final class InferenceOptions {
 
   /** Checks the values (exit 2 on a bad one) and returns the device to run on. */
   Device validate() {
-    if (batch < 1 || workers < 1) {
-      throw new Main.UsageException("--batch and --workers must be positive");
-    }
+    Knobs.batch("--batch", batch);
+    Knobs.threads("--workers", workers);
     return ModelSupport.devices(devices)[0];
   }
 }

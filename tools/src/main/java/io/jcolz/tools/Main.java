@@ -105,6 +105,11 @@ public final class Main implements Runnable {
         });
     cl.setExecutionExceptionHandler(
         (ex, c, parsed) -> {
+          if (shuttingDown()) {
+            // SIGTERM or Ctrl-C: the shutdown hooks said what was stopped; what the work threads
+            // throw on the way out (a writer aborted under them) is not news
+            return FAILURE;
+          }
           if (ex instanceof UsageException u) {
             err.println("jcolz " + c.getCommandName() + ": " + u.getMessage());
             return USAGE;
@@ -116,6 +121,18 @@ public final class Main implements Runnable {
           return FAILURE;
         });
     return cl.execute(args);
+  }
+
+  /** Whether the JVM is running its shutdown hooks (it was told to end). */
+  static boolean shuttingDown() {
+    Thread probe = new Thread(() -> {});
+    try {
+      Runtime.getRuntime().addShutdownHook(probe);
+      Runtime.getRuntime().removeShutdownHook(probe);
+      return false;
+    } catch (IllegalStateException e) {
+      return true;
+    }
   }
 
   /** Whether {@code option} was given to the command or any of its parents. */

@@ -62,7 +62,8 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
-      "--json fields: rows, skipped, skipped_by_reason, bytes (dataset on disk), bytes_in, ratio, seconds, "
+      "--json fields: rows, skipped, skipped_by_reason, bytes (dataset on disk), bytes_in (the dataset's "
+          + "image files, kept parts' included), run_bytes_in (read by this run), ratio, seconds, "
           + "images_per_s, mode, labels, unlabelled, label_keys_without_image, label_lines_rejected, "
           + "ignored_files, parts, parts_kept, parts_packed, committed, codecs (per column: codec -> parts stored "
           + "with it) (smart: stored_raw, stored_jpeg).",
@@ -200,7 +201,9 @@ public final class PackCommand implements Callable<Integer> {
 
   @Option(
       names = "--overwrite",
-      description = "replace an existing dataset at --out (atomically, on success)")
+      description =
+          "replace an existing jcolz dataset at --out (atomically, on success); anything else"
+              + " there (a file, a folder of other things) is refused, never deleted")
   boolean overwrite;
 
   @Mixin JsonOption json = new JsonOption();
@@ -215,16 +218,12 @@ public final class PackCommand implements Callable<Integer> {
       if (input != null || append || shard != null) {
         throw new Main.UsageException("--finish takes only --out (and --json)");
       }
-      PackResult r =
-          Packer.finish(
-              this.out,
-              new PackListener() {
-                @Override
-                public void note(String line) {
-                  err.println("jcolz pack: " + line);
-                  err.flush();
-                }
-              });
+      PackResult r;
+      try {
+        r = finish();
+      } catch (io.jcolz.pack.OutputCheck.NotADatasetException e) {
+        throw new Main.UsageException(e.getMessage());
+      }
       PackOptions o = committedSettings(this.out);
       if (json.on()) {
         CliSupport.printJson(out(), json(r, o));
@@ -240,6 +239,23 @@ public final class PackCommand implements Callable<Integer> {
       }
       return Main.OK;
     }
+    return pack(out, err);
+  }
+
+  private PackResult finish() throws java.io.IOException {
+    PrintWriter err = spec.commandLine().getErr();
+    return Packer.finish(
+        this.out,
+        new PackListener() {
+          @Override
+          public void note(String line) {
+            err.println("jcolz pack: " + line);
+            err.flush();
+          }
+        });
+  }
+
+  private Integer pack(PrintWriter out, PrintWriter err) throws Exception {
     PackOptions o = options();
     boolean bar = CliSupport.stderrIsTerminal();
     AtomicReference<ProgressBar> pb = new AtomicReference<>();
@@ -286,7 +302,7 @@ public final class PackCommand implements Callable<Integer> {
             if (p != null) {
               p.stepTo(done);
               if (skipped > 0) {
-                p.setExtraMessage("skipped " + skipped);
+                p.setExtraMessage(" skipped " + skipped); // the bar prints it right after "img/s"
               }
             }
           }
@@ -297,11 +313,24 @@ public final class PackCommand implements Callable<Integer> {
     } catch (java.nio.file.FileAlreadyExistsException e) {
       throw new Main.UsageException(
           this.out + " already exists; use --overwrite to replace it" + reasonOf(e));
+    } catch (io.jcolz.pack.OutputCheck.NotADatasetException e) {
+      throw new Main.UsageException(e.getMessage());
+    } catch (io.jcolz.pack.EmptyInputException e) {
+      throw new Main.UsageException("--input " + e.getMessage());
     } finally {
       ProgressBar p = pb.get();
       if (p != null) {
         p.close();
       }
+    }
+    if (r.rows() == 0 && r.skippedTotal() > 0) {
+      err.println(
+          "jcolz pack: warning: none of the "
+              + r.skippedTotal()
+              + " images could be packed (every one was skipped, see above): "
+              + this.out
+              + " has 0 rows");
+      err.flush();
     }
     if (json.on()) {
       CliSupport.printJson(out, json(r, o));
@@ -314,7 +343,7 @@ public final class PackCommand implements Callable<Integer> {
   private static String reasonOf(java.nio.file.FileAlreadyExistsException e) {
     String r = e.getReason();
     int i = r == null ? -1 : r.indexOf("(it was packed");
-    return i < 0 ? "" : " " + r.substring(i, r.length() - 1);
+    return i < 0 ? "" : " " + r.substring(i);
   }
 
   private PrintWriter out() {
@@ -330,6 +359,10 @@ public final class PackCommand implements Callable<Integer> {
     }
     if (labelArgs != null && labelArgs.file != null && !Files.isRegularFile(labelArgs.file)) {
       throw new Main.UsageException("--labels " + labelArgs.file + " is not a file");
+    }
+    if (Files.exists(out) && !Files.isDirectory(out)) {
+      throw new Main.UsageException(
+          "--out " + out + " is a regular file, not a dataset directory; choose another --out");
     }
     if (append && !Files.isDirectory(out)) {
       throw new Main.UsageException("--append " + out + ": no collection there to append to");
@@ -460,10 +493,13 @@ public final class PackCommand implements Callable<Integer> {
     }
     out.printf(
         Locale.ROOT,
-        "bytes   %s in, %s out, ratio %.2f%n",
+        "bytes   %s in, %s out, ratio %.2f%s%n",
         CliSupport.bytes(r.bytesIn()),
         CliSupport.bytes(r.bytesOut()),
-        r.ratio());
+        r.ratio(),
+        r.runBytesIn() != r.bytesIn()
+            ? " (the whole dataset; this run read " + CliSupport.bytes(r.runBytesIn()) + ")"
+            : "");
     if (r.labels() > 0) {
       out.printf(
           Locale.ROOT,

@@ -72,6 +72,13 @@ public final class PredictCommand implements Callable<Integer> {
       List<String> names = c.labels();
       int l = names.size();
       int k = Math.min(topK, l);
+      if (topK > l) { // clamped, and said so (README, command-line conventions)
+        spec.commandLine()
+            .getErr()
+            .println(
+                "jcolz predict: --top-k " + topK + " is more than the " + l + " labels: all " + l);
+        spec.commandLine().getErr().flush();
+      }
       boolean keys = ds.schema().keyColumn().isPresent();
       try (Model model = loaded.model(device)) {
         Inference.run(

@@ -190,6 +190,8 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private TrainingConfig config() {
+    Knobs.batch("--batch", batch);
+    Knobs.threads("--workers", workers);
     Device[] devs = ModelSupport.devices(devices);
     if (resume && checkpoint == null) {
       throw new Main.UsageException("--resume needs --checkpoint DIR");
@@ -203,6 +205,9 @@ public final class TrainCommand implements Callable<Integer> {
     if (!(lr > 0) || Float.isInfinite(lr)) {
       throw new Main.UsageException("--lr must be a positive number, got " + lr);
     }
+    Knobs.atMost("--lr", lr, Knobs.MAX_LEARNING_RATE);
+    Knobs.within("--weight-decay", weightDecay, 0, Knobs.MAX_WEIGHT_DECAY);
+    Knobs.fraction("--momentum", momentum);
     try {
       if (model != null) {
         io.jcolz.training.model.ResNetSpec.of(model, 32, 32, 1); // validates the name

@@ -42,9 +42,7 @@ public final class VerifyCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (threads < 1) {
-      throw new Main.UsageException("--threads must be at least 1");
-    }
+    Knobs.threads("--threads", threads);
     PrintWriter out = spec.commandLine().getOut();
     long start = System.nanoTime();
     VerifyReport report;

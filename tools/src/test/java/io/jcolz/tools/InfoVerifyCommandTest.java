@@ -149,10 +149,7 @@ class InfoVerifyCommandTest {
     for (String name : new String[] {"--workers", "--threads"}) {
       CliTestSupport.Result r = CliTestSupport.run("bench", ds.toString(), name, "0");
       assertEquals(2, r.code(), r.toString());
-      assertEquals(
-          "jcolz bench: --workers, --batch and --seconds must be positive\n",
-          r.err(),
-          r.toString());
+      assertEquals("jcolz bench: --workers must be at least 1, got 0\n", r.err(), r.toString());
     }
   }
 }

@@ -72,6 +72,35 @@ public final class Checkpoints {
         return ResNetModels.load(checkpoint.spec(), directory, PARAMS, device);
       } catch (MalformedModelException e) {
         throw new IOException(directory + ": " + e.getMessage(), e);
+      } catch (java.nio.file.NoSuchFileException | java.nio.file.AccessDeniedException e) {
+        throw e; // already names the file and what is wrong
+      } catch (IOException e) {
+        // DJL reads the file with a DataInputStream: a truncated file says only "EOFException"
+        throw new IOException(
+            paramsFile()
+                + " is damaged ("
+                + (e instanceof java.io.EOFException
+                    ? "truncated"
+                    : e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                + "): the parameters of checkpoint "
+                + directory
+                + " cannot be read",
+            e);
+      }
+    }
+
+    /** The parameter file DJL loads: the highest-numbered {@code model-NNNN.params}. */
+    private Path paramsFile() {
+      try (java.util.stream.Stream<Path> s = Files.list(directory)) {
+        return s.filter(
+                p -> {
+                  String n = p.getFileName().toString();
+                  return n.startsWith(PARAMS + "-") && n.endsWith(".params");
+                })
+            .max(java.util.Comparator.naturalOrder())
+            .orElse(directory.resolve(PARAMS + "-NNNN.params"));
+      } catch (IOException e) {
+        return directory.resolve(PARAMS + "-NNNN.params");
       }
     }
   }

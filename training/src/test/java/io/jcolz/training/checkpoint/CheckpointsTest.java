@@ -355,4 +355,26 @@ class CheckpointsTest {
     v = assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(tmp));
     assertTrue(v.getMessage().contains("damaged"), v.getMessage());
   }
+
+  /** Issue 28, item 5: a truncated parameter file is named, called damaged, with its checkpoint. */
+  @Test
+  void aTruncatedParameterFileIsNamedAsDamaged() throws Exception {
+    ResNetSpec spec = new ResNetSpec(18, 16, 16, 3);
+    Path dir;
+    try (Model m = ResNetModels.fromScratch(spec, Device.cpu())) {
+      dir = Checkpoints.save(tmp, description(spec, 3), m);
+    }
+    Path params;
+    try (Stream<Path> s = Files.list(dir)) {
+      params = s.filter(p -> p.toString().endsWith(".params")).findFirst().orElseThrow();
+    }
+    byte[] all = Files.readAllBytes(params);
+    Files.write(params, java.util.Arrays.copyOf(all, all.length / 2));
+    Checkpoints.Loaded back = Checkpoints.load(tmp);
+    java.io.IOException e =
+        assertThrows(java.io.IOException.class, () -> back.model(Device.cpu()).close());
+    assertEquals(
+        params + " is damaged (truncated): the parameters of checkpoint " + dir + " cannot be read",
+        e.getMessage());
+  }
 }
