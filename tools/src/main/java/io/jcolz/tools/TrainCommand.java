@@ -8,6 +8,7 @@ import io.jcolz.loader.Augment;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.training.checkpoint.Checkpoints;
 import io.jcolz.training.loop.EpochStats;
+import io.jcolz.training.loop.Precision;
 import io.jcolz.training.loop.SettingException;
 import io.jcolz.training.loop.Training;
 import io.jcolz.training.loop.TrainingConfig;
@@ -115,6 +116,13 @@ public final class TrainCommand implements Callable<Integer> {
       description = "cpu, gpu (all) or gpu0,gpu1,... (default: ${DEFAULT-VALUE})")
   String devices = "cpu";
 
+  @Option(
+      names = "--precision",
+      paramLabel = "fp32|bf16",
+      description =
+          "number type of the forward and backward passes; bf16 keeps float32 master weights and loss (default: ${DEFAULT-VALUE})")
+  String precision = "fp32";
+
   @Option(names = "--workers", description = "loader worker threads (default: all cores)")
   int workers = Runtime.getRuntime().availableProcessors();
 
@@ -144,9 +152,12 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  private Device[] trainedOn;
+
   @Override
   public Integer call() throws Exception {
     TrainingConfig cfg = config();
+    trainedOn = cfg.devices();
     PrintWriter out = spec.commandLine().getOut();
     try (Dataset train = Dataset.open(dataset);
         Dataset v = val == null ? null : Dataset.open(val)) {
@@ -157,6 +168,9 @@ public final class TrainCommand implements Callable<Integer> {
               dataset,
               CliSupport.count(train.rowCount()),
               v == null ? "" : ", validating on " + val);
+      if (!json.on()) {
+        out.println("devices: " + ModelSupport.describe(cfg.devices()));
+      }
       TrainingResult r;
       try {
         r = Training.run(train, v, cfg, new Listener(out, header, epochs, cfg.devices().length));
@@ -190,6 +204,7 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private TrainingConfig config() {
+    ModelSupport.cudnnAutotunerFor(devices);
     Device[] devs = ModelSupport.devices(devices);
     if (resume && checkpoint == null) {
       throw new Main.UsageException("--resume needs --checkpoint DIR");
@@ -220,7 +235,8 @@ public final class TrainCommand implements Callable<Integer> {
               .maxSteps(maxSteps)
               .checkpointDir(checkpoint)
               .resume(resume)
-              .seed(seed);
+              .seed(seed)
+              .precision(Precision.parse(precision));
       // only options given on the command line: a resume keeps the checkpoint's settings and
       // refuses given ones that differ (the defaults here equal the builder's)
       if (given("--lr")) {
@@ -268,6 +284,8 @@ public final class TrainCommand implements Callable<Integer> {
       j.put("checkpoint", r.checkpoint().toString());
     }
     j.put("model", r.spec().name());
+    j.put("devices", ModelSupport.describe(trainedOn));
+    j.put("precision", precision);
     j.put("image_size", r.spec().height());
     j.put("labels", r.spec().numLabels());
     ArrayNode history = j.putArray("history");
