@@ -136,6 +136,9 @@ final class DataParallelStep implements AutoCloseable {
     if (devices.length < 1) {
       throw new IllegalArgumentException("no device");
     }
+    if (compute == DataType.BFLOAT16) {
+      Precision.BF16.checkAvailable(); // never abort the JVM
+    }
     this.block = block;
     this.optimizer = optimizer;
     this.loss = loss;

@@ -29,6 +29,37 @@ public enum Precision {
   }
 
   /**
+   * The system property that says the loaded DJL PyTorch JNI bridge maps bfloat16: {@code true}
+   * where it was built with that mapping ({@code bench/gpu/run.sh} builds one on the GPU machine).
+   * DJL 0.35.1's own bridge has no bfloat16 in its type table ({@code GetScalarTypeFromDType} in
+   * {@code djl_pytorch_utils.h} ends in a bare {@code throw;}), so creating a bfloat16 tensor with
+   * it aborts the JVM ("terminate called without an active exception"): nothing can catch it.
+   */
+  public static final String BF16_PROPERTY = "jcolz.bf16";
+
+  /** Whether the JNI bridge is declared to map bfloat16 ({@link #BF16_PROPERTY}). */
+  static boolean bf16Available() {
+    return Boolean.getBoolean(BF16_PROPERTY);
+  }
+
+  /**
+   * Refuses a precision the loaded engine cannot run.
+   *
+   * @throws SettingException for {@link #BF16} without {@link #BF16_PROPERTY}
+   */
+  void checkAvailable() {
+    if (this == BF16 && !bf16Available()) {
+      throw SettingException.of(
+          Setting.PRECISION,
+          " bf16: DJL 0.35.1's PyTorch JNI bridge has no bfloat16 type (a bfloat16 tensor aborts"
+              + " the JVM); use a bridge built with bfloat16, as bench/gpu/run.sh builds on the GPU"
+              + " machine, and -D"
+              + BF16_PROPERTY
+              + "=true");
+    }
+  }
+
+  /**
    * Parses {@code fp32} or {@code bf16} (any case).
    *
    * @param text the setting's text

@@ -101,6 +101,7 @@ final class TrainingSession implements AutoCloseable {
     if (val != null) {
       checkValidationSet(hw);
     }
+    cfg.precision.checkAvailable();
     devices = cfg.devices;
     int d = devices.length;
     batchesPerEpoch = new Shard(train.rowCount(), 0, 1, cfg.batchSize, true).batches();
