@@ -46,8 +46,8 @@ final class ModelSupport {
   }
 
   /**
-   * The devices a run trains on, for people: {@code cpu (N cores)}, or {@code gpu(i) NAME
-   * (compute capability X.Y)} with the name from {@code nvidia-smi} when it answers within 5 s.
+   * The devices a run trains on, for people: {@code cpu (N cores)}, or {@code gpu(i) NAME (compute
+   * capability X.Y)} with the name from {@code nvidia-smi} when it answers within 5 s.
    */
   static String describe(Device[] devices) {
     List<String> parts = new ArrayList<>();
@@ -66,7 +66,9 @@ final class ModelSupport {
       parts.add(
           d
               + (name == null ? "" : " " + name)
-              + (cc == null ? "" : " (compute capability " + cc.charAt(0) + "." + cc.substring(1) + ")")
+              + (cc == null
+                  ? ""
+                  : " (compute capability " + cc.charAt(0) + "." + cc.substring(1) + ")")
               + (System.getProperty(CUDNN_BENCHMARK, "false").equals("true")
                   ? ", cuDNN autotuner on"
                   : ""));
@@ -87,8 +89,7 @@ final class ModelSupport {
     }
     try {
       Process p =
-          new ProcessBuilder(
-                  "nvidia-smi", "--query-gpu=name", "--format=csv,noheader", "-i", index)
+          new ProcessBuilder("nvidia-smi", "--query-gpu=name", "--format=csv,noheader", "-i", index)
               .redirectErrorStream(true)
               .start();
       if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {

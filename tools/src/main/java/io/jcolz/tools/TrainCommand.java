@@ -18,6 +18,8 @@ import io.jcolz.training.model.ResNetSpec;
 import io.jcolz.training.optim.OptimizerSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -31,15 +33,17 @@ import picocli.CommandLine.Spec;
  * {@code jcolz train DS}: trains a multi-label ResNet on a dataset ({@link Training}) and prints
  * per-epoch loss, validation mAP, images/s and data stall; with {@code --json} the last stdout line
  * is one object ({@code epochs, steps, loss, map, images_per_s, data_stall, seconds, checkpoint,
- * model, image_size, history}). {@code --resume} continues with the checkpoint's model, optimizer,
- * schedule and positive weights — the header line prints those — and refuses {@code --lr}, {@code
- * --optimizer}, {@code --momentum}, {@code --weight-decay}, {@code --warmup} or {@code
- * --pos-weight} given with another value than the checkpoint's, and a training dataset other than
- * the checkpoint's (by dataset id). Exit codes: 0 done; 1 runtime failure (unreadable dataset,
- * missing checkpoint on {@code --resume}, label vocabulary or image size mismatch, a resume that
- * does not match the checkpoint); 2 usage error (bad option values, {@code --devices gpu} without a
- * visible GPU, {@code --checkpoint DIR} already holding a checkpoint without {@code --resume}). Not
- * thread-safe.
+ * model, devices, precision, step_ms_median, image_size, history}); without {@code --json} the
+ * first line names the devices. On GPUs it turns on DJL's cuDNN autotuner ({@code
+ * -Dai.djl.pytorch.cudnn_benchmark=true} unless set) and sets nothing else. {@code --resume}
+ * continues with the checkpoint's model, optimizer, schedule and positive weights — the header line
+ * prints those — and refuses {@code --lr}, {@code --optimizer}, {@code --momentum}, {@code
+ * --weight-decay}, {@code --warmup} or {@code --pos-weight} given with another value than the
+ * checkpoint's, and a training dataset other than the checkpoint's (by dataset id). Exit codes: 0
+ * done; 1 runtime failure (unreadable dataset, missing checkpoint on {@code --resume}, label
+ * vocabulary or image size mismatch, a resume that does not match the checkpoint); 2 usage error
+ * (bad option values, {@code --devices gpu} without a visible GPU, {@code --checkpoint DIR} already
+ * holding a checkpoint without {@code --resume}). Not thread-safe.
  */
 @Command(
     name = "train",
@@ -153,6 +157,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   private Device[] trainedOn;
+
+  /** Wall time between consecutive step ends within an epoch (data wait included), ms. */
+  private final List<Double> stepMillis = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
@@ -285,6 +292,13 @@ public final class TrainCommand implements Callable<Integer> {
     }
     j.put("model", r.spec().name());
     j.put("devices", ModelSupport.describe(trainedOn));
+    if (stepMillis.isEmpty()) {
+      j.putNull("step_ms_median");
+    } else {
+      List<Double> sorted = new ArrayList<>(stepMillis);
+      java.util.Collections.sort(sorted);
+      j.put("step_ms_median", sorted.get(sorted.size() / 2));
+    }
     j.put("precision", precision);
     j.put("image_size", r.spec().height());
     j.put("labels", r.spec().numLabels());
@@ -312,6 +326,7 @@ public final class TrainCommand implements Callable<Integer> {
     private final int devices;
     private final boolean bar = CliSupport.stderrIsTerminal();
     private ProgressBar progress;
+    private long lastStepEnd;
 
     Listener(PrintWriter out, String header, int epochs, int devices) {
       this.out = out;
@@ -358,6 +373,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public void epochStarted(int epoch, long steps) {
+      lastStepEnd = 0; // validation and checkpoints between epochs are not a step
       if (bar) {
         progress =
             Progress.items(
@@ -369,6 +385,11 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public void stepFinished(int epoch, long step, int images, float loss) {
+      long now = System.nanoTime();
+      if (lastStepEnd != 0) {
+        stepMillis.add((now - lastStepEnd) / 1e6);
+      }
+      lastStepEnd = now;
       if (progress != null) {
         progress.stepBy(images);
         progress.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", loss));

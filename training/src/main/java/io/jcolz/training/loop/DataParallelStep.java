@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -35,22 +36,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>A step</h2>
  *
  * <ol>
- *   <li>Every replica's upload, forward, loss and backward run at once, each on its own thread of
- *       a pool this object owns. Nothing is read back to the host: each loss stays on its device.
+ *   <li>Every replica's upload, forward, loss and backward run at once, each on its own thread of a
+ *       pool this object owns. Nothing is read back to the host: each loss stays on its device.
  *       Every future is joined before the gradient collector closes (DJL's {@code
  *       EasyTrain.trainBatch} does not join inside that scope, a plausible cause of DJL issue
  *       #2459, zero gradients with several GPUs and an executor).
- *   <li>The gradients are summed by a binary tree: in round r = 0, 1, … replica i (i a multiple
- *       of 2<sup>r+1</sup>) adds the gradient of replica i + 2<sup>r</sup>, copied to its device;
- *       the pairs of a round run at once. After ⌈log₂ D⌉ rounds replica 0 holds the sum. Each loss
- *       is divided by D before its backward, so the sum is the gradient of the mean loss over the
- *       D × B samples — the gradient of one step on their concatenation.
- *   <li>The optimizer updates the master weights once, on device 0 (DJL's parameter server
- *       instead runs it D times, once per device copy, and keeps D sets of optimizer state).
- *   <li>The new weights, and the batch-norm running statistics of replica 0, go back down the
- *       same tree (round r in reverse: replica i + 2<sup>r</sup> gets replica i's), so every
- *       replica starts the next step with replica 0's parameters and buffers (PyTorch DDP's
- *       default, {@code broadcast_buffers=True}).
+ *   <li>The gradients are summed by a binary tree: in round r = 0, 1, … replica i (i a multiple of
+ *       2<sup>r+1</sup>) adds the gradient of replica i + 2<sup>r</sup>, copied to its device; the
+ *       pairs of a round run at once. After ⌈log₂ D⌉ rounds replica 0 holds the sum. Each loss is
+ *       divided by D before its backward, so the sum is the gradient of the mean loss over the D ×
+ *       B samples — the gradient of one step on their concatenation.
+ *   <li>The optimizer updates the master weights once, on device 0 (DJL's parameter server instead
+ *       runs it D times, once per device copy, and keeps D sets of optimizer state).
+ *   <li>The new weights, and the batch-norm running statistics of replica 0, go back down the same
+ *       tree (round r in reverse: replica i + 2<sup>r</sup> gets replica i's), so every replica
+ *       starts the next step with replica 0's parameters and buffers (PyTorch DDP's default, {@code
+ *       broadcast_buffers=True}).
  *   <li>Only now are the D losses read to the host (one synchronisation per step).
  * </ol>
  *
@@ -131,7 +132,8 @@ final class DataParallelStep implements AutoCloseable {
       NDManager manager)
       throws InterruptedException {
     if (compute != DataType.FLOAT32 && compute != DataType.BFLOAT16) {
-      throw new IllegalArgumentException("compute type must be float32 or bfloat16, got " + compute);
+      throw new IllegalArgumentException(
+          "compute type must be float32 or bfloat16, got " + compute);
     }
     if (devices.length < 1) {
       throw new IllegalArgumentException("no device");
@@ -162,8 +164,7 @@ final class DataParallelStep implements AutoCloseable {
                     JniUtils.setGradMode(false); // libtorch starts a thread with grad mode on
                     r.run();
                   };
-              Thread t =
-                  new Thread(noGrad, "jcolz-device-" + id + "-" + thread.getAndIncrement());
+              Thread t = new Thread(noGrad, "jcolz-device-" + id + "-" + thread.getAndIncrement());
               t.setDaemon(true);
               threads.add(t);
               return t;
@@ -233,7 +234,12 @@ final class DataParallelStep implements AutoCloseable {
           int r = k;
           futures.add(pool.submit(() -> replicaStep(r, dm[r], uploader, collector)));
         }
-        joinAll(futures, losses, "device");
+        try {
+          joinAll(futures, losses, "device");
+        } catch (RuntimeException | InterruptedException e) {
+          zeroGradients(); // the replicas that finished left theirs: the next step starts clean
+          throw e;
+        }
       }
       NDArray[][] grads = gradients(dm);
       reduce(grads);
@@ -294,6 +300,18 @@ final class DataParallelStep implements AutoCloseable {
       out[k] = g.toArray(NDArray[]::new);
     }
     return out;
+  }
+
+  /** Zeroes every replica's gradients (the master's among them on float32). */
+  private void zeroGradients() {
+    for (ReplicaParameters r : replicas) {
+      for (Parameter p : params) {
+        NDArray v = r.values.get(p.getId());
+        if (v != null && v.hasGradient()) {
+          JniUtils.zeroGrad((PtNDArray) v);
+        }
+      }
+    }
   }
 
   /** Sums replica gradients into replica 0's by a binary tree, the pairs of a round at once. */
@@ -387,7 +405,9 @@ final class DataParallelStep implements AutoCloseable {
     return master.toType(compute, true);
   }
 
-  /** A copy of {@code a} on {@code device} (PyTorch's {@code to} copies nothing on the same one). */
+  /**
+   * A copy of {@code a} on {@code device} (PyTorch's {@code to} copies nothing on the same one).
+   */
   private static NDArray copyTo(NDArray a, Device device) {
     return device.equals(a.getDevice()) ? a.duplicate() : a.toDevice(device, true);
   }
@@ -432,8 +452,7 @@ final class DataParallelStep implements AutoCloseable {
     if (first != null) {
       String where =
           what.equals("device") ? "device " + failed + " (" + devices[failed] + ")" : what;
-      throw new IllegalStateException(
-          "training step failed on " + where + ": " + first, first);
+      throw new IllegalStateException("training step failed on " + where + ": " + first, first);
     }
     if (interrupted != null) {
       throw interrupted;

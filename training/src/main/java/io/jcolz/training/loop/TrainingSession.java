@@ -41,11 +41,11 @@ import java.util.List;
  * #takeStep} skips them as the next epoch starts. A step is a {@link DataParallelStep}: the devices
  * work at once, and DJL's trainer only holds the master weights on device 0 (validation, saving).
  *
- * <p>Elastic resume: the sample order is a function of (seed, epoch) and of the quasi-random window,
- * which is sized from the <em>global</em> batch D × B, so step s covers epoch positions [s·D·B,
- * (s+1)·D·B) whatever D. A checkpoint written with D devices × B resumes on D′ × B′ devices when
- * D′ × B′ = D × B: its batch position is converted to batches of B′, and the run continues with
- * exactly the samples not yet seen, in the same order.
+ * <p>Elastic resume: the sample order is a function of (seed, epoch) and of the quasi-random
+ * window, which is sized from the <em>global</em> batch D × B, so step s covers epoch positions
+ * [s·D·B, (s+1)·D·B) whatever D. A checkpoint written with D devices × B resumes on D′ × B′ devices
+ * when D′ × B′ = D × B: its batch position is converted to batches of B′, and the run continues
+ * with exactly the samples not yet seen, in the same order.
  *
  * <p>Not thread-safe: the calling thread runs it (plus the loader's workers).
  */
@@ -207,7 +207,9 @@ final class TrainingSession implements AutoCloseable {
     Optimizer opt = optimizer.build(stepsDone);
     trainer =
         model.newTrainer(
-            new DefaultTrainingConfig(loss).optOptimizer(opt).optDevices(new Device[] {devices[0]}));
+            new DefaultTrainingConfig(loss)
+                .optOptimizer(opt)
+                .optDevices(new Device[] {devices[0]}));
     trainer.initialize(spec.inputShape(cfg.batchSize));
     parallel =
         new DataParallelStep(

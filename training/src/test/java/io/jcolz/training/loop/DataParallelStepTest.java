@@ -55,7 +55,12 @@ class DataParallelStepTest {
 
   private static Block net(boolean batchNorm) {
     SequentialBlock b = new SequentialBlock();
-    b.add(Conv2d.builder().setKernelShape(new Shape(3, 3)).optPadding(new Shape(1, 1)).setFilters(4).build());
+    b.add(
+        Conv2d.builder()
+            .setKernelShape(new Shape(3, 3))
+            .optPadding(new Shape(1, 1))
+            .setFilters(4)
+            .build());
     if (batchNorm) {
       b.add(BatchNorm.builder().build());
     }
@@ -75,7 +80,6 @@ class DataParallelStepTest {
         b.loadParameters(m, in);
       }
       b.initialize(m, DataType.FLOAT32, new Shape(B, 3, HW, HW)); // loaded arrays record gradients
-
     }
     return b;
   }
@@ -153,11 +157,14 @@ class DataParallelStepTest {
             for (int i = 0; i < got.length; i++) {
               max = Math.max(max, Math.abs(got[i] - e[i]));
             }
-            assertTrue(max <= 1e-5, "D=" + d + " seed " + seed + " " + p.getKey() + ": max |Δ| " + max);
+            assertTrue(
+                max <= 1e-5, "D=" + d + " seed " + seed + " " + p.getKey() + ": max |Δ| " + max);
             // every replica now holds the updated weights
             for (int k = 1; k < d; k++) {
               assertArrayEquals(
-                  got, step.value(k, p.getValue()).toFloatArray(), "replica " + k + " " + p.getKey());
+                  got,
+                  step.value(k, p.getValue()).toFloatArray(),
+                  "replica " + k + " " + p.getKey());
             }
           }
         }
@@ -251,12 +258,22 @@ class DataParallelStepTest {
               public void finished(int replica) {}
             });
         float[] before = block.getParameters().get(0).getValue().getArray().toFloatArray();
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> step.step(random(7)));
+        IllegalStateException e =
+            assertThrows(IllegalStateException.class, () -> step.step(random(7)));
         assertSame(boom, e.getCause());
-        assertTrue(e.getMessage().contains("device 1 (cpu()): java.io.IOException: device 1 lost"), e.getMessage());
+        assertTrue(
+            e.getMessage().contains("device 1 (cpu()): java.io.IOException: device 1 lost"),
+            e.getMessage());
         assertEquals(0, boom.getSuppressed().length);
+        // replica 0 finished its backward, but no gradient is left over for the next step
+        for (Pair<String, Parameter> p : block.getParameters()) {
+          for (float g : p.getValue().getArray().getGradient().toFloatArray()) {
+            assertEquals(0f, g, p.getKey());
+          }
+        }
         // no update happened, and the step object still works (the collector was closed)
-        assertArrayEquals(before, block.getParameters().get(0).getValue().getArray().toFloatArray());
+        assertArrayEquals(
+            before, block.getParameters().get(0).getValue().getArray().toFloatArray());
         step.hook(
             new DataParallelStep.ReplicaHook() {
               @Override
@@ -291,7 +308,12 @@ class DataParallelStepTest {
       }
       try (DataParallelStep step =
           new DataParallelStep(
-              parallel, sgd(), new FusedSigmoidCrossEntropyLoss(), replicas(2), DataType.FLOAT32, m)) {
+              parallel,
+              sgd(),
+              new FusedSigmoidCrossEntropyLoss(),
+              replicas(2),
+              DataType.FLOAT32,
+              m)) {
         step.step(up);
         int checked = 0;
         for (int i = 0; i < parallel.getParameters().size(); i++) {
@@ -300,7 +322,8 @@ class DataParallelStepTest {
             float[] expected = single.getParameters().get(i).getValue().getArray().toFloatArray();
             float[] master = p.getArray().toFloatArray();
             assertArrayEquals(expected, master, 1e-6f, p.getName());
-            assertArrayEquals(master, step.value(1, p).toFloatArray(), p.getName() + " of replica 1");
+            assertArrayEquals(
+                master, step.value(1, p).toFloatArray(), p.getName() + " of replica 1");
             checked++;
           }
         }
@@ -310,8 +333,8 @@ class DataParallelStepTest {
   }
 
   /**
-   * bfloat16 replicas: the float32 master moves as in a float32 step, within bfloat16's rounding
-   * (8 significant bits: 2⁻⁸ relative, here 5e-3 of the largest update plus 1e-3 absolute).
+   * bfloat16 replicas: the float32 master moves as in a float32 step, within bfloat16's rounding (8
+   * significant bits: 2⁻⁸ relative, here 5e-3 of the largest update plus 1e-3 absolute).
    */
   @Test
   void bf16StepMovesTheMasterAsAnFp32StepDoes() throws Exception {
@@ -326,7 +349,12 @@ class DataParallelStepTest {
                   a, sgd(), new FusedSigmoidCrossEntropyLoss(), replicas(2), DataType.FLOAT32, m);
           DataParallelStep bf16 =
               new DataParallelStep(
-                  b, sgd(), new FusedSigmoidCrossEntropyLoss(), replicas(2), DataType.BFLOAT16, m)) {
+                  b,
+                  sgd(),
+                  new FusedSigmoidCrossEntropyLoss(),
+                  replicas(2),
+                  DataType.BFLOAT16,
+                  m)) {
         float l32 = fp32.step(up);
         float l16 = bf16.step(up);
         assertEquals(l32, l16, 0.02 * l32, "loss");

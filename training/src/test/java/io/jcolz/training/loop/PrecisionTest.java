@@ -54,7 +54,12 @@ class PrecisionTest {
       List<String> lines = new ArrayList<>();
       for (int e = 0; e < 2; e++) {
         lines.add(
-            "epoch " + e + ": fp32 " + fp32.epochs().get(e).loss() + ", bf16 " + bf16.epochs().get(e).loss());
+            "epoch "
+                + e
+                + ": fp32 "
+                + fp32.epochs().get(e).loss()
+                + ", bf16 "
+                + bf16.epochs().get(e).loss());
       }
       String what = String.join("; ", lines);
       System.out.println("PrecisionTest: " + what);
@@ -62,7 +67,8 @@ class PrecisionTest {
         assertEquals(fp32.epochs().get(e).loss(), bf16.epochs().get(e).loss(), TOLERANCE, what);
       }
       for (TrainingResult r : List.of(fp32, bf16)) {
-        assertTrue(r.epochs().get(1).loss() < 0.85 * r.epochs().get(0).loss(), "loss falls: " + what);
+        assertTrue(
+            r.epochs().get(1).loss() < 0.85 * r.epochs().get(0).loss(), "loss falls: " + what);
       }
     }
   }
@@ -76,10 +82,12 @@ class PrecisionTest {
           TrainingConfig.builder().epochs(1).batchSize(8).precision(Precision.BF16).build();
       SettingException e =
           assertThrows(
-              SettingException.class,
-              () -> Training.run(ds, null, cfg, new TrainingListener() {}));
+              SettingException.class, () -> Training.run(ds, null, cfg, new TrainingListener() {}));
       assertEquals(List.of(TrainingConfig.Setting.PRECISION), e.settings());
-      assertTrue(e.getMessage().startsWith("precision bf16: DJL 0.35.1's PyTorch JNI bridge has no bfloat16 type"), e.getMessage());
+      assertTrue(
+          e.getMessage()
+              .startsWith("precision bf16: DJL 0.35.1's PyTorch JNI bridge has no bfloat16 type"),
+          e.getMessage());
       assertTrue(!e.getMessage().contains("\n"));
     }
   }

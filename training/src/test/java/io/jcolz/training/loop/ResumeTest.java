@@ -141,7 +141,9 @@ class ResumeTest {
                       config(ck).batchSize(4).resume(true).build(),
                       new TrainingListener() {}));
       assertTrue(
-          e.getMessage().startsWith("the checkpoint's global batch is 1 device(s) × 8 = 8, this run's 1 × 4 = 4"),
+          e.getMessage()
+              .startsWith(
+                  "the checkpoint's global batch is 1 device(s) × 8 = 8, this run's 1 × 4 = 4"),
           e.getMessage());
       e =
           assertThrows(
