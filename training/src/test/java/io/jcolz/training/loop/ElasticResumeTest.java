@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (same global batch 16; replicas share the CPU) and the rows trained before and after, in step
  * order, are exactly those of one uninterrupted epoch on 1 device × batch 16: every row once, none
  * repeated, in the same order. A resume with another global batch is refused in one line. ResNet-18
- * at 16 px, 64 rows.
+ * at 16 px, 64 rows in 2-row chunks.
  */
 class ElasticResumeTest {
   @TempDir Path tmp;
@@ -55,7 +55,9 @@ class ElasticResumeTest {
   @Test
   void fourByFourResumesAsTwoByEightWithTheSamplesNotYetSeen() throws Exception {
     Path data = tmp.resolve("train");
-    ShapesDatasetWriter.write(data, 64, 16, 5);
+    // 2-row chunks: a loader of batch 4 would pick another quasi-random window (8 chunks) than
+    // one of the global batch 16 (16 chunks), and so another order
+    ShapesDatasetWriter.write(data, 64, 16, 5, 2);
     try (Dataset ds = Dataset.open(data)) {
       Rows whole = new Rows();
       Training.run(ds, null, config(null, 1, 16).build(), whole);
