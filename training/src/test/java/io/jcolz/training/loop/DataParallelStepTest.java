@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@link DataParallelStep} on the CPU, replicas sharing the one CPU device: D = 2 and 4 replicas
+ * {@link DataParallelStep} on the CPU, replicas sharing the one CPU device: D = 2, 3 and 4 replicas
  * give the parameters of one step on the concatenated batch (plain DJL autograd on one device, the
  * SGD update done by hand in float64) within 1e-5; the replicas' work overlaps in time; a failing
  * replica surfaces once with its cause and leaves no thread; batch-norm buffers are replica 0's.
@@ -98,7 +98,7 @@ class DataParallelStepTest {
 
   @Test
   void replicasGiveTheStepOfTheConcatenatedBatch() throws Exception {
-    for (int d : new int[] {2, 4}) {
+    for (int d : new int[] {2, 3, 4}) { // 3: the trees of a non-power of two
       long seed = 11 + d;
       Random rnd = new Random(seed);
       float[] x = new float[d * B * 3 * HW * HW];
