@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -62,11 +63,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <h2>Precision</h2>
  *
- * With {@link DataType#BFLOAT16} every replica (0 included) computes with a bfloat16 copy of the
- * master weights; the logits are cast to float32 before the loss, the gradients are cast to float32
- * on their device before the tree, and the optimizer updates the float32 master. Replica 0's
- * running statistics (bfloat16) are copied back into the float32 master after each step. No loss
- * scaling: bfloat16 has float32's exponent range.
+ * With {@link DataType#BFLOAT16} (or, in tests, {@link DataType#FLOAT16}) every replica (0
+ * included) computes with a bfloat16 copy of the master weights; the logits are promoted to float32
+ * before the loss (by adding a float32 zero: DJL's {@code toType} runs under no-grad and would cut
+ * the graph), the gradients are cast to float32 on their device before the tree, and the optimizer
+ * updates the float32 master. Replica 0's running statistics (bfloat16) are copied back into the
+ * float32 master after each step. No loss scaling: bfloat16 has float32's exponent range.
  *
  * <p>Not thread-safe: one thread calls {@link #step} and {@link #close}; the replicas' work runs on
  * D threads named {@code jcolz-device-k}, which {@link #close} stops.
@@ -119,7 +121,8 @@ final class DataParallelStep implements AutoCloseable {
    * @param optimizer updates the master weights once per step
    * @param loss the loss of a replica's batch (mean over its samples)
    * @param devices one per replica; a device may repeat
-   * @param compute {@link DataType#FLOAT32} or {@link DataType#BFLOAT16}
+   * @param compute {@link DataType#FLOAT32}, {@link DataType#BFLOAT16}, or {@link DataType#FLOAT16}
+   *     (tests: the same mixed path with a type DJL's stock JNI bridge maps)
    * @param manager owns the replicas' copies (its device is irrelevant)
    * @throws InterruptedException if interrupted while copying the weights to the replicas
    */
@@ -131,9 +134,11 @@ final class DataParallelStep implements AutoCloseable {
       DataType compute,
       NDManager manager)
       throws InterruptedException {
-    if (compute != DataType.FLOAT32 && compute != DataType.BFLOAT16) {
+    if (compute != DataType.FLOAT32
+        && compute != DataType.BFLOAT16
+        && compute != DataType.FLOAT16) {
       throw new IllegalArgumentException(
-          "compute type must be float32 or bfloat16, got " + compute);
+          "compute type must be float32, bfloat16 or float16, got " + compute);
     }
     if (devices.length < 1) {
       throw new IllegalArgumentException("no device");
@@ -265,7 +270,9 @@ final class DataParallelStep implements AutoCloseable {
       }
       NDArray out = block.forward(replicas[k], x, true).singletonOrThrow();
       if (out.getDataType() != DataType.FLOAT32) {
-        out = out.toType(DataType.FLOAT32, false);
+        // DJL's toType runs under no-grad (it would cut the graph): promote by adding a float32
+        // zero of shape [1], which autograd differentiates
+        out = out.add(dm.zeros(new Shape(1), DataType.FLOAT32));
       }
       NDArray l = loss.evaluate(u.labels(), new NDList(out));
       int d = devices.length;
