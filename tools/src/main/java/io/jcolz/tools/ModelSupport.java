@@ -8,6 +8,8 @@ import io.jcolz.training.data.BatchArrays;
 import io.jcolz.training.loop.Devices;
 import io.jcolz.training.loop.SettingException;
 import io.jcolz.training.loop.TrainingConfig.Setting;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What {@code train}, {@code eval} and {@code predict} share: parsing {@code --devices} (bad or
@@ -25,6 +27,82 @@ final class ModelSupport {
       return Devices.parse(text);
     } catch (IllegalArgumentException e) {
       throw new Main.UsageException(inFlags(e));
+    }
+  }
+
+  /** The system property DJL's PyTorch engine reads, once, as it starts. */
+  static final String CUDNN_BENCHMARK = "ai.djl.pytorch.cudnn_benchmark";
+
+  /**
+   * Turns on the cuDNN autotuner (DJL leaves it off) when {@code devices} names GPUs and the user
+   * has not set the property; must run before the engine starts. Sets nothing else: no thread
+   * counts, no affinity, no pinned memory.
+   */
+  static void cudnnAutotunerFor(String devices) {
+    if (devices.strip().toLowerCase(java.util.Locale.ROOT).startsWith("gpu")
+        && System.getProperty(CUDNN_BENCHMARK) == null) {
+      System.setProperty(CUDNN_BENCHMARK, "true");
+    }
+  }
+
+  /**
+   * The devices a run trains on, for people: {@code cpu (N cores)}, or {@code gpu(i) NAME (compute
+   * capability X.Y)} with the name from {@code nvidia-smi} when it answers within 5 s.
+   */
+  static String describe(Device[] devices) {
+    List<String> parts = new ArrayList<>();
+    for (Device d : devices) {
+      if (!d.isGpu()) {
+        parts.add(d + " (" + Runtime.getRuntime().availableProcessors() + " cores)");
+        continue;
+      }
+      String name = gpuName(d.getDeviceId());
+      String cc;
+      try {
+        cc = ai.djl.util.cuda.CudaUtils.getComputeCapability(d.getDeviceId());
+      } catch (RuntimeException | LinkageError e) {
+        cc = null;
+      }
+      parts.add(
+          d
+              + (name == null ? "" : " " + name)
+              + (cc == null
+                  ? ""
+                  : " (compute capability " + cc.charAt(0) + "." + cc.substring(1) + ")")
+              + (System.getProperty(CUDNN_BENCHMARK, "false").equals("true")
+                  ? ", cuDNN autotuner on"
+                  : ""));
+    }
+    return String.join(", ", parts);
+  }
+
+  /** The name nvidia-smi gives the CUDA device {@code id} (mapped through CUDA_VISIBLE_DEVICES). */
+  private static String gpuName(int id) {
+    String index = String.valueOf(id);
+    String visible = System.getenv("CUDA_VISIBLE_DEVICES");
+    if (visible != null && !visible.isBlank()) {
+      String[] v = visible.split(",");
+      if (id >= v.length) {
+        return null;
+      }
+      index = v[id].strip();
+    }
+    try {
+      Process p =
+          new ProcessBuilder("nvidia-smi", "--query-gpu=name", "--format=csv,noheader", "-i", index)
+              .redirectErrorStream(true)
+              .start();
+      if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        return null;
+      }
+      String outText = new String(p.getInputStream().readAllBytes()).strip();
+      return p.exitValue() == 0 && !outText.isEmpty() && !outText.contains("\n") ? outText : null;
+    } catch (java.io.IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
     }
   }
 
@@ -49,6 +127,7 @@ final class ModelSupport {
       case CHECKPOINT_DIR -> "--checkpoint";
       case RESUME -> "--resume";
       case VAL -> "--val";
+      case PRECISION -> "--precision";
     };
   }
 

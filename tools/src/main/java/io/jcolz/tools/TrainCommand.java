@@ -8,6 +8,7 @@ import io.jcolz.loader.Augment;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.training.checkpoint.Checkpoints;
 import io.jcolz.training.loop.EpochStats;
+import io.jcolz.training.loop.Precision;
 import io.jcolz.training.loop.SettingException;
 import io.jcolz.training.loop.Training;
 import io.jcolz.training.loop.TrainingConfig;
@@ -17,6 +18,8 @@ import io.jcolz.training.model.ResNetSpec;
 import io.jcolz.training.optim.OptimizerSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
@@ -30,15 +33,17 @@ import picocli.CommandLine.Spec;
  * {@code jcolz train DS}: trains a multi-label ResNet on a dataset ({@link Training}) and prints
  * per-epoch loss, validation mAP, images/s and data stall; with {@code --json} the last stdout line
  * is one object ({@code epochs, steps, loss, map, images_per_s, data_stall, seconds, checkpoint,
- * model, image_size, history}). {@code --resume} continues with the checkpoint's model, optimizer,
- * schedule and positive weights — the header line prints those — and refuses {@code --lr}, {@code
- * --optimizer}, {@code --momentum}, {@code --weight-decay}, {@code --warmup} or {@code
- * --pos-weight} given with another value than the checkpoint's, and a training dataset other than
- * the checkpoint's (by dataset id). Exit codes: 0 done; 1 runtime failure (unreadable dataset,
- * missing checkpoint on {@code --resume}, label vocabulary or image size mismatch, a resume that
- * does not match the checkpoint); 2 usage error (bad option values, {@code --devices gpu} without a
- * visible GPU, {@code --checkpoint DIR} already holding a checkpoint without {@code --resume}). Not
- * thread-safe.
+ * model, devices, precision, step_ms_median, image_size, history}); without {@code --json} the
+ * first line names the devices. On GPUs it turns on DJL's cuDNN autotuner ({@code
+ * -Dai.djl.pytorch.cudnn_benchmark=true} unless set) and sets nothing else. {@code --resume}
+ * continues with the checkpoint's model, optimizer, schedule and positive weights — the header line
+ * prints those — and refuses {@code --lr}, {@code --optimizer}, {@code --momentum}, {@code
+ * --weight-decay}, {@code --warmup} or {@code --pos-weight} given with another value than the
+ * checkpoint's, and a training dataset other than the checkpoint's (by dataset id). Exit codes: 0
+ * done; 1 runtime failure (unreadable dataset, missing checkpoint on {@code --resume}, label
+ * vocabulary or image size mismatch, a resume that does not match the checkpoint); 2 usage error
+ * (bad option values, {@code --devices gpu} without a visible GPU, {@code --checkpoint DIR} already
+ * holding a checkpoint without {@code --resume}). Not thread-safe.
  */
 @Command(
     name = "train",
@@ -115,6 +120,13 @@ public final class TrainCommand implements Callable<Integer> {
       description = "cpu, gpu (all) or gpu0,gpu1,... (default: ${DEFAULT-VALUE})")
   String devices = "cpu";
 
+  @Option(
+      names = "--precision",
+      paramLabel = "fp32|bf16",
+      description =
+          "number type of the forward and backward passes; bf16 keeps float32 master weights and loss (default: ${DEFAULT-VALUE})")
+  String precision = "fp32";
+
   @Option(names = "--workers", description = "loader worker threads (default: all cores)")
   int workers = Runtime.getRuntime().availableProcessors();
 
@@ -144,9 +156,15 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  private Device[] trainedOn;
+
+  /** Wall time between consecutive step ends within an epoch (data wait included), ms. */
+  private final List<Double> stepMillis = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     TrainingConfig cfg = config();
+    trainedOn = cfg.devices();
     PrintWriter out = spec.commandLine().getOut();
     try (Dataset train = Dataset.open(dataset);
         Dataset v = val == null ? null : Dataset.open(val)) {
@@ -157,6 +175,9 @@ public final class TrainCommand implements Callable<Integer> {
               dataset,
               CliSupport.count(train.rowCount()),
               v == null ? "" : ", validating on " + val);
+      if (!json.on()) {
+        out.println("devices: " + ModelSupport.describe(cfg.devices()));
+      }
       TrainingResult r;
       try {
         r = Training.run(train, v, cfg, new Listener(out, header, epochs, cfg.devices().length));
@@ -192,6 +213,7 @@ public final class TrainCommand implements Callable<Integer> {
   private TrainingConfig config() {
     Knobs.batch("--batch", batch);
     Knobs.threads("--workers", workers);
+    ModelSupport.cudnnAutotunerFor(devices);
     Device[] devs = ModelSupport.devices(devices);
     if (resume && checkpoint == null) {
       throw new Main.UsageException("--resume needs --checkpoint DIR");
@@ -225,7 +247,8 @@ public final class TrainCommand implements Callable<Integer> {
               .maxSteps(maxSteps)
               .checkpointDir(checkpoint)
               .resume(resume)
-              .seed(seed);
+              .seed(seed)
+              .precision(Precision.parse(precision));
       // only options given on the command line: a resume keeps the checkpoint's settings and
       // refuses given ones that differ (the defaults here equal the builder's)
       if (given("--lr")) {
@@ -273,6 +296,15 @@ public final class TrainCommand implements Callable<Integer> {
       j.put("checkpoint", r.checkpoint().toString());
     }
     j.put("model", r.spec().name());
+    j.put("devices", ModelSupport.describe(trainedOn));
+    if (stepMillis.isEmpty()) {
+      j.putNull("step_ms_median");
+    } else {
+      List<Double> sorted = new ArrayList<>(stepMillis);
+      java.util.Collections.sort(sorted);
+      j.put("step_ms_median", sorted.get(sorted.size() / 2));
+    }
+    j.put("precision", precision);
     j.put("image_size", r.spec().height());
     j.put("labels", r.spec().numLabels());
     ArrayNode history = j.putArray("history");
@@ -299,6 +331,7 @@ public final class TrainCommand implements Callable<Integer> {
     private final int devices;
     private final boolean bar = CliSupport.stderrIsTerminal();
     private ProgressBar progress;
+    private long lastStepEnd;
 
     Listener(PrintWriter out, String header, int epochs, int devices) {
       this.out = out;
@@ -345,6 +378,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public void epochStarted(int epoch, long steps) {
+      lastStepEnd = 0; // validation and checkpoints between epochs are not a step
       if (bar) {
         progress =
             Progress.items(
@@ -356,6 +390,11 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public void stepFinished(int epoch, long step, int images, float loss) {
+      long now = System.nanoTime();
+      if (lastStepEnd != 0) {
+        stepMillis.add((now - lastStepEnd) / 1e6);
+      }
+      lastStepEnd = now;
       if (progress != null) {
         progress.stepBy(images);
         progress.setExtraMessage(String.format(Locale.ROOT, "loss %.4f", loss));

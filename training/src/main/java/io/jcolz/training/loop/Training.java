@@ -63,10 +63,18 @@ import java.io.IOException;
  *
  * <h2>Precision</h2>
  *
- * Float32 throughout. No mixed precision: the CPU build of PyTorch gains nothing from float16 (no
- * fast half-precision matrix kernels on x86 CPUs; bfloat16 only on AVX-512-BF16/AMX parts), and DJL
- * 0.35 has no autocast or loss scaling, so a hand-made float16 path would need master weights and
- * loss scaling of its own. On GPUs this is left for later.
+ * Float32 by default. {@link Precision#BF16} computes forward and backward with a bfloat16 copy of
+ * the model on every device, the loss and the optimizer in float32 on float32 master weights (no
+ * loss scaling: bfloat16 has float32's exponent range; float16 would need it and is not offered).
+ * It needs a DJL JNI bridge with bfloat16 in its type table ({@link Precision#BF16_PROPERTY}); DJL
+ * 0.35.1's own has none, and bf16 is then refused before anything starts. On x86 CPUs without
+ * AVX-512-BF16/AMX it gains nothing.
+ *
+ * <h2>Several devices</h2>
+ *
+ * A step runs every device at once ({@code DataParallelStep}: its javadoc says how gradients and
+ * batch-norm statistics are combined). A checkpoint resumes on another number of devices when the
+ * global batch (devices × batch) is the same; the order of samples is then unchanged.
  *
  * <h2>Structure</h2>
  *

@@ -12,7 +12,7 @@ import java.util.Set;
  * Settings of a {@link Training} run, built with {@link #builder()}. Defaults: ResNet-18, 10
  * epochs, batch 64 per device, Adam at 1e-3, weight decay 1e-4, SGD momentum 0.9, warm-up 5% of the
  * steps, no positive weights, one CPU device, workers = cores, sparse labels, horizontal flips,
- * seed 0, no checkpoints.
+ * seed 0, no checkpoints, float32.
  *
  * <p>A resumed run uses the checkpoint's optimizer settings and positive weights; those set
  * explicitly on the builder ({@link Builder#learningRate}, {@link Builder#optimizer}, {@link
@@ -57,7 +57,9 @@ public final class TrainingConfig {
     /** {@link Builder#resume}. */
     RESUME("resume"),
     /** The validation dataset, {@code val} of {@link Training#run}. */
-    VAL("val");
+    VAL("val"),
+    /** {@link Builder#precision}. */
+    PRECISION("precision");
 
     private final String name;
 
@@ -130,6 +132,7 @@ public final class TrainingConfig {
   final LabelMode labelMode;
   final Augment augment;
   final int evalBatchSize;
+  final Precision precision;
 
   /** The optimizer / positive-weight settings set explicitly (a resume compares those). */
   final Set<Setting> explicit;
@@ -153,6 +156,7 @@ public final class TrainingConfig {
     labelMode = b.labelMode;
     augment = b.augment;
     evalBatchSize = b.evalBatchSize > 0 ? b.evalBatchSize : b.batchSize;
+    precision = b.precision;
     explicit = Set.copyOf(b.explicit);
   }
 
@@ -203,6 +207,7 @@ public final class TrainingConfig {
     private LabelMode labelMode = LabelMode.SPARSE;
     private Augment augment = Augment.flip();
     private int evalBatchSize;
+    private Precision precision = Precision.FP32;
     private final Set<Setting> explicit = EnumSet.noneOf(Setting.class);
 
     private Builder() {}
@@ -344,6 +349,12 @@ public final class TrainingConfig {
     /** Validation batch size (default: the training batch). */
     public Builder evalBatchSize(int b) {
       this.evalBatchSize = b;
+      return this;
+    }
+
+    /** The number type of the forward and backward passes (default fp32). */
+    public Builder precision(Precision p) {
+      this.precision = Objects.requireNonNull(p);
       return this;
     }
 

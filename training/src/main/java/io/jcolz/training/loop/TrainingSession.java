@@ -5,10 +5,9 @@ import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
+import ai.djl.training.optimizer.Optimizer;
 import io.jcolz.format.Dataset;
 import io.jcolz.loader.Batch;
 import io.jcolz.loader.Loader;
@@ -39,7 +38,14 @@ import java.util.List;
  *
  * <p>With D devices an epoch of B batches trains {@code floor(B / D)} steps; the loader still
  * delivers the last {@code B mod D} batches of the epoch (to devices 0 … B mod D − 1), and {@link
- * #takeStep} skips them as the next epoch starts.
+ * #takeStep} skips them as the next epoch starts. A step is a {@link DataParallelStep}: the devices
+ * work at once, and DJL's trainer only holds the master weights on device 0 (validation, saving).
+ *
+ * <p>Elastic resume: the sample order is a function of (seed, epoch) and of the quasi-random
+ * window, which is sized from the <em>global</em> batch D × B, so step s covers epoch positions
+ * [s·D·B, (s+1)·D·B) whatever D. A checkpoint written with D devices × B resumes on D′ × B′ devices
+ * when D′ × B′ = D × B: its batch position is converted to batches of B′, and the run continues
+ * with exactly the samples not yet seen, in the same order.
  *
  * <p>Not thread-safe: the calling thread runs it (plus the loader's workers).
  */
@@ -80,6 +86,7 @@ final class TrainingSession implements AutoCloseable {
   private FusedSigmoidCrossEntropyLoss loss;
   private Model model;
   private Trainer trainer;
+  private DataParallelStep parallel;
   private WarmupCosineTracker schedule;
   private Loader loader;
 
@@ -94,6 +101,7 @@ final class TrainingSession implements AutoCloseable {
     if (val != null) {
       checkValidationSet(hw);
     }
+    cfg.precision.checkAvailable();
     devices = cfg.devices;
     int d = devices.length;
     batchesPerEpoch = new Shard(train.rowCount(), 0, 1, cfg.batchSize, true).batches();
@@ -142,7 +150,7 @@ final class TrainingSession implements AutoCloseable {
     stepsDone = resumed != null ? resumed.stepsDone() : 0;
     epochsDone = resumed != null ? resumed.epochsCompleted() : 0;
     nextEpoch = resumed != null ? resumed.nextEpoch() : 0;
-    nextBatch = resumed != null ? resumed.nextBatch() : 0;
+    nextBatch = resumed != null ? elasticBatch(resumed) : 0;
     lastLoss = resumed != null ? resumed.loss() : Double.NaN;
     lastCheckpoint = resumedFrom != null ? resumedFrom.directory() : null;
   }
@@ -196,12 +204,16 @@ final class TrainingSession implements AutoCloseable {
         resumedFrom != null
             ? resumedFrom.model(devices[0])
             : ResNetModels.fromScratch(spec, devices[0], prior(counts));
+    Optimizer opt = optimizer.build(stepsDone);
     trainer =
         model.newTrainer(
             new DefaultTrainingConfig(loss)
-                .optOptimizer(optimizer.build(stepsDone, devices.length))
-                .optDevices(devices));
+                .optOptimizer(opt)
+                .optDevices(new Device[] {devices[0]}));
     trainer.initialize(spec.inputShape(cfg.batchSize));
+    parallel =
+        new DataParallelStep(
+            model.getBlock(), opt, loss, devices, cfg.precision.dataType(), trainer.getManager());
     schedule = optimizer.schedule(0);
     List<PlannedEpoch> plan = plan();
     if (!plan.isEmpty()) {
@@ -239,7 +251,11 @@ final class TrainingSession implements AutoCloseable {
    * epochs} epochs. The one place the session builds a loader.
    */
   private Loader openLoader(long epoch, long batch, long epochs) {
+    // the window a one-device loader of the global batch picks: the order is then the same for
+    // every split of that batch across devices (elastic resume)
+    int window = Loader.builder(train).batchSize(cfg.batchSize * devices.length).config().window();
     return Loader.builder(train)
+        .window(window)
         .batchSize(cfg.batchSize)
         .devices(devices.length)
         .workers(cfg.workers)
@@ -356,25 +372,18 @@ final class TrainingSession implements AutoCloseable {
     return true;
   }
 
-  /** One optimizer step over one batch per device; returns the mean of the devices' losses. */
-  private float step(Batch[] batches) {
-    int d = devices.length;
-    float sum = 0;
-    try (NDManager scope = trainer.getManager().newSubManager();
-        GradientCollector collector = trainer.newGradientCollector()) {
-      for (int k = 0; k < d; k++) {
-        NDManager dm = scope.newSubManager(devices[k]);
-        NDArray x = BatchArrays.images(dm, batches[k]);
-        NDArray y = BatchArrays.labels(dm, batches[k]);
-        batches[k].close(); // the arrays are copies; let the loader reuse the buffer
-        NDArray logits = trainer.forward(new NDList(x)).singletonOrThrow();
-        NDArray l = loss.evaluate(new NDList(y), new NDList(logits));
-        sum += l.getFloat();
-        collector.backward(d == 1 ? l : l.div(d));
-      }
-    }
-    trainer.step();
-    return sum / d;
+  /**
+   * One optimizer step over one batch per device, the devices at once; returns the mean of the
+   * devices' losses.
+   */
+  private float step(Batch[] batches) throws InterruptedException {
+    return parallel.step(
+        (k, dm) -> {
+          NDArray x = BatchArrays.images(dm, batches[k]);
+          NDArray y = BatchArrays.labels(dm, batches[k]);
+          batches[k].close(); // the arrays are copies; let the loader reuse the buffer
+          return new DataParallelStep.Upload(new NDList(x), new NDList(y));
+        });
   }
 
   /** mAP and per-label thresholds of the model on the validation set. */
@@ -426,6 +435,9 @@ final class TrainingSession implements AutoCloseable {
       }
     } finally {
       try {
+        if (parallel != null) {
+          parallel.close();
+        }
         if (trainer != null) {
           trainer.close();
         }
@@ -491,26 +503,34 @@ final class TrainingSession implements AutoCloseable {
               + "×"
               + c.spec().width());
     }
-    if (c.seed() != cfg.seed
-        || c.batchSize() != cfg.batchSize
-        || c.devices() != d
-        || !c.labelMode().equals(cfg.labelMode.name())) {
+    long global = (long) c.batchSize() * c.devices();
+    if (global != (long) cfg.batchSize * d) {
+      throw new IllegalArgumentException(
+          "the checkpoint's global batch is "
+              + c.devices()
+              + " device(s) × "
+              + c.batchSize()
+              + " = "
+              + global
+              + ", this run's "
+              + d
+              + " × "
+              + cfg.batchSize
+              + " = "
+              + (long) cfg.batchSize * d
+              + " (resume with the same global batch: devices × batch = "
+              + global
+              + ")");
+    }
+    if (c.seed() != cfg.seed || !c.labelMode().equals(cfg.labelMode.name())) {
       throw new IllegalArgumentException(
           "the loader position in the checkpoint is for seed "
               + c.seed()
-              + ", batch "
-              + c.batchSize()
-              + ", "
-              + c.devices()
-              + " device(s), labels "
+              + ", labels "
               + c.labelMode()
               + "; this run has seed "
               + cfg.seed
-              + ", batch "
-              + cfg.batchSize
-              + ", "
-              + d
-              + " device(s), labels "
+              + ", labels "
               + cfg.labelMode
               + " (resume with the same settings)");
     }
@@ -563,6 +583,24 @@ final class TrainingSession implements AutoCloseable {
       parts.add(" directory)");
       throw SettingException.of(parts.toArray());
     }
+  }
+
+  /**
+   * The checkpoint's next batch in batches of this run's size: the same epoch position, since a
+   * resume keeps the global batch ({@link #checkResume}).
+   */
+  private long elasticBatch(Checkpoint c) {
+    long position = c.nextBatch() * c.batchSize();
+    if (position % cfg.batchSize != 0) {
+      throw new IllegalArgumentException(
+          "checkpoint "
+              + resumedFrom.directory()
+              + " stopped at epoch position "
+              + position
+              + ", not a multiple of this run's batch "
+              + cfg.batchSize);
+    }
+    return position / cfg.batchSize;
   }
 
   /** Adds "SETTING text" to a comma-separated list of message parts. */

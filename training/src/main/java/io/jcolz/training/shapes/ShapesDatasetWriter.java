@@ -40,7 +40,20 @@ public final class ShapesDatasetWriter {
    */
   public static void write(Path dir, int count, int size, long seed) throws IOException {
     ShapesGenerator gen = new ShapesGenerator(size, seed);
-    write(dir, count, size, seed, gen::sample);
+    write(dir, count, size, seed, 0, gen::sample);
+  }
+
+  /**
+   * As {@link #write(Path, int, int, long)}, with {@code chunkRows} rows per chunk (0: the default,
+   * about 1 MiB of pixels, 16 to 1024 rows): small chunks make the loader's quasi-random order
+   * depend on its window.
+   *
+   * @throws IOException if the dataset cannot be written
+   */
+  public static void write(Path dir, int count, int size, long seed, int chunkRows)
+      throws IOException {
+    ShapesGenerator gen = new ShapesGenerator(size, seed);
+    write(dir, count, size, seed, chunkRows, gen::sample);
   }
 
   /**
@@ -49,6 +62,17 @@ public final class ShapesDatasetWriter {
    */
   static void write(
       Path dir, int count, int size, long seed, IntFunction<ShapesGenerator.Sample> source)
+      throws IOException {
+    write(dir, count, size, seed, 0, source);
+  }
+
+  private static void write(
+      Path dir,
+      int count,
+      int size,
+      long seed,
+      int chunkRows,
+      IntFunction<ShapesGenerator.Sample> source)
       throws IOException {
     if (count < 1) {
       throw new IllegalArgumentException("count must be at least 1, got " + count);
@@ -61,7 +85,7 @@ public final class ShapesDatasetWriter {
             ShapesGenerator.labelNames().size(),
             true,
             ColumnSpec.DEFAULT_LEVEL,
-            Math.max(16, Math.min(1024, (1 << 20) / rowBytes)));
+            chunkRows > 0 ? chunkRows : Math.max(16, Math.min(1024, (1 << 20) / rowBytes)));
     DatasetWriter.Options options =
         DatasetWriter.Options.defaults().withExpectedRows(count).withCreatedBy("jcolz shapes");
     // not try-with-resources: close() commits, which would publish a partial dataset when
