@@ -7,11 +7,11 @@ import io.jcolz.format.index.ChronicleSupport;
  * {@code make-dataset DIR ROWS [SIZE] [LABELS] [CHUNK_ROWS]} runs {@link MakeDataset}, {@code
  * make-shapes DIR N SIZE} runs {@link MakeShapes}, {@code pack DIR [SIZE] [MODE] [ROUNDS]} runs
  * {@link PackBenchmark}, {@code label-join DIR [ROWS]} runs {@link LabelJoinCheck}, {@code
- * zstd-params DIR SIZE SETTING...} runs {@link ZstdParamsCheck}; anything else goes to JMH ({@code
- * org.openjdk.jmh.Main}), which forks each benchmark's JVM with the flags of {@code jvm.flags}
- * appended. Running through {@code java -jar} picks up the Add-Opens/Enable-Native-Access entries
- * of the jar manifest that Chronicle Map and zstd-jni need. Not thread-safe; a command-line entry
- * point.
+ * zstd-params DIR SIZE SETTING...} runs {@link ZstdParamsCheck}, {@code eval-scale DIR [ROWS]
+ * [LABELS]} runs {@link EvalScaleCheck}; anything else goes to JMH ({@code org.openjdk.jmh.Main}),
+ * which forks each benchmark's JVM with the flags of {@code jvm.flags} appended. Running through
+ * {@code java -jar} picks up the Add-Opens/Enable-Native-Access entries of the jar manifest that
+ * Chronicle Map and zstd-jni need. Not thread-safe; a command-line entry point.
  */
 public final class BenchMain {
   private BenchMain() {}
@@ -48,6 +48,8 @@ public final class BenchMain {
       LabelJoinCheck.main(rest);
     } else if (args.length > 0 && args[0].equals("zstd-params")) {
       ZstdParamsCheck.main(rest);
+    } else if (args.length > 0 && args[0].equals("eval-scale")) {
+      EvalScaleCheck.main(rest);
     } else if (args.length > 0 && args[0].equals("make-shapes")) {
       MakeShapes.main(rest);
     } else {

@@ -88,17 +88,21 @@ public final class EvalCommand implements Callable<Integer> {
     try (Dataset ds = Dataset.open(dataset)) {
       Checkpoints.Loaded loaded = ModelSupport.checkpointFor(checkpoint, ds, true);
       Checkpoint c = loaded.checkpoint();
-      MultiLabelEvaluator evaluator;
+      MultiLabelEvaluator scored;
       try (Model model = loaded.model(device)) {
-        evaluator =
+        scored =
             Inference.evaluate(
                 ds, device, model.getNDManager(), run.batch, run.workers, Inference.forward(model));
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
-      MultiLabelReport half = evaluator.evaluate(0.5f);
+      MultiLabelReport half;
+      MultiLabelReport tuned;
       boolean stored = c.thresholds() != null && !tuneOnData;
-      float[] thresholds = stored ? c.thresholds() : half.bestThresholds(0.5f);
-      MultiLabelReport tuned = evaluator.evaluate(thresholds);
+      try (MultiLabelEvaluator evaluator = scored) {
+        half = evaluator.evaluate(0.5f);
+        float[] thresholds = stored ? c.thresholds() : half.bestThresholds(0.5f);
+        tuned = evaluator.evaluate(thresholds);
+      }
       String source =
           !stored
               ? CHOSEN_ON_DS

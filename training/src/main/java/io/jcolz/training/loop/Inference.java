@@ -114,7 +114,8 @@ public final class Inference {
    * @param batchSize samples per batch
    * @param workers loader threads
    * @param forward inputs → logits
-   * @return the evaluator holding every row's scores and labels
+   * @return the evaluator holding every row's scores and labels (spilled to a scratch file past its
+   *     heap budget); the caller closes it
    * @throws IOException if the dataset cannot be read
    * @throws InterruptedException if interrupted
    */
@@ -128,16 +129,24 @@ public final class Inference {
       throws IOException, InterruptedException {
     int labels = BatchArrays.vocabulary(dataset).size();
     MultiLabelEvaluator evaluator = new MultiLabelEvaluator(labels);
-    run(
-        dataset,
-        device,
-        manager,
-        batchSize,
-        workers,
-        LabelMode.SPARSE,
-        false,
-        forward,
-        (batch, p) -> evaluator.addSparse(p, batch.size(), BatchArrays.pairs(batch)));
-    return evaluator;
+    boolean success = false;
+    try {
+      run(
+          dataset,
+          device,
+          manager,
+          batchSize,
+          workers,
+          LabelMode.SPARSE,
+          false,
+          forward,
+          (batch, p) -> evaluator.addSparse(p, batch.size(), BatchArrays.pairs(batch)));
+      success = true;
+      return evaluator;
+    } finally {
+      if (!success) {
+        evaluator.close();
+      }
+    }
   }
 }

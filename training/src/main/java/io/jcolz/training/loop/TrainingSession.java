@@ -19,6 +19,7 @@ import io.jcolz.training.data.BatchArrays;
 import io.jcolz.training.data.LabelCounts;
 import io.jcolz.training.loop.TrainingConfig.Setting;
 import io.jcolz.training.loss.FusedSigmoidCrossEntropyLoss;
+import io.jcolz.training.metrics.MultiLabelEvaluator;
 import io.jcolz.training.metrics.MultiLabelReport;
 import io.jcolz.training.model.ResNetModels;
 import io.jcolz.training.model.ResNetSpec;
@@ -389,15 +390,17 @@ final class TrainingSession implements AutoCloseable {
   /** mAP and per-label thresholds of the model on the validation set. */
   private void validate(long epoch) throws IOException, InterruptedException {
     listener.validating((int) epoch);
-    MultiLabelReport report =
+    MultiLabelReport report;
+    try (MultiLabelEvaluator evaluator =
         Inference.evaluate(
-                val,
-                devices[0],
-                trainer.getManager(),
-                cfg.evalBatchSize,
-                cfg.workers,
-                trainer::evaluate)
-            .evaluate(0.5f);
+            val,
+            devices[0],
+            trainer.getManager(),
+            cfg.evalBatchSize,
+            cfg.workers,
+            trainer::evaluate)) {
+      report = evaluator.evaluate(0.5f);
+    }
     lastMap = report.meanAveragePrecision();
     thresholds = report.bestThresholds(0.5f);
   }

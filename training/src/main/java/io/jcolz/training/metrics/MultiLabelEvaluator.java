@@ -3,6 +3,18 @@ package io.jcolz.training.metrics;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -26,37 +38,124 @@ import java.util.stream.IntStream;
  * <h2>Memory</h2>
  *
  * Exact average precision needs every score, so they are kept: {@code 4·N·L} bytes for {@code N}
- * samples (for L = 11,000: 44 KB per image, 440 MB for 10,000 validation images), plus {@code 8}
+ * samples (for L = 11,000: 44 KB per image, 4.4 GB for 100,000 validation images), plus {@code 8}
  * bytes per positive. Each batch is copied once into its own array; nothing of size {@code N·L} is
- * ever allocated in one piece. {@link #evaluate(float[])} transposes the scores in blocks of labels
- * whose size keeps each worker's scratch under about 8 MB.
+ * ever allocated in one piece. At most {@code heapScoreBytes} of scores stay on the heap (default
+ * {@link #defaultHeapScoreBytes()}): when the batches held reach it, they are <em>spilled</em> —
+ * written label-major (each label's scores of those rows back to back, little-endian {@code
+ * float32}) to a scratch file in {@code scratchDir} — and the heap copies dropped. {@link
+ * #evaluate(float[])} maps the scratch file read-only and reads the same {@code float} values back,
+ * so a spilled evaluation gives bit for bit the report of one held on the heap; it transposes the
+ * scores in blocks of labels whose size keeps each worker's scratch under about 8 MB. The heap
+ * therefore holds {@code heapScoreBytes + 8 B × positives + about 8 MB × evaluating threads},
+ * whatever N.
  *
- * <p>Thread-safety: not thread-safe; add batches from one thread (or synchronise). {@code evaluate}
- * may run labels in parallel on the common fork-join pool; its result does not depend on the number
- * of threads.
+ * <p>The scratch file is created on the first spill and unlinked as soon as it is open (where the
+ * file system allows; otherwise it is deleted on {@link #close()}), so no file is left behind even
+ * if the process is killed; {@link #close()} closes it and unmaps it, which returns its disk space.
+ * A failed spill (disk full) closes the evaluator and throws {@link UncheckedIOException} naming
+ * the file. An evaluator that never spilled holds no resources, and closing it is optional.
+ *
+ * <p>Thread-safety: not thread-safe; add batches from one thread (or synchronise), and do not close
+ * it while evaluating. {@code evaluate} may run labels in parallel on the common fork-join pool;
+ * its result does not depend on the number of threads or on spilling.
  */
-public final class MultiLabelEvaluator {
+public final class MultiLabelEvaluator implements AutoCloseable {
 
   /** Scratch floats per worker during {@link #evaluate(float[])} (2^21 floats = 8 MB). */
   private static final int SCRATCH_FLOATS = 1 << 21;
 
+  /** Labels transposed at a time when spilling. */
+  private static final int SPILL_TILE_LABELS = 64;
+
+  private static final ValueLayout.OfFloat LE_FLOAT =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+  /** Opens the scratch file for reading and writing; a seam for the failure tests. */
+  interface ScratchOpener {
+    FileChannel open(Path file) throws IOException;
+  }
+
+  private static final ScratchOpener READ_WRITE =
+      file -> FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+
   private final int numLabels;
+  private final long heapScoreBytes;
+  private final Path scratchDir;
+  private final ScratchOpener opener;
+
+  /** Batches on the heap, row-major; they follow every spilled sample. */
   private final List<float[]> batches = new ArrayList<>();
+
+  private long heldBytes;
+
+  /** Spilled segments: first sample, rows, byte offset in the scratch file (label-major). */
+  private final List<long[]> segments = new ArrayList<>();
+
+  private int spilledSamples;
+  private Path scratchFile;
+  private FileChannel scratch;
+  private long scratchBytes;
+  private Arena mappedArena;
+  private MemorySegment mapped;
+  private boolean closed;
   private int numSamples;
   private int[] positiveSample = new int[1024];
   private int[] positiveLabel = new int[1024];
   private int numPositivePairs;
 
   /**
-   * Creates an empty evaluator.
+   * Creates an empty evaluator that keeps at most {@link #defaultHeapScoreBytes()} of scores on the
+   * heap and spills the rest to a scratch file in {@code java.io.tmpdir}.
    *
    * @param numLabels the label vocabulary size L, at least 1
    */
   public MultiLabelEvaluator(int numLabels) {
+    this(numLabels, defaultHeapScoreBytes(), Path.of(System.getProperty("java.io.tmpdir")));
+  }
+
+  /**
+   * Creates an empty evaluator with a stated heap budget for scores.
+   *
+   * @param numLabels the label vocabulary size L, at least 1
+   * @param heapScoreBytes scores held on the heap before they are spilled; {@code 0} spills every
+   *     batch, {@link Long#MAX_VALUE} never spills
+   * @param scratchDir the directory of the scratch file (created on the first spill)
+   */
+  public MultiLabelEvaluator(int numLabels, long heapScoreBytes, Path scratchDir) {
+    this(numLabels, heapScoreBytes, scratchDir, READ_WRITE);
+  }
+
+  MultiLabelEvaluator(int numLabels, long heapScoreBytes, Path scratchDir, ScratchOpener opener) {
     if (numLabels < 1) {
       throw new IllegalArgumentException("numLabels must be at least 1, got " + numLabels);
     }
+    if (heapScoreBytes < 0) {
+      throw new IllegalArgumentException("heapScoreBytes must be ≥ 0, got " + heapScoreBytes);
+    }
     this.numLabels = numLabels;
+    this.heapScoreBytes = heapScoreBytes;
+    this.scratchDir = scratchDir;
+    this.opener = opener;
+  }
+
+  /**
+   * The default heap budget for scores: an eighth of the maximum heap, at most 256 MiB (128 MiB
+   * under {@code -Xmx1g}).
+   *
+   * @return bytes
+   */
+  public static long defaultHeapScoreBytes() {
+    return Math.min(256L << 20, Runtime.getRuntime().maxMemory() / 8);
+  }
+
+  /**
+   * Returns the number of samples whose scores were spilled to the scratch file.
+   *
+   * @return spilled samples, {@code 0} if the evaluator never spilled
+   */
+  public int spilledSamples() {
+    return spilledSamples;
   }
 
   /**
@@ -193,6 +292,7 @@ public final class MultiLabelEvaluator {
   }
 
   private float[] checkedScores(float[] scores, int batchSize) {
+    ensureOpen();
     if (batchSize < 1) {
       throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
     }
@@ -228,6 +328,130 @@ public final class MultiLabelEvaluator {
   private void commit(float[] scores, int batchSize) {
     batches.add(scores);
     numSamples += batchSize;
+    heldBytes += 4L * scores.length;
+    if (heldBytes >= heapScoreBytes) {
+      spill();
+    }
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("evaluator is closed");
+    }
+  }
+
+  /** Writes the held batches label-major to the scratch file and drops them from the heap. */
+  private void spill() {
+    int rows = 0;
+    for (float[] batch : batches) {
+      rows += batch.length / numLabels;
+    }
+    try {
+      if (scratch == null) {
+        Files.createDirectories(scratchDir);
+        scratchFile = Files.createTempFile(scratchDir, "jcolz-eval-", ".scores");
+        scratch = opener.open(scratchFile);
+        try {
+          Files.delete(scratchFile); // unlinked: the open channel keeps it until close
+        } catch (IOException e) {
+          // a file system that cannot unlink an open file: close() deletes it instead
+        }
+      }
+      int tile = Math.min(SPILL_TILE_LABELS, numLabels);
+      ByteBuffer buffer = ByteBuffer.allocateDirect(4 * tile * rows).order(ByteOrder.LITTLE_ENDIAN);
+      FloatBuffer floats = buffer.asFloatBuffer();
+      float[] transposed = new float[tile * rows];
+      long offset = scratchBytes;
+      long position = offset;
+      for (int from = 0; from < numLabels; from += tile) {
+        int to = Math.min(numLabels, from + tile);
+        int r = 0;
+        for (float[] batch : batches) {
+          int batchRows = batch.length / numLabels;
+          for (int b = 0; b < batchRows; b++, r++) {
+            int base = b * numLabels;
+            for (int j = from; j < to; j++) {
+              transposed[(j - from) * rows + r] = batch[base + j];
+            }
+          }
+        }
+        int count = (to - from) * rows;
+        floats.clear();
+        floats.put(transposed, 0, count);
+        buffer.clear().limit(4 * count);
+        while (buffer.hasRemaining()) {
+          position += scratch.write(buffer, position);
+        }
+      }
+      scratchBytes = position;
+      segments.add(new long[] {spilledSamples, rows, offset});
+      spilledSamples += rows;
+      batches.clear();
+      heldBytes = 0;
+    } catch (IOException | RuntimeException e) {
+      close();
+      String where = scratchFile != null ? scratchFile.toString() : scratchDir.toString();
+      if (e instanceof IOException io) {
+        throw new UncheckedIOException(
+            "cannot spill evaluation scores to " + where + ": " + io.getMessage(), io);
+      }
+      throw new IllegalStateException("cannot spill evaluation scores to " + where + ": " + e, e);
+    }
+  }
+
+  /** Maps the scratch file read-only, again if it grew since the last mapping. */
+  private MemorySegment mapScratch() {
+    if (mapped != null && mapped.byteSize() == scratchBytes) {
+      return mapped;
+    }
+    if (mappedArena != null) {
+      mappedArena.close();
+      mappedArena = null;
+      mapped = null;
+    }
+    Arena arena = Arena.ofShared();
+    try {
+      mapped = scratch.map(FileChannel.MapMode.READ_ONLY, 0, scratchBytes, arena);
+      mappedArena = arena;
+      return mapped;
+    } catch (IOException e) {
+      arena.close();
+      throw new UncheckedIOException(
+          "cannot map evaluation scratch file " + scratchFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Closes and removes the scratch file, if any. The evaluator cannot be used afterwards, except
+   * that closing again does nothing.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    batches.clear();
+    if (mappedArena != null) {
+      mappedArena.close();
+      mappedArena = null;
+      mapped = null;
+    }
+    if (scratch != null) {
+      try {
+        scratch.close();
+      } catch (IOException e) {
+        // nothing useful to do: the file is unlinked or deleted below
+      }
+      scratch = null;
+    }
+    if (scratchFile != null) {
+      try {
+        Files.deleteIfExists(scratchFile);
+      } catch (IOException e) {
+        // already unlinked where the file system allows it
+      }
+    }
   }
 
   private void addPositive(int sample, int label) {
@@ -274,9 +498,11 @@ public final class MultiLabelEvaluator {
         throw new IllegalArgumentException("NaN threshold for label " + j);
       }
     }
+    ensureOpen();
     if (numSamples == 0) {
       throw new IllegalStateException("nothing to evaluate: no samples were added");
     }
+    MemorySegment spilled = spilledSamples > 0 ? mapScratch() : null;
     int[][] csr = positivesByLabel();
     int[] offsets = csr[0];
     int[] samples = csr[1];
@@ -289,7 +515,7 @@ public final class MultiLabelEvaluator {
             b -> {
               int from = b * block;
               int to = Math.min(numLabels, from + block);
-              float[][] columns = gather(from, to);
+              float[][] columns = gather(spilled, from, to);
               for (int j = from; j < to; j++) {
                 LabelEvaluation.evaluate(
                     j,
@@ -306,9 +532,18 @@ public final class MultiLabelEvaluator {
   }
 
   /** Scores of labels {@code [from, to)} for every sample, label-major. */
-  private float[][] gather(int from, int to) {
+  private float[][] gather(MemorySegment spilled, int from, int to) {
     float[][] columns = new float[to - from][numSamples];
-    int sample = 0;
+    for (long[] segment : segments) {
+      int first = (int) segment[0];
+      int rows = (int) segment[1];
+      long offset = segment[2];
+      for (int j = from; j < to; j++) {
+        MemorySegment.copy(
+            spilled, LE_FLOAT, offset + 4L * j * rows, columns[j - from], first, rows);
+      }
+    }
+    int sample = spilledSamples;
     for (float[] batch : batches) {
       int rows = batch.length / numLabels;
       for (int r = 0; r < rows; r++, sample++) {

@@ -11,6 +11,8 @@
  *
  * <p>The conventions (ties, labels without positives, undefined ratios) are stated in {@link
  * io.jcolz.training.metrics.MultiLabelReport}. Average precision is exact: every score is kept
- * ({@code 4·N·L} bytes), and each label costs {@code O(N log P)} time for {@code P} positives.
+ * ({@code 4·N·L} bytes), and each label costs {@code O(N log P)} time for {@code P} positives. Past
+ * a heap budget the scores are spilled to a mapped scratch file, so 100,000 × 11,000 evaluates in a
+ * 1 GB heap with the same result, bit for bit.
  */
 package io.jcolz.training.metrics;
