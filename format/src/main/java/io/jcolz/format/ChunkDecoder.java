@@ -6,8 +6,11 @@ import io.jcolz.format.codec.Codec;
 import io.jcolz.format.codec.ZstdFrame;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.store.Checksums;
+import io.jcolz.format.store.ChunkReader;
 import io.jcolz.format.store.ColumnFile;
 import io.jcolz.format.store.MappedPages;
+import io.jcolz.format.store.ReadMode;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -28,6 +31,7 @@ public final class ChunkDecoder implements AutoCloseable {
   private Arena scratchArena;
   private MemorySegment scratch;
   private boolean releasePages;
+  private ChunkReader reader = new ChunkReader(ReadMode.MAP);
 
   /**
    * @param owner the dataset whose mappings are read; native code (zstd, CRC32C) reads them only
@@ -51,6 +55,32 @@ public final class ChunkDecoder implements AutoCloseable {
   public ChunkDecoder releaseMappedPages(boolean release) {
     this.releasePages = release;
     return this;
+  }
+
+  /**
+   * How compressed chunks are read off the disk ({@link ReadMode}; {@link ReadMode#MAP} by
+   * default). Every mode checks the CRC32C of the bytes it read, and none copies them onto the
+   * heap; with {@link ReadMode#PREAD} and {@link ReadMode#DIRECT}, a chunk stored with codec NONE
+   * is returned from the decoder's read buffer (valid until the next call), not in place.
+   *
+   * @param mode the read mode
+   * @return this decoder
+   */
+  public ChunkDecoder readMode(ReadMode mode) {
+    if (mode != reader.mode()) {
+      reader.close();
+      reader = new ChunkReader(mode);
+    }
+    return this;
+  }
+
+  /**
+   * The read mode ({@link #readMode(ReadMode)}).
+   *
+   * @return the mode
+   */
+  public ReadMode readMode() {
+    return reader.mode();
   }
 
   /**
@@ -142,7 +172,7 @@ public final class ChunkDecoder implements AutoCloseable {
         }
       }
       n = zstd.decompress(column.spec().codec(), src, out);
-      if (releasePages) {
+      if (releasePages && reader.mapped()) {
         MappedPages.release(src); // under the read guard: the mapping cannot go away meanwhile
       }
     } catch (ZstdException e) {
@@ -197,7 +227,20 @@ public final class ChunkDecoder implements AutoCloseable {
   }
 
   private MemorySegment checked(ColumnFile column, int k) throws CorruptDatasetException {
-    MemorySegment src = column.compressed(k);
+    MemorySegment src;
+    try {
+      src = reader.read(column, k);
+    } catch (CorruptDatasetException e) {
+      throw e;
+    } catch (IOException e) {
+      throw CorruptDatasetException.atChunk(
+          column.path(),
+          column.name(),
+          k,
+          column.offset(k),
+          reader.mode().label() + " read failed: " + e.getMessage(),
+          e);
+    }
     if (verifyChecksums) {
       int crc = Checksums.crc32c(src);
       if (crc != column.crc32c(k)) {
@@ -221,6 +264,7 @@ public final class ChunkDecoder implements AutoCloseable {
   @Override
   public void close() {
     zstd.close();
+    reader.close();
     if (scratchArena != null) {
       scratchArena.close();
       scratchArena = null;

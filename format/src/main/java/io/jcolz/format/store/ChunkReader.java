@@ -86,7 +86,7 @@ public final class ChunkReader implements AutoCloseable {
         long start = offset & -block;
         long end = (offset + length + block - 1) & -block;
         MemorySegment dst = buffer(end - start, block);
-        long got = readUpTo(channel(file.path()), dst.asSlice(0, end - start), start);
+        long got = readUpTo(channel(file.path()), dst.asSlice(0, end - start), start, block);
         if (got < offset + length - start) {
           throw new IOException(
               file.path() + ": chunk " + k + " at offset " + offset + " ends past the file's end");
@@ -104,7 +104,7 @@ public final class ChunkReader implements AutoCloseable {
       }
       long cap = Math.max(bytes, buffer == null ? 0 : buffer.byteSize() * 2);
       cap = (cap + PAGE - 1) & -PAGE;
-      arena = Arena.ofConfined();
+      arena = Arena.ofShared();
       buffer = arena.allocate(cap, Math.max(alignment, PAGE));
     }
     return buffer.asSlice(0, bytes);
@@ -115,7 +115,9 @@ public final class ChunkReader implements AutoCloseable {
     if (ch == null) {
       OpenOption[] options =
           mode == ReadMode.DIRECT
-              ? new OpenOption[] {StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT}
+              ? new OpenOption[] {
+                StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT
+              }
               : new OpenOption[] {StandardOpenOption.READ};
       try {
         ch = FileChannel.open(path, options);
@@ -140,14 +142,23 @@ public final class ChunkReader implements AutoCloseable {
 
   private static void readFully(FileChannel ch, MemorySegment dst, long position, Path path)
       throws IOException {
-    if (readUpTo(ch, dst, position) < dst.byteSize()) {
+    if (readUpTo(ch, dst, position, 1) < dst.byteSize()) {
       throw new IOException(
-          path + ": " + dst.byteSize() + " bytes at offset " + position + " end past the file's end");
+          path
+              + ": "
+              + dst.byteSize()
+              + " bytes at offset "
+              + position
+              + " end past the file's end");
     }
   }
 
-  /** Reads into {@code dst} from {@code position} until it is full or the file ends. */
-  private static long readUpTo(FileChannel ch, MemorySegment dst, long position)
+  /**
+   * Reads into {@code dst} from {@code position} until it is full or the file ends; a read that
+   * stops off a multiple of {@code block} is the file's end (O_DIRECT can only go on from a block
+   * boundary).
+   */
+  private static long readUpTo(FileChannel ch, MemorySegment dst, long position, long block)
       throws IOException {
     ByteBuffer bb = dst.asByteBuffer();
     long done = 0;
@@ -157,6 +168,9 @@ public final class ChunkReader implements AutoCloseable {
         break;
       }
       done += n;
+      if (done % block != 0) {
+        break;
+      }
     }
     return done;
   }
