@@ -419,6 +419,7 @@ public final class Loader implements AutoCloseable {
     int cacheAtMost;
     int maxLabelsPerSample;
     boolean keys;
+    io.jcolz.format.store.ReadMode readMode = io.jcolz.format.store.ReadMode.MAP;
     String imageColumn;
     String jpegColumn;
     String labelColumn;
@@ -567,6 +568,15 @@ public final class Loader implements AutoCloseable {
     /** Fill sample keys in the workers (one String per sample) instead of on demand. */
     public Builder keys(boolean eager) {
       this.keys = eager;
+      return this;
+    }
+
+    /**
+     * How workers read compressed chunks off the disk ({@link io.jcolz.format.store.ReadMode}; map
+     * by default). Every mode checks chunk checksums as the dataset was opened to.
+     */
+    public Builder readMode(io.jcolz.format.store.ReadMode mode) {
+      this.readMode = java.util.Objects.requireNonNull(mode, "readMode");
       return this;
     }
 

@@ -5,6 +5,7 @@ import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.images.PackedImages;
+import io.jcolz.format.store.ReadMode;
 import io.jcolz.loader.batch.ImageLayout;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.batch.Pixels;
@@ -58,6 +59,7 @@ public final class LoaderBench {
    * @param layout image layout
    * @param labels label mode
    * @param augment augmentation
+   * @param readMode how workers read compressed chunks
    */
   public record Options(
       int threads,
@@ -68,7 +70,8 @@ public final class LoaderBench {
       Order order,
       ImageLayout layout,
       LabelMode labels,
-      Augment augment) {
+      Augment augment,
+      ReadMode readMode) {
     /** Validates the options. */
     public Options {
       if (threads < 1 || batchSize < 1 || seconds <= 0 || warmupSeconds < 0 || ceilingSeconds < 0) {
@@ -96,19 +99,38 @@ public final class LoaderBench {
           Order.QUASI_RANDOM,
           ImageLayout.NCHW,
           LabelMode.MULTI_HOT,
-          Augment.flip());
+          Augment.flip(),
+          ReadMode.MAP);
     }
 
     /** With another worker count. */
     public Options withThreads(int n) {
       return new Options(
-          n, batchSize, seconds, warmupSeconds, ceilingSeconds, order, layout, labels, augment);
+          n,
+          batchSize,
+          seconds,
+          warmupSeconds,
+          ceilingSeconds,
+          order,
+          layout,
+          labels,
+          augment,
+          readMode);
     }
 
     /** With another batch size. */
     public Options withBatchSize(int b) {
       return new Options(
-          threads, b, seconds, warmupSeconds, ceilingSeconds, order, layout, labels, augment);
+          threads,
+          b,
+          seconds,
+          warmupSeconds,
+          ceilingSeconds,
+          order,
+          layout,
+          labels,
+          augment,
+          readMode);
     }
 
     /** With another timed duration (warm-up and ceiling scale along: 20% and 30% of it). */
@@ -122,12 +144,29 @@ public final class LoaderBench {
           order,
           layout,
           labels,
-          augment);
+          augment,
+          readMode);
     }
 
     /** With another order, layout, label mode and augmentation. */
     public Options with(Order o, ImageLayout l, LabelMode lm, Augment a) {
-      return new Options(threads, batchSize, seconds, warmupSeconds, ceilingSeconds, o, l, lm, a);
+      return new Options(
+          threads, batchSize, seconds, warmupSeconds, ceilingSeconds, o, l, lm, a, readMode);
+    }
+
+    /** With another chunk read mode ({@link ReadMode}). */
+    public Options withReadMode(ReadMode m) {
+      return new Options(
+          threads,
+          batchSize,
+          seconds,
+          warmupSeconds,
+          ceilingSeconds,
+          order,
+          layout,
+          labels,
+          augment,
+          m);
     }
   }
 
@@ -243,6 +282,7 @@ public final class LoaderBench {
             .imageLayout(o.layout())
             .labels(o.labels())
             .augment(o.augment())
+            .readMode(o.readMode())
             .epochs(Long.MAX_VALUE / Math.max(1, dataset.rowCount()))
             .seed(1)
             .start()) {

@@ -97,6 +97,7 @@ public final class LoaderConfig {
   private final Augment augment;
   private final int window;
   private final boolean keys;
+  private final io.jcolz.format.store.ReadMode readMode;
   private final Column localityColumn;
   private final Column keyColumn;
   private final List<Cached> cached;
@@ -115,6 +116,7 @@ public final class LoaderConfig {
     this.seed = b.seed;
     this.augment = b.augment;
     this.keys = b.keys;
+    this.readMode = b.readMode;
     PackedImages packed = PackedImages.of(dataset);
     Column image = imageColumn(b, packed);
     Column jpeg = encodedColumn(b, packed);
@@ -451,6 +453,15 @@ public final class LoaderConfig {
   /** Whether workers fill sample keys. */
   public boolean keys() {
     return keys;
+  }
+
+  /**
+   * How workers read compressed chunks ({@link Loader.Builder#readMode}).
+   *
+   * @return the read mode
+   */
+  public io.jcolz.format.store.ReadMode readMode() {
+    return readMode;
   }
 
   /**

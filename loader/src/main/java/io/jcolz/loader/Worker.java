@@ -44,7 +44,12 @@ final class Worker {
 
   void run() {
     Scheduler.Task t = new Scheduler.Task();
-    try (ChunkDecoder decoder = loader.dataset().newDecoder().releaseMappedPages(true)) {
+    try (ChunkDecoder decoder =
+        loader
+            .dataset()
+            .newDecoder()
+            .releaseMappedPages(true)
+            .readMode(loader.config().readMode())) {
       while (scheduler.next(index, t)) {
         execute(t, decoder);
       }

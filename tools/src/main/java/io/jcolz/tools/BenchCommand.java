@@ -42,6 +42,12 @@ public final class BenchCommand implements Callable<Integer> {
   int batch = 256;
 
   @Option(
+      names = "--read-mode",
+      description =
+          "how workers read compressed chunks: map, populate, pread or direct (default: map)")
+  String readMode = "map";
+
+  @Option(
       names = "--seconds",
       description = "timed seconds, after a warm-up (default: ${DEFAULT-VALUE})")
   double seconds = 10;
@@ -111,6 +117,12 @@ public final class BenchCommand implements Callable<Integer> {
     for (int c : sweep == null ? new int[0] : sweep) {
       Knobs.threads("--sweep", c);
     }
+    io.jcolz.format.store.ReadMode mode;
+    try {
+      mode = io.jcolz.format.store.ReadMode.parse(readMode);
+    } catch (IllegalArgumentException e) {
+      throw new Main.UsageException("--read-mode: " + e.getMessage());
+    }
     PrintWriter out = spec.commandLine().getOut();
     if (compare == null && (chart != null || cold || sweep != null)) {
       throw new Main.UsageException("--chart, --cold and --sweep need --compare DIR");
@@ -128,7 +140,8 @@ public final class BenchCommand implements Callable<Integer> {
               .withThreads(threads)
               .withBatchSize(batch)
               .withSeconds(seconds)
-              .with(order, layout, labels, augment);
+              .with(order, layout, labels, augment)
+              .withReadMode(mode);
       if (!json.on()) {
         out.printf(
             Locale.ROOT,
@@ -146,6 +159,7 @@ public final class BenchCommand implements Callable<Integer> {
         out.flush();
       }
       LoaderBench.Result r;
+      long read0 = storageReadBytes();
       try {
         r = LoaderBench.run(ds, o);
       } catch (IllegalArgumentException e) { // the settings do not fit the dataset or the memory
@@ -156,6 +170,11 @@ public final class BenchCommand implements Callable<Integer> {
         j.put("dataset", dataset.toString());
         j.put("order", order.name());
         j.put("augment", augment.id());
+        j.put("read_mode", mode.label());
+        long read1 = storageReadBytes();
+        // whole run (warm-up, timed part and decompress ceiling); -1 where /proc/self/io is absent
+        j.put("storage_read_bytes", read0 < 0 || read1 < 0 ? -1 : read1 - read0);
+        j.put("dataset_bytes", ds.diskBytes());
         CliSupport.printJson(out, j);
       } else {
         out.printf(
@@ -311,5 +330,22 @@ public final class BenchCommand implements Callable<Integer> {
       }
     }
     return Main.OK;
+  }
+
+  /**
+   * Bytes this process caused to be fetched from storage ({@code read_bytes} of {@code
+   * /proc/self/io}: page-cache hits do not count), or -1 where that file is absent or unreadable.
+   */
+  static long storageReadBytes() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/io"))) {
+        if (line.startsWith("read_bytes:")) {
+          return Long.parseLong(line.substring("read_bytes:".length()).trim());
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // not Linux, or not allowed
+    }
+    return -1;
   }
 }
