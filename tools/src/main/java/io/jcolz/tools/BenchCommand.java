@@ -174,7 +174,12 @@ public final class BenchCommand implements Callable<Integer> {
         long read1 = storageReadBytes();
         // whole run (warm-up, timed part and decompress ceiling); -1 where /proc/self/io is absent
         j.put("storage_read_bytes", read0 < 0 || read1 < 0 ? -1 : read1 - read0);
-        j.put("dataset_bytes", ds.diskBytes());
+        long dsBytes = ds.diskBytes();
+        long memory = memoryLimitBytes();
+        j.put("dataset_bytes", dsBytes);
+        j.put("memory_limit_bytes", memory);
+        // the dataset cannot stay in the page cache this process may use
+        j.put("out_of_core", memory > 0 && dsBytes > memory);
         CliSupport.printJson(out, j);
       } else {
         out.printf(
@@ -347,5 +352,42 @@ public final class BenchCommand implements Callable<Integer> {
       // not Linux, or not allowed
     }
     return -1;
+  }
+
+  /**
+   * The memory this process may use, page cache included: the smaller of the machine's ({@code
+   * MemTotal}) and its memory cgroup's limit (v1 {@code memory.limit_in_bytes}, v2 {@code
+   * memory.max}); -1 where neither can be read.
+   */
+  static long memoryLimitBytes() {
+    long limit = Long.MAX_VALUE;
+    try {
+      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemTotal:")) {
+          limit = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+        String[] f = line.split(":", 3);
+        if (f.length < 3) {
+          continue;
+        }
+        Path file = null;
+        if (java.util.Arrays.asList(f[1].split(",")).contains("memory")) {
+          file = Path.of("/sys/fs/cgroup/memory" + f[2], "memory.limit_in_bytes");
+        } else if (f[0].equals("0") && f[1].isEmpty()) {
+          file = Path.of("/sys/fs/cgroup" + f[2], "memory.max");
+        }
+        if (file != null && java.nio.file.Files.isReadable(file)) {
+          String v = java.nio.file.Files.readString(file).trim();
+          if (!v.equals("max")) {
+            limit = Math.min(limit, Long.parseLong(v));
+          }
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      // not Linux: what was read so far
+    }
+    return limit == Long.MAX_VALUE ? -1 : limit;
   }
 }
