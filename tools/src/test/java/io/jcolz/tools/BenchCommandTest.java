@@ -90,6 +90,37 @@ class BenchCommandTest {
     assertTrue(perRead >= 0 && perRead <= 1, r.lastLine());
   }
 
+  @Test
+  void everyReadModeStreamsTheSameEpochAndReportsStorageTelemetry() throws Exception {
+    for (String mode : new String[] {"populate", "pread"}) {
+      CliTestSupport.Result r =
+          CliTestSupport.run(
+              "bench",
+              ds.toString(),
+              "--seconds",
+              "1",
+              "--threads",
+              "1",
+              "--batch",
+              "16",
+              "--read-mode",
+              mode,
+              "--json");
+      assertEquals(0, r.code(), r.toString());
+      JsonNode j = CliSupport.JSON.readTree(r.lastLine());
+      assertFiguresAgree(j, 16, 80, 5, r.lastLine());
+      assertEquals(mode, j.get("read_mode").asText(), r.lastLine());
+      assertTrue(j.get("dataset_bytes").asLong() > 0, r.lastLine());
+      assertTrue(j.get("storage_read_bytes").asLong() >= -1, r.lastLine());
+      // an 80-row dataset fits any memory this test runs in
+      assertTrue(j.get("memory_limit_bytes").asLong() > j.get("dataset_bytes").asLong());
+      assertEquals(false, j.get("out_of_core").asBoolean(), r.lastLine());
+    }
+    CliTestSupport.Result bad = CliTestSupport.run("bench", ds.toString(), "--read-mode", "mmap");
+    assertEquals(2, bad.code(), bad.toString());
+    assertTrue(bad.toString().contains("map, populate, pread, direct"), bad.toString());
+  }
+
   /**
    * The figures of one bench run agree with each other and with what was asked: whole batches of
    * {@code batch} (drop-last), each image {@code SIZE×SIZE×3} bytes in the MB/s, rates equal to
