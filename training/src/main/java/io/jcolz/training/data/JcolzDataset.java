@@ -85,6 +85,13 @@ public final class JcolzDataset extends RandomAccessDataset {
                     new IllegalArgumentException(
                         "dataset " + dataset.path() + " has no label column"));
     this.numLabels = dataset.column(labelColumn).spec().cardinality();
+    if (builder.vocabulary != null) {
+      BatchArrays.checkVocabulary(
+          "dataset " + dataset.path(),
+          dataset.labels() == null ? List.of() : dataset.labels(),
+          builder.vocabularyWhat,
+          builder.vocabulary);
+    }
   }
 
   /**
@@ -149,6 +156,8 @@ public final class JcolzDataset extends RandomAccessDataset {
   public static final class Builder extends RandomAccessDataset.BaseBuilder<Builder> {
     private final Dataset dataset;
     private String imageColumn = PackedImages.IMAGE;
+    private List<String> vocabulary;
+    private String vocabularyWhat;
 
     private Builder(Dataset dataset) {
       this.dataset = Objects.requireNonNull(dataset);
@@ -165,6 +174,22 @@ public final class JcolzDataset extends RandomAccessDataset {
       return this;
     }
 
+    /**
+     * Requires the dataset's label vocabulary to equal {@code labels} — the one the model was
+     * trained on (the training set's {@code labels()}, or a checkpoint's) — so that a validation
+     * set of another vocabulary fails at {@link #build()} with both sizes and the first difference
+     * named, instead of deep in a reshape.
+     *
+     * @param what what {@code labels} belong to, for the message (e.g. "the training set")
+     * @param labels the expected names, index order
+     * @return this builder
+     */
+    public Builder optVocabulary(String what, List<String> labels) {
+      this.vocabularyWhat = Objects.requireNonNull(what);
+      this.vocabulary = List.copyOf(labels);
+      return this;
+    }
+
     @Override
     protected Builder self() {
       return this;
@@ -174,6 +199,8 @@ public final class JcolzDataset extends RandomAccessDataset {
      * Builds the view.
      *
      * @return the dataset view
+     * @throws IllegalArgumentException the dataset does not fit (no such column, not H×W×3 uint8,
+     *     no labels, or a vocabulary other than {@link #optVocabulary}'s)
      */
     public JcolzDataset build() {
       return new JcolzDataset(this);

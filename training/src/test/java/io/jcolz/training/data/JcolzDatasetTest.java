@@ -77,6 +77,30 @@ class JcolzDatasetTest {
   }
 
   @Test
+  void aForeignVocabularyIsRefusedNamingBothSizes() throws Exception {
+    try (Dataset ds = Dataset.open(data)) {
+      java.util.List<String> train = new java.util.ArrayList<>(ds.labels());
+      JcolzDataset same =
+          JcolzDataset.builder(ds).setSampling(8, false).optVocabulary("the model", train).build();
+      assertEquals(train, same.labels());
+      train.add("zigzag");
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  JcolzDataset.builder(ds)
+                      .setSampling(8, false)
+                      .optVocabulary("the model", train)
+                      .build());
+      assertEquals(
+          "label vocabulary mismatch: dataset "
+              + data
+              + " has 12 labels, the model 13; one is a prefix of the other",
+          e.getMessage());
+    }
+  }
+
+  @Test
   void easyTrainFitsOnIt() throws Exception {
     try (Dataset ds = Dataset.open(data);
         Model model = Model.newInstance("tiny", Device.cpu())) {
