@@ -17,6 +17,7 @@ import io.jcolz.loader.order.RunPlan;
 import io.jcolz.loader.order.SampleOrder;
 import io.jcolz.loader.order.Shard;
 import io.jcolz.loader.queue.DeviceQueue;
+import io.jcolz.loader.queue.MergedQueue;
 import io.jcolz.loader.queue.RoundRobin;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -39,11 +40,18 @@ import java.util.function.Supplier;
  *     .order(Order.QUASI_RANDOM).seed(42).epoch(3).shard(rank, world).config();
  * System.out.println(config.memoryBound());        // nothing allocated yet
  * try (Loader loader = config.start()) {           // or: Loader.builder(dataset)....start()
- *   for (Batch b : loader.device(0)) {             // in a thread per device
+ *   for (Batch b : loader.device(d)) {             // in a thread per device d = 0..3
  *     try (b) { train(b.images(), b.multiHot()); }
  *   }
  * }
  * }</pre>
+ *
+ * <p><b>Consumers.</b> Either one thread per device, each reading its {@link #device(int)} queue,
+ * or one thread reading every batch in run order through {@link #batches()} (which takes batch i
+ * from device {@code i mod D}'s queue). Not both: whichever is used first claims the loader. One
+ * thread reading only {@code device(0)} of a loader with several devices would wait forever once
+ * the other queues are full; instead its {@code take} throws after the stall timeout ({@link
+ * Builder#stallTimeout}), naming the full queues no one reads.
  *
  * <p><b>What is delivered.</b> The run covers batch {@code startBatch} of epoch {@code epoch} to
  * the end of that epoch, then {@code epochs − 1} more epochs ({@link RunPlan}). Each epoch's sample
@@ -85,6 +93,9 @@ public final class Loader implements AutoCloseable {
   /** Most batches a device may have ready ahead ({@link Builder#prefetch}). */
   public static final int MAX_PREFETCH = 256;
 
+  /** How long a device's take waits before it looks for unread sibling queues (60 s). */
+  public static final java.time.Duration DEFAULT_STALL_TIMEOUT = java.time.Duration.ofSeconds(60);
+
   /** Most device queues ({@link Builder#devices}). */
   public static final int MAX_DEVICES = 1024;
 
@@ -104,6 +115,8 @@ public final class Loader implements AutoCloseable {
   private volatile boolean stopping;
   private boolean closed;
   private boolean freed;
+  private MergedQueue<Batch> merged;
+  private boolean perDevice;
   private final int id = IDS.incrementAndGet();
 
   private Loader(LoaderConfig c) {
@@ -117,6 +130,9 @@ public final class Loader implements AutoCloseable {
       qs.add(new DeviceQueue<>(d, c.prefetch() + 1, delivery.total(d)));
     }
     this.queues = Collections.unmodifiableList(qs);
+    for (DeviceQueue<Batch> q : qs) {
+      q.watchSiblings(qs, c.stallTimeout().toNanos());
+    }
     this.pool = new BatchPool(spec, c.memoryBound().batchBuffers());
     List<ChunkCache> cs = new ArrayList<>();
     boolean raw = false;
@@ -136,6 +152,7 @@ public final class Loader implements AutoCloseable {
 
   /** Allocates a loader for {@code config} and starts its workers. */
   static Loader start(LoaderConfig config) {
+    LoaderConfig.checkOpen(config.dataset());
     Loader loader = new Loader(config);
     for (int w = 0; w < config.workers(); w++) {
       Worker worker = new Worker(loader, loader.scheduler, w, config.newWriter());
@@ -166,9 +183,55 @@ public final class Loader implements AutoCloseable {
     return queues.size();
   }
 
-  /** The queue of device {@code d}: take or iterate its batches in order, from one thread. */
+  /**
+   * The queue of device {@code d}: take or iterate its batches in order, from one thread per device
+   * (every device's queue must be read, or the loader stalls once the unread ones are full).
+   *
+   * @throws IllegalArgumentException {@code d} is not a device of this loader
+   * @throws IllegalStateException the batches are read through {@link #batches()}
+   */
   public DeviceQueue<Batch> device(int d) {
+    if (d < 0 || d >= queues.size()) {
+      throw new IllegalArgumentException(
+          "device "
+              + d
+              + " does not exist: this loader has "
+              + queues.size()
+              + (queues.size() == 1 ? " device (0)" : " devices (0.." + (queues.size() - 1) + ")")
+              + "; set Loader.builder(…).devices(n)");
+    }
+    synchronized (lifecycle) {
+      if (merged != null) {
+        throw new IllegalStateException(
+            "this loader's batches are read through batches(): device(" + d + ") is not available");
+      }
+      perDevice = true;
+    }
     return queues.get(d);
+  }
+
+  /**
+   * Every batch of the run, for one consumer thread, in run order: batch 0, 1, 2, … of each epoch,
+   * batch i taken from device {@code i mod D}'s queue. The same object on every call. Close each
+   * batch before taking more than {@code prefetch + 1}.
+   *
+   * @throws IllegalStateException the batches are already read per device ({@link #device(int)})
+   */
+  public MergedQueue<Batch> batches() {
+    synchronized (lifecycle) {
+      if (merged == null) {
+        if (perDevice) {
+          throw new IllegalStateException(
+              "this loader's batches are read per device (device(d) was called): batches() would"
+                  + " take them from under those consumers");
+        }
+        for (DeviceQueue<Batch> q : queues) {
+          q.watchSiblings(queues, 0); // reading in run order starves no queue
+        }
+        merged = new MergedQueue<>(queues, delivery);
+      }
+      return merged;
+    }
   }
 
   /** The shape of every batch. */
@@ -428,6 +491,7 @@ public final class Loader implements AutoCloseable {
     int height;
     int width;
     Supplier<SampleWriter> writers;
+    java.time.Duration stallTimeout = DEFAULT_STALL_TIMEOUT;
 
     private Builder(Dataset dataset) {
       this.dataset = dataset;
@@ -445,6 +509,21 @@ public final class Loader implements AutoCloseable {
         throw new IllegalArgumentException("devices " + d + " must be at most " + MAX_DEVICES);
       }
       this.devices = positive("devices", d);
+      return this;
+    }
+
+    /**
+     * How long a device queue's {@code take} waits for its next batch before it checks whether it
+     * is starved by another device queue that is full and unread for as long (then it throws an
+     * {@link IllegalStateException} naming them); default {@link #DEFAULT_STALL_TIMEOUT}, {@link
+     * java.time.Duration#ZERO} never checks. Raise it when a device's consumer may legitimately
+     * pause longer (a long validation pass on one device while another waits).
+     */
+    public Builder stallTimeout(java.time.Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("stall timeout " + timeout + " must be >= 0");
+      }
+      this.stallTimeout = timeout;
       return this;
     }
 

@@ -104,10 +104,13 @@ public final class LoaderConfig {
   private final int lookahead;
   private final Supplier<SampleWriter> writers;
   private final MemoryBudget budget;
+  private final java.time.Duration stallTimeout;
 
   /** Resolves and validates {@code b}'s settings against its dataset. */
   LoaderConfig(Loader.Builder b) {
     this.dataset = b.dataset;
+    checkOpen(dataset);
+    this.stallTimeout = b.stallTimeout;
     this.batchSize = b.batchSize;
     this.devices = b.devices;
     this.workers = b.workers;
@@ -390,6 +393,11 @@ public final class LoaderConfig {
 
   // ---- what it resolved to ----
 
+  /** How long a device's take waits before it looks for full, unread sibling queues. */
+  public java.time.Duration stallTimeout() {
+    return stallTimeout;
+  }
+
   /** The dataset read. */
   public Dataset dataset() {
     return dataset;
@@ -499,6 +507,17 @@ public final class LoaderConfig {
   }
 
   // ---- for the loader (package-private) ----
+
+  /** Throws a clear IllegalStateException if {@code dataset} is closed. */
+  static void checkOpen(Dataset dataset) {
+    try {
+      dataset.newDecoder().close();
+    } catch (IllegalStateException e) {
+      throw new IllegalStateException(
+          "cannot start a loader: " + e.getMessage() + " (keep it open until the loader is closed)",
+          e);
+    }
+  }
 
   /** The column whose chunks the order keeps local. */
   Column localityColumn() {

@@ -104,6 +104,12 @@ public final class BenchCommand implements Callable<Integer> {
       description = "with --compare: write a PNG chart of images/s per loader")
   Path chart;
 
+  @Option(
+      names = "--djl",
+      description =
+          "instead: the data path into DJL NDArrays (CPU), the loader read directly with BatchArrays against the same loader through the DJL Dataset LoaderDataset, alternating --rounds rounds of --seconds each; prints both images/s and their ratio")
+  boolean djl;
+
   @Mixin JsonOption json = new JsonOption();
 
   @Spec picocli.CommandLine.Model.CommandSpec spec;
@@ -128,7 +134,13 @@ public final class BenchCommand implements Callable<Integer> {
       throw new Main.UsageException("--chart, --cold and --sweep need --compare DIR");
     }
     if (compare != null) {
+      if (djl) {
+        throw new Main.UsageException("--djl and --compare are separate runs: choose one");
+      }
       return compare(out);
+    }
+    if (djl) {
+      return djl(out);
     }
     try (Dataset ds = Dataset.open(dataset)) {
       batch = batchFor(ds, "--batch", batch);
@@ -279,6 +291,63 @@ public final class BenchCommand implements Callable<Integer> {
                 + " to choose)");
     spec.commandLine().getErr().flush();
     return (int) rows;
+  }
+
+  private int djl(PrintWriter out) throws Exception {
+    try (Dataset ds = Dataset.open(dataset)) {
+      batch = batchFor(ds, "--batch", batch);
+      if (labels == null) {
+        labels = ds.schema().labelColumn().isPresent() ? LabelMode.MULTI_HOT : LabelMode.NONE;
+      }
+      if (labels == LabelMode.NONE || layout != ImageLayout.NCHW) {
+        throw new Main.UsageException(
+            "--djl needs labels (MULTI_HOT or SPARSE) and the NCHW layout, as DJL training reads");
+      }
+      int b = batch;
+      io.jcolz.loader.Loader.Builder probe =
+          io.jcolz.loader.Loader.builder(ds).batchSize(b).workers(threads);
+      try {
+        probe.order(order).labels(labels).augment(augment).config();
+      } catch (IllegalArgumentException e) {
+        throw new Main.UsageException(e.getMessage());
+      }
+      if (!json.on()) {
+        out.printf(
+            Locale.ROOT,
+            "DJL data path on %s: %d workers, batch %d, %s, %s, augment %s; %d rounds of %.0f s each way%n",
+            dataset,
+            threads,
+            b,
+            order,
+            labels,
+            augment.id(),
+            rounds,
+            seconds);
+        out.flush();
+      }
+      DjlBench.Result r =
+          DjlBench.run(
+              ds,
+              x -> x.batchSize(b).workers(threads).order(order).labels(labels).augment(augment),
+              seconds,
+              rounds);
+      if (json.on()) {
+        ObjectNode j = CliSupport.JSON.createObjectNode();
+        j.put("dataset", dataset.toString());
+        j.put("loader_arrays_images_per_s", r.directImagesPerSecond());
+        j.put("djl_dataset_images_per_s", r.datasetImagesPerSecond());
+        j.put("ratio", r.ratio());
+        CliSupport.printJson(out, j);
+      } else {
+        out.printf(
+            Locale.ROOT,
+            "loader + BatchArrays  %,.0f images/s%nLoaderDataset (DJL)   %,.0f images/s (%.1f%% of direct)%n",
+            r.directImagesPerSecond(),
+            r.datasetImagesPerSecond(),
+            100 * r.ratio());
+      }
+    }
+    return Main.OK;
   }
 
   private int compare(PrintWriter out) throws Exception {

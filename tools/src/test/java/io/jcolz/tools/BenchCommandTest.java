@@ -64,6 +64,33 @@ class BenchCommandTest {
   }
 
   @Test
+  void djlMeasuresLoaderDatasetBesideTheLoader() throws Exception {
+    CliTestSupport.Result r =
+        CliTestSupport.run(
+            "bench",
+            ds.toString(),
+            "--djl",
+            "--seconds",
+            "0.5",
+            "--rounds",
+            "1",
+            "--threads",
+            "1",
+            "--batch",
+            "16",
+            "--json");
+    assertEquals(0, r.code(), r.toString());
+    JsonNode j = CliSupport.JSON.readTree(r.lastLine());
+    double direct = j.get("loader_arrays_images_per_s").asDouble();
+    double djl = j.get("djl_dataset_images_per_s").asDouble();
+    assertTrue(direct > 0 && djl > 0, r.lastLine());
+    assertEquals(djl / direct, j.get("ratio").asDouble(), 1e-9, r.lastLine());
+    CliTestSupport.Result both =
+        CliTestSupport.run("bench", ds.toString(), "--djl", "--compare", images.toString());
+    assertEquals(2, both.code(), both.toString());
+  }
+
+  @Test
   void benchJsonReportsImagesPerSecond() throws Exception {
     CliTestSupport.Result r =
         CliTestSupport.run(

@@ -4,6 +4,7 @@ import io.jcolz.format.CorruptDatasetException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -20,6 +21,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A worker failure ({@link #fail}) makes every later {@code take} throw; {@link #shutdown} wakes
  * every waiting producer (which then drops its item) and consumer.
+ *
+ * <p><b>Starvation.</b> With {@link #watchSiblings}, a {@code take} that has waited a whole stall
+ * timeout checks the other queues of the same loader: if one of them is full of batches no one has
+ * taken for that long, this queue can never be fed (the producers are blocked on the full one), so
+ * {@code take} throws an {@link IllegalStateException} naming the full, unread queues instead of
+ * waiting forever. This is the single-consumer mistake: one thread reading {@code device(0)} of a
+ * loader with several devices.
  *
  * <p>Thread-safe: any number of producers; one consumer thread at a time is expected ({@code take}
  * is safe from several, but the order they see is then split between them).
@@ -38,6 +46,11 @@ public final class DeviceQueue<T> implements Iterable<T> {
   private Throwable failure;
   private String failureContext;
   private boolean shutdown;
+  private volatile List<DeviceQueue<?>> siblings = List.of();
+  private volatile long stallNanos;
+  private volatile int queued;
+  private volatile long held;
+  private volatile long lastTakeNanos = System.nanoTime();
 
   /**
    * @param device the device number, for messages
@@ -67,6 +80,30 @@ public final class DeviceQueue<T> implements Iterable<T> {
   /** Items the queue delivers in all. */
   public long total() {
     return total;
+  }
+
+  /**
+   * Makes a {@link #take} that has waited {@code stallNanos} check {@code all} (the loader's
+   * queues, this one included) for full queues no one reads, and throw if it finds one.
+   *
+   * @param all every queue fed by the same producers
+   * @param stallNanos how long a take waits before it checks; 0 never checks
+   */
+  public void watchSiblings(List<? extends DeviceQueue<?>> all, long stallNanos) {
+    if (stallNanos < 0) {
+      throw new IllegalArgumentException("stall timeout " + stallNanos + " ns must be >= 0");
+    }
+    this.siblings = List.copyOf(all);
+    this.stallNanos = stallNanos;
+  }
+
+  /**
+   * Whether this queue is full and unread: every place of its window holds an item or is held by
+   * the consumer, at least one item waits, and nothing was taken for {@code stallNanos}.
+   */
+  boolean fullAndUnread(long now, long stall) {
+    int q = queued;
+    return q > 0 && q + held >= depth && now - lastTakeNanos >= stall;
   }
 
   /** Items taken so far. */
@@ -129,6 +166,7 @@ public final class DeviceQueue<T> implements Iterable<T> {
             "sequence " + seq + " of device " + device + " delivered twice");
       }
       ring[slot] = item;
+      queued++;
       changed.signalAll();
       return Offer.ACCEPTED;
     } finally {
@@ -179,8 +217,19 @@ public final class DeviceQueue<T> implements Iterable<T> {
                 + "before taking the next, or raise prefetch");
       }
       int slot = (int) (taken % depth);
+      long stall = stallNanos;
+      long waited = 0;
       while (ring[slot] == null && failure == null && !shutdown) {
-        changed.await();
+        if (stall <= 0 || siblings.size() < 2) {
+          changed.await();
+          continue;
+        }
+        long left = changed.awaitNanos(stall - waited);
+        waited = stall - left;
+        if (left <= 0 && ring[slot] == null && failure == null && !shutdown) {
+          checkStarved(stall);
+          waited = 0;
+        }
       }
       if (failure != null) {
         throwFailure();
@@ -191,9 +240,32 @@ public final class DeviceQueue<T> implements Iterable<T> {
       T item = (T) ring[slot];
       ring[slot] = null;
       taken++;
+      queued--;
+      held = taken - released;
+      lastTakeNanos = System.nanoTime();
       return item;
     } finally {
       lock.unlock();
+    }
+  }
+
+  private void checkStarved(long stall) {
+    long now = System.nanoTime();
+    StringBuilder full = new StringBuilder();
+    int n = 0;
+    for (DeviceQueue<?> q : siblings) {
+      if (q != this && q.fullAndUnread(now, stall)) {
+        full.append(n++ == 0 ? "" : ", ").append(q.device);
+      }
+    }
+    if (n > 0) {
+      throw new IllegalStateException(
+          String.format(
+              "device %d waited %.1f s for its next batch while device queue%s %s %s full and"
+                  + " unread for as long (%d batches each): the loader feeds every device in turn,"
+                  + " so each device(d) needs its own consumer thread — or read all of them, in"
+                  + " order, from one thread with loader.batches()",
+              device, stall / 1e9, n == 1 ? "" : "s", full, n == 1 ? "is" : "are", depth));
     }
   }
 
@@ -226,6 +298,7 @@ public final class DeviceQueue<T> implements Iterable<T> {
         throw new IllegalStateException("device " + device + ": more releases than takes");
       }
       released++;
+      held = taken - released;
       changed.signalAll();
     } finally {
       lock.unlock();
@@ -267,6 +340,7 @@ public final class DeviceQueue<T> implements Iterable<T> {
         if (ring[i] != null) {
           out.add((T) ring[i]);
           ring[i] = null;
+          queued--;
         }
       }
       return out;

@@ -1,6 +1,8 @@
 package io.jcolz.training.data;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -9,7 +11,9 @@ import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.Batch;
 import io.jcolz.loader.batch.ImageLayout;
 import io.jcolz.loader.batch.LabelMode;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.List;
 
 /**
@@ -18,8 +22,15 @@ import java.util.List;
  *
  * <p>Images travel as uint8 (a quarter of the float bytes) to the manager's device and are
  * converted and normalised there: {@code (x/255 − mean_c) / std_c} with the ImageNet channel
- * statistics {@link #MEAN} and {@link #STD}. The arrays returned are copies: the batch may be
- * closed as soon as this returns.
+ * statistics {@link #MEAN} and {@link #STD}. Every array returned is a copy, made once: the batch
+ * may be closed as soon as a method returns.
+ *
+ * <p><b>Why copy.</b> A batch's segments are views of a pooled off-heap buffer that {@link
+ * Batch#close()} hands to the next batch and {@code Loader.close()} frees. DJL's PyTorch engine
+ * wraps a direct {@code ByteBuffer} without copying on the CPU, so {@code
+ * manager.create(batch.images().asByteBuffer(), …)} is an array that changes after the batch is
+ * closed and reads freed memory after the loader is closed. {@link #copy} and the methods here
+ * never return such a view.
  *
  * <p>Thread-safety: stateless; safe from any thread (each call uses the caller's manager).
  */
@@ -33,6 +44,41 @@ public final class BatchArrays {
   private BatchArrays() {}
 
   /**
+   * The batch copied, exactly once, into arrays the manager owns: {@code [images, labels]} — images
+   * uint8 in the batch's layout ({@code [n, C, H, W]} or {@code [n, H, W, C]}), labels as the
+   * loader carried them (float32 multi-hot {@code [n, L]}, or int32 pairs {@code [P, 2]}); without
+   * labels, {@code [images]}. The arrays stay valid after the batch and the loader are closed.
+   *
+   * @param manager owner of the result (and of its device)
+   * @param batch an open batch
+   * @return the copied arrays
+   */
+  public static NDList copy(NDManager manager, Batch batch) {
+    NDList out = new NDList();
+    out.add(copyOf(manager, batch.images(), new Shape(batch.imageShape()), DataType.UINT8));
+    if (batch.labelMode() != LabelMode.NONE) {
+      out.add(labels(manager, batch));
+    }
+    return out;
+  }
+
+  /**
+   * A new array on the manager's device holding a copy of {@code segment}: one copy (host to
+   * device, or, on the CPU, a clone of the zero-copy view DJL makes of a direct buffer, closed at
+   * once).
+   */
+  static NDArray copyOf(NDManager manager, MemorySegment segment, Shape shape, DataType type) {
+    NDArray view =
+        manager.create(segment.asByteBuffer().order(ByteOrder.nativeOrder()), shape, type);
+    if (!view.getDevice().equals(Device.cpu())) {
+      return view; // created on the device: already a copy
+    }
+    try (view) {
+      return view.duplicate();
+    }
+  }
+
+  /**
    * The batch's images, normalised float32 {@code [n, 3, H, W]} on the manager's device.
    *
    * @param manager owner of the result (and of its device)
@@ -44,6 +90,7 @@ public final class BatchArrays {
       throw new IllegalArgumentException("batches must be NCHW, got " + batch.layout());
     }
     long[] shape = batch.imageShape();
+    // a zero-copy view on the CPU, a copy on a GPU; normalize's conversion is the copy kept
     try (NDArray raw =
         manager.create(batch.images().asByteBuffer(), new Shape(shape), DataType.UINT8)) {
       return normalize(raw);
@@ -82,11 +129,14 @@ public final class BatchArrays {
    */
   public static NDArray labels(NDManager manager, Batch batch) {
     if (batch.labelMode() == LabelMode.SPARSE) {
-      return manager.create(pairs(batch), new Shape(batch.pairCount(), 2));
+      if (batch.pairCount() == 0) {
+        return manager.create(new int[0], new Shape(0, 2));
+      }
+      return copyOf(manager, batch.labelPairs(), new Shape(batch.pairCount(), 2), DataType.INT32);
     }
     if (batch.labelMode() == LabelMode.MULTI_HOT) {
-      float[] dense = batch.multiHot().toArray(ValueLayout.JAVA_FLOAT);
-      return manager.create(dense, new Shape(batch.size(), batch.labelCount()));
+      return copyOf(
+          manager, batch.multiHot(), new Shape(batch.size(), batch.labelCount()), DataType.FLOAT32);
     }
     throw new IllegalArgumentException("batch carries no labels (" + batch.labelMode() + ")");
   }

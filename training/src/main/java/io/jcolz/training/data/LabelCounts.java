@@ -8,7 +8,8 @@ import java.io.IOException;
 
 /**
  * Positives per label, counted over a dataset's label column (one pass, chunk by chunk), and the
- * positive weights of {@code --pos-weight auto} derived from them.
+ * positive weights of {@code --pos-weight auto} and the initial output bias ({@link #prior()})
+ * derived from them.
  *
  * <p>Thread-safety: immutable once counted.
  *
@@ -48,6 +49,25 @@ public record LabelCounts(long rows, long[] positives) {
       }
     }
     return new LabelCounts(col.rowCount(), positives);
+  }
+
+  /** Smallest {@link #prior()}. */
+  public static final double MIN_PRIOR = 1e-4;
+
+  /**
+   * The initial probability {@code jcolz train} gives every label from scratch (the output bias
+   * {@code log(π/(1−π))}): the mean label frequency {@code Σ positives / (rows × L)}, kept within
+   * [{@value #MIN_PRIOR}, 0.5]; 0.5 (bias 0) when no rows were counted.
+   *
+   * @return π
+   */
+  public float prior() {
+    long sum = 0;
+    for (long p : positives) {
+      sum += p;
+    }
+    double rate = rows == 0 ? 0.5 : (double) sum / ((double) rows * positives.length);
+    return (float) Math.max(MIN_PRIOR, Math.min(0.5, rate));
   }
 
   /**

@@ -204,7 +204,7 @@ final class TrainingSession implements AutoCloseable {
     model =
         resumedFrom != null
             ? resumedFrom.model(devices[0])
-            : ResNetModels.fromScratch(spec, devices[0], prior(counts));
+            : ResNetModels.fromScratch(spec, devices[0], counts);
     Optimizer opt = optimizer.build(stepsDone);
     trainer =
         model.newTrainer(
@@ -625,18 +625,5 @@ final class TrainingSession implements AutoCloseable {
         yield w;
       }
     };
-  }
-
-  /** Initial σ of every label: the mean label frequency, kept within [1e-4, 0.5]. */
-  private static float prior(LabelCounts counts) {
-    long sum = 0;
-    for (long p : counts.positives()) {
-      sum += p;
-    }
-    double rate =
-        counts.rows() == 0
-            ? 0.5
-            : (double) sum / ((double) counts.rows() * counts.positives().length);
-    return (float) Math.max(1e-4, Math.min(0.5, rate));
   }
 }

@@ -21,6 +21,7 @@ import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.Pair;
+import io.jcolz.training.data.LabelCounts;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -129,7 +130,10 @@ public final class ResNetModels {
   }
 
   /**
-   * Creates a model with freshly initialised parameters and a zero output bias.
+   * Creates a model with freshly initialised parameters and a zero output bias (every label starts
+   * at σ = 0.5). {@code jcolz train} starts from the label prior instead: use {@link
+   * #fromScratch(ResNetSpec, Device, LabelCounts)} with the training set's counts for the same
+   * start.
    *
    * @param spec depth, image size and label count
    * @param device where the parameters live
@@ -137,6 +141,28 @@ public final class ResNetModels {
    */
   public static Model fromScratch(ResNetSpec spec, Device device) {
     return fromScratch(spec, device, 0.5f);
+  }
+
+  /**
+   * Creates a model as {@code jcolz train} does from scratch: the output bias set from the training
+   * set's label prior {@link LabelCounts#prior()} (the mean label frequency), so that the first
+   * steps are not spent pushing every logit down from σ = 0.5.
+   *
+   * @param spec depth, image size and label count
+   * @param device where the parameters live
+   * @param counts the training set's label counts ({@link LabelCounts#of})
+   * @return the model, named {@code spec.name()}; close it when done
+   * @throws IllegalArgumentException the counts are not over {@code spec.numLabels()} labels
+   */
+  public static Model fromScratch(ResNetSpec spec, Device device, LabelCounts counts) {
+    if (counts.positives().length != spec.numLabels()) {
+      throw new IllegalArgumentException(
+          "label counts are over "
+              + counts.positives().length
+              + " labels, the model has "
+              + spec.numLabels());
+    }
+    return fromScratch(spec, device, counts.prior());
   }
 
   /**

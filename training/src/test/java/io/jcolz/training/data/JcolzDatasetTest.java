@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.modality.cv.transform.CenterCrop;
+import ai.djl.modality.cv.transform.Normalize;
+import ai.djl.modality.cv.transform.Resize;
+import ai.djl.modality.cv.transform.ToTensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -73,6 +77,139 @@ class JcolzDatasetTest {
         }
       }
       assertEquals(5, batches);
+    }
+  }
+
+  @Test
+  void aForeignVocabularyIsRefusedNamingBothSizes() throws Exception {
+    try (Dataset ds = Dataset.open(data)) {
+      java.util.List<String> train = new java.util.ArrayList<>(ds.labels());
+      JcolzDataset same =
+          JcolzDataset.builder(ds).setSampling(8, false).optVocabulary("the model", train).build();
+      assertEquals(train, same.labels());
+      train.add("zigzag");
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  JcolzDataset.builder(ds)
+                      .setSampling(8, false)
+                      .optVocabulary("the model", train)
+                      .build());
+      assertEquals(
+          "label vocabulary mismatch: dataset "
+              + data
+              + " has 12 labels, the model 13; one is a prefix of the other",
+          e.getMessage());
+    }
+  }
+
+  @Test
+  void hwcRecordsFitDjlImageTransforms() throws Exception {
+    ShapesGenerator gen = new ShapesGenerator(16, 11);
+    try (Dataset ds = Dataset.open(data);
+        NDManager m = NDManager.newBaseManager(Device.cpu())) {
+      JcolzDataset hwc =
+          JcolzDataset.builder(ds)
+              .setSampling(4, false)
+              .optRecordLayout(JcolzDataset.RecordLayout.HWC_UINT8)
+              .build();
+      assertEquals(new Shape(16, 16, 3), hwc.imageShape());
+      NDArray raw = hwc.get(m, 7).getData().singletonOrThrow();
+      assertEquals(ai.djl.ndarray.types.DataType.UINT8, raw.getDataType());
+      assertArrayEquals(gen.sample(7).rgb(), raw.toByteArray());
+
+      // CenterCrop → ToTensor → Normalize on HWC = the normalised record's centre
+      JcolzDataset piped =
+          JcolzDataset.builder(ds)
+              .setSampling(4, false)
+              .optRecordLayout(JcolzDataset.RecordLayout.HWC_UINT8)
+              .addTransform(new CenterCrop(12, 12))
+              .addTransform(new ToTensor())
+              .addTransform(new Normalize(BatchArrays.MEAN, BatchArrays.STD))
+              .build();
+      JcolzDataset normalised = JcolzDataset.builder(ds).setSampling(4, false).build();
+      for (Batch b : piped.getData(m)) {
+        try (b) {
+          NDArray x = b.getData().singletonOrThrow();
+          assertEquals(new Shape(4, 3, 12, 12), x.getShape());
+          NDArray want = normalised.get(m, 0).getData().singletonOrThrow().get(":, 2:14, 2:14");
+          assertTrue(x.get(0).allClose(want, 1e-5, 1e-5, false), "crop+normalise of record 0");
+        }
+        break;
+      }
+      JcolzDataset resized =
+          JcolzDataset.builder(ds)
+              .setSampling(4, false)
+              .optRecordLayout(JcolzDataset.RecordLayout.HWC_UINT8)
+              .addTransform(new Resize(8, 8))
+              .addTransform(new ToTensor())
+              .build();
+      for (Batch b : resized.getData(m)) {
+        try (b) {
+          assertEquals(new Shape(4, 3, 8, 8), b.getData().singletonOrThrow().getShape());
+        }
+        break;
+      }
+    }
+  }
+
+  @Test
+  void pipelinesThatCannotFitAreRefused() throws Exception {
+    try (Dataset ds = Dataset.open(data)) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  JcolzDataset.builder(ds)
+                      .setSampling(4, false)
+                      .addTransform(new ToTensor())
+                      .build());
+      assertTrue(
+          e.getMessage().contains("optRecordLayout(RecordLayout.HWC_UINT8)"), e.getMessage());
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  JcolzDataset.builder(ds)
+                      .setSampling(4, false)
+                      .optRecordLayout(JcolzDataset.RecordLayout.HWC_UINT8)
+                      .addTransform(new Normalize(BatchArrays.MEAN, BatchArrays.STD))
+                      .addTransform(new ToTensor())
+                      .build());
+      assertTrue(e.getMessage().contains("put ToTensor before it"), e.getMessage());
+      e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  JcolzDataset.builder(ds)
+                      .setSampling(4, false)
+                      .optRecordLayout(JcolzDataset.RecordLayout.HWC_UINT8)
+                      .addTransform(new ToTensor())
+                      .addTransform(new Resize(8, 8))
+                      .build());
+      assertTrue(e.getMessage().contains("(Resize) works on an HWC image"), e.getMessage());
+    }
+  }
+
+  @Test
+  void readingInOrderDecodesEachChunkOnce() throws Exception {
+    Path small = tmp.resolve("chunks8");
+    ShapesDatasetWriter.write(small, 40, 16, 11, 8);
+    try (Dataset ds = Dataset.open(small);
+        NDManager m = NDManager.newBaseManager(Device.cpu())) {
+      JcolzDataset view = JcolzDataset.builder(ds).setSampling(8, false).build();
+      for (long i = 0; i < 40; i++) {
+        try (var sub = m.newSubManager()) {
+          var r = view.get(sub, i);
+          assertEquals(
+              ds.readSet("labels", i).length,
+              (int) r.getLabels().singletonOrThrow().sum().getFloat());
+        }
+      }
+      long chunks = ds.column("image").chunkCount() + ds.column("labels").chunkCount();
+      assertTrue(chunks >= 6, "chunks " + chunks);
+      assertEquals(chunks, view.chunkDecodes());
     }
   }
 

@@ -86,6 +86,32 @@ class ResNetModelsTest {
   }
 
   @Test
+  void labelCountsGiveTheTrainDefaultPrior() {
+    ResNetSpec spec = new ResNetSpec(18, 16, 16, 4);
+    // 10 rows, positives 1+3+0+2 = 6 of 40 cells: π = 0.15 (float64 reference)
+    io.jcolz.training.data.LabelCounts counts =
+        new io.jcolz.training.data.LabelCounts(10, new long[] {1, 3, 0, 2});
+    assertEquals(0.15f, counts.prior(), 1e-7f);
+    try (Model model = ResNetModels.fromScratch(spec, Device.cpu(), counts)) {
+      Block block = model.getBlock();
+      Block last = block.getChildren().get(block.getChildren().size() - 1).getValue();
+      float[] bias = last.getParameters().get("bias").getArray().toFloatArray();
+      float expected = (float) Math.log(0.15 / 0.85);
+      assertArrayEquals(new float[] {expected, expected, expected, expected}, bias, 1e-6f);
+    }
+    assertEquals(0.5f, new io.jcolz.training.data.LabelCounts(0, new long[4]).prior());
+    assertEquals(
+        1e-4f, new io.jcolz.training.data.LabelCounts(1_000_000, new long[] {1, 0, 0, 0}).prior());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ResNetModels.fromScratch(
+                    spec, Device.cpu(), new io.jcolz.training.data.LabelCounts(10, new long[5])));
+    assertEquals("label counts are over 5 labels, the model has 4", e.getMessage());
+  }
+
+  @Test
   void savedParametersLoadBackIdenticallyAndAreCheckedAgainstTheSpec(@TempDir Path dir)
       throws IOException, MalformedModelException {
     Engine.getInstance().setRandomSeed(17);
