@@ -3,8 +3,8 @@
  *
  * <ul>
  *   <li>{@link io.jcolz.training.model.ResNetSpec}: depth (18/34/50/101), image size, label count.
- *   <li>{@link io.jcolz.training.model.TorchvisionResNet}: the network, laid out and named exactly as
- *       torchvision's ResNets; freezes the parts before a stage (batch norms included).
+ *   <li>{@link io.jcolz.training.model.TorchvisionResNet}: the network, laid out and named exactly
+ *       as torchvision's ResNets; freezes the parts before a stage (batch norms included).
  *   <li>{@link io.jcolz.training.model.ResNetModels}: creates it from scratch or loads a DJL
  *       parameter file, checking it against the spec.
  *   <li>{@link io.jcolz.training.model.TorchvisionImport}: starts it from a torchvision state dict
