@@ -229,8 +229,8 @@ public final class TrainingConfig {
     private Builder() {}
 
     /**
-     * Model name: resnet18, resnet34 or resnet50; null = the checkpoint's when resuming, else
-     * resnet18.
+     * Model name: resnet18, resnet34, resnet50 or resnet101; null = the checkpoint's when resuming,
+     * else resnet18.
      */
     public Builder model(String name) {
       this.model = name;
