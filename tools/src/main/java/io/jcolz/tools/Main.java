@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       TrainCommand.class,
       EvalCommand.class,
+      EmbedCommand.class,
       PredictCommand.class,
       DemoCommand.class,
       CommandLine.HelpCommand.class,

@@ -128,6 +128,9 @@ final class ModelSupport {
       case RESUME -> "--resume";
       case VAL -> "--val";
       case PRECISION -> "--precision";
+      case INIT -> "--init";
+      case TRAIN_FROM -> "--freeze-until";
+      case HEAD_LR_MULT -> "--head-lr-mult";
     };
   }
 

@@ -15,6 +15,7 @@ import io.jcolz.training.loop.TrainingConfig;
 import io.jcolz.training.loop.TrainingListener;
 import io.jcolz.training.loop.TrainingResult;
 import io.jcolz.training.model.ResNetSpec;
+import io.jcolz.training.model.TorchvisionResNet;
 import io.jcolz.training.optim.OptimizerSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -63,8 +64,34 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = "--model",
       description =
-          "resnet18, resnet34 or resnet50 (default: resnet18, or the checkpoint's with --resume)")
+          "resnet18, resnet34, resnet50 or resnet101, torchvision's architectures (default: resnet18, or the checkpoint's with --resume)")
   String model;
+
+  @Option(
+      names = "--init",
+      paramLabel = "FILE",
+      description =
+          "start from a torchvision state dict (.pth, e.g. torchvision's ImageNet weights) for --model: the backbone is imported, fc is replaced by a new layer sized to the labels")
+  Path init;
+
+  @Option(
+      names = "--freeze-backbone",
+      description =
+          "train only the last layer (fc); the backbone's weights and batch-norm statistics stay as they are")
+  boolean freezeBackbone;
+
+  @Option(
+      names = "--freeze-until",
+      paramLabel = "STAGE",
+      description =
+          "freeze everything before STAGE (conv1, layer1, layer2, layer3, layer4 or fc), batch norms included")
+  String freezeUntil;
+
+  @Option(
+      names = "--head-lr-mult",
+      paramLabel = "X",
+      description = "learning rate of the last layer ÷ the backbone's (default: 1)")
+  float headLrMult = 1f;
 
   @Option(
       names = "--epochs",
@@ -268,6 +295,20 @@ public final class TrainCommand implements Callable<Integer> {
       }
       if (given("--pos-weight")) {
         b.positiveWeight(posWeight);
+      }
+      if (init != null) {
+        b.init(init);
+      }
+      if (freezeBackbone && freezeUntil != null) {
+        throw new Main.UsageException("--freeze-backbone and --freeze-until: give one");
+      }
+      if (freezeBackbone) {
+        b.trainFrom(TorchvisionResNet.Part.FC);
+      } else if (freezeUntil != null) {
+        b.trainFrom(TorchvisionResNet.Part.parse(freezeUntil));
+      }
+      if (given("--head-lr-mult")) {
+        b.headLearningRateMultiplier(headLrMult);
       }
       return b.build();
     } catch (IllegalArgumentException e) {

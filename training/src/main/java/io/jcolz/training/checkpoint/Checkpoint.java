@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.training.model.ResNetSpec;
+import io.jcolz.training.model.TorchvisionResNet;
 import io.jcolz.training.optim.OptimizerSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +46,8 @@ import java.util.List;
  * @param dataset the training dataset's id
  * @param valDataset the id of the validation dataset the thresholds and mAP come from, or null
  *     without one (read as null from checkpoints written before it was recorded)
+ * @param fineTuning the frozen part and the head's learning-rate multiplier ({@link
+ *     FineTuning#NONE} when everything trains at one rate)
  */
 public record Checkpoint(
     ResNetSpec spec,
@@ -63,12 +66,101 @@ public record Checkpoint(
     double loss,
     double map,
     String dataset,
-    String valDataset) {
-  /** Version of {@code checkpoint.json} written. */
-  public static final int VERSION_CURRENT = 1;
+    String valDataset,
+    FineTuning fineTuning) {
+  /**
+   * Version of {@code checkpoint.json} written: 2 since the models are torchvision's layout (their
+   * parameter files differ from version 1's).
+   */
+  public static final int VERSION_CURRENT = 2;
 
-  /** Oldest version read. */
-  public static final int VERSION_START = 1;
+  /**
+   * Oldest version read. Version 1 checkpoints hold the DJL-zoo ResNets of earlier jcolz releases
+   * (ResNet v1, biased bottleneck convolutions), whose parameters fit no model of this release;
+   * they are refused with a line saying so.
+   */
+  public static final int VERSION_START = 2;
+
+  /**
+   * What a fine-tuning run freezes and how fast its head learns.
+   *
+   * @param trainFrom the first part that trains ({@code CONV1}: everything trains; {@code FC}: the
+   *     backbone is frozen); the parts before it are frozen, their batch norms in inference mode
+   * @param headLearningRateMultiplier the output layer's learning rate ÷ the backbone's (> 0)
+   */
+  public record FineTuning(TorchvisionResNet.Part trainFrom, float headLearningRateMultiplier) {
+    /** Everything trains, at one learning rate. */
+    public static final FineTuning NONE = new FineTuning(TorchvisionResNet.Part.CONV1, 1f);
+
+    /** Checks the multiplier. */
+    public FineTuning {
+      java.util.Objects.requireNonNull(trainFrom);
+      if (!(headLearningRateMultiplier > 0) || Float.isInfinite(headLearningRateMultiplier)) {
+        throw new IllegalArgumentException(
+            "head learning-rate multiplier must be positive, got " + headLearningRateMultiplier);
+      }
+    }
+  }
+
+  /**
+   * A checkpoint of a run without fine-tuning settings ({@link FineTuning#NONE}).
+   *
+   * @param spec see the record
+   * @param labels see the record
+   * @param optimizer see the record
+   * @param epochsCompleted see the record
+   * @param stepsDone see the record
+   * @param nextEpoch see the record
+   * @param nextBatch see the record
+   * @param seed see the record
+   * @param batchSize see the record
+   * @param devices see the record
+   * @param labelMode see the record
+   * @param positiveWeights see the record
+   * @param thresholds see the record
+   * @param loss see the record
+   * @param map see the record
+   * @param dataset see the record
+   * @param valDataset see the record
+   */
+  public Checkpoint(
+      ResNetSpec spec,
+      List<String> labels,
+      OptimizerSettings optimizer,
+      int epochsCompleted,
+      long stepsDone,
+      long nextEpoch,
+      long nextBatch,
+      long seed,
+      int batchSize,
+      int devices,
+      String labelMode,
+      float[] positiveWeights,
+      float[] thresholds,
+      double loss,
+      double map,
+      String dataset,
+      String valDataset) {
+    this(
+        spec,
+        labels,
+        optimizer,
+        epochsCompleted,
+        stepsDone,
+        nextEpoch,
+        nextBatch,
+        seed,
+        batchSize,
+        devices,
+        labelMode,
+        positiveWeights,
+        thresholds,
+        loss,
+        map,
+        dataset,
+        valDataset,
+        FineTuning.NONE);
+  }
 
   /**
    * Reads and writes the description. NaN and infinities are plain JSON literals ({@code NaN},
@@ -95,6 +187,7 @@ public record Checkpoint(
           labels.size() + " label names for a model of " + spec.numLabels());
     }
     labels = List.copyOf(labels);
+    fineTuning = fineTuning == null ? FineTuning.NONE : fineTuning;
   }
 
   /**
@@ -138,6 +231,11 @@ public record Checkpoint(
     if (valDataset != null) {
       o.put("val_dataset", valDataset);
     }
+    if (!fineTuning.equals(FineTuning.NONE)) { // absent: everything trains at one rate
+      ObjectNode ft = o.putObject("fine_tuning");
+      ft.put("train_from", fineTuning.trainFrom().toString());
+      ft.put("head_lr_mult", fineTuning.headLearningRateMultiplier());
+    }
     try {
       return JSON.writer(PRETTY).writeValueAsString(o);
     } catch (JsonProcessingException e) {
@@ -172,6 +270,13 @@ public record Checkpoint(
         throw new IllegalArgumentException(where + " is not a jcolz checkpoint");
       }
       int version = integer(o, "version");
+      if (version == 1) {
+        throw new IllegalArgumentException(
+            where
+                + ": checkpoint version 1 holds the DJL-zoo ResNets of jcolz before version 2's"
+                + " torchvision-exact models; its parameters fit no model now: train again (or"
+                + " --init from a torchvision state dict)");
+      }
       if (version < VERSION_START || version > VERSION_CURRENT) {
         throw new IllegalArgumentException(
             where
@@ -221,11 +326,21 @@ public record Checkpoint(
           number(o, "loss"),
           number(o, "map"),
           text(o, "dataset"),
-          o.hasNonNull("val_dataset") ? text(o, "val_dataset") : null);
+          o.hasNonNull("val_dataset") ? text(o, "val_dataset") : null,
+          o.hasNonNull("fine_tuning") ? fineTuning(object(o, "fine_tuning")) : FineTuning.NONE);
     } catch (Damaged e) {
       throw damaged(where, e.getMessage(), e);
     } catch (JsonProcessingException e) {
       throw damaged(where, e.getOriginalMessage(), e);
+    }
+  }
+
+  private static FineTuning fineTuning(JsonNode ft) throws Damaged {
+    try {
+      return new FineTuning(
+          TorchvisionResNet.Part.parse(text(ft, "train_from")), (float) number(ft, "head_lr_mult"));
+    } catch (IllegalArgumentException e) {
+      throw new Damaged("fine_tuning: " + e.getMessage());
     }
   }
 

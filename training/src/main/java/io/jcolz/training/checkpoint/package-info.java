@@ -8,6 +8,11 @@
  * Version 1: model spec, vocabulary, optimizer settings, steps/epochs done, loader position and
  * settings, positive weights, validation thresholds, last loss and mAP, dataset id.
  *
+ * <p>Version 2: the parameter file holds the torchvision-exact ResNets ({@link
+ * io.jcolz.training.model.TorchvisionResNet}); {@code fine_tuning} ({@code train_from}, {@code
+ * head_lr_mult}) records what a fine-tuning run freezes. Version 1 checkpoints are refused with a
+ * line saying why (their DJL-zoo parameters fit no model of version 2).
+ *
  * <h2>Limitations</h2>
  *
  * <ul>

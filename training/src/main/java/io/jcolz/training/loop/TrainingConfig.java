@@ -3,6 +3,7 @@ package io.jcolz.training.loop;
 import ai.djl.Device;
 import io.jcolz.loader.Augment;
 import io.jcolz.loader.batch.LabelMode;
+import io.jcolz.training.model.TorchvisionResNet;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -59,7 +60,13 @@ public final class TrainingConfig {
     /** The validation dataset, {@code val} of {@link Training#run}. */
     VAL("val"),
     /** {@link Builder#precision}. */
-    PRECISION("precision");
+    PRECISION("precision"),
+    /** {@link Builder#init}. */
+    INIT("init"),
+    /** {@link Builder#trainFrom}. */
+    TRAIN_FROM("trainFrom"),
+    /** {@link Builder#headLearningRateMultiplier}. */
+    HEAD_LR_MULT("headLearningRateMultiplier");
 
     private final String name;
 
@@ -133,6 +140,9 @@ public final class TrainingConfig {
   final Augment augment;
   final int evalBatchSize;
   final Precision precision;
+  final Path init;
+  final TorchvisionResNet.Part trainFrom;
+  final float headLrMult;
 
   /** The optimizer / positive-weight settings set explicitly (a resume compares those). */
   final Set<Setting> explicit;
@@ -157,6 +167,9 @@ public final class TrainingConfig {
     augment = b.augment;
     evalBatchSize = b.evalBatchSize > 0 ? b.evalBatchSize : b.batchSize;
     precision = b.precision;
+    init = b.init;
+    trainFrom = b.trainFrom;
+    headLrMult = b.headLrMult;
     explicit = Set.copyOf(b.explicit);
   }
 
@@ -208,13 +221,16 @@ public final class TrainingConfig {
     private Augment augment = Augment.flip();
     private int evalBatchSize;
     private Precision precision = Precision.FP32;
+    private Path init;
+    private TorchvisionResNet.Part trainFrom = TorchvisionResNet.Part.CONV1;
+    private float headLrMult = 1f;
     private final Set<Setting> explicit = EnumSet.noneOf(Setting.class);
 
     private Builder() {}
 
     /**
-     * Model name: resnet18, resnet34 or resnet50; null = the checkpoint's when resuming, else
-     * resnet18.
+     * Model name: resnet18, resnet34, resnet50 or resnet101; null = the checkpoint's when resuming,
+     * else resnet18.
      */
     public Builder model(String name) {
       this.model = name;
@@ -358,8 +374,42 @@ public final class TrainingConfig {
       return this;
     }
 
+    /**
+     * Start from a torchvision state dict ({@code .pth}): the backbone is imported, the output
+     * layer is new (see {@code TorchvisionImport}). Not with a resume.
+     */
+    public Builder init(Path stateDict) {
+      this.init = stateDict;
+      return this;
+    }
+
+    /**
+     * The first part that trains: the parts before it are frozen, their batch norms in inference
+     * mode ({@code CONV1}, the default: everything trains; {@code FC}: only the output layer). A
+     * resume checks it against the checkpoint's.
+     */
+    public Builder trainFrom(TorchvisionResNet.Part part) {
+      this.trainFrom = Objects.requireNonNull(part);
+      explicit.add(Setting.TRAIN_FROM);
+      return this;
+    }
+
+    /** The output layer's learning rate ÷ the rest's (default 1; a resume checks it). */
+    public Builder headLearningRateMultiplier(float m) {
+      if (!(m > 0) || Float.isInfinite(m)) {
+        throw SettingException.of(Setting.HEAD_LR_MULT, " must be a positive number, got " + m);
+      }
+      this.headLrMult = m;
+      explicit.add(Setting.HEAD_LR_MULT);
+      return this;
+    }
+
     /** Builds the settings. */
     public TrainingConfig build() {
+      if (resume && init != null) {
+        throw SettingException.of(
+            Setting.INIT, " starts a new run; ", Setting.RESUME, " continues one: not both");
+      }
       if (resume && checkpointDir == null) {
         throw SettingException.of(Setting.RESUME, " needs ", Setting.CHECKPOINT_DIR, " DIR");
       }

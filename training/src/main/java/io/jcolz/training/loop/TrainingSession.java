@@ -5,9 +5,11 @@ import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
+import ai.djl.util.Pair;
 import io.jcolz.format.Dataset;
 import io.jcolz.loader.Batch;
 import io.jcolz.loader.Loader;
@@ -23,13 +25,17 @@ import io.jcolz.training.metrics.MultiLabelEvaluator;
 import io.jcolz.training.metrics.MultiLabelReport;
 import io.jcolz.training.model.ResNetModels;
 import io.jcolz.training.model.ResNetSpec;
+import io.jcolz.training.model.TorchvisionImport;
+import io.jcolz.training.model.TorchvisionResNet;
 import io.jcolz.training.optim.OptimizerSettings;
 import io.jcolz.training.optim.WarmupCosineTracker;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * One run of {@link Training}: {@link #open} checks the data, the settings and the checkpoint and
@@ -64,6 +70,7 @@ final class TrainingSession implements AutoCloseable {
   private final ResNetSpec spec;
   private final float[] posWeights;
   private final OptimizerSettings optimizer;
+  private final Checkpoint.FineTuning fineTuning;
 
   // progress, carried over from the checkpoint on a resume
   private long stepsDone;
@@ -148,6 +155,10 @@ final class TrainingSession implements AutoCloseable {
                 totalSteps)
             : new OptimizerSettings(
                 cfg.optimizer, cfg.learningRate, cfg.momentum, cfg.weightDecay, warmup, totalSteps);
+    fineTuning =
+        resumed != null
+            ? resumed.fineTuning()
+            : new Checkpoint.FineTuning(cfg.trainFrom, cfg.headLrMult);
     stepsDone = resumed != null ? resumed.stepsDone() : 0;
     epochsDone = resumed != null ? resumed.epochsCompleted() : 0;
     nextEpoch = resumed != null ? resumed.nextEpoch() : 0;
@@ -204,14 +215,22 @@ final class TrainingSession implements AutoCloseable {
     model =
         resumedFrom != null
             ? resumedFrom.model(devices[0])
-            : ResNetModels.fromScratch(spec, devices[0], counts);
-    Optimizer opt = optimizer.build(stepsDone);
+            : cfg.init != null
+                ? TorchvisionImport.load(cfg.init, spec, devices[0], counts.prior(), false)
+                : ResNetModels.fromScratch(spec, devices[0], counts.prior());
+    TorchvisionResNet net = (TorchvisionResNet) model.getBlock();
+    Set<String> headIds = new HashSet<>();
+    for (Pair<String, Parameter> p : net.fc().getParameters()) {
+      headIds.add(p.getValue().getId());
+    }
+    Optimizer opt = optimizer.build(stepsDone, 1, headIds, fineTuning.headLearningRateMultiplier());
     trainer =
         model.newTrainer(
             new DefaultTrainingConfig(loss)
                 .optOptimizer(opt)
                 .optDevices(new Device[] {devices[0]}));
     trainer.initialize(spec.inputShape(cfg.batchSize));
+    net.freezeBefore(fineTuning.trainFrom()); // after the trainer, which attaches gradients
     parallel =
         new DataParallelStep(
             model.getBlock(), opt, loss, devices, cfg.precision.dataType(), trainer.getManager());
@@ -425,7 +444,8 @@ final class TrainingSession implements AutoCloseable {
             lastLoss,
             lastMap,
             train.id().toString(),
-            val == null ? null : val.id().toString());
+            val == null ? null : val.id().toString(),
+            fineTuning);
     lastCheckpoint = Checkpoints.save(cfg.checkpointDir, c, model);
   }
 
@@ -572,6 +592,23 @@ final class TrainingSession implements AutoCloseable {
           differ,
           Setting.POSITIVE_WEIGHT,
           " (checkpoint: " + Training.describeWeights(c.positiveWeights()) + ")");
+    }
+    if (cfg.explicit.contains(Setting.TRAIN_FROM) && cfg.trainFrom != c.fineTuning().trainFrom()) {
+      differ(
+          differ,
+          Setting.TRAIN_FROM,
+          " " + cfg.trainFrom + " (checkpoint: " + c.fineTuning().trainFrom() + ")");
+    }
+    if (cfg.explicit.contains(Setting.HEAD_LR_MULT)
+        && cfg.headLrMult != c.fineTuning().headLearningRateMultiplier()) {
+      differ(
+          differ,
+          Setting.HEAD_LR_MULT,
+          " "
+              + cfg.headLrMult
+              + " (checkpoint: "
+              + c.fineTuning().headLearningRateMultiplier()
+              + ")");
     }
     if (!differ.isEmpty()) {
       long settings = differ.stream().filter(Setting.class::isInstance).count();

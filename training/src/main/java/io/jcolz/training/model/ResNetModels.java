@@ -3,20 +3,12 @@ package io.jcolz.training.model;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
-import ai.djl.basicmodelzoo.cv.classification.ResNetV1;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
-import ai.djl.nn.Blocks;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.norm.BatchNorm;
-import ai.djl.nn.pooling.Pool;
 import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.XavierInitializer;
@@ -28,24 +20,19 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Builds multi-label ResNet-18/34/50 models from the residual units of DJL's model zoo ({@link
- * ResNetV1#residualUnit}), ending in a linear layer with one raw logit per label — no sigmoid or
+ * Builds multi-label ResNet-18/34/50/101 models laid out exactly as torchvision's ({@link
+ * TorchvisionResNet}), ending in a linear layer with one raw logit per label — no sigmoid or
  * softmax: the sigmoid belongs to the loss ({@link
  * io.jcolz.training.loss.FusedSigmoidCrossEntropyLoss}).
  *
- * <h2>Why not {@code ResNetV1.builder()} as is</h2>
+ * <h2>Architecture</h2>
  *
- * In DJL 0.35.1 {@code ResNetV1.Builder.build()} sets {@code bottleneck = true} for every depth, so
- * its "ResNet-18" and "ResNet-34" are narrow bottleneck networks (16–128 inner channels), not the
- * He et al. architectures; for images of 28 px or less it builds CIFAR-style nets and rejects 18
- * and 34 layers; for 29–32 px its stem is a bare convolution without batch norm and ReLU; and the
- * first unit of every stage gets a projection shortcut even when the channels already match. Here
- * the same zoo units are assembled as in the paper: basic blocks for 18/34 ({@code [2,2,2,2]} /
- * {@code [3,4,6,3]}, 64–512 channels), bottlenecks for 50 ({@code [3,4,6,3]}, 256–2048 channels),
- * identity shortcuts where shapes match. The trainable parameter counts equal torchvision's
- * ResNet-18 and ResNet-34 exactly (11,689,512 and 21,797,672 with 1,000 labels); DJL's bottleneck
- * unit adds biases to its two 1×1 convolutions, so ResNet-50 has 18,880 more than torchvision's
- * 25,557,032. It is ResNet v1 (stride in the first 1×1 convolution of a bottleneck), not v1.5.
+ * Basic blocks for 18/34 ({@code [2,2,2,2]} / {@code [3,4,6,3]}, 64–512 channels), v1.5 bottlenecks
+ * for 50/101 ({@code [3,4,6,3]} / {@code [3,4,23,3]}, 256–2048 channels, the stride in the 3×3
+ * convolution), no convolution biases, batch norm with ε 1e-5 and PyTorch momentum 0.1, projection
+ * shortcuts only where the stride or channel count changes. The trainable parameter counts with
+ * 1,000 labels equal torchvision's: 11,689,512 / 21,797,672 / 25,557,032 / 44,549,160, and a
+ * torchvision state dict imports name for name ({@link TorchvisionImport}).
  *
  * <h2>Stem</h2>
  *
@@ -60,7 +47,7 @@ import java.util.List;
  * first steps spend themselves on pushing 11,000 logits down). Seed DJL's random generator ({@code
  * Engine.getInstance().setRandomSeed}) for reproducible weights. From a file: {@link #load} reads a
  * DJL parameter file ({@code NAME-NNNN.params}, as written by {@link Model#save}) and checks every
- * parameter's shape against the spec.
+ * parameter's shape against the spec; {@link TorchvisionImport} reads a torchvision state dict.
  *
  * <p>Thread-safety: stateless; safe from any thread. The returned {@link Model} is not thread-safe
  * for training (one {@code Trainer} at a time), like any DJL model.
@@ -70,8 +57,6 @@ public final class ResNetModels {
   /** Batch-norm momentum (DJL/MXNet convention: weight of the running average). */
   public static final float BATCH_NORM_MOMENTUM = 0.9f;
 
-  private static final int STEM_CHANNELS = 64;
-
   private ResNetModels() {}
 
   /**
@@ -80,53 +65,8 @@ public final class ResNetModels {
    * @param spec depth, image size and label count
    * @return the block; input {@code [B, 3, H, W]}, output {@code [B, numLabels]} logits
    */
-  public static SequentialBlock block(ResNetSpec spec) {
-    int[] units = spec.layers() == 18 ? new int[] {2, 2, 2, 2} : new int[] {3, 4, 6, 3};
-    int[] channels =
-        spec.bottleneck() ? new int[] {256, 512, 1024, 2048} : new int[] {64, 128, 256, 512};
-    SequentialBlock net = new SequentialBlock();
-    if (spec.smallImageStem()) {
-      net.add(conv(3, 1, 1)).add(batchNorm()).add(Activation.reluBlock());
-    } else {
-      net.add(conv(7, 2, 3))
-          .add(batchNorm())
-          .add(Activation.reluBlock())
-          .add(Pool.maxPool2dBlock(new Shape(3, 3), new Shape(2, 2), new Shape(1, 1)));
-    }
-    int in = STEM_CHANNELS;
-    for (int stage = 0; stage < units.length; stage++) {
-      int stride = stage == 0 ? 1 : 2;
-      for (int u = 0; u < units[stage]; u++) {
-        boolean first = u == 0;
-        Shape unitStride = first ? new Shape(stride, stride) : new Shape(1, 1);
-        boolean identityShortcut = !first || (stride == 1 && in == channels[stage]);
-        net.add(
-            ResNetV1.residualUnit(
-                channels[stage],
-                unitStride,
-                identityShortcut,
-                spec.bottleneck(),
-                BATCH_NORM_MOMENTUM));
-      }
-      in = channels[stage];
-    }
-    return net.add(Pool.globalAvgPool2dBlock())
-        .add(Blocks.batchFlattenBlock())
-        .add(Linear.builder().setUnits(spec.numLabels()).build());
-  }
-
-  private static Conv2d conv(int kernel, int stride, int padding) {
-    return Conv2d.builder()
-        .setKernelShape(new Shape(kernel, kernel))
-        .setFilters(STEM_CHANNELS)
-        .optStride(new Shape(stride, stride))
-        .optPadding(new Shape(padding, padding))
-        .optBias(false)
-        .build();
-  }
-
-  private static BatchNorm batchNorm() {
-    return BatchNorm.builder().optEpsilon(1e-5f).optMomentum(BATCH_NORM_MOMENTUM).build();
+  public static TorchvisionResNet block(ResNetSpec spec) {
+    return new TorchvisionResNet(spec);
   }
 
   /**
@@ -181,12 +121,12 @@ public final class ResNetModels {
     }
     Model model = Model.newInstance(spec.name(), device);
     try {
-      SequentialBlock block = block(spec);
+      TorchvisionResNet block = block(spec);
       block.setInitializer(
           new XavierInitializer(
               XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2f),
           Parameter.Type.WEIGHT);
-      Block output = block.getChildren().get(block.getChildren().size() - 1).getValue();
+      Block output = block.fc();
       float bias = (float) Math.log(priorProbability / (1.0 - priorProbability));
       output.setInitializer(new ConstantInitializer(bias), Parameter.Type.BIAS);
       block.initialize(model.getNDManager(), DataType.FLOAT32, spec.inputShape(1));
@@ -215,7 +155,7 @@ public final class ResNetModels {
     Model model = Model.newInstance(name, device);
     boolean success = false;
     try {
-      SequentialBlock block = block(spec);
+      TorchvisionResNet block = block(spec);
       model.setBlock(block);
       model.load(directory, name);
       checkShapes(block, spec, directory.resolve(name));
@@ -295,7 +235,7 @@ public final class ResNetModels {
    * blocks' {@code prepare} step; the initializer returns an empty array.
    */
   static List<Pair<String, Shape>> expectedShapes(ResNetSpec spec) {
-    SequentialBlock block = block(spec);
+    TorchvisionResNet block = block(spec);
     Initializer empty = (manager, shape, type) -> manager.create(new Shape(0), type);
     block.setInitializer(empty, p -> true);
     List<Pair<String, Shape>> shapes = new ArrayList<>();

@@ -12,7 +12,7 @@ import ai.djl.ndarray.types.Shape;
  *
  * <p>Thread-safety: immutable; safe to share.
  *
- * @param layers 18, 34 or 50
+ * @param layers 18, 34, 50 or 101
  * @param height input height in pixels, at least 8
  * @param width input width in pixels, at least 8
  * @param numLabels size of the output (one logit per label), at least 1
@@ -24,8 +24,8 @@ public record ResNetSpec(int layers, int height, int width, int numLabels) {
 
   /** Validates the spec. */
   public ResNetSpec {
-    if (layers != 18 && layers != 34 && layers != 50) {
-      throw new IllegalArgumentException("ResNet depth must be 18, 34 or 50, got " + layers);
+    if (layers != 18 && layers != 34 && layers != 50 && layers != 101) {
+      throw new IllegalArgumentException("ResNet depth must be 18, 34, 50 or 101, got " + layers);
     }
     if (height < 8 || width < 8) {
       throw new IllegalArgumentException(
@@ -37,8 +37,8 @@ public record ResNetSpec(int layers, int height, int width, int numLabels) {
   }
 
   /**
-   * Parses a model name of the command line: {@code resnet18}, {@code resnet34} or {@code resnet50}
-   * (case-insensitive).
+   * Parses a model name of the command line: {@code resnet18}, {@code resnet34}, {@code resnet50}
+   * or {@code resnet101} (case-insensitive).
    *
    * @param name the model name
    * @param height input height
@@ -54,9 +54,12 @@ public record ResNetSpec(int layers, int height, int width, int numLabels) {
           case "resnet18" -> 18;
           case "resnet34" -> 34;
           case "resnet50" -> 50;
+          case "resnet101" -> 101;
           default ->
               throw new IllegalArgumentException(
-                  "unknown model '" + name + "': expected resnet18, resnet34 or resnet50");
+                  "unknown model '"
+                      + name
+                      + "': expected resnet18, resnet34, resnet50 or resnet101");
         };
     return new ResNetSpec(layers, height, width, numLabels);
   }
@@ -80,9 +83,9 @@ public record ResNetSpec(int layers, int height, int width, int numLabels) {
   }
 
   /**
-   * Returns whether the residual units are bottlenecks (ResNet-50) or basic blocks (18, 34).
+   * Returns whether the residual units are bottlenecks (ResNet-50, 101) or basic blocks (18, 34).
    *
-   * @return true for ResNet-50
+   * @return true for ResNet-50 and 101
    */
   public boolean bottleneck() {
     return layers >= 50;

@@ -122,6 +122,57 @@ public record OptimizerSettings(
   }
 
   /**
+   * Builds the optimizer for a fine-tuning run whose output layer learns {@code headMultiplier}
+   * times faster: the parameters whose ids are in {@code headIds} are updated by an optimizer of
+   * these settings with learning rate (and final rate) × {@code headMultiplier}, the rest by {@link
+   * #build(long, int)}'s. Each keeps its own state (momentum, Adam moments) per parameter, as one
+   * optimizer would. With a multiplier of 1 this is {@link #build(long, int)}.
+   *
+   * @param stepsDone steps already taken (the schedule's position)
+   * @param devices see {@link #build(long, int)}
+   * @param headIds ids of the output layer's parameters
+   * @param headMultiplier the head's learning rate ÷ the backbone's, positive
+   * @return the optimizer
+   */
+  public Optimizer build(
+      long stepsDone, int devices, java.util.Set<String> headIds, float headMultiplier) {
+    if (headMultiplier == 1f) {
+      return build(stepsDone, devices);
+    }
+    OptimizerSettings head =
+        new OptimizerSettings(
+            kind, learningRate * headMultiplier, momentum, weightDecay, warmupSteps, totalSteps);
+    return new SplitOptimizer(
+        build(stepsDone, devices), head.build(stepsDone, devices), java.util.Set.copyOf(headIds));
+  }
+
+  /** Routes each parameter to the head's or the backbone's optimizer by id. Not thread-safe. */
+  private static final class SplitOptimizer extends Optimizer {
+    private final Optimizer backbone;
+    private final Optimizer head;
+    private final java.util.Set<String> headIds;
+
+    SplitOptimizer(Optimizer backbone, Optimizer head, java.util.Set<String> headIds) {
+      super(
+          new OptimizerBuilder<>() {
+            @Override
+            protected OptimizerBuilder self() {
+              return this;
+            }
+          });
+      this.backbone = backbone;
+      this.head = head;
+      this.headIds = headIds;
+    }
+
+    @Override
+    public void update(
+        String parameterId, ai.djl.ndarray.NDArray weight, ai.djl.ndarray.NDArray grad) {
+      (headIds.contains(parameterId) ? head : backbone).update(parameterId, weight, grad);
+    }
+  }
+
+  /**
    * The 1-based step of DJL's 1-based update count {@code update} when every step updates each
    * parameter {@code copies} times.
    *

@@ -110,7 +110,7 @@ class CheckpointsTest {
       """
       {
         "format": "jcolz-checkpoint",
-        "version": 1,
+        "version": 2,
         "model": {
           "name": "resnet18",
           "layers": 18,
@@ -155,7 +155,7 @@ class CheckpointsTest {
       """
       {
         "format": "jcolz-checkpoint",
-        "version": 1,
+        "version": 2,
         "model": {
           "name": "resnet50",
           "layers": 50,
@@ -351,9 +351,13 @@ class CheckpointsTest {
         assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(tmp));
     assertTrue(v.getMessage().contains("version 99"), v.getMessage());
     Files.writeString(
-        tmp.resolve(Checkpoints.DESCRIPTION), "{\"format\":\"jcolz-checkpoint\",\"version\":1}");
+        tmp.resolve(Checkpoints.DESCRIPTION), "{\"format\":\"jcolz-checkpoint\",\"version\":2}");
     v = assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(tmp));
     assertTrue(v.getMessage().contains("damaged"), v.getMessage());
+    Files.writeString(
+        tmp.resolve(Checkpoints.DESCRIPTION), "{\"format\":\"jcolz-checkpoint\",\"version\":1}");
+    v = assertThrows(IllegalArgumentException.class, () -> Checkpoints.load(tmp));
+    assertTrue(v.getMessage().contains("version 1 holds the DJL-zoo ResNets"), v.getMessage());
   }
 
   /** Issue 28, item 5: a truncated parameter file is named, called damaged, with its checkpoint. */

@@ -30,10 +30,10 @@ class ResNetModelsTest {
 
   @Test
   void trainableParameterCountsMatchTheReferenceArchitectures() {
-    // torchvision resnet18 / resnet34 with 1,000 classes: 11,689,512 / 21,797,672.
-    // resnet50: 25,557,032 + the biases of DJL's bottleneck 1×1 convolutions:
-    // 3·(64+256) + 4·(128+512) + 6·(256+1024) + 3·(512+2048) = 18,880.
-    long[][] expected = {{18, 11_689_512L}, {34, 21_797_672L}, {50, 25_557_032L + 18_880L}};
+    // torchvision resnet18 / 34 / 50 / 101 with 1,000 classes
+    long[][] expected = {
+      {18, 11_689_512L}, {34, 21_797_672L}, {50, 25_557_032L}, {101, 44_549_160L}
+    };
     for (long[] e : expected) {
       ResNetSpec spec = new ResNetSpec((int) e[0], 224, 224, 1000);
       try (Model model = ResNetModels.fromScratch(spec, Device.cpu())) {
@@ -149,10 +149,45 @@ class ResNetModelsTest {
     assertEquals(50, ResNetSpec.of("ResNet50", 224, 224, 10).layers());
     assertEquals("resnet34", ResNetSpec.of("resnet34", 64, 64, 2).name());
     assertThrows(IllegalArgumentException.class, () -> ResNetSpec.of("vgg16", 64, 64, 2));
-    assertThrows(IllegalArgumentException.class, () -> new ResNetSpec(101, 64, 64, 2));
+    assertEquals(101, ResNetSpec.of("resnet101", 64, 64, 2).layers());
+    assertThrows(IllegalArgumentException.class, () -> new ResNetSpec(152, 64, 64, 2));
     assertThrows(IllegalArgumentException.class, () -> new ResNetSpec(18, 4, 64, 2));
     assertThrows(IllegalArgumentException.class, () -> new ResNetSpec(18, 64, 64, 0));
     assertTrue(new ResNetSpec(18, 32, 32, 1).smallImageStem());
     assertTrue(!new ResNetSpec(18, 33, 32, 1).smallImageStem());
+  }
+
+  @Test
+  void parameterNamesAreTorchvisionsStateDictKeys() {
+    ResNetSpec spec = new ResNetSpec(50, 64, 64, 1000);
+    try (Model model = ResNetModels.fromScratch(spec, Device.cpu())) {
+      java.util.Map<String, ai.djl.nn.Parameter> p =
+          ((TorchvisionResNet) model.getBlock()).torchvisionParameters();
+      // torchvision resnet50's state dict has 320 keys, 53 of them num_batches_tracked
+      assertEquals(320 - 53, p.size());
+      java.util.List<String> keys = new java.util.ArrayList<>(p.keySet());
+      assertEquals(
+          java.util.List.of(
+              "conv1.weight",
+              "bn1.weight",
+              "bn1.bias",
+              "bn1.running_mean",
+              "bn1.running_var",
+              "layer1.0.conv1.weight"),
+          keys.subList(0, 6));
+      assertEquals(
+          java.util.List.of("fc.weight", "fc.bias"), keys.subList(keys.size() - 2, keys.size()));
+      assertEquals(new Shape(64, 64, 1, 1), p.get("layer1.0.conv1.weight").getArray().getShape());
+      assertEquals(new Shape(128, 128, 3, 3), p.get("layer2.0.conv2.weight").getArray().getShape());
+      assertEquals(
+          new Shape(1024, 512, 1, 1), p.get("layer3.0.downsample.0.weight").getArray().getShape());
+      assertEquals(new Shape(2048), p.get("layer4.2.bn3.running_var").getArray().getShape());
+      assertTrue(!p.containsKey("layer1.1.downsample.0.weight"));
+      long total = 0;
+      for (ai.djl.nn.Parameter v : p.values()) {
+        total += v.getArray().size();
+      }
+      assertEquals(ResNetModels.countParameters(model.getBlock(), false), total);
+    }
   }
 }
