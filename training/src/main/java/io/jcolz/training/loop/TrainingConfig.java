@@ -3,6 +3,7 @@ package io.jcolz.training.loop;
 import ai.djl.Device;
 import io.jcolz.loader.Augment;
 import io.jcolz.loader.batch.LabelMode;
+import io.jcolz.training.loss.LossChoice;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Objects;
@@ -133,6 +134,7 @@ public final class TrainingConfig {
   final Augment augment;
   final int evalBatchSize;
   final Precision precision;
+  final LossChoice loss;
 
   /** The optimizer / positive-weight settings set explicitly (a resume compares those). */
   final Set<Setting> explicit;
@@ -157,6 +159,7 @@ public final class TrainingConfig {
     augment = b.augment;
     evalBatchSize = b.evalBatchSize > 0 ? b.evalBatchSize : b.batchSize;
     precision = b.precision;
+    loss = b.loss;
     explicit = Set.copyOf(b.explicit);
   }
 
@@ -208,6 +211,7 @@ public final class TrainingConfig {
     private Augment augment = Augment.flip();
     private int evalBatchSize;
     private Precision precision = Precision.FP32;
+    private LossChoice loss = LossChoice.DEFAULT;
     private final Set<Setting> explicit = EnumSet.noneOf(Setting.class);
 
     private Builder() {}
@@ -358,10 +362,20 @@ public final class TrainingConfig {
       return this;
     }
 
+    /** The loss (default: plain fused sigmoid cross-entropy). */
+    public Builder loss(LossChoice l) {
+      this.loss = Objects.requireNonNull(l);
+      return this;
+    }
+
     /** Builds the settings. */
     public TrainingConfig build() {
       if (resume && checkpointDir == null) {
         throw SettingException.of(Setting.RESUME, " needs ", Setting.CHECKPOINT_DIR, " DIR");
+      }
+      if (!(positiveWeight instanceof PositiveWeight.None) && !loss.takesPositiveWeights()) {
+        throw new IllegalArgumentException(
+            "--pos-weight applies to --loss sce without --neg-fraction only");
       }
       return new TrainingConfig(this);
     }
