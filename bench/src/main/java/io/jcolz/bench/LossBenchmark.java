@@ -39,7 +39,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * its general form there, as floating targets may be soft); {@code fusedSparse} gets the loader's
  * {@code (row, label)} pairs, builds its ±1 sign target on the device and takes the sign form;
  * {@code fusedSparseWeighted} adds a per-label positive weight (49 for all labels), which DJL's
- * loss cannot express.
+ * loss cannot express. {@code aslFusedDense} ({@link AsymmetricLoss}, γ+ 1, γ− 4, clip 0.05) is
+ * measured against {@code aslDjlOpsDense}, the official ASL formula as separate DJL ops under
+ * autograd, on the same dense target.
  *
  * <p>How to run (JDK 25; {@link BenchMain} gives every forked JVM the flags of {@code jvm.flags}:
  * native access, offline DJL, the module opens):
