@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.loss.Loss;
+import io.jcolz.training.loss.AsymmetricLoss;
 import io.jcolz.training.loss.FusedSigmoidCrossEntropyLoss;
 import java.util.Arrays;
 import java.util.Random;
@@ -38,7 +39,9 @@ import org.openjdk.jmh.infra.Blackhole;
  * its general form there, as floating targets may be soft); {@code fusedSparse} gets the loader's
  * {@code (row, label)} pairs, builds its ±1 sign target on the device and takes the sign form;
  * {@code fusedSparseWeighted} adds a per-label positive weight (49 for all labels), which DJL's
- * loss cannot express.
+ * loss cannot express. {@code aslFusedDense} ({@link AsymmetricLoss}, γ+ 1, γ− 4, clip 0.05) is
+ * measured against {@code aslDjlOpsDense}, the official ASL formula as separate DJL ops under
+ * autograd, on the same dense target.
  *
  * <p>How to run (JDK 25; {@link BenchMain} gives every forked JVM the flags of {@code jvm.flags}:
  * native access, offline DJL, the module opens):
@@ -79,6 +82,8 @@ public class LossBenchmark {
   Loss fused;
   Loss fusedWeighted;
   Loss djl;
+  Loss asl;
+  Loss aslOps;
 
   @Setup
   public void setUp() {
@@ -106,6 +111,8 @@ public class LossBenchmark {
     fused = new FusedSigmoidCrossEntropyLoss();
     fusedWeighted = FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(weights).build();
     djl = Loss.sigmoidBinaryCrossEntropyLoss();
+    asl = AsymmetricLoss.builder().build();
+    aslOps = new AslAsSeparateOps();
   }
 
   @TearDown
@@ -153,5 +160,42 @@ public class LossBenchmark {
   @Benchmark
   public float fusedSparseWeighted(Blackhole blackhole) {
     return forwardBackward(fusedWeighted, pairs, blackhole);
+  }
+
+  /** jcolz fused ASL (γ+ 1, γ− 4, clip 0.05), dense target. */
+  @Benchmark
+  public float aslFusedDense(Blackhole blackhole) {
+    return forwardBackward(asl, dense, blackhole);
+  }
+
+  /** Baseline for ASL: the official formula as separate DJL ops under autograd, same target. */
+  @Benchmark
+  public float aslDjlOpsDense(Blackhole blackhole) {
+    return forwardBackward(aslOps, dense, blackhole);
+  }
+
+  /**
+   * Alibaba-MIIL's {@code AsymmetricLoss.forward} (γ+ 1, γ− 4, clip 0.05, eps 1e-8, focal weight
+   * differentiated) written op by op in DJL, mean over elements.
+   */
+  static final class AslAsSeparateOps extends Loss {
+    AslAsSeparateOps() {
+      super("ASL-ops");
+    }
+
+    @Override
+    public NDArray evaluate(NDList label, NDList prediction) {
+      NDArray x = prediction.singletonOrThrow();
+      NDArray y = label.singletonOrThrow();
+      NDArray p = ai.djl.nn.Activation.sigmoid(x);
+      NDArray xsNeg = p.neg().add(1.05f).minimum(1f);
+      NDArray oneMinusY = y.neg().add(1f);
+      NDArray losPos = y.mul(p.maximum(1e-8f).log());
+      NDArray losNeg = oneMinusY.mul(xsNeg.maximum(1e-8f).log());
+      NDArray pt = p.mul(y).add(xsNeg.mul(oneMinusY));
+      NDArray gamma = y.mul(1f).add(oneMinusY.mul(4f));
+      NDArray w = pt.neg().add(1f).pow(gamma);
+      return losPos.add(losNeg).mul(w).neg().mean();
+    }
   }
 }

@@ -14,6 +14,7 @@ import io.jcolz.training.loop.Training;
 import io.jcolz.training.loop.TrainingConfig;
 import io.jcolz.training.loop.TrainingListener;
 import io.jcolz.training.loop.TrainingResult;
+import io.jcolz.training.loss.LossChoice;
 import io.jcolz.training.model.ResNetSpec;
 import io.jcolz.training.model.TorchvisionResNet;
 import io.jcolz.training.optim.OptimizerSettings;
@@ -127,6 +128,35 @@ public final class TrainCommand implements Callable<Integer> {
       description =
           "positive weight: auto = per-label negatives/positives of DS capped at 100, none, or one number (default: ${DEFAULT-VALUE})")
   String posWeight = "none";
+
+  @Option(
+      names = "--loss",
+      paramLabel = "sce|asl|focal",
+      description =
+          "sce: fused sigmoid cross-entropy; asl: asymmetric loss (Ridnik et al. 2021); focal: ASL with gamma+ = gamma- = --asl-gamma-neg (default 2) and no clip. Unknown labels (weight 0) are excluded (default: ${DEFAULT-VALUE})")
+  String lossKind = "sce";
+
+  @Option(
+      names = "--asl-gamma-pos",
+      description = "ASL focusing parameter of positives (default: ${DEFAULT-VALUE})")
+  float aslGammaPos = 1f;
+
+  @Option(
+      names = "--asl-gamma-neg",
+      description =
+          "ASL focusing parameter of negatives; focal's gamma (default: 4 for asl, 2 for focal)")
+  Float aslGammaNeg;
+
+  @Option(
+      names = "--asl-clip",
+      description = "ASL probability margin on negatives, in [0, 1) (default: ${DEFAULT-VALUE})")
+  float aslClip = 0.05f;
+
+  @Option(
+      names = "--neg-fraction",
+      description =
+          "keep this seeded fraction of each row's negatives per step, positives always (default: ${DEFAULT-VALUE}, all)")
+  float negFraction = 1f;
 
   @Option(
       names = "--labels",
@@ -275,7 +305,14 @@ public final class TrainCommand implements Callable<Integer> {
               .checkpointDir(checkpoint)
               .resume(resume)
               .seed(seed)
-              .precision(Precision.parse(precision));
+              .precision(Precision.parse(precision))
+              .loss(
+                  new LossChoice(
+                      lossKind,
+                      aslGammaPos,
+                      aslGammaNeg != null ? aslGammaNeg : "focal".equals(lossKind) ? 2f : 4f,
+                      aslClip,
+                      negFraction));
       // only options given on the command line: a resume keeps the checkpoint's settings and
       // refuses given ones that differ (the defaults here equal the builder's)
       if (given("--lr")) {

@@ -3,6 +3,7 @@ package io.jcolz.training.loop;
 import ai.djl.Device;
 import io.jcolz.loader.Augment;
 import io.jcolz.loader.batch.LabelMode;
+import io.jcolz.training.loss.LossChoice;
 import io.jcolz.training.model.TorchvisionResNet;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -143,6 +144,7 @@ public final class TrainingConfig {
   final Path init;
   final TorchvisionResNet.Part trainFrom;
   final float headLrMult;
+  final LossChoice loss;
 
   /** The optimizer / positive-weight settings set explicitly (a resume compares those). */
   final Set<Setting> explicit;
@@ -170,6 +172,7 @@ public final class TrainingConfig {
     init = b.init;
     trainFrom = b.trainFrom;
     headLrMult = b.headLrMult;
+    loss = b.loss;
     explicit = Set.copyOf(b.explicit);
   }
 
@@ -224,6 +227,7 @@ public final class TrainingConfig {
     private Path init;
     private TorchvisionResNet.Part trainFrom = TorchvisionResNet.Part.CONV1;
     private float headLrMult = 1f;
+    private LossChoice loss = LossChoice.DEFAULT;
     private final Set<Setting> explicit = EnumSet.noneOf(Setting.class);
 
     private Builder() {}
@@ -404,6 +408,12 @@ public final class TrainingConfig {
       return this;
     }
 
+    /** The loss (default: plain fused sigmoid cross-entropy). */
+    public Builder loss(LossChoice l) {
+      this.loss = Objects.requireNonNull(l);
+      return this;
+    }
+
     /** Builds the settings. */
     public TrainingConfig build() {
       if (resume && init != null) {
@@ -412,6 +422,10 @@ public final class TrainingConfig {
       }
       if (resume && checkpointDir == null) {
         throw SettingException.of(Setting.RESUME, " needs ", Setting.CHECKPOINT_DIR, " DIR");
+      }
+      if (!(positiveWeight instanceof PositiveWeight.None) && !loss.takesPositiveWeights()) {
+        throw new IllegalArgumentException(
+            "--pos-weight applies to --loss sce without --neg-fraction only");
       }
       return new TrainingConfig(this);
     }

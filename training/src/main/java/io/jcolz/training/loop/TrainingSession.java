@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.util.Pair;
 import io.jcolz.format.Dataset;
@@ -20,7 +21,7 @@ import io.jcolz.training.checkpoint.Checkpoints;
 import io.jcolz.training.data.BatchArrays;
 import io.jcolz.training.data.LabelCounts;
 import io.jcolz.training.loop.TrainingConfig.Setting;
-import io.jcolz.training.loss.FusedSigmoidCrossEntropyLoss;
+import io.jcolz.training.loss.AsymmetricLoss;
 import io.jcolz.training.metrics.MultiLabelEvaluator;
 import io.jcolz.training.metrics.MultiLabelReport;
 import io.jcolz.training.model.ResNetModels;
@@ -91,7 +92,7 @@ final class TrainingSession implements AutoCloseable {
   private double waitSeconds;
 
   // resources of run()
-  private FusedSigmoidCrossEntropyLoss loss;
+  private Loss loss;
   private Model model;
   private Trainer trainer;
   private DataParallelStep parallel;
@@ -207,10 +208,7 @@ final class TrainingSession implements AutoCloseable {
    */
   TrainingResult run() throws IOException, InterruptedException {
     listener.started(spec, optimizer, posWeights, resumedFrom != null, stepsDone);
-    loss =
-        posWeights == null
-            ? new FusedSigmoidCrossEntropyLoss()
-            : FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(posWeights).build();
+    loss = cfg.loss.build(posWeights, cfg.seed); // the config refused weights it cannot take
     Engine.getInstance().setRandomSeed((int) cfg.seed);
     model =
         resumedFrom != null
@@ -308,6 +306,9 @@ final class TrainingSession implements AutoCloseable {
         epochWait += (System.nanoTime() - w0) / 1e9;
         for (Batch b : batches) {
           listener.batchTaken(b);
+        }
+        if (loss instanceof AsymmetricLoss asl) {
+          asl.setStep(stepsDone); // the negatives this step sub-samples
         }
         float stepLoss = step(batches);
         lossSum += stepLoss;

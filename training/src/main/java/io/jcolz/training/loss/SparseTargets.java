@@ -140,6 +140,15 @@ public final class SparseTargets {
       return out;
     }
 
+    /** A new {@code [rows, labels]} array: {@code perPair[k]} at pair k, else background. */
+    NDArray fillValues(NDManager owner, DataType type, float background, NDArray perPair) {
+      NDArray out = owner.full(new Shape(rows, labels), background, type);
+      if (rowIndex != null) {
+        out.set(new NDIndex("{}, {}", rowIndex, labelIndex), perPair);
+      }
+      return out;
+    }
+
     /**
      * A new {@code [rows, labels]} array: {@code perLabel[label]} at the pairs, else background.
      */

@@ -5,6 +5,11 @@
  *   <li>{@link io.jcolz.training.loss.FusedSigmoidCrossEntropyLoss}: sigmoid cross-entropy with the
  *       sigmoid inside the loss, a closed-form gradient {@code σ(x) − t}, per-label positive
  *       weights and label smoothing — a DJL {@link ai.djl.training.loss.Loss}.
+ *   <li>{@link io.jcolz.training.loss.AsymmetricLoss}: the fused loss for partial, soft labels —
+ *       soft targets, per-element weights (0 = unknown, exactly zero gradient), ASL ({@code γ+},
+ *       {@code γ−}, clip), focal loss, masked sigmoid cross-entropy and seeded negative
+ *       sub-sampling, with a closed-form gradient.
+ *   <li>{@link io.jcolz.training.loss.LossChoice}: which loss {@code jcolz train --loss} builds.
  *   <li>{@link io.jcolz.training.loss.SparseTargets}: the loader's sparse {@code (row, label)}
  *       pairs to a dense multi-hot target, built on the device.
  * </ul>

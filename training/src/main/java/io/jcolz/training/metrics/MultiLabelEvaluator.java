@@ -33,7 +33,9 @@ import java.util.stream.IntStream;
  * float[B·L]} where a label is positive when its value is {@code ≥ 0.5}, so smoothed targets also
  * work — or sparse, as interleaved {@code (row, label)} pairs, rows counted from the start of the
  * batch (the layout of the loader's {@code [nnz, 2]} array); a pair given twice counts once. NaN
- * scores are rejected when added.
+ * scores are rejected when added. {@link #addSparse(float[], int, int[], int[])} also takes unknown
+ * {@code (row, label)} pairs: each label is then evaluated only on the samples where it is known
+ * (positive, or not listed as unknown), as Open Images' evaluation does.
  *
  * <h2>Memory</h2>
  *
@@ -103,6 +105,9 @@ public final class MultiLabelEvaluator implements AutoCloseable {
   private int[] positiveSample = new int[1024];
   private int[] positiveLabel = new int[1024];
   private int numPositivePairs;
+  private int[] unknownSample = new int[0];
+  private int[] unknownLabel = new int[0];
+  private int numUnknownPairs;
 
   /**
    * Creates an empty evaluator that keeps at most {@link #defaultHeapScoreBytes()} of scores on the
@@ -216,6 +221,24 @@ public final class MultiLabelEvaluator implements AutoCloseable {
    *     is NaN
    */
   public void addSparse(float[] scores, int batchSize, int[] pairs) {
+    addSparse(scores, batchSize, pairs, new int[0]);
+  }
+
+  /**
+   * Adds a batch with sparse labels and unknown labels. An unknown {@code (row, label)} is left out
+   * of that label's evaluation (its average precision, counts and threshold), as Open Images'
+   * evaluation skips labels not annotated on an image; the sample still counts for the other
+   * labels. A pair listed both as positive and as unknown is a positive.
+   *
+   * @param scores {@code [batchSize, L]} row-major scores; copied
+   * @param batchSize B
+   * @param pairs interleaved positive {@code (row, label)} pairs; may repeat
+   * @param unknownPairs interleaved unknown {@code (row, label)} pairs; may repeat
+   * @throws IllegalArgumentException if a length does not match, a pair is out of range or a score
+   *     is NaN
+   */
+  public void addSparse(float[] scores, int batchSize, int[] pairs, int[] unknownPairs) {
+    checkPairs(unknownPairs, batchSize, "unknown");
     float[] copy = checkedScores(scores, batchSize);
     if (pairs.length % 2 != 0) {
       throw new IllegalArgumentException(
@@ -241,6 +264,9 @@ public final class MultiLabelEvaluator implements AutoCloseable {
     }
     for (int k = 0; k < pairs.length; k += 2) {
       addPositive(numSamples + pairs[k], pairs[k + 1]);
+    }
+    for (int k = 0; k < unknownPairs.length; k += 2) {
+      addUnknown(numSamples + unknownPairs[k], unknownPairs[k + 1]);
     }
     commit(copy, batchSize);
   }
@@ -454,6 +480,42 @@ public final class MultiLabelEvaluator implements AutoCloseable {
     }
   }
 
+  private void checkPairs(int[] pairs, int batchSize, String what) {
+    if (pairs.length % 2 != 0) {
+      throw new IllegalArgumentException(
+          what + " labels must be (row, label) pairs, got odd length " + pairs.length);
+    }
+    for (int k = 0; k < pairs.length; k += 2) {
+      if (pairs[k] < 0 || pairs[k] >= batchSize || pairs[k + 1] < 0 || pairs[k + 1] >= numLabels) {
+        throw new IllegalArgumentException(
+            what
+                + " label pair "
+                + k / 2
+                + " out of range: actual ("
+                + pairs[k]
+                + ", "
+                + pairs[k + 1]
+                + ") vs expected rows [0, "
+                + batchSize
+                + ") labels [0, "
+                + numLabels
+                + ")");
+      }
+    }
+  }
+
+  private void addUnknown(int sample, int label) {
+    if (numUnknownPairs == unknownSample.length) {
+      int capacity =
+          Math.toIntExact(Math.min(Integer.MAX_VALUE - 8L, Math.max(1024L, 2L * numUnknownPairs)));
+      unknownSample = Arrays.copyOf(unknownSample, capacity);
+      unknownLabel = Arrays.copyOf(unknownLabel, capacity);
+    }
+    unknownSample[numUnknownPairs] = sample;
+    unknownLabel[numUnknownPairs] = label;
+    numUnknownPairs++;
+  }
+
   private void addPositive(int sample, int label) {
     if (numPositivePairs == positiveSample.length) {
       int capacity = Math.toIntExact(Math.min(Integer.MAX_VALUE - 8L, 2L * positiveSample.length));
@@ -503,9 +565,12 @@ public final class MultiLabelEvaluator implements AutoCloseable {
       throw new IllegalStateException("nothing to evaluate: no samples were added");
     }
     MemorySegment spilled = spilledSamples > 0 ? mapScratch() : null;
-    int[][] csr = positivesByLabel();
+    int[][] csr = byLabel(positiveSample, positiveLabel, numPositivePairs);
     int[] offsets = csr[0];
     int[] samples = csr[1];
+    int[][] unknownCsr = byLabel(unknownSample, unknownLabel, numUnknownPairs);
+    int[] unknownOffsets = unknownCsr[0];
+    int[] unknownSamples = unknownCsr[1];
     LabelStats stats = new LabelStats(numLabels, thresholds.clone());
     int block = Math.max(1, Math.min(64, SCRATCH_FLOATS / numSamples));
     int numBlocks = (numLabels + block - 1) / block;
@@ -517,6 +582,20 @@ public final class MultiLabelEvaluator implements AutoCloseable {
               int to = Math.min(numLabels, from + block);
               float[][] columns = gather(spilled, from, to);
               for (int j = from; j < to; j++) {
+                if (unknownOffsets[j] < unknownOffsets[j + 1]) {
+                  evaluateKnown(
+                      j,
+                      columns[j - from],
+                      samples,
+                      offsets[j],
+                      offsets[j + 1],
+                      unknownSamples,
+                      unknownOffsets[j],
+                      unknownOffsets[j + 1],
+                      thresholds[j],
+                      stats);
+                  continue;
+                }
                 LabelEvaluation.evaluate(
                     j,
                     columns[j - from],
@@ -556,8 +635,48 @@ public final class MultiLabelEvaluator implements AutoCloseable {
     return columns;
   }
 
-  /** Positives grouped by label: {offsets[L+1], samples sorted and unique within a label}. */
-  private int[][] positivesByLabel() {
+  /**
+   * Evaluates label {@code j} over the samples where it is known: the unknown samples (sorted,
+   * unique) that are not positives are dropped from the column and the positives renumbered.
+   */
+  private void evaluateKnown(
+      int j,
+      float[] column,
+      int[] samples,
+      int from,
+      int to,
+      int[] unknown,
+      int uFrom,
+      int uTo,
+      float threshold,
+      LabelStats stats) {
+    float[] kept = new float[numSamples];
+    int[] positives = new int[to - from];
+    int n = 0;
+    int np = 0;
+    int p = from;
+    int u = uFrom;
+    for (int i = 0; i < numSamples; i++) {
+      boolean positive = p < to && samples[p] == i;
+      if (positive) {
+        p++;
+      }
+      while (u < uTo && unknown[u] < i) {
+        u++;
+      }
+      if (!positive && u < uTo && unknown[u] == i) {
+        continue; // unknown for this label: not evaluated
+      }
+      if (positive) {
+        positives[np++] = n;
+      }
+      kept[n++] = column[i];
+    }
+    LabelEvaluation.evaluate(j, Arrays.copyOf(kept, n), n, positives, 0, np, threshold, stats);
+  }
+
+  /** Pairs grouped by label: {offsets[L+1], samples sorted and unique within a label}. */
+  private int[][] byLabel(int[] positiveSample, int[] positiveLabel, int numPositivePairs) {
     int[] counts = new int[numLabels + 1];
     for (int k = 0; k < numPositivePairs; k++) {
       counts[positiveLabel[k] + 1]++;
