@@ -10,8 +10,9 @@
  * went; {@link io.jcolz.loader.LoaderBench} measures throughput against the single-thread
  * decompress ceiling. One package per concept: {@code order} (which rows, in which order, on which
  * rank), {@code cache} (decoded chunks shared by workers), {@code batch} (pooled buffers, pixel and
- * label assembly, the sample-writer seam to {@code image}), {@code queue} (per-device ordered
- * bounded queues and the delivery policy), {@code image} (decode, resize, augment).
+ * label assembly, the sample-writer seam to the {@code jcolz-image} module's decoders), {@code
+ * queue} (per-device ordered bounded queues and the delivery policy), {@code augment} (random
+ * resized crop and flip into a batch slot).
  *
  * <h2>Limitations</h2>
  *

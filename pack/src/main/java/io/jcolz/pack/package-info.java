@@ -33,10 +33,10 @@
  *       column holds zeros / an empty value. Flat clip-art stays exact, photographs become JPEG.
  *   <li><b>Bad inputs</b> are skipped with one line naming the file and a {@link
  *       io.jcolz.pack.SkipReason}, counted by reason; the pack completes. The decoder ({@link
- *       io.jcolz.loader.image.ImageDecoder}) refuses more than 100 MP from the header (no
- *       allocation) and images whose shorter side is below {@code --min-side} (default 2, so a 1×1
- *       image is skipped as too small). Files without an image extension and names starting with
- *       '.' are ignored (counted, not read).
+ *       io.jcolz.image.ImageDecoder}) refuses more than 100 MP from the header (no allocation) and
+ *       images whose shorter side is below {@code --min-side} (default 2, so a 1×1 image is skipped
+ *       as too small). Files without an image extension and names starting with '.' are ignored
+ *       (counted, not read).
  *   <li><b>No resume</b>: an interrupted pack is re-run from the start. The run takes the lock file
  *       {@code .NAME.pack.lock} beside the output, removes the leftovers of an earlier interrupted
  *       run (the writer's {@code .NAME.tmp-*} directory, the {@code .NAME.labels-*.cmap} label

@@ -1,7 +1,7 @@
 package io.jcolz.training.loop;
 
 import ai.djl.Device;
-import io.jcolz.loader.Augment;
+import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.batch.LabelMode;
 import java.nio.file.Path;
 import java.util.EnumSet;
