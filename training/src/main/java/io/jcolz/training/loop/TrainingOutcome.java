@@ -20,7 +20,7 @@ import java.util.List;
  * @param checkpoint the last checkpoint written, or null
  * @param thresholds per-label thresholds chosen on the validation set by this run, or null
  */
-public record TrainingResult(
+public record TrainingOutcome(
     ResNetSpec spec,
     List<EpochStats> epochs,
     int epochsCompleted,

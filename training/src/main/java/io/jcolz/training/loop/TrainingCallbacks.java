@@ -8,7 +8,7 @@ import io.jcolz.training.optim.OptimizerSettings;
  * Callbacks of a {@link Training} run, all on the training thread (keep them cheap). Every method
  * has an empty default. Implementations need not be thread-safe.
  */
-public interface TrainingListener {
+public interface TrainingCallbacks {
   /**
    * The run starts, after every check, with the settings it actually uses: on a resume those of the
    * checkpoint (model, optimizer, schedule, positive weights), not the config's.

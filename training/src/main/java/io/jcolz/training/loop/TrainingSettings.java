@@ -21,7 +21,7 @@ import java.util.Set;
  *
  * <p>Thread-safety: immutable.
  */
-public final class TrainingConfig {
+public final class TrainingSettings {
   /**
    * The settings of a run, as messages ({@link SettingException}) name them. {@link #toString()} is
    * the neutral name: the {@link Builder} method, or the {@link Training#run} parameter for {@link
@@ -137,7 +137,7 @@ public final class TrainingConfig {
   /** The optimizer / positive-weight settings set explicitly (a resume compares those). */
   final Set<Setting> explicit;
 
-  private TrainingConfig(Builder b) {
+  private TrainingSettings(Builder b) {
     model = b.model;
     epochs = b.epochs;
     batchSize = b.batchSize;
@@ -187,7 +187,7 @@ public final class TrainingConfig {
     return epochs;
   }
 
-  /** Builds a {@link TrainingConfig}. Not thread-safe. */
+  /** Builds a {@link TrainingSettings}. Not thread-safe. */
   public static final class Builder {
     private String model;
     private int epochs = 10;
@@ -359,11 +359,11 @@ public final class TrainingConfig {
     }
 
     /** Builds the settings. */
-    public TrainingConfig build() {
+    public TrainingSettings build() {
       if (resume && checkpointDir == null) {
         throw SettingException.of(Setting.RESUME, " needs ", Setting.CHECKPOINT_DIR, " DIR");
       }
-      return new TrainingConfig(this);
+      return new TrainingSettings(this);
     }
   }
 }
