@@ -8,7 +8,7 @@
  * atomically), {@link io.jcolz.format.CollectionWriter} (commit or replace a collection manifest
  * over committed parts), {@link io.jcolz.format.Dataset} (open a single dataset or a collection the
  * same way, map, read by global row or key, decode chunks in bulk with a per-thread {@link
- * io.jcolz.format.ChunkDecoder}, verify).
+ * io.jcolz.format.ChunkDecoder}, verify through {@link io.jcolz.format.DatasetVerifier}).
  *
  * <h2>Packages</h2>
  *
