@@ -41,7 +41,7 @@ stale() { # jars missing or older than a source or pom
   local jar
   for jar in "$root/tools/target/jcolz.jar" "$root/bench/target/jcolz-bench.jar"; do
     [ -f "$jar" ] || return 0
-    [ -n "$(find "$root"/format "$root"/loader "$root"/pack "$root"/training "$root"/tools "$root"/bench \
+    [ -n "$(find "$root"/format "$root"/image "$root"/loader "$root"/pack "$root"/training "$root"/tools "$root"/bench \
           \( -path '*/src/main/*' -o -name pom.xml \) -newer "$jar" -print -quit 2>/dev/null)" ] && return 0
   done
   return 1

@@ -2,9 +2,9 @@ package io.jcolz.bench;
 
 import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
-import io.jcolz.loader.Augment;
 import io.jcolz.loader.Batch;
 import io.jcolz.loader.Loader;
+import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.batch.ImageLayout;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.order.Order;

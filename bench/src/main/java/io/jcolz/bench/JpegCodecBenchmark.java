@@ -1,9 +1,9 @@
 package io.jcolz.bench;
 
-import io.jcolz.loader.image.ImageDecodeException;
-import io.jcolz.loader.image.JpegDecoder;
-import io.jcolz.loader.image.JpegEncoder;
-import io.jcolz.loader.image.TurboJpeg;
+import io.jcolz.image.ImageDecodeException;
+import io.jcolz.image.JpegDecoder;
+import io.jcolz.image.JpegEncoder;
+import io.jcolz.image.TurboJpeg;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

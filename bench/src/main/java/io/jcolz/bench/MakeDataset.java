@@ -5,7 +5,7 @@ import io.jcolz.format.Row;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
-import io.jcolz.loader.image.JpegEncoder;
+import io.jcolz.image.JpegEncoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,8 +2,8 @@ package io.jcolz.bench;
 
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.store.FileTrees;
-import io.jcolz.loader.image.ImageDecodeException;
-import io.jcolz.loader.image.ImageDecoder;
+import io.jcolz.image.ImageDecodeException;
+import io.jcolz.image.ImageDecoder;
 import io.jcolz.pack.PackListener;
 import io.jcolz.pack.PackOptions;
 import io.jcolz.pack.PackResult;
@@ -313,10 +313,9 @@ public final class PackBenchmark {
                 try (io.jcolz.format.codec.ChunkCompressor z =
                         new io.jcolz.format.codec.ChunkCompressor(
                             io.jcolz.format.codec.Codec.ZSTD, o.level());
-                    io.jcolz.loader.image.JpegEncoder jpeg =
-                        new io.jcolz.loader.image.JpegEncoder(o.quality())) {
+                    io.jcolz.image.JpegEncoder jpeg = new io.jcolz.image.JpegEncoder(o.quality())) {
                   for (int k; (k = next.getAndIncrement()) < files.size(); ) {
-                    io.jcolz.loader.image.RgbImage img;
+                    io.jcolz.image.RgbImage img;
                     try {
                       img = decoder.decodeResized(files.get(k), o.size(), o.size(), o.resize());
                     } catch (ImageDecodeException e) {

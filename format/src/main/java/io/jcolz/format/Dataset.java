@@ -26,10 +26,6 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongConsumer;
 
@@ -445,7 +441,7 @@ public final class Dataset implements AutoCloseable {
     guard.readLock().unlock();
   }
 
-  private void ensureOpen() {
+  void ensureOpen() {
     if (closed) {
       throw new IllegalStateException("dataset " + dir + " is closed");
     }
@@ -552,154 +548,19 @@ public final class Dataset implements AutoCloseable {
   /**
    * Checks everything: every chunk of every column (checksum, decompression, structure — even when
    * the dataset was opened without checksum checks), the key index's size and checksum, and that
-   * every key maps to its own row. Keeps going past problems so all of them are named.
+   * every key maps to its own row. Keeps going past problems so all of them are named. The checks
+   * live in {@link DatasetVerifier}.
    *
    * @param threads worker threads for chunk checks (≥ 1)
    * @param progress receives compressed bytes as they are checked (may be null)
    */
   public VerifyReport verify(int threads, LongConsumer progress) throws IOException {
-    ensureOpen();
-    List<VerifyReport.Problem> problems = Collections.synchronizedList(new ArrayList<>());
-    AtomicLong chunks = new AtomicLong();
-    AtomicLong bytes = new AtomicLong();
-    List<ColumnFile> files = new ArrayList<>();
-    List<int[]> work = new ArrayList<>();
-    for (Column c : columns) {
-      for (ColumnFile f : c.files()) {
-        for (int k = 0; k < f.chunkCount(); k++) {
-          work.add(new int[] {files.size(), k});
-        }
-        files.add(f);
-      }
-    }
-    AtomicLong next = new AtomicLong();
-    ExecutorService pool =
-        Executors.newFixedThreadPool(
-            Math.max(1, threads),
-            r -> {
-              Thread t = new Thread(r, "jcolz-verify");
-              t.setDaemon(true);
-              return t;
-            });
-    try {
-      List<Future<?>> futures = new ArrayList<>();
-      for (int t = 0; t < Math.max(1, threads); t++) {
-        futures.add(
-            pool.submit(
-                () -> {
-                  try (ChunkDecoder d = new ChunkDecoder(true, this)) {
-                    for (long w; (w = next.getAndIncrement()) < work.size(); ) {
-                      int[] ck = work.get((int) w);
-                      ColumnFile col = files.get(ck[0]);
-                      try {
-                        d.decode(col, ck[1]);
-                      } catch (CorruptDatasetException e) {
-                        problems.add(
-                            new VerifyReport.Problem(
-                                col.path().toString(),
-                                col.name(),
-                                ck[1],
-                                col.offset(ck[1]),
-                                e.getMessage()));
-                      }
-                      chunks.incrementAndGet();
-                      bytes.addAndGet(col.compressedLength(ck[1]));
-                      if (progress != null) {
-                        progress.accept(col.compressedLength(ck[1]));
-                      }
-                    }
-                  }
-                  return null;
-                }));
-      }
-      for (Future<?> f : futures) {
-        f.get();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new java.io.InterruptedIOException("verify interrupted");
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-    } finally {
-      pool.shutdownNow();
-      try {
-        pool.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    problems.sort(
-        java.util.Comparator.comparing(VerifyReport.Problem::file)
-            .thenComparingLong(VerifyReport.Problem::chunk));
-    long keys = 0;
-    if (keyIndexes != null) {
-      for (Part p : parts) {
-        keys += verifyKeys(p, problems);
-      }
-    }
-    return new VerifyReport(problems, chunks.get(), bytes.get(), keys);
+    return DatasetVerifier.verify(this, threads, progress);
   }
 
-  /**
-   * Checks part {@code p}'s key index (size, CRC32C, every key → its own row) and, in a collection,
-   * that every key lies in the part's key range (else lookups would miss it).
-   */
-  private long verifyKeys(Part p, List<VerifyReport.Problem> problems) throws IOException {
-    Path file = p.path().resolve(DatasetLayout.KEY_INDEX);
-    KeyIndex index = keyIndexes[p.index()];
-    try {
-      index.checkIntegrity();
-    } catch (CorruptDatasetException e) {
-      problems.add(new VerifyReport.Problem(file.toString(), null, -1, -1, e.getMessage()));
-      return 0;
-    }
-    ColumnFile keys = column(schema().keyColumn().orElseThrow()).files().get(p.index());
-    long checked = 0;
-    int reported = 0;
-    try (ChunkDecoder d = new ChunkDecoder(true, this)) {
-      for (int k = 0; k < keys.chunkCount(); k++) {
-        ChunkView v;
-        try {
-          v = d.decode(keys, k);
-        } catch (CorruptDatasetException e) {
-          continue; // already reported with the chunks
-        }
-        for (int i = 0; i < v.rowCount(); i++) {
-          String key = v.string(i);
-          OptionalLong r = index.get(key);
-          long expected = v.firstRow() + i;
-          String problem = null;
-          if (r.isEmpty() || r.getAsLong() != expected) {
-            problem =
-                r.isEmpty() ? " is missing from the key index" : " maps to row " + r.getAsLong();
-          } else if (collection != null && !p.mayHold(key)) {
-            problem =
-                " lies outside the part's key range ["
-                    + p.keyMin()
-                    + ", "
-                    + p.keyMax()
-                    + "] in "
-                    + DatasetLayout.COLLECTION_MANIFEST;
-          }
-          if (problem != null) {
-            if (reported++ < 20) {
-              problems.add(
-                  new VerifyReport.Problem(
-                      file.toString(),
-                      null,
-                      -1,
-                      -1,
-                      "key '" + key + "' of row " + expected + problem));
-            }
-          } else {
-            checked++;
-          }
-        }
-      }
-    } catch (CorruptDatasetException e) {
-      problems.add(new VerifyReport.Problem(file.toString(), null, -1, -1, e.getMessage()));
-    }
-    return checked;
+  /** Part {@code p}'s key index, or null without a key column (for {@link DatasetVerifier}). */
+  KeyIndex keyIndex(Part p) {
+    return keyIndexes == null ? null : keyIndexes[p.index()];
   }
 
   /** Unmaps every file and closes the key indexes. Idempotent. */

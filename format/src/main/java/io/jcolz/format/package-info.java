@@ -1,11 +1,14 @@
 /**
  * The jcolz on-disk store: a dataset is a directory of column files, each cut into independently
- * compressed, CRC32C-checked chunks, plus a manifest and a key index. The byte-exact spec is {@code
- * format/FORMAT.md}.
+ * compressed, CRC32C-checked chunks, plus a manifest and a key index (format version 1), or a
+ * collection of such datasets as parts under one collection manifest (format version 2). The
+ * byte-exact spec is {@code format/FORMAT.md}.
  *
  * <p>Entry points: {@link io.jcolz.format.DatasetWriter} (append rows from many threads, commit
- * atomically), {@link io.jcolz.format.Dataset} (open, map, read by row or key, decode chunks in
- * bulk with a per-thread {@link io.jcolz.format.ChunkDecoder}, verify).
+ * atomically), {@link io.jcolz.format.CollectionWriter} (commit or replace a collection manifest
+ * over committed parts), {@link io.jcolz.format.Dataset} (open a single dataset or a collection the
+ * same way, map, read by global row or key, decode chunks in bulk with a per-thread {@link
+ * io.jcolz.format.ChunkDecoder}, verify through {@link io.jcolz.format.DatasetVerifier}).
  *
  * <h2>Packages</h2>
  *
@@ -30,7 +33,9 @@
  * <h2>Limitations</h2>
  *
  * <ul>
- *   <li>Datasets are written once; there is no append to a committed dataset (write a new one).
+ *   <li>A committed dataset or part is never changed: appending means adding parts to a collection
+ *       and replacing its manifest atomically (a version-1 single dataset cannot be appended to;
+ *       pack a collection). A collection's label vocabulary and schema are fixed.
  *   <li>A decompressed chunk holds at most 1 GiB, so one value holds at most 1 GiB − 8 bytes.
  *   <li>Column files are mapped whole: address space ({@code ulimit -v}) must cover the dataset.
  *   <li>The key index (Chronicle Map) needs a writable file and the JVM flags in {@link

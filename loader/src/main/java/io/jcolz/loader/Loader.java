@@ -3,6 +3,7 @@ package io.jcolz.loader;
 import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
+import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.batch.BatchBuffer;
 import io.jcolz.loader.batch.BatchPool;
 import io.jcolz.loader.batch.BatchSpec;

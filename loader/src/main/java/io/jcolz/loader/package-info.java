@@ -10,8 +10,9 @@
  * went; {@link io.jcolz.loader.LoaderBench} measures throughput against the single-thread
  * decompress ceiling. One package per concept: {@code order} (which rows, in which order, on which
  * rank), {@code cache} (decoded chunks shared by workers), {@code batch} (pooled buffers, pixel and
- * label assembly, the sample-writer seam to {@code image}), {@code queue} (per-device ordered
- * bounded queues and the delivery policy), {@code image} (decode, resize, augment).
+ * label assembly, the sample-writer seam to the {@code jcolz-image} module's decoders), {@code
+ * queue} (per-device ordered bounded queues and the delivery policy), {@code augment} (random
+ * resized crop and flip into a batch slot).
  *
  * <h2>Limitations</h2>
  *
@@ -20,8 +21,10 @@
  *       once its queue is full — there is no work stealing.
  *   <li>{@code RANDOM} order decodes about one chunk per sample on datasets larger than the cache:
  *       use {@code QUASI_RANDOM} for large raw datasets.
- *   <li>JPEG rows are decoded through ImageIO into a new array per image (the decoder's own
- *       allocation); raw rows allocate nothing per sample.
+ *   <li>JPEG rows are decoded by libjpeg-turbo (through FFM, when {@code libturbojpeg.so.0} is
+ *       installed) straight from the decompressed chunk into a reused off-heap buffer per worker;
+ *       without it, and for the files TurboJPEG refuses, by the JDK's ImageIO reader into a new
+ *       array per image ({@code io.jcolz.image.JpegDecoder}). Raw rows allocate nothing per sample.
  *   <li>The work split takes one lock per chunk decode, per chunk of a batch and per batch (about
  *       10,000 times a second at 40,000 images/s of 224 px raw), never per sample; scaling beyond 2
  *       cores has not been measured by this project yet (BENCHMARKS.md, "Loader").

@@ -11,6 +11,7 @@ import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.testing.RandomDatasets;
 import io.jcolz.format.testing.Seeds;
+import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.batch.ImageLayout;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.batch.Pixels;

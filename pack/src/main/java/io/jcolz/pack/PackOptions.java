@@ -2,7 +2,7 @@ package io.jcolz.pack;
 
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
-import io.jcolz.loader.image.ResizeMode;
+import io.jcolz.image.ResizeMode;
 import java.nio.file.Path;
 import java.util.Objects;
 

@@ -1,6 +1,6 @@
 package io.jcolz.pack;
 
-import io.jcolz.loader.image.ImageDecodeException;
+import io.jcolz.image.ImageDecodeException;
 import java.util.Locale;
 
 /**

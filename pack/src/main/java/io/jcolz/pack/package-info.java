@@ -1,8 +1,8 @@
 /**
  * The packer library: turns a folder of images and a label source into a jcolz dataset ({@link
  * io.jcolz.pack.Packer}). {@code jcolz pack} (module {@code tools}) is its command line; the
- * benchmarks and a Spark task call it directly. It depends on {@code format} and {@code loader}
- * (image decoding and resizing), never on the CLI.
+ * benchmarks and a Spark task call it directly. It depends on {@code format} and {@code image}
+ * (image decoding, resizing and JPEG encoding), never on the loader or the CLI.
  *
  * <h2>Conventions (decided; the command's help says the same)</h2>
  *
@@ -33,18 +33,28 @@
  *       column holds zeros / an empty value. Flat clip-art stays exact, photographs become JPEG.
  *   <li><b>Bad inputs</b> are skipped with one line naming the file and a {@link
  *       io.jcolz.pack.SkipReason}, counted by reason; the pack completes. The decoder ({@link
- *       io.jcolz.loader.image.ImageDecoder}) refuses more than 100 MP from the header (no
- *       allocation) and images whose shorter side is below {@code --min-side} (default 2, so a 1×1
- *       image is skipped as too small). Files without an image extension and names starting with
- *       '.' are ignored (counted, not read).
- *   <li><b>No resume</b>: an interrupted pack is re-run from the start. The run takes the lock file
- *       {@code .NAME.pack.lock} beside the output, removes the leftovers of an earlier interrupted
- *       run (the writer's {@code .NAME.tmp-*} directory, the {@code .NAME.labels-*.cmap} label
- *       map), and commits through {@link io.jcolz.format.DatasetWriter}'s atomic rename: a dataset
- *       at {@code --out} is either the complete new one, the untouched old one, or absent. An
- *       existing {@code --out} is refused unless {@code --overwrite}, and {@code --overwrite}
- *       replaces only a jcolz dataset ({@link io.jcolz.pack.OutputCheck}); a second pack to the
- *       same output is refused while the lock is held ({@link io.jcolz.pack.PackLock}).
+ *       io.jcolz.image.ImageDecoder}) refuses more than 100 MP from the header (no allocation) and
+ *       images whose shorter side is below {@code --min-side} (default 2, so a 1×1 image is skipped
+ *       as too small). Files without an image extension and names starting with '.' are ignored
+ *       (counted, not read).
+ *   <li><b>Parts, resume, append, shards</b> ({@link io.jcolz.pack.Packer}): the sorted listing is
+ *       cut into parts by a {@link io.jcolz.pack.PackPlan} written first into the build directory
+ *       {@code .NAME.building}; each part is committed on its own through {@link
+ *       io.jcolz.format.DatasetWriter}'s atomic rename, and the collection manifest last (FORMAT.md
+ *       §9). An interrupted pack resumes: a re-run with the same inputs and settings keeps every
+ *       committed part of its plan and packs only the rest, and one whose plan differs is refused
+ *       with the difference named ({@code --restart} starts over). {@code --append} adds new images
+ *       as new parts of an existing collection under its fixed vocabulary and replaces its manifest
+ *       atomically; {@code --shard i/n} packs the parts with index ≡ i (mod n) and leaves the
+ *       collection uncommitted, and {@code --finish} ({@link io.jcolz.pack.Packer#finish}) commits
+ *       it once every part is in.
+ *   <li><b>Output safety</b>: the run takes the lock file {@code .NAME.pack.lock} beside the output
+ *       ({@link io.jcolz.pack.PackLock}; a second pack to the same output is refused while it is
+ *       held) and removes the leftovers of an interrupted part (the writer's {@code .NAME.tmp-*}
+ *       directories, the {@code .NAME.labels-*.cmap} label map). A dataset at {@code --out} is
+ *       either the complete new one, the untouched old one, or absent. An existing {@code --out} is
+ *       refused unless {@code --overwrite} (or {@code --append}), and {@code --overwrite} replaces
+ *       only a jcolz dataset ({@link io.jcolz.pack.OutputCheck}).
  * </ul>
  *
  * <h2>Limitations</h2>

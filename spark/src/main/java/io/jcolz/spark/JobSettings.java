@@ -1,7 +1,7 @@
 package io.jcolz.spark;
 
 import io.jcolz.format.images.PackedImages;
-import io.jcolz.loader.image.ResizeMode;
+import io.jcolz.image.ResizeMode;
 import io.jcolz.pack.CodecChoice;
 import io.jcolz.pack.PackOptions;
 import java.io.Serializable;

@@ -8,7 +8,7 @@ import io.jcolz.format.store.CollectionManifestFile;
 import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.Manifest;
 import io.jcolz.format.store.ManifestFile;
-import io.jcolz.loader.image.ResizeMode;
+import io.jcolz.image.ResizeMode;
 import io.jcolz.pack.CodecChoice;
 import io.jcolz.pack.FolderLabels;
 import io.jcolz.pack.LabelFile;

@@ -3,7 +3,7 @@ package io.jcolz.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.jcolz.format.images.PackedImages;
-import io.jcolz.loader.image.ResizeMode;
+import io.jcolz.image.ResizeMode;
 import io.jcolz.pack.CodecChoice;
 import io.jcolz.pack.PackOptions;
 import java.nio.file.Path;

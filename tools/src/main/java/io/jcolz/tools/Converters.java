@@ -1,9 +1,9 @@
 package io.jcolz.tools;
 
 import io.jcolz.format.images.PackedImages;
-import io.jcolz.loader.Augment;
+import io.jcolz.image.ResizeMode;
+import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.batch.LabelMode;
-import io.jcolz.loader.image.ResizeMode;
 import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;

@@ -7,7 +7,7 @@ import io.jcolz.training.checkpoint.Checkpoints;
 import io.jcolz.training.data.BatchArrays;
 import io.jcolz.training.loop.Devices;
 import io.jcolz.training.loop.SettingException;
-import io.jcolz.training.loop.TrainingConfig.Setting;
+import io.jcolz.training.loop.TrainingSettings.Setting;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -3,7 +3,7 @@ package io.jcolz.tools;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
-import io.jcolz.loader.image.ResizeMode;
+import io.jcolz.image.ResizeMode;
 import io.jcolz.pack.CodecChoice;
 import io.jcolz.pack.PackListener;
 import io.jcolz.pack.PackOptions;

@@ -4,16 +4,16 @@ import ai.djl.Device;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.format.Dataset;
-import io.jcolz.loader.Augment;
+import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.training.checkpoint.Checkpoints;
 import io.jcolz.training.loop.EpochStats;
 import io.jcolz.training.loop.Precision;
 import io.jcolz.training.loop.SettingException;
 import io.jcolz.training.loop.Training;
-import io.jcolz.training.loop.TrainingConfig;
-import io.jcolz.training.loop.TrainingListener;
-import io.jcolz.training.loop.TrainingResult;
+import io.jcolz.training.loop.TrainingCallbacks;
+import io.jcolz.training.loop.TrainingOutcome;
+import io.jcolz.training.loop.TrainingSettings;
 import io.jcolz.training.loss.LossChoice;
 import io.jcolz.training.model.ResNetSpec;
 import io.jcolz.training.model.TorchvisionResNet;
@@ -220,7 +220,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    TrainingConfig cfg = config();
+    TrainingSettings cfg = config();
     trainedOn = cfg.devices();
     PrintWriter out = spec.commandLine().getOut();
     try (Dataset train = Dataset.open(dataset);
@@ -235,7 +235,7 @@ public final class TrainCommand implements Callable<Integer> {
       if (!json.on()) {
         out.println("devices: " + ModelSupport.describe(cfg.devices()));
       }
-      TrainingResult r;
+      TrainingOutcome r;
       try {
         r = Training.run(train, v, cfg, new Listener(out, header, epochs, cfg.devices().length));
       } catch (SettingException e) { // a runtime failure (exit 1), worded with the flags
@@ -267,7 +267,7 @@ public final class TrainCommand implements Callable<Integer> {
     return Main.OK;
   }
 
-  private TrainingConfig config() {
+  private TrainingSettings config() {
     Knobs.batch("--batch", batch);
     Knobs.threads("--workers", workers);
     ModelSupport.cudnnAutotunerFor(devices);
@@ -292,8 +292,8 @@ public final class TrainCommand implements Callable<Integer> {
         io.jcolz.training.model.ResNetSpec.of(model, 32, 32, 1); // validates the name
       }
       new OptimizerSettings(optimizer, lr, momentum, weightDecay, 0, 1); // validates
-      TrainingConfig.Builder b =
-          TrainingConfig.builder()
+      TrainingSettings.Builder b =
+          TrainingSettings.builder()
               .model(model)
               .epochs(epochs)
               .batchSize(batch)
@@ -359,7 +359,7 @@ public final class TrainCommand implements Callable<Integer> {
     return pr == null || pr.hasMatchedOption(option);
   }
 
-  private ObjectNode toJson(TrainingResult r) {
+  private ObjectNode toJson(TrainingOutcome r) {
     ObjectNode j = CliSupport.object();
     j.put("epochs", r.epochsCompleted());
     j.put("steps", r.stepsDone());
@@ -402,7 +402,7 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /** Per-epoch lines on stdout (not with --json) and a bar on a terminal. */
-  private final class Listener implements TrainingListener {
+  private final class Listener implements TrainingCallbacks {
     private final PrintWriter out;
     private final String header;
     private final int epochs;

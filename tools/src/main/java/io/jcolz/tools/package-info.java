@@ -1,7 +1,7 @@
 /**
  * The {@code jcolz} command line ({@link io.jcolz.tools.Main}): one picocli command class per
  * subcommand (pack, info, verify, get, bench, train, eval, predict, demo). Commands only parse,
- * check and print; the work is in the libraries below them (format, loader, pack, training).
+ * check and print; the work is in the libraries below them (format, image, loader, pack, training).
  *
  * <h2>Conventions</h2>
  *

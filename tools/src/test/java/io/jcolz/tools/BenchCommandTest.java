@@ -8,8 +8,8 @@ import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.Row;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
-import io.jcolz.loader.image.ImageDecoder;
-import io.jcolz.loader.image.ResizeMode;
+import io.jcolz.image.ImageDecoder;
+import io.jcolz.image.ResizeMode;
 import io.jcolz.training.shapes.ShapesGenerator;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -192,7 +192,7 @@ class BenchCommandTest {
             .build();
     ShapesGenerator gen = new ShapesGenerator(SIZE, 5);
     try (DatasetWriter w = DatasetWriter.create(jds, schema);
-        io.jcolz.loader.image.JpegEncoder enc = new io.jcolz.loader.image.JpegEncoder(90)) {
+        io.jcolz.image.JpegEncoder enc = new io.jcolz.image.JpegEncoder(90)) {
       Row row = w.newRow();
       for (int i = 0; i < 48; i++) {
         ShapesGenerator.Sample s = gen.sample(i);

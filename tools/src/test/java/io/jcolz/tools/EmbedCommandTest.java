@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jcolz.format.Dataset;
-import io.jcolz.loader.Augment;
 import io.jcolz.loader.Batch;
 import io.jcolz.loader.Loader;
+import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.order.Order;
 import io.jcolz.training.shapes.ShapesDatasetWriter;

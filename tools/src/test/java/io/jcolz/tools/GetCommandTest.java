@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jcolz.format.Dataset;
-import io.jcolz.loader.image.ImageDecoder;
-import io.jcolz.loader.image.JpegDecoder;
+import io.jcolz.image.ImageDecoder;
+import io.jcolz.image.JpegDecoder;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

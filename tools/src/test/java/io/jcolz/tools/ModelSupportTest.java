@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcolz.training.loop.SettingException;
-import io.jcolz.training.loop.TrainingConfig;
-import io.jcolz.training.loop.TrainingConfig.Setting;
+import io.jcolz.training.loop.TrainingSettings;
+import io.jcolz.training.loop.TrainingSettings.Setting;
 import java.util.HashSet;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -29,10 +29,10 @@ class ModelSupportTest {
   @Test
   void libraryMessagesAreWordedWithFlags() {
     SettingException e =
-        assertThrows(SettingException.class, () -> TrainingConfig.builder().epochs(0));
+        assertThrows(SettingException.class, () -> TrainingSettings.builder().epochs(0));
     assertEquals("epochs must be at least 1, got 0", e.getMessage());
     assertEquals("--epochs must be at least 1, got 0", ModelSupport.inFlags(e));
-    e = assertThrows(SettingException.class, () -> TrainingConfig.builder().resume(true).build());
+    e = assertThrows(SettingException.class, () -> TrainingSettings.builder().resume(true).build());
     assertEquals("--resume needs --checkpoint DIR", ModelSupport.inFlags(e));
     assertEquals("plain", ModelSupport.inFlags(new IllegalArgumentException("plain")));
     Main.UsageException u =

@@ -13,9 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jcolz.format.Dataset;
-import io.jcolz.loader.image.ImageDecoder;
-import io.jcolz.loader.image.JpegDecoder;
-import io.jcolz.loader.image.ResizeMode;
+import io.jcolz.image.ImageDecoder;
+import io.jcolz.image.JpegDecoder;
+import io.jcolz.image.ResizeMode;
 import io.jcolz.pack.PackListener;
 import io.jcolz.pack.PackLock;
 import io.jcolz.pack.PackOptions;

@@ -1,19 +1,19 @@
 package io.jcolz.loader.batch;
 
-import io.jcolz.loader.image.Augmentation;
-import io.jcolz.loader.image.Augmenter;
-import io.jcolz.loader.image.JpegDecoder;
-import io.jcolz.loader.image.PixelLayout;
+import io.jcolz.image.JpegDecoder;
+import io.jcolz.image.PixelLayout;
+import io.jcolz.loader.augment.Augmentation;
+import io.jcolz.loader.augment.Augmenter;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The loader's {@link SampleWriter}: raw images and JPEGs through {@code io.jcolz.loader.image}'s
- * {@link Augmenter} (random resized crop, flip, resize to the output size), with one fast path: a
- * raw or decoded JPEG image already at the output size and no random crop is written by {@link
- * Pixels} (a bulk copy, or a word-wise de-interleave/mirror), the flip coin drawn by the same
- * {@link Augmentation#params} as everywhere else — so raw and JPEG rows of one dataset follow one
- * rule.
+ * The loader's {@link SampleWriter}: raw images and JPEGs (decoded by {@code io.jcolz.image}'s
+ * {@link JpegDecoder}) through the loader's {@link Augmenter} (random resized crop, flip, resize to
+ * the output size), with one fast path: a raw or decoded JPEG image already at the output size and
+ * no random crop is written by {@link Pixels} (a bulk copy, or a word-wise de-interleave/mirror),
+ * the flip coin drawn by the same {@link Augmentation#params} as everywhere else — so raw and JPEG
+ * rows of one dataset follow one rule.
  *
  * <p>Not thread-safe: one per worker thread (it owns a JPEG decoder and scratch arrays).
  */

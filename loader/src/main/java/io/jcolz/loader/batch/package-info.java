@@ -3,7 +3,7 @@
  * {@link io.jcolz.loader.batch.BatchPool} (bounded, recycled off-heap buffers), {@link
  * io.jcolz.loader.batch.Pixels} (HWC → NCHW/NHWC with flip, word-wise), and {@link
  * io.jcolz.loader.batch.SampleWriter}, the per-sample seam whose default {@link
- * io.jcolz.loader.batch.ImageSampleWriter} decodes and augments through {@code
- * io.jcolz.loader.image}.
+ * io.jcolz.loader.batch.ImageSampleWriter} decodes through {@code io.jcolz.image} and augments
+ * through {@code io.jcolz.loader.augment}.
  */
 package io.jcolz.loader.batch;

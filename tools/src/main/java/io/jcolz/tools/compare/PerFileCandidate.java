@@ -1,8 +1,8 @@
 package io.jcolz.tools.compare;
 
-import io.jcolz.loader.image.ImageDecodeException;
-import io.jcolz.loader.image.ImageDecoder;
-import io.jcolz.loader.image.RgbImage;
+import io.jcolz.image.ImageDecodeException;
+import io.jcolz.image.ImageDecoder;
+import io.jcolz.image.RgbImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

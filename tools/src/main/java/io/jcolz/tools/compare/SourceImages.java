@@ -5,7 +5,7 @@ import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.images.PackedImages;
-import io.jcolz.loader.image.ResizeMode;
+import io.jcolz.image.ResizeMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.jcolz.training.loop;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import io.jcolz.training.loop.TrainingConfig.Setting;
+import io.jcolz.training.loop.TrainingSettings.Setting;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

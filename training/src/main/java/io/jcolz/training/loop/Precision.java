@@ -1,7 +1,7 @@
 package io.jcolz.training.loop;
 
 import ai.djl.ndarray.types.DataType;
-import io.jcolz.training.loop.TrainingConfig.Setting;
+import io.jcolz.training.loop.TrainingSettings.Setting;
 import java.util.Locale;
 
 /**

@@ -51,7 +51,7 @@ import java.io.IOException;
  * settings, steps done, and the loader position (next epoch and batch). A resumed run checks the
  * training dataset's id, vocabulary, image size, seed, batch size and device count against the
  * checkpoint, uses the checkpoint's optimizer settings and positive weights (refusing any that the
- * config set explicitly to other values; {@link TrainingListener#started} reports those actually
+ * config set explicitly to other values; {@link TrainingCallbacks#started} reports those actually
  * used), builds its loader with {@code startAt(epoch, batch)} — the loader's order is a pure
  * function of (seed, epoch), so the batches are exactly those the interrupted run would have seen
  * next — and continues the learning-rate schedule at the step reached. Validation figures (mAP,
@@ -81,7 +81,7 @@ import java.io.IOException;
  * A run is a {@link TrainingSession}: the checks and settings first, then per epoch a training, a
  * validation and a checkpoint step, all epochs over one training {@link Loader} started at the
  * resume position. Errors about a setting are {@link SettingException}s naming it as a {@link
- * TrainingConfig.Setting}, for a front end to word (the command line: as its flag).
+ * TrainingSettings.Setting}, for a front end to word (the command line: as its flag).
  *
  * <p>Thread-safety: not thread-safe; a {@code Training} run uses the calling thread (plus the
  * loader's workers) and its model exclusively.
@@ -102,8 +102,8 @@ public final class Training {
    * @throws IllegalArgumentException for settings that do not fit the data or the checkpoint (a
    *     {@link SettingException} where the message is about settings)
    */
-  public static TrainingResult run(
-      Dataset train, Dataset val, TrainingConfig cfg, TrainingListener listener)
+  public static TrainingOutcome run(
+      Dataset train, Dataset val, TrainingSettings cfg, TrainingCallbacks listener)
       throws IOException, InterruptedException {
     try (TrainingSession session = TrainingSession.open(train, val, cfg, listener)) {
       return session.run();

@@ -20,7 +20,7 @@ import io.jcolz.training.checkpoint.Checkpoint;
 import io.jcolz.training.checkpoint.Checkpoints;
 import io.jcolz.training.data.BatchArrays;
 import io.jcolz.training.data.LabelCounts;
-import io.jcolz.training.loop.TrainingConfig.Setting;
+import io.jcolz.training.loop.TrainingSettings.Setting;
 import io.jcolz.training.loss.AsymmetricLoss;
 import io.jcolz.training.metrics.MultiLabelEvaluator;
 import io.jcolz.training.metrics.MultiLabelReport;
@@ -61,8 +61,8 @@ final class TrainingSession implements AutoCloseable {
   private final long t0 = System.nanoTime();
   private final Dataset train;
   private final Dataset val;
-  private final TrainingConfig cfg;
-  private final TrainingListener listener;
+  private final TrainingSettings cfg;
+  private final TrainingCallbacks listener;
   private final Device[] devices;
   private final List<String> vocab;
   private final long batchesPerEpoch;
@@ -99,7 +99,8 @@ final class TrainingSession implements AutoCloseable {
   private WarmupCosineTracker schedule;
   private Loader loader;
 
-  private TrainingSession(Dataset train, Dataset val, TrainingConfig cfg, TrainingListener listener)
+  private TrainingSession(
+      Dataset train, Dataset val, TrainingSettings cfg, TrainingCallbacks listener)
       throws IOException {
     this.train = train;
     this.val = val;
@@ -176,7 +177,7 @@ final class TrainingSession implements AutoCloseable {
    *     fit the data or the checkpoint
    */
   static TrainingSession open(
-      Dataset train, Dataset val, TrainingConfig cfg, TrainingListener listener)
+      Dataset train, Dataset val, TrainingSettings cfg, TrainingCallbacks listener)
       throws IOException {
     return new TrainingSession(train, val, cfg, listener);
   }
@@ -206,7 +207,7 @@ final class TrainingSession implements AutoCloseable {
    *
    * @return what was done
    */
-  TrainingResult run() throws IOException, InterruptedException {
+  TrainingOutcome run() throws IOException, InterruptedException {
     listener.started(spec, optimizer, posWeights, resumedFrom != null, stepsDone);
     loss = cfg.loss.build(posWeights, cfg.seed); // the config refused weights it cannot take
     Engine.getInstance().setRandomSeed((int) cfg.seed);
@@ -250,7 +251,7 @@ final class TrainingSession implements AutoCloseable {
       stats.add(es);
       listener.epochFinished(es);
     }
-    return new TrainingResult(
+    return new TrainingOutcome(
         spec,
         List.copyOf(stats),
         epochsDone,
@@ -653,11 +654,11 @@ final class TrainingSession implements AutoCloseable {
     parts.add(text);
   }
 
-  private static float[] positiveWeights(TrainingConfig cfg, LabelCounts counts) {
+  private static float[] positiveWeights(TrainingSettings cfg, LabelCounts counts) {
     return switch (cfg.positiveWeight) {
-      case TrainingConfig.PositiveWeight.None n -> null;
-      case TrainingConfig.PositiveWeight.Auto a -> counts.autoPositiveWeights();
-      case TrainingConfig.PositiveWeight.Uniform u -> {
+      case TrainingSettings.PositiveWeight.None n -> null;
+      case TrainingSettings.PositiveWeight.Auto a -> counts.autoPositiveWeights();
+      case TrainingSettings.PositiveWeight.Uniform u -> {
         float[] w = new float[counts.positives().length];
         Arrays.fill(w, u.weight());
         yield w;

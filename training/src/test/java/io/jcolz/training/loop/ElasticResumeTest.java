@@ -28,7 +28,7 @@ class ElasticResumeTest {
   @TempDir Path tmp;
 
   /** Row ids of every batch taken, in the order taken (device order within a step). */
-  private static final class Rows implements TrainingListener {
+  private static final class Rows implements TrainingCallbacks {
     final List<Long> rows = new ArrayList<>();
 
     @Override
@@ -39,10 +39,10 @@ class ElasticResumeTest {
     }
   }
 
-  private static TrainingConfig.Builder config(Path ck, int devices, int batch) {
+  private static TrainingSettings.Builder config(Path ck, int devices, int batch) {
     Device[] d = new Device[devices];
     Arrays.fill(d, Device.cpu());
-    return TrainingConfig.builder()
+    return TrainingSettings.builder()
         .model("resnet18")
         .epochs(1)
         .batchSize(batch)
@@ -66,7 +66,7 @@ class ElasticResumeTest {
 
       Path ck = tmp.resolve("ck");
       Rows before = new Rows();
-      TrainingResult first = Training.run(ds, null, config(ck, 4, 4).maxSteps(1).build(), before);
+      TrainingOutcome first = Training.run(ds, null, config(ck, 4, 4).maxSteps(1).build(), before);
       assertEquals(1, first.stepsDone());
       assertEquals(4, Checkpoints.load(ck).checkpoint().nextBatch()); // in batches of 4
 
@@ -75,14 +75,14 @@ class ElasticResumeTest {
               IllegalArgumentException.class,
               () ->
                   Training.run(
-                      ds, null, config(ck, 2, 4).resume(true).build(), new TrainingListener() {}));
+                      ds, null, config(ck, 2, 4).resume(true).build(), new TrainingCallbacks() {}));
       assertEquals(
           "the checkpoint's global batch is 4 device(s) × 4 = 16, this run's 2 × 4 = 8 (resume"
               + " with the same global batch: devices × batch = 16)",
           refused.getMessage());
 
       Rows after = new Rows();
-      TrainingResult second = Training.run(ds, null, config(ck, 2, 8).resume(true).build(), after);
+      TrainingOutcome second = Training.run(ds, null, config(ck, 2, 8).resume(true).build(), after);
       assertEquals(4, second.stepsDone());
       assertEquals(1, second.epochsCompleted());
 

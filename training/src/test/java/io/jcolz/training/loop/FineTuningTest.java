@@ -39,8 +39,8 @@ class FineTuningTest {
     ShapesDatasetWriter.write(data, 32, 16, 5);
   }
 
-  private static TrainingConfig.Builder config(Path checkpoints) {
-    return TrainingConfig.builder()
+  private static TrainingSettings.Builder config(Path checkpoints) {
+    return TrainingSettings.builder()
         .model("resnet18")
         .epochs(2)
         .batchSize(8)
@@ -65,14 +65,14 @@ class FineTuningTest {
     try (Dataset ds = Dataset.open(data)) {
       // two steps with everything before layer4 frozen, then a resume to the end of epoch 2
       Path ck = tmp.resolve("ft");
-      TrainingConfig first =
+      TrainingSettings first =
           config(ck).maxSteps(2).trainFrom(Part.LAYER4).headLearningRateMultiplier(10f).build();
-      Training.run(ds, null, first, new TrainingListener() {});
+      Training.run(ds, null, first, new TrainingCallbacks() {});
       Checkpoint c = Checkpoints.load(ck).checkpoint();
       assertEquals(new Checkpoint.FineTuning(Part.LAYER4, 10f), c.fineTuning());
       Map<String, float[]> a = parameters(ck);
 
-      Training.run(ds, null, config(ck).resume(true).build(), new TrainingListener() {});
+      Training.run(ds, null, config(ck).resume(true).build(), new TrainingCallbacks() {});
       Checkpoint end = Checkpoints.load(ck).checkpoint();
       assertEquals(8, end.stepsDone());
       assertEquals(c.fineTuning(), end.fineTuning());
@@ -104,7 +104,7 @@ class FineTuningTest {
                       ds,
                       null,
                       config(ck).epochs(3).resume(true).trainFrom(Part.FC).build(),
-                      new TrainingListener() {}));
+                      new TrainingCallbacks() {}));
       assertTrue(e.getMessage().contains("trainFrom fc (checkpoint: layer4)"), e.getMessage());
     }
   }
@@ -116,9 +116,9 @@ class FineTuningTest {
       Path b = tmp.resolve("b");
       // the same seed gives the same initial weights; train 1 and 4 steps with the backbone frozen
       Training.run(
-          ds, null, config(a).maxSteps(1).trainFrom(Part.FC).build(), new TrainingListener() {});
+          ds, null, config(a).maxSteps(1).trainFrom(Part.FC).build(), new TrainingCallbacks() {});
       Training.run(
-          ds, null, config(b).maxSteps(4).trainFrom(Part.FC).build(), new TrainingListener() {});
+          ds, null, config(b).maxSteps(4).trainFrom(Part.FC).build(), new TrainingCallbacks() {});
       Map<String, float[]> pa = parameters(a);
       Map<String, float[]> pb = parameters(b);
       for (String key : pa.keySet()) {

@@ -162,12 +162,13 @@ class PrecisionTest {
     assumeTrue(!Precision.bf16Available());
     ShapesDatasetWriter.write(tmp.resolve("small"), 16, 16, 1);
     try (Dataset ds = Dataset.open(tmp.resolve("small"))) {
-      TrainingConfig cfg =
-          TrainingConfig.builder().epochs(1).batchSize(8).precision(Precision.BF16).build();
+      TrainingSettings cfg =
+          TrainingSettings.builder().epochs(1).batchSize(8).precision(Precision.BF16).build();
       SettingException e =
           assertThrows(
-              SettingException.class, () -> Training.run(ds, null, cfg, new TrainingListener() {}));
-      assertEquals(List.of(TrainingConfig.Setting.PRECISION), e.settings());
+              SettingException.class,
+              () -> Training.run(ds, null, cfg, new TrainingCallbacks() {}));
+      assertEquals(List.of(TrainingSettings.Setting.PRECISION), e.settings());
       assertTrue(
           e.getMessage()
               .startsWith("precision bf16: DJL 0.35.1's PyTorch JNI bridge has no bfloat16 type"),

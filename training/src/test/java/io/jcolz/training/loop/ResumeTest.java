@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jcolz.format.Dataset;
 import io.jcolz.training.checkpoint.Checkpoint;
 import io.jcolz.training.checkpoint.Checkpoints;
-import io.jcolz.training.loop.TrainingConfig.Setting;
+import io.jcolz.training.loop.TrainingSettings.Setting;
 import io.jcolz.training.optim.OptimizerSettings;
 import io.jcolz.training.shapes.ShapesDatasetWriter;
 import java.nio.file.NoSuchFileException;
@@ -41,7 +41,7 @@ class ResumeTest {
   }
 
   /** (epoch, index, rows) of every batch a run took. */
-  private static final class Recorder implements TrainingListener {
+  private static final class Recorder implements TrainingCallbacks {
     final List<String> taken = new ArrayList<>();
 
     @Override
@@ -50,8 +50,8 @@ class ResumeTest {
     }
   }
 
-  private static TrainingConfig.Builder config(Path checkpoints) {
-    return TrainingConfig.builder()
+  private static TrainingSettings.Builder config(Path checkpoints) {
+    return TrainingSettings.builder()
         .model("resnet18")
         .epochs(2)
         .batchSize(8)
@@ -64,13 +64,13 @@ class ResumeTest {
   void resumedRunTakesTheBatchesAnUninterruptedRunTakes() throws Exception {
     try (Dataset ds = Dataset.open(data)) {
       Recorder whole = new Recorder();
-      TrainingResult all = Training.run(ds, null, config(tmp.resolve("whole")).build(), whole);
+      TrainingOutcome all = Training.run(ds, null, config(tmp.resolve("whole")).build(), whole);
       assertEquals(16, all.stepsDone());
       assertEquals(2, all.epochsCompleted());
 
       Path ck = tmp.resolve("parts");
       Recorder first = new Recorder();
-      TrainingResult part = Training.run(ds, null, config(ck).maxSteps(3).build(), first);
+      TrainingOutcome part = Training.run(ds, null, config(ck).maxSteps(3).build(), first);
       assertEquals(3, part.stepsDone());
       assertEquals(0, part.epochsCompleted());
       Checkpoint c = Checkpoints.load(ck).checkpoint();
@@ -81,7 +81,7 @@ class ResumeTest {
       assertEquals("resnet18", c.spec().name());
 
       Recorder second = new Recorder();
-      TrainingResult rest = Training.run(ds, null, config(ck).resume(true).build(), second);
+      TrainingOutcome rest = Training.run(ds, null, config(ck).resume(true).build(), second);
       assertEquals(16, rest.stepsDone());
       assertEquals(2, rest.epochsCompleted());
       List<String> joined = new ArrayList<>(first.taken);
@@ -92,8 +92,8 @@ class ResumeTest {
       assertEquals(0, end.nextBatch());
 
       // nothing left: returns at once, same figures
-      TrainingResult again =
-          Training.run(ds, null, config(ck).resume(true).build(), new TrainingListener() {});
+      TrainingOutcome again =
+          Training.run(ds, null, config(ck).resume(true).build(), new TrainingCallbacks() {});
       assertTrue(again.epochs().isEmpty());
       assertEquals(16, again.stepsDone());
     }
@@ -104,15 +104,15 @@ class ResumeTest {
     try (Dataset ds = Dataset.open(data);
         Dataset val = Dataset.open(heldOut)) {
       Path ck = tmp.resolve("stale");
-      TrainingResult first =
-          Training.run(ds, val, config(ck).maxSteps(8).build(), new TrainingListener() {});
+      TrainingOutcome first =
+          Training.run(ds, val, config(ck).maxSteps(8).build(), new TrainingCallbacks() {});
       assertTrue(Double.isFinite(first.map()), first.toString());
       Checkpoint validated = Checkpoints.load(ck).checkpoint();
       assertTrue(Double.isFinite(validated.map()));
       assertEquals(12, validated.thresholds().length);
 
-      TrainingResult resumed =
-          Training.run(ds, null, config(ck).resume(true).build(), new TrainingListener() {});
+      TrainingOutcome resumed =
+          Training.run(ds, null, config(ck).resume(true).build(), new TrainingCallbacks() {});
       assertEquals(16, resumed.stepsDone());
       assertTrue(Double.isNaN(resumed.map()), "no mAP measured by this run: " + resumed.map());
       assertNull(resumed.thresholds());
@@ -129,8 +129,9 @@ class ResumeTest {
       Path ck = tmp.resolve("bad");
       assertThrows(
           NoSuchFileException.class,
-          () -> Training.run(ds, null, config(ck).resume(true).build(), new TrainingListener() {}));
-      Training.run(ds, null, config(ck).maxSteps(1).build(), new TrainingListener() {});
+          () ->
+              Training.run(ds, null, config(ck).resume(true).build(), new TrainingCallbacks() {}));
+      Training.run(ds, null, config(ck).maxSteps(1).build(), new TrainingCallbacks() {});
       IllegalArgumentException e =
           assertThrows(
               IllegalArgumentException.class,
@@ -139,7 +140,7 @@ class ResumeTest {
                       ds,
                       null,
                       config(ck).batchSize(4).resume(true).build(),
-                      new TrainingListener() {}));
+                      new TrainingCallbacks() {}));
       assertTrue(
           e.getMessage()
               .startsWith(
@@ -153,7 +154,7 @@ class ResumeTest {
                       ds,
                       null,
                       config(ck).model("resnet34").resume(true).build(),
-                      new TrainingListener() {}));
+                      new TrainingCallbacks() {}));
       assertTrue(e.getMessage().contains("resnet34"), e.getMessage());
       Path other = tmp.resolve("other");
       ShapesDatasetWriter.write(other, 16, 24, 9);
@@ -163,7 +164,7 @@ class ResumeTest {
                 IllegalArgumentException.class,
                 () ->
                     Training.run(
-                        ds, o, config(tmp.resolve("v")).build(), new TrainingListener() {}));
+                        ds, o, config(tmp.resolve("v")).build(), new TrainingCallbacks() {}));
         assertTrue(e.getMessage().contains("24×24"), e.getMessage());
         assertEquals(List.of(Setting.VAL), assertInstanceOf(SettingException.class, e).settings());
         assertTrue(e.getMessage().startsWith("val dataset images are"), e.getMessage());
@@ -181,12 +182,12 @@ class ResumeTest {
           ds,
           null,
           config(ck2).maxSteps(1).learningRate(0.002f).build(),
-          new TrainingListener() {});
+          new TrainingCallbacks() {});
 
       // options not set: the checkpoint's are used, and reported as such
       List<OptimizerSettings> used = new ArrayList<>();
-      TrainingListener reports =
-          new TrainingListener() {
+      TrainingCallbacks reports =
+          new TrainingCallbacks() {
             @Override
             public void started(
                 io.jcolz.training.model.ResNetSpec spec,
@@ -218,7 +219,7 @@ class ResumeTest {
               .warmupSteps(-1)
               .positiveWeight("none")
               .build(),
-          new TrainingListener() {});
+          new TrainingCallbacks() {});
       long steps = Checkpoints.load(ck2).checkpoint().stepsDone();
       assertEquals(3, steps);
 
@@ -230,7 +231,7 @@ class ResumeTest {
                       ds,
                       null,
                       config(ck2).resume(true).learningRate(0.01f).optimizer("sgd").build(),
-                      new TrainingListener() {}));
+                      new TrainingCallbacks() {}));
       // the library names settings neutrally (builder methods); a front end words them its way
       assertTrue(e.getMessage().contains("learningRate 0.01 (checkpoint: 0.002)"), e.getMessage());
       assertTrue(e.getMessage().contains("optimizer sgd (checkpoint: adam)"), e.getMessage());
@@ -250,7 +251,7 @@ class ResumeTest {
                       ds,
                       null,
                       config(ck2).resume(true).warmupSteps(5).build(),
-                      new TrainingListener() {}));
+                      new TrainingCallbacks() {}));
       assertTrue(e.getMessage().contains("warmupSteps 5"), e.getMessage());
       e =
           assertThrows(
@@ -260,7 +261,7 @@ class ResumeTest {
                       ds,
                       null,
                       config(ck2).resume(true).positiveWeight("auto").build(),
-                      new TrainingListener() {}));
+                      new TrainingCallbacks() {}));
       assertTrue(e.getMessage().contains("positiveWeight (checkpoint: none)"), e.getMessage());
       e =
           assertThrows(
@@ -270,7 +271,7 @@ class ResumeTest {
                       ds,
                       null,
                       config(ck2).resume(true).momentum(0.5f).weightDecay(0f).build(),
-                      new TrainingListener() {}));
+                      new TrainingCallbacks() {}));
       assertTrue(
           e.getMessage().contains("momentum 0.5")
               && e.getMessage().contains("weightDecay 0.0")
@@ -286,7 +287,7 @@ class ResumeTest {
                 IllegalArgumentException.class,
                 () ->
                     Training.run(
-                        other, null, config(ck2).resume(true).build(), new TrainingListener() {}));
+                        other, null, config(ck2).resume(true).build(), new TrainingCallbacks() {}));
         assertTrue(
             e.getMessage().contains(ds.id().toString())
                 && e.getMessage().contains(other.id().toString()),
@@ -301,7 +302,7 @@ class ResumeTest {
   void multiHotLabelsAndAutoPositiveWeightsTrainAndAreRecorded() throws Exception {
     try (Dataset ds = Dataset.open(data)) {
       Path ck = tmp.resolve("multi-hot");
-      TrainingResult r =
+      TrainingOutcome r =
           Training.run(
               ds,
               null,
@@ -312,7 +313,7 @@ class ResumeTest {
                   .optimizer("sgd")
                   .learningRate(0.05f)
                   .build(),
-              new TrainingListener() {});
+              new TrainingCallbacks() {});
       assertEquals(8, r.stepsDone());
       assertTrue(Double.isFinite(r.loss()) && r.loss() > 0, r.toString());
       Checkpoint c = Checkpoints.load(ck).checkpoint();

@@ -24,8 +24,8 @@ class TrainingLearnsTest {
   void lossFallsAndHeldOutMapIsWellAboveChance() throws Exception {
     ShapesDatasetWriter.write(tmp.resolve("train"), 512, 24, 1);
     ShapesDatasetWriter.write(tmp.resolve("val"), 128, 24, 2);
-    TrainingConfig cfg =
-        TrainingConfig.builder()
+    TrainingSettings cfg =
+        TrainingSettings.builder()
             .model("resnet18")
             .epochs(3)
             .batchSize(16)
@@ -36,7 +36,7 @@ class TrainingLearnsTest {
             .build();
     try (Dataset train = Dataset.open(tmp.resolve("train"));
         Dataset val = Dataset.open(tmp.resolve("val"))) {
-      TrainingResult r = Training.run(train, val, cfg, new TrainingListener() {});
+      TrainingOutcome r = Training.run(train, val, cfg, new TrainingCallbacks() {});
       System.out.println(r);
       String what = r.epochs().toString();
       assertEquals(3, r.epochsCompleted(), what);
