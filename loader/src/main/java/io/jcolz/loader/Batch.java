@@ -28,13 +28,14 @@ import java.util.List;
  * <p><b>Lifetime.</b> Every segment of a batch is a view of a pooled off-heap buffer that the
  * loader owns: it is valid until {@link #close()}, after which the same memory holds another batch
  * (and once the loader is closed and every batch closed, it is freed: a read then is a read of
- * freed memory). Anything that wraps a segment without copying shares that fate — in particular
- * DJL's PyTorch engine wraps a direct buffer without copying on the CPU, so {@code
- * manager.create(batch.images().asByteBuffer(), …)} changes after {@code close()} and the next
- * {@code take()}. Copy what must outlive the batch before closing it ({@code
- * io.jcolz.training.data.BatchArrays#copy} copies a batch into NDArrays exactly once). The methods
- * of a closed batch throw {@link IllegalStateException}; segments obtained before are not checked.
- * Close every batch; at most {@code prefetch + 1} batches of one device may be open at once.
+ * freed memory). Anything that wraps a segment without copying shares that fate — and DJL's PyTorch
+ * engine may wrap a direct buffer without copying on the CPU (whether it does depends on the build
+ * and the buffer), so {@code manager.create(batch.images().asByteBuffer(), …)} may change after
+ * {@code close()} and the next {@code take()}. Copy what must outlive the batch before closing it
+ * ({@code io.jcolz.training.data.BatchArrays#copy} copies a batch into NDArrays exactly once). The
+ * methods of a closed batch throw {@link IllegalStateException}; segments obtained before are not
+ * checked. Close every batch; at most {@code prefetch + 1} batches of one device may be open at
+ * once.
  *
  * <p>Not thread-safe: read it from any one thread (or several, read-only), and close it once.
  */

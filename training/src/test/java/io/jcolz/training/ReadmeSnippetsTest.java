@@ -45,6 +45,7 @@ class ReadmeSnippetsTest {
           "io.jcolz.format.Dataset",
           "io.jcolz.loader.*",
           "io.jcolz.loader.batch.*",
+          "io.jcolz.loader.augment.*",
           "io.jcolz.loader.order.*",
           "io.jcolz.loader.queue.*",
           "io.jcolz.training.data.*",

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -17,12 +16,15 @@ import io.jcolz.training.shapes.ShapesDatasetWriter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Handing a batch to DJL: one copy that outlives the batch and the loader; a view would not. */
+/**
+ * Handing a batch to DJL: one copy that outlives the batch and the loader. (Whether a DJL array
+ * made over the batch's direct buffer shares its memory is DJL's business and differs by build; the
+ * copy is what jcolz promises.)
+ */
 class BatchArraysTest {
   @TempDir static Path tmp;
   static Path data;
@@ -34,12 +36,11 @@ class BatchArraysTest {
   }
 
   @Test
-  void copyOutlivesTheBatchAndTheLoaderWhileAViewDoesNot() throws Exception {
+  void copyOutlivesTheBatchAndTheLoader() throws Exception {
     for (LabelMode mode : new LabelMode[] {LabelMode.MULTI_HOT, LabelMode.SPARSE}) {
       try (Dataset ds = Dataset.open(data);
           NDManager m = NDManager.newBaseManager(Device.cpu())) {
         NDList copy;
-        NDArray view;
         byte[] pixels;
         int[] pairs = null;
         float[] dense = null;
@@ -53,18 +54,11 @@ class BatchArraysTest {
             dense = b.multiHot().toArray(ValueLayout.JAVA_FLOAT);
           }
           copy = BatchArrays.copy(m, b);
-          view = m.create(b.images().asByteBuffer(), new Shape(b.imageShape()), DataType.UINT8);
           MemorySegment images = b.images();
           MemorySegment labels = mode == LabelMode.SPARSE ? b.labelPairs() : b.multiHot();
           b.close();
           images.fill((byte) 7); // what the next batch written into this buffer would do
           labels.fill((byte) 0);
-          // the zero-copy view (the trap) sees the overwrite; the copy does not
-          byte[] sevens = new byte[pixels.length];
-          Arrays.fill(sevens, (byte) 7);
-          assertArrayEquals(
-              sevens, view.toByteArray(), "DJL's create(direct buffer) shares memory");
-          view.close();
           assertArrayEquals(pixels, copy.get(0).toByteArray(), mode + " images, batch closed");
         } // the loader frees the buffer
         assertEquals(new Shape(8, 3, 16, 16), copy.get(0).getShape());
