@@ -22,10 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A dataset without partial labels is written byte for byte as before format version 3. The golden
  * files under {@code src/test/resources/golden-v2} were written by the version-2 writer (commit
- * 8d202a2, by running this test with {@code JCOLZ_WRITE_GOLDEN=DIR} in the environment before version 3 existed); this
- * test writes the same rows with today's writer and compares every byte, except the 16 bytes of the
- * random dataset id in each header and the checksums that cover them (each column file's last 4
- * bytes; the manifest is compared as JSON without its id and commit time).
+ * 8d202a2, by running this test with {@code JCOLZ_WRITE_GOLDEN=DIR} in the environment before
+ * version 3 existed); this test writes the same rows with today's writer and compares every byte,
+ * except the 16 bytes of the random dataset id in each header and the checksums that cover them
+ * (each column file's last 4 bytes; the manifest is compared as JSON without its id and commit
+ * time).
  */
 class PlainBytesGoldenTest {
   @TempDir Path tmp;
