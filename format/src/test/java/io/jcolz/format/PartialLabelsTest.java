@@ -16,6 +16,7 @@ import io.jcolz.format.schema.Schema;
 import io.jcolz.format.store.Checksums;
 import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.FileFormat;
+import io.jcolz.format.testing.ChunkPatch;
 import io.jcolz.format.testing.Seeds;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -304,26 +305,9 @@ class PartialLabelsTest {
     return write(tmp.resolve(name), s, rows, "unknown");
   }
 
-  /** Rewrites one int32 of chunk 0's payload of {@code column} (codec none) and fixes the CRCs. */
   private static void patch(Path dir, String column, int payloadOffset, int value)
       throws IOException {
-    Path f = dir.resolve(DatasetLayout.columnFile(column));
-    byte[] b = Files.readAllBytes(f);
-    MemorySegment s = MemorySegment.ofArray(b);
-    long size = b.length;
-    long footer = size - 40;
-    long indexOffset = s.get(FileFormat.LE_LONG, footer);
-    long chunkOffset = s.get(FileFormat.LE_LONG, indexOffset + 8);
-    int stored = s.get(FileFormat.LE_INT, indexOffset + 16);
-    s.set(FileFormat.LE_INT, chunkOffset + payloadOffset, value);
-    s.set(FileFormat.LE_INT, indexOffset + 28, Checksums.crc32c(s.asSlice(chunkOffset, stored)));
-    long chunks = s.get(FileFormat.LE_LONG, footer + 8);
-    s.set(FileFormat.LE_INT, footer + 24, Checksums.crc32c(s.asSlice(indexOffset, 32 * chunks)));
-    byte[] hf = new byte[68];
-    System.arraycopy(b, 0, hf, 0, 32);
-    System.arraycopy(b, (int) footer, hf, 32, 36);
-    s.set(FileFormat.LE_INT, size - 4, Checksums.crc32c(MemorySegment.ofArray(hf)));
-    Files.write(f, b);
+    ChunkPatch.setInt(dir.resolve(DatasetLayout.columnFile(column)), payloadOffset, value);
   }
 
   private static String verifyProblems(Path dir) throws IOException {
@@ -412,15 +396,7 @@ class PartialLabelsTest {
             .getMessage()
             .contains("format version 3 is newer than this jcolz supports (max 2)"));
     // a float32_list column file marked 1 is refused by its own header
-    Path c = dir.resolve(DatasetLayout.columnFile(PartialLabels.CONFIDENCE));
-    byte[] b = Files.readAllBytes(c);
-    MemorySegment s = MemorySegment.ofArray(b);
-    s.set(FileFormat.LE_INT, 12, 1);
-    byte[] hf = new byte[68];
-    System.arraycopy(b, 0, hf, 0, 32);
-    System.arraycopy(b, b.length - 40, hf, 32, 36);
-    s.set(FileFormat.LE_INT, b.length - 4, Checksums.crc32c(MemorySegment.ofArray(hf)));
-    Files.write(c, b);
+    ChunkPatch.setColumnVersion(dir.resolve(DatasetLayout.columnFile(PartialLabels.CONFIDENCE)), 1);
     e = assertThrows(CorruptDatasetException.class, () -> Dataset.open(dir));
     assertTrue(e.getMessage().contains("float32_list (format version 3)"), e.getMessage());
   }
