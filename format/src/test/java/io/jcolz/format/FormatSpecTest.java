@@ -44,8 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
  * compared with the constants and the output of the code — header kinds and versions (§2), codec
  * names (§4.2), column type names (§3, §5), the field names of the manifest, its column and key
  * index objects (§3), of the collection manifest and its part object (§9.1), and the packed-image
- * convention's columns, types, modes and metadata keys (§10). A change to either side that is not
- * made to the other fails here, naming the table.
+ * convention's columns, types, modes and metadata keys (§10), and the partial-label columns and
+ * metadata with the files they mark version 3 (§10.1, §2). A change to either side that is not made
+ * to the other fails here, naming the table.
  */
 class FormatSpecTest {
   @TempDir static Path tmp;

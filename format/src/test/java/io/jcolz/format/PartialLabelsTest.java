@@ -190,6 +190,43 @@ class PartialLabelsTest {
     }
   }
 
+  /** The loader's way: decoded chunks, value indices, no slice per row. */
+  @Test
+  void chunkViewsReadTheSameValuesByIndex() throws IOException {
+    long seed = Seeds.derive(Seeds.base(), 99);
+    SplittableRandom r = new SplittableRandom(seed);
+    Schema schema = schema(17, true, true, r, null);
+    List<Labels> rows = new ArrayList<>();
+    for (int i = 0; i < 90; i++) {
+      rows.add(randomLabels(r, 17));
+    }
+    Path dir = write(tmp.resolve("views"), schema, rows, "unknown");
+    try (Dataset ds = Dataset.open(dir);
+        ChunkDecoder dl = ds.newDecoder();
+        ChunkDecoder dc = ds.newDecoder()) {
+      Column labels = ds.column("labels");
+      Column conf = ds.column(PartialLabels.CONFIDENCE);
+      for (int row = 0; row < rows.size(); row++) {
+        ChunkView lv = dl.decode(labels, labels.chunkOf(row));
+        ChunkView cv = dc.decode(conf, conf.chunkOf(row));
+        int li = (int) (row - lv.firstRow());
+        int ci = (int) (row - cv.firstRow());
+        int from = lv.valuesFrom(li);
+        int n = lv.valuesFrom(li + 1) - from;
+        int cfrom = cv.valuesFrom(ci);
+        assertEquals(n, cv.valuesFrom(ci + 1) - cfrom, Seeds.tag(seed) + "row " + row);
+        PartialLabels.RowLabels want = expected(rows.get(row), true, true);
+        for (int j = 0; j < n; j++) {
+          assertEquals(want.positives()[j], lv.setValueAt(from + j), Seeds.tag(seed) + row);
+          assertEquals(want.confidences()[j], cv.listValueAt(cfrom + j), Seeds.tag(seed) + row);
+        }
+        assertNull(
+            PartialLabels.rowProblem(lv.setValues(li), cv.listValues(ci), null),
+            Seeds.tag(seed) + row);
+      }
+    }
+  }
+
   private static void assertRow(
       PartialLabels.RowLabels want, PartialLabels.RowLabels got, String m) {
     assertArrayEquals(want.positives(), got.positives(), m + " positives");

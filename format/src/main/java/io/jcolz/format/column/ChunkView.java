@@ -253,6 +253,39 @@ public final class ChunkView {
     return out;
   }
 
+  /**
+   * For INT32_SET and FLOAT32_LIST: the index, among the chunk's values, of row {@code i}'s first
+   * value; row {@code i} holds values {@code [valuesFrom(i), valuesFrom(i + 1))}, and {@code i} may
+   * be {@code rowCount()}. With {@link #setValueAt} and {@link #listValueAt}, a reader walks rows
+   * without creating a slice per row (the loader's hot path).
+   */
+  public int valuesFrom(int i) {
+    if (i < 0 || i > rowCount) {
+      throw new IndexOutOfBoundsException("row " + i + " of a chunk with " + rowCount + " rows");
+    }
+    ColumnType t = spec.type();
+    if (t != ColumnType.INT32_SET && t != ColumnType.FLOAT32_LIST) {
+      throw new IllegalStateException("column '" + spec.name() + "' is " + t.jsonName());
+    }
+    return payload.get(LE_INT, 4L * i);
+  }
+
+  /** Value {@code j} of the chunk's values ({@link #valuesFrom}) of an INT32_SET column. */
+  public int setValueAt(int j) {
+    if (spec.type() != ColumnType.INT32_SET) {
+      throw new IllegalStateException("column '" + spec.name() + "' is " + spec.type().jsonName());
+    }
+    return payload.get(LE_INT, dataBase + 4L * j);
+  }
+
+  /** Value {@code j} of the chunk's values ({@link #valuesFrom}) of a FLOAT32_LIST column. */
+  public float listValueAt(int j) {
+    if (spec.type() != ColumnType.FLOAT32_LIST) {
+      throw new IllegalStateException("column '" + spec.name() + "' is " + spec.type().jsonName());
+    }
+    return payload.get(LE_FLOAT, dataBase + 4L * j);
+  }
+
   /** Row {@code i} of an INT32 column. */
   public int int32(int i) {
     check(i, ColumnType.INT32);
