@@ -1,5 +1,8 @@
 package io.jcolz.tools;
 
+import static io.jcolz.format.store.FileFormat.LE_FLOAT;
+import static io.jcolz.format.store.FileFormat.LE_INT;
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.format.Dataset;
@@ -46,15 +49,14 @@ final class LabelStats {
         MemorySegment p = r.positives();
         MemorySegment c = r.confidences();
         for (long j = 0; j < p.byteSize() / 4; j++) {
-          int l = p.get(io.jcolz.format.store.FileFormat.LE_INT, 4 * j);
+          int l = p.get(LE_INT, 4 * j);
           s.positives[l]++;
-          s.confidenceSum[l] +=
-              c == null ? 1.0 : c.get(io.jcolz.format.store.FileFormat.LE_FLOAT, 4 * j);
+          s.confidenceSum[l] += c == null ? 1.0 : c.get(LE_FLOAT, 4 * j);
         }
         MemorySegment n = r.negatives();
         if (n != null) {
           for (long j = 0; j < n.byteSize() / 4; j++) {
-            s.verifiedNegatives[n.get(io.jcolz.format.store.FileFormat.LE_INT, 4 * j)]++;
+            s.verifiedNegatives[n.get(LE_INT, 4 * j)]++;
           }
         }
       }
