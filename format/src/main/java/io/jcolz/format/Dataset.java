@@ -3,11 +3,13 @@ package io.jcolz.format;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.index.KeyIndex;
 import io.jcolz.format.schema.ColumnSpec;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.schema.Schema;
 import io.jcolz.format.store.CollectionManifest;
 import io.jcolz.format.store.CollectionManifestFile;
 import io.jcolz.format.store.ColumnFile;
 import io.jcolz.format.store.DatasetLayout;
+import io.jcolz.format.store.FileFormat;
 import io.jcolz.format.store.Manifest;
 import io.jcolz.format.store.ManifestFile;
 import java.io.IOException;
@@ -57,6 +59,7 @@ public final class Dataset implements AutoCloseable {
   private final List<Part> parts;
   private final KeyIndex[] keyIndexes; // per part; null without a key column
   private final boolean verifyChecksums;
+  private final PartialLabels partialLabels;
   private final ConcurrentLinkedQueue<ChunkDecoder> decoders = new ConcurrentLinkedQueue<>();
   private volatile boolean closed;
 
@@ -112,6 +115,11 @@ public final class Dataset implements AutoCloseable {
     this.parts = parts;
     this.keyIndexes = keyIndexes;
     this.verifyChecksums = verifyChecksums;
+    Schema sc = manifest != null ? manifest.schema() : collection.schema();
+    // the manifest was validated on read, so this cannot throw
+    this.partialLabels =
+        PartialLabels.of(
+            sc, manifest != null ? manifest.metadata() : collection.metadata(), dir.toString());
   }
 
   /** Opens the dataset in directory {@code dir}, checking chunk checksums on every decode. */
@@ -202,6 +210,18 @@ public final class Dataset implements AutoCloseable {
     }
     if (!sameLogicalSchema(m.schema(), cm.schema())) {
       return "schema " + m.schema() + " differs from the collection's " + cm.schema();
+    }
+    PartialLabels.Unlisted pu = PartialLabels.of(m.schema(), m.metadata(), "part").unlisted();
+    PartialLabels.Unlisted cu =
+        PartialLabels.of(cm.schema(), cm.metadata(), "collection").unlisted();
+    if (pu != cu) {
+      return "metadata "
+          + PartialLabels.UNLISTED
+          + " is "
+          + pu.id()
+          + ", the collection's is "
+          + cu.id()
+          + " (every part of a collection means the same by an unlisted label)";
     }
     if (!m.labels().equals(cm.labels())) {
       return "label vocabulary ("
@@ -543,6 +563,45 @@ public final class Dataset implements AutoCloseable {
   /** A FLOAT32 value. */
   public float readFloat32(String column, long row) throws IOException {
     return read(column, row, ChunkView::float32);
+  }
+
+  /** A FLOAT32_LIST value, copied. */
+  public float[] readFloatList(String column, long row) throws IOException {
+    return read(column, row, ChunkView::floatList);
+  }
+
+  /**
+   * The label convention of this dataset: its label column, whether it stores confidences and
+   * verified negatives, and what an unlisted label means (FORMAT.md §10.1).
+   */
+  public PartialLabels partialLabels() {
+    return partialLabels;
+  }
+
+  /**
+   * A reader of the labels row by row, in place ({@link LabelReader}); for the calling thread.
+   *
+   * @throws IllegalStateException the dataset has no label column
+   */
+  public LabelReader labelReader() {
+    ensureOpen();
+    return new LabelReader(this);
+  }
+
+  /**
+   * One row's labels, copied: positives (sorted), their confidences (null when the dataset stores
+   * none: all 1) and its verified negatives (null when the dataset stores none).
+   *
+   * @throws IllegalStateException the dataset has no label column
+   */
+  public PartialLabels.RowLabels readLabels(long row) throws IOException {
+    try (LabelReader r = labelReader()) {
+      r.seek(row);
+      return new PartialLabels.RowLabels(
+          r.positives().toArray(FileFormat.LE_INT),
+          r.confidences() == null ? null : r.confidences().toArray(FileFormat.LE_FLOAT),
+          r.negatives() == null ? null : r.negatives().toArray(FileFormat.LE_INT));
+    }
   }
 
   /**

@@ -109,6 +109,9 @@ public final class DatasetVerifier {
     problems.sort(
         java.util.Comparator.comparing(VerifyReport.Problem::file)
             .thenComparingLong(VerifyReport.Problem::chunk));
+    if (ds.partialLabels().hasConfidence() || ds.partialLabels().hasNegatives()) {
+      verifyLabels(ds, problems);
+    }
     long keys = 0;
     for (Dataset.Part p : ds.parts()) {
       if (ds.keyIndex(p) != null) {
@@ -116,6 +119,33 @@ public final class DatasetVerifier {
       }
     }
     return new VerifyReport(problems, chunks.get(), bytes.get(), keys);
+  }
+
+  /**
+   * Checks the rules between the label columns row by row (FORMAT.md §10.1): as many confidences as
+   * positives, each in (0, 1]; no verified negative that is a positive. Names the first 20 bad
+   * rows.
+   */
+  private static void verifyLabels(Dataset ds, List<VerifyReport.Problem> problems) {
+    String label = ds.partialLabels().labelColumn().orElseThrow();
+    Column col = ds.column(label);
+    int reported = 0;
+    try (LabelReader r = ds.labelReader()) {
+      for (long row = 0; row < ds.rowCount(); row++) {
+        String problem;
+        try {
+          problem = r.seek(row).problem();
+        } catch (CorruptDatasetException e) {
+          continue; // the damaged chunk is already reported
+        }
+        if (problem != null && reported++ < 20) {
+          int k = r.chunk(0);
+          problems.add(
+              new VerifyReport.Problem(
+                  col.path(k).toString(), label, k, col.offset(k), "row " + row + ": " + problem));
+        }
+      }
+    }
   }
 
   /**

@@ -7,6 +7,7 @@ import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.index.KeyIndexWriter;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.schema.Schema;
 import io.jcolz.format.store.Checksums;
 import io.jcolz.format.store.ColumnFile;
@@ -81,6 +82,12 @@ public final class DatasetWriter implements AutoCloseable {
   private final List<ConcurrentLinkedQueue<ChunkCompressor>> compressors = new ArrayList<>();
   private final Choice[] choices;
   private final int keyColumn;
+
+  /** The label, confidence and negatives columns whose rows are checked together, or -1. */
+  private final int labelColumn;
+
+  private final int confidenceColumn;
+  private final int negativesColumn;
   private KeyIndexWriter keys;
   private final Object lock = new Object();
   private State state = State.OPEN;
@@ -182,6 +189,11 @@ public final class DatasetWriter implements AutoCloseable {
         }
       }
       keyColumn = schema.keyColumn().map(schema::indexOf).orElse(-1);
+      PartialLabels partial = PartialLabels.of(schema, Map.of(), target.toString());
+      boolean checked = partial.hasConfidence() || partial.hasNegatives();
+      labelColumn = checked ? schema.indexOf(partial.labelColumn().orElseThrow()) : -1;
+      confidenceColumn = partial.hasConfidence() ? schema.indexOf(PartialLabels.CONFIDENCE) : -1;
+      negativesColumn = partial.hasNegatives() ? schema.indexOf(PartialLabels.NEGATIVES) : -1;
       if (keyColumn >= 0) {
         long expected = options.expectedRows() > 0 ? options.expectedRows() : 65536;
         keys =
@@ -246,6 +258,9 @@ public final class DatasetWriter implements AutoCloseable {
 
   /** Records a free-form metadata pair in the manifest. */
   public void putMetadata(String key, String value) {
+    if (key.equals(PartialLabels.UNLISTED)) {
+      PartialLabels.of(schema, Map.of(key, value), target.toString()); // refuses a bad value now
+    }
     synchronized (lock) {
       metadata.put(key, value);
     }
@@ -274,6 +289,16 @@ public final class DatasetWriter implements AutoCloseable {
       throw new IllegalArgumentException("row was made for another schema");
     }
     row.checkComplete();
+    if (labelColumn >= 0) {
+      String problem =
+          PartialLabels.rowProblem(
+              (int[]) row.ref(labelColumn),
+              confidenceColumn < 0 ? null : (float[]) row.ref(confidenceColumn),
+              negativesColumn < 0 ? null : (int[]) row.ref(negativesColumn));
+      if (problem != null) {
+        throw new IllegalArgumentException("row not written: " + problem);
+      }
+    }
     List<Object[]> sealed = null;
     long n;
     synchronized (lock) {
@@ -313,6 +338,7 @@ public final class DatasetWriter implements AutoCloseable {
     switch (t) {
       case UINT8_TENSOR, BYTES, STRING -> b.addBytes(n, (byte[]) row.ref(c));
       case INT32_SET -> b.addSet(n, (int[]) row.ref(c));
+      case FLOAT32_LIST -> b.addFloats(n, (float[]) row.ref(c));
       case INT32, FLOAT32 -> b.addScalar(n, row.prim(c), 4);
       case INT64 -> b.addScalar(n, row.prim(c), 8);
     }

@@ -2,6 +2,7 @@ package io.jcolz.format;
 
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.schema.Schema;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -118,6 +119,107 @@ public final class Row {
     return put(i, n == v.length ? v : Arrays.copyOf(v, n));
   }
 
+  /**
+   * Sets a FLOAT32_LIST value: finite numbers, kept in the order given (copied now).
+   *
+   * @throws IllegalArgumentException a value is NaN or infinite
+   */
+  public Row setFloatList(String column, float... values) {
+    int i = col(column, ColumnType.FLOAT32_LIST);
+    for (int j = 0; j < values.length; j++) {
+      if (!Float.isFinite(values[j])) {
+        throw new IllegalArgumentException(
+            "column '" + column + "': value " + j + " is " + values[j] + ", not a finite number");
+      }
+    }
+    checkLength(column, 4L * values.length);
+    return put(i, values.clone());
+  }
+
+  /**
+   * Sets the labels of a dataset with partial labels (FORMAT.md §10.1, {@link PartialLabels}): the
+   * label column, and {@value PartialLabels#CONFIDENCE} and {@value PartialLabels#NEGATIVES} where
+   * the schema has them. The positives may come in any order; each confidence belongs to the
+   * positive at the same index and is stored in the order of the sorted set.
+   *
+   * @param positives label indices, distinct
+   * @param confidences one per positive, each in (0, 1]; null = all 1 (a schema without a
+   *     confidence column accepts only null or all 1)
+   * @param negatives verified negatives, disjoint from {@code positives}; null = none (a schema
+   *     without a negatives column accepts only null or none)
+   * @throws IllegalArgumentException any rule broken (the message says which); nothing is set
+   */
+  public Row setLabels(int[] positives, float[] confidences, int[] negatives) {
+    String label =
+        schema
+            .labelColumn()
+            .orElseThrow(() -> new IllegalArgumentException("the schema has no label column"));
+    boolean hasConf = schema.indexOf(PartialLabels.CONFIDENCE) >= 0;
+    boolean hasNeg = schema.indexOf(PartialLabels.NEGATIVES) >= 0;
+    int n = positives.length;
+    if (confidences != null && confidences.length != n) {
+      throw new IllegalArgumentException(confidences.length + " confidences for " + n + " labels");
+    }
+    Integer[] order = new Integer[n];
+    for (int j = 0; j < n; j++) {
+      order[j] = j;
+    }
+    Arrays.sort(order, (a, b) -> Integer.compare(positives[a], positives[b]));
+    int[] sorted = new int[n];
+    float[] conf = new float[n];
+    for (int j = 0; j < n; j++) {
+      sorted[j] = positives[order[j]];
+      conf[j] = confidences == null ? 1f : confidences[order[j]];
+      if (j > 0 && sorted[j] == sorted[j - 1]) {
+        throw new IllegalArgumentException("label " + sorted[j] + " is listed twice");
+      }
+    }
+    int card = schema.column(label).cardinality();
+    int[] neg = negatives == null ? new int[0] : negatives.clone();
+    Arrays.sort(neg);
+    for (int j = 0; j < neg.length; j++) {
+      if (neg[j] < 0 || neg[j] >= card || (j > 0 && neg[j] == neg[j - 1])) {
+        throw new IllegalArgumentException(
+            "verified negative "
+                + neg[j]
+                + (neg[j] < 0 || neg[j] >= card
+                    ? " outside [0, " + card + ")"
+                    : " is listed twice"));
+      }
+    }
+    String problem = PartialLabels.rowProblem(sorted, conf, neg);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+    if (!hasConf) {
+      for (float c : conf) {
+        if (c != 1f) {
+          throw new IllegalArgumentException(
+              "confidence "
+                  + c
+                  + " given, but the schema has no '"
+                  + PartialLabels.CONFIDENCE
+                  + "' column");
+        }
+      }
+    }
+    if (!hasNeg && neg.length > 0) {
+      throw new IllegalArgumentException(
+          neg.length
+              + " verified negatives given, but the schema has no '"
+              + PartialLabels.NEGATIVES
+              + "' column");
+    }
+    setSet(label, sorted);
+    if (hasConf) {
+      put(schema.indexOf(PartialLabels.CONFIDENCE), conf);
+    }
+    if (hasNeg) {
+      put(schema.indexOf(PartialLabels.NEGATIVES), neg);
+    }
+    return this;
+  }
+
   /** Sets an INT32 value. */
   public Row setInt32(String column, int value) {
     return putPrim(col(column, ColumnType.INT32), value);
@@ -178,6 +280,9 @@ public final class Row {
       return s.utf8.length;
     }
     if (r instanceof int[] v) {
+      return 4 * v.length;
+    }
+    if (r instanceof float[] v) {
       return 4 * v.length;
     }
     return schema.columns().get(i).type().scalarWidth();

@@ -1,8 +1,10 @@
 /**
  * The jcolz on-disk store: a dataset is a directory of column files, each cut into independently
  * compressed, CRC32C-checked chunks, plus a manifest and a key index (format version 1), or a
- * collection of such datasets as parts under one collection manifest (format version 2). The
- * byte-exact spec is {@code format/FORMAT.md}.
+ * collection of such datasets as parts under one collection manifest (format version 2); format
+ * version 3 adds partial, soft labels (a confidence per positive, verified negatives, what an
+ * unlisted label means: {@link io.jcolz.format.schema.PartialLabels}, read in place with {@link
+ * io.jcolz.format.LabelReader}). The byte-exact spec is {@code format/FORMAT.md}.
  *
  * <p>Entry points: {@link io.jcolz.format.DatasetWriter} (append rows from many threads, commit
  * atomically), {@link io.jcolz.format.CollectionWriter} (commit or replace a collection manifest
@@ -28,6 +30,10 @@
  *       unchanged. Readers refuse Zstd chunks of any shape but one frame with its content size and
  *       no checksum, chunks that do not tile their column file, manifest totals that differ from
  *       the chunk index, and a {@code CLCT} file marked version 1 (FORMAT.md §2, §4.1, §4.2).
+ *   <li>Format version 3 (jcolz 0.3.0): partial labels ({@code label_confidence}, {@code
+ *       label_negatives}, metadata {@code unlisted}) and the column type {@code float32_list}
+ *       (FORMAT.md §5, §10.1). Only the files that hold them are marked 3; a dataset of plain
+ *       labels keeps the bytes of version 2.
  * </ul>
  *
  * <h2>Limitations</h2>

@@ -119,7 +119,7 @@ class CorruptionTest {
     rewriteVersion(manifest, 7, true);
     FormatVersionException e = assertThrows(FormatVersionException.class, () -> Dataset.open(dir));
     assertTrue(
-        e.getMessage().contains("format version 7 is newer than this jcolz supports (max 2)"),
+        e.getMessage().contains("format version 7 is newer than this jcolz supports (max 3)"),
         e.getMessage());
     assertTrue(e.getMessage().contains("manifest.jcm"), e.getMessage());
     assertTrue(e.tooNew());
@@ -128,9 +128,9 @@ class CorruptionTest {
   @Test
   void newerColumnVersionIsNamed() throws IOException {
     Path col = dir.resolve("columns/image.col");
-    rewriteVersion(col, 3, false);
+    rewriteVersion(col, 4, false);
     FormatVersionException e = assertThrows(FormatVersionException.class, () -> Dataset.open(dir));
-    assertTrue(e.getMessage().contains("format version 3 is newer"), e.getMessage());
+    assertTrue(e.getMessage().contains("format version 4 is newer"), e.getMessage());
     assertTrue(e.getMessage().contains("image.col"), e.getMessage());
   }
 

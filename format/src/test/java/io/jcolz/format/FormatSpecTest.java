@@ -11,6 +11,7 @@ import io.jcolz.format.codec.Codec;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.schema.Schema;
 import io.jcolz.format.store.Checksums;
 import io.jcolz.format.store.CollectionManifest;
@@ -43,8 +44,9 @@ import org.junit.jupiter.api.io.TempDir;
  * compared with the constants and the output of the code — header kinds and versions (§2), codec
  * names (§4.2), column type names (§3, §5), the field names of the manifest, its column and key
  * index objects (§3), of the collection manifest and its part object (§9.1), and the packed-image
- * convention's columns, types, modes and metadata keys (§10). A change to either side that is not
- * made to the other fails here, naming the table.
+ * convention's columns, types, modes and metadata keys (§10), and the partial-label columns and
+ * metadata with the files they mark version 3 (§10.1, §2). A change to either side that is not made
+ * to the other fails here, naming the table.
  */
 class FormatSpecTest {
   @TempDir static Path tmp;
@@ -103,7 +105,11 @@ class FormatSpecTest {
               .filter(k -> k.tag().equals(tag))
               .findFirst()
               .orElseThrow(() -> new AssertionError("§2 kind " + tag + " is not in FileFormat"));
-      assertEquals(String.valueOf(kind.version()), row.get(2), "§2 version written for " + tag);
+      String[] written = row.get(2).split(";\\s*");
+      assertEquals(String.valueOf(kind.version()), written[0], "§2 version written for " + tag);
+      assertTrue(
+          written.length == 2 && written[1].startsWith(PartialLabels.VERSION + " "),
+          "§2 says when " + tag + " is written as version " + PartialLabels.VERSION);
       assertEquals(
           kind.version() + " to " + FileFormat.VERSION_CURRENT,
           row.get(3),
@@ -338,6 +344,48 @@ class FormatSpecTest {
     assertTrue(
         row(meta, PackedImages.RESIZE).get(1).contains("`" + PackedImages.DEFAULT_RESIZE + "`"),
         "§10 default resize");
+  }
+
+  @Test
+  void partialLabelConvention() throws IOException {
+    List<List<String>> rows = table("### 10.1", "column");
+    assertEquals(
+        List.of(PartialLabels.CONFIDENCE, PartialLabels.NEGATIVES),
+        firstColumn(rows),
+        "§10.1 column names");
+    Schema s = PackedImages.schema(PackedImages.Storage.RAW, 8, 3, true, 3, 0, true, true);
+    for (List<String> row : rows) {
+      String name = names(row.get(0)).get(0);
+      assertEquals(
+          names(row.get(1)).get(0), s.column(name).type().jsonName(), "§10.1 type of " + name);
+    }
+    assertEquals(
+        s.column(PackedImages.LABELS).cardinality(),
+        s.column(PartialLabels.NEGATIVES).cardinality());
+    List<List<String>> meta = table("### 10.1", "key");
+    assertEquals(List.of(PartialLabels.UNLISTED), firstColumn(meta), "§10.1 metadata keys");
+    List<String> ids = new ArrayList<>();
+    for (PartialLabels.Unlisted u : PartialLabels.Unlisted.values()) {
+      ids.add(u.id());
+    }
+    assertEquals(ids, names(meta.get(0).get(1)), "§10.1 unlisted values");
+    // §2: which files carry version 3 — exactly the ones the text names
+    Path ds = tmp.resolve("v3");
+    try (DatasetWriter w = DatasetWriter.create(ds, s)) {
+      w.append(
+          w.newRow()
+              .setString(PackedImages.KEY, "a")
+              .setTensor(PackedImages.IMAGE, new byte[192])
+              .setLabels(new int[] {2}, new float[] {0.5f}, new int[] {0}));
+    }
+    assertEquals(
+        PartialLabels.VERSION, PartialLabelsTest.headerVersion(DatasetLayout.manifest(ds)));
+    for (ColumnSpec c : s.columns()) {
+      assertEquals(
+          c.type() == ColumnType.FLOAT32_LIST ? PartialLabels.VERSION : 1,
+          PartialLabelsTest.headerVersion(ds.resolve(DatasetLayout.columnFile(c.name()))),
+          "§2 version of column file " + c.name());
+    }
   }
 
   // ------------------------------------------------------------------ parsing

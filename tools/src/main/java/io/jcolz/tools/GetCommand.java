@@ -6,6 +6,7 @@ import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.image.JpegDecoder;
 import io.jcolz.image.RgbImage;
 import java.io.PrintWriter;
@@ -104,12 +105,19 @@ public final class GetCommand implements Callable<Integer> {
       }
       String rowKey = keyColumn == null ? null : ds.readString(keyColumn, row);
       List<String> names = new ArrayList<>();
+      List<String> negativeNames = new ArrayList<>();
       int[] labels = null;
-      String labelColumn = ds.schema().labelColumn().orElse(null);
-      if (labelColumn != null) {
-        labels = ds.readSet(labelColumn, row);
+      PartialLabels.RowLabels row3 = null;
+      if (ds.schema().labelColumn().isPresent()) {
+        row3 = ds.readLabels(row);
+        labels = row3.positives();
         for (int l : labels) {
-          names.add(l < ds.labels().size() ? ds.labels().get(l) : "#" + l);
+          names.add(labelName(ds, l));
+        }
+        if (row3.negatives() != null) {
+          for (int l : row3.negatives()) {
+            negativeNames.add(labelName(ds, l));
+          }
         }
       }
       String stored = null;
@@ -139,6 +147,21 @@ public final class GetCommand implements Callable<Integer> {
           for (int l : labels) {
             ia.add(l);
           }
+          if (row3.confidences() != null) {
+            ArrayNode ca = o.putArray("label_confidences");
+            for (float c : row3.confidences()) {
+              ca.add(c);
+            }
+          }
+          if (row3.negatives() != null) {
+            ArrayNode na = o.putArray("negatives");
+            negativeNames.forEach(na::add);
+            ArrayNode ni = o.putArray("negative_indices");
+            for (int l : row3.negatives()) {
+              ni.add(l);
+            }
+          }
+          o.put("unlisted", ds.partialLabels().unlisted().id());
         }
         if (stored != null) {
           o.put("stored", stored);
@@ -155,8 +178,25 @@ public final class GetCommand implements Callable<Integer> {
           stdout.println("key     " + printable(rowKey));
         }
         if (labels != null) {
+          List<String> shown = new ArrayList<>();
+          for (int j = 0; j < names.size(); j++) {
+            shown.add(
+                row3.confidences() == null
+                    ? names.get(j)
+                    : names.get(j) + ":" + row3.confidence(j));
+          }
           stdout.println(
-              "labels  " + (names.isEmpty() ? "(none)" : printable(String.join(" ", names))));
+              "labels  " + (shown.isEmpty() ? "(none)" : printable(String.join(" ", shown))));
+          if (row3.negatives() != null) {
+            stdout.println(
+                "not     "
+                    + (negativeNames.isEmpty()
+                        ? "(none)"
+                        : printable(String.join(" ", negativeNames))));
+          }
+          if (ds.partialLabels().unlisted() == PartialLabels.Unlisted.UNKNOWN) {
+            stdout.println("others  unknown (metadata unlisted = unknown)");
+          }
         }
         if (out != null) {
           stdout.println(
@@ -179,6 +219,10 @@ public final class GetCommand implements Callable<Integer> {
    * {@code s} on one line: control characters (a newline in a key) escaped as {@code \n}, {@code
    * \r}, {@code \t} or {@code \u001b}; {@code --json} gives the exact string.
    */
+  private static String labelName(Dataset ds, int l) {
+    return l < ds.labels().size() ? ds.labels().get(l) : "#" + l;
+  }
+
   static String printable(String s) {
     StringBuilder b = new StringBuilder(s.length());
     for (int i = 0; i < s.length(); i++) {

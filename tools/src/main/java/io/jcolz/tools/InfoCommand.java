@@ -6,6 +6,7 @@ import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.store.Manifest;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -29,6 +30,13 @@ public final class InfoCommand implements Callable<Integer> {
 
   @Mixin JsonOption json = new JsonOption();
 
+  @picocli.CommandLine.Option(
+      names = "--no-label-stats",
+      description =
+          "skip the per-label counts of positives, negatives and unknowns (they read every row's"
+              + " labels)")
+  boolean noLabelStats;
+
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -36,10 +44,18 @@ public final class InfoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     try (Dataset ds = Dataset.open(dataset)) {
       ObjectNode o = summary(ds);
+      LabelStats stats = null;
+      if (!noLabelStats && ds.schema().labelColumn().isPresent()) {
+        stats = LabelStats.of(ds);
+        o.set("label_stats", stats.toJson(ds.labels()));
+      }
       if (json.on()) {
         CliSupport.printJson(out, o);
       } else {
         printHuman(out, ds, o);
+        if (stats != null) {
+          stats.print(out, ds.labels());
+        }
       }
     }
     return Main.OK;
@@ -50,7 +66,7 @@ public final class InfoCommand implements Callable<Integer> {
     ObjectNode o = CliSupport.object();
     o.put("path", ds.path().toAbsolutePath().toString());
     o.put("dataset_id", ds.id().toString());
-    o.put("format_version", ds.isCollection() ? 2 : 1);
+    o.put("format_version", formatVersion(ds));
     if (ds.isCollection()) {
       o.put("created", ds.collectionManifest().created());
       o.put("created_by", ds.collectionManifest().createdBy());
@@ -141,6 +157,12 @@ public final class InfoCommand implements Callable<Integer> {
     return n;
   }
 
+  /** The format version the dataset needs: 3 with partial labels, 2 a collection, else 1. */
+  static int formatVersion(Dataset ds) {
+    int v = PartialLabels.requiredVersion(ds.schema(), ds.metadata());
+    return Math.max(v, ds.isCollection() ? 2 : 1);
+  }
+
   static String typeName(ColumnSpec s) {
     String t = s.type().jsonName();
     if (s.type() == ColumnType.UINT8_TENSOR) {
@@ -162,7 +184,7 @@ public final class InfoCommand implements Callable<Integer> {
         Locale.ROOT,
         "id        %s (format %d, created %s by %s)%n",
         ds.id(),
-        ds.isCollection() ? 2 : 1,
+        formatVersion(ds),
         o.get("created").asText(),
         o.get("created_by").asText());
     out.printf(Locale.ROOT, "rows      %s%n", CliSupport.count(ds.rowCount()));

@@ -1,7 +1,6 @@
 package io.jcolz.format.column;
 
 import io.jcolz.format.schema.ColumnSpec;
-import io.jcolz.format.schema.ColumnType;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
@@ -35,7 +34,7 @@ public final class ChunkBuilder {
   public ChunkBuilder(ColumnSpec spec) {
     this.spec = spec;
     this.variable = spec.type().variableLength();
-    this.unit = spec.type() == ColumnType.INT32_SET ? 4 : 1;
+    this.unit = spec.type().offsetUnit();
   }
 
   /** Rows in the open chunk. */
@@ -71,6 +70,20 @@ public final class ChunkBuilder {
     begin(row);
     ensure(sorted.length * 4);
     for (int x : sorted) {
+      data[dataLen++] = (byte) x;
+      data[dataLen++] = (byte) (x >>> 8);
+      data[dataLen++] = (byte) (x >>> 16);
+      data[dataLen++] = (byte) (x >>> 24);
+    }
+    end();
+  }
+
+  /** Appends a float32 list (already checked finite) as the next row. */
+  public void addFloats(long row, float[] values) {
+    begin(row);
+    ensure(values.length * 4);
+    for (float f : values) {
+      int x = Float.floatToRawIntBits(f);
       data[dataLen++] = (byte) x;
       data[dataLen++] = (byte) (x >>> 8);
       data[dataLen++] = (byte) (x >>> 16);

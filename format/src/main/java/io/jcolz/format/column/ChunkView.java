@@ -18,8 +18,8 @@ import java.nio.file.Path;
  * them to dataset rows.
  *
  * <p>Payload layouts (FORMAT.md, "Chunk payloads"): tensors and scalars are {@code rowCount ×
- * rowBytes} bytes; BYTES, STRING and INT32_SET start with {@code rowCount+1} u32 offsets (bytes for
- * BYTES/STRING, elements for INT32_SET) followed by the values.
+ * rowBytes} bytes; BYTES, STRING, INT32_SET and FLOAT32_LIST start with {@code rowCount+1} u32
+ * offsets (bytes for BYTES/STRING, elements for the other two) followed by the values.
  *
  * <p>A view is valid as long as the memory it was decoded into: for views from {@link
  * io.jcolz.format.ChunkDecoder#decode}, until that decoder's next decode or close. Views are
@@ -46,7 +46,8 @@ public final class ChunkView {
   /**
    * Wraps a decompressed payload after checking its structure: the size of fixed-width payloads,
    * the offsets of variable-length ones (start at 0, never decrease, end at the payload's end), and
-   * for int32 sets that each row is strictly increasing and within {@code [0, cardinality)}.
+   * for int32 sets that each row is strictly increasing and within {@code [0, cardinality)}, for
+   * float32 lists that every value is finite.
    *
    * @param file for messages
    * @param offset the chunk's byte offset in {@code file}, for messages
@@ -89,7 +90,7 @@ public final class ChunkView {
           + (rowCount + 1)
           + " offsets";
     }
-    int unit = type == ColumnType.INT32_SET ? 4 : 1;
+    int unit = type.offsetUnit();
     long dataLen = size - dataBase;
     int prev = payload.get(LE_INT, 0);
     if (prev != 0) {
@@ -124,6 +125,14 @@ public final class ChunkView {
                 + (x >= card ? " outside [0, " + card + ")" : " out of order");
           }
           last = x;
+        }
+      }
+    }
+    if (type == ColumnType.FLOAT32_LIST) {
+      for (int j = 0; j < prev; j++) {
+        float f = payload.get(LE_FLOAT, dataBase + 4L * j);
+        if (!Float.isFinite(f)) {
+          return "value " + j + " of the chunk is " + f + ", not a finite number";
         }
       }
     }
@@ -215,6 +224,66 @@ public final class ChunkView {
       out[j] = s.get(LE_INT, 4L * j);
     }
     return out;
+  }
+
+  /** Number of values in row {@code i} of a FLOAT32_LIST column. */
+  public int listSize(int i) {
+    check(i, ColumnType.FLOAT32_LIST);
+    return payload.get(LE_INT, 4L * (i + 1)) - payload.get(LE_INT, 4L * i);
+  }
+
+  /**
+   * Values of row {@code i} of a FLOAT32_LIST column: {@code listSize(i)} little-endian float32, in
+   * place (no copy).
+   */
+  public MemorySegment listValues(int i) {
+    check(i, ColumnType.FLOAT32_LIST);
+    int from = payload.get(LE_INT, 4L * i);
+    int to = payload.get(LE_INT, 4L * (i + 1));
+    return payload.asSlice(dataBase + 4L * from, 4L * (to - from));
+  }
+
+  /** Values of row {@code i} of a FLOAT32_LIST column, in a new array. */
+  public float[] floatList(int i) {
+    MemorySegment s = listValues(i);
+    float[] out = new float[(int) (s.byteSize() / 4)];
+    for (int j = 0; j < out.length; j++) {
+      out[j] = s.get(LE_FLOAT, 4L * j);
+    }
+    return out;
+  }
+
+  /**
+   * For INT32_SET and FLOAT32_LIST: the index, among the chunk's values, of row {@code i}'s first
+   * value; row {@code i} holds values {@code [valuesFrom(i), valuesFrom(i + 1))}, and {@code i} may
+   * be {@code rowCount()}. With {@link #setValueAt} and {@link #listValueAt}, a reader walks rows
+   * without creating a slice per row (the loader's hot path).
+   */
+  public int valuesFrom(int i) {
+    if (i < 0 || i > rowCount) {
+      throw new IndexOutOfBoundsException("row " + i + " of a chunk with " + rowCount + " rows");
+    }
+    ColumnType t = spec.type();
+    if (t != ColumnType.INT32_SET && t != ColumnType.FLOAT32_LIST) {
+      throw new IllegalStateException("column '" + spec.name() + "' is " + t.jsonName());
+    }
+    return payload.get(LE_INT, 4L * i);
+  }
+
+  /** Value {@code j} of the chunk's values ({@link #valuesFrom}) of an INT32_SET column. */
+  public int setValueAt(int j) {
+    if (spec.type() != ColumnType.INT32_SET) {
+      throw new IllegalStateException("column '" + spec.name() + "' is " + spec.type().jsonName());
+    }
+    return payload.get(LE_INT, dataBase + 4L * j);
+  }
+
+  /** Value {@code j} of the chunk's values ({@link #valuesFrom}) of a FLOAT32_LIST column. */
+  public float listValueAt(int j) {
+    if (spec.type() != ColumnType.FLOAT32_LIST) {
+      throw new IllegalStateException("column '" + spec.name() + "' is " + spec.type().jsonName());
+    }
+    return payload.get(LE_FLOAT, dataBase + 4L * j);
   }
 
   /** Row {@code i} of an INT32 column. */

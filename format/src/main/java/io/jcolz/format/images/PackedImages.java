@@ -5,6 +5,7 @@ import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.codec.Codec;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.schema.Schema;
 import java.util.Locale;
 import java.util.Map;
@@ -27,6 +28,10 @@ import java.util.OptionalInt;
  *       smart stored the row raw)</td></tr>
  *   <tr><td>{@value #LABELS}</td><td>int32 set, the label column</td><td>label indices into the
  *       vocabulary</td></tr>
+ *   <tr><td>{@value PartialLabels#CONFIDENCE}</td><td>float32 list (optional)</td><td>a confidence
+ *       per label of {@value #LABELS}, same order</td></tr>
+ *   <tr><td>{@value PartialLabels#NEGATIVES}</td><td>int32 set (optional)</td><td>verified
+ *       negatives</td></tr>
  * </table>
  *
  * <p>Metadata: {@value #MODE} = {@code raw | jpeg | smart}, {@value #SIZE} = S, {@value #RESIZE} =
@@ -107,6 +112,7 @@ public final class PackedImages {
   private final Integer size;
   private final String resize;
   private final Integer quality;
+  private final PartialLabels labels;
 
   private PackedImages(
       Storage storage,
@@ -115,8 +121,10 @@ public final class PackedImages {
       int[] imageShape,
       Integer size,
       String resize,
-      Integer quality) {
+      Integer quality,
+      PartialLabels labels) {
     this.storage = storage;
+    this.labels = labels;
     this.imageColumn = imageColumn;
     this.jpegColumn = jpegColumn;
     this.imageShape = imageShape;
@@ -136,6 +144,31 @@ public final class PackedImages {
    */
   public static Schema schema(
       Storage storage, int size, int labelCount, boolean keys, int level, int chunkRows) {
+    return schema(storage, size, labelCount, keys, level, chunkRows, false, false);
+  }
+
+  /**
+   * As {@link #schema(Storage, int, int, boolean, int, int)}, with partial labels (FORMAT.md
+   * §10.1): after {@value #LABELS}, {@value PartialLabels#CONFIDENCE} (a confidence per positive)
+   * when {@code confidences}, and {@value PartialLabels#NEGATIVES} (verified negatives) when {@code
+   * negatives}, both chunked like {@value #LABELS}. A dataset with either is format version 3; with
+   * neither, this is exactly the version-2 schema. (What an unlisted label means is metadata:
+   * {@code writer.putMetadata(PartialLabels.UNLISTED, "unknown")}.)
+   *
+   * @throws IllegalArgumentException {@code confidences} or {@code negatives} without labels
+   */
+  public static Schema schema(
+      Storage storage,
+      int size,
+      int labelCount,
+      boolean keys,
+      int level,
+      int chunkRows,
+      boolean confidences,
+      boolean negatives) {
+    if ((confidences || negatives) && labelCount <= 0) {
+      throw new IllegalArgumentException("confidences or verified negatives need labels");
+    }
     Schema.Builder b = Schema.builder();
     if (keys) {
       b.column(ColumnSpec.string(KEY).withCodec(Codec.ZSTD, level)).keyColumn(KEY);
@@ -151,6 +184,13 @@ public final class PackedImages {
     if (labelCount > 0) {
       b.column(ColumnSpec.int32Set(LABELS, labelCount).withCodec(Codec.ZSTD, level))
           .labelColumn(LABELS);
+    }
+    if (confidences) {
+      b.column(ColumnSpec.float32List(PartialLabels.CONFIDENCE).withCodec(Codec.ZSTD, level));
+    }
+    if (negatives) {
+      b.column(
+          ColumnSpec.int32Set(PartialLabels.NEGATIVES, labelCount).withCodec(Codec.ZSTD, level));
     }
     return b.build();
   }
@@ -218,7 +258,8 @@ public final class PackedImages {
         shape,
         positiveInt(metadata, SIZE, where),
         metadata.getOrDefault(RESIZE, DEFAULT_RESIZE),
-        positiveInt(metadata, QUALITY, where));
+        positiveInt(metadata, QUALITY, where),
+        PartialLabels.of(schema, metadata, where));
   }
 
   private static boolean has(Schema schema, String name, ColumnType type) {
@@ -271,6 +312,14 @@ public final class PackedImages {
   /** Metadata {@value #QUALITY}. */
   public OptionalInt quality() {
     return quality == null ? OptionalInt.empty() : OptionalInt.of(quality);
+  }
+
+  /**
+   * The labels: the label column ({@value #LABELS} when packed), whether confidences and verified
+   * negatives are stored, and what an unlisted label means (FORMAT.md §10.1).
+   */
+  public PartialLabels labels() {
+    return labels;
   }
 
   /**

@@ -110,6 +110,22 @@ public final class ColumnSpec {
         DEFAULT_CHUNK_BYTES);
   }
 
+  /**
+   * A list of finite float32 per row (e.g. the confidences of a row's labels), CSR within a chunk;
+   * format version 3.
+   */
+  public static ColumnSpec float32List(String name) {
+    return new ColumnSpec(
+        name,
+        ColumnType.FLOAT32_LIST,
+        new int[0],
+        0,
+        Codec.ZSTD,
+        DEFAULT_LEVEL,
+        8192,
+        DEFAULT_CHUNK_BYTES);
+  }
+
   /** A scalar column of {@code INT32}, {@code INT64} or {@code FLOAT32}. */
   public static ColumnSpec scalar(String name, ColumnType type) {
     if (type.scalarWidth() < 0) {

@@ -22,7 +22,12 @@ public enum ColumnType {
   /** One little-endian int64 per row. */
   INT64(8),
   /** One little-endian IEEE-754 float32 per row. */
-  FLOAT32(4);
+  FLOAT32(4),
+  /**
+   * A list of finite float32 per row (e.g. one confidence per label of the row's label set), CSR in
+   * a chunk like {@link #INT32_SET}; format version 3.
+   */
+  FLOAT32_LIST(-1);
 
   private final int scalarWidth;
 
@@ -35,9 +40,21 @@ public enum ColumnType {
     return scalarWidth;
   }
 
-  /** True for BYTES, STRING and INT32_SET, whose chunks start with a row-offset array. */
+  /**
+   * True for BYTES, STRING, INT32_SET and FLOAT32_LIST, whose chunks start with a row-offset array.
+   */
   public boolean variableLength() {
-    return this == BYTES || this == STRING || this == INT32_SET;
+    return this == BYTES || this == STRING || this == INT32_SET || this == FLOAT32_LIST;
+  }
+
+  /** Bytes one unit of a row-offset counts: 4 for INT32_SET and FLOAT32_LIST, else 1. */
+  public int offsetUnit() {
+    return this == INT32_SET || this == FLOAT32_LIST ? 4 : 1;
+  }
+
+  /** The format version that introduced this type: 3 for FLOAT32_LIST, else 1. */
+  public int sinceVersion() {
+    return this == FLOAT32_LIST ? 3 : 1;
   }
 
   /** Lower-case name as written in the manifest. */

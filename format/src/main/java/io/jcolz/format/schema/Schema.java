@@ -41,6 +41,7 @@ public final class Schema {
       throw new IllegalArgumentException(
           "label column '" + labelColumn + "' must be an int32_set column");
     }
+    PartialLabels.checkSchema(this);
   }
 
   /** A new builder. */

@@ -70,7 +70,12 @@ public final class CollectionManifestFile {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    JsonFrame.write(path, FileFormat.Kind.COLLECTION, m.collectionId(), json);
+    JsonFrame.write(
+        path,
+        FileFormat.Kind.COLLECTION,
+        ManifestFile.version(FileFormat.Kind.COLLECTION, m.schema(), m.metadata()),
+        m.collectionId(),
+        json);
   }
 
   /** Reads and fully validates the collection manifest at {@code path}. */
@@ -87,6 +92,7 @@ public final class CollectionManifestFile {
         throw new IllegalArgumentException(
             "collection_id " + m.collectionId() + " differs from the header's " + f.id());
       }
+      ManifestFile.checkVersion(f.version(), m.schema(), m.metadata());
       return m;
     } catch (IOException | RuntimeException e) {
       throw new CorruptDatasetException(

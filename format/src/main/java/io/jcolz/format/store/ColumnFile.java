@@ -113,6 +113,18 @@ public final class ColumnFile {
               + ")");
     }
     UUID id = FileFormat.readHeader(file, path, FileFormat.Kind.COLUMN);
+    if (FileFormat.headerVersion(file) < spec.type().sinceVersion()) {
+      throw CorruptDatasetException.at(
+          path,
+          "column '"
+              + spec.name()
+              + "' is "
+              + spec.type().jsonName()
+              + " (format version "
+              + spec.type().sinceVersion()
+              + "), but its header says version "
+              + FileFormat.headerVersion(file));
+    }
     if (!id.equals(datasetId)) {
       throw CorruptDatasetException.at(
           path,

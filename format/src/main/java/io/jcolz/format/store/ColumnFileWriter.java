@@ -71,7 +71,12 @@ public final class ColumnFileWriter implements Closeable {
 
   private byte[] header() {
     byte[] h = new byte[HEADER_BYTES];
-    FileFormat.writeHeader(MemorySegment.ofArray(h), FileFormat.Kind.COLUMN, datasetId);
+    FileFormat.Kind kind = FileFormat.Kind.COLUMN;
+    FileFormat.writeHeader(
+        MemorySegment.ofArray(h),
+        kind,
+        Math.max(kind.version(), spec.type().sinceVersion()),
+        datasetId);
     return h;
   }
 

@@ -19,8 +19,9 @@ import java.util.UUID;
  *   Magic     = 89 4A 43 4F 4C 5A 0D 0A  ("\x89JCOLZ\r\n")
  *   Kind      = "MNFT" (manifest) | "COLM" (column file) | "CLCT" (collection manifest), 4 ASCII
  *               bytes
- *   Version   = the version that introduced the kind: 1 for MNFT and COLM, 2 for CLCT
- *               (readers accept {@link #VERSION_START} .. {@link #VERSION_CURRENT})
+ *   Version   = the version that introduced the kind: 1 for MNFT and COLM, 2 for CLCT; or 3 where
+ *               the file holds what version 3 added (partial labels, a float32_list column)
+ *               (readers accept {@link Kind#version()} .. {@link #VERSION_CURRENT})
  *   DatasetId = the dataset's UUID, 16 bytes, most significant byte first
  * </pre>
  *
@@ -33,7 +34,7 @@ public final class FileFormat {
   /**
    * Version this build writes; readers accept [{@link #VERSION_START}, {@link #VERSION_CURRENT}].
    */
-  public static final int VERSION_CURRENT = 2;
+  public static final int VERSION_CURRENT = 3;
 
   /** Header length in bytes. */
   public static final int HEADER_BYTES = 32;
@@ -89,11 +90,26 @@ public final class FileFormat {
 
   private FileFormat() {}
 
-  /** Writes a header for {@code kind} at offset 0 of {@code dst}. */
+  /**
+   * Writes a header for {@code kind}, marked with the kind's own version, at offset 0 of {@code
+   * dst}.
+   */
   public static void writeHeader(MemorySegment dst, Kind kind, UUID datasetId) {
+    writeHeader(dst, kind, kind.version, datasetId);
+  }
+
+  /**
+   * Writes a header for {@code kind} marked {@code version} (from the kind's own version to {@link
+   * #VERSION_CURRENT}: a file holding what a later version added carries that version, so that
+   * older readers refuse it) at offset 0 of {@code dst}.
+   */
+  public static void writeHeader(MemorySegment dst, Kind kind, int version, UUID datasetId) {
+    if (version < kind.version || version > VERSION_CURRENT) {
+      throw new IllegalArgumentException("version " + version + " for kind " + kind.tag());
+    }
     MemorySegment.copy(MemorySegment.ofArray(MAGIC), 0, dst, 0, 8);
     MemorySegment.copy(MemorySegment.ofArray(kind.tag), 0, dst, 8, 4);
-    dst.set(LE_INT, 12, kind.version);
+    dst.set(LE_INT, 12, version);
     dst.set(
         ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN),
         16,
@@ -145,6 +161,11 @@ public final class FileFormat {
     long msb = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 16);
     long lsb = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 24);
     return new UUID(msb, lsb);
+  }
+
+  /** The Version field of a header that {@link #readHeader} accepted. */
+  public static int headerVersion(MemorySegment file) {
+    return file.get(LE_INT, 12);
   }
 
   /**

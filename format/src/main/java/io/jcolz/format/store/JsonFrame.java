@@ -42,15 +42,20 @@ final class JsonFrame {
    * @param json the JSON bytes
    * @param bytes the file's size
    * @param crc32c the footer's CRC32C (which covers every byte before it)
+   * @param version the header's Version
    */
-  record Read(UUID id, byte[] json, long bytes, int crc32c) {}
+  record Read(UUID id, byte[] json, long bytes, int crc32c, int version) {}
 
   private JsonFrame() {}
 
-  /** Writes a framed file at {@code path} (which must not exist) and forces it to disk. */
-  static int write(Path path, FileFormat.Kind kind, UUID id, byte[] json) throws IOException {
+  /**
+   * Writes a framed file at {@code path} (which must not exist), its header marked {@code version},
+   * and forces it to disk.
+   */
+  static int write(Path path, FileFormat.Kind kind, int version, UUID id, byte[] json)
+      throws IOException {
     MemorySegment buf = MemorySegment.ofArray(new byte[HEADER_BYTES + json.length + FOOTER_BYTES]);
-    FileFormat.writeHeader(buf, kind, id);
+    FileFormat.writeHeader(buf, kind, version, id);
     MemorySegment.copy(MemorySegment.ofArray(json), 0, buf, HEADER_BYTES, json.length);
     long f = HEADER_BYTES + json.length;
     buf.set(LE_LONG, f, json.length);
@@ -112,6 +117,6 @@ final class JsonFrame {
               + (size - HEADER_BYTES - FOOTER_BYTES));
     }
     byte[] json = file.asSlice(HEADER_BYTES, jsonLength).toArray(ValueLayout.JAVA_BYTE);
-    return new Read(id, json, size, stored);
+    return new Read(id, json, size, stored, FileFormat.headerVersion(file));
   }
 }

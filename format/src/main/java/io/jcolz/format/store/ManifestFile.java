@@ -10,6 +10,7 @@ import io.jcolz.format.CorruptDatasetException;
 import io.jcolz.format.codec.Codec;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.schema.Schema;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +91,11 @@ public final class ManifestFile {
   /** Writes {@code m} to {@code path} (which must not exist) and forces it to disk. */
   public static void write(Path path, Manifest m) throws IOException {
     JsonFrame.write(
-        path, FileFormat.Kind.MANIFEST, m.datasetId(), toJson(m).getBytes(StandardCharsets.UTF_8));
+        path,
+        FileFormat.Kind.MANIFEST,
+        version(FileFormat.Kind.MANIFEST, m.schema(), m.metadata()),
+        m.datasetId(),
+        toJson(m).getBytes(StandardCharsets.UTF_8));
   }
 
   /**
@@ -102,6 +107,26 @@ public final class ManifestFile {
    * @param crc32c the footer's CRC32C
    */
   public record Checked(Manifest manifest, long bytes, int crc32c) {}
+
+  /**
+   * The Version a {@code kind} file describing {@code schema} and {@code metadata} is written with:
+   * the kind's own, or 3 where it holds partial labels or a float32_list column (FORMAT.md §2).
+   */
+  static int version(FileFormat.Kind kind, Schema schema, Map<String, String> metadata) {
+    return Math.max(kind.version(), PartialLabels.requiredVersion(schema, metadata));
+  }
+
+  /** Refuses a file whose header claims an older version than its content needs. */
+  static void checkVersion(int version, Schema schema, Map<String, String> metadata) {
+    int need = PartialLabels.requiredVersion(schema, metadata);
+    if (version < need) {
+      throw new IllegalArgumentException(
+          "it holds partial labels or a float32_list column (format version "
+              + need
+              + "), but its header says version "
+              + version);
+    }
+  }
 
   /** Reads and fully validates the manifest at {@code path}. */
   public static Manifest read(Path path) throws IOException {
@@ -122,6 +147,7 @@ public final class ManifestFile {
         throw new IllegalArgumentException(
             "dataset_id " + m.datasetId() + " differs from the header's " + f.id());
       }
+      checkVersion(f.version(), m.schema(), m.metadata());
       return new Checked(m, f.bytes(), f.crc32c());
     } catch (IOException | RuntimeException e) {
       throw new CorruptDatasetException(path + ": invalid manifest: " + e.getMessage(), e);

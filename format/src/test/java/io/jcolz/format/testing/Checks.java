@@ -51,6 +51,7 @@ public final class Checks {
       case FLOAT32 ->
           assertEquals(
               Float.floatToRawIntBits((Float) want), Float.floatToRawIntBits(v.float32(i)), msg);
+      case FLOAT32_LIST -> assertArrayEquals((float[]) want, v.floatList(i), msg);
     }
   }
 
@@ -73,6 +74,7 @@ public final class Checks {
           case INT32 -> assertEquals(w, ds.readInt32(c.name(), row), m);
           case INT64 -> assertEquals(w, ds.readInt64(c.name(), row), m);
           case FLOAT32 -> assertEquals((Float) w, ds.readFloat32(c.name(), row), m);
+          case FLOAT32_LIST -> assertArrayEquals((float[]) w, ds.readFloatList(c.name(), row), m);
         }
       }
       if (ds.schema().keyColumn().isPresent()) {

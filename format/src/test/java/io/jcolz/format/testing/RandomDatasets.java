@@ -46,6 +46,9 @@ public final class RandomDatasets {
     if (r.nextBoolean()) {
       b.column(tune(r, ColumnSpec.scalar("f32", ColumnType.FLOAT32)));
     }
+    if (r.nextInt(3) == 0) {
+      b.column(tune(r, ColumnSpec.float32List("scores"))); // format version 3
+    }
     return b.build();
   }
 
@@ -71,7 +74,7 @@ public final class RandomDatasets {
 
   /**
    * The values of {@code row}: column name → byte[] (tensor, bytes), String, int[] (a set, sorted
-   * and distinct), Integer, Long or Float.
+   * and distinct), Integer, Long, Float or float[] (a float32 list).
    */
   public static Map<String, Object> values(Schema schema, long seed, long row) {
     SplittableRandom r = rowRandom(seed, row);
@@ -104,6 +107,13 @@ public final class RandomDatasets {
         case INT32 -> v.put(c.name(), r.nextInt());
         case INT64 -> v.put(c.name(), r.nextLong());
         case FLOAT32 -> v.put(c.name(), (float) r.nextGaussian());
+        case FLOAT32_LIST -> {
+          float[] f = new float[r.nextInt(6)];
+          for (int i = 0; i < f.length; i++) {
+            f[i] = (float) r.nextGaussian() * 1e3f;
+          }
+          v.put(c.name(), f);
+        }
       }
     }
     return v;
@@ -132,6 +142,7 @@ public final class RandomDatasets {
         case INT32 -> out.setInt32(c, (Integer) e.getValue());
         case INT64 -> out.setInt64(c, (Long) e.getValue());
         case FLOAT32 -> out.setFloat32(c, (Float) e.getValue());
+        case FLOAT32_LIST -> out.setFloatList(c, (float[]) e.getValue());
       }
     }
     return out;
