@@ -8,11 +8,14 @@ package io.jcolz.loader;
  * total = batchBuffers × batchBytes + cacheBytes
  * batchBuffers = devices × (prefetch + 1) + workers
  * batchBytes   = B×C×H×W (images) + B×L×4 (multi-hot) or pairs×8 (sparse) + B×8 (row ids)
+ *                + with targets ({@link io.jcolz.loader.batch.TargetMode}): B×L×4 (the dense mask)
+ *                  or pairs×4 (a target per pair)
  * cacheBytes   = Σ over cached columns of slots × largest decompressed chunk
  * </pre>
  *
- * (The heap holds, besides, per worker a few B-sized scratch arrays, and per epoch the order's
- * chunk permutation: about 12 bytes per chunk.)
+ * (The heap holds, besides, per worker a few B-sized scratch arrays, with sparse labels or targets
+ * per lookahead batch a label scratch of pairs×4 bytes (three of them with targets), and per epoch
+ * the order's chunk permutation: about 12 bytes per chunk.)
  *
  * <p>Immutable and thread-safe.
  *
