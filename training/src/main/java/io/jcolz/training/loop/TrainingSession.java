@@ -209,7 +209,8 @@ final class TrainingSession implements AutoCloseable {
    */
   TrainingOutcome run() throws IOException, InterruptedException {
     listener.started(spec, optimizer, posWeights, resumedFrom != null, stepsDone);
-    loss = cfg.loss.build(posWeights, cfg.seed); // the config refused weights it cannot take
+    // the config refused weights it cannot take; a dataset of partial labels trains masked
+    loss = cfg.loss.build(posWeights, cfg.seed, train.partialLabels().partial());
     Engine.getInstance().setRandomSeed((int) cfg.seed);
     model =
         resumedFrom != null
@@ -402,9 +403,9 @@ final class TrainingSession implements AutoCloseable {
     return parallel.step(
         (k, dm) -> {
           NDArray x = BatchArrays.images(dm, batches[k]);
-          NDArray y = BatchArrays.labels(dm, batches[k]);
+          NDList y = BatchArrays.lossLabels(dm, batches[k]);
           batches[k].close(); // the arrays are copies; let the loader reuse the buffer
-          return new DataParallelStep.Upload(new NDList(x), new NDList(y));
+          return new DataParallelStep.Upload(new NDList(x), y);
         });
   }
 
