@@ -61,6 +61,9 @@ public final class LoaderBench {
    * @param labels label mode
    * @param augment augmentation
    * @param readMode how workers read compressed chunks
+   * @param plainLabels read a dataset of partial labels as plain labels ({@code
+   *     Loader.Builder.targets(false)}); false: the loader's default, targets and a mask on such a
+   *     dataset
    */
   public record Options(
       int threads,
@@ -72,7 +75,8 @@ public final class LoaderBench {
       ImageLayout layout,
       LabelMode labels,
       Augment augment,
-      ReadMode readMode) {
+      ReadMode readMode,
+      boolean plainLabels) {
     /** Validates the options. */
     public Options {
       if (threads < 1 || batchSize < 1 || seconds <= 0 || warmupSeconds < 0 || ceilingSeconds < 0) {
@@ -101,7 +105,8 @@ public final class LoaderBench {
           ImageLayout.NCHW,
           LabelMode.MULTI_HOT,
           Augment.flip(),
-          ReadMode.MAP);
+          ReadMode.MAP,
+          false);
     }
 
     /** With another worker count. */
@@ -116,7 +121,8 @@ public final class LoaderBench {
           layout,
           labels,
           augment,
-          readMode);
+          readMode,
+          plainLabels);
     }
 
     /** With another batch size. */
@@ -131,7 +137,8 @@ public final class LoaderBench {
           layout,
           labels,
           augment,
-          readMode);
+          readMode,
+          plainLabels);
     }
 
     /** With another timed duration (warm-up and ceiling scale along: 20% and 30% of it). */
@@ -146,13 +153,24 @@ public final class LoaderBench {
           layout,
           labels,
           augment,
-          readMode);
+          readMode,
+          plainLabels);
     }
 
     /** With another order, layout, label mode and augmentation. */
     public Options with(Order o, ImageLayout l, LabelMode lm, Augment a) {
       return new Options(
-          threads, batchSize, seconds, warmupSeconds, ceilingSeconds, o, l, lm, a, readMode);
+          threads,
+          batchSize,
+          seconds,
+          warmupSeconds,
+          ceilingSeconds,
+          o,
+          l,
+          lm,
+          a,
+          readMode,
+          plainLabels);
     }
 
     /** With another chunk read mode ({@link ReadMode}). */
@@ -167,7 +185,24 @@ public final class LoaderBench {
           layout,
           labels,
           augment,
-          m);
+          m,
+          plainLabels);
+    }
+
+    /** Reading a dataset of partial labels as plain labels, or (false) with targets and a mask. */
+    public Options withPlainLabels(boolean plain) {
+      return new Options(
+          threads,
+          batchSize,
+          seconds,
+          warmupSeconds,
+          ceilingSeconds,
+          order,
+          layout,
+          labels,
+          augment,
+          readMode,
+          plain);
     }
   }
 
@@ -282,6 +317,7 @@ public final class LoaderBench {
             .order(o.order())
             .imageLayout(o.layout())
             .labels(o.labels())
+            .targets(targetsOn(dataset, o))
             .augment(o.augment())
             .readMode(o.readMode())
             .epochs(Long.MAX_VALUE / Math.max(1, dataset.rowCount()))
@@ -433,5 +469,26 @@ public final class LoaderBench {
       }
       return t > t0 ? rows / ((t - t0) / 1e9) : 0;
     }
+  }
+
+  /** Whether a run of {@code o} reads targets and a mask: a partial dataset, unless plain. */
+  private static boolean targetsOn(Dataset dataset, Options o) {
+    return !o.plainLabels() && o.labels() != LabelMode.NONE && dataset.partialLabels().partial();
+  }
+
+  /**
+   * The labels a run of {@code o} on {@code dataset} delivers: plain, or targets and a mask.
+   *
+   * @throws IllegalArgumentException if the options do not fit the dataset
+   */
+  public static io.jcolz.loader.batch.TargetMode targetMode(Dataset dataset, Options o) {
+    return Loader.builder(dataset)
+        .batchSize(o.batchSize())
+        .workers(1)
+        .labels(o.labels())
+        .targets(targetsOn(dataset, o))
+        .config()
+        .batchSpec()
+        .targets();
   }
 }

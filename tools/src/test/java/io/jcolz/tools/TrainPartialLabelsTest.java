@@ -77,7 +77,11 @@ class TrainPartialLabelsTest {
       assertEquals(24, ej.get("rows").asInt());
       CliTestSupport.Result human =
           CliTestSupport.run(
-              "eval", val.toString(), "--checkpoint", ck.resolve(labels).toString(), "--workers",
+              "eval",
+              val.toString(),
+              "--checkpoint",
+              ck.resolve(labels).toString(),
+              "--workers",
               "1");
       assertEquals(0, human.code(), human.toString());
       assertTrue(human.out().contains("left out"), human.toString());
