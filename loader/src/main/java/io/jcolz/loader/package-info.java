@@ -31,6 +31,11 @@
  *   <li>A label or key chunk serves rows of many quasi-random windows, so it is decoded once per
  *       epoch only when its whole column fits the default cache (the case up to the image cache's
  *       size, see {@link io.jcolz.loader.LoaderConfig}); larger ones are decoded again as needed.
+ *   <li>Partial labels (format version 3) come as soft targets and a mask ({@link
+ *       io.jcolz.loader.batch.TargetMode}): the confidence and verified-negative columns are read
+ *       as their own cached columns and combined when a batch is finished, from per-batch scratch
+ *       of {@code B × maxLabelsPerSample} values each — so in either label mode a batch holds at
+ *       most that many positives and verified negatives (the same capacity as SPARSE labels).
  *   <li>No DJL types here: the training module adapts {@link io.jcolz.loader.Batch} to NDArrays.
  * </ul>
  */
