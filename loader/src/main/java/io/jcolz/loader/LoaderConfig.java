@@ -65,8 +65,10 @@ public final class LoaderConfig {
     RAW,
     /** Encoded images (JPEG, PNG). */
     ENCODED,
-    /** Label sets. */
+    /** Label sets, as plain labels. */
     LABELS,
+    /** Label sets, as the positives of targets (partial labels). */
+    POSITIVES,
     /** A confidence per positive (partial labels). */
     CONFIDENCES,
     /** Verified negatives (partial labels). */
@@ -391,7 +393,8 @@ public final class LoaderConfig {
       out.add(new Cached(jpeg, Role.ENCODED, s, 0));
     }
     if (labels != null) {
-      out.add(new Cached(labels, Role.LABELS, slots(b, labels, other(labels, localityBytes)), 0));
+      Role r = spec.targets().partial() ? Role.POSITIVES : Role.LABELS;
+      out.add(new Cached(labels, r, slots(b, labels, other(labels, localityBytes)), 0));
     }
     for (Column c : new Column[] {confidences, negatives}) {
       if (c != null) {

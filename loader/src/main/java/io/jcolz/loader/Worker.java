@@ -141,7 +141,7 @@ final class Worker {
     int to = job.groupStart[c][t.group + 1];
     int labelAt =
         switch (role) {
-          case LABELS -> labelRegion(job, v, sorted, from, to);
+          case LABELS, POSITIVES -> labelRegion(job, v, sorted, from, to);
           case CONFIDENCES -> region(job.confidenceCursor, v, job, sorted, from, to, true);
           case NEGATIVES -> region(job.negativeCursor, v, job, sorted, from, to, false);
           default -> 0;
@@ -157,8 +157,8 @@ final class Worker {
             writer.writeRaw(
                 payload, i * rowBytes, job.epoch, row, buf.images(), j * spec.imageBytes());
         case ENCODED -> encoded(job, v, i, j, c);
-        case LABELS ->
-            labelAt = targets ? targetRow(job, v, i, j, labelAt) : labels(job, v, i, j, labelAt);
+        case LABELS -> labelAt = labels(job, v, i, j, labelAt);
+        case POSITIVES -> labelAt = targetRow(job, v, i, j, labelAt);
         case CONFIDENCES -> labelAt = confidences(job, v, i, j, labelAt);
         case NEGATIVES -> labelAt = negatives(job, v, i, j, labelAt);
         case KEYS -> job.keys[j] = v.string(i);
