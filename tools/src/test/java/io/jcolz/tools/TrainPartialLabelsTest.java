@@ -1,6 +1,7 @@
 package io.jcolz.tools;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -86,5 +87,13 @@ class TrainPartialLabelsTest {
       assertEquals(0, human.code(), human.toString());
       assertTrue(human.out().contains("left out"), human.toString());
     }
+    // positive weights are for plain labels: one line naming the flag (a setting that does not
+    // fit the data: exit 1, as train words every SettingException)
+    CliTestSupport.Result w =
+        CliTestSupport.run(
+            "train", train.toString(), "--epochs", "1", "--batch", "8", "--pos-weight", "3");
+    assertEquals(Main.FAILURE, w.code(), w.toString());
+    assertTrue(w.err().contains("--pos-weight applies to plain labels only"), w.toString());
+    assertFalse(w.err().contains("\tat "), w.toString());
   }
 }

@@ -144,6 +144,11 @@ final class TrainingSession implements AutoCloseable {
             ? resumed.spec()
             : ResNetSpec.of(cfg.model == null ? "resnet18" : cfg.model, hw[0], hw[1], vocab.size());
     posWeights = resumed != null ? resumed.positiveWeights() : positiveWeights(cfg, counts);
+    if (posWeights != null && train.partialLabels().partial()) {
+      throw SettingException.of(
+          Setting.POSITIVE_WEIGHT,
+          " applies to plain labels only; dataset " + train.path() + " has partial labels");
+    }
     long warmup =
         cfg.warmupSteps >= 0 ? cfg.warmupSteps : Math.max(1, Math.round(0.05 * totalSteps));
     optimizer =
