@@ -171,6 +171,25 @@ class PartialLabelsPathTest {
   }
 
   @Test
+  void jcolzDatasetRecordsCarryTargetAndMask() throws Exception {
+    for (Path p : new Path[] {unknown, negative}) {
+      try (Dataset ds = Dataset.open(p);
+          NDManager m = NDManager.newBaseManager(Device.cpu())) {
+        JcolzDataset view = JcolzDataset.builder(ds).setSampling(4, false).build();
+        for (long row = 0; row < ds.rowCount(); row++) {
+          ai.djl.training.dataset.Record rec = view.get(m, row);
+          float[][] ref = reference(ds, row);
+          assertEquals(2, rec.getLabels().size());
+          org.junit.jupiter.api.Assertions.assertArrayEquals(
+              ref[0], rec.getLabels().get(0).toFloatArray(), p + " target of row " + row);
+          org.junit.jupiter.api.Assertions.assertArrayEquals(
+              ref[1], rec.getLabels().get(1).toFloatArray(), p + " mask of row " + row);
+        }
+      }
+    }
+  }
+
+  @Test
   void loaderDatasetCarriesTargetsAndMask() throws Exception {
     try (Dataset ds = Dataset.open(unknown);
         NDManager m = NDManager.newBaseManager(Device.cpu());
