@@ -159,6 +159,9 @@ public final class LoaderConfig {
         labels != null && labels.name().equals(partial.labelColumn().orElse(null));
     boolean targets =
         lm != LabelMode.NONE && (b.targets != null ? b.targets : schemaLabels && partial.partial());
+    if (Boolean.TRUE.equals(b.targets) && lm == LabelMode.NONE) {
+      throw new IllegalArgumentException("targets(true) needs labels, not " + lm);
+    }
     if (targets && !schemaLabels) {
       throw new IllegalArgumentException(
           "targets need the schema's label column, not '" + labels.name() + "'");

@@ -377,6 +377,9 @@ class PartialTargetsTest {
               }
             });
       }
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> Loader.builder(ds).batchSize(5).labels(LabelMode.NONE).targets(true).config());
       // a plain batch has no mask
       try (Loader loader = Loader.builder(ds).batchSize(5).workers(1).start();
           Batch b = loader.device(0).take()) {
