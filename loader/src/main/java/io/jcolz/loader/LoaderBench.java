@@ -61,6 +61,8 @@ public final class LoaderBench {
    * @param labels label mode
    * @param augment augmentation
    * @param readMode how workers read compressed chunks
+   * @param readAhead chunks read ahead at most ({@link Loader.Builder#readAhead}; 0 off, -1 the
+   *     default)
    */
   public record Options(
       int threads,
@@ -72,10 +74,16 @@ public final class LoaderBench {
       ImageLayout layout,
       LabelMode labels,
       Augment augment,
-      ReadMode readMode) {
+      ReadMode readMode,
+      int readAhead) {
     /** Validates the options. */
     public Options {
-      if (threads < 1 || batchSize < 1 || seconds <= 0 || warmupSeconds < 0 || ceilingSeconds < 0) {
+      if (threads < 1
+          || batchSize < 1
+          || seconds <= 0
+          || warmupSeconds < 0
+          || ceilingSeconds < 0
+          || readAhead < -1) {
         throw new IllegalArgumentException(
             "bad bench options: threads "
                 + threads
@@ -101,7 +109,8 @@ public final class LoaderBench {
           ImageLayout.NCHW,
           LabelMode.MULTI_HOT,
           Augment.flip(),
-          ReadMode.MAP);
+          ReadMode.MAP,
+          -1);
     }
 
     /** With another worker count. */
@@ -116,7 +125,8 @@ public final class LoaderBench {
           layout,
           labels,
           augment,
-          readMode);
+          readMode,
+          readAhead);
     }
 
     /** With another batch size. */
@@ -131,7 +141,8 @@ public final class LoaderBench {
           layout,
           labels,
           augment,
-          readMode);
+          readMode,
+          readAhead);
     }
 
     /** With another timed duration (warm-up and ceiling scale along: 20% and 30% of it). */
@@ -146,13 +157,24 @@ public final class LoaderBench {
           layout,
           labels,
           augment,
-          readMode);
+          readMode,
+          readAhead);
     }
 
     /** With another order, layout, label mode and augmentation. */
     public Options with(Order o, ImageLayout l, LabelMode lm, Augment a) {
       return new Options(
-          threads, batchSize, seconds, warmupSeconds, ceilingSeconds, o, l, lm, a, readMode);
+          threads,
+          batchSize,
+          seconds,
+          warmupSeconds,
+          ceilingSeconds,
+          o,
+          l,
+          lm,
+          a,
+          readMode,
+          readAhead);
     }
 
     /** With another chunk read mode ({@link ReadMode}). */
@@ -167,7 +189,24 @@ public final class LoaderBench {
           layout,
           labels,
           augment,
-          m);
+          m,
+          readAhead);
+    }
+
+    /** With another read-ahead depth (0 off, -1 the default). */
+    public Options withReadAhead(int n) {
+      return new Options(
+          threads,
+          batchSize,
+          seconds,
+          warmupSeconds,
+          ceilingSeconds,
+          order,
+          layout,
+          labels,
+          augment,
+          readMode,
+          n);
     }
   }
 
@@ -191,6 +230,10 @@ public final class LoaderBench {
    * @param batchSize samples per batch
    * @param chunkDecodes chunks decoded by the loader's caches over the whole run
    * @param chunkHits cache hits over the whole run
+   * @param readAhead the read-ahead depth used (0: off)
+   * @param readAheadBoundBytes off-heap bytes the read-ahead buffers may hold at most: depth ×
+   *     {@link MemoryBudget#readBufferBytes()} (0 for map and populate)
+   * @param readAheadPeakBytes read-ahead buffer bytes allocated (its peak; 0 for map and populate)
    * @param interval the loader's {@link LoaderStats} over the timed interval: each worker's busy
    *     fraction, seconds waited for a chunk another worker was decoding, chunk decodes per chunk
    *     read (per epoch and column)
@@ -210,14 +253,20 @@ public final class LoaderBench {
       int batchSize,
       long chunkDecodes,
       long chunkHits,
+      int readAhead,
+      long readAheadBoundBytes,
+      long readAheadPeakBytes,
       LoaderStats interval) {
     /**
      * One JSON object, keys in snake case ({@code images_per_s} first). From the timed interval's
      * {@link LoaderStats}: {@code worker_busy} (each worker's busy fraction), {@code busy_fraction}
      * (their mean), {@code chunk_wait_s} (worker-seconds waiting for a chunk another worker was
      * decoding), {@code queue_wait_s} (waiting for the consumer), {@code decodes_per_read}, {@code
-     * chunk_reads}, {@code chunk_redecodes}; {@code pixel_path}, how samples were written into the
-     * batch ({@link Pixels#vectorStatus()}).
+     * chunk_reads}, {@code chunk_redecodes}, {@code read_wait_s} (worker-seconds a decode waited
+     * for its chunk's bytes), {@code reads_ahead} and {@code reads_inline} (decodes whose chunk was
+     * read ahead, or read by the worker itself); the run's {@code read_ahead} (depth), {@code
+     * read_ahead_bound_bytes} and {@code read_ahead_peak_bytes}; {@code pixel_path}, how samples
+     * were written into the batch ({@link Pixels#vectorStatus()}).
      */
     public String toJson() {
       StringBuilder busy = new StringBuilder("[");
@@ -232,7 +281,10 @@ public final class LoaderBench {
               + "\"ceiling_decompress_images_per_s\":%.1f,\"ceiling_decode_images_per_s\":%.1f,\"peak_offheap_bytes\":%d,\"bound_offheap_bytes\":%d,"
               + "\"chunk_decodes\":%d,\"chunk_hits\":%d,\"worker_busy\":%s,\"busy_fraction\":%.4f,"
               + "\"chunk_wait_s\":%.3f,\"queue_wait_s\":%.3f,\"decodes_per_read\":%.4f,"
-              + "\"chunk_reads\":%d,\"chunk_redecodes\":%d,\"pixel_path\":\"%s\"}",
+              + "\"chunk_reads\":%d,\"chunk_redecodes\":%d,\"read_wait_s\":%.3f,"
+              + "\"reads_ahead\":%d,\"reads_inline\":%d,\"read_ahead\":%d,"
+              + "\"read_ahead_bound_bytes\":%d,\"read_ahead_peak_bytes\":%d,"
+              + "\"pixel_path\":\"%s\"}",
           imagesPerSecond,
           mbPerSecond,
           images,
@@ -254,6 +306,12 @@ public final class LoaderBench {
           interval.decodesPerRead(),
           interval.chunkReads(),
           interval.chunkRedecodes(),
+          interval.readWaitSeconds(),
+          interval.readsAhead(),
+          interval.readsInline(),
+          readAhead,
+          readAheadBoundBytes,
+          readAheadPeakBytes,
           Pixels.vectorStatus().replace("\\", "\\\\").replace("\"", "\\\""));
     }
   }
@@ -272,8 +330,11 @@ public final class LoaderBench {
     long bound;
     long decodes = 0;
     long hits = 0;
+    int depth;
+    long readBound;
+    long readPeak;
     LoaderStats interval;
-    try (Loader loader =
+    Loader.Builder builder =
         Loader.builder(dataset)
             .batchSize(o.batchSize())
             .workers(o.threads())
@@ -285,8 +346,11 @@ public final class LoaderBench {
             .augment(o.augment())
             .readMode(o.readMode())
             .epochs(Long.MAX_VALUE / Math.max(1, dataset.rowCount()))
-            .seed(1)
-            .start()) {
+            .seed(1);
+    if (o.readAhead() >= 0) {
+      builder.readAhead(o.readAhead());
+    }
+    try (Loader loader = builder.start()) {
       var queue = loader.device(0);
       long warmEnd = System.nanoTime() + (long) (o.warmupSeconds() * 1e9);
       while (System.nanoTime() < warmEnd) {
@@ -316,6 +380,9 @@ public final class LoaderBench {
       wall = (t1 - t0) / 1e9;
       peak = loader.allocatedBytes();
       bound = loader.memoryBound().totalBytes();
+      depth = loader.config().readAhead();
+      readBound = loader.memoryBound().readBufferBytes() * depth;
+      readPeak = loader.readAhead() == null ? 0 : loader.readAhead().allocatedBytes();
       for (var c : loader.caches()) {
         decodes += c.decodes();
         hits += c.hits();
@@ -338,6 +405,9 @@ public final class LoaderBench {
         o.batchSize(),
         decodes,
         hits,
+        depth,
+        readBound,
+        readPeak,
         interval);
   }
 
