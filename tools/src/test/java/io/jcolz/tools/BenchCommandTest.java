@@ -120,6 +120,7 @@ class BenchCommandTest {
   @Test
   void everyReadModeStreamsTheSameEpochAndReportsStorageTelemetry() throws Exception {
     for (String mode : new String[] {"populate", "pread"}) {
+      int depth = mode.equals("pread") ? 2 : 0;
       CliTestSupport.Result r =
           CliTestSupport.run(
               "bench",
@@ -132,6 +133,8 @@ class BenchCommandTest {
               "16",
               "--read-mode",
               mode,
+              "--read-ahead",
+              "" + depth,
               "--json");
       assertEquals(0, r.code(), r.toString());
       JsonNode j = CliSupport.JSON.readTree(r.lastLine());
@@ -142,7 +145,23 @@ class BenchCommandTest {
       // an 80-row dataset fits any memory this test runs in
       assertTrue(j.get("memory_limit_bytes").asLong() > j.get("dataset_bytes").asLong());
       assertEquals(false, j.get("out_of_core").asBoolean(), r.lastLine());
+      // reads ahead: the depth asked for, its buffers (pread: depth × a buffer of whole pages)
+      assertEquals(depth, j.get("read_ahead").asInt(), r.lastLine());
+      long bound = j.get("read_ahead_bound_bytes").asLong();
+      long peak = j.get("read_ahead_peak_bytes").asLong();
+      assertEquals(depth > 0, bound > 0, r.lastLine());
+      assertEquals(0, bound % (4096L * Math.max(1, depth)), r.lastLine());
+      assertTrue(peak >= 0 && peak <= bound, r.lastLine());
+      assertTrue(j.get("read_wait_s").asDouble() >= 0, r.lastLine());
+      assertTrue(j.get("reads_ahead").asLong() >= 0, r.lastLine());
+      if (depth == 0) {
+        assertEquals(0, j.get("reads_ahead").asLong() + j.get("reads_inline").asLong());
+      }
     }
+    CliTestSupport.Result deep =
+        CliTestSupport.run("bench", ds.toString(), "--read-ahead", "-1", "--seconds", "1");
+    assertEquals(2, deep.code(), deep.toString());
+    assertTrue(deep.toString().contains("--read-ahead"), deep.toString());
     CliTestSupport.Result bad = CliTestSupport.run("bench", ds.toString(), "--read-mode", "mmap");
     assertEquals(2, bad.code(), bad.toString());
     assertTrue(bad.toString().contains("map, populate, pread, direct"), bad.toString());
