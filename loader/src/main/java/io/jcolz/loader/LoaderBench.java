@@ -17,6 +17,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -30,8 +31,8 @@ import java.util.Locale;
  *       for {@code seconds} after a warm-up of {@code warmupSeconds}. Images and bytes delivered
  *       (image region only) over wall time give images/s and MB/s (10⁶ bytes). Worker CPU seconds
  *       come from {@link ThreadMXBean#getThreadCpuTime} of the worker threads over the timed
- *       interval; images per worker CPU second is the per-core rate, which does not depend on how
- *       many cores the machine lends the run.
+ *       interval, and those of the read-ahead I/O threads apart; images per CPU second of both is
+ *       the per-core rate, which does not depend on how many cores the machine lends the run.
  *   <li><b>The ceiling</b>: one thread decompresses the image column's chunks (same dataset, same
  *       decoder and checksum setting as the workers, into one reused buffer) for {@code
  *       ceilingSeconds}; rows decompressed per second is the single-core rate no raw-mode loader
@@ -218,7 +219,9 @@ public final class LoaderBench {
    * @param imagesPerSecond images / seconds
    * @param mbPerSecond image bytes delivered per second, in 10⁶ bytes
    * @param workerCpuSeconds CPU time of all worker threads in the interval
-   * @param imagesPerCoreSecond images / workerCpuSeconds
+   * @param readAheadCpuSeconds CPU time of the read-ahead I/O threads in the interval (the reads,
+   *     copies and advice they took off the workers)
+   * @param imagesPerCoreSecond images / (workerCpuSeconds + readAheadCpuSeconds)
    * @param ceilingDecompressImagesPerSecond single-thread decompression of the image column, rows/s
    *     (0 when skipped or when the dataset has no raw image column)
    * @param ceilingDecodeImagesPerSecond for a dataset whose images are all JPEG (mode jpeg): one
@@ -244,6 +247,7 @@ public final class LoaderBench {
       double imagesPerSecond,
       double mbPerSecond,
       double workerCpuSeconds,
+      double readAheadCpuSeconds,
       double imagesPerCoreSecond,
       double ceilingDecompressImagesPerSecond,
       double ceilingDecodeImagesPerSecond,
@@ -277,7 +281,8 @@ public final class LoaderBench {
       return String.format(
           Locale.ROOT,
           "{\"images_per_s\":%.1f,\"mb_per_s\":%.1f,\"images\":%d,\"seconds\":%.3f,"
-              + "\"threads\":%d,\"batch\":%d,\"worker_cpu_s\":%.3f,\"images_per_core_s\":%.1f,"
+              + "\"threads\":%d,\"batch\":%d,\"worker_cpu_s\":%.3f,\"read_ahead_cpu_s\":%.3f,"
+              + "\"images_per_core_s\":%.1f,"
               + "\"ceiling_decompress_images_per_s\":%.1f,\"ceiling_decode_images_per_s\":%.1f,\"peak_offheap_bytes\":%d,\"bound_offheap_bytes\":%d,"
               + "\"chunk_decodes\":%d,\"chunk_hits\":%d,\"worker_busy\":%s,\"busy_fraction\":%.4f,"
               + "\"chunk_wait_s\":%.3f,\"queue_wait_s\":%.3f,\"decodes_per_read\":%.4f,"
@@ -292,6 +297,7 @@ public final class LoaderBench {
           threads,
           batchSize,
           workerCpuSeconds,
+          readAheadCpuSeconds,
           imagesPerCoreSecond,
           ceilingDecompressImagesPerSecond,
           ceilingDecodeImagesPerSecond,
@@ -326,6 +332,7 @@ public final class LoaderBench {
     long bytes = 0;
     double wall;
     double cpu;
+    double ioCpu;
     long peak;
     long bound;
     long decodes = 0;
@@ -360,7 +367,9 @@ public final class LoaderBench {
         }
         b.close();
       }
-      long cpu0 = cpuNanos(mx, loader);
+      List<Thread> io = loader.readAhead() == null ? List.of() : loader.readAhead().threads();
+      long cpu0 = cpuNanos(mx, loader.workerThreads());
+      long io0 = cpuNanos(mx, io);
       LoaderStats stats0 = loader.stats();
       long t0 = System.nanoTime();
       long end = t0 + (long) (o.seconds() * 1e9);
@@ -375,7 +384,8 @@ public final class LoaderBench {
         b.close();
         t1 = System.nanoTime();
       }
-      cpu = (cpuNanos(mx, loader) - cpu0) / 1e9;
+      cpu = (cpuNanos(mx, loader.workerThreads()) - cpu0) / 1e9;
+      ioCpu = (cpuNanos(mx, io) - io0) / 1e9;
       interval = loader.stats().since(stats0);
       wall = (t1 - t0) / 1e9;
       peak = loader.allocatedBytes();
@@ -396,7 +406,8 @@ public final class LoaderBench {
         images / wall,
         bytes / wall / 1e6,
         cpu,
-        cpu > 0 ? images / cpu : 0,
+        ioCpu,
+        cpu + ioCpu > 0 ? images / (cpu + ioCpu) : 0,
         ceiling,
         decode,
         peak,
@@ -411,9 +422,9 @@ public final class LoaderBench {
         interval);
   }
 
-  private static long cpuNanos(ThreadMXBean mx, Loader loader) {
+  private static long cpuNanos(ThreadMXBean mx, List<Thread> threads) {
     long n = 0;
-    for (Thread t : loader.workerThreads()) {
+    for (Thread t : threads) {
       long c = mx.getThreadCpuTime(t.threadId());
       n += Math.max(0, c);
     }

@@ -214,8 +214,9 @@ public final class BenchCommand implements Callable<Integer> {
             r.seconds());
         out.printf(
             Locale.ROOT,
-            "workers    %.1f CPU-seconds: %,.0f images per core-second%n",
+            "workers    %.1f CPU-seconds (+ %.1f reading ahead): %,.0f images per core-second%n",
             r.workerCpuSeconds(),
+            r.readAheadCpuSeconds(),
             r.imagesPerCoreSecond());
         if (r.ceilingDecompressImagesPerSecond() > 0 && r.ceilingDecodeImagesPerSecond() > 0) {
           // a JPEG dataset: decompressing its chunks is a small part; the decode line is the
