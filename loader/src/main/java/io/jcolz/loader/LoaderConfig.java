@@ -227,7 +227,7 @@ public final class LoaderConfig {
               java.util.Locale.ROOT,
               "batch size %d of %d×%d images with %d workers and prefetch %d needs up to %.1f GiB"
                   + " off-heap (%s), more than this machine allows (%.1f GiB, 3/4 of its memory):"
-                  + " lower the batch size, workers or prefetch",
+                  + " lower the batch size, workers, prefetch or read-ahead",
               batchSize,
               shape.height,
               shape.width,
