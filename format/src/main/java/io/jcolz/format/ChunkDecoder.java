@@ -111,10 +111,10 @@ public final class ChunkDecoder implements AutoCloseable {
    * Reads chunk {@code k} of {@code column} ahead of its decode, in this decoder's {@link
    * #readMode}: with {@link ReadMode#PREAD} and {@link ReadMode#DIRECT}, its compressed bytes into
    * {@code buffer} (off-heap, at least {@link ChunkReader#bufferBytes} of the chunk's file and
-   * aligned to {@link ChunkReader#alignment}), returned for {@link #decodeInto(Column, int,
-   * MemorySegment, MemorySegment)}; with {@link ReadMode#MAP} and {@link ReadMode#POPULATE}, the
-   * kernel is told to read its pages ({@link ChunkReader#advise}) and null is returned. Nothing is
-   * checked yet: the decode checks the CRC32C of the bytes it is given.
+   * aligned to {@link ChunkReader#alignment(ColumnFile, ReadMode)}), returned for {@link
+   * #decodeInto(Column, int, MemorySegment, MemorySegment)}; with {@link ReadMode#MAP} and {@link
+   * ReadMode#POPULATE}, the kernel is told to read its pages ({@link ChunkReader#advise}) and null
+   * is returned. Nothing is checked yet: the decode checks the CRC32C of the bytes it is given.
    *
    * @param buffer where the bytes go (ignored by the mapped modes; may be null there)
    * @return the chunk's compressed bytes in {@code buffer}, or null for the mapped modes

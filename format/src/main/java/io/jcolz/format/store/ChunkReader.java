@@ -73,16 +73,16 @@ public final class ChunkReader implements AutoCloseable {
         }
         yield src;
       }
-      case PREAD, DIRECT -> readInto(file, k, buffer(spanBytes(file, k), alignment(file)));
+      case PREAD, DIRECT -> readInto(file, k, buffer(spanBytes(file, k), alignmentOf(file)));
     };
   }
 
   /**
    * Reads the compressed bytes of chunk {@code k} of {@code file} into {@code buffer}, for a reader
    * of mode {@link ReadMode#PREAD} or {@link ReadMode#DIRECT} (a caller's pooled buffer: reads
-   * ahead). The buffer must hold {@link #spanBytes} bytes and start at a multiple of {@link
-   * #alignment}; {@link #bufferBytes} and {@link #alignment} of the column's files give a buffer
-   * that fits every chunk.
+   * ahead). The buffer must hold the chunk (for DIRECT, the block-aligned span around it) and start
+   * at a multiple of the alignment; {@link #bufferBytes} and {@link #alignment(ColumnFile,
+   * ReadMode)} of the column's files give a buffer that fits every chunk.
    *
    * @return the chunk's {@code file.compressedLength(k)} bytes, a slice of {@code buffer}
    * @throws IOException the file cannot be opened or read, or ends before the chunk does
@@ -92,7 +92,7 @@ public final class ChunkReader implements AutoCloseable {
     long offset = file.offset(k);
     int length = file.compressedLength(k);
     long span = spanBytes(file, k);
-    long align = alignment(file);
+    long align = alignmentOf(file);
     if (mapped() || buffer.byteSize() < span || buffer.address() % align != 0) {
       throw new IllegalArgumentException(
           mode.label()
@@ -147,7 +147,7 @@ public final class ChunkReader implements AutoCloseable {
   }
 
   /** The alignment a read buffer for {@code file} needs: its block for DIRECT, else a page. */
-  private long alignment(ColumnFile file) throws IOException {
+  private long alignmentOf(ColumnFile file) throws IOException {
     return mode == ReadMode.DIRECT ? blockSize(file.path()) : PAGE;
   }
 
