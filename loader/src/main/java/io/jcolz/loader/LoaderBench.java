@@ -17,6 +17,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -30,8 +31,8 @@ import java.util.Locale;
  *       for {@code seconds} after a warm-up of {@code warmupSeconds}. Images and bytes delivered
  *       (image region only) over wall time give images/s and MB/s (10⁶ bytes). Worker CPU seconds
  *       come from {@link ThreadMXBean#getThreadCpuTime} of the worker threads over the timed
- *       interval; images per worker CPU second is the per-core rate, which does not depend on how
- *       many cores the machine lends the run.
+ *       interval, and those of the read-ahead I/O threads apart; images per CPU second of both is
+ *       the per-core rate, which does not depend on how many cores the machine lends the run.
  *   <li><b>The ceiling</b>: one thread decompresses the image column's chunks (same dataset, same
  *       decoder and checksum setting as the workers, into one reused buffer) for {@code
  *       ceilingSeconds}; rows decompressed per second is the single-core rate no raw-mode loader
@@ -61,6 +62,8 @@ public final class LoaderBench {
    * @param labels label mode
    * @param augment augmentation
    * @param readMode how workers read compressed chunks
+   * @param readAhead chunks read ahead at most ({@link Loader.Builder#readAhead}; 0 off, -1 the
+   *     default)
    */
   public record Options(
       int threads,
@@ -72,10 +75,16 @@ public final class LoaderBench {
       ImageLayout layout,
       LabelMode labels,
       Augment augment,
-      ReadMode readMode) {
+      ReadMode readMode,
+      int readAhead) {
     /** Validates the options. */
     public Options {
-      if (threads < 1 || batchSize < 1 || seconds <= 0 || warmupSeconds < 0 || ceilingSeconds < 0) {
+      if (threads < 1
+          || batchSize < 1
+          || seconds <= 0
+          || warmupSeconds < 0
+          || ceilingSeconds < 0
+          || readAhead < -1) {
         throw new IllegalArgumentException(
             "bad bench options: threads "
                 + threads
@@ -101,7 +110,8 @@ public final class LoaderBench {
           ImageLayout.NCHW,
           LabelMode.MULTI_HOT,
           Augment.flip(),
-          ReadMode.MAP);
+          ReadMode.MAP,
+          -1);
     }
 
     /** With another worker count. */
@@ -116,7 +126,8 @@ public final class LoaderBench {
           layout,
           labels,
           augment,
-          readMode);
+          readMode,
+          readAhead);
     }
 
     /** With another batch size. */
@@ -131,7 +142,8 @@ public final class LoaderBench {
           layout,
           labels,
           augment,
-          readMode);
+          readMode,
+          readAhead);
     }
 
     /** With another timed duration (warm-up and ceiling scale along: 20% and 30% of it). */
@@ -146,13 +158,24 @@ public final class LoaderBench {
           layout,
           labels,
           augment,
-          readMode);
+          readMode,
+          readAhead);
     }
 
     /** With another order, layout, label mode and augmentation. */
     public Options with(Order o, ImageLayout l, LabelMode lm, Augment a) {
       return new Options(
-          threads, batchSize, seconds, warmupSeconds, ceilingSeconds, o, l, lm, a, readMode);
+          threads,
+          batchSize,
+          seconds,
+          warmupSeconds,
+          ceilingSeconds,
+          o,
+          l,
+          lm,
+          a,
+          readMode,
+          readAhead);
     }
 
     /** With another chunk read mode ({@link ReadMode}). */
@@ -167,7 +190,24 @@ public final class LoaderBench {
           layout,
           labels,
           augment,
-          m);
+          m,
+          readAhead);
+    }
+
+    /** With another read-ahead depth (0 off, -1 the default). */
+    public Options withReadAhead(int n) {
+      return new Options(
+          threads,
+          batchSize,
+          seconds,
+          warmupSeconds,
+          ceilingSeconds,
+          order,
+          layout,
+          labels,
+          augment,
+          readMode,
+          n);
     }
   }
 
@@ -179,7 +219,9 @@ public final class LoaderBench {
    * @param imagesPerSecond images / seconds
    * @param mbPerSecond image bytes delivered per second, in 10⁶ bytes
    * @param workerCpuSeconds CPU time of all worker threads in the interval
-   * @param imagesPerCoreSecond images / workerCpuSeconds
+   * @param readAheadCpuSeconds CPU time of the read-ahead I/O threads in the interval (the reads,
+   *     copies and advice they took off the workers)
+   * @param imagesPerCoreSecond images / (workerCpuSeconds + readAheadCpuSeconds)
    * @param ceilingDecompressImagesPerSecond single-thread decompression of the image column, rows/s
    *     (0 when skipped or when the dataset has no raw image column)
    * @param ceilingDecodeImagesPerSecond for a dataset whose images are all JPEG (mode jpeg): one
@@ -191,6 +233,10 @@ public final class LoaderBench {
    * @param batchSize samples per batch
    * @param chunkDecodes chunks decoded by the loader's caches over the whole run
    * @param chunkHits cache hits over the whole run
+   * @param readAhead the read-ahead depth used (0: off)
+   * @param readAheadBoundBytes off-heap bytes the read-ahead buffers may hold at most: depth ×
+   *     {@link MemoryBudget#readBufferBytes()} (0 for map and populate)
+   * @param readAheadPeakBytes read-ahead buffer bytes allocated (its peak; 0 for map and populate)
    * @param interval the loader's {@link LoaderStats} over the timed interval: each worker's busy
    *     fraction, seconds waited for a chunk another worker was decoding, chunk decodes per chunk
    *     read (per epoch and column)
@@ -201,6 +247,7 @@ public final class LoaderBench {
       double imagesPerSecond,
       double mbPerSecond,
       double workerCpuSeconds,
+      double readAheadCpuSeconds,
       double imagesPerCoreSecond,
       double ceilingDecompressImagesPerSecond,
       double ceilingDecodeImagesPerSecond,
@@ -210,14 +257,20 @@ public final class LoaderBench {
       int batchSize,
       long chunkDecodes,
       long chunkHits,
+      int readAhead,
+      long readAheadBoundBytes,
+      long readAheadPeakBytes,
       LoaderStats interval) {
     /**
      * One JSON object, keys in snake case ({@code images_per_s} first). From the timed interval's
      * {@link LoaderStats}: {@code worker_busy} (each worker's busy fraction), {@code busy_fraction}
      * (their mean), {@code chunk_wait_s} (worker-seconds waiting for a chunk another worker was
      * decoding), {@code queue_wait_s} (waiting for the consumer), {@code decodes_per_read}, {@code
-     * chunk_reads}, {@code chunk_redecodes}; {@code pixel_path}, how samples were written into the
-     * batch ({@link Pixels#vectorStatus()}).
+     * chunk_reads}, {@code chunk_redecodes}, {@code read_wait_s} (worker-seconds a decode waited
+     * for its chunk's bytes), {@code reads_ahead} and {@code reads_inline} (decodes whose chunk was
+     * read ahead, or read by the worker itself); the run's {@code read_ahead} (depth), {@code
+     * read_ahead_bound_bytes} and {@code read_ahead_peak_bytes}; {@code pixel_path}, how samples
+     * were written into the batch ({@link Pixels#vectorStatus()}).
      */
     public String toJson() {
       StringBuilder busy = new StringBuilder("[");
@@ -228,11 +281,15 @@ public final class LoaderBench {
       return String.format(
           Locale.ROOT,
           "{\"images_per_s\":%.1f,\"mb_per_s\":%.1f,\"images\":%d,\"seconds\":%.3f,"
-              + "\"threads\":%d,\"batch\":%d,\"worker_cpu_s\":%.3f,\"images_per_core_s\":%.1f,"
+              + "\"threads\":%d,\"batch\":%d,\"worker_cpu_s\":%.3f,\"read_ahead_cpu_s\":%.3f,"
+              + "\"images_per_core_s\":%.1f,"
               + "\"ceiling_decompress_images_per_s\":%.1f,\"ceiling_decode_images_per_s\":%.1f,\"peak_offheap_bytes\":%d,\"bound_offheap_bytes\":%d,"
               + "\"chunk_decodes\":%d,\"chunk_hits\":%d,\"worker_busy\":%s,\"busy_fraction\":%.4f,"
               + "\"chunk_wait_s\":%.3f,\"queue_wait_s\":%.3f,\"decodes_per_read\":%.4f,"
-              + "\"chunk_reads\":%d,\"chunk_redecodes\":%d,\"pixel_path\":\"%s\"}",
+              + "\"chunk_reads\":%d,\"chunk_redecodes\":%d,\"read_wait_s\":%.3f,"
+              + "\"reads_ahead\":%d,\"reads_inline\":%d,\"read_ahead\":%d,"
+              + "\"read_ahead_bound_bytes\":%d,\"read_ahead_peak_bytes\":%d,"
+              + "\"pixel_path\":\"%s\"}",
           imagesPerSecond,
           mbPerSecond,
           images,
@@ -240,6 +297,7 @@ public final class LoaderBench {
           threads,
           batchSize,
           workerCpuSeconds,
+          readAheadCpuSeconds,
           imagesPerCoreSecond,
           ceilingDecompressImagesPerSecond,
           ceilingDecodeImagesPerSecond,
@@ -254,6 +312,12 @@ public final class LoaderBench {
           interval.decodesPerRead(),
           interval.chunkReads(),
           interval.chunkRedecodes(),
+          interval.readWaitSeconds(),
+          interval.readsAhead(),
+          interval.readsInline(),
+          readAhead,
+          readAheadBoundBytes,
+          readAheadPeakBytes,
           Pixels.vectorStatus().replace("\\", "\\\\").replace("\"", "\\\""));
     }
   }
@@ -268,12 +332,16 @@ public final class LoaderBench {
     long bytes = 0;
     double wall;
     double cpu;
+    double ioCpu;
     long peak;
     long bound;
     long decodes = 0;
     long hits = 0;
+    int depth;
+    long readBound;
+    long readPeak;
     LoaderStats interval;
-    try (Loader loader =
+    Loader.Builder builder =
         Loader.builder(dataset)
             .batchSize(o.batchSize())
             .workers(o.threads())
@@ -285,8 +353,11 @@ public final class LoaderBench {
             .augment(o.augment())
             .readMode(o.readMode())
             .epochs(Long.MAX_VALUE / Math.max(1, dataset.rowCount()))
-            .seed(1)
-            .start()) {
+            .seed(1);
+    if (o.readAhead() >= 0) {
+      builder.readAhead(o.readAhead());
+    }
+    try (Loader loader = builder.start()) {
       var queue = loader.device(0);
       long warmEnd = System.nanoTime() + (long) (o.warmupSeconds() * 1e9);
       while (System.nanoTime() < warmEnd) {
@@ -296,7 +367,9 @@ public final class LoaderBench {
         }
         b.close();
       }
-      long cpu0 = cpuNanos(mx, loader);
+      List<Thread> io = loader.readAhead() == null ? List.of() : loader.readAhead().threads();
+      long cpu0 = cpuNanos(mx, loader.workerThreads());
+      long io0 = cpuNanos(mx, io);
       LoaderStats stats0 = loader.stats();
       long t0 = System.nanoTime();
       long end = t0 + (long) (o.seconds() * 1e9);
@@ -311,11 +384,15 @@ public final class LoaderBench {
         b.close();
         t1 = System.nanoTime();
       }
-      cpu = (cpuNanos(mx, loader) - cpu0) / 1e9;
+      cpu = (cpuNanos(mx, loader.workerThreads()) - cpu0) / 1e9;
+      ioCpu = (cpuNanos(mx, io) - io0) / 1e9;
       interval = loader.stats().since(stats0);
       wall = (t1 - t0) / 1e9;
       peak = loader.allocatedBytes();
       bound = loader.memoryBound().totalBytes();
+      depth = loader.config().readAhead();
+      readBound = loader.memoryBound().readBufferBytes() * depth;
+      readPeak = loader.readAhead() == null ? 0 : loader.readAhead().allocatedBytes();
       for (var c : loader.caches()) {
         decodes += c.decodes();
         hits += c.hits();
@@ -329,7 +406,8 @@ public final class LoaderBench {
         images / wall,
         bytes / wall / 1e6,
         cpu,
-        cpu > 0 ? images / cpu : 0,
+        ioCpu,
+        cpu + ioCpu > 0 ? images / (cpu + ioCpu) : 0,
         ceiling,
         decode,
         peak,
@@ -338,12 +416,15 @@ public final class LoaderBench {
         o.batchSize(),
         decodes,
         hits,
+        depth,
+        readBound,
+        readPeak,
         interval);
   }
 
-  private static long cpuNanos(ThreadMXBean mx, Loader loader) {
+  private static long cpuNanos(ThreadMXBean mx, List<Thread> threads) {
     long n = 0;
-    for (Thread t : loader.workerThreads()) {
+    for (Thread t : threads) {
       long c = mx.getThreadCpuTime(t.threadId());
       n += Math.max(0, c);
     }

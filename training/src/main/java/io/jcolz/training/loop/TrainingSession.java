@@ -273,18 +273,20 @@ final class TrainingSession implements AutoCloseable {
     // the window a one-device loader of the global batch picks: the order is then the same for
     // every split of that batch across devices (elastic resume)
     int window = Loader.builder(train).batchSize(cfg.batchSize * devices.length).config().window();
-    return Loader.builder(train)
-        .window(window)
-        .batchSize(cfg.batchSize)
-        .devices(devices.length)
-        .workers(cfg.workers)
-        .order(Order.QUASI_RANDOM)
-        .seed(cfg.seed)
-        .startAt(epoch, batch)
-        .epochs(epochs)
-        .labels(cfg.labelMode)
-        .augment(cfg.augment)
-        .start();
+    Loader.Builder b =
+        Loader.builder(train)
+            .window(window)
+            .batchSize(cfg.batchSize)
+            .devices(devices.length)
+            .workers(cfg.workers)
+            .order(Order.QUASI_RANDOM)
+            .seed(cfg.seed)
+            .startAt(epoch, batch)
+            .epochs(epochs)
+            .labels(cfg.labelMode)
+            .augment(cfg.augment)
+            .readMode(cfg.readMode);
+    return (cfg.readAhead >= 0 ? b.readAhead(cfg.readAhead) : b).start();
   }
 
   /** The training steps of one epoch; the stats have no mAP yet (validation follows). */
