@@ -12,6 +12,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.util.Pair;
 import io.jcolz.format.Dataset;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.Batch;
 import io.jcolz.loader.Loader;
 import io.jcolz.loader.order.Order;
@@ -447,7 +448,8 @@ final class TrainingSession implements AutoCloseable {
             lastMap,
             train.id().toString(),
             val == null ? null : val.id().toString(),
-            fineTuning);
+            fineTuning,
+            PackedImages.of(train).resize());
     lastCheckpoint = Checkpoints.save(cfg.checkpointDir, c, model);
   }
 
