@@ -142,7 +142,7 @@ class ServeWithDjlSyntheticTest {
       for (Map.Entry<String, float[]> e : want.entrySet()) {
         Path file = in.resolve(e.getKey());
         JcolzPrediction got = predictor.predict(file);
-        float[] stretched = stretch.predict(file).probabilities();
+        float[] asStretched = stretch.predict(file).probabilities();
         assertEquals(List.of(0.25f, 0.75f), List.of(got.thresholds()[0], got.thresholds()[1]));
         assertTrue(got.thresholdsFromTraining());
         for (int j = 0; j < labels.size(); j++) {
@@ -152,8 +152,7 @@ class ServeWithDjlSyntheticTest {
               ServeWithDjlTest.TOLERANCE,
               e.getKey() + " " + labels.get(j) + " (seed " + SEED + ")");
           worst = Math.max(worst, Math.abs(e.getValue()[j] - got.probabilities()[j]));
-          stretchWorst = Math.max(stretchWorst, Math.abs(e.getValue()[j] - stretched[j]));
-
+          stretchWorst = Math.max(stretchWorst, Math.abs(e.getValue()[j] - asStretched[j]));
         }
         if (e.getKey().endsWith(".png")) {
           JcolzPrediction img = images.predict(ImageFactory.getInstance().fromFile(file));
