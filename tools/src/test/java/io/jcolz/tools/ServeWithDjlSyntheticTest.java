@@ -1,5 +1,6 @@
 package io.jcolz.tools;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,8 @@ import ai.djl.modality.cv.Image;
 import ai.djl.modality.cv.ImageFactory;
 import ai.djl.repository.zoo.ZooModel;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jcolz.format.Dataset;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.image.TestImages;
 import io.jcolz.training.checkpoint.Checkpoint;
 import io.jcolz.training.checkpoint.Checkpoints;
@@ -19,6 +22,7 @@ import io.jcolz.training.model.ResNetSpec;
 import io.jcolz.training.optim.OptimizerSettings;
 import io.jcolz.training.serve.JcolzCriteria;
 import io.jcolz.training.serve.JcolzPrediction;
+import io.jcolz.training.serve.JcolzTranslator;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Serving with DJL against {@code jcolz predict} without any corpus: generated images that exercise
  * each pre-processing step (PNGs with graded alpha, a PNG large enough to be subsampled while
  * decoding, JPEGs with EXIF orientations 6 and 3, non-square sides) packed with {@code --resize
- * pad}, and a seeded untrained ResNet-18 saved as a checkpoint that records the pad resize. The
+ * pad}. The translator's pixels must be the stored pixels byte for byte (file, bytes, DJL image);
+ * and with a seeded untrained ResNet-18 saved as a checkpoint that records the pad resize. The
  * translator must give {@code jcolz predict}'s probabilities; the same checkpoint claiming {@code
  * stretch} must miss them by over 100 times as much (so the recorded resize mode is what is
  * applied; an untrained network moves little with its input, so the margin is relative).
@@ -90,6 +95,26 @@ class ServeWithDjlSyntheticTest {
             "--json");
     assertEquals(0, res.code(), res.toString());
     Path trained = tmp.resolve("ck-trained");
+    // the pre-processing contract, independent of any model: the translator's pixels are the
+    // pixels pack stored, for a file, its bytes and (PNGs) a DJL Image
+    try (Dataset d = Dataset.open(ds)) {
+      ResNetSpec any = new ResNetSpec(18, SIZE, SIZE, 2);
+      Checkpoint pad = checkpoint(any, List.of("a", "b"), "pad");
+      JcolzTranslator<Path> paths = new JcolzTranslator<>(pad, Path.class);
+      JcolzTranslator<byte[]> bytes = new JcolzTranslator<>(pad, byte[].class);
+      JcolzTranslator<Image> images = new JcolzTranslator<>(pad, Image.class);
+      for (long row = 0; row < d.rowCount(); row++) {
+        String key = d.readString(PackedImages.KEY, row);
+        byte[] stored = d.readTensor(PackedImages.IMAGE, row);
+        Path file = in.resolve(key);
+        assertArrayEquals(stored, paths.pixels(file).pixels(), key);
+        assertArrayEquals(stored, bytes.pixels(Files.readAllBytes(file)).pixels(), key);
+        if (key.endsWith(".png")) {
+          Image img = ImageFactory.getInstance().fromFile(file);
+          assertArrayEquals(stored, images.pixels(img).pixels(), key + " as a DJL Image");
+        }
+      }
+    }
     res =
         CliTestSupport.run(
             "train",
