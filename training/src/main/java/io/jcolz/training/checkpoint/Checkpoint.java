@@ -219,7 +219,9 @@ public record Checkpoint(
     m.put("height", spec.height());
     m.put("width", spec.width());
     m.put("labels", spec.numLabels());
-    m.put("resize", resize);
+    if (!resize.equals(DEFAULT_RESIZE)) { // absent: pack's default, as before it was recorded
+      m.put("resize", resize);
+    }
     ArrayNode names = o.putArray("labels");
     labels.forEach(names::add);
     ObjectNode opt = o.putObject("optimizer");
