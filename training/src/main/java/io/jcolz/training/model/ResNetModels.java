@@ -192,11 +192,17 @@ public final class ResNetModels {
   }
 
   /**
+   * Checks that a block's loaded parameters are the spec's, name for name and shape for shape.
    * DJL's {@code Parameter.load} takes whatever shape the file holds and {@code Linear} re-reads
-   * its width from it, so a 1,000-label file would silently load into a 5-label spec. Compare with
-   * the shapes the spec implies.
+   * its width from it, so a 1,000-label file would silently load into a 5-label spec; {@link #load}
+   * and serving ({@code io.jcolz.training.serve}) call this after loading.
+   *
+   * @param loaded a block whose parameters were loaded
+   * @param spec the spec they must fit
+   * @param file the parameter file or folder, for the message
+   * @throws MalformedModelException naming the first parameter that differs, actual vs expected
    */
-  private static void checkShapes(Block loaded, ResNetSpec spec, Path file)
+  public static void checkShapes(Block loaded, ResNetSpec spec, Path file)
       throws MalformedModelException {
     List<Pair<String, Shape>> expected = expectedShapes(spec);
     List<Pair<String, Parameter>> actual = new ArrayList<>();

@@ -14,6 +14,8 @@ import io.jcolz.image.ResizeMode;
 import io.jcolz.image.RgbImage;
 import io.jcolz.training.checkpoint.Checkpoint;
 import io.jcolz.training.data.BatchArrays;
+import io.jcolz.training.model.ResNetModels;
+import io.jcolz.training.model.ResNetSpec;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -68,6 +70,7 @@ public final class JcolzTranslator<I> implements Translator<I, JcolzPrediction> 
   private final int width;
   private final int height;
   private final ResizeMode resize;
+  private final ResNetSpec spec;
   private final ImageDecoder decoder = ImageDecoder.defaults();
 
   /**
@@ -97,6 +100,7 @@ public final class JcolzTranslator<I> implements Translator<I, JcolzPrediction> 
       Arrays.fill(t, 0.5f);
     }
     this.thresholds = t;
+    this.spec = checkpoint.spec();
     this.width = checkpoint.spec().width();
     this.height = checkpoint.spec().height();
     this.resize =
@@ -144,6 +148,17 @@ public final class JcolzTranslator<I> implements Translator<I, JcolzPrediction> 
     ByteArrayOutputStream png = new ByteArrayOutputStream();
     img.save(png, "png");
     return decoder.decodeResized(png.toByteArray(), "DJL image", width, height, resize);
+  }
+
+  /**
+   * Checks, once per predictor, that the model's parameters are the checkpoint's architecture: DJL
+   * loads a parameter file of another label count without complaint.
+   *
+   * @throws ai.djl.MalformedModelException naming the first parameter whose shape differs
+   */
+  @Override
+  public void prepare(TranslatorContext ctx) throws Exception {
+    ResNetModels.checkShapes(ctx.getModel().getBlock(), spec, ctx.getModel().getModelPath());
   }
 
   @Override
