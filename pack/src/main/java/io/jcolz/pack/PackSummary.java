@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * (parts an earlier run packed included). {@link #committedResult} sums the part manifests alone,
  * for a caller that ran no pack itself ({@code --finish}, a Spark driver).
  *
- * <p>Thread-safe: the part pipeline's workers count into one instance concurrently; its {@code result}
- * is called once, after they are joined.
+ * <p>Thread-safe: the part pipeline's workers count into one instance concurrently; its {@code
+ * result} is called once, after they are joined.
  */
 public final class PackSummary {
   /** Prefix of a part manifest's skip counts: {@code skipped.REASON}. */
