@@ -6,6 +6,7 @@ import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.FileTrees;
 import io.jcolz.format.store.Manifest;
 import io.jcolz.format.store.ManifestFile;
+import io.jcolz.format.store.SiblingLayout;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -16,7 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * The last step of a pack: the collection manifest over a plan's committed parts, and for a fresh
@@ -55,9 +55,7 @@ public final class CollectionCommit {
     listener.collectionWritten();
     Path old = null;
     if (OutputCheck.requireReplaceable(out)) { // checked again: it may have changed meanwhile
-      old =
-          out.resolveSibling(
-              "." + out.getFileName() + ".old-" + UUID.randomUUID().toString().substring(0, 8));
+      old = SiblingLayout.old(out);
       Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
     }
     Files.move(build, out, StandardCopyOption.ATOMIC_MOVE);

@@ -1,6 +1,7 @@
 package io.jcolz.pack;
 
 import io.jcolz.format.store.FileTrees;
+import io.jcolz.format.store.SiblingLayout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -105,15 +106,12 @@ public final class PackLock implements AutoCloseable {
 
   /** The lock file of output {@code out}. */
   public static Path lockFile(Path out) {
-    Path abs = out.toAbsolutePath().normalize();
-    return abs.resolveSibling("." + abs.getFileName() + ".pack.lock");
+    return SiblingLayout.packLock(out);
   }
 
   /** The lock file of shard {@code index}/{@code count} of output {@code out}. */
   public static Path shardLockFile(Path out, int index, int count) {
-    Path abs = out.toAbsolutePath().normalize();
-    return abs.resolveSibling(
-        "." + abs.getFileName() + ".shard-" + index + "-of-" + count + ".lock");
+    return SiblingLayout.shardLock(out, index, count);
   }
 
   /**
@@ -324,13 +322,14 @@ public final class PackLock implements AutoCloseable {
     String name = abs.getFileName().toString();
     List<String> lines = new ArrayList<>();
     boolean exists = Files.exists(abs);
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(abs.getParent(), "." + name + ".*")) {
+    try (DirectoryStream<Path> ds =
+        Files.newDirectoryStream(abs.getParent(), SiblingLayout.siblingGlob(name))) {
       for (Path p : ds) {
-        String n = p.getFileName().toString().substring(name.length() + 1);
-        if (n.startsWith(".tmp-") || (n.startsWith(".labels-") && n.endsWith(".cmap"))) {
+        SiblingLayout.Kind kind = SiblingLayout.kindOf(name, p.getFileName().toString());
+        if (kind == SiblingLayout.Kind.TEMPORARY || kind == SiblingLayout.Kind.LABEL_MAP) {
           FileTrees.deleteRecursively(p);
           lines.add("removed " + p + ", left by an interrupted pack");
-        } else if (n.startsWith(".old-")) {
+        } else if (kind == SiblingLayout.Kind.OLD) {
           if (exists) {
             FileTrees.deleteRecursively(p);
             lines.add("removed " + p + ", left by an interrupted overwrite");

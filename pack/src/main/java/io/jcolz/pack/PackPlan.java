@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.store.SiblingLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -239,9 +240,7 @@ public record PackPlan(
       o.put("first_key", p.firstKey());
       o.put("last_key", p.lastKey());
     }
-    Path tmp =
-        file.resolveSibling(
-            "." + file.getFileName() + ".tmp-" + UUID.randomUUID().toString().substring(0, 8));
+    Path tmp = SiblingLayout.temporary(file);
     try {
       Files.write(tmp, withChecksum(JSON.writeValueAsBytes(root)));
       try (java.nio.channels.FileChannel ch =

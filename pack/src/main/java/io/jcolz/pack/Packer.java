@@ -5,6 +5,7 @@ import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.store.CollectionManifest;
 import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.FileTrees;
+import io.jcolz.format.store.SiblingLayout;
 import io.jcolz.image.ImageDecoder;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -87,8 +88,7 @@ public final class Packer {
 
   /** Where a fresh pack builds its collection until it renames it onto {@code out}. */
   public static Path buildDirectory(Path out) {
-    Path abs = out.toAbsolutePath().normalize();
-    return abs.resolveSibling("." + abs.getFileName() + ".building");
+    return SiblingLayout.building(out);
   }
 
   // ---------------------------------------------------------------- the CLI's entry points
@@ -117,14 +117,9 @@ public final class Packer {
           o.append() ? PackPlanner.collectionVocabulary(out) : PackPlanner.fixedVocabulary(o);
       LabelFile labelFile = null;
       if (o.labels() != null) {
-        Path mapFile =
-            out.resolveSibling(
-                "."
-                    + out.getFileName()
-                    + ".labels-"
-                    + UUID.randomUUID().toString().substring(0, 8)
-                    + ".cmap");
-        labelFile = LabelFile.load(o.labels(), mapFile, listener::note, fixedVocabulary);
+        labelFile =
+            LabelFile.load(
+                o.labels(), SiblingLayout.labelMap(out), listener::note, fixedVocabulary);
         labels = labelFile;
       }
       try {

@@ -6,8 +6,10 @@ import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.store.CollectionManifest;
 import io.jcolz.format.store.CollectionManifestFile;
 import io.jcolz.format.store.DatasetLayout;
+import io.jcolz.format.store.FileTrees;
 import io.jcolz.format.store.Manifest;
 import io.jcolz.format.store.ManifestFile;
+import io.jcolz.format.store.SiblingLayout;
 import io.jcolz.image.ResizeMode;
 import io.jcolz.pack.CodecChoice;
 import io.jcolz.pack.CodecReport;
@@ -311,7 +313,7 @@ public final class PackJob {
           labelFile.close();
         }
       } finally {
-        PartTask.deleteRecursively(scratch);
+        FileTrees.deleteRecursively(scratch);
       }
     }
   }
@@ -357,7 +359,7 @@ public final class PackJob {
     io.jcolz.pack.OutputCheck.requireReplaceable(out);
     Path build = Packer.buildDirectory(out);
     if (options.restart() && Files.exists(build)) {
-      PartTask.deleteRecursively(build);
+      FileTrees.deleteRecursively(build);
       l.note("--restart: removed the unfinished pack " + build);
     }
     if (Files.exists(out) && !options.overwrite()) {
@@ -444,7 +446,7 @@ public final class PackJob {
     FileSystem fs = given.getFileSystem(hconf);
     org.apache.hadoop.fs.Path outP = fs.makeQualified(given);
     org.apache.hadoop.fs.Path build =
-        new org.apache.hadoop.fs.Path(outP.getParent(), "." + outP.getName() + ".building");
+        new org.apache.hadoop.fs.Path(outP.getParent(), SiblingLayout.buildingName(outP.getName()));
     if (options.restart() && fs.exists(build)) {
       fs.delete(build, true);
       l.note("--restart: removed the unfinished pack " + build);
