@@ -8,10 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.ManifestFile;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -99,21 +97,7 @@ class PackKillTest {
   }
 
   private Process start(String point) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--") || a.startsWith("-D") || a.startsWith("-X")) {
-        cmd.add(a);
-      }
-    }
-    cmd.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            PausingPack.class.getName(),
-            point,
-            in.toString(),
-            ds.toString()));
+    List<String> cmd = ChildJvm.command(PausingPack.class, point, in.toString(), ds.toString());
     return new ProcessBuilder(cmd)
         .redirectErrorStream(true)
         .redirectOutput(tmp.resolve("child-" + point + ".log").toFile())
