@@ -15,6 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -68,8 +70,7 @@ public final class PackLock implements AutoCloseable {
   private static final Map<Path, Held> HELD = new HashMap<>();
 
   /** Channels that must not be closed (see {@link #lockOpened}). */
-  private static final List<FileChannel> LEAKED =
-      java.util.Collections.synchronizedList(new ArrayList<>());
+  private static final List<FileChannel> LEAKED = Collections.synchronizedList(new ArrayList<>());
 
   /** One lock file held by this process: its channels and how many holders share it. */
   private static final class Held {
@@ -297,7 +298,7 @@ public final class PackLock implements AutoCloseable {
     while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
       // fill
     }
-    return java.util.Arrays.copyOf(b.array(), b.position());
+    return Arrays.copyOf(b.array(), b.position());
   }
 
   private static boolean contains(byte[] hay, byte[] needle) {
