@@ -9,10 +9,12 @@
 #   bench/out-of-core.sh DS [DS...]
 #
 # Environment: LIMIT (memory limit in bytes, default 3 GiB; make each dataset >= 4x it for the
-# issue's goals), MODES ("map populate pread direct"), WORKERS ("1 2"), SECONDS_PER_RUN (20).
+# issue's goals), MODES ("map populate pread direct"), WORKERS ("1 2"), SECONDS_PER_RUN (20),
+# READ_AHEAD (chunks read ahead, passed as --read-ahead; several values are measured one after the
+# other, e.g. "0 6"; default: the loader's default, 3 per worker).
 # Output: $OUT (default /tmp/jcolz-ooc/runs.jsonl): one `jcolz bench --json` object per run plus
-# "kind" (cold|warm) and "dataset"; then a table: images/s out of core and warm, their ratio, and
-# storage bytes read per dataset byte in the out-of-core run.
+# "kind" (cold|warm) and "dataset"; then a table: images/s out of core and warm, their ratio,
+# storage bytes read per dataset byte and worker-seconds waiting for reads in the out-of-core run.
 # Example (quiet machine): java -jar bench/target/jcolz-bench.jar make-dataset /data/raw 80000 224 11000
 #   then: LIMIT=$((3<<30)) bench/out-of-core.sh /data/raw /data/jpeg
 set -euo pipefail
@@ -27,6 +29,7 @@ limit="${LIMIT:-$((3 << 30))}"
 modes=(${MODES:-map populate pread direct})
 workers=(${WORKERS:-1 2})
 seconds="${SECONDS_PER_RUN:-20}"
+aheads=(${READ_AHEAD:-default})
 out="${OUT:-/tmp/jcolz-ooc/runs.jsonl}"
 mkdir -p "$(dirname "$out")"
 : > "$out"
@@ -35,13 +38,14 @@ mkdir -p "$group"
 echo "$limit" > "$group/memory.limit_in_bytes"
 trap 'rmdir "$group" 2>/dev/null || true' EXIT
 
-run() { # kind ds mode workers
-  local kind=$1 ds=$2 mode=$3 n=$4 line
+run() { # kind ds mode workers read-ahead
+  local kind=$1 ds=$2 mode=$3 n=$4 ahead=$5 line extra=""
+  [ "$ahead" = default ] || extra="--read-ahead $ahead"
   if [ "$kind" = cold ]; then
     sync; echo 3 > /proc/sys/vm/drop_caches
-    line=$(sh -c "echo \$\$ > $group/cgroup.procs && exec \"$root/jcolz\" bench \"$ds\" --read-mode $mode --workers $n --seconds $seconds --json" | tail -1)
+    line=$(sh -c "echo \$\$ > $group/cgroup.procs && exec \"$root/jcolz\" bench \"$ds\" --read-mode $mode --workers $n $extra --seconds $seconds --json" | tail -1)
   else
-    line=$("$root/jcolz" bench "$ds" --read-mode "$mode" --workers "$n" --seconds "$seconds" --json | tail -1)
+    line=$("$root/jcolz" bench "$ds" --read-mode "$mode" --workers "$n" $extra --seconds "$seconds" --json | tail -1)
   fi
   python3 -c 'import json,sys; j=json.loads(sys.argv[1]); j["kind"]=sys.argv[2]; print(json.dumps(j))' "$line" "$kind" >> "$out"
 }
@@ -49,8 +53,10 @@ run() { # kind ds mode workers
 for ds in "$@"; do
   for mode in "${modes[@]}"; do
     for n in "${workers[@]}"; do
-      run cold "$ds" "$mode" "$n"
-      run warm "$ds" "$mode" "$n"
+      for ahead in "${aheads[@]}"; do
+        run cold "$ds" "$mode" "$n" "$ahead"
+        run warm "$ds" "$mode" "$n" "$ahead"
+      done
     done
   done
 done
@@ -58,10 +64,11 @@ done
 python3 - "$out" <<'PY'
 import json, sys
 runs = [json.loads(l) for l in open(sys.argv[1])]
-print(f"{'dataset':30} {'mode':8} {'workers':>7} {'cold img/s':>11} {'warm img/s':>11} {'ratio':>6} {'read/ds':>8} {'ooc':>4}")
+print(f"{'dataset':30} {'mode':8} {'workers':>7} {'ahead':>5} {'cold img/s':>11} {'warm img/s':>11} {'ratio':>6} {'read/ds':>8} {'rd wait s':>9} {'ooc':>4}")
 for c, w in zip(runs[0::2], runs[1::2]):
     ratio = c["images_per_s"] / w["images_per_s"] if w["images_per_s"] else float("nan")
     per = c["storage_read_bytes"] / c["dataset_bytes"] if c["storage_read_bytes"] >= 0 else float("nan")
     print(f"{c['dataset'][-30:]:30} {c['read_mode']:8} {c.get('threads', c.get('workers', '?')):>7} "
-          f"{c['images_per_s']:11.0f} {w['images_per_s']:11.0f} {ratio:6.2f} {per:8.2f} {str(c['out_of_core']):>4}")
+          f"{c.get('read_ahead', '?'):>5} {c['images_per_s']:11.0f} {w['images_per_s']:11.0f} {ratio:6.2f} "
+          f"{per:8.2f} {c.get('read_wait_s', float('nan')):9.2f} {str(c['out_of_core']):>4}")
 PY

@@ -32,6 +32,7 @@ public final class ChunkDecoder implements AutoCloseable {
   private MemorySegment scratch;
   private boolean releasePages;
   private ChunkReader reader = new ChunkReader(ReadMode.MAP);
+  private long readNanos;
 
   /**
    * @param owner the dataset whose mappings are read; native code (zstd, CRC32C) reads them only
@@ -102,7 +103,74 @@ public final class ChunkDecoder implements AutoCloseable {
   public ChunkView decodeInto(Column column, int k, MemorySegment dst)
       throws CorruptDatasetException {
     int p = column.partOfChunk(k);
-    return decodeInto(column.files().get(p), column.chunkInFile(k), column.partFirstRow(p), dst);
+    return decodeInto(
+        column.files().get(p), column.chunkInFile(k), column.partFirstRow(p), dst, null);
+  }
+
+  /**
+   * Reads chunk {@code k} of {@code column} ahead of its decode, in this decoder's {@link
+   * #readMode}: with {@link ReadMode#PREAD} and {@link ReadMode#DIRECT}, its compressed bytes into
+   * {@code buffer} (off-heap, at least {@link ChunkReader#bufferBytes} of the chunk's file and
+   * aligned to {@link ChunkReader#alignment(ColumnFile, ReadMode)}), returned for {@link
+   * #decodeInto(Column, int, MemorySegment, MemorySegment)}; with {@link ReadMode#MAP} and {@link
+   * ReadMode#POPULATE}, the kernel is told to read its pages ({@link ChunkReader#advise}) and null
+   * is returned. Nothing is checked yet: the decode checks the CRC32C of the bytes it is given.
+   *
+   * @param buffer where the bytes go (ignored by the mapped modes; may be null there)
+   * @return the chunk's compressed bytes in {@code buffer}, or null for the mapped modes
+   * @throws CorruptDatasetException the read failed (naming file, column, chunk and offset)
+   */
+  public MemorySegment prefetch(Column column, int k, MemorySegment buffer)
+      throws CorruptDatasetException {
+    ColumnFile file = column.files().get(column.partOfChunk(k));
+    int kf = column.chunkInFile(k);
+    enter();
+    try {
+      if (reader.mapped()) {
+        reader.advise(file, kf);
+        return null;
+      }
+      return reader.readInto(file, kf, buffer);
+    } catch (IOException e) {
+      throw readFailed(file, kf, e);
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Decodes chunk {@code k} of {@code column} into {@code dst} as {@link #decodeInto(Column, int,
+   * MemorySegment)}, from the compressed bytes {@link #prefetch} read ahead (null: read them now).
+   * The CRC32C of those bytes is checked as for any read.
+   *
+   * @throws IllegalArgumentException {@code prefetched} is not the chunk's length
+   */
+  public ChunkView decodeInto(Column column, int k, MemorySegment prefetched, MemorySegment dst)
+      throws CorruptDatasetException {
+    int p = column.partOfChunk(k);
+    if (prefetched != null && prefetched.byteSize() != column.compressedLength(k)) {
+      throw new IllegalArgumentException(
+          prefetched.byteSize()
+              + " bytes read ahead for chunk "
+              + k
+              + " of column '"
+              + column.name()
+              + "', which has "
+              + column.compressedLength(k));
+    }
+    return decodeInto(
+        column.files().get(p), column.chunkInFile(k), column.partFirstRow(p), dst, prefetched);
+  }
+
+  /**
+   * Nanoseconds this decoder spent getting compressed bytes off the disk for its decodes: explicit
+   * reads (pread, direct) and prefaulting (populate). Map-mode page faults happen inside the
+   * decompression and are not counted; nor are reads {@link #prefetch} did ahead.
+   *
+   * @return the total since the decoder was made
+   */
+  public long readNanos() {
+    return readNanos;
   }
 
   /**
@@ -119,7 +187,7 @@ public final class ChunkDecoder implements AutoCloseable {
    */
   public ChunkView decodeInto(ColumnFile file, int k, MemorySegment dst)
       throws CorruptDatasetException {
-    return decodeInto(file, k, 0, dst);
+    return decodeInto(file, k, 0, dst, null);
   }
 
   private ChunkView decode(ColumnFile column, int k, long rowBase) throws CorruptDatasetException {
@@ -149,10 +217,11 @@ public final class ChunkDecoder implements AutoCloseable {
                       2 * scratch.byteSize(), io.jcolz.format.schema.ColumnSpec.MAX_CHUNK_BYTES));
       scratch = scratchArena.allocate(Math.max(cap, 64), 64);
     }
-    return decodeInto(column, k, rowBase, scratch.asSlice(0, len));
+    return decodeInto(column, k, rowBase, scratch.asSlice(0, len), null);
   }
 
-  private ChunkView decodeInto(ColumnFile column, int k, long rowBase, MemorySegment dst)
+  private ChunkView decodeInto(
+      ColumnFile column, int k, long rowBase, MemorySegment dst, MemorySegment prefetched)
       throws CorruptDatasetException {
     int len = column.decompressedLength(k);
     if (dst.byteSize() < len) {
@@ -163,7 +232,7 @@ public final class ChunkDecoder implements AutoCloseable {
     int n;
     enter();
     try {
-      MemorySegment src = checked(column, k);
+      MemorySegment src = checked(column, k, prefetched);
       if (column.spec().codec() == Codec.ZSTD) {
         String bad = ZstdFrame.problem(src, len);
         if (bad != null) {
@@ -220,26 +289,26 @@ public final class ChunkDecoder implements AutoCloseable {
   private MemorySegment guardedCheck(ColumnFile column, int k) throws CorruptDatasetException {
     enter();
     try {
-      return checked(column, k);
+      return checked(column, k, null);
     } finally {
       exit();
     }
   }
 
-  private MemorySegment checked(ColumnFile column, int k) throws CorruptDatasetException {
-    MemorySegment src;
-    try {
-      src = reader.read(column, k);
-    } catch (CorruptDatasetException e) {
-      throw e;
-    } catch (IOException e) {
-      throw CorruptDatasetException.atChunk(
-          column.path(),
-          column.name(),
-          k,
-          column.offset(k),
-          reader.mode().label() + " read failed: " + e.getMessage(),
-          e);
+  private MemorySegment checked(ColumnFile column, int k, MemorySegment prefetched)
+      throws CorruptDatasetException {
+    MemorySegment src = prefetched;
+    if (src == null) {
+      long t0 = System.nanoTime();
+      try {
+        src = reader.read(column, k);
+      } catch (CorruptDatasetException e) {
+        throw e;
+      } catch (IOException e) {
+        throw readFailed(column, k, e);
+      } finally {
+        readNanos += System.nanoTime() - t0;
+      }
     }
     if (verifyChecksums) {
       int crc = Checksums.crc32c(src);
@@ -259,6 +328,16 @@ public final class ChunkDecoder implements AutoCloseable {
       }
     }
     return src;
+  }
+
+  private CorruptDatasetException readFailed(ColumnFile column, int k, IOException e) {
+    return CorruptDatasetException.atChunk(
+        column.path(),
+        column.name(),
+        k,
+        column.offset(k),
+        reader.mode().label() + " read failed: " + e.getMessage(),
+        e);
   }
 
   @Override

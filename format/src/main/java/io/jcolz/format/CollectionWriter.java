@@ -6,6 +6,7 @@ import io.jcolz.format.store.CollectionManifest;
 import io.jcolz.format.store.CollectionManifestFile;
 import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.ManifestFile;
+import io.jcolz.format.store.SiblingLayout;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -103,12 +104,7 @@ public final class CollectionWriter {
             createdBy);
     Dataset.openCollection(dir, m, true).close(); // every part present and consistent
     Path target = DatasetLayout.collectionManifest(dir);
-    Path tmp =
-        dir.resolve(
-            "."
-                + DatasetLayout.COLLECTION_MANIFEST
-                + ".tmp-"
-                + UUID.randomUUID().toString().substring(0, 8));
+    Path tmp = SiblingLayout.temporary(target);
     try {
       CollectionManifestFile.write(tmp, m);
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -133,6 +133,15 @@ public final class Column {
     return maxDecompressedLength;
   }
 
+  /** The largest compressed chunk, to size read buffers (computed on each call). */
+  public int maxCompressedLength() {
+    int max = 0;
+    for (ColumnFile f : files) {
+      max = Math.max(max, f.maxCompressedLength());
+    }
+    return max;
+  }
+
   /** The files of this column, one per part, in row order. */
   public List<ColumnFile> files() {
     return List.of(files);

@@ -13,10 +13,11 @@ import io.jcolz.format.store.Checksums;
 import io.jcolz.format.store.ColumnFile;
 import io.jcolz.format.store.ColumnFileWriter;
 import io.jcolz.format.store.DatasetLayout;
+import io.jcolz.format.store.FileTrees;
 import io.jcolz.format.store.Manifest;
 import io.jcolz.format.store.ManifestFile;
+import io.jcolz.format.store.SiblingLayout;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.FileChannel;
@@ -28,14 +29,12 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.stream.Stream;
 
 /**
  * Writes a new dataset. Rows are appended from any number of threads; row numbers are given in the
@@ -169,8 +168,7 @@ public final class DatasetWriter implements AutoCloseable {
           this.target.toString(), null, "a file or dataset is already there");
     }
     Files.createDirectories(parent);
-    this.tmp =
-        parent.resolve("." + this.target.getFileName() + ".tmp-" + id.toString().substring(0, 8));
+    this.tmp = SiblingLayout.temporary(this.target, id);
     Files.createDirectory(tmp);
     boolean success = false;
     files = new ColumnFileWriter[schema.size()];
@@ -602,7 +600,7 @@ public final class DatasetWriter implements AutoCloseable {
         throw new FileAlreadyExistsException(
             target.toString(), null, "appeared while writing; not replaced");
       }
-      old = parent.resolve("." + target.getFileName() + ".old-" + id.toString().substring(0, 8));
+      old = SiblingLayout.old(target, id);
       Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
     }
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
@@ -717,22 +715,12 @@ public final class DatasetWriter implements AutoCloseable {
     }
   }
 
-  static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder())
-          .forEach(
-              p -> {
-                try {
-                  Files.deleteIfExists(p);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    } catch (IOException | UncheckedIOException e) {
-      // best effort: a leftover temporary directory never opens as the target
+  /** Deletes {@code dir} as far as it can: a leftover temporary copy never opens as the target. */
+  private static void deleteRecursively(Path dir) {
+    try {
+      FileTrees.deleteRecursively(dir);
+    } catch (IOException e) {
+      // best effort: the next run's leftover sweep removes what is left
     }
   }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.jcolz.format.codec.Codec;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
+import io.jcolz.format.store.ChunkReader;
 import io.jcolz.format.store.ColumnFile;
 import io.jcolz.format.store.ReadMode;
 import io.jcolz.format.testing.Seeds;
@@ -84,9 +85,31 @@ class ReadModeTest {
         // decode() too: in place for codec NONE in the mapped modes, from the read buffer otherwise
         assertArrayEquals(
             out.get(k), d.decode(col, k).payload().toArray(ValueLayout.JAVA_BYTE), mode + " " + k);
+        // and read ahead into a caller's buffer (pread, direct) or advised (map, populate)
+        MemorySegment ahead = d.prefetch(col, k, readBuffer(arena, col, mode));
+        assertEquals(
+            mode == ReadMode.MAP || mode == ReadMode.POPULATE, ahead == null, mode + " " + k);
+        MemorySegment other = arena.allocate(col.maxDecompressedLength());
+        d.decodeInto(col, k, ahead, other);
+        assertArrayEquals(
+            out.get(k),
+            other.asSlice(0, col.decompressedLength(k)).toArray(ValueLayout.JAVA_BYTE),
+            mode + " read ahead " + k);
       }
     }
     return out;
+  }
+
+  /** A read buffer for any chunk of {@code col}, as a read-ahead pool makes it. */
+  private static MemorySegment readBuffer(Arena arena, Column col, ReadMode mode)
+      throws IOException {
+    long bytes = 0;
+    long align = 1;
+    for (ColumnFile f : col.files()) {
+      bytes = Math.max(bytes, ChunkReader.bufferBytes(f, mode));
+      align = Math.max(align, ChunkReader.alignment(f, mode));
+    }
+    return bytes == 0 ? null : arena.allocate(bytes, align);
   }
 
   @Test
@@ -147,6 +170,12 @@ class ReadModeTest {
           assertTrue(
               e.getMessage().contains("chunk " + k) && e.getMessage().contains("checksum"),
               mode + ": " + e.getMessage());
+          try (Arena arena = Arena.ofConfined()) { // read ahead, then decoded: checked the same
+            MemorySegment ahead = d.prefetch(col, k, readBuffer(arena, col, mode));
+            MemorySegment dst = arena.allocate(col.maxDecompressedLength());
+            e = assertThrows(CorruptDatasetException.class, () -> d.decodeInto(col, k, ahead, dst));
+            assertTrue(e.getMessage().contains("checksum"), mode + ": " + e.getMessage());
+          }
         }
       }
     }

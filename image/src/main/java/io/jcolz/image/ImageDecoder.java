@@ -172,6 +172,58 @@ public final class ImageDecoder {
     return decodeBytes(data, name, width, height, mode);
   }
 
+  /**
+   * An image another library already decoded (a DJL {@code Image}'s {@link BufferedImage}), fitted
+   * as {@link #decodeResized(byte[], String, int, int, ResizeMode)} fits a file: read every k-th
+   * pixel by the same subsampling rule (the pixels an ImageIO decode with that subsampling keeps),
+   * alpha composited over the background, then resized. For a PNG decoded by ImageIO this gives the
+   * pixels {@code decodeResized} gives for the file; a JPEG decoded elsewhere lacks EXIF
+   * orientation and libjpeg-turbo's DCT scaling, so it may differ slightly: pass the file or its
+   * bytes where that matters.
+   *
+   * @param name how failures name the input
+   * @throws ImageDecodeException the image is over the pixel limit or below the minimum side
+   */
+  public RgbImage fit(BufferedImage image, String name, int width, int height, ResizeMode mode)
+      throws ImageDecodeException {
+    Objects.requireNonNull(image, "image");
+    checkTarget(width, height, mode);
+    int w = image.getWidth();
+    int h = image.getHeight();
+    if (Math.min(w, h) < minSide) {
+      throw new ImageDecodeException(
+          name, Reason.TOO_SMALL, w + "x" + h + " is below the minimum side of " + minSide);
+    }
+    int k = subsamplingFactor(w, h, width, height, mode);
+    BufferedImage kept = image;
+    if (k > 1) {
+      int off = (k - 1) / 2;
+      int sw = ceilDiv(w, k);
+      int sh = ceilDiv(h, k);
+      kept =
+          new BufferedImage(
+              image.getColorModel(),
+              image.getRaster().createCompatibleWritableRaster(sw, sh),
+              image.isAlphaPremultiplied(),
+              null);
+      java.awt.image.Raster src = image.getRaster();
+      java.awt.image.WritableRaster dst = kept.getRaster();
+      Object pixel = null;
+      for (int y = 0; y < sh; y++) {
+        for (int x = 0; x < sw; x++) {
+          pixel = src.getDataElements(off + x * k, off + y * k, pixel);
+          dst.setDataElements(x, y, pixel);
+        }
+      }
+    }
+    RgbImage rgb =
+        new RgbImage(kept.getWidth(), kept.getHeight(), RgbConverter.toRgb(kept, background));
+    if (rgb.width() == width && rgb.height() == height) {
+      return rgb;
+    }
+    return Resizer.resize(rgb, width, height, mode, filter, background);
+  }
+
   private static void checkTarget(int width, int height, ResizeMode mode) {
     Objects.requireNonNull(mode, "mode");
     if (width <= 0 || height <= 0 || (long) width * height > RgbImage.MAX_PIXELS) {

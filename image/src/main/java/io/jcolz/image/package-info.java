@@ -10,7 +10,8 @@
  * <ul>
  *   <li>{@link io.jcolz.image.ImageDecoder}: files from the outside world (any ImageIO format) to
  *       {@link io.jcolz.image.RgbImage}; {@code decodeResized} for packing (subsamples while
- *       decoding). Thread-safe.
+ *       decoding); {@code fit} for an image another library decoded (serving a DJL {@code Image}),
+ *       by the same steps. Thread-safe.
  *   <li>{@link io.jcolz.image.Resizer}: fit an image to W x H by a {@link
  *       io.jcolz.image.ResizeMode}. Thread-safe.
  *   <li>{@link io.jcolz.image.JpegEncoder} / {@link io.jcolz.image.JpegDecoder}: the {@code jpeg}

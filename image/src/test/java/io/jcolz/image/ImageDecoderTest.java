@@ -30,6 +30,50 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ImageDecoderTest {
+  /**
+   * {@code fit} on an image ImageIO already decoded gives the pixels {@code decodeResized} gives
+   * for its PNG: alpha over white, the same subsampling (here k = 1 and k = 10) and resize, for
+   * RGBA and transparent-palette images and every resize mode.
+   */
+  @Test
+  void fitOfADecodedPngEqualsDecodeResizedOfItsBytes() throws Exception {
+    SplittableRandom r = new SplittableRandom(26);
+    BufferedImage argb = new BufferedImage(700, 300, BufferedImage.TYPE_INT_ARGB);
+    for (int y = 0; y < argb.getHeight(); y++) {
+      for (int x = 0; x < argb.getWidth(); x++) {
+        argb.setRGB(x, y, (x * 255 / 699) << 24 | r.nextInt(1 << 24));
+      }
+    }
+    byte[] cmap = new byte[4];
+    IndexColorModel icm =
+        new IndexColorModel(
+            2,
+            4,
+            new byte[] {0, (byte) 200, 10, 90},
+            cmap,
+            cmap,
+            new byte[] {0, (byte) 255, 80, 0});
+    BufferedImage palette = new BufferedImage(90, 40, BufferedImage.TYPE_BYTE_BINARY, icm);
+    for (int y = 0; y < palette.getHeight(); y++) {
+      for (int x = 0; x < palette.getWidth(); x++) {
+        palette.getRaster().setSample(x, y, 0, r.nextInt(4));
+      }
+    }
+    ImageDecoder d = ImageDecoder.defaults();
+    for (BufferedImage src : new BufferedImage[] {argb, palette}) {
+      byte[] png = TestImages.encode(src, "png");
+      BufferedImage decoded = ImageIO.read(new java.io.ByteArrayInputStream(png));
+      for (ResizeMode mode : ResizeMode.values()) {
+        for (int side : new int[] {32, 150}) {
+          String what = src.getWidth() + "x" + src.getHeight() + " " + mode + " " + side;
+          RgbImage want = d.decodeResized(png, "png", side, side, mode);
+          RgbImage got = d.fit(decoded, "decoded", side, side, mode);
+          assertTrue(Arrays.equals(want.pixels(), got.pixels()), what + " (seed 26)");
+        }
+      }
+    }
+  }
+
   private static final ImageDecoder DECODER = ImageDecoder.defaults();
 
   @TempDir Path dir;

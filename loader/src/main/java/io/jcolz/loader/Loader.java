@@ -20,6 +20,7 @@ import io.jcolz.loader.order.Shard;
 import io.jcolz.loader.queue.DeviceQueue;
 import io.jcolz.loader.queue.MergedQueue;
 import io.jcolz.loader.queue.RoundRobin;
+import io.jcolz.loader.read.ReadAhead;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -70,6 +71,10 @@ import java.util.function.Supplier;
  * shared state is touched once per decode, piece and batch, never per sample. {@link #stats()} says
  * how busy the workers were and how long they waited for a chunk another worker was decoding.
  *
+ * <p><b>Reads ahead</b> ({@link ReadAhead}): the chunks of the queued decodes are read by I/O
+ * threads ahead of the workers that decode them, at most {@link LoaderConfig#readAhead()} at once.
+ * {@link LoaderStats#readWaitSeconds()} says how long workers still waited for reads.
+ *
  * <p><b>Memory</b> is bounded by {@link #memoryBound()}, known from the {@link LoaderConfig} before
  * anything is allocated. The pool holds {@code devices × (prefetch + 1) + workers} buffers: each
  * device's queue admits batch s only while fewer than {@code prefetch + 1} of its batches are
@@ -109,6 +114,7 @@ public final class Loader implements AutoCloseable {
   private final BatchPool pool;
   private final List<ChunkCache> caches;
   private final Scheduler scheduler;
+  private final ReadAhead readAhead;
   private final boolean rawFallback;
   private final List<Thread> threads = new ArrayList<>();
   private final Map<Long, EpochOrder> epochOrders = new LinkedHashMap<>();
@@ -143,7 +149,19 @@ public final class Loader implements AutoCloseable {
     }
     this.rawFallback = raw;
     this.caches = Collections.unmodifiableList(cs);
-    this.scheduler = new Scheduler(c, cs.toArray(new ChunkCache[0]), delivery, queues, pool);
+    this.readAhead =
+        c.readAhead() == 0
+            ? null
+            : new ReadAhead(
+                dataset,
+                c.readMode(),
+                c.readAhead(),
+                c.readBufferBytes(),
+                c.readBufferAlignment(),
+                ReadAhead.ioThreads(c.readAhead(), c.workers()),
+                "jcolz-loader-" + id);
+    this.scheduler =
+        new Scheduler(c, cs.toArray(new ChunkCache[0]), delivery, queues, pool, readAhead);
   }
 
   /** A builder for a loader over {@code dataset}. */
@@ -160,6 +178,9 @@ public final class Loader implements AutoCloseable {
       Thread t = new Thread(worker::run, "jcolz-loader-" + loader.id + "-w" + w);
       t.setDaemon(true);
       loader.threads.add(t);
+    }
+    if (loader.readAhead != null) {
+      loader.readAhead.start();
     }
     for (Thread t : loader.threads) {
       t.start();
@@ -265,9 +286,12 @@ public final class Loader implements AutoCloseable {
     return config.memoryBound();
   }
 
-  /** Off-heap bytes allocated so far by the pool and the caches (never above the bound). */
+  /**
+   * Off-heap bytes allocated so far by the pool, the caches and the read-ahead buffers (never above
+   * the bound).
+   */
   public long allocatedBytes() {
-    long n = pool.allocatedBytes();
+    long n = pool.allocatedBytes() + (readAhead == null ? 0 : readAhead.allocatedBytes());
     for (ChunkCache c : caches) {
       n += c.allocatedBytes();
     }
@@ -282,6 +306,11 @@ public final class Loader implements AutoCloseable {
   /** The chunk caches, one per column read, image column first (for their statistics). */
   public List<ChunkCache> caches() {
     return caches;
+  }
+
+  /** The read-ahead (for its statistics), or null when reading ahead is off. */
+  public ReadAhead readAhead() {
+    return readAhead;
   }
 
   /** The worker threads (for CPU accounting; do not interrupt them). */
@@ -375,13 +404,18 @@ public final class Loader implements AutoCloseable {
       q.shutdown();
     }
     scheduler.stop();
+    List<Thread> all = new ArrayList<>(threads);
+    if (readAhead != null) {
+      readAhead.stop(); // interrupts its I/O threads
+      all.addAll(readAhead.threads());
+    }
     for (Thread t : threads) {
       t.interrupt();
     }
     long deadline = System.nanoTime() + JOIN_MILLIS * 1_000_000;
     boolean interrupted = false;
     List<Thread> alive = new ArrayList<>();
-    for (Thread t : threads) {
+    for (Thread t : all) {
       while (t.isAlive()) {
         long left = (deadline - System.nanoTime()) / 1_000_000;
         if (left <= 0) {
@@ -401,7 +435,7 @@ public final class Loader implements AutoCloseable {
     if (!alive.isEmpty()) {
       // never free memory a live worker may still write into natively
       throw new IllegalStateException(
-          "loader workers did not stop within "
+          "loader threads did not stop within "
               + JOIN_MILLIS
               + " ms: "
               + alive
@@ -416,6 +450,9 @@ public final class Loader implements AutoCloseable {
       }
       for (ChunkCache c : caches) {
         c.close();
+      }
+      if (readAhead != null) {
+        readAhead.close(); // every worker and I/O thread has ended: no read into its buffers
       }
       maybeFree();
     }
@@ -485,6 +522,7 @@ public final class Loader implements AutoCloseable {
     Boolean targets;
     boolean keys;
     io.jcolz.format.store.ReadMode readMode = io.jcolz.format.store.ReadMode.MAP;
+    int readAhead = -1;
     String imageColumn;
     String jpegColumn;
     String labelColumn;
@@ -673,6 +711,28 @@ public final class Loader implements AutoCloseable {
      */
     public Builder readMode(io.jcolz.format.store.ReadMode mode) {
       this.readMode = java.util.Objects.requireNonNull(mode, "readMode");
+      return this;
+    }
+
+    /**
+     * Chunks read ahead of their decode at most, on separate I/O threads ({@link
+     * io.jcolz.loader.read.ReadAhead}): being read, read and waiting for a worker, or being
+     * decoded; 0 turns reading ahead off. Default {@link io.jcolz.loader.read.ReadAhead#PER_WORKER}
+     * per worker. In pread and direct modes each is a pooled off-heap buffer of the largest
+     * compressed chunk, counted in {@link LoaderConfig#memoryBound()}; in map and populate modes
+     * the chunk's pages are advised or prefaulted, and no buffer is held. The batches are the same
+     * whatever the depth.
+     */
+    public Builder readAhead(int chunks) {
+      if (chunks < 0 || chunks > io.jcolz.loader.read.ReadAhead.MAX_DEPTH) {
+        throw new IllegalArgumentException(
+            "read ahead "
+                + chunks
+                + " must be in 0.."
+                + io.jcolz.loader.read.ReadAhead.MAX_DEPTH
+                + " chunks (0 = off)");
+      }
+      this.readAhead = chunks;
       return this;
     }
 

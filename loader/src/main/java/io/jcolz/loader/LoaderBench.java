@@ -17,6 +17,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -30,8 +31,8 @@ import java.util.Locale;
  *       for {@code seconds} after a warm-up of {@code warmupSeconds}. Images and bytes delivered
  *       (image region only) over wall time give images/s and MB/s (10⁶ bytes). Worker CPU seconds
  *       come from {@link ThreadMXBean#getThreadCpuTime} of the worker threads over the timed
- *       interval; images per worker CPU second is the per-core rate, which does not depend on how
- *       many cores the machine lends the run.
+ *       interval, and those of the read-ahead I/O threads apart; images per CPU second of both is
+ *       the per-core rate, which does not depend on how many cores the machine lends the run.
  *   <li><b>The ceiling</b>: one thread decompresses the image column's chunks (same dataset, same
  *       decoder and checksum setting as the workers, into one reused buffer) for {@code
  *       ceilingSeconds}; rows decompressed per second is the single-core rate no raw-mode loader
@@ -61,6 +62,8 @@ public final class LoaderBench {
    * @param labels label mode
    * @param augment augmentation
    * @param readMode how workers read compressed chunks
+   * @param readAhead chunks read ahead at most ({@link Loader.Builder#readAhead}; 0 off, -1 the
+   *     default)
    * @param plainLabels read a dataset of partial labels as plain labels ({@code
    *     Loader.Builder.targets(false)}); false: the loader's default, targets and a mask on such a
    *     dataset
@@ -76,10 +79,16 @@ public final class LoaderBench {
       LabelMode labels,
       Augment augment,
       ReadMode readMode,
+      int readAhead,
       boolean plainLabels) {
     /** Validates the options. */
     public Options {
-      if (threads < 1 || batchSize < 1 || seconds <= 0 || warmupSeconds < 0 || ceilingSeconds < 0) {
+      if (threads < 1
+          || batchSize < 1
+          || seconds <= 0
+          || warmupSeconds < 0
+          || ceilingSeconds < 0
+          || readAhead < -1) {
         throw new IllegalArgumentException(
             "bad bench options: threads "
                 + threads
@@ -106,6 +115,7 @@ public final class LoaderBench {
           LabelMode.MULTI_HOT,
           Augment.flip(),
           ReadMode.MAP,
+          -1,
           false);
     }
 
@@ -122,6 +132,7 @@ public final class LoaderBench {
           labels,
           augment,
           readMode,
+          readAhead,
           plainLabels);
     }
 
@@ -138,6 +149,7 @@ public final class LoaderBench {
           labels,
           augment,
           readMode,
+          readAhead,
           plainLabels);
     }
 
@@ -154,6 +166,7 @@ public final class LoaderBench {
           labels,
           augment,
           readMode,
+          readAhead,
           plainLabels);
     }
 
@@ -170,6 +183,7 @@ public final class LoaderBench {
           lm,
           a,
           readMode,
+          readAhead,
           plainLabels);
     }
 
@@ -186,6 +200,24 @@ public final class LoaderBench {
           labels,
           augment,
           m,
+          readAhead,
+          plainLabels);
+    }
+
+    /** With another read-ahead depth (0 off, -1 the default). */
+    public Options withReadAhead(int n) {
+      return new Options(
+          threads,
+          batchSize,
+          seconds,
+          warmupSeconds,
+          ceilingSeconds,
+          order,
+          layout,
+          labels,
+          augment,
+          readMode,
+          n,
           plainLabels);
     }
 
@@ -202,6 +234,7 @@ public final class LoaderBench {
           labels,
           augment,
           readMode,
+          readAhead,
           plain);
     }
   }
@@ -214,7 +247,9 @@ public final class LoaderBench {
    * @param imagesPerSecond images / seconds
    * @param mbPerSecond image bytes delivered per second, in 10⁶ bytes
    * @param workerCpuSeconds CPU time of all worker threads in the interval
-   * @param imagesPerCoreSecond images / workerCpuSeconds
+   * @param readAheadCpuSeconds CPU time of the read-ahead I/O threads in the interval (the reads,
+   *     copies and advice they took off the workers)
+   * @param imagesPerCoreSecond images / (workerCpuSeconds + readAheadCpuSeconds)
    * @param ceilingDecompressImagesPerSecond single-thread decompression of the image column, rows/s
    *     (0 when skipped or when the dataset has no raw image column)
    * @param ceilingDecodeImagesPerSecond for a dataset whose images are all JPEG (mode jpeg): one
@@ -226,6 +261,10 @@ public final class LoaderBench {
    * @param batchSize samples per batch
    * @param chunkDecodes chunks decoded by the loader's caches over the whole run
    * @param chunkHits cache hits over the whole run
+   * @param readAhead the read-ahead depth used (0: off)
+   * @param readAheadBoundBytes off-heap bytes the read-ahead buffers may hold at most: depth ×
+   *     {@link MemoryBudget#readBufferBytes()} (0 for map and populate)
+   * @param readAheadPeakBytes read-ahead buffer bytes allocated (its peak; 0 for map and populate)
    * @param interval the loader's {@link LoaderStats} over the timed interval: each worker's busy
    *     fraction, seconds waited for a chunk another worker was decoding, chunk decodes per chunk
    *     read (per epoch and column)
@@ -236,6 +275,7 @@ public final class LoaderBench {
       double imagesPerSecond,
       double mbPerSecond,
       double workerCpuSeconds,
+      double readAheadCpuSeconds,
       double imagesPerCoreSecond,
       double ceilingDecompressImagesPerSecond,
       double ceilingDecodeImagesPerSecond,
@@ -245,14 +285,20 @@ public final class LoaderBench {
       int batchSize,
       long chunkDecodes,
       long chunkHits,
+      int readAhead,
+      long readAheadBoundBytes,
+      long readAheadPeakBytes,
       LoaderStats interval) {
     /**
      * One JSON object, keys in snake case ({@code images_per_s} first). From the timed interval's
      * {@link LoaderStats}: {@code worker_busy} (each worker's busy fraction), {@code busy_fraction}
      * (their mean), {@code chunk_wait_s} (worker-seconds waiting for a chunk another worker was
      * decoding), {@code queue_wait_s} (waiting for the consumer), {@code decodes_per_read}, {@code
-     * chunk_reads}, {@code chunk_redecodes}; {@code pixel_path}, how samples were written into the
-     * batch ({@link Pixels#vectorStatus()}).
+     * chunk_reads}, {@code chunk_redecodes}, {@code read_wait_s} (worker-seconds a decode waited
+     * for its chunk's bytes), {@code reads_ahead} and {@code reads_inline} (decodes whose chunk was
+     * read ahead, or read by the worker itself); the run's {@code read_ahead} (depth), {@code
+     * read_ahead_bound_bytes} and {@code read_ahead_peak_bytes}; {@code pixel_path}, how samples
+     * were written into the batch ({@link Pixels#vectorStatus()}).
      */
     public String toJson() {
       StringBuilder busy = new StringBuilder("[");
@@ -263,11 +309,15 @@ public final class LoaderBench {
       return String.format(
           Locale.ROOT,
           "{\"images_per_s\":%.1f,\"mb_per_s\":%.1f,\"images\":%d,\"seconds\":%.3f,"
-              + "\"threads\":%d,\"batch\":%d,\"worker_cpu_s\":%.3f,\"images_per_core_s\":%.1f,"
+              + "\"threads\":%d,\"batch\":%d,\"worker_cpu_s\":%.3f,\"read_ahead_cpu_s\":%.3f,"
+              + "\"images_per_core_s\":%.1f,"
               + "\"ceiling_decompress_images_per_s\":%.1f,\"ceiling_decode_images_per_s\":%.1f,\"peak_offheap_bytes\":%d,\"bound_offheap_bytes\":%d,"
               + "\"chunk_decodes\":%d,\"chunk_hits\":%d,\"worker_busy\":%s,\"busy_fraction\":%.4f,"
               + "\"chunk_wait_s\":%.3f,\"queue_wait_s\":%.3f,\"decodes_per_read\":%.4f,"
-              + "\"chunk_reads\":%d,\"chunk_redecodes\":%d,\"pixel_path\":\"%s\"}",
+              + "\"chunk_reads\":%d,\"chunk_redecodes\":%d,\"read_wait_s\":%.3f,"
+              + "\"reads_ahead\":%d,\"reads_inline\":%d,\"read_ahead\":%d,"
+              + "\"read_ahead_bound_bytes\":%d,\"read_ahead_peak_bytes\":%d,"
+              + "\"pixel_path\":\"%s\"}",
           imagesPerSecond,
           mbPerSecond,
           images,
@@ -275,6 +325,7 @@ public final class LoaderBench {
           threads,
           batchSize,
           workerCpuSeconds,
+          readAheadCpuSeconds,
           imagesPerCoreSecond,
           ceilingDecompressImagesPerSecond,
           ceilingDecodeImagesPerSecond,
@@ -289,6 +340,12 @@ public final class LoaderBench {
           interval.decodesPerRead(),
           interval.chunkReads(),
           interval.chunkRedecodes(),
+          interval.readWaitSeconds(),
+          interval.readsAhead(),
+          interval.readsInline(),
+          readAhead,
+          readAheadBoundBytes,
+          readAheadPeakBytes,
           Pixels.vectorStatus().replace("\\", "\\\\").replace("\"", "\\\""));
     }
   }
@@ -303,12 +360,16 @@ public final class LoaderBench {
     long bytes = 0;
     double wall;
     double cpu;
+    double ioCpu;
     long peak;
     long bound;
     long decodes = 0;
     long hits = 0;
+    int depth;
+    long readBound;
+    long readPeak;
     LoaderStats interval;
-    try (Loader loader =
+    Loader.Builder builder =
         Loader.builder(dataset)
             .batchSize(o.batchSize())
             .workers(o.threads())
@@ -321,8 +382,11 @@ public final class LoaderBench {
             .augment(o.augment())
             .readMode(o.readMode())
             .epochs(Long.MAX_VALUE / Math.max(1, dataset.rowCount()))
-            .seed(1)
-            .start()) {
+            .seed(1);
+    if (o.readAhead() >= 0) {
+      builder.readAhead(o.readAhead());
+    }
+    try (Loader loader = builder.start()) {
       var queue = loader.device(0);
       long warmEnd = System.nanoTime() + (long) (o.warmupSeconds() * 1e9);
       while (System.nanoTime() < warmEnd) {
@@ -332,7 +396,9 @@ public final class LoaderBench {
         }
         b.close();
       }
-      long cpu0 = cpuNanos(mx, loader);
+      List<Thread> io = loader.readAhead() == null ? List.of() : loader.readAhead().threads();
+      long cpu0 = cpuNanos(mx, loader.workerThreads());
+      long io0 = cpuNanos(mx, io);
       LoaderStats stats0 = loader.stats();
       long t0 = System.nanoTime();
       long end = t0 + (long) (o.seconds() * 1e9);
@@ -347,11 +413,15 @@ public final class LoaderBench {
         b.close();
         t1 = System.nanoTime();
       }
-      cpu = (cpuNanos(mx, loader) - cpu0) / 1e9;
+      cpu = (cpuNanos(mx, loader.workerThreads()) - cpu0) / 1e9;
+      ioCpu = (cpuNanos(mx, io) - io0) / 1e9;
       interval = loader.stats().since(stats0);
       wall = (t1 - t0) / 1e9;
       peak = loader.allocatedBytes();
       bound = loader.memoryBound().totalBytes();
+      depth = loader.config().readAhead();
+      readBound = loader.memoryBound().readBufferBytes() * depth;
+      readPeak = loader.readAhead() == null ? 0 : loader.readAhead().allocatedBytes();
       for (var c : loader.caches()) {
         decodes += c.decodes();
         hits += c.hits();
@@ -365,7 +435,8 @@ public final class LoaderBench {
         images / wall,
         bytes / wall / 1e6,
         cpu,
-        cpu > 0 ? images / cpu : 0,
+        ioCpu,
+        cpu + ioCpu > 0 ? images / (cpu + ioCpu) : 0,
         ceiling,
         decode,
         peak,
@@ -374,12 +445,15 @@ public final class LoaderBench {
         o.batchSize(),
         decodes,
         hits,
+        depth,
+        readBound,
+        readPeak,
         interval);
   }
 
-  private static long cpuNanos(ThreadMXBean mx, Loader loader) {
+  private static long cpuNanos(ThreadMXBean mx, List<Thread> threads) {
     long n = 0;
-    for (Thread t : loader.workerThreads()) {
+    for (Thread t : threads) {
       long c = mx.getThreadCpuTime(t.threadId());
       n += Math.max(0, c);
     }

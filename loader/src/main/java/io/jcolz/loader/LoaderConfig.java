@@ -17,6 +17,7 @@ import io.jcolz.loader.cache.ChunkCache;
 import io.jcolz.loader.order.Order;
 import io.jcolz.loader.order.RunPlan;
 import io.jcolz.loader.order.Shard;
+import io.jcolz.loader.read.ReadAhead;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -35,6 +36,12 @@ import java.util.function.Supplier;
  * #workers()} of those hold a batch buffer at once (being assembled, or finished and waiting for
  * their queue's window). Chunk decodes for batches further ahead run while earlier batches are
  * assembled.
+ *
+ * <p><b>Reads ahead.</b> The chunk decodes the lookahead queues are read ahead, in the order the
+ * workers will take them, by {@link ReadAhead}'s I/O threads, holding at most {@link #readAhead()}
+ * chunks at once (default {@link ReadAhead#PER_WORKER} per worker: one being decoded and two read
+ * ahead each); in pread and direct modes into that many pooled off-heap buffers, which {@link
+ * #memoryBound()} counts.
  *
  * <p><b>Default chunk caches</b> (when {@link Loader.Builder#cacheChunks} is not set), in slots of
  * the column's largest decompressed chunk, with {@code r} the column's mean rows per chunk, {@code
@@ -111,6 +118,9 @@ public final class LoaderConfig {
   private final Column keyColumn;
   private final List<Cached> cached;
   private final int lookahead;
+  private final int readAhead;
+  private final long readBufferBytes;
+  private final long readBufferAlignment;
   private final Supplier<SampleWriter> writers;
   private final MemoryBudget budget;
   private final java.time.Duration stallTimeout;
@@ -232,7 +242,22 @@ public final class LoaderConfig {
     for (Cached c : cached) {
       cacheBytes += ChunkCache.boundBytes(c.column(), c.slots());
     }
-    this.budget = new MemoryBudget(spec.bytes(), devices * (prefetch + 1) + workers, cacheBytes);
+    this.readAhead = b.readAhead >= 0 ? b.readAhead : ReadAhead.defaultDepth(workers);
+    List<Column> read = cached.stream().map(Cached::column).toList();
+    try {
+      this.readBufferBytes = ReadAhead.bufferBytes(read, readMode);
+      this.readBufferAlignment = ReadAhead.alignment(read, readMode);
+    } catch (java.io.UncheckedIOException e) {
+      throw new IllegalArgumentException(
+          readMode.label() + " reads of " + dataset.path() + ": " + e.getCause().getMessage(), e);
+    }
+    this.budget =
+        new MemoryBudget(
+            spec.bytes(),
+            devices * (prefetch + 1) + workers,
+            cacheBytes,
+            readBufferBytes > 0 ? readAhead + workers : 0,
+            readBufferBytes);
     long limit = io.jcolz.format.MachineLimits.offHeapLimit();
     if (budget.totalBytes() > limit || budget.totalBytes() < 0) {
       throw new IllegalArgumentException(
@@ -240,7 +265,7 @@ public final class LoaderConfig {
               java.util.Locale.ROOT,
               "batch size %d of %d×%d images with %d workers and prefetch %d needs up to %.1f GiB"
                   + " off-heap (%s), more than this machine allows (%.1f GiB, 3/4 of its memory):"
-                  + " lower the batch size, workers or prefetch",
+                  + " lower the batch size, workers, prefetch or read-ahead",
               batchSize,
               shape.height,
               shape.width,
@@ -536,6 +561,24 @@ public final class LoaderConfig {
     return lookahead;
   }
 
+  /**
+   * Chunks read ahead of their decode at most ({@link Loader.Builder#readAhead}; 0 = off): being
+   * read, read and waiting, or being decoded. Default {@link ReadAhead#PER_WORKER} per worker.
+   */
+  public int readAhead() {
+    return readAhead;
+  }
+
+  /** Bytes of one read buffer (0 for the mapped read modes); see {@link MemoryBudget}. */
+  long readBufferBytes() {
+    return readBufferBytes;
+  }
+
+  /** Alignment of the read buffers. */
+  long readBufferAlignment() {
+    return readBufferAlignment;
+  }
+
   /** The chunk caches the loader will have, image column first. */
   public List<CacheSize> cacheSizes() {
     List<CacheSize> out = new ArrayList<>();
@@ -607,6 +650,8 @@ public final class LoaderConfig {
         + workers
         + " workers, lookahead "
         + lookahead
+        + ", read ahead "
+        + readAhead
         + ", "
         + budget
         + "]";

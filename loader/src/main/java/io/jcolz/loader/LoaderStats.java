@@ -15,6 +15,9 @@ import java.util.Locale;
  *       worker was decoding. <b>Queue wait</b>: slept because the device queues were full (the
  *       consumer is behind; not the loader's time). <b>Cache wait</b>: slept because a chunk cache
  *       had no free slot.
+ *   <li><b>Read wait</b>: worker-seconds a decode waited for its chunk's bytes ({@link
+ *       #readWaitSeconds()}); {@link #readsAhead()} and {@link #readsInline()} count the decodes
+ *       whose chunk was read ahead and those whose worker read it itself.
  *   <li><b>Chunk decodes per chunk read</b>: chunks decoded over distinct chunks the batches read,
  *       counted per epoch and column (a chunk read by several batches of one epoch counts once).
  *       1.0 means every chunk an epoch needed was decoded exactly once; below 1, chunks stayed
@@ -36,6 +39,9 @@ public final class LoaderStats {
   private final long chunkRedecodes;
   private final long cacheHits;
   private final long batches;
+  private final long readWaitNanos;
+  private final long readsAhead;
+  private final long readsInline;
 
   LoaderStats(
       long fromNanos,
@@ -48,7 +54,10 @@ public final class LoaderStats {
       long chunkReads,
       long chunkRedecodes,
       long cacheHits,
-      long batches) {
+      long batches,
+      long readWaitNanos,
+      long readsAhead,
+      long readsInline) {
     this.fromNanos = fromNanos;
     this.toNanos = toNanos;
     this.busyNanos = busyNanos.clone();
@@ -60,6 +69,9 @@ public final class LoaderStats {
     this.chunkRedecodes = chunkRedecodes;
     this.cacheHits = cacheHits;
     this.batches = batches;
+    this.readWaitNanos = readWaitNanos;
+    this.readsAhead = readsAhead;
+    this.readsInline = readsInline;
   }
 
   /**
@@ -86,7 +98,10 @@ public final class LoaderStats {
         chunkReads - earlier.chunkReads,
         chunkRedecodes - earlier.chunkRedecodes,
         cacheHits - earlier.cacheHits,
-        batches - earlier.batches);
+        batches - earlier.batches,
+        readWaitNanos - earlier.readWaitNanos,
+        readsAhead - earlier.readsAhead,
+        readsInline - earlier.readsInline);
   }
 
   /** Length of the interval. */
@@ -129,6 +144,26 @@ public final class LoaderStats {
     return cacheWaitNanos / 1e9;
   }
 
+  /**
+   * Worker-seconds spent in chunk decodes waiting for the chunk's compressed bytes: for a read
+   * ahead still under way, or reading the chunk itself (pread, direct, and populate's prefault,
+   * when it was not read ahead). In map mode the page faults happen inside the decompression and
+   * are not counted here (they show as busy time).
+   */
+  public double readWaitSeconds() {
+    return readWaitNanos / 1e9;
+  }
+
+  /** Chunk decodes whose chunk was read ahead ({@link io.jcolz.loader.read.ReadAhead}). */
+  public long readsAhead() {
+    return readsAhead;
+  }
+
+  /** Chunk decodes whose read had not started when the worker came: it read the chunk itself. */
+  public long readsInline() {
+    return readsInline;
+  }
+
   /** Chunks decoded. */
   public long chunkDecodes() {
     return chunkDecodes;
@@ -163,8 +198,9 @@ public final class LoaderStats {
   public String toString() {
     return String.format(
         Locale.ROOT,
-        "%.1f s: busy %s, chunk wait %.3f s, queue wait %.3f s, cache wait %.3f s, %d decodes of %d"
-            + " chunks read (%.3f per read, %d again in the same epoch), %d batches",
+        "%.1f s: busy %s, chunk wait %.3f s, queue wait %.3f s, cache wait %.3f s, read wait %.3f s"
+            + " (%d chunks read ahead, %d inline), %d decodes of %d chunks read (%.3f per read, %d"
+            + " again in the same epoch), %d batches",
         seconds(),
         Arrays.toString(
             Arrays.stream(busyFractions())
@@ -173,6 +209,9 @@ public final class LoaderStats {
         chunkWaitSeconds(),
         queueWaitSeconds(),
         cacheWaitSeconds(),
+        readWaitSeconds(),
+        readsAhead,
+        readsInline,
         chunkDecodes,
         chunkReads,
         decodesPerRead(),

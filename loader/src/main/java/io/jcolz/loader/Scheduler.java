@@ -6,6 +6,7 @@ import io.jcolz.loader.cache.ChunkCache;
 import io.jcolz.loader.order.RunPlan;
 import io.jcolz.loader.queue.DeviceQueue;
 import io.jcolz.loader.queue.RoundRobin;
+import io.jcolz.loader.read.ReadAhead;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -31,7 +32,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *       and queues one <b>decode</b> of it — so a chunk that several batches of a window need is
  *       decoded once, by whichever worker takes that decode;
  *   <li><b>decode</b> a chunk into its reserved slot; every group waiting for it becomes a ready
- *       piece;
+ *       piece (each decode queued is also submitted to the {@link ReadAhead}, if any, in the same
+ *       order, so its chunk is read while earlier work runs);
  *   <li>run a <b>piece</b>: write the samples of one group into the batch's buffer (copy, flip,
  *       crop, decode images, labels, keys) — the pieces of one batch run on any workers at once,
  *       each writing only its own samples;
@@ -80,16 +82,20 @@ final class Scheduler {
     ChunkView view;
     boolean firstPiece;
     long run;
+    ReadAhead.Request read;
+    long readWaitNanos;
 
     void clear() {
       kind = NONE;
       job = null;
       view = null;
       firstPiece = false;
+      read = null;
+      readWaitNanos = 0;
     }
   }
 
-  private record Decode(long run, long seq, int column, int slot) {}
+  private record Decode(long run, long seq, int column, int slot, ReadAhead.Request read) {}
 
   private record Pending(long run, long seq, BatchJob job, int group) {}
 
@@ -108,6 +114,7 @@ final class Scheduler {
   private final RoundRobin delivery;
   private final List<DeviceQueue<Batch>> queues;
   private final BatchPool pool;
+  private final ReadAhead readAhead;
   private final long total;
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -136,6 +143,7 @@ final class Scheduler {
   private long chunkDecodes;
   private long chunkReads;
   private long chunkRedecodes;
+  private long readWaitNanos;
   private long batches;
   private final Map<Long, BitSet[]> readChunks = new TreeMap<>();
   private final Map<Long, BitSet[]> decodedChunks = new TreeMap<>();
@@ -146,7 +154,8 @@ final class Scheduler {
       ChunkCache[] caches,
       RoundRobin delivery,
       List<DeviceQueue<Batch>> queues,
-      BatchPool pool) {
+      BatchPool pool,
+      ReadAhead readAhead) {
     this.columns = config.cached().toArray(new LoaderConfig.Cached[0]);
     this.caches = caches;
     this.lookahead = config.lookahead();
@@ -155,6 +164,7 @@ final class Scheduler {
     this.delivery = delivery;
     this.queues = queues;
     this.pool = pool;
+    this.readAhead = readAhead;
     this.total = plan.totalBatches();
     boolean phase1 = false;
     for (LoaderConfig.Cached c : columns) {
@@ -319,6 +329,7 @@ final class Scheduler {
     BatchJob j = t.job;
     int c = t.column;
     ChunkView view = t.view;
+    long readWait = t.readWaitNanos;
     t.clear();
     switch (kind) {
       case PLAN -> {
@@ -334,6 +345,7 @@ final class Scheduler {
       }
       case DECODE -> {
         decoding--;
+        readWaitNanos += readWait;
         caches[c].publish(t.slot, view);
         made += ready(c, t.slot);
       }
@@ -470,7 +482,10 @@ final class Scheduler {
     }
     j.slot[c][gi] = s;
     addWaiter(c, s, j, gi);
-    decodes.add(new Decode(j.run, seq++, c, s));
+    long q = seq++;
+    ReadAhead.Request read =
+        readAhead == null ? null : readAhead.submit(cache.column(), k, j.run, q);
+    decodes.add(new Decode(j.run, q, c, s, read));
     chunkDecodes++;
     BitSet decoded = bits(decodedChunks, j.epoch)[c];
     if (decoded.get(k)) {
@@ -557,6 +572,7 @@ final class Scheduler {
       t.column = d.column();
       t.slot = d.slot();
       t.run = d.run();
+      t.read = d.read();
       return true;
     }
     if (piece != null) {
@@ -636,7 +652,10 @@ final class Scheduler {
           chunkReads,
           chunkRedecodes,
           hits,
-          batches);
+          batches,
+          readWaitNanos,
+          readAhead == null ? 0 : readAhead.readsAhead(),
+          readAhead == null ? 0 : readAhead.readsInline());
     } finally {
       lock.unlock();
     }

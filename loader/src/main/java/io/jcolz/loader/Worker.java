@@ -9,6 +9,7 @@ import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.batch.SampleWriter;
 import io.jcolz.loader.batch.TargetMode;
 import io.jcolz.loader.order.Shard;
+import io.jcolz.loader.read.ReadAhead;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -94,10 +95,31 @@ final class Worker {
       throws IOException, InterruptedException {
     switch (t.kind) {
       case Scheduler.PLAN -> plan(t.job, t.phase);
-      case Scheduler.DECODE -> t.view = scheduler.cache(t.column).decode(t.slot, decoder);
+      case Scheduler.DECODE -> decode(t, decoder);
       case Scheduler.PIECE -> piece(t);
       case Scheduler.FINISH -> finish(t.job);
       default -> throw new IllegalStateException("task kind " + t.kind);
+    }
+  }
+
+  /**
+   * Decodes the chunk reserved in the task's slot from the bytes read ahead for it, if any (waiting
+   * while their read is under way), else reading it now; books the time spent waiting for bytes.
+   */
+  private void decode(Scheduler.Task t, ChunkDecoder decoder)
+      throws IOException, InterruptedException {
+    ReadAhead readAhead = loader.readAhead();
+    long read0 = decoder.readNanos();
+    long t0 = System.nanoTime();
+    try {
+      MemorySegment bytes = t.read == null ? null : readAhead.take(t.read);
+      long waited = System.nanoTime() - t0;
+      t.view = scheduler.cache(t.column).decode(t.slot, decoder, bytes);
+      t.readWaitNanos = waited + decoder.readNanos() - read0;
+    } finally {
+      if (t.read != null) {
+        readAhead.release(t.read);
+      }
     }
   }
 

@@ -12,7 +12,8 @@
  * rank), {@code cache} (decoded chunks shared by workers), {@code batch} (pooled buffers, pixel and
  * label assembly, the sample-writer seam to the {@code jcolz-image} module's decoders), {@code
  * queue} (per-device ordered bounded queues and the delivery policy), {@code augment} (random
- * resized crop and flip into a batch slot).
+ * resized crop and flip into a batch slot), {@code read} (chunks read ahead of their decode, on I/O
+ * threads, into a bounded pool of off-heap buffers).
  *
  * <h2>Limitations</h2>
  *
@@ -31,6 +32,10 @@
  *   <li>A label or key chunk serves rows of many quasi-random windows, so it is decoded once per
  *       epoch only when its whole column fits the default cache (the case up to the image cache's
  *       size, see {@link io.jcolz.loader.LoaderConfig}); larger ones are decoded again as needed.
+ *   <li>Reads ahead start when a chunk's decode is queued (its batch registered in the lookahead);
+ *       the first chunks of a batch registered while the workers are idle are often taken before
+ *       their read starts and read by the worker itself ({@link
+ *       io.jcolz.loader.LoaderStats#readsInline()}).
  *   <li>Partial labels (format version 3) come as soft targets and a mask ({@link
  *       io.jcolz.loader.batch.TargetMode}): the confidence and verified-negative columns are read
  *       as their own cached columns and combined when a batch is finished, from per-batch scratch

@@ -19,6 +19,7 @@ import io.jcolz.loader.batch.SampleWriter;
 import io.jcolz.loader.cache.ChunkCache;
 import io.jcolz.loader.order.Order;
 import io.jcolz.loader.queue.WorkerException;
+import io.jcolz.loader.read.ReadAhead;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -216,7 +217,10 @@ class WorkSplitTest {
               .prefetch(1)
               .seed(seed)
               .start();
-      assertEquals(workers, loaderThreads().size(), loaderThreads().toString());
+      assertEquals(
+          workers + ReadAhead.ioThreads(ReadAhead.defaultDepth(workers), workers),
+          loaderThreads().size(),
+          "workers and read-ahead I/O threads: " + loaderThreads());
       Batch a = loader.device(0).take();
       Batch b = loader.device(1).take();
       assertNotNull(a);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.jcolz.format.index.ChronicleSupport;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -246,8 +247,7 @@ public final class LabelFile implements LabelSource {
             .newDecoder()
             .onMalformedInput(CodingErrorAction.REPORT)
             .onUnmappableCharacter(CodingErrorAction.REPORT);
-    return new BufferedReader(
-        new java.io.InputStreamReader(Files.newInputStream(file), dec), 1 << 16);
+    return new BufferedReader(new InputStreamReader(Files.newInputStream(file), dec), 1 << 16);
   }
 
   /** Parses every line; returns the number rejected. */

@@ -1,6 +1,7 @@
 package io.jcolz.pack;
 
 import io.jcolz.format.store.FileTrees;
+import io.jcolz.format.store.SiblingLayout;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -14,6 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -67,8 +70,7 @@ public final class PackLock implements AutoCloseable {
   private static final Map<Path, Held> HELD = new HashMap<>();
 
   /** Channels that must not be closed (see {@link #lockOpened}). */
-  private static final List<FileChannel> LEAKED =
-      java.util.Collections.synchronizedList(new ArrayList<>());
+  private static final List<FileChannel> LEAKED = Collections.synchronizedList(new ArrayList<>());
 
   /** One lock file held by this process: its channels and how many holders share it. */
   private static final class Held {
@@ -105,15 +107,12 @@ public final class PackLock implements AutoCloseable {
 
   /** The lock file of output {@code out}. */
   public static Path lockFile(Path out) {
-    Path abs = out.toAbsolutePath().normalize();
-    return abs.resolveSibling("." + abs.getFileName() + ".pack.lock");
+    return SiblingLayout.packLock(out);
   }
 
   /** The lock file of shard {@code index}/{@code count} of output {@code out}. */
   public static Path shardLockFile(Path out, int index, int count) {
-    Path abs = out.toAbsolutePath().normalize();
-    return abs.resolveSibling(
-        "." + abs.getFileName() + ".shard-" + index + "-of-" + count + ".lock");
+    return SiblingLayout.shardLock(out, index, count);
   }
 
   /**
@@ -299,7 +298,7 @@ public final class PackLock implements AutoCloseable {
     while (b.hasRemaining() && ch.read(b, b.position()) > 0) {
       // fill
     }
-    return java.util.Arrays.copyOf(b.array(), b.position());
+    return Arrays.copyOf(b.array(), b.position());
   }
 
   private static boolean contains(byte[] hay, byte[] needle) {
@@ -324,13 +323,14 @@ public final class PackLock implements AutoCloseable {
     String name = abs.getFileName().toString();
     List<String> lines = new ArrayList<>();
     boolean exists = Files.exists(abs);
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(abs.getParent(), "." + name + ".*")) {
+    try (DirectoryStream<Path> ds =
+        Files.newDirectoryStream(abs.getParent(), SiblingLayout.siblingGlob(name))) {
       for (Path p : ds) {
-        String n = p.getFileName().toString().substring(name.length() + 1);
-        if (n.startsWith(".tmp-") || (n.startsWith(".labels-") && n.endsWith(".cmap"))) {
+        SiblingLayout.Kind kind = SiblingLayout.kindOf(name, p.getFileName().toString());
+        if (kind == SiblingLayout.Kind.TEMPORARY || kind == SiblingLayout.Kind.LABEL_MAP) {
           FileTrees.deleteRecursively(p);
           lines.add("removed " + p + ", left by an interrupted pack");
-        } else if (n.startsWith(".old-")) {
+        } else if (kind == SiblingLayout.Kind.OLD) {
           if (exists) {
             FileTrees.deleteRecursively(p);
             lines.add("removed " + p + ", left by an interrupted overwrite");

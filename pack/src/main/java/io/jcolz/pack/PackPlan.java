@@ -5,21 +5,28 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.store.SiblingLayout;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.zip.CRC32C;
 
 /**
  * The plan of a pack, written before any part: which images (a digest of the sorted input listing),
@@ -75,7 +82,7 @@ public record PackPlan(
 
   /** Copies. */
   public PackPlan {
-    settings = java.util.Collections.unmodifiableMap(new TreeMap<>(settings));
+    settings = Collections.unmodifiableMap(new TreeMap<>(settings));
     vocabulary = List.copyOf(vocabulary);
     parts = List.copyOf(parts);
   }
@@ -169,7 +176,7 @@ public record PackPlan(
     for (String k : keys) {
       String a = recorded.settings().get(k);
       String b = now.settings().get(k);
-      if (!java.util.Objects.equals(a, b)) {
+      if (!Objects.equals(a, b)) {
         return "setting '"
             + k
             + "' was "
@@ -239,13 +246,10 @@ public record PackPlan(
       o.put("first_key", p.firstKey());
       o.put("last_key", p.lastKey());
     }
-    Path tmp =
-        file.resolveSibling(
-            "." + file.getFileName() + ".tmp-" + UUID.randomUUID().toString().substring(0, 8));
+    Path tmp = SiblingLayout.temporary(file);
     try {
       Files.write(tmp, withChecksum(JSON.writeValueAsBytes(root)));
-      try (java.nio.channels.FileChannel ch =
-          java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -307,12 +311,12 @@ public record PackPlan(
       end--;
     }
     boolean empty = json[end - 1] == '{';
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(json.length + 32);
+    ByteArrayOutputStream out = new ByteArrayOutputStream(json.length + 32);
     out.write(json, 0, end);
     out.writeBytes(
         ((empty ? "" : ",") + "\n  \"" + CRC_FIELD + "\" : \"")
             .getBytes(StandardCharsets.US_ASCII));
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    CRC32C crc = new CRC32C();
     crc.update(out.toByteArray());
     out.writeBytes(String.format("%08x\"\n}", crc.getValue()).getBytes(StandardCharsets.US_ASCII));
     return out.toByteArray();
@@ -336,7 +340,7 @@ public record PackPlan(
       }
       stored = stored << 4 | d;
     }
-    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    CRC32C crc = new CRC32C();
     crc.update(b, 0, n - 11);
     int computed = (int) crc.getValue();
     if (computed != stored) {

@@ -51,42 +51,183 @@ public record PackResult(
     boolean committed,
     long runBytesIn) {
 
-  /** A result whose run read all of {@code bytesIn} (no kept parts, or not told apart). */
-  public PackResult(
-      long rows,
-      Map<SkipReason, Long> skipped,
-      long bytesIn,
-      long bytesOut,
-      double seconds,
-      long ignoredFiles,
-      long unlabelled,
-      long labelKeysWithoutImage,
-      long labelLinesRejected,
-      long storedRaw,
-      int labels,
-      long labelsDropped,
-      int parts,
-      int partsKept,
-      int partsPacked,
-      boolean committed) {
-    this(
-        rows,
-        skipped,
-        bytesIn,
-        bytesOut,
-        seconds,
-        ignoredFiles,
-        unlabelled,
-        labelKeysWithoutImage,
-        labelLinesRejected,
-        storedRaw,
-        labels,
-        labelsDropped,
-        parts,
-        partsKept,
-        partsPacked,
-        committed,
-        bytesIn);
+  /** A builder with every count 0, nothing skipped and not committed. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this result's components. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.rows = rows;
+    b.skipped = skipped;
+    b.bytesIn = bytesIn;
+    b.bytesOut = bytesOut;
+    b.seconds = seconds;
+    b.ignoredFiles = ignoredFiles;
+    b.unlabelled = unlabelled;
+    b.labelKeysWithoutImage = labelKeysWithoutImage;
+    b.labelLinesRejected = labelLinesRejected;
+    b.storedRaw = storedRaw;
+    b.labels = labels;
+    b.labelsDropped = labelsDropped;
+    b.parts = parts;
+    b.partsKept = partsKept;
+    b.partsPacked = partsPacked;
+    b.committed = committed;
+    b.runBytesIn = runBytesIn;
+    return b;
+  }
+
+  /**
+   * Builds a {@link PackResult} by named components (see the record's for their meaning). Unset
+   * counts are 0; an unset {@code runBytesIn} is {@code bytesIn} (the run read every input). Not
+   * thread-safe.
+   */
+  public static final class Builder {
+    private long rows;
+    private Map<SkipReason, Long> skipped = Map.of();
+    private long bytesIn;
+    private long bytesOut;
+    private double seconds;
+    private long ignoredFiles;
+    private long unlabelled;
+    private long labelKeysWithoutImage;
+    private long labelLinesRejected;
+    private long storedRaw;
+    private int labels;
+    private long labelsDropped;
+    private int parts;
+    private int partsKept;
+    private int partsPacked;
+    private boolean committed;
+    private long runBytesIn = -1;
+
+    private Builder() {}
+
+    /** Sets {@link PackResult#rows()}. */
+    public Builder rows(long rows) {
+      this.rows = rows;
+      return this;
+    }
+
+    /** Sets {@link PackResult#skipped()}. */
+    public Builder skipped(Map<SkipReason, Long> skipped) {
+      this.skipped = skipped;
+      return this;
+    }
+
+    /** Sets {@link PackResult#bytesIn()}. */
+    public Builder bytesIn(long bytesIn) {
+      this.bytesIn = bytesIn;
+      return this;
+    }
+
+    /** Sets {@link PackResult#bytesOut()}. */
+    public Builder bytesOut(long bytesOut) {
+      this.bytesOut = bytesOut;
+      return this;
+    }
+
+    /** Sets {@link PackResult#seconds()}. */
+    public Builder seconds(double seconds) {
+      this.seconds = seconds;
+      return this;
+    }
+
+    /** Sets {@link PackResult#ignoredFiles()}. */
+    public Builder ignoredFiles(long ignoredFiles) {
+      this.ignoredFiles = ignoredFiles;
+      return this;
+    }
+
+    /** Sets {@link PackResult#unlabelled()}. */
+    public Builder unlabelled(long unlabelled) {
+      this.unlabelled = unlabelled;
+      return this;
+    }
+
+    /** Sets {@link PackResult#labelKeysWithoutImage()}. */
+    public Builder labelKeysWithoutImage(long labelKeysWithoutImage) {
+      this.labelKeysWithoutImage = labelKeysWithoutImage;
+      return this;
+    }
+
+    /** Sets {@link PackResult#labelLinesRejected()}. */
+    public Builder labelLinesRejected(long labelLinesRejected) {
+      this.labelLinesRejected = labelLinesRejected;
+      return this;
+    }
+
+    /** Sets {@link PackResult#storedRaw()}. */
+    public Builder storedRaw(long storedRaw) {
+      this.storedRaw = storedRaw;
+      return this;
+    }
+
+    /** Sets {@link PackResult#labels()}. */
+    public Builder labels(int labels) {
+      this.labels = labels;
+      return this;
+    }
+
+    /** Sets {@link PackResult#labelsDropped()}. */
+    public Builder labelsDropped(long labelsDropped) {
+      this.labelsDropped = labelsDropped;
+      return this;
+    }
+
+    /** Sets {@link PackResult#parts()}. */
+    public Builder parts(int parts) {
+      this.parts = parts;
+      return this;
+    }
+
+    /** Sets {@link PackResult#partsKept()}. */
+    public Builder partsKept(int partsKept) {
+      this.partsKept = partsKept;
+      return this;
+    }
+
+    /** Sets {@link PackResult#partsPacked()}. */
+    public Builder partsPacked(int partsPacked) {
+      this.partsPacked = partsPacked;
+      return this;
+    }
+
+    /** Sets {@link PackResult#committed()}. */
+    public Builder committed(boolean committed) {
+      this.committed = committed;
+      return this;
+    }
+
+    /** Sets {@link PackResult#runBytesIn()}. */
+    public Builder runBytesIn(long runBytesIn) {
+      this.runBytesIn = runBytesIn;
+      return this;
+    }
+
+    /** The result. */
+    public PackResult build() {
+      return new PackResult(
+          rows,
+          skipped,
+          bytesIn,
+          bytesOut,
+          seconds,
+          ignoredFiles,
+          unlabelled,
+          labelKeysWithoutImage,
+          labelLinesRejected,
+          storedRaw,
+          labels,
+          labelsDropped,
+          parts,
+          partsKept,
+          partsPacked,
+          committed,
+          runBytesIn < 0 ? bytesIn : runBytesIn);
+    }
   }
 
   /** Total inputs skipped. */
@@ -107,7 +248,8 @@ public record PackResult(
   /**
    * The one-line {@code --json} summary of a pack, as {@code jcolz pack} and the Spark job print
    * it: these counts (rates rounded), the settings of {@code o} that shape the data, and {@code
-   * codecs} (per column, codec → parts stored with it, as {@link Packer#codecs}) when not null.
+   * codecs} (per column, codec → parts stored with it, as {@link CodecReport#codecs}) when not
+   * null.
    *
    * @param dataset the output as the caller names it (a path, or a URI)
    */

@@ -4,6 +4,13 @@
  * benchmarks and a Spark task call it directly. It depends on {@code format} and {@code image}
  * (image decoding, resizing and JPEG encoding), never on the loader or the CLI.
  *
+ * <p>The pieces, one concern each: {@link io.jcolz.pack.Packer} (the run: lock, pack, append,
+ * finish), {@link io.jcolz.pack.PackPlanner} (listing, plan, checks against what is on disk, kept
+ * and to-do parts), the part pipeline (decode workers, ordered appends, one commit per part),
+ * {@link io.jcolz.pack.CollectionCommit} (the collection manifest and the swap onto the output),
+ * {@link io.jcolz.pack.PackSummary} (counts and the {@link io.jcolz.pack.PackResult}) and {@link
+ * io.jcolz.pack.CodecReport} (codecs per column, for the summaries).
+ *
  * <h2>Conventions (decided; the command's help says the same)</h2>
  *
  * <ul>

@@ -14,7 +14,7 @@ class PackNotesTest {
     Path in = Path.of("/data/in");
     PackOptions dirs =
         PackOptions.builder(in, Path.of("/data/x.jcolz")).labelsFromDirs(true).build();
-    String note = Packer.droppedNote(dirs, 2, List.of("new"));
+    String note = PackSummary.droppedNote(dirs, 2, List.of("new"));
     assertTrue(
         note.startsWith(
                 "2 label occurrence(s) name folders that did not exist when the pack listed " + in)

@@ -166,7 +166,7 @@ class PartPipelineTest {
         images.add(new Packer.ImageInput(key, List.of(), null, png));
         digest.add(key, png.length, 0);
       }
-      plan = PackPlan.of(digest, o.partRows(), Packer.settings(o), VOCABULARY, null, 0);
+      plan = PackPlan.of(digest, o.partRows(), PackPlanner.settings(o), VOCABULARY, null, 0);
       packer = new Packer(o, PackListener.NONE);
     }
 

@@ -6,10 +6,14 @@ import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.store.CollectionManifest;
 import io.jcolz.format.store.CollectionManifestFile;
 import io.jcolz.format.store.DatasetLayout;
+import io.jcolz.format.store.FileTrees;
 import io.jcolz.format.store.Manifest;
 import io.jcolz.format.store.ManifestFile;
+import io.jcolz.format.store.SiblingLayout;
 import io.jcolz.image.ResizeMode;
 import io.jcolz.pack.CodecChoice;
+import io.jcolz.pack.CodecReport;
+import io.jcolz.pack.CollectionCommit;
 import io.jcolz.pack.FolderLabels;
 import io.jcolz.pack.LabelFile;
 import io.jcolz.pack.LabelSource;
@@ -18,7 +22,9 @@ import io.jcolz.pack.PackListener;
 import io.jcolz.pack.PackLock;
 import io.jcolz.pack.PackOptions;
 import io.jcolz.pack.PackPlan;
+import io.jcolz.pack.PackPlanner;
 import io.jcolz.pack.PackResult;
+import io.jcolz.pack.PackSummary;
 import io.jcolz.pack.Packer;
 import io.jcolz.pack.SkipReason;
 import io.jcolz.pack.SourceWalker;
@@ -194,7 +200,7 @@ public final class PackJob {
       List<String> vocabulary = List.of();
       PackOptions planned = recorded;
       if (options.labelsFromDirs()) {
-        vocabulary = new FolderLabels(folders, Packer.fixedVocabulary(options)).vocabulary();
+        vocabulary = new FolderLabels(folders, PackPlanner.fixedVocabulary(options)).vocabulary();
         if (vocabulary.isEmpty()) {
           l.note(
               "no label names found (every image is directly in "
@@ -202,7 +208,8 @@ public final class PackJob {
                   + "): the dataset has no label column");
         }
       } else if (labels != null) {
-        labelFile = loadLabels(spark, labels, scratch, Packer.fixedVocabulary(options), l, hconf);
+        labelFile =
+            loadLabels(spark, labels, scratch, PackPlanner.fixedVocabulary(options), l, hconf);
         vocabulary = labelFile.vocabulary();
         if (vocabulary.isEmpty()) {
           l.note("no label names found in " + labels + ": the dataset has no label column");
@@ -211,7 +218,8 @@ public final class PackJob {
         planned = recorded.toBuilder().labels(labelFile.file()).build();
       }
       PackPlan plan =
-          PackPlan.of(digest, options.partRows(), Packer.settings(planned), vocabulary, null, 0);
+          PackPlan.of(
+              digest, options.partRows(), PackPlanner.settings(planned), vocabulary, null, 0);
       List<List<String>> names = labelFile == null ? null : lookUp(labelFile, listing);
       List<PartWork> works = new ArrayList<>();
       for (int p = 0; p < plan.parts().size(); p++) {
@@ -281,30 +289,31 @@ public final class PackJob {
                   + " and were packed with no labels");
         }
       }
-      return new PackResult(
-          f.rows(),
-          skipped,
-          bytesIn,
-          f.bytesOut(),
-          (System.nanoTime() - t0) / 1e9,
-          listing.ignored,
-          f.unlabelled(),
-          unmatched,
-          labelFile == null ? 0 : labelFile.rejectedLines(),
-          f.storedRaw(),
-          f.labels(),
-          f.labelsDropped(),
-          f.parts(),
-          kept,
-          f.parts() - kept,
-          true);
+      return PackResult.builder()
+          .rows(f.rows())
+          .skipped(skipped)
+          .bytesIn(bytesIn)
+          .bytesOut(f.bytesOut())
+          .seconds((System.nanoTime() - t0) / 1e9)
+          .ignoredFiles(listing.ignored)
+          .unlabelled(f.unlabelled())
+          .labelKeysWithoutImage(unmatched)
+          .labelLinesRejected(labelFile == null ? 0 : labelFile.rejectedLines())
+          .storedRaw(f.storedRaw())
+          .labels(f.labels())
+          .labelsDropped(f.labelsDropped())
+          .parts(f.parts())
+          .partsKept(kept)
+          .partsPacked(f.parts() - kept)
+          .committed(true)
+          .build();
     } finally {
       try {
         if (labelFile != null) {
           labelFile.close();
         }
       } finally {
-        PartTask.deleteRecursively(scratch);
+        FileTrees.deleteRecursively(scratch);
       }
     }
   }
@@ -350,7 +359,7 @@ public final class PackJob {
     io.jcolz.pack.OutputCheck.requireReplaceable(out);
     Path build = Packer.buildDirectory(out);
     if (options.restart() && Files.exists(build)) {
-      PartTask.deleteRecursively(build);
+      FileTrees.deleteRecursively(build);
       l.note("--restart: removed the unfinished pack " + build);
     }
     if (Files.exists(out) && !options.overwrite()) {
@@ -359,23 +368,17 @@ public final class PackJob {
         l.note(out + " is already complete (same inputs and settings): nothing to pack");
         try (Dataset ds = Dataset.open(out)) {
           return new Committed(
-              new PackResult(
-                  ds.rowCount(),
-                  Map.of(),
-                  0,
-                  ds.diskBytes(),
-                  (System.nanoTime() - t0) / 1e9,
-                  listing.ignored,
-                  0,
-                  0,
-                  0,
-                  options.mode() == PackedImages.Storage.RAW ? ds.rowCount() : 0,
-                  plan.vocabulary().size(),
-                  0,
-                  plan.parts().size(),
-                  plan.parts().size(),
-                  0,
-                  true),
+              PackResult.builder()
+                  .rows(ds.rowCount())
+                  .bytesOut(ds.diskBytes())
+                  .seconds((System.nanoTime() - t0) / 1e9)
+                  .ignoredFiles(listing.ignored)
+                  .storedRaw(options.mode() == PackedImages.Storage.RAW ? ds.rowCount() : 0)
+                  .labels(plan.vocabulary().size())
+                  .parts(plan.parts().size())
+                  .partsKept(plan.parts().size())
+                  .committed(true)
+                  .build(),
               null,
               null);
         }
@@ -443,7 +446,7 @@ public final class PackJob {
     FileSystem fs = given.getFileSystem(hconf);
     org.apache.hadoop.fs.Path outP = fs.makeQualified(given);
     org.apache.hadoop.fs.Path build =
-        new org.apache.hadoop.fs.Path(outP.getParent(), "." + outP.getName() + ".building");
+        new org.apache.hadoop.fs.Path(outP.getParent(), SiblingLayout.buildingName(outP.getName()));
     if (options.restart() && fs.exists(build)) {
       fs.delete(build, true);
       l.note("--restart: removed the unfinished pack " + build);
@@ -454,27 +457,10 @@ public final class PackJob {
       if (packed != null && PackPlan.difference(packed, plan) == null && !fs.exists(build)) {
         l.note(outP + " is already complete (same inputs and settings): nothing to pack");
         Path mirror = mirror(fs, outP, plan, scratch);
-        PackResult r = Packer.committedResult(mirror, plan, bytesOut(fs, outP), l);
+        PackResult r =
+            PackSummary.committedResult(mirror, plan, bytesOut(fs, outP), System.nanoTime());
         return new Committed(
-            new PackResult(
-                r.rows(),
-                Map.of(),
-                0,
-                r.bytesOut(),
-                r.seconds(),
-                listing.ignored,
-                r.unlabelled(),
-                0,
-                0,
-                r.storedRaw(),
-                r.labels(),
-                r.labelsDropped(),
-                r.parts(),
-                r.parts(),
-                0,
-                true),
-            null,
-            null);
+            r.toBuilder().skipped(Map.of()).ignoredFiles(listing.ignored).build(), null, null);
       }
       throw new FileAlreadyExistsException(
           outP.toString(),
@@ -536,7 +522,7 @@ public final class PackJob {
             rows,
             first.schema(),
             first.labels(),
-            Packer.collectionMetadata(first),
+            CollectionCommit.collectionMetadata(first),
             entries,
             Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
             "jcolz pack");
@@ -560,7 +546,9 @@ public final class PackJob {
       fs.delete(old, true);
     }
     return new Committed(
-        null, outcomes, Packer.committedResult(mirror, plan, bytesOut(fs, outP), l));
+        null,
+        outcomes,
+        PackSummary.committedResult(mirror, plan, bytesOut(fs, outP), System.nanoTime()));
   }
 
   /**
@@ -595,7 +583,7 @@ public final class PackJob {
 
   /**
    * A local directory holding a copy of each part's manifest of {@code dir} (the input of {@link
-   * Packer#committedResult} and of the collection manifest).
+   * PackSummary#committedResult} and of the collection manifest).
    */
   private static Path mirror(
       FileSystem fs, org.apache.hadoop.fs.Path dir, PackPlan plan, Path scratch)
@@ -947,7 +935,7 @@ public final class PackJob {
 
   /** The {@code --json} line of {@code jcolz pack} (same fields, same rounding). */
   static ObjectNode json(PackResult r, PackOptions o) {
-    return r.toJson(o, o.out().toString(), Packer.committedCodecs(r, o.out()));
+    return r.toJson(o, o.out().toString(), CodecReport.committedCodecs(r, o.out()));
   }
 
   /**
@@ -956,6 +944,6 @@ public final class PackJob {
    * committed dataset can be opened.
    */
   static ObjectNode json(PackResult r, PackOptions o, String dataset, Path local) {
-    return r.toJson(o, dataset, local == null ? null : Packer.committedCodecs(r, local));
+    return r.toJson(o, dataset, local == null ? null : CodecReport.committedCodecs(r, local));
   }
 }

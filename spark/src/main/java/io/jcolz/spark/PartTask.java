@@ -3,6 +3,7 @@ package io.jcolz.spark;
 import io.jcolz.format.CollectionWriter;
 import io.jcolz.format.store.CollectionManifest;
 import io.jcolz.format.store.DatasetLayout;
+import io.jcolz.format.store.FileTrees;
 import io.jcolz.format.store.ManifestFile;
 import io.jcolz.pack.FolderLabels;
 import io.jcolz.pack.LabelSource;
@@ -13,12 +14,10 @@ import io.jcolz.pack.SkipReason;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -27,7 +26,6 @@ import java.util.NoSuchElementException;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.api.java.function.Function;
@@ -149,7 +147,7 @@ public final class PartTask implements Function<PartWork, PartOutcome> {
           packSeconds,
           null);
     } finally {
-      deleteRecursively(staging);
+      FileTrees.deleteRecursively(staging);
     }
   }
 
@@ -235,7 +233,7 @@ public final class PartTask implements Function<PartWork, PartOutcome> {
           fs.delete(attempt, true);
         }
       } finally {
-        deleteRecursively(local);
+        FileTrees.deleteRecursively(local);
       }
     }
   }
@@ -368,24 +366,5 @@ public final class PartTask implements Function<PartWork, PartOutcome> {
 
   private static double seconds(long t0) {
     return (System.nanoTime() - t0) / 1e9;
-  }
-
-  static void deleteRecursively(Path p) throws IOException {
-    if (!Files.exists(p)) {
-      return;
-    }
-    try (Stream<Path> s = Files.walk(p)) {
-      s.sorted(Comparator.reverseOrder())
-          .forEach(
-              x -> {
-                try {
-                  Files.deleteIfExists(x);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
   }
 }

@@ -48,6 +48,13 @@ public final class BenchCommand implements Callable<Integer> {
   String readMode = "map";
 
   @Option(
+      names = "--read-ahead",
+      paramLabel = "N",
+      description =
+          "chunks read ahead of their decode at most, on separate I/O threads (0 = off; default: 3 per worker)")
+  Integer readAhead;
+
+  @Option(
       names = "--seconds",
       description = "timed seconds, after a warm-up (default: ${DEFAULT-VALUE})")
   double seconds = 10;
@@ -136,6 +143,9 @@ public final class BenchCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new Main.UsageException("--read-mode: " + e.getMessage());
     }
+    if (readAhead != null) {
+      Knobs.range("--read-ahead", readAhead, 0, io.jcolz.loader.read.ReadAhead.MAX_DEPTH);
+    }
     PrintWriter out = spec.commandLine().getOut();
     if (compare == null && (chart != null || cold || sweep != null)) {
       throw new Main.UsageException("--chart, --cold and --sweep need --compare DIR");
@@ -161,6 +171,7 @@ public final class BenchCommand implements Callable<Integer> {
               .withSeconds(seconds)
               .with(order, layout, labels, augment)
               .withReadMode(mode)
+              .withReadAhead(readAhead == null ? -1 : readAhead)
               .withPlainLabels(plainLabels);
       String targets;
       try {
@@ -220,8 +231,9 @@ public final class BenchCommand implements Callable<Integer> {
             r.seconds());
         out.printf(
             Locale.ROOT,
-            "workers    %.1f CPU-seconds: %,.0f images per core-second%n",
+            "workers    %.1f CPU-seconds (+ %.1f reading ahead): %,.0f images per core-second%n",
             r.workerCpuSeconds(),
+            r.readAheadCpuSeconds(),
             r.imagesPerCoreSecond());
         if (r.ceilingDecompressImagesPerSecond() > 0 && r.ceilingDecodeImagesPerSecond() > 0) {
           // a JPEG dataset: decompressing its chunks is a small part; the decode line is the
@@ -254,6 +266,14 @@ public final class BenchCommand implements Callable<Integer> {
             st.chunkWaitSeconds(),
             st.queueWaitSeconds(),
             st.decodesPerRead());
+        out.printf(
+            Locale.ROOT,
+            "reads      %s, read ahead %s; %.2f worker-s waiting for chunk reads (%d chunks read ahead, %d by the worker itself)%n",
+            mode.label(),
+            r.readAhead() == 0 ? "off" : r.readAhead() + " chunks",
+            st.readWaitSeconds(),
+            st.readsAhead(),
+            st.readsInline());
         out.printf(
             Locale.ROOT,
             "memory     %s off-heap allocated, bound %s%n",

@@ -1,5 +1,6 @@
 package io.jcolz.tools;
 
+import io.jcolz.format.store.SiblingLayout;
 import io.jcolz.pack.OutputCheck;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -7,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Locale;
-import java.util.UUID;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -68,9 +68,7 @@ final class ImageOut {
       throws IOException {
     Path abs = out.toAbsolutePath().normalize();
     Files.createDirectories(abs.getParent());
-    Path tmp =
-        abs.resolveSibling(
-            "." + abs.getFileName() + ".tmp-" + UUID.randomUUID().toString().substring(0, 8));
+    Path tmp = SiblingLayout.temporary(abs);
     try {
       ImageWriter w = ImageIO.getImageWritersByFormatName(format).next();
       try (ImageOutputStream s = ImageIO.createImageOutputStream(tmp.toFile())) {

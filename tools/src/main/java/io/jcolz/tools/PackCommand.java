@@ -5,6 +5,7 @@ import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.image.ResizeMode;
 import io.jcolz.pack.CodecChoice;
+import io.jcolz.pack.CodecReport;
 import io.jcolz.pack.PackListener;
 import io.jcolz.pack.PackOptions;
 import io.jcolz.pack.PackResult;
@@ -458,7 +459,7 @@ public final class PackCommand implements Callable<Integer> {
   }
 
   static ObjectNode json(PackResult r, PackOptions o) {
-    return r.toJson(o, o.out().toString(), Packer.committedCodecs(r, o.out()));
+    return r.toJson(o, o.out().toString(), CodecReport.committedCodecs(r, o.out()));
   }
 
   private static void printHuman(PrintWriter out, PackResult r, PackOptions o) {
@@ -522,7 +523,7 @@ public final class PackCommand implements Callable<Integer> {
         r.committed()
             ? ""
             : "; not committed yet (shard): run jcolz pack --finish --out " + o.out());
-    Map<String, Map<String, Integer>> codecs = Packer.committedCodecs(r, o.out());
+    Map<String, Map<String, Integer>> codecs = CodecReport.committedCodecs(r, o.out());
     if (codecs != null) {
       StringBuilder sb = new StringBuilder();
       codecs.forEach(

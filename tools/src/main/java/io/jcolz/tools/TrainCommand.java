@@ -188,6 +188,19 @@ public final class TrainCommand implements Callable<Integer> {
   int workers = Runtime.getRuntime().availableProcessors();
 
   @Option(
+      names = "--read-mode",
+      description =
+          "how the training loader reads compressed chunks: map, populate, pread or direct (default: map; direct or pread for a dataset larger than memory)")
+  String readMode = "map";
+
+  @Option(
+      names = "--read-ahead",
+      paramLabel = "N",
+      description =
+          "chunks the training loader reads ahead of their decode at most (0 = off; default: 3 per worker)")
+  Integer readAhead;
+
+  @Option(
       names = "--max-steps",
       description =
           "stop after N steps in this run, checkpointing the position (default: no limit)")
@@ -287,6 +300,15 @@ public final class TrainCommand implements Callable<Integer> {
     Knobs.atMost("--lr", lr, Knobs.MAX_LEARNING_RATE);
     Knobs.within("--weight-decay", weightDecay, 0, Knobs.MAX_WEIGHT_DECAY);
     Knobs.fraction("--momentum", momentum);
+    io.jcolz.format.store.ReadMode parsedReadMode;
+    try {
+      parsedReadMode = io.jcolz.format.store.ReadMode.parse(readMode);
+    } catch (IllegalArgumentException e) {
+      throw new Main.UsageException("--read-mode: " + e.getMessage());
+    }
+    if (readAhead != null) {
+      Knobs.range("--read-ahead", readAhead, 0, io.jcolz.loader.read.ReadAhead.MAX_DEPTH);
+    }
     try {
       if (model != null) {
         io.jcolz.training.model.ResNetSpec.of(model, 32, 32, 1); // validates the name
@@ -301,6 +323,7 @@ public final class TrainCommand implements Callable<Integer> {
               .augment(augment)
               .devices(devs)
               .workers(workers)
+              .readMode(parsedReadMode)
               .maxSteps(maxSteps)
               .checkpointDir(checkpoint)
               .resume(resume)
@@ -315,6 +338,9 @@ public final class TrainCommand implements Callable<Integer> {
                       negFraction));
       // only options given on the command line: a resume keeps the checkpoint's settings and
       // refuses given ones that differ (the defaults here equal the builder's)
+      if (readAhead != null) {
+        b.readAhead(readAhead);
+      }
       if (given("--lr")) {
         b.learningRate(lr);
       }

@@ -154,6 +154,7 @@ class BenchCommandTest {
   @Test
   void everyReadModeStreamsTheSameEpochAndReportsStorageTelemetry() throws Exception {
     for (String mode : new String[] {"populate", "pread"}) {
+      int depth = mode.equals("pread") ? 2 : 0;
       CliTestSupport.Result r =
           CliTestSupport.run(
               "bench",
@@ -166,6 +167,8 @@ class BenchCommandTest {
               "16",
               "--read-mode",
               mode,
+              "--read-ahead",
+              "" + depth,
               "--json");
       assertEquals(0, r.code(), r.toString());
       JsonNode j = CliSupport.JSON.readTree(r.lastLine());
@@ -176,7 +179,23 @@ class BenchCommandTest {
       // an 80-row dataset fits any memory this test runs in
       assertTrue(j.get("memory_limit_bytes").asLong() > j.get("dataset_bytes").asLong());
       assertEquals(false, j.get("out_of_core").asBoolean(), r.lastLine());
+      // reads ahead: the depth asked for, its buffers (pread: depth × a buffer of whole pages)
+      assertEquals(depth, j.get("read_ahead").asInt(), r.lastLine());
+      long bound = j.get("read_ahead_bound_bytes").asLong();
+      long peak = j.get("read_ahead_peak_bytes").asLong();
+      assertEquals(depth > 0, bound > 0, r.lastLine());
+      assertEquals(0, bound % (4096L * Math.max(1, depth)), r.lastLine());
+      assertTrue(peak >= 0 && peak <= bound, r.lastLine());
+      assertTrue(j.get("read_wait_s").asDouble() >= 0, r.lastLine());
+      assertTrue(j.get("reads_ahead").asLong() >= 0, r.lastLine());
+      if (depth == 0) {
+        assertEquals(0, j.get("reads_ahead").asLong() + j.get("reads_inline").asLong());
+      }
     }
+    CliTestSupport.Result deep =
+        CliTestSupport.run("bench", ds.toString(), "--read-ahead", "-1", "--seconds", "1");
+    assertEquals(2, deep.code(), deep.toString());
+    assertTrue(deep.toString().contains("--read-ahead"), deep.toString());
     CliTestSupport.Result bad = CliTestSupport.run("bench", ds.toString(), "--read-mode", "mmap");
     assertEquals(2, bad.code(), bad.toString());
     assertTrue(bad.toString().contains("map, populate, pread, direct"), bad.toString());
@@ -202,9 +221,11 @@ class BenchCommandTest {
     assertEquals(mbps, j.get("mb_per_s").asDouble(), 0.001 * mbps + 0.1, "image bytes: " + line);
     double cpu = j.get("worker_cpu_s").asDouble();
     assertTrue(cpu > 0 && cpu <= seconds * 1.05 + 0.05, "one worker's CPU time: " + line);
-    double perCore = images / cpu;
-    // worker_cpu_s is printed to the millisecond
-    double tolerance = perCore * (0.01 + 0.0006 / cpu) + 0.1;
+    double io = j.get("read_ahead_cpu_s").asDouble();
+    assertTrue(io >= 0, "read-ahead I/O threads' CPU time: " + line);
+    double perCore = images / (cpu + io); // the workers and the I/O threads that read for them
+    // worker_cpu_s and read_ahead_cpu_s are printed to the millisecond
+    double tolerance = perCore * (0.01 + 0.0012 / (cpu + io)) + 0.1;
     assertEquals(perCore, j.get("images_per_core_s").asDouble(), tolerance, line);
     long peak = j.get("peak_offheap_bytes").asLong();
     long bound = j.get("bound_offheap_bytes").asLong();
@@ -259,6 +280,8 @@ class BenchCommandTest {
             "bench", jds.toString(), "--seconds", "1", "--threads", "1", "--batch", "16");
     assertEquals(0, text.code(), text.toString());
     assertTrue(text.out().contains("\ndecode     "), text.out());
+    // one worker: the default read-ahead of 3 chunks, and the read wait
+    assertTrue(text.out().contains("\nreads      map, read ahead 3 chunks; "), text.out());
     assertEquals(1, text.out().split("loader at", -1).length - 1, text.out());
   }
 

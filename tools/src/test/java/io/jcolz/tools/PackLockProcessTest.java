@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcolz.format.Dataset;
+import io.jcolz.pack.ChildJvm;
 import io.jcolz.pack.PackListener;
 import io.jcolz.pack.PackLock;
 import io.jcolz.pack.PackOptions;
 import io.jcolz.pack.PackTestImages;
 import io.jcolz.pack.Packer;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -94,22 +94,9 @@ class PackLockProcessTest {
   }
 
   private Process start(String kind, Path input) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--") || a.startsWith("-D") || a.startsWith("-X")) {
-        cmd.add(a);
-      }
-    }
-    cmd.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            PausedPack.class.getName(),
-            kind,
-            input.toString(),
-            ds.toString(),
-            tmp.resolve("go").toString()));
+    List<String> cmd =
+        ChildJvm.command(
+            PausedPack.class, kind, input.toString(), ds.toString(), tmp.resolve("go").toString());
     Path log = tmp.resolve("child.log");
     Process p =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -16,9 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Collections of parts through the CLI: an append (fixed vocabulary, duplicate keys refused, a
- * reader of the old manifest unaffected, idempotent re-run), a two-shard pack assembled by {@code
- * --finish} (which names missing parts), and every tool on the result.
+ * Collections of parts through the CLI: the flags ({@code --append}, {@code --restart}, {@code
+ * --shard}, {@code --finish}), their exit codes, one-line errors and {@code --json} fields, {@code
+ * jcolz verify} on a damaged plan, and every tool on a sharded collection. What the library does
+ * with the same runs (rows, vocabulary, parts) is checked in {@code pack}'s {@code
+ * PackResumeAppendShardTest}.
  */
 class PackPartsTest {
   @TempDir Path tmp;
@@ -101,10 +103,6 @@ class PackPartsTest {
     withRestart.add("--restart");
     JsonNode j = json(CliTestSupport.run(withRestart.toArray(String[]::new)));
     assertEquals(4, j.get("rows").asLong(), j.toString());
-    assertFalse(Files.exists(plan));
-    try (Dataset after = Dataset.open(ds)) {
-      assertEquals(29, after.rowCount());
-    }
     assertEquals(0, CliTestSupport.run("verify", ds.toString()).code());
   }
 
@@ -133,7 +131,7 @@ class PackPartsTest {
           "png",
           more.resolve(String.format("%s/n%02d.png", i % 2 == 0 ? "c0" : "newlabel", i)));
     }
-    try (Dataset before = Dataset.open(ds)) {
+    {
       CliTestSupport.Result r =
           CliTestSupport.run(
               "pack",
@@ -151,15 +149,6 @@ class PackPartsTest {
       assertEquals(12, j.get("rows").asLong());
       assertEquals(6, j.get("labels_dropped").asLong(), "'newlabel' is not in the vocabulary");
       assertTrue(r.err().contains("newlabel"), r.err());
-      assertEquals(25, before.rowCount(), "a reader of the old manifest keeps its rows");
-      assertEquals("c1/i01.png", before.readString("key", 13));
-    }
-    try (Dataset after = Dataset.open(ds)) {
-      assertEquals(37, after.rowCount());
-      assertEquals(5, after.parts().size());
-      assertEquals(List.of("c0", "c1"), after.labels());
-      long r = after.rowOf("newlabel/n01.png").orElseThrow();
-      assertEquals(0, after.readSet("labels", r).length, "dropped label: empty set");
     }
     // the same append again: already there
     CliTestSupport.Result again =
@@ -191,20 +180,14 @@ class PackPartsTest {
     assertEquals(1, bad.code(), bad.toString());
     assertTrue(bad.err().contains("key 'c0/i00.png' is already in"), bad.err());
     assertFalse(bad.err().contains("\tat "), bad.err());
-    try (Dataset after = Dataset.open(ds)) {
-      assertEquals(37, after.rowCount(), "unchanged");
-    }
   }
 
   @Test
   void twoShardsAreAssembledByFinish() throws Exception {
-    Path whole = tmp.resolve("whole.jcolz");
-    json(pack("--input", in.toString(), "--out", whole.toString()));
     Path ds = tmp.resolve("sharded.jcolz");
     JsonNode s0 = json(pack("--input", in.toString(), "--out", ds.toString(), "--shard", "0/2"));
     assertFalse(s0.get("committed").asBoolean());
     assertEquals(2, s0.get("parts_packed").asInt(), "parts 0 and 2 of 3");
-    assertFalse(Files.exists(ds));
 
     CliTestSupport.Result early = CliTestSupport.run("pack", "--finish", "--out", ds.toString());
     assertEquals(1, early.code(), early.toString());
@@ -217,7 +200,6 @@ class PackPartsTest {
     // the settings reported are the pack's (from the committed dataset), not the defaults
     assertEquals(8, f.get("size").asInt(), f.toString());
     assertEquals(s0.get("mode").asText(), f.get("mode").asText(), f.toString());
-    PackKillTest.sameRows(whole, ds, "sharded");
 
     // every tool on the collection
     JsonNode info = json(CliTestSupport.run("info", ds.toString(), "--json"));

@@ -34,7 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Every {@code ```java} block of the top-level README.md, compiled with javax.tools as the body of
  * a method {@code run(int rank, int world)} (with the jcolz and DJL imports a user would write) and
  * run on a small generated dataset: the dataset path {@code "train.jcolz"} in a snippet is replaced
- * by that dataset's path, and rank 0 of world 1 is passed.
+ * by that dataset's path, the checkpoint {@code "ck/"} and image {@code "owl.png"} of the serving
+ * snippet by a seeded model's checkpoint and a generated PNG with alpha, and rank 0 of world 1 is
+ * passed.
  */
 class ReadmeSnippetsTest {
   private static final List<String> IMPORTS =
@@ -51,17 +53,65 @@ class ReadmeSnippetsTest {
           "io.jcolz.training.data.*",
           "io.jcolz.training.metrics.*",
           "io.jcolz.training.loss.*",
+          "io.jcolz.training.serve.*",
           "ai.djl.Device",
+          "ai.djl.inference.Predictor",
+          "ai.djl.repository.zoo.*",
           "ai.djl.ndarray.*",
           "ai.djl.ndarray.types.*");
 
   @TempDir static Path tmp;
   static Path data;
+  static Path checkpoint;
+  static Path image;
 
   @BeforeAll
   static void write() throws Exception {
     data = tmp.resolve("train.jcolz");
     ShapesDatasetWriter.write(data, 1100, 16, 3); // four batches of 256, one per device
+    // the serving snippet's "ck/" and "owl.png": a seeded model's checkpoint and a PNG with alpha
+    checkpoint = tmp.resolve("ck");
+    try (io.jcolz.format.Dataset ds = io.jcolz.format.Dataset.open(data)) {
+      java.util.List<String> labels = io.jcolz.training.data.BatchArrays.vocabulary(ds);
+      io.jcolz.training.model.ResNetSpec spec =
+          new io.jcolz.training.model.ResNetSpec(18, 16, 16, labels.size());
+      ai.djl.engine.Engine.getInstance().setRandomSeed(3);
+      float[] thresholds = new float[labels.size()];
+      java.util.Arrays.fill(thresholds, 0.4f);
+      try (ai.djl.Model m =
+          io.jcolz.training.model.ResNetModels.fromScratch(spec, ai.djl.Device.cpu(), ds)) {
+        io.jcolz.training.checkpoint.Checkpoints.save(
+            checkpoint,
+            new io.jcolz.training.checkpoint.Checkpoint(
+                spec,
+                labels,
+                new io.jcolz.training.optim.OptimizerSettings("sgd", 0.1f, 0.9f, 0f, 0, 1),
+                1,
+                1,
+                1,
+                0,
+                3,
+                8,
+                1,
+                "SPARSE",
+                null,
+                thresholds,
+                Double.NaN,
+                Double.NaN,
+                ds.id().toString(),
+                null),
+            m);
+      }
+    }
+    image = tmp.resolve("owl.png");
+    java.awt.image.BufferedImage png =
+        new java.awt.image.BufferedImage(40, 30, java.awt.image.BufferedImage.TYPE_INT_ARGB);
+    for (int y = 0; y < 30; y++) {
+      for (int x = 0; x < 40; x++) {
+        png.setRGB(x, y, (x * 6) << 24 | (y * 8) << 8 | 0x30);
+      }
+    }
+    javax.imageio.ImageIO.write(png, "png", image.toFile());
   }
 
   static List<String> snippets() throws Exception {
@@ -84,7 +134,9 @@ class ReadmeSnippetsTest {
       String body =
           snippets
               .get(i)
-              .replace("\"train.jcolz\"", "\"" + data.toString().replace("\\", "/") + "\"");
+              .replace("\"train.jcolz\"", "\"" + data.toString().replace("\\", "/") + "\"")
+              .replace("\"ck/\"", "\"" + checkpoint.toString().replace("\\", "/") + "\"")
+              .replace("\"owl.png\"", "\"" + image.toString().replace("\\", "/") + "\"");
       String name = "Snippet" + i;
       StringBuilder src = new StringBuilder();
       for (String imp : IMPORTS) {
@@ -98,7 +150,11 @@ class ReadmeSnippetsTest {
       Path classes = Files.createDirectories(tmp.resolve("classes" + i));
       compile(name, src.toString(), classes, i);
       String out = run(name, classes, i);
-      assertTrue(out.contains("1024 images"), "snippet " + i + " printed: " + out);
+      String expected =
+          body.contains("JcolzCriteria")
+              ? "predicted at the training thresholds: ["
+              : "1024 images";
+      assertTrue(out.contains(expected), "snippet " + i + " printed: " + out);
     }
   }
 

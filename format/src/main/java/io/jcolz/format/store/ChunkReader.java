@@ -65,49 +65,135 @@ public final class ChunkReader implements AutoCloseable {
    * @throws IOException if the file cannot be opened or read, or ends before the chunk does
    */
   public MemorySegment read(ColumnFile file, int k) throws IOException {
+    return switch (mode) {
+      case MAP, POPULATE -> {
+        MemorySegment src = file.compressed(k);
+        if (mode == ReadMode.POPULATE) {
+          MappedPages.populate(src);
+        }
+        yield src;
+      }
+      case PREAD, DIRECT -> readInto(file, k, buffer(spanBytes(file, k), alignmentOf(file)));
+    };
+  }
+
+  /**
+   * Reads the compressed bytes of chunk {@code k} of {@code file} into {@code buffer}, for a reader
+   * of mode {@link ReadMode#PREAD} or {@link ReadMode#DIRECT} (a caller's pooled buffer: reads
+   * ahead). The buffer must hold the chunk (for DIRECT, the block-aligned span around it) and start
+   * at a multiple of the alignment; {@link #bufferBytes} and {@link #alignment(ColumnFile,
+   * ReadMode)} of the column's files give a buffer that fits every chunk.
+   *
+   * @return the chunk's {@code file.compressedLength(k)} bytes, a slice of {@code buffer}
+   * @throws IOException the file cannot be opened or read, or ends before the chunk does
+   * @throws IllegalArgumentException the buffer is too small or misaligned, or the mode maps
+   */
+  public MemorySegment readInto(ColumnFile file, int k, MemorySegment buffer) throws IOException {
     long offset = file.offset(k);
     int length = file.compressedLength(k);
-    switch (mode) {
-      case MAP -> {
-        return file.compressed(k);
-      }
-      case POPULATE -> {
-        MemorySegment src = file.compressed(k);
-        MappedPages.populate(src);
-        return src;
-      }
-      case PREAD -> {
-        MemorySegment dst = buffer(length, PAGE);
-        readFully(channel(file.path()), dst, offset, file.path());
-        return dst;
-      }
-      case DIRECT -> {
-        long block = blockSize(file.path());
-        long start = offset & -block;
-        long end = (offset + length + block - 1) & -block;
-        MemorySegment dst = buffer(end - start, block);
-        long got = readUpTo(channel(file.path()), dst.asSlice(0, end - start), start, block);
-        if (got < offset + length - start) {
-          throw new IOException(
-              file.path() + ": chunk " + k + " at offset " + offset + " ends past the file's end");
-        }
-        return dst.asSlice(offset - start, length);
-      }
-      default -> throw new AssertionError(mode);
+    long span = spanBytes(file, k);
+    long align = alignmentOf(file);
+    if (mapped() || buffer.byteSize() < span || buffer.address() % align != 0) {
+      throw new IllegalArgumentException(
+          mode.label()
+              + " read of "
+              + span
+              + " bytes into a buffer of "
+              + buffer.byteSize()
+              + " at 0x"
+              + Long.toHexString(buffer.address())
+              + " (alignment "
+              + align
+              + ")");
+    }
+    if (mode == ReadMode.PREAD) {
+      MemorySegment dst = buffer.asSlice(0, length);
+      readFully(channel(file.path()), dst, offset, file.path());
+      return dst;
+    }
+    long start = offset & -align;
+    long got = readUpTo(channel(file.path()), buffer.asSlice(0, span), start, align);
+    if (got < offset + length - start) {
+      throw new IOException(
+          file.path() + ": chunk " + k + " at offset " + offset + " ends past the file's end");
+    }
+    return buffer.asSlice(offset - start, length);
+  }
+
+  /**
+   * Advises the kernel that chunk {@code k} of {@code file} will be read soon, for a reader of a
+   * mapped mode (reads ahead): {@link ReadMode#MAP} asks for the pages with {@code MADV_WILLNEED}
+   * (the kernel reads them into the page cache in the background), {@link ReadMode#POPULATE}
+   * prefaults them ({@link MappedPages#populate}, which returns once they are read). The caller
+   * holds the mapping open for the call. A no-op in the other modes.
+   */
+  public void advise(ColumnFile file, int k) {
+    if (mode == ReadMode.MAP) {
+      MappedPages.willNeed(file.compressed(k));
+    } else if (mode == ReadMode.POPULATE) {
+      MappedPages.populate(file.compressed(k));
     }
   }
 
+  /** Bytes of buffer a read of chunk {@code k} needs (the block-aligned span for DIRECT). */
+  private long spanBytes(ColumnFile file, int k) throws IOException {
+    long offset = file.offset(k);
+    int length = file.compressedLength(k);
+    if (mode != ReadMode.DIRECT) {
+      return length;
+    }
+    long block = blockSize(file.path());
+    return ((offset + length + block - 1) & -block) - (offset & -block);
+  }
+
+  /** The alignment a read buffer for {@code file} needs: its block for DIRECT, else a page. */
+  private long alignmentOf(ColumnFile file) throws IOException {
+    return mode == ReadMode.DIRECT ? blockSize(file.path()) : PAGE;
+  }
+
+  /**
+   * Bytes of one read buffer that fits every chunk of {@code file} in {@code mode}, in whole pages:
+   * the largest compressed chunk for {@link ReadMode#PREAD}, plus one block at each end for {@link
+   * ReadMode#DIRECT}; 0 for the mapped modes, which read in place.
+   *
+   * @throws IOException the file's block size cannot be read (DIRECT)
+   */
+  public static long bufferBytes(ColumnFile file, ReadMode mode) throws IOException {
+    long max = file.maxCompressedLength();
+    return switch (mode) {
+      case MAP, POPULATE -> 0;
+      case PREAD -> roundUp(Math.max(1, max), PAGE);
+      case DIRECT -> {
+        long block = fileBlockSize(file.path());
+        yield roundUp(roundUp(max, block) + block, PAGE);
+      }
+    };
+  }
+
+  /**
+   * The alignment of a read buffer for {@code file} in {@code mode}: the file system's block for
+   * {@link ReadMode#DIRECT} (a power of two, at least a page), else a page.
+   *
+   * @throws IOException the file's block size cannot be read (DIRECT)
+   */
+  public static long alignment(ColumnFile file, ReadMode mode) throws IOException {
+    return mode == ReadMode.DIRECT ? fileBlockSize(file.path()) : PAGE;
+  }
+
+  private static long roundUp(long n, long to) {
+    return (n + to - 1) / to * to;
+  }
+
+  /** This reader's buffer of at least {@code bytes}, in whole pages; not grown beyond the need. */
   private MemorySegment buffer(long bytes, long alignment) {
     if (buffer == null || buffer.byteSize() < bytes || buffer.address() % alignment != 0) {
       if (arena != null) {
         arena.close();
       }
-      long cap = Math.max(bytes, buffer == null ? 0 : buffer.byteSize() * 2);
-      cap = (cap + PAGE - 1) & -PAGE;
       arena = Arena.ofShared();
-      buffer = arena.allocate(cap, Math.max(alignment, PAGE));
+      buffer = arena.allocate(roundUp(bytes, PAGE), Math.max(alignment, PAGE));
     }
-    return buffer.asSlice(0, bytes);
+    return buffer;
   }
 
   private FileChannel channel(Path path) throws IOException {
@@ -133,11 +219,15 @@ public final class ChunkReader implements AutoCloseable {
   private long blockSize(Path path) throws IOException {
     Long b = blockSizes.get(path);
     if (b == null) {
-      long size = Files.getFileStore(path).getBlockSize();
-      b = Math.max(PAGE, Long.highestOneBit(Math.max(1, size)));
+      b = fileBlockSize(path);
       blockSizes.put(path, b);
     }
     return b;
+  }
+
+  private static long fileBlockSize(Path path) throws IOException {
+    long size = Files.getFileStore(path).getBlockSize();
+    return Math.max(PAGE, Long.highestOneBit(Math.max(1, size)));
   }
 
   private static void readFully(FileChannel ch, MemorySegment dst, long position, Path path)

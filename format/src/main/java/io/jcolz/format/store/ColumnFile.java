@@ -455,6 +455,15 @@ public final class ColumnFile {
     return max;
   }
 
+  /** The largest compressed chunk, to size read buffers. */
+  public int maxCompressedLength() {
+    int max = 0;
+    for (int k = 0; k < chunkCount; k++) {
+      max = Math.max(max, compressedLength(k));
+    }
+    return max;
+  }
+
   /** The compressed bytes of chunk {@code k}, in place in the mapping. */
   public MemorySegment compressed(int k) {
     return file.asSlice(offset(k), compressedLength(k));

@@ -68,27 +68,23 @@ public final class MappedPages {
    * ahead. The caller holds the mapping open for the call. A no-op where madvise is unavailable.
    */
   public static void populate(MemorySegment mapped) {
-    if (MADVISE == null || mapped.byteSize() == 0 || !mapped.isNative()) {
-      return;
-    }
-    long start = mapped.address() & -PAGE;
-    long end = (mapped.address() + mapped.byteSize() + PAGE - 1) & -PAGE;
-    try {
-      if (populateReadWorks) {
-        int rc =
-            (int)
-                MADVISE.invokeExact(
-                    MemorySegment.ofAddress(start), end - start, MADV_POPULATE_READ);
-        if (rc == 0) {
-          return;
-        }
-        populateReadWorks = false; // EINVAL: an older kernel; fall back for good
+    if (populateReadWorks) {
+      if (advise(mapped, MADV_POPULATE_READ) != -1) {
+        return;
       }
-      int rc =
-          (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), end - start, MADV_WILLNEED);
-      assert rc == 0 || rc == -1;
-    } catch (Throwable t) { // an advice, never a failure of the read that asked for it
+      populateReadWorks = MADVISE == null; // EINVAL: an older kernel; fall back for good
     }
+    advise(mapped, MADV_WILLNEED);
+  }
+
+  /**
+   * Asks the kernel to read the pages of {@code mapped} (a slice of a read-only file mapping) into
+   * the page cache in the background ({@code madvise(MADV_WILLNEED)}); returns without waiting for
+   * them and maps nothing. The caller holds the mapping open for the call. A no-op where madvise is
+   * unavailable.
+   */
+  public static void willNeed(MemorySegment mapped) {
+    advise(mapped, MADV_WILLNEED);
   }
 
   /**
@@ -97,16 +93,24 @@ public final class MappedPages {
    * same mapping.
    */
   public static void release(MemorySegment mapped) {
+    advise(mapped, MADV_DONTNEED);
+  }
+
+  /**
+   * {@code madvise(advice)} over the whole pages of {@code mapped}: its result (0 or -1), or -2
+   * when nothing was called (no madvise, an empty or heap segment) — never a failure of the read
+   * that asked for it.
+   */
+  private static int advise(MemorySegment mapped, int advice) {
     if (MADVISE == null || mapped.byteSize() == 0 || !mapped.isNative()) {
-      return;
+      return -2;
     }
     long start = mapped.address() & -PAGE;
     long end = (mapped.address() + mapped.byteSize() + PAGE - 1) & -PAGE;
     try {
-      int rc =
-          (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), end - start, MADV_DONTNEED);
-      assert rc == 0 || rc == -1;
-    } catch (Throwable t) { // an advice, never a failure of the read that asked for it
+      return (int) MADVISE.invokeExact(MemorySegment.ofAddress(start), end - start, advice);
+    } catch (Throwable t) {
+      return -2;
     }
   }
 }

@@ -176,6 +176,15 @@ public final class ChunkCache implements AutoCloseable {
    * @throws CorruptDatasetException the chunk is damaged
    */
   public ChunkView decode(int s, ChunkDecoder decoder) throws CorruptDatasetException {
+    return decode(s, decoder, null);
+  }
+
+  /**
+   * Decodes the chunk reserved in slot {@code s} into it, as {@link #decode(int, ChunkDecoder)},
+   * from its compressed bytes read ahead ({@link ChunkDecoder#prefetch}; null: read them now).
+   */
+  public ChunkView decode(int s, ChunkDecoder decoder, MemorySegment prefetched)
+      throws CorruptDatasetException {
     int k;
     MemorySegment m;
     lock.lock();
@@ -200,7 +209,7 @@ public final class ChunkCache implements AutoCloseable {
         lock.unlock();
       }
     }
-    ChunkView v = decoder.decodeInto(column, k, m);
+    ChunkView v = decoder.decodeInto(column, k, prefetched, m);
     decodes.incrementAndGet();
     return v;
   }

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.training.model.ResNetSpec;
 import io.jcolz.training.model.TorchvisionResNet;
 import io.jcolz.training.optim.OptimizerSettings;
@@ -48,6 +49,10 @@ import java.util.List;
  *     without one (read as null from checkpoints written before it was recorded)
  * @param fineTuning the frozen part and the head's learning-rate multiplier ({@link
  *     FineTuning#NONE} when everything trains at one rate)
+ * @param resize how the training images were fitted to {@code height × width} when packed: the
+ *     training set's {@code resize} metadata (a {@code ResizeMode} id, {@code
+ *     PackedImages.RESIZE}), what serving ({@code io.jcolz.training.serve}) applies to new images;
+ *     {@link #DEFAULT_RESIZE} when not given and for checkpoints written before it was recorded
  */
 public record Checkpoint(
     ResNetSpec spec,
@@ -67,7 +72,14 @@ public record Checkpoint(
     double map,
     String dataset,
     String valDataset,
-    FineTuning fineTuning) {
+    FineTuning fineTuning,
+    String resize) {
+  /**
+   * The resize assumed when none is recorded: {@code jcolz pack}'s default (shorter side to the
+   * size, centre crop), {@code PackedImages.DEFAULT_RESIZE}.
+   */
+  public static final String DEFAULT_RESIZE = PackedImages.DEFAULT_RESIZE;
+
   /**
    * Version of {@code checkpoint.json} written: 2 since the models are torchvision's layout (their
    * parameter files differ from version 1's).
@@ -159,7 +171,8 @@ public record Checkpoint(
         map,
         dataset,
         valDataset,
-        FineTuning.NONE);
+        FineTuning.NONE,
+        null);
   }
 
   /**
@@ -188,6 +201,7 @@ public record Checkpoint(
     }
     labels = List.copyOf(labels);
     fineTuning = fineTuning == null ? FineTuning.NONE : fineTuning;
+    resize = resize == null ? DEFAULT_RESIZE : resize;
   }
 
   /**
@@ -205,6 +219,9 @@ public record Checkpoint(
     m.put("height", spec.height());
     m.put("width", spec.width());
     m.put("labels", spec.numLabels());
+    if (!resize.equals(DEFAULT_RESIZE)) { // absent: pack's default, as before it was recorded
+      m.put("resize", resize);
+    }
     ArrayNode names = o.putArray("labels");
     labels.forEach(names::add);
     ObjectNode opt = o.putObject("optimizer");
@@ -327,7 +344,8 @@ public record Checkpoint(
           number(o, "map"),
           text(o, "dataset"),
           o.hasNonNull("val_dataset") ? text(o, "val_dataset") : null,
-          o.hasNonNull("fine_tuning") ? fineTuning(object(o, "fine_tuning")) : FineTuning.NONE);
+          o.hasNonNull("fine_tuning") ? fineTuning(object(o, "fine_tuning")) : FineTuning.NONE,
+          m.hasNonNull("resize") ? text(m, "resize") : null);
     } catch (Damaged e) {
       throw damaged(where, e.getMessage(), e);
     } catch (JsonProcessingException e) {

@@ -12,6 +12,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.util.Pair;
 import io.jcolz.format.Dataset;
+import io.jcolz.format.images.PackedImages;
 import io.jcolz.loader.Batch;
 import io.jcolz.loader.Loader;
 import io.jcolz.loader.order.Order;
@@ -208,6 +209,23 @@ final class TrainingSession implements AutoCloseable {
   }
 
   /**
+   * The model training starts from, on the first device: the resumed checkpoint's; else the {@code
+   * --init} weights with a new head; else a fresh one from {@link ResNetModels#fromScratch(
+   * ResNetSpec, Device, LabelCounts)} with the training set's counts (the default the library's
+   * callers get too). DJL's random generator is seeded with the run's seed first.
+   *
+   * @return the model (the caller closes it)
+   */
+  Model startingModel() throws IOException {
+    Engine.getInstance().setRandomSeed((int) cfg.seed);
+    return resumedFrom != null
+        ? resumedFrom.model(devices[0])
+        : cfg.init != null
+            ? TorchvisionImport.load(cfg.init, spec, devices[0], counts.prior(), false)
+            : ResNetModels.fromScratch(spec, devices[0], counts);
+  }
+
+  /**
    * Trains the planned epochs.
    *
    * @return what was done
@@ -216,13 +234,7 @@ final class TrainingSession implements AutoCloseable {
     listener.started(spec, optimizer, posWeights, resumedFrom != null, stepsDone);
     // the config refused weights it cannot take; a dataset of partial labels trains masked
     loss = cfg.loss.build(posWeights, cfg.seed, train.partialLabels().partial());
-    Engine.getInstance().setRandomSeed((int) cfg.seed);
-    model =
-        resumedFrom != null
-            ? resumedFrom.model(devices[0])
-            : cfg.init != null
-                ? TorchvisionImport.load(cfg.init, spec, devices[0], counts.prior(), false)
-                : ResNetModels.fromScratch(spec, devices[0], counts.prior());
+    model = startingModel();
     TorchvisionResNet net = (TorchvisionResNet) model.getBlock();
     Set<String> headIds = new HashSet<>();
     for (Pair<String, Parameter> p : net.fc().getParameters()) {
@@ -279,18 +291,20 @@ final class TrainingSession implements AutoCloseable {
     // the window a one-device loader of the global batch picks: the order is then the same for
     // every split of that batch across devices (elastic resume)
     int window = Loader.builder(train).batchSize(cfg.batchSize * devices.length).config().window();
-    return Loader.builder(train)
-        .window(window)
-        .batchSize(cfg.batchSize)
-        .devices(devices.length)
-        .workers(cfg.workers)
-        .order(Order.QUASI_RANDOM)
-        .seed(cfg.seed)
-        .startAt(epoch, batch)
-        .epochs(epochs)
-        .labels(cfg.labelMode)
-        .augment(cfg.augment)
-        .start();
+    Loader.Builder b =
+        Loader.builder(train)
+            .window(window)
+            .batchSize(cfg.batchSize)
+            .devices(devices.length)
+            .workers(cfg.workers)
+            .order(Order.QUASI_RANDOM)
+            .seed(cfg.seed)
+            .startAt(epoch, batch)
+            .epochs(epochs)
+            .labels(cfg.labelMode)
+            .augment(cfg.augment)
+            .readMode(cfg.readMode);
+    return (cfg.readAhead >= 0 ? b.readAhead(cfg.readAhead) : b).start();
   }
 
   /** The training steps of one epoch; the stats have no mAP yet (validation follows). */
@@ -453,7 +467,8 @@ final class TrainingSession implements AutoCloseable {
             lastMap,
             train.id().toString(),
             val == null ? null : val.id().toString(),
-            fineTuning);
+            fineTuning,
+            PackedImages.of(train).resize());
     lastCheckpoint = Checkpoints.save(cfg.checkpointDir, c, model);
   }
 

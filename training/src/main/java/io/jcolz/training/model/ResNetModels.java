@@ -13,6 +13,7 @@ import ai.djl.training.initializer.ConstantInitializer;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.Pair;
+import io.jcolz.format.Dataset;
 import io.jcolz.training.data.LabelCounts;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -70,17 +71,21 @@ public final class ResNetModels {
   }
 
   /**
-   * Creates a model with freshly initialised parameters and a zero output bias (every label starts
-   * at σ = 0.5). {@code jcolz train} starts from the label prior instead: use {@link
-   * #fromScratch(ResNetSpec, Device, LabelCounts)} with the training set's counts for the same
-   * start.
+   * Creates a model as {@code jcolz train} does from scratch — the one default start: the output
+   * bias from the training set's label prior ({@link LabelCounts#prior()}, counted here in one pass
+   * over its label column). Without a training set at hand, say the prior: {@link
+   * #fromScratch(ResNetSpec, Device, float)} (0.5 gives bias 0).
    *
    * @param spec depth, image size and label count
    * @param device where the parameters live
+   * @param training the training set (with a label column over {@code spec.numLabels()} labels)
    * @return the model, named {@code spec.name()}; close it when done
+   * @throws IOException if the label column cannot be read
+   * @throws IllegalArgumentException the dataset has no label column or another label count
    */
-  public static Model fromScratch(ResNetSpec spec, Device device) {
-    return fromScratch(spec, device, 0.5f);
+  public static Model fromScratch(ResNetSpec spec, Device device, Dataset training)
+      throws IOException {
+    return fromScratch(spec, device, LabelCounts.of(training));
   }
 
   /**
@@ -187,11 +192,17 @@ public final class ResNetModels {
   }
 
   /**
+   * Checks that a block's loaded parameters are the spec's, name for name and shape for shape.
    * DJL's {@code Parameter.load} takes whatever shape the file holds and {@code Linear} re-reads
-   * its width from it, so a 1,000-label file would silently load into a 5-label spec. Compare with
-   * the shapes the spec implies.
+   * its width from it, so a 1,000-label file would silently load into a 5-label spec; {@link #load}
+   * and serving ({@code io.jcolz.training.serve}) call this after loading.
+   *
+   * @param loaded a block whose parameters were loaded
+   * @param spec the spec they must fit
+   * @param file the parameter file or folder, for the message
+   * @throws MalformedModelException naming the first parameter that differs, actual vs expected
    */
-  private static void checkShapes(Block loaded, ResNetSpec spec, Path file)
+  public static void checkShapes(Block loaded, ResNetSpec spec, Path file)
       throws MalformedModelException {
     List<Pair<String, Shape>> expected = expectedShapes(spec);
     List<Pair<String, Parameter>> actual = new ArrayList<>();

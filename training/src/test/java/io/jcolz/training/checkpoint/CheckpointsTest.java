@@ -57,7 +57,7 @@ class CheckpointsTest {
   void parametersAndDescriptionRoundTrip() throws Exception {
     ResNetSpec spec = new ResNetSpec(18, 16, 16, 3);
     Checkpoint c = description(spec, 7);
-    try (Model m = ResNetModels.fromScratch(spec, Device.cpu())) {
+    try (Model m = ResNetModels.fromScratch(spec, Device.cpu(), 0.5f)) {
       Path dir = Checkpoints.save(tmp, c, m);
       assertEquals("step-000000007", dir.getFileName().toString());
       Checkpoints.Loaded back = Checkpoints.load(tmp);
@@ -233,6 +233,41 @@ class CheckpointsTest {
   }
 
   @Test
+  void theTrainingSetsResizeModeRoundTripsAndDefaultsToPacksDefault() {
+    ResNetSpec spec = new ResNetSpec(18, 16, 16, 3);
+    Checkpoint plain = description(spec, 7);
+    assertEquals("shorter-side+center-crop", plain.resize());
+    assertFalse(plain.toJson().contains("resize"), "the default is not written");
+    Checkpoint c = plain;
+    Checkpoint pad =
+        new Checkpoint(
+            c.spec(),
+            c.labels(),
+            c.optimizer(),
+            c.epochsCompleted(),
+            c.stepsDone(),
+            c.nextEpoch(),
+            c.nextBatch(),
+            c.seed(),
+            c.batchSize(),
+            c.devices(),
+            c.labelMode(),
+            c.positiveWeights(),
+            c.thresholds(),
+            c.loss(),
+            c.map(),
+            c.dataset(),
+            c.valDataset(),
+            c.fineTuning(),
+            "pad");
+    String json = pad.toJson();
+    assertTrue(json.contains("\"resize\": \"pad\""), json);
+    assertEquals("pad", Checkpoint.fromJson(json, "pad").resize());
+    assertEquals(
+        "shorter-side+center-crop", Checkpoint.fromJson(GSON_NO_VALIDATION, "old").resize());
+  }
+
+  @Test
   void fieldsOfTheWrongTypeAreDamage() {
     String json = description(new ResNetSpec(18, 16, 16, 3), 7).toJson();
     for (String[] edit :
@@ -255,7 +290,7 @@ class CheckpointsTest {
   @Test
   void latestMovesAndOnlyTheNewestAreKept() throws Exception {
     ResNetSpec spec = new ResNetSpec(18, 16, 16, 3);
-    try (Model m = ResNetModels.fromScratch(spec, Device.cpu())) {
+    try (Model m = ResNetModels.fromScratch(spec, Device.cpu(), 0.5f)) {
       for (long s = 1; s <= 4; s++) {
         Checkpoints.save(tmp, description(spec, s), m);
         assertEquals(s, Checkpoints.load(tmp).checkpoint().stepsDone());
@@ -332,7 +367,7 @@ class CheckpointsTest {
       Path d = Files.createDirectories(tmp.resolve("step-000000005." + r));
       Files.writeString(d.resolve(Checkpoints.DESCRIPTION), description(spec, 5).toJson());
     }
-    try (Model m = ResNetModels.fromScratch(spec, Device.cpu())) {
+    try (Model m = ResNetModels.fromScratch(spec, Device.cpu(), 0.5f)) {
       Path saved = Checkpoints.save(tmp, description(spec, 5), m);
       assertEquals("step-000000005.10", saved.getFileName().toString());
       assertEquals(saved, Checkpoints.load(tmp).directory());
@@ -365,7 +400,7 @@ class CheckpointsTest {
   void aTruncatedParameterFileIsNamedAsDamaged() throws Exception {
     ResNetSpec spec = new ResNetSpec(18, 16, 16, 3);
     Path dir;
-    try (Model m = ResNetModels.fromScratch(spec, Device.cpu())) {
+    try (Model m = ResNetModels.fromScratch(spec, Device.cpu(), 0.5f)) {
       dir = Checkpoints.save(tmp, description(spec, 3), m);
     }
     Path params;

@@ -28,6 +28,7 @@ import io.jcolz.training.loss.FusedSigmoidCrossEntropyLoss;
 import io.jcolz.training.shapes.ShapesDatasetWriter;
 import io.jcolz.training.shapes.ShapesGenerator;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -150,6 +151,34 @@ class JcolzDatasetTest {
           assertEquals(new Shape(4, 3, 8, 8), b.getData().singletonOrThrow().getShape());
         }
         break;
+      }
+    }
+  }
+
+  /**
+   * Issue 26: on the default normalised float [3, H, W] records, ToTensor mis-shaped them, Resize
+   * gave (4,32,32,64), Normalize normalised twice and CenterCrop refused the record deep inside
+   * DJL; each is now refused at build() naming the transform and the layout to use.
+   */
+  @Test
+  void eachImageTransformTheIssueNamedIsRefusedOnNormalisedRecords() throws Exception {
+    try (Dataset ds = Dataset.open(data)) {
+      for (ai.djl.translate.Transform t :
+          List.of(
+              new ToTensor(),
+              new Resize(32, 32),
+              new Normalize(BatchArrays.MEAN, BatchArrays.STD),
+              new CenterCrop(8, 8))) {
+        String name = t.getClass().getSimpleName();
+        IllegalArgumentException e =
+            assertThrows(
+                IllegalArgumentException.class,
+                () -> JcolzDataset.builder(ds).setSampling(4, false).addTransform(t).build(),
+                name);
+        assertTrue(
+            e.getMessage().startsWith("pipeline transform 0 (" + name + ")")
+                && e.getMessage().contains("optRecordLayout(RecordLayout.HWC_UINT8)"),
+            e.getMessage());
       }
     }
   }

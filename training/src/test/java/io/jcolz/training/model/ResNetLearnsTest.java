@@ -114,7 +114,7 @@ class ResNetLearnsTest {
             .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(2e-3f)).build())
             .optDevices(new Device[] {Device.cpu()});
     float[] losses = new float[steps];
-    try (Model model = ResNetModels.fromScratch(spec, Device.cpu());
+    try (Model model = ResNetModels.fromScratch(spec, Device.cpu(), 0.5f);
         Trainer trainer = model.newTrainer(config)) {
       trainer.initialize(spec.inputShape(batch));
       for (int step = 0; step < steps; step++) {

@@ -36,7 +36,7 @@ class ResNetModelsTest {
     };
     for (long[] e : expected) {
       ResNetSpec spec = new ResNetSpec((int) e[0], 224, 224, 1000);
-      try (Model model = ResNetModels.fromScratch(spec, Device.cpu())) {
+      try (Model model = ResNetModels.fromScratch(spec, Device.cpu(), 0.5f)) {
         assertEquals(e[1], ResNetModels.countParameters(model.getBlock(), true), spec.toString());
       }
     }
@@ -46,7 +46,7 @@ class ResNetModelsTest {
   void outputsOneRawLogitPerLabel() {
     Engine.getInstance().setRandomSeed(3);
     ResNetSpec spec = new ResNetSpec(18, 32, 32, 7);
-    try (Model model = ResNetModels.fromScratch(spec, Device.cpu());
+    try (Model model = ResNetModels.fromScratch(spec, Device.cpu(), 0.5f);
         NDManager manager = NDManager.newBaseManager()) {
       Block block = model.getBlock();
       Block last = block.getChildren().get(block.getChildren().size() - 1).getValue();
@@ -64,7 +64,7 @@ class ResNetModelsTest {
     }
     // the ImageNet stem path at a larger size
     ResNetSpec big = new ResNetSpec(34, 64, 48, 3);
-    try (Model model = ResNetModels.fromScratch(big, Device.cpu());
+    try (Model model = ResNetModels.fromScratch(big, Device.cpu(), 0.5f);
         NDManager manager = NDManager.newBaseManager()) {
       assertEquals(
           new Shape(2, 3), forward(model, manager.randomNormal(big.inputShape(2))).getShape());
@@ -117,7 +117,7 @@ class ResNetModelsTest {
     Engine.getInstance().setRandomSeed(17);
     ResNetSpec spec = new ResNetSpec(18, 24, 24, 5);
     float[] before;
-    try (Model model = ResNetModels.fromScratch(spec, Device.cpu());
+    try (Model model = ResNetModels.fromScratch(spec, Device.cpu(), 0.5f);
         NDManager manager = NDManager.newBaseManager()) {
       Engine.getInstance().setRandomSeed(18);
       NDArray input = manager.randomNormal(spec.inputShape(3));
@@ -160,7 +160,7 @@ class ResNetModelsTest {
   @Test
   void parameterNamesAreTorchvisionsStateDictKeys() {
     ResNetSpec spec = new ResNetSpec(50, 64, 64, 1000);
-    try (Model model = ResNetModels.fromScratch(spec, Device.cpu())) {
+    try (Model model = ResNetModels.fromScratch(spec, Device.cpu(), 0.5f)) {
       java.util.Map<String, ai.djl.nn.Parameter> p =
           ((TorchvisionResNet) model.getBlock()).torchvisionParameters();
       // torchvision resnet50's state dict has 320 keys, 53 of them num_batches_tracked

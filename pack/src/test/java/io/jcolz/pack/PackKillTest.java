@@ -1,23 +1,15 @@
-package io.jcolz.tools;
+package io.jcolz.pack;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.ManifestFile;
-import io.jcolz.pack.PackListener;
-import io.jcolz.pack.PackOptions;
-import io.jcolz.pack.PackPlan;
-import io.jcolz.pack.PackTestImages;
-import io.jcolz.pack.Packer;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,9 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The resume proof: a real {@code pack} process is stopped by SIGKILL at a named point — after the
  * plan is written (early), in the middle of a part, between two parts, and during the final commit
  * (collection manifest written, build directory not yet renamed) — and by SIGTERM mid-part. The
- * same command run again must end with exactly the rows of an uninterrupted pack (keys, labels,
- * pixels, order), keep the parts committed before the kill (same dataset ids: not re-packed) and
- * leave nothing behind.
+ * same pack run again (in this JVM, through {@link Packer}) must end with exactly the rows of an
+ * uninterrupted pack (keys, labels, pixels, order), keep the parts committed before the kill (same
+ * dataset ids: not re-packed) and leave nothing behind.
  *
  * <p>The child pauses at the point by a listener in test code ({@link PausingPack}), prints {@code
  * PAUSED}, and is killed while paused: so every kill lands where it is named, not by timing.
@@ -42,18 +34,6 @@ class PackKillTest {
   @TempDir Path tmp;
   Path in;
   Path ds;
-
-  static final List<String> ARGS =
-      List.of(
-          "--size",
-          "16",
-          "--part-rows",
-          "10",
-          "--chunk-rows",
-          "3",
-          "--threads",
-          "2",
-          "--labels-from-dirs");
 
   @BeforeEach
   void images() throws Exception {
@@ -72,14 +52,7 @@ class PackKillTest {
   public static final class PausingPack {
     public static void main(String[] a) throws Exception {
       String point = a[0];
-      PackOptions o =
-          PackOptions.builder(Path.of(a[1]), Path.of(a[2]))
-              .size(16)
-              .partRows(10)
-              .chunkRows(3)
-              .threads(2)
-              .labelsFromDirs(true)
-              .build();
+      PackOptions o = options(Path.of(a[1]), Path.of(a[2]));
       PackListener pause =
           new PackListener() {
             @Override
@@ -124,21 +97,7 @@ class PackKillTest {
   }
 
   private Process start(String point) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--") || a.startsWith("-D") || a.startsWith("-X")) {
-        cmd.add(a);
-      }
-    }
-    cmd.addAll(
-        List.of(
-            "-cp",
-            System.getProperty("java.class.path"),
-            PausingPack.class.getName(),
-            point,
-            in.toString(),
-            ds.toString()));
+    List<String> cmd = ChildJvm.command(PausingPack.class, point, in.toString(), ds.toString());
     return new ProcessBuilder(cmd)
         .redirectErrorStream(true)
         .redirectOutput(tmp.resolve("child-" + point + ".log").toFile())
@@ -159,12 +118,19 @@ class PackKillTest {
     throw new AssertionError("child did not reach " + point + ":\n" + Files.readString(log));
   }
 
-  private CliTestSupport.Result pack(Path out) {
-    List<String> a =
-        new ArrayList<>(
-            List.of("pack", "--input", in.toString(), "--out", out.toString(), "--json"));
-    a.addAll(ARGS);
-    return CliTestSupport.run(a.toArray(String[]::new));
+  /** The options of every pack here: the child's and the re-run's. */
+  static PackOptions options(Path input, Path out) {
+    return PackOptions.builder(input, out)
+        .size(16)
+        .partRows(10)
+        .chunkRows(3)
+        .threads(2)
+        .labelsFromDirs(true)
+        .build();
+  }
+
+  private PackResult pack(Path out) throws Exception {
+    return new Packer(options(in, out), null).run();
   }
 
   /** Dataset id of every committed part in the build directory. */
@@ -187,8 +153,8 @@ class PackKillTest {
 
   private void killAndResume(String point, boolean sigkill, int expectKept) throws Exception {
     Path ref = tmp.resolve("ref.jcolz");
-    JsonNode refJson = json(pack(ref));
-    assertEquals(7, refJson.get("parts").asInt(), "61 files in parts of 10");
+    PackResult refResult = pack(ref);
+    assertEquals(7, refResult.parts(), "61 files in parts of 10");
 
     Process p = start(point);
     waitForPause(p, point);
@@ -202,11 +168,12 @@ class PackKillTest {
     Map<String, String> before = committedParts();
     assertEquals(expectKept, before.size(), point + ": parts committed before the kill " + before);
 
-    JsonNode j = json(pack(ds));
-    assertEquals(expectKept, j.get("parts_kept").asInt(), point + ": " + j);
-    assertEquals(7 - expectKept, j.get("parts_packed").asInt(), point + ": " + j);
-    assertEquals(refJson.get("rows").asLong(), j.get("rows").asLong());
-    assertEquals(refJson.get("skipped").asLong(), j.get("skipped").asLong(), "counts survive");
+    PackResult j = pack(ds);
+    assertTrue(j.committed(), point + ": the re-run commits the collection");
+    assertEquals(expectKept, j.partsKept(), point + ": " + j);
+    assertEquals(7 - expectKept, j.partsPacked(), point + ": " + j);
+    assertEquals(refResult.rows(), j.rows());
+    assertEquals(refResult.skippedTotal(), j.skippedTotal(), "counts survive");
     sameRows(ref, ds, point);
     try (Dataset d = Dataset.open(ds)) {
       for (Dataset.Part part : d.parts()) {
@@ -223,12 +190,9 @@ class PackKillTest {
           s.map(x -> x.getFileName().toString()).filter(n -> n.startsWith(".ds.jcolz")).toList();
       assertEquals(List.of(), left, point + ": nothing left next to the output");
     }
-    assertEquals(0, CliTestSupport.run("verify", ds.toString()).code());
-  }
-
-  static JsonNode json(CliTestSupport.Result r) throws Exception {
-    assertEquals(0, r.code(), r.toString());
-    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    try (Dataset d = Dataset.open(ds)) {
+      assertTrue(d.verify(1, null).ok(), point + ": the resumed dataset verifies");
+    }
   }
 
   /** Same keys, labels and pixels in the same order. */

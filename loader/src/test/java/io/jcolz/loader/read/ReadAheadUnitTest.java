@@ -1,0 +1,90 @@
+package io.jcolz.loader.read;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.jcolz.format.Column;
+import io.jcolz.format.Dataset;
+import io.jcolz.format.schema.ColumnSpec;
+import io.jcolz.format.schema.Schema;
+import io.jcolz.format.store.ReadMode;
+import io.jcolz.format.testing.RandomDatasets;
+import io.jcolz.format.testing.Seeds;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link ReadAhead} on its own: with no worker taking anything, it reads exactly {@code depth}
+ * chunks and stops; each chunk taken is the chunk's stored bytes; releasing one lets the next read
+ * start; a request not yet started is dropped for the worker to read itself.
+ */
+class ReadAheadUnitTest {
+  @TempDir Path dir;
+
+  @Test
+  void readsAtMostDepthChunksAndHandsOutTheirStoredBytes() throws Exception {
+    long seed = Seeds.derive(Seeds.base(), 5);
+    Schema schema =
+        Schema.builder().column(ColumnSpec.uint8Tensor("image", 6, 7, 3).withChunkRows(4)).build();
+    Path path = RandomDatasets.write(dir.resolve("ds"), schema, seed, 120);
+    try (Dataset ds = Dataset.open(path)) {
+      Column col = ds.column("image");
+      int depth = 3;
+      long bytes = ReadAhead.bufferBytes(List.of(col), ReadMode.PREAD);
+      ReadAhead ra =
+          new ReadAhead(
+              ds,
+              ReadMode.PREAD,
+              depth,
+              bytes,
+              ReadAhead.alignment(List.of(col), ReadMode.PREAD),
+              2,
+              "jcolz-loader-test");
+      try {
+        ra.start();
+        List<ReadAhead.Request> reqs = new ArrayList<>();
+        for (int k = 0; k < 20; k++) {
+          reqs.add(ra.submit(col, k, k, k));
+        }
+        long deadline = System.nanoTime() + 30_000_000_000L; // a state to reach, not a timing
+        while (ra.peakHeld() < depth && System.nanoTime() < deadline) {
+          Thread.sleep(1);
+        }
+        Thread.sleep(50); // room for a read beyond the depth, were there no bound
+        String what = Seeds.tag(seed) + ra;
+        assertEquals(depth, ra.peakHeld(), what);
+        assertEquals(depth * bytes, ra.allocatedBytes(), what);
+        for (int k = 0; k < 20; k++) {
+          MemorySegment got = ra.take(reqs.get(k));
+          byte[] stored = col.files().get(0).compressed(k).toArray(ValueLayout.JAVA_BYTE);
+          if (got != null) {
+            assertArrayEquals(stored, got.toArray(ValueLayout.JAVA_BYTE), what + " chunk " + k);
+          }
+          ra.release(reqs.get(k));
+          ra.release(reqs.get(k)); // idempotent
+        }
+        assertEquals(20, ra.readsAhead() + ra.readsInline(), ra.toString());
+        assertTrue(ra.readsAhead() >= depth, ra.toString());
+        assertTrue(ra.peakHeld() <= depth, ra.toString());
+        assertTrue(ra.allocatedBytes() <= depth * bytes, ra.toString());
+        // a request taken before any I/O thread could start it is dropped: read it yourself
+        ra.stop();
+        ReadAhead.Request late = ra.submit(col, 0, 99, 99);
+        assertNull(ra.take(late));
+      } finally {
+        ra.stop();
+        for (Thread t : ra.threads()) {
+          t.join();
+        }
+        ra.close();
+      }
+    }
+  }
+}
