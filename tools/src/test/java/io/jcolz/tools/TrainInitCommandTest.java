@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.jcolz.training.checkpoint.Checkpoint;
 import io.jcolz.training.checkpoint.Checkpoints;
 import io.jcolz.training.model.TorchvisionResNet;
-import io.jcolz.training.shapes.ShapesDatasetWriter;
+import io.jcolz.shapes.ShapesDatasetWriter;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -16,7 +16,7 @@ import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.order.Order;
 import io.jcolz.tools.CliSupport;
 import io.jcolz.tools.Main;
-import io.jcolz.training.shapes.ShapesGenerator;
+import io.jcolz.shapes.ShapesGenerator;
 import java.lang.foreign.ValueLayout;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;

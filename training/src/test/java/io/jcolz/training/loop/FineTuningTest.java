@@ -14,7 +14,7 @@ import io.jcolz.training.checkpoint.Checkpoint;
 import io.jcolz.training.checkpoint.Checkpoints;
 import io.jcolz.training.model.TorchvisionResNet;
 import io.jcolz.training.model.TorchvisionResNet.Part;
-import io.jcolz.training.shapes.ShapesDatasetWriter;
+import io.jcolz.shapes.ShapesDatasetWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

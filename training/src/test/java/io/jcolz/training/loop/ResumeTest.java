@@ -12,7 +12,7 @@ import io.jcolz.training.checkpoint.Checkpoint;
 import io.jcolz.training.checkpoint.Checkpoints;
 import io.jcolz.training.loop.TrainingSettings.Setting;
 import io.jcolz.training.optim.OptimizerSettings;
-import io.jcolz.training.shapes.ShapesDatasetWriter;
+import io.jcolz.shapes.ShapesDatasetWriter;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -12,7 +12,7 @@ import io.jcolz.training.data.LabelCounts;
 import io.jcolz.training.model.ResNetModels;
 import io.jcolz.training.model.ResNetSpec;
 import io.jcolz.training.model.TorchvisionResNet;
-import io.jcolz.training.shapes.ShapesDatasetWriter;
+import io.jcolz.shapes.ShapesDatasetWriter;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

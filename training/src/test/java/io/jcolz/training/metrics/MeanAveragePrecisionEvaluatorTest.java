@@ -21,7 +21,7 @@ import ai.djl.training.tracker.Tracker;
 import io.jcolz.format.Dataset;
 import io.jcolz.training.data.LoaderDataset;
 import io.jcolz.training.loss.FusedSigmoidCrossEntropyLoss;
-import io.jcolz.training.shapes.ShapesDatasetWriter;
+import io.jcolz.shapes.ShapesDatasetWriter;
 import java.nio.file.Path;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
