@@ -20,23 +20,17 @@ import io.jcolz.pack.PackSummary;
 import io.jcolz.pack.PackTarget;
 import io.jcolz.pack.Packer;
 import io.jcolz.pack.SkipReason;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -202,7 +196,8 @@ public final class PackJob {
         }
       } else if (labels != null) {
         labelFile =
-            loadLabels(spark, labels, scratch, PackPlanner.fixedVocabulary(options), l, hconf);
+            DriverLabels.load(
+                spark, labels, scratch, PackPlanner.fixedVocabulary(options), l, hconf);
         vocabulary = labelFile.vocabulary();
         if (vocabulary.isEmpty()) {
           l.note("no label names found in " + labels + ": the dataset has no label column");
@@ -415,69 +410,6 @@ public final class PackJob {
                     JobSettings.of(options), target.build(), output.copiesParts(), conf, hook))
             .collect();
     return new Committed(null, outcomes, output.commit(plan, outcomes, l));
-  }
-
-  /**
-   * The label file on the driver's local disk ({@code scratch}), loaded with the packer library's
-   * reader; a Parquet table is converted to JSON lines first.
-   */
-  private static LabelFile loadLabels(
-      SparkSession spark,
-      String labels,
-      Path scratch,
-      List<String> fixed,
-      PackListener l,
-      Configuration hconf)
-      throws IOException {
-    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(labels);
-    Path local;
-    Consumer<String> problems = l::note;
-    if (p.getName().toLowerCase(Locale.ROOT).endsWith(".parquet")) {
-      local = scratch.resolve("labels-from-parquet.jsonl");
-      parquetToJsonLines(spark, labels, local);
-      String prefix = local + ":";
-      problems =
-          line ->
-              l.note(
-                  line.startsWith(prefix)
-                      ? labels + ": row " + line.substring(prefix.length())
-                      : line);
-    } else if (HadoopFs.isLocal(labels, hconf)) {
-      local = HadoopFs.localPath(labels);
-      if (!Files.isRegularFile(local)) {
-        throw new NoSuchFileException(local.toString(), null, "no such label file");
-      }
-    } else {
-      Path dir = Files.createDirectories(scratch.resolve("labels"));
-      local = dir.resolve(p.getName());
-      HadoopFs.download(p.getFileSystem(hconf), p, local);
-    }
-    return LabelFile.load(local, scratch.resolve("labels.cmap"), problems, fixed);
-  }
-
-  /** Writes a Parquet label table's {@code key} and {@code labels} columns as JSON lines. */
-  private static void parquetToJsonLines(SparkSession spark, String table, Path file)
-      throws IOException {
-    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> df;
-    try {
-      df = spark.read().parquet(table);
-    } catch (RuntimeException e) {
-      throw new IOException(table + ": cannot read the Parquet label table: " + e.getMessage(), e);
-    }
-    List<String> columns = Arrays.asList(df.columns());
-    if (!columns.contains("key") || !columns.contains("labels")) {
-      throw new IOException(
-          table
-              + ": a Parquet label table needs the columns key and labels, it has "
-              + String.join(", ", columns));
-    }
-    try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-      Iterator<String> it = df.select("key", "labels").toJSON().toLocalIterator();
-      while (it.hasNext()) {
-        w.write(it.next());
-        w.write('\n');
-      }
-    }
   }
 
   /**
