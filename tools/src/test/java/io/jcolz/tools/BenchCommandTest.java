@@ -10,7 +10,7 @@ import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
 import io.jcolz.image.ImageDecoder;
 import io.jcolz.image.ResizeMode;
-import io.jcolz.training.shapes.ShapesGenerator;
+import io.jcolz.shapes.ShapesGenerator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.jcolz.training.shapes;
+package io.jcolz.shapes;
 
 import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.Row;
