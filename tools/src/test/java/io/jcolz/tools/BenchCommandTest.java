@@ -93,7 +93,7 @@ class BenchCommandTest {
   @Test
   void aDatasetOfPartialLabelsIsMeasuredWithTargetsUnlessPlainLabels() throws Exception {
     Path partial = tmp.resolve("partial-bench");
-    io.jcolz.training.shapes.ShapesDatasetWriter.writePartial(
+    io.jcolz.shapes.ShapesDatasetWriter.writePartial(
         partial, 40, 16, 3, io.jcolz.format.schema.PartialLabels.Unlisted.UNKNOWN);
     String[][] runs = {{}, {"--labels", "SPARSE"}, {"--plain-labels"}, {"--labels", "NONE"}};
     String[] want = {"UNLISTED_UNKNOWN", "UNLISTED_UNKNOWN", "PLAIN", "PLAIN"};
