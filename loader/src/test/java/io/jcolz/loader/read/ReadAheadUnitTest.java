@@ -17,6 +17,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,6 +79,65 @@ class ReadAheadUnitTest {
         ra.stop();
         ReadAhead.Request late = ra.submit(col, 0, 99, 99);
         assertNull(ra.take(late));
+      } finally {
+        ra.stop();
+        for (Thread t : ra.threads()) {
+          t.join();
+        }
+        ra.close();
+      }
+    }
+  }
+
+  @Test
+  void aRequestReleasedWhileItsReadIsUnderWayFreesItsSlotWhenTheReadEnds() throws Exception {
+    long seed = Seeds.derive(Seeds.base(), 6);
+    Schema schema =
+        Schema.builder().column(ColumnSpec.uint8Tensor("image", 6, 7, 3).withChunkRows(4)).build();
+    Path path = RandomDatasets.write(dir.resolve("ds"), schema, seed, 40);
+    try (Dataset ds = Dataset.open(path)) {
+      Column col = ds.column("image");
+      ReadAhead ra =
+          new ReadAhead(
+              ds,
+              ReadMode.PREAD,
+              1,
+              ReadAhead.bufferBytes(List.of(col), ReadMode.PREAD),
+              ReadAhead.alignment(List.of(col), ReadMode.PREAD),
+              1,
+              "jcolz-loader-test");
+      CountDownLatch reading = new CountDownLatch(1);
+      CountDownLatch proceed = new CountDownLatch(1);
+      ra.beforeRead(
+          () -> {
+            reading.countDown();
+            try {
+              proceed.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          });
+      try {
+        ra.start();
+        ReadAhead.Request first = ra.submit(col, 0, 0, 0);
+        reading.await(); // the I/O thread holds the only slot and is reading chunk 0
+        ra.beforeRead(null);
+        assertEquals(1, ra.held(), ra.toString());
+        ra.release(first); // as a worker whose take was interrupted does
+        proceed.countDown();
+        // the read ends, the I/O thread frees the slot and reads the next request
+        ReadAhead.Request second = ra.submit(col, 1, 0, 1);
+        long deadline = System.nanoTime() + 10_000_000_000L; // a state to reach, not a timing
+        while (!ra.started(second) && System.nanoTime() < deadline) {
+          Thread.sleep(1);
+        }
+        MemorySegment got = ra.take(second);
+        String what = Seeds.tag(seed) + ra;
+        assertTrue(got != null, "the slot of the abandoned read was never freed: " + what);
+        byte[] stored = col.files().get(0).compressed(1).toArray(ValueLayout.JAVA_BYTE);
+        assertArrayEquals(stored, got.toArray(ValueLayout.JAVA_BYTE), what);
+        ra.release(second);
+        assertEquals(0, ra.held(), what);
       } finally {
         ra.stop();
         for (Thread t : ra.threads()) {
