@@ -115,6 +115,7 @@ public final class ReadAhead implements AutoCloseable {
   private boolean stopping;
   private boolean closed;
   private volatile Runnable beforeRead;
+  private boolean awaitQueued;
 
   /**
    * @param dataset the dataset read (open until this is closed)
@@ -262,6 +263,9 @@ public final class ReadAhead implements AutoCloseable {
   public MemorySegment take(Request r) throws CorruptDatasetException, InterruptedException {
     lock.lock();
     try {
+      while (awaitQueued && r.state == QUEUED && !stopping && held < depth) {
+        changed.await();
+      }
       if (r.state == QUEUED) {
         queued.remove(r);
         r.state = DROPPED;
@@ -331,6 +335,21 @@ public final class ReadAhead implements AutoCloseable {
       }
       r.bytes = null;
       changed.signalAll();
+    }
+  }
+
+  /**
+   * A test seam: when on, {@link #take} of a request whose read has not started waits for an I/O
+   * thread to start it rather than dropping it (unless every slot is held), so that chunks come
+   * from reads ahead: a state the loader reaches when its I/O threads are ahead, made certain.
+   */
+  void awaitQueuedReads(boolean on) {
+    lock.lock();
+    try {
+      awaitQueued = on;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
     }
   }
 

@@ -147,4 +147,62 @@ class ReadAheadUnitTest {
       }
     }
   }
+
+  /** Every batch of a one-device loader: rows and image bytes; closes each. */
+  private static List<String> batches(io.jcolz.loader.Loader loader) throws Exception {
+    List<String> out = new ArrayList<>();
+    while (true) {
+      try (io.jcolz.loader.Batch b = loader.device(0).take()) {
+        if (b == null) {
+          break;
+        }
+        out.add(
+            java.util.Arrays.toString(b.rowIds())
+                + java.util.Arrays.toString(b.images().toArray(ValueLayout.JAVA_BYTE)));
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void aLoaderWhoseReadsAreAheadDecodesFromTheirBytesAndGivesTheSameBatches() throws Exception {
+    long seed = Seeds.derive(Seeds.base(), 7);
+    Schema schema =
+        Schema.builder()
+            .column(ColumnSpec.uint8Tensor("image", 6, 7, 3).withChunkRows(9))
+            .column(ColumnSpec.int32Set("labels", 10).withChunkRows(64))
+            .labelColumn("labels")
+            .build();
+    Path path = RandomDatasets.write(dir.resolve("ds"), schema, seed, 300);
+    try (Dataset ds = Dataset.open(path)) {
+      List<String> expected;
+      try (io.jcolz.loader.Loader loader = builder(ds, seed).readAhead(0).start()) {
+        expected = batches(loader);
+      }
+      for (ReadMode mode : new ReadMode[] {ReadMode.PREAD, ReadMode.MAP}) {
+        for (int depth : new int[] {1, 4}) {
+          String what = Seeds.tag(seed) + mode + " depth " + depth;
+          try (io.jcolz.loader.Loader loader =
+              builder(ds, seed).readMode(mode).readAhead(depth).start()) {
+            // the I/O threads are ahead of the worker, made certain: a queued read is waited for
+            loader.readAhead().awaitQueuedReads(true);
+            assertEquals(expected, batches(loader), what);
+            io.jcolz.loader.LoaderStats s = loader.stats();
+            assertTrue(s.readsAhead() > 0, what + ": " + s);
+            assertEquals(s.chunkDecodes(), s.readsAhead() + s.readsInline(), what + ": " + s);
+          }
+        }
+      }
+    }
+  }
+
+  private static io.jcolz.loader.Loader.Builder builder(Dataset ds, long seed) {
+    return io.jcolz.loader.Loader.builder(ds)
+        .batchSize(16)
+        .workers(1)
+        .prefetch(1)
+        .seed(seed)
+        .epochs(2)
+        .order(io.jcolz.loader.order.Order.QUASI_RANDOM);
+  }
 }
