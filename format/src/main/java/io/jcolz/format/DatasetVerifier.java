@@ -2,6 +2,7 @@ package io.jcolz.format;
 
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.index.KeyIndex;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.store.ColumnFile;
 import io.jcolz.format.store.DatasetLayout;
 import java.io.IOException;
@@ -124,26 +125,41 @@ public final class DatasetVerifier {
   /**
    * Checks the rules between the label columns row by row (FORMAT.md §10.1): as many confidences as
    * positives, each in (0, 1]; no verified negative that is a positive. Names the first 20 bad
-   * rows.
+   * rows, with the column and chunk that hold the bad values.
    */
   private static void verifyLabels(Dataset ds, List<VerifyReport.Problem> problems) {
-    String label = ds.partialLabels().labelColumn().orElseThrow();
-    Column col = ds.column(label);
-    int reported = 0;
     try (LabelReader r = ds.labelReader()) {
-      for (long row = 0; row < ds.rowCount(); row++) {
-        String problem;
-        try {
-          problem = r.seek(row).problem();
-        } catch (CorruptDatasetException e) {
-          continue; // the damaged chunk is already reported
-        }
-        if (problem != null && reported++ < 20) {
-          int k = r.chunk(0);
-          problems.add(
-              new VerifyReport.Problem(
-                  col.path(k).toString(), label, k, col.offset(k), "row " + row + ": " + problem));
-        }
+      verifyLabels(ds, r, problems);
+    }
+  }
+
+  /** As {@link #verifyLabels(Dataset, List)} with reader {@code r} (the seam for tests). */
+  static void verifyLabels(Dataset ds, LabelReader r, List<VerifyReport.Problem> problems) {
+    int reported = 0;
+    for (long row = 0; row < ds.rowCount(); row++) {
+      try {
+        r.seek(row);
+      } catch (CorruptDatasetException e) {
+        // the chunk pass already named the damaged chunk: skip its rows rather than decode it
+        // again for each of them
+        Column bad = r.column(r.failedColumn());
+        int k = bad.chunkOf(row);
+        row = bad.firstRow(k) + bad.rowCount(k) - 1;
+        continue;
+      }
+      String problem = r.problem();
+      if (problem != null && reported++ < 20) {
+        // a confidence problem lies in the confidence column, else it is a negative's
+        int which = PartialLabels.rowProblem(r.positives(), r.confidences(), null) != null ? 1 : 2;
+        Column col = r.column(which);
+        int k = r.chunk(which);
+        problems.add(
+            new VerifyReport.Problem(
+                col.path(k).toString(),
+                col.name(),
+                k,
+                col.offset(k),
+                "row " + row + ": " + problem));
       }
     }
   }

@@ -36,6 +36,8 @@ public final class LabelReader implements AutoCloseable {
   private final int[] chunks = {-1, -1, -1};
   private final MemorySegment[] values = new MemorySegment[3];
   private long row = -1;
+  private int failed = -1;
+  private long decodes;
 
   LabelReader(Dataset ds) {
     this.convention = ds.partialLabels();
@@ -83,7 +85,10 @@ public final class LabelReader implements AutoCloseable {
       if (v == null || row < v.firstRow() || row >= v.firstRow() + v.rowCount()) {
         int k = col.chunkOf(row);
         views[c] = null; // a failed decode leaves no stale view
+        failed = c;
+        decodes++;
         v = decoders[c].decode(col, k);
+        failed = -1;
         views[c] = v;
         chunks[c] = k;
       }
@@ -132,6 +137,24 @@ public final class LabelReader implements AutoCloseable {
    */
   int chunk(int which) {
     return chunks[which];
+  }
+
+  /**
+   * The label column {@code which} (0 labels, 1 confidences, 2 negatives), or null when the dataset
+   * has none.
+   */
+  Column column(int which) {
+    return columns[which];
+  }
+
+  /** Which column's chunk the last {@link #seek} failed to decode (as {@link #column}), or -1. */
+  int failedColumn() {
+    return failed;
+  }
+
+  /** Chunk decodes tried so far, failed ones included (for tests). */
+  long decodes() {
+    return decodes;
   }
 
   @Override

@@ -4,7 +4,8 @@
  * collection of such datasets as parts under one collection manifest (format version 2); format
  * version 3 adds partial, soft labels (a confidence per positive, verified negatives, what an
  * unlisted label means: {@link io.jcolz.format.schema.PartialLabels}, read in place with {@link
- * io.jcolz.format.LabelReader}). The byte-exact spec is {@code format/FORMAT.md}.
+ * io.jcolz.format.LabelReader} and counted per label with {@link io.jcolz.format.LabelTally}). The
+ * byte-exact spec is {@code format/FORMAT.md}.
  *
  * <p>Entry points: {@link io.jcolz.format.DatasetWriter} (append rows from many threads, commit
  * atomically), {@link io.jcolz.format.CollectionWriter} (commit or replace a collection manifest

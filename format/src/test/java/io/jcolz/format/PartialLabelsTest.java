@@ -363,6 +363,12 @@ class PartialLabelsTest {
     String p = verifyProblems(dir);
     assertTrue(p.contains("row 0: 1 confidences for 2 labels"), p);
     assertTrue(p.contains("row 1: 2 confidences for 1 labels"), p);
+    try (Dataset ds = Dataset.open(dir)) {
+      for (VerifyReport.Problem q : ds.verify(1, null).problems()) {
+        assertEquals(PartialLabels.CONFIDENCE, q.column(), q.toString());
+        assertTrue(q.file().endsWith(DatasetLayout.columnFile(PartialLabels.CONFIDENCE)));
+      }
+    }
     try (Dataset ds = Dataset.open(dir);
         LabelReader r = ds.labelReader()) {
       assertEquals("1 confidences for 2 labels", r.seek(0).problem());
@@ -376,6 +382,32 @@ class PartialLabelsTest {
     patch(dir, PartialLabels.NEGATIVES, 12, 4);
     String p = verifyProblems(dir);
     assertTrue(p.contains("row 0: label 4 is both a positive and a verified negative"), p);
+    assertTrue(p.contains(PartialLabels.NEGATIVES + ", chunk=0"), p);
+  }
+
+  @Test
+  void aCorruptConfidenceChunkIsReportedOnceAndDecodedOnce() throws IOException {
+    Schema s = schema(6, true, false, null, Codec.NONE);
+    List<Labels> rows = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      rows.add(new Labels(new int[] {1}, new float[] {0.5f}, new int[0]));
+    }
+    Path dir = write(tmp.resolve("nan-many"), s, rows, null);
+    // float32_list payload: 301 offsets, then the values; row 5's confidence becomes NaN
+    patch(dir, PartialLabels.CONFIDENCE, 4 * 301 + 4 * 5, Float.floatToRawIntBits(Float.NaN));
+    try (Dataset ds = Dataset.open(dir)) {
+      List<VerifyReport.Problem> problems = ds.verify(1, null).problems();
+      assertEquals(1, problems.size(), problems.toString());
+      assertEquals(PartialLabels.CONFIDENCE, problems.get(0).column());
+      assertEquals(0, problems.get(0).chunk());
+      List<VerifyReport.Problem> rowProblems = new ArrayList<>();
+      try (LabelReader r = ds.labelReader()) {
+        DatasetVerifier.verifyLabels(ds, r, rowProblems);
+        // the label chunk once, the bad confidence chunk once, not once per row
+        assertEquals(2, r.decodes());
+      }
+      assertEquals(List.of(), rowProblems);
+    }
   }
 
   @Test

@@ -195,6 +195,7 @@ public final class ImageDecoder {
           name, Reason.TOO_SMALL, w + "x" + h + " is below the minimum side of " + minSide);
     }
     int k = subsamplingFactor(w, h, width, height, mode);
+    checkDecodedPixels(name, "image", w, h, k);
     BufferedImage kept = image;
     if (k > 1) {
       int off = (k - 1) / 2;
@@ -222,6 +223,41 @@ public final class ImageDecoder {
       return rgb;
     }
     return Resizer.resize(rgb, width, height, mode, filter, background);
+  }
+
+  /**
+   * Refuses ({@link Reason#TOO_LARGE}) a {@code w x h} image whose pixels kept at subsampling
+   * {@code k} are over max pixels.
+   */
+  private void checkDecodedPixels(String name, String format, int w, int h, int k)
+      throws ImageDecodeException {
+    long pixels = (long) w * h;
+    long decoded = (long) ceilDiv(w, k) * ceilDiv(h, k);
+    if (decoded > maxPixels) {
+      throw new ImageDecodeException(
+          name,
+          Reason.TOO_LARGE,
+          k == 1
+              ? String.format(
+                  Locale.ROOT,
+                  "%s %dx%d = %.1f MP exceeds the limit of %.1f MP",
+                  format,
+                  w,
+                  h,
+                  pixels / 1e6,
+                  maxPixels / 1e6)
+              : String.format(
+                  Locale.ROOT,
+                  "%s %dx%d decodes at 1/%d to %dx%d = %.1f MP, over the limit of %.1f MP",
+                  format,
+                  w,
+                  h,
+                  k,
+                  ceilDiv(w, k),
+                  ceilDiv(h, k),
+                  decoded / 1e6,
+                  maxPixels / 1e6));
+    }
   }
 
   private static void checkTarget(int width, int height, ResizeMode mode) {
@@ -467,32 +503,7 @@ public final class ImageDecoder {
     int orientation = jpeg ? ExifOrientation.read(data, 0, data.length) : 1;
     boolean swap = ExifOrientation.swapsSides(orientation);
     int k = subsamplingFactor(swap ? h : w, swap ? w : h, tw, th, mode);
-    long decoded = (long) ceilDiv(w, k) * ceilDiv(h, k);
-    if (decoded > maxPixels) {
-      throw new ImageDecodeException(
-          name,
-          Reason.TOO_LARGE,
-          k == 1
-              ? String.format(
-                  Locale.ROOT,
-                  "%s %dx%d = %.1f MP exceeds the limit of %.1f MP",
-                  format,
-                  w,
-                  h,
-                  pixels / 1e6,
-                  maxPixels / 1e6)
-              : String.format(
-                  Locale.ROOT,
-                  "%s %dx%d decodes at 1/%d to %dx%d = %.1f MP, over the limit of %.1f MP",
-                  format,
-                  w,
-                  h,
-                  k,
-                  ceilDiv(w, k),
-                  ceilDiv(h, k),
-                  decoded / 1e6,
-                  maxPixels / 1e6));
-    }
+    checkDecodedPixels(name, format, w, h, k);
     ImageReadParam param = reader.getDefaultReadParam();
     if (k > 1) {
       param.setSourceSubsampling(k, k, (k - 1) / 2, (k - 1) / 2);

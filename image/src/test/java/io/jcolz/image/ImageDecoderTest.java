@@ -585,6 +585,26 @@ class ImageDecoderTest {
   }
 
   @Test
+  void fitKeepsThePixelLimitOfAFileDecode() throws IOException {
+    BufferedImage big = TestImages.quadrants(1000, 1000, BufferedImage.TYPE_3BYTE_BGR);
+    ImageDecoder tight = ImageDecoder.builder().maxPixels(10_000).build();
+    assertEquals( // 1/10: 100 x 100 kept
+        50, tight.fit(big, "big", 50, 50, ResizeMode.STRETCH).width());
+    ImageDecodeException e =
+        assertThrows( // 1/2: 500 x 500 kept
+            ImageDecodeException.class, () -> tight.fit(big, "big", 200, 200, ResizeMode.STRETCH));
+    assertEquals(Reason.TOO_LARGE, e.reason());
+    assertTrue(
+        e.getMessage().contains("big") && e.getMessage().contains("500x500"), e.getMessage());
+    ImageDecoder whole = ImageDecoder.builder().maxPixels(10_000).subsample(false).build();
+    assertEquals(
+        Reason.TOO_LARGE,
+        assertThrows(
+                ImageDecodeException.class, () -> whole.fit(big, "big", 50, 50, ResizeMode.STRETCH))
+            .reason());
+  }
+
+  @Test
   void fileSizeLimit() throws IOException {
     Path f =
         Files.write(

@@ -215,14 +215,15 @@ public final class GetCommand implements Callable<Integer> {
     return Main.OK;
   }
 
-  /**
-   * {@code s} on one line: control characters (a newline in a key) escaped as {@code \n}, {@code
-   * \r}, {@code \t} or {@code \u001b}; {@code --json} gives the exact string.
-   */
+  /** Label {@code l}'s name, or {@code #l} when the vocabulary has no such entry. */
   private static String labelName(Dataset ds, int l) {
     return l < ds.labels().size() ? ds.labels().get(l) : "#" + l;
   }
 
+  /**
+   * {@code s} on one line: control characters (a newline in a key) escaped as {@code \n}, {@code
+   * \r}, {@code \t} or {@code \u001b}; {@code --json} gives the exact string.
+   */
   static String printable(String s) {
     StringBuilder b = new StringBuilder(s.length());
     for (int i = 0; i < s.length(); i++) {

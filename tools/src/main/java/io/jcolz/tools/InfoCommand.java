@@ -3,6 +3,7 @@ package io.jcolz.tools;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.format.Column;
+import io.jcolz.format.CorruptDatasetException;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
@@ -45,9 +46,16 @@ public final class InfoCommand implements Callable<Integer> {
     try (Dataset ds = Dataset.open(dataset)) {
       ObjectNode o = summary(ds);
       LabelStats stats = null;
+      String unavailable = null;
       if (!noLabelStats && ds.schema().labelColumn().isPresent()) {
-        stats = LabelStats.of(ds);
-        o.set("label_stats", stats.toJson(ds.labels()));
+        try {
+          stats = LabelStats.of(ds);
+          o.set("label_stats", stats.toJson(ds.labels()));
+        } catch (CorruptDatasetException e) {
+          // the summary comes from the manifests and stays true; only the counts need every row
+          unavailable = e.getMessage();
+          o.putNull("label_stats");
+        }
       }
       if (json.on()) {
         CliSupport.printJson(out, o);
@@ -55,6 +63,9 @@ public final class InfoCommand implements Callable<Integer> {
         printHuman(out, ds, o);
         if (stats != null) {
           stats.print(out, ds.labels());
+        } else if (unavailable != null) {
+          out.printf(
+              Locale.ROOT, "%nlabel statistics: unavailable (%s; run jcolz verify)%n", unavailable);
         }
       }
     }

@@ -231,6 +231,9 @@ public final class TrainCommand implements Callable<Integer> {
   /** Wall time between consecutive step ends within an epoch (data wait included), ms. */
   private final List<Double> stepMillis = new ArrayList<>();
 
+  /** The training loader's configuration, echoed by {@code --json} (null before it starts). */
+  private io.jcolz.loader.LoaderConfig trainLoader;
+
   @Override
   public Integer call() throws Exception {
     TrainingSettings cfg = config();
@@ -411,6 +414,10 @@ public final class TrainCommand implements Callable<Integer> {
     j.put("precision", precision);
     j.put("image_size", r.spec().height());
     j.put("labels", r.spec().numLabels());
+    if (trainLoader != null) { // as the training loader reads, not as asked
+      j.put("read_mode", trainLoader.readMode().label());
+      j.put("read_ahead", trainLoader.readAhead());
+    }
     ArrayNode history = j.putArray("history");
     for (EpochStats e : r.epochs()) {
       ObjectNode h = history.addObject();
@@ -442,6 +449,11 @@ public final class TrainCommand implements Callable<Integer> {
       this.header = header;
       this.epochs = epochs;
       this.devices = devices;
+    }
+
+    @Override
+    public void loaderStarted(io.jcolz.loader.LoaderConfig config) {
+      trainLoader = config;
     }
 
     /** The settings in use: on a resume the checkpoint's, not the command line's defaults. */

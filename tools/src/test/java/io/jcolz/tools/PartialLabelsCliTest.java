@@ -171,6 +171,37 @@ class PartialLabelsCliTest {
     assertTrue(get.out().contains("not     cat"), get.out());
   }
 
+  @Test
+  void infoWithADamagedLabelChunkPrintsTheSummaryAndSaysWhyStatsAreMissing() throws Exception {
+    Schema s =
+        Schema.builder()
+            .column(ColumnSpec.int32Set("labels", 5).withCodec(Codec.NONE, 0))
+            .labelColumn("labels")
+            .build();
+    Path ds = tmp.resolve("ds");
+    try (DatasetWriter w = DatasetWriter.create(ds, s)) {
+      for (int i = 0; i < 50; i++) {
+        w.append(w.newRow().setLabels(new int[] {1, 4}, null, null));
+      }
+      w.labels(VOCAB);
+    }
+    // row 0's first label becomes 9, outside the vocabulary of 5; every checksum is fixed up
+    ChunkPatch.setInt(ds.resolve("columns/labels.col"), 4 * 51, 9);
+    CliTestSupport.Result human = CliTestSupport.run("info", ds.toString());
+    assertEquals(0, human.code(), human.toString());
+    assertTrue(human.out().contains("labels"), human.out());
+    assertTrue(
+        human.out().contains("label statistics: unavailable (")
+            && human.out().contains("; run jcolz verify)"),
+        human.out());
+    assertTrue(human.out().contains("labels.col"), human.out());
+    CliTestSupport.Result json = CliTestSupport.run("info", ds.toString(), "--json");
+    assertEquals(0, json.code(), json.toString());
+    JsonNode j = CliSupport.JSON.readTree(json.lastLine());
+    assertEquals(50, j.get("rows").asLong());
+    assertTrue(j.has("label_stats") && j.get("label_stats").isNull(), json.lastLine());
+  }
+
   private static boolean contains(int[] a, int x) {
     for (int v : a) {
       if (v == x) {

@@ -14,15 +14,19 @@ import ai.djl.modality.cv.transform.ToTensor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 import ai.djl.translate.Pipeline;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.jcolz.image.RgbImage;
 import io.jcolz.training.checkpoint.Checkpoints;
 import io.jcolz.training.data.BatchArrays;
 import io.jcolz.training.serve.JcolzCriteria;
 import io.jcolz.training.serve.JcolzPrediction;
+import io.jcolz.training.serve.JcolzTranslator;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.nio.file.Files;
@@ -294,27 +298,50 @@ class ServeWithDjlTest {
 
   /**
    * What a DJL user gets without the translator: DJL's ImageFactory and its transforms (shorter
-   * side, centre crop, ToTensor, ImageNet Normalize) on the same model. Transparent pixels keep
-   * whatever colour the file stores under them instead of white, so the pre-processing matters:
-   * this must disagree with {@code jcolz predict} on at least one image's top-1 label.
+   * side, centre crop, ToTensor, ImageNet Normalize). Transparent pixels keep whatever colour the
+   * file stores under them instead of white, and the resize is another, so the model sees other
+   * pixels than {@link JcolzTranslator} gives it on every alpha PNG (asserted: deterministic). How
+   * often that changes the top-1 label depends on the trained weights: printed, not asserted.
    */
   @Test
-  void djlDefaultImagePathDisagreesSoTheAlphaHandlingMatters() throws Exception {
+  void djlDefaultImagePathGivesOtherPixelsSoTheAlphaHandlingMatters() throws Exception {
     Pipeline djl =
         new Pipeline()
             .add(new ResizeShort(SIZE))
             .add(new CenterCrop(SIZE, SIZE))
             .add(new ToTensor())
             .add(new Normalize(BatchArrays.MEAN, BatchArrays.STD));
+    JcolzTranslator<Path> jcolz =
+        new JcolzTranslator<>(Checkpoints.load(checkpoint).checkpoint(), Path.class);
     try (ZooModel<Path, JcolzPrediction> model =
             JcolzCriteria.of(checkpoint, Path.class).loadModel();
         Predictor<NDList, NDList> raw = model.newPredictor(new NoopTranslator());
         NDManager m = NDManager.newBaseManager()) {
       int disagree = 0;
+      int pngs = 0;
       double worst = 0;
       for (Map.Entry<String, Path> e : sources.entrySet()) {
         Image img = ImageFactory.getInstance().fromFile(e.getValue());
         NDArray x = djl.transform(new NDList(img.toNDArray(m, Image.Flag.COLOR))).head();
+        if (e.getKey().endsWith(".png")) {
+          RgbImage fitted = jcolz.pixels(e.getValue());
+          NDArray hwc =
+              m.create(
+                  java.nio.ByteBuffer.wrap(fitted.pixels()),
+                  new Shape(SIZE, SIZE, 3),
+                  DataType.UINT8);
+          NDArray ours = BatchArrays.normalize(hwc.transpose(2, 0, 1).expandDims(0)).squeeze(0);
+          float[] a = x.toFloatArray();
+          float[] b = ours.toFloatArray();
+          assertEquals(b.length, a.length, e.getKey());
+          double d = 0;
+          for (int i = 0; i < a.length; i++) {
+            d = Math.max(d, Math.abs(a[i] - b[i]));
+          }
+          // 0.1 after Normalize is about 6 grey levels of 255
+          assertTrue(d > 0.1, e.getKey() + ": DJL's default pixels match the translator's, " + d);
+          pngs++;
+        }
         NDArray logits = raw.predict(new NDList(x.expandDims(0))).head();
         float[] p = Activation.sigmoid(logits).toFloatArray();
         float[] want = predicted.get(e.getKey());
@@ -325,10 +352,10 @@ class ServeWithDjlTest {
           worst = Math.max(worst, Math.abs(p[j] - want[j]));
         }
       }
+      assertEquals(20, pngs);
       System.out.printf(
           "DJL default image path vs predict: top-1 disagrees on %d/40, max |dp| %.3g%n",
           disagree, worst);
-      assertTrue(disagree >= 1, "DJL's default path agreed on all 40; max |dp| " + worst);
     }
   }
 }

@@ -47,6 +47,15 @@ class TrainReadFlagsTest {
     JsonNode j = CliSupport.JSON.readTree(r.lastLine());
     assertEquals(2, j.get("steps").asInt(), r.toString());
     assertTrue(Double.isFinite(j.get("loss").asDouble()), r.toString());
+    // the training loader's own configuration, echoed: the flags reached it
+    assertEquals("pread", j.get("read_mode").asText(), r.toString());
+    assertEquals(2, j.get("read_ahead").asInt(), r.toString());
+    CliTestSupport.Result d = train(ds, "--read-mode", "populate");
+    assertEquals(0, d.code(), d.toString());
+    JsonNode dj = CliSupport.JSON.readTree(d.lastLine());
+    assertEquals("populate", dj.get("read_mode").asText(), d.toString());
+    assertEquals( // the default depth for one worker
+        io.jcolz.loader.read.ReadAhead.defaultDepth(1), dj.get("read_ahead").asInt(), d.toString());
     String[][] bad = {{"--read-ahead", "-1"}, {"--read-ahead", "5000"}, {"--read-mode", "mmap"}};
     String[] fragments = {"--read-ahead", "--read-ahead", "--read-mode"};
     for (int i = 0; i < bad.length; i++) {

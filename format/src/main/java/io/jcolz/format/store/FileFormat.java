@@ -28,11 +28,13 @@ import java.util.UUID;
  * <p>Stateless and thread-safe.
  */
 public final class FileFormat {
-  /** First format version. */
+  /** First format version (that of the oldest kinds, {@code MNFT} and {@code COLM}). */
   public static final int VERSION_START = 1;
 
   /**
-   * Version this build writes; readers accept [{@link #VERSION_START}, {@link #VERSION_CURRENT}].
+   * Version this build writes. The versions a reader accepts are per kind: [{@link Kind#version()},
+   * {@link #VERSION_CURRENT}], from the version that introduced the kind ({@link #VERSION_START}
+   * for {@code MNFT} and {@code COLM}, 2 for {@code CLCT}); see {@link #readHeader}.
    */
   public static final int VERSION_CURRENT = 3;
 

@@ -74,6 +74,7 @@ public final class ReadAhead implements AutoCloseable {
     private final long seq;
     private int state = QUEUED;
     private boolean held;
+    private boolean abandoned;
     private MemorySegment buffer;
     private MemorySegment bytes;
     private Throwable failure;
@@ -113,6 +114,8 @@ public final class ReadAhead implements AutoCloseable {
   private long bytesAhead;
   private boolean stopping;
   private boolean closed;
+  private volatile Runnable beforeRead;
+  private boolean awaitQueued;
 
   /**
    * @param dataset the dataset read (open until this is closed)
@@ -260,6 +263,9 @@ public final class ReadAhead implements AutoCloseable {
   public MemorySegment take(Request r) throws CorruptDatasetException, InterruptedException {
     lock.lock();
     try {
+      while (awaitQueued && r.state == QUEUED && !stopping && held < depth) {
+        changed.await();
+      }
       if (r.state == QUEUED) {
         queued.remove(r);
         r.state = DROPPED;
@@ -296,7 +302,11 @@ public final class ReadAhead implements AutoCloseable {
     }
   }
 
-  /** Gives back what {@code r} holds (its buffer); idempotent. */
+  /**
+   * Gives back what {@code r} holds (its buffer); idempotent. Released while its read is under way
+   * (a worker whose {@link #take} was interrupted), the request is abandoned: the I/O thread frees
+   * its slot and buffer when the read ends.
+   */
   public void release(Request r) {
     lock.lock();
     try {
@@ -304,19 +314,48 @@ public final class ReadAhead implements AutoCloseable {
         queued.remove(r);
         r.state = DROPPED;
       }
-      if (r.held && r.state != READING) {
-        r.held = false;
-        held--;
-        if (r.buffer != null) {
-          free.push(r.buffer);
-          r.buffer = null;
-        }
-        r.bytes = null;
-        changed.signalAll();
+      if (r.state == READING) {
+        r.abandoned = true;
+      } else {
+        giveBack(r);
       }
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Frees {@code r}'s slot and buffer, if it holds them; with the lock held. */
+  private void giveBack(Request r) {
+    if (r.held) {
+      r.held = false;
+      held--;
+      if (r.buffer != null) {
+        free.push(r.buffer);
+        r.buffer = null;
+      }
+      r.bytes = null;
+      changed.signalAll();
+    }
+  }
+
+  /**
+   * A test seam: when on, {@link #take} of a request whose read has not started waits for an I/O
+   * thread to start it rather than dropping it (unless every slot is held), so that chunks come
+   * from reads ahead: a state the loader reaches when its I/O threads are ahead, made certain.
+   */
+  void awaitQueuedReads(boolean on) {
+    lock.lock();
+    try {
+      awaitQueued = on;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Runs on the I/O thread just before each read (a test seam; null: nothing). */
+  void beforeRead(Runnable hook) {
+    beforeRead = hook;
   }
 
   private void run() {
@@ -347,6 +386,10 @@ public final class ReadAhead implements AutoCloseable {
         MemorySegment bytes = null;
         Throwable failure = null;
         try {
+          Runnable hook = beforeRead;
+          if (hook != null) {
+            hook.run();
+          }
           if (bufferBytes > 0 && buf == null) {
             buf = arena.allocate(bufferBytes, alignment);
           }
@@ -360,6 +403,10 @@ public final class ReadAhead implements AutoCloseable {
           r.bytes = bytes;
           r.failure = failure;
           r.state = DONE;
+          if (r.abandoned) { // released while read: nobody will take it
+            r.state = DROPPED;
+            giveBack(r);
+          }
           changed.signalAll();
         } finally {
           lock.unlock();
@@ -377,6 +424,26 @@ public final class ReadAhead implements AutoCloseable {
     lock.lock();
     try {
       return peakHeld;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether an I/O thread has started {@code r}'s read (or it was dropped). */
+  boolean started(Request r) {
+    lock.lock();
+    try {
+      return r.state != QUEUED;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Chunks held now: being read, read and waiting, or being decoded. */
+  int held() {
+    lock.lock();
+    try {
+      return held;
     } finally {
       lock.unlock();
     }

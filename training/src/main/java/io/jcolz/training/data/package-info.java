@@ -6,8 +6,9 @@
  * io.jcolz.training.data.JcolzDataset} is a DJL {@code RandomAccessDataset} view for {@code
  * EasyTrain} (normalised CHW or HWC uint8 records for DJL's image transforms), {@link
  * io.jcolz.training.data.LoaderDataset} is the fast DJL {@code Dataset} that streams a loader,
- * {@link io.jcolz.training.data.LabelCounts} counts positives per label (for {@code --pos-weight
- * auto} and the initial output bias).
+ * {@link io.jcolz.training.data.LabelCounts} holds the per-label counts of {@code
+ * io.jcolz.format.LabelTally} (positives, confidences, known rows) for {@code --pos-weight auto}
+ * and the initial output bias.
  *
  * <h2>Limitations</h2>
  *

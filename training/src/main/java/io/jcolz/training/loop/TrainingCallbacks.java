@@ -1,6 +1,7 @@
 package io.jcolz.training.loop;
 
 import io.jcolz.loader.Batch;
+import io.jcolz.loader.LoaderConfig;
 import io.jcolz.training.model.ResNetSpec;
 import io.jcolz.training.optim.OptimizerSettings;
 
@@ -25,6 +26,13 @@ public interface TrainingCallbacks {
       float[] positiveWeights,
       boolean resumed,
       long stepsDone) {}
+
+  /**
+   * The training loader starts, configured as it reads (read mode, reads ahead, workers, order).
+   *
+   * @param config the loader's configuration
+   */
+  default void loaderStarted(LoaderConfig config) {}
 
   /**
    * An epoch starts.

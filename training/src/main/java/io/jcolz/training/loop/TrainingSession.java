@@ -256,6 +256,7 @@ final class TrainingSession implements AutoCloseable {
     if (!plan.isEmpty()) {
       PlannedEpoch first = plan.getFirst();
       loader = openLoader(first.epoch(), first.from(), plan.size());
+      listener.loaderStarted(loader.config());
     }
     for (PlannedEpoch p : plan) {
       EpochStats es = trainEpoch(p);

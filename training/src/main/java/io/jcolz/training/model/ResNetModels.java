@@ -90,8 +90,8 @@ public final class ResNetModels {
 
   /**
    * Creates a model as {@code jcolz train} does from scratch: the output bias set from the training
-   * set's label prior {@link LabelCounts#prior()} (the mean label frequency), so that the first
-   * steps are not spent pushing every logit down from σ = 0.5.
+   * set's label prior {@link LabelCounts#prior()} (the mean label frequency over known cells), so
+   * that the first steps are not spent pushing every logit down from σ = 0.5.
    *
    * @param spec depth, image size and label count
    * @param device where the parameters live
