@@ -3,6 +3,7 @@ package io.jcolz.spark;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.store.CollectionManifest;
 import io.jcolz.format.store.CollectionManifestFile;
 import io.jcolz.format.store.DatasetLayout;
@@ -16,6 +17,7 @@ import io.jcolz.pack.CodecReport;
 import io.jcolz.pack.CollectionCommit;
 import io.jcolz.pack.FolderLabels;
 import io.jcolz.pack.LabelFile;
+import io.jcolz.pack.LabelFormat;
 import io.jcolz.pack.LabelSource;
 import io.jcolz.pack.ListingDigest;
 import io.jcolz.pack.PackListener;
@@ -209,7 +211,14 @@ public final class PackJob {
         }
       } else if (labels != null) {
         labelFile =
-            loadLabels(spark, labels, scratch, PackPlanner.fixedVocabulary(options), l, hconf);
+            loadLabels(
+                spark,
+                labels,
+                options.labelsFormat(),
+                scratch,
+                PackPlanner.fixedVocabulary(options),
+                l,
+                hconf);
         vocabulary = labelFile.vocabulary();
         if (vocabulary.isEmpty()) {
           l.note("no label names found in " + labels + ": the dataset has no label column");
@@ -219,7 +228,12 @@ public final class PackJob {
       }
       PackPlan plan =
           PackPlan.of(
-              digest, options.partRows(), PackPlanner.settings(planned), vocabulary, null, 0);
+              digest,
+              options.partRows(),
+              PackPlanner.settings(planned, labelFile),
+              vocabulary,
+              null,
+              0);
       List<List<String>> names = labelFile == null ? null : lookUp(labelFile, listing);
       List<PartWork> works = new ArrayList<>();
       for (int p = 0; p < plan.parts().size(); p++) {
@@ -617,6 +631,7 @@ public final class PackJob {
   private static LabelFile loadLabels(
       SparkSession spark,
       String labels,
+      LabelFormat format,
       Path scratch,
       List<String> fixed,
       PackListener l,
@@ -626,6 +641,7 @@ public final class PackJob {
     Path local;
     Consumer<String> problems = l::note;
     if (p.getName().toLowerCase(Locale.ROOT).endsWith(".parquet")) {
+      format = LabelFormat.JSONL;
       local = scratch.resolve("labels-from-parquet.jsonl");
       parquetToJsonLines(spark, labels, local);
       String prefix = local + ":";
@@ -645,7 +661,7 @@ public final class PackJob {
       local = dir.resolve(p.getName());
       HadoopFs.download(p.getFileSystem(hconf), p, local);
     }
-    return LabelFile.load(local, scratch.resolve("labels.cmap"), problems, fixed);
+    return LabelFile.load(local, format, scratch.resolve("labels.cmap"), problems, fixed);
   }
 
   /** Writes a Parquet label table's {@code key} and {@code labels} columns as JSON lines. */
@@ -686,12 +702,7 @@ public final class PackJob {
         out.add(null);
         continue;
       }
-      List<String> names = new ArrayList<>(lk.indices().length + lk.dropped().size());
-      for (int i : lk.indices()) {
-        names.add(vocabulary.get(i));
-      }
-      names.addAll(lk.dropped());
-      out.add(names);
+      out.add(lk.shipped(vocabulary));
     }
     return out;
   }
@@ -838,6 +849,14 @@ public final class PackJob {
               case "--min-side" -> b.minSide(Integer.parseInt(v));
               case "--part-rows" -> b.partRows(Integer.parseInt(v));
               case "--vocabulary-from" -> b.vocabularyFrom(Path.of(v));
+              case "--labels-format" ->
+                  b.labelsFormat(
+                      LabelFormat.parse(v)
+                          .orElseThrow(() -> new IllegalArgumentException("--labels-format " + v)));
+              case "--unlisted" ->
+                  b.unlisted(
+                      PartialLabels.Unlisted.parse(v)
+                          .orElseThrow(() -> new IllegalArgumentException("--unlisted " + v)));
               default -> throw new IllegalArgumentException("unknown option: " + a);
             }
           }

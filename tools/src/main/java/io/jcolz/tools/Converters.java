@@ -38,6 +38,26 @@ final class Converters {
     }
   }
 
+  /** {@code pack --labels-format}: auto, csv, tsv, jsonl, openimages. */
+  static final class LabelFormatConverter implements ITypeConverter<io.jcolz.pack.LabelFormat> {
+    @Override
+    public io.jcolz.pack.LabelFormat convert(String value) {
+      return io.jcolz.pack.LabelFormat.parse(value)
+          .orElseThrow(() -> bad(value, "auto, csv, tsv, jsonl or openimages"));
+    }
+  }
+
+  /** {@code pack --unlisted}: negative, unknown. */
+  static final class UnlistedConverter
+      implements ITypeConverter<io.jcolz.format.schema.PartialLabels.Unlisted> {
+    @Override
+    public io.jcolz.format.schema.PartialLabels.Unlisted convert(String value) {
+      return io.jcolz.format.schema.PartialLabels.Unlisted.parse(
+              value.trim().toLowerCase(Locale.ROOT))
+          .orElseThrow(() -> bad(value, "negative or unknown"));
+    }
+  }
+
   /** {@code pack --resize}: shorter-side+center-crop (or center-crop, crop), stretch, pad. */
   static final class ResizeConverter implements ITypeConverter<ResizeMode> {
     @Override

@@ -3,9 +3,11 @@ package io.jcolz.tools;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.image.ResizeMode;
 import io.jcolz.pack.CodecChoice;
 import io.jcolz.pack.CodecReport;
+import io.jcolz.pack.LabelFormat;
 import io.jcolz.pack.PackListener;
 import io.jcolz.pack.PackOptions;
 import io.jcolz.pack.PackResult;
@@ -42,7 +44,13 @@ import picocli.CommandLine.Spec;
       "Keys: an image's key is its path relative to --input with '/' separators (animals/birds/owl.png). Rows are "
           + "written in walk order (depth-first, names sorted), the same whatever --threads.",
       "Labels: --labels FILE is CSV/TSV 'key,label label ...' (quoted fields, optional header) or JSON lines "
-          + "{\"key\": ..., \"labels\": [...]}; --labels-from-dirs makes every folder between --input and the file "
+          + "{\"key\": ..., \"labels\": [...]}; a CSV label may carry a confidence (cat:0.7) or be a verified "
+          + "negative (-car, or car:0), a JSON line may give {\"labels\": {\"cat\": 1, \"dog\": 0.7, \"car\": 0}}, "
+          + "and --labels-format openimages reads Open Images' ImageID,Source,LabelName,Confidence CSV. "
+          + "--unlisted unknown makes every label an image's labels do not list unknown instead of negative. "
+          + "Only labels with a confidence below 1, a verified negative or --unlisted unknown make a format-3 "
+          + "dataset; plain labels pack exactly as before. A bad label line is skipped with one line naming "
+          + "file:line (counted: label_lines_rejected). --labels-from-dirs makes every folder between --input and the file "
           + "a label. The label vocabulary is sorted by name, or taken from --vocabulary-from DS (a validation set "
           + "packed after its training set shares its label indices). Without either there is no label column.",
       "Bad inputs (unreadable, empty, truncated, not an image, a decompression bomb over 2^31 pixels, smaller than "
@@ -127,6 +135,26 @@ public final class PackCommand implements Callable<Integer> {
         description = "every folder on an image's path below DIR is one of its labels")
     boolean fromDirs;
   }
+
+  @Option(
+      names = "--labels-format",
+      paramLabel = "F",
+      description =
+          "how --labels is read: auto (default: by the file's name and first line), csv, tsv, jsonl, or "
+              + "openimages (Open Images' ImageID,Source,LabelName,Confidence CSV; an image matches its "
+              + "ImageID by file name without extension)",
+      converter = Converters.LabelFormatConverter.class)
+  LabelFormat labelsFormat = LabelFormat.AUTO;
+
+  @Option(
+      names = "--unlisted",
+      paramLabel = "U",
+      description =
+          "what a label an image's labels do not list means: negative (default) or unknown (left out "
+              + "of the loss and the metrics; recorded in the dataset, format version 3); an append "
+              + "keeps the collection's",
+      converter = Converters.UnlistedConverter.class)
+  PartialLabels.Unlisted unlisted = PartialLabels.Unlisted.NEGATIVE;
 
   @Option(
       names = "--vocabulary-from",
@@ -391,7 +419,9 @@ public final class PackCommand implements Callable<Integer> {
               .minSide(minSide)
               .partRows(partRows)
               .restart(restart)
-              .append(append);
+              .append(append)
+              .labelsFormat(labelsFormat)
+              .unlisted(unlisted);
       if (shard != null) {
         String[] f = shard.split("/", -1);
         try {
@@ -442,6 +472,9 @@ public final class PackCommand implements Callable<Integer> {
     }
     if (!parsed.hasMatchedOption("--quality") && meta.containsKey(PackedImages.QUALITY)) {
       quality = Integer.parseInt(meta.get(PackedImages.QUALITY));
+    }
+    if (!parsed.hasMatchedOption("--unlisted") && meta.containsKey(PartialLabels.UNLISTED)) {
+      unlisted = PartialLabels.Unlisted.parse(meta.get(PartialLabels.UNLISTED)).orElse(unlisted);
     }
   }
 
