@@ -233,10 +233,12 @@ final class PartPipeline implements AutoCloseable {
     if (o.vocabularyFrom() != null) {
       m.put("vocabulary_from", o.vocabularyFrom().toAbsolutePath().normalize().toString());
     }
-    if (PackPlanner.unlisted(plan) == PartialLabels.Unlisted.UNKNOWN
-        || PackPlanner.storesConfidences(plan)
-        || PackPlanner.storesNegatives(plan)) {
-      // a plain dataset keeps its bytes: no key; a partial one says what it means
+    if (!plan.vocabulary().isEmpty()
+        && (PackPlanner.unlisted(plan) == PartialLabels.Unlisted.UNKNOWN
+            || PackPlanner.storesConfidences(plan)
+            || PackPlanner.storesNegatives(plan))) {
+      // a plain dataset keeps its bytes: no key; a partial one says what it means (a dataset
+      // without labels has nothing unlisted)
       m.put(PartialLabels.UNLISTED, PackPlanner.unlisted(plan).id());
     }
     m.put(Packer.PLAN_ID, plan.planId());
