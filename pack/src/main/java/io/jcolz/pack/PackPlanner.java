@@ -127,8 +127,16 @@ public final class PackPlanner {
                   : " in " + o.labels())
               + ": the dataset has no label column");
     }
-    Map<String, String> settings =
-        withLabelColumns(settings(o), columns != null ? columns : labelColumns(labels), vocabulary);
+    String c = columns != null ? columns : labelColumns(labels);
+    Map<String, String> settings = withLabelColumns(settings(o), c, vocabulary);
+    if (settings.containsKey(LABEL_COLUMNS)) {
+      listener.note(
+          "partial labels: every part stores "
+              + c.replace("confidence", PartialLabels.CONFIDENCE)
+                  .replace("negatives", PartialLabels.NEGATIVES)
+                  .replace(",", " and ")
+              + " (format version 3)");
+    }
     return PackPlan.of(digest, o.partRows(), settings, vocabulary, base, basePartCount);
   }
 

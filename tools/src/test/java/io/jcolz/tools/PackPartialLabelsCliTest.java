@@ -95,6 +95,12 @@ class PackPartialLabelsCliTest {
     assertEquals(1, p.get("label_lines_rejected").asLong(), r.toString());
     assertTrue(
         r.err().contains(labels + ":7: label cat: confidence 1.5 is not in [0, 1]"), r.err());
+    assertTrue(
+        r.err()
+            .contains(
+                "partial labels: every part stores label_confidence and label_negatives (format"
+                    + " version 3)"),
+        r.err());
     assertEquals(0, CliTestSupport.run("verify", ds.toString()).code());
     JsonNode info = ok(CliTestSupport.run("info", ds.toString(), "--json"));
     assertEquals(3, info.get("format_version").asInt(), info.toString());
