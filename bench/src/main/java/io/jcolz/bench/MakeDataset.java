@@ -4,6 +4,7 @@ import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.Row;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.schema.Schema;
 import io.jcolz.image.JpegEncoder;
 import java.nio.file.Path;
@@ -21,14 +22,23 @@ import java.util.concurrent.atomic.AtomicLong;
  * Q}, each row encoded by {@link JpegEncoder}) writes, without a key column (so no Chronicle Map is
  * needed to write or read it). Rows are written from all cores.
  *
+ * <p>With {@code --partial} (anywhere among the arguments) the labels are partial (format version
+ * 3, FORMAT.md §10.1): columns {@code label_confidence} and {@code label_negatives}, metadata
+ * {@code unlisted = unknown}, rows from {@link SyntheticImages#partialLabels} — the same images,
+ * and the same positives (deduplicated) as without it, so the two datasets measure the cost of
+ * targets and masks against plain labels.
+ *
  * <p>How to run: {@code java -jar bench/target/jcolz-bench.jar make-dataset DIR ROWS [SIZE]
- * [LABELS] [CHUNK_ROWS] [raw|jpeg] [QUALITY]} (CHUNK_ROWS 0: the default; QUALITY default 90). Not
- * thread-safe; a command-line tool.
+ * [LABELS] [CHUNK_ROWS] [raw|jpeg] [QUALITY] [--partial]} (CHUNK_ROWS 0: the default; QUALITY
+ * default 90). Not thread-safe; a command-line tool.
  */
 public final class MakeDataset {
   private MakeDataset() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] argv) throws Exception {
+    boolean partial = java.util.Arrays.asList(argv).contains("--partial");
+    String[] args =
+        java.util.Arrays.stream(argv).filter(a -> !a.equals("--partial")).toArray(String[]::new);
     Path dir = Path.of(args[0]);
     long rows = Long.parseLong(args[1]);
     int size = args.length > 2 ? Integer.parseInt(args[2]) : 224;
@@ -44,7 +54,8 @@ public final class MakeDataset {
     }
     PackedImages.Storage storage = jpeg ? PackedImages.Storage.JPEG : PackedImages.Storage.RAW;
     Schema schema =
-        PackedImages.schema(storage, size, labels, false, ColumnSpec.DEFAULT_LEVEL, chunkRows);
+        PackedImages.schema(
+            storage, size, labels, false, ColumnSpec.DEFAULT_LEVEL, chunkRows, partial, partial);
     List<String> vocab = new ArrayList<>(labels);
     for (int i = 0; i < labels; i++) {
       vocab.add("label_" + i);
@@ -70,7 +81,13 @@ public final class MakeDataset {
                       } else {
                         row.setTensor(PackedImages.IMAGE, px);
                       }
-                      w.append(row.setSet(PackedImages.LABELS, SyntheticImages.labels(i, labels)));
+                      if (partial) {
+                        PartialLabels.RowLabels l = SyntheticImages.partialLabels(i, labels);
+                        row.setLabels(l.positives(), l.confidences(), l.negatives());
+                      } else {
+                        row.setSet(PackedImages.LABELS, SyntheticImages.labels(i, labels));
+                      }
+                      w.append(row);
                     }
                   }
                   return null;
@@ -83,9 +100,17 @@ public final class MakeDataset {
       w.labels(vocab);
       PackedImages.putMetadata(w, storage, size, PackedImages.DEFAULT_RESIZE, jpeg ? quality : 0);
       w.putMetadata("source", "synthetic");
+      if (partial) {
+        w.putMetadata(PartialLabels.UNLISTED, PartialLabels.Unlisted.UNKNOWN.id());
+      }
     }
     System.out.printf(
-        "wrote %d rows of %dx%d to %s in %.1f s%n",
-        rows, size, size, dir, (System.nanoTime() - t0) / 1e9);
+        "wrote %d rows of %dx%d%s to %s in %.1f s%n",
+        rows,
+        size,
+        size,
+        partial ? " with partial labels" : "",
+        dir,
+        (System.nanoTime() - t0) / 1e9);
   }
 }

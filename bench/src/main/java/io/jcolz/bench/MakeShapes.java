@@ -1,6 +1,6 @@
 package io.jcolz.bench;
 
-import io.jcolz.training.shapes.ShapesDatasetWriter;
+import io.jcolz.shapes.ShapesDatasetWriter;
 import java.nio.file.Path;
 
 /**

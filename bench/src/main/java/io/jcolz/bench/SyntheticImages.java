@@ -41,6 +41,39 @@ public final class SyntheticImages {
   }
 
   /** 1–6 distinct label indices below {@code labels}, Zipf-ish (low indices more frequent). */
+  /**
+   * Row {@code id}'s partial labels (format version 3, for a dataset whose unlisted labels are
+   * unknown): the distinct labels of {@link #labels(long, int)} as positives, each with a
+   * confidence in (0.5, 1], and 1 to 8 other labels as verified negatives (Open Images verifies
+   * about as many negatives as positives per image); a pure function of (id, labels).
+   *
+   * @param id the row
+   * @param labels the vocabulary size, at least 2
+   * @return the row's labels
+   */
+  public static io.jcolz.format.schema.PartialLabels.RowLabels partialLabels(long id, int labels) {
+    int[] pos = java.util.Arrays.stream(labels(id, labels)).distinct().sorted().toArray();
+    SplittableRandom r = new SplittableRandom(id * 37 + 11);
+    float[] conf = new float[pos.length];
+    for (int i = 0; i < conf.length; i++) {
+      conf[i] = (float) (1 - 0.5 * r.nextDouble());
+    }
+    int want = Math.min(labels - pos.length, 1 + r.nextInt(8));
+    int[] neg = new int[want];
+    int n = 0;
+    while (n < want) {
+      int c = r.nextInt(labels);
+      boolean taken = java.util.Arrays.binarySearch(pos, c) >= 0;
+      for (int i = 0; i < n && !taken; i++) {
+        taken = neg[i] == c;
+      }
+      if (!taken) {
+        neg[n++] = c;
+      }
+    }
+    return new io.jcolz.format.schema.PartialLabels.RowLabels(pos, conf, neg);
+  }
+
   public static int[] labels(long id, int labels) {
     SplittableRandom r = new SplittableRandom(id * 31 + 5);
     int n = 1 + r.nextInt(6);

@@ -102,6 +102,17 @@ public final class CollectionWriter {
             parts,
             Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
             createdBy);
+    return commit(dir, m);
+  }
+
+  /**
+   * Writes {@code m} as the collection manifest of {@code dir} (atomically, by rename) once every
+   * part it lists is present and consistent.
+   *
+   * @return {@code m}
+   * @throws IOException a part is missing or inconsistent, or the manifest cannot be written
+   */
+  public static CollectionManifest commit(Path dir, CollectionManifest m) throws IOException {
     Dataset.openCollection(dir, m, true).close(); // every part present and consistent
     Path target = DatasetLayout.collectionManifest(dir);
     Path tmp = SiblingLayout.temporary(target);

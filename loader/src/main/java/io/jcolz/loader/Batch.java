@@ -4,6 +4,7 @@ import io.jcolz.loader.batch.BatchBuffer;
 import io.jcolz.loader.batch.BatchSpec;
 import io.jcolz.loader.batch.ImageLayout;
 import io.jcolz.loader.batch.LabelMode;
+import io.jcolz.loader.batch.TargetMode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
@@ -22,8 +23,17 @@ import java.util.List;
  *   <li>{@link #rows()}: int64 {@code [n]} dataset rows; {@link #key(int)} the sample keys.
  * </ul>
  *
- * where n = {@link #size()} (the batch size, or less for a last batch without drop-last). Numbers
- * are in native byte order.
+ * <p><b>Targets and mask</b> (a dataset of partial labels, {@link #targetMode()} not PLAIN; see
+ * {@link TargetMode}): MULTI_HOT carries {@link #targets()}, float32 {@code [n, L]} (a positive's
+ * confidence, 0 elsewhere), and {@link #mask()}, float32 {@code [n, L]} (0 where the label is
+ * unknown, 1 elsewhere); SPARSE carries {@link #listedPairs()}, int32 {@code [P + N, 2]}: the P
+ * positive pairs ({@link #labelPairs()}, sorted) then the N verified-negative pairs ({@link
+ * #negativePairs()}, sorted), {@link #pairTargets()}, float32 {@code [P + N]} (the confidence of a
+ * positive, 0 for a negative), and {@link #unlistedWeight()} for every element not listed: target 0
+ * and that weight. Nothing of size {@code n × L} exists in the SPARSE form.
+ *
+ * <p>where n = {@link #size()} (the batch size, or less for a last batch without drop-last).
+ * Numbers are in native byte order.
  *
  * <p><b>Lifetime.</b> Every segment of a batch is a view of a pooled off-heap buffer that the
  * loader owns: it is valid until {@link #close()}, after which the same memory holds another batch
@@ -126,6 +136,78 @@ public final class Batch implements AutoCloseable {
     return buffer.labels().asSlice(0, 4L * size() * spec().labelCount());
   }
 
+  /** Plain labels, or targets and a mask (and what an unlisted label means). */
+  public TargetMode targetMode() {
+    return spec().targets();
+  }
+
+  /**
+   * The dense targets: float32 {@code [size(), L]}, a positive's confidence (1 without confidences,
+   * so for plain labels this is {@link #multiHot()}), 0 elsewhere (MULTI_HOT).
+   */
+  public MemorySegment targets() {
+    return multiHot();
+  }
+
+  /**
+   * The dense mask: float32 {@code [size(), L]}, 0 where the label is unknown, 1 elsewhere
+   * (MULTI_HOT with targets).
+   */
+  public MemorySegment mask() {
+    check();
+    if (labelMode() != LabelMode.MULTI_HOT || !targetMode().partial()) {
+      throw new IllegalStateException(
+          "labels are " + labelMode() + " " + targetMode() + ", not MULTI_HOT with targets");
+    }
+    return buffer.weights().asSlice(0, 4L * size() * spec().labelCount());
+  }
+
+  /**
+   * The verified-negative pairs: int32 {@code [negativePairCount(), 2]}, (sample, label), sorted
+   * (SPARSE with targets).
+   */
+  public MemorySegment negativePairs() {
+    checkSparseTargets();
+    return buffer.labels().asSlice(8L * buffer.pairs(), 8L * buffer.negativePairs());
+  }
+
+  /** Number of verified-negative pairs (SPARSE with targets; 0 otherwise). */
+  public int negativePairCount() {
+    return buffer.negativePairs();
+  }
+
+  /**
+   * Every listed pair: int32 {@code [pairCount() + negativePairCount(), 2]}, the positives then the
+   * verified negatives (SPARSE with targets).
+   */
+  public MemorySegment listedPairs() {
+    checkSparseTargets();
+    return buffer.labels().asSlice(0, 8L * (buffer.pairs() + buffer.negativePairs()));
+  }
+
+  /**
+   * The target of every listed pair: float32 {@code [pairCount() + negativePairCount()]}, the
+   * confidence of a positive (1 without confidences), 0 for a verified negative (SPARSE with
+   * targets).
+   */
+  public MemorySegment pairTargets() {
+    checkSparseTargets();
+    return buffer.weights().asSlice(0, 4L * (buffer.pairs() + buffer.negativePairs()));
+  }
+
+  /** The weight of a label a sample does not list: 0 if unknown, 1 if a negative. */
+  public float unlistedWeight() {
+    return targetMode().unlistedWeight();
+  }
+
+  private void checkSparseTargets() {
+    check();
+    if (labelMode() != LabelMode.SPARSE || !targetMode().partial()) {
+      throw new IllegalStateException(
+          "labels are " + labelMode() + " " + targetMode() + ", not SPARSE with targets");
+    }
+  }
+
   /** The sparse pairs: int32 {@code [pairCount(), 2]}, (sample, label), sorted. */
   public MemorySegment labelPairs() {
     check();
@@ -135,7 +217,7 @@ public final class Batch implements AutoCloseable {
     return buffer.labels().asSlice(0, 8L * buffer.pairs());
   }
 
-  /** Number of (sample, label) pairs (SPARSE). */
+  /** Number of positive (sample, label) pairs (SPARSE). */
   public int pairCount() {
     return buffer.pairs();
   }

@@ -61,6 +61,16 @@ final class BatchJob {
   int[] labelValues;
   final AtomicInteger labelCursor = new AtomicInteger();
 
+  // partial labels (targets): confidences and verified negatives, each like the label scratch
+  int[] confidenceStart;
+  int[] confidenceCount;
+  float[] confidenceValues;
+  final AtomicInteger confidenceCursor = new AtomicInteger();
+  int[] negativeStart;
+  int[] negativeCount;
+  int[] negativeValues;
+  final AtomicInteger negativeCursor = new AtomicInteger();
+
   BatchJob(int batchSize, int columns) {
     rows = new long[batchSize];
     encodedDone = new boolean[batchSize];
@@ -86,6 +96,8 @@ final class BatchJob {
     runnableCount = 0;
     Arrays.fill(groups, 0);
     labelCursor.set(0);
+    confidenceCursor.set(0);
+    negativeCursor.set(0);
   }
 
   /** Forgets the batch once it is queued (the buffer and keys now belong to it). */
@@ -133,6 +145,25 @@ final class BatchJob {
       labelCount = new int[batchSize];
       labelValues = new int[maxPairs];
     }
+  }
+
+  /**
+   * Scratch of partial labels (the label scratch, confidences and negatives, each of {@code
+   * maxPairs}), allocated once; the counts are cleared, since a column a dataset lacks leaves them
+   * 0.
+   */
+  void targetScratch(int batchSize, int maxPairs) {
+    sparseScratch(batchSize, maxPairs);
+    if (confidenceValues == null) {
+      confidenceStart = new int[batchSize];
+      confidenceCount = new int[batchSize];
+      confidenceValues = new float[maxPairs];
+      negativeStart = new int[batchSize];
+      negativeCount = new int[batchSize];
+      negativeValues = new int[maxPairs];
+    }
+    Arrays.fill(confidenceCount, 0);
+    Arrays.fill(negativeCount, 0);
   }
 
   void pushRunnable(int c, int gi) {

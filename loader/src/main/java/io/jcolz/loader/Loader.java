@@ -519,6 +519,7 @@ public final class Loader implements AutoCloseable {
     int cacheChunks;
     int cacheAtMost;
     int maxLabelsPerSample;
+    Boolean targets;
     boolean keys;
     io.jcolz.format.store.ReadMode readMode = io.jcolz.format.store.ReadMode.MAP;
     int readAhead = -1;
@@ -677,7 +678,22 @@ public final class Loader implements AutoCloseable {
       return this;
     }
 
-    /** Sparse label capacity: a batch holds at most B × this many pairs (default min(L, 128)). */
+    /**
+     * Soft targets and a mask ({@link io.jcolz.loader.batch.TargetMode}) instead of plain labels.
+     * Default: on when the dataset has partial labels (format version 3: a confidence or a
+     * verified-negatives column, or metadata {@code unlisted = unknown}) and the label column is
+     * the schema's; off for a plain dataset, which then delivers exactly what it always did. On for
+     * a plain dataset gives confidence 1 and a mask of ones.
+     */
+    public Builder targets(boolean on) {
+      this.targets = on;
+      return this;
+    }
+
+    /**
+     * Sparse label capacity: a batch holds at most B × this many pairs (default min(L, 128)); with
+     * targets, positives and verified negatives together, in either label mode.
+     */
     public Builder maxLabelsPerSample(int n) {
       this.maxLabelsPerSample = positive("max labels per sample", n);
       return this;

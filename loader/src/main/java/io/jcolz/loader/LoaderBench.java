@@ -64,6 +64,9 @@ public final class LoaderBench {
    * @param readMode how workers read compressed chunks
    * @param readAhead chunks read ahead at most ({@link Loader.Builder#readAhead}; 0 off, -1 the
    *     default)
+   * @param plainLabels read a dataset of partial labels as plain labels ({@code
+   *     Loader.Builder.targets(false)}); false: the loader's default, targets and a mask on such a
+   *     dataset
    */
   public record Options(
       int threads,
@@ -76,7 +79,8 @@ public final class LoaderBench {
       LabelMode labels,
       Augment augment,
       ReadMode readMode,
-      int readAhead) {
+      int readAhead,
+      boolean plainLabels) {
     /** Validates the options. */
     public Options {
       if (threads < 1
@@ -111,7 +115,8 @@ public final class LoaderBench {
           LabelMode.MULTI_HOT,
           Augment.flip(),
           ReadMode.MAP,
-          -1);
+          -1,
+          false);
     }
 
     /** With another worker count. */
@@ -127,7 +132,8 @@ public final class LoaderBench {
           labels,
           augment,
           readMode,
-          readAhead);
+          readAhead,
+          plainLabels);
     }
 
     /** With another batch size. */
@@ -143,7 +149,8 @@ public final class LoaderBench {
           labels,
           augment,
           readMode,
-          readAhead);
+          readAhead,
+          plainLabels);
     }
 
     /** With another timed duration (warm-up and ceiling scale along: 20% and 30% of it). */
@@ -159,7 +166,8 @@ public final class LoaderBench {
           labels,
           augment,
           readMode,
-          readAhead);
+          readAhead,
+          plainLabels);
     }
 
     /** With another order, layout, label mode and augmentation. */
@@ -175,7 +183,8 @@ public final class LoaderBench {
           lm,
           a,
           readMode,
-          readAhead);
+          readAhead,
+          plainLabels);
     }
 
     /** With another chunk read mode ({@link ReadMode}). */
@@ -191,7 +200,8 @@ public final class LoaderBench {
           labels,
           augment,
           m,
-          readAhead);
+          readAhead,
+          plainLabels);
     }
 
     /** With another read-ahead depth (0 off, -1 the default). */
@@ -207,7 +217,25 @@ public final class LoaderBench {
           labels,
           augment,
           readMode,
-          n);
+          n,
+          plainLabels);
+    }
+
+    /** Reading a dataset of partial labels as plain labels, or (false) with targets and a mask. */
+    public Options withPlainLabels(boolean plain) {
+      return new Options(
+          threads,
+          batchSize,
+          seconds,
+          warmupSeconds,
+          ceilingSeconds,
+          order,
+          layout,
+          labels,
+          augment,
+          readMode,
+          readAhead,
+          plain);
     }
   }
 
@@ -350,6 +378,7 @@ public final class LoaderBench {
             .order(o.order())
             .imageLayout(o.layout())
             .labels(o.labels())
+            .targets(targetsOn(dataset, o))
             .augment(o.augment())
             .readMode(o.readMode())
             .epochs(Long.MAX_VALUE / Math.max(1, dataset.rowCount()))
@@ -514,5 +543,26 @@ public final class LoaderBench {
       }
       return t > t0 ? rows / ((t - t0) / 1e9) : 0;
     }
+  }
+
+  /** Whether a run of {@code o} reads targets and a mask: a partial dataset, unless plain. */
+  private static boolean targetsOn(Dataset dataset, Options o) {
+    return !o.plainLabels() && o.labels() != LabelMode.NONE && dataset.partialLabels().partial();
+  }
+
+  /**
+   * The labels a run of {@code o} on {@code dataset} delivers: plain, or targets and a mask.
+   *
+   * @throws IllegalArgumentException if the options do not fit the dataset
+   */
+  public static io.jcolz.loader.batch.TargetMode targetMode(Dataset dataset, Options o) {
+    return Loader.builder(dataset)
+        .batchSize(o.batchSize())
+        .workers(1)
+        .labels(o.labels())
+        .targets(targetsOn(dataset, o))
+        .config()
+        .batchSpec()
+        .targets();
   }
 }

@@ -5,12 +5,14 @@ import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.augment.Augmentation;
 import io.jcolz.loader.batch.BatchSpec;
 import io.jcolz.loader.batch.ImageSampleWriter;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.batch.SampleWriter;
+import io.jcolz.loader.batch.TargetMode;
 import io.jcolz.loader.cache.ChunkCache;
 import io.jcolz.loader.order.Order;
 import io.jcolz.loader.order.RunPlan;
@@ -51,10 +53,10 @@ import java.util.function.Supplier;
  *       partial window at each end and one across an epoch boundary, so that a chunk is decoded
  *       once per epoch however many workers share it; SEQUENTIAL {@code ⌈A·B / r⌉ + A + 1}; RANDOM
  *       {@code workers + 1 + 2(⌈B / r⌉ + 1)} (a random order reuses little whatever the size);
- *   <li>every other column (labels, keys, the other image column): all its chunks when they take no
- *       more memory than the first cache (or 64 MiB) — a label chunk serves rows of many windows
- *       over the epoch, so only a whole-column cache decodes it once — else as many slots as the
- *       first cache's chunks can touch;
+ *   <li>every other column (labels, confidences, negatives, keys, the other image column): all its
+ *       chunks when they take no more memory than the first cache (or 64 MiB) — a label chunk
+ *       serves rows of many windows over the epoch, so only a whole-column cache decodes it once —
+ *       else as many slots as the first cache's chunks can touch;
  *   <li>each at least {@code workers + 1} and at most the column's chunk count, and at most {@link
  *       Loader.Builder#cacheAtMost} when set.
  * </ul>
@@ -70,8 +72,14 @@ public final class LoaderConfig {
     RAW,
     /** Encoded images (JPEG, PNG). */
     ENCODED,
-    /** Label sets. */
+    /** Label sets, as plain labels. */
     LABELS,
+    /** Label sets, as the positives of targets (partial labels). */
+    POSITIVES,
+    /** A confidence per positive (partial labels). */
+    CONFIDENCES,
+    /** Verified negatives (partial labels). */
+    NEGATIVES,
     /** Sample keys. */
     KEYS
   }
@@ -156,6 +164,28 @@ public final class LoaderConfig {
     }
     int l = labels == null ? 0 : labels.spec().cardinality();
     int perSample = b.maxLabelsPerSample > 0 ? b.maxLabelsPerSample : Math.max(1, Math.min(l, 128));
+    PartialLabels partial = dataset.partialLabels();
+    boolean schemaLabels =
+        labels != null && labels.name().equals(partial.labelColumn().orElse(null));
+    boolean targets =
+        lm != LabelMode.NONE && (b.targets != null ? b.targets : schemaLabels && partial.partial());
+    if (Boolean.TRUE.equals(b.targets) && lm == LabelMode.NONE) {
+      throw new IllegalArgumentException("targets(true) needs labels, not " + lm);
+    }
+    if (targets && !schemaLabels) {
+      throw new IllegalArgumentException(
+          "targets need the schema's label column, not '" + labels.name() + "'");
+    }
+    TargetMode tm =
+        !targets
+            ? TargetMode.PLAIN
+            : partial.unlisted() == PartialLabels.Unlisted.UNKNOWN
+                ? TargetMode.UNLISTED_UNKNOWN
+                : TargetMode.UNLISTED_NEGATIVE;
+    Column confidences =
+        targets && partial.hasConfidence() ? dataset.column(PartialLabels.CONFIDENCE) : null;
+    Column negatives =
+        targets && partial.hasNegatives() ? dataset.column(PartialLabels.NEGATIVES) : null;
     this.spec =
         new BatchSpec(
             batchSize,
@@ -165,7 +195,8 @@ public final class LoaderConfig {
             b.layout,
             lm,
             l,
-            (int) Math.min(Integer.MAX_VALUE, (long) perSample * batchSize));
+            (int) Math.min(Integer.MAX_VALUE, (long) perSample * batchSize),
+            tm);
     this.keyColumn = dataset.schema().keyColumn().map(dataset::column).orElse(null);
     if (keys && keyColumn == null) {
       throw new IllegalArgumentException(
@@ -199,7 +230,14 @@ public final class LoaderConfig {
     this.lookahead = workers + extra;
     this.cached =
         Collections.unmodifiableList(
-            caches(b, image, jpeg, lm == LabelMode.NONE ? null : labels, keys ? keyColumn : null));
+            caches(
+                b,
+                image,
+                jpeg,
+                lm == LabelMode.NONE ? null : labels,
+                confidences,
+                negatives,
+                keys ? keyColumn : null));
     long cacheBytes = 0;
     for (Cached c : cached) {
       cacheBytes += ChunkCache.boundBytes(c.column(), c.slots());
@@ -357,9 +395,18 @@ public final class LoaderConfig {
     return Math.max(1.0, (double) col.rowCount() / Math.max(1, col.chunkCount()));
   }
 
-  /** The caches in the order image, encoded image, labels, keys; the locality column's first. */
+  /**
+   * The caches in the order image, encoded image, labels, confidences, negatives, keys; the
+   * locality column's first.
+   */
   private List<Cached> caches(
-      Loader.Builder b, Column image, Column jpeg, Column labels, Column keyCol) {
+      Loader.Builder b,
+      Column image,
+      Column jpeg,
+      Column labels,
+      Column confidences,
+      Column negatives,
+      Column keyCol) {
     int localitySlots = slots(b, localityColumn, localityDefault());
     long localityBytes = ChunkCache.boundBytes(localityColumn, localitySlots);
     List<Cached> out = new ArrayList<>();
@@ -374,7 +421,14 @@ public final class LoaderConfig {
       out.add(new Cached(jpeg, Role.ENCODED, s, 0));
     }
     if (labels != null) {
-      out.add(new Cached(labels, Role.LABELS, slots(b, labels, other(labels, localityBytes)), 0));
+      Role r = spec.targets().partial() ? Role.POSITIVES : Role.LABELS;
+      out.add(new Cached(labels, r, slots(b, labels, other(labels, localityBytes)), 0));
+    }
+    for (Column c : new Column[] {confidences, negatives}) {
+      if (c != null) {
+        Role r = c == confidences ? Role.CONFIDENCES : Role.NEGATIVES;
+        out.add(new Cached(c, r, slots(b, c, other(c, localityBytes)), 0));
+      }
     }
     if (keyCol != null) {
       out.add(new Cached(keyCol, Role.KEYS, slots(b, keyCol, other(keyCol, localityBytes)), 0));

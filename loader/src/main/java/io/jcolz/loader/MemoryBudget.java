@@ -8,6 +8,8 @@ package io.jcolz.loader;
  * total = batchBuffers × batchBytes + cacheBytes + readBuffers × readBufferBytes
  * batchBuffers = devices × (prefetch + 1) + workers
  * batchBytes   = B×C×H×W (images) + B×L×4 (multi-hot) or pairs×8 (sparse) + B×8 (row ids)
+ *                + with targets ({@link io.jcolz.loader.batch.TargetMode}): B×L×4 (the dense mask)
+ *                  or pairs×4 (a target per pair)
  * cacheBytes   = Σ over cached columns of slots × largest decompressed chunk
  * readBuffers  = read-ahead depth + workers (pread and direct: the pooled read-ahead buffers, and
  *                each worker's own buffer for the chunks it reads itself)
@@ -18,8 +20,9 @@ package io.jcolz.loader;
  * In map and populate modes the read-ahead holds no process memory: it brings at most {@code depth}
  * chunks' pages into the page cache ahead of their decode.
  *
- * <p>(The heap holds, besides, per worker a few B-sized scratch arrays, and per epoch the order's
- * chunk permutation: about 12 bytes per chunk.)
+ * <p>(The heap holds, besides, per worker a few B-sized scratch arrays, with sparse labels or
+ * targets per lookahead batch a label scratch of pairs×4 bytes (three of them with targets), and
+ * per epoch the order's chunk permutation: about 12 bytes per chunk.)
  *
  * <p>Immutable and thread-safe.
  *

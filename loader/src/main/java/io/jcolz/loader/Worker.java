@@ -7,6 +7,7 @@ import io.jcolz.loader.batch.BatchBuffer;
 import io.jcolz.loader.batch.BatchSpec;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.batch.SampleWriter;
+import io.jcolz.loader.batch.TargetMode;
 import io.jcolz.loader.order.Shard;
 import io.jcolz.loader.read.ReadAhead;
 import java.io.IOException;
@@ -32,6 +33,8 @@ final class Worker {
   private final BatchSpec spec;
   private final Shard shard;
   private final boolean keys;
+  private final boolean targets;
+  private final MemorySegment ones; // one row of 1f: the dense mask row of UNLISTED_NEGATIVE
 
   Worker(Loader loader, Scheduler scheduler, int index, SampleWriter writer) {
     this.loader = loader;
@@ -41,6 +44,14 @@ final class Worker {
     this.spec = loader.batchSpec();
     this.shard = loader.shard();
     this.keys = loader.config().keys();
+    this.targets = spec.targets().partial();
+    if (spec.targets() == TargetMode.UNLISTED_NEGATIVE && spec.labelMode() == LabelMode.MULTI_HOT) {
+      float[] row = new float[spec.labelCount()];
+      Arrays.fill(row, 1f);
+      this.ones = MemorySegment.ofArray(row);
+    } else {
+      this.ones = null;
+    }
   }
 
   void run() {
@@ -119,7 +130,9 @@ final class Worker {
       loader.epochOrder(job.epoch).rows(shard.batchStart(job.index), job.size, job.rows);
       Arrays.fill(job.encodedDone, 0, job.size, false);
       job.keys = keys ? new String[job.size] : null;
-      if (spec.labelMode() == LabelMode.SPARSE) {
+      if (targets) {
+        job.targetScratch(spec.batchSize(), spec.maxPairs());
+      } else if (spec.labelMode() == LabelMode.SPARSE) {
         job.sparseScratch(spec.batchSize(), spec.maxPairs());
       }
     }
@@ -148,7 +161,13 @@ final class Worker {
     long[] sorted = job.sortKeys[c];
     int from = job.groupStart[c][t.group];
     int to = job.groupStart[c][t.group + 1];
-    int labelAt = role == LoaderConfig.Role.LABELS ? labelRegion(job, v, sorted, from, to) : 0;
+    int labelAt =
+        switch (role) {
+          case LABELS, POSITIVES -> labelRegion(job, v, sorted, from, to);
+          case CONFIDENCES -> region(job.confidenceCursor, v, job, sorted, from, to, true);
+          case NEGATIVES -> region(job.negativeCursor, v, job, sorted, from, to, false);
+          default -> 0;
+        };
     MemorySegment payload = v.payload();
     long rowBytes = role == LoaderConfig.Role.RAW ? v.spec().rowBytes() : 0;
     for (int x = from; x < to; x++) {
@@ -161,6 +180,9 @@ final class Worker {
                 payload, i * rowBytes, job.epoch, row, buf.images(), j * spec.imageBytes());
         case ENCODED -> encoded(job, v, i, j, c);
         case LABELS -> labelAt = labels(job, v, i, j, labelAt);
+        case POSITIVES -> labelAt = targetRow(job, v, i, j, labelAt);
+        case CONFIDENCES -> labelAt = confidences(job, v, i, j, labelAt);
+        case NEGATIVES -> labelAt = negatives(job, v, i, j, labelAt);
         case KEYS -> job.keys[j] = v.string(i);
       }
     }
@@ -197,7 +219,7 @@ final class Worker {
    * piece) and returns where it starts; multi-hot needs none.
    */
   private int labelRegion(BatchJob job, ChunkView v, long[] sorted, int from, int to) {
-    if (spec.labelMode() != LabelMode.SPARSE) {
+    if (spec.labelMode() != LabelMode.SPARSE && !targets) {
       return 0;
     }
     long first = v.firstRow();
@@ -206,6 +228,82 @@ final class Worker {
       n += v.setSize((int) (job.rows[(int) sorted[x]] - first));
     }
     return job.labelCursor.getAndAdd(n);
+  }
+
+  /**
+   * Reserves this piece's share of a partial-label scratch (confidences: list sizes; negatives: set
+   * sizes) and returns where it starts.
+   */
+  private static int region(
+      java.util.concurrent.atomic.AtomicInteger cursor,
+      ChunkView v,
+      BatchJob job,
+      long[] sorted,
+      int from,
+      int to,
+      boolean list) {
+    long first = v.firstRow();
+    int n = 0;
+    for (int x = from; x < to; x++) {
+      int i = (int) (job.rows[(int) sorted[x]] - first);
+      n += list ? v.listSize(i) : v.setSize(i);
+    }
+    return cursor.getAndAdd(n);
+  }
+
+  /**
+   * Targets: records sample {@code j}'s positives in the label scratch and, in MULTI_HOT, clears
+   * its target row and sets its mask row to the unlisted weight; {@link #finish} scatters the rest.
+   */
+  private int targetRow(BatchJob job, ChunkView v, int i, int j, int at) {
+    if (spec.labelMode() == LabelMode.MULTI_HOT) {
+      long rowBytes = 4L * spec.labelCount();
+      long base = j * rowBytes;
+      job.buffer.labels().asSlice(base, rowBytes).fill((byte) 0);
+      if (ones != null) {
+        MemorySegment.copy(ones, 0, job.buffer.weights(), base, rowBytes);
+      } else {
+        job.buffer.weights().asSlice(base, rowBytes).fill((byte) 0);
+      }
+    }
+    int from = v.valuesFrom(i);
+    int k = v.valuesFrom(i + 1) - from;
+    job.labelStart[j] = at;
+    job.labelCount[j] = k;
+    if (at + k <= job.labelValues.length) { // else over capacity: finish() says so
+      for (int x = 0; x < k; x++) {
+        job.labelValues[at + x] = v.setValueAt(from + x);
+      }
+    }
+    return at + k;
+  }
+
+  /** Records sample {@code j}'s confidences; returns the next free scratch position. */
+  private static int confidences(BatchJob job, ChunkView v, int i, int j, int at) {
+    int from = v.valuesFrom(i);
+    int k = v.valuesFrom(i + 1) - from;
+    job.confidenceStart[j] = at;
+    job.confidenceCount[j] = k;
+    if (at + k <= job.confidenceValues.length) {
+      for (int x = 0; x < k; x++) {
+        job.confidenceValues[at + x] = v.listValueAt(from + x);
+      }
+    }
+    return at + k;
+  }
+
+  /** Records sample {@code j}'s verified negatives; returns the next free scratch position. */
+  private static int negatives(BatchJob job, ChunkView v, int i, int j, int at) {
+    int from = v.valuesFrom(i);
+    int k = v.valuesFrom(i + 1) - from;
+    job.negativeStart[j] = at;
+    job.negativeCount[j] = k;
+    if (at + k <= job.negativeValues.length) {
+      for (int x = 0; x < k; x++) {
+        job.negativeValues[at + x] = v.setValueAt(from + x);
+      }
+    }
+    return at + k;
   }
 
   /** Writes sample {@code j}'s labels; returns the next free scratch position (sparse). */
@@ -233,10 +331,12 @@ final class Worker {
   }
 
   /** Sparse pairs in sample order, then the batch object for the queue. */
-  private void finish(BatchJob job) {
+  private void finish(BatchJob job) throws IOException {
     BatchBuffer buf = job.buffer;
     int n = job.size;
-    if (spec.labelMode() == LabelMode.SPARSE) {
+    if (targets) {
+      finishTargets(job);
+    } else if (spec.labelMode() == LabelMode.SPARSE) {
       int used = job.labelCursor.get();
       if (used > spec.maxPairs()) {
         throw new IllegalStateException(
@@ -265,5 +365,97 @@ final class Worker {
       buf.pairs(0);
     }
     job.batch = loader.batch(job.run, buf, job.keys);
+  }
+
+  /**
+   * Targets and mask from the scratch: MULTI_HOT scatters the confidences into the target rows
+   * (cleared by the label pieces) and, when unlisted labels are unknown, 1 into the mask rows at
+   * positives and negatives; SPARSE writes the positive pairs, then the negative pairs, and one
+   * target per pair.
+   */
+  private void finishTargets(BatchJob job) throws IOException {
+    BatchBuffer buf = job.buffer;
+    int n = job.size;
+    int positives = job.labelCursor.get();
+    int negatives = job.negativeCursor.get();
+    long listed = (long) positives + negatives;
+    if (listed > spec.maxPairs()) {
+      throw new IllegalStateException(
+          "a batch of "
+              + n
+              + " samples has "
+              + positives
+              + " positive and "
+              + negatives
+              + " verified negative labels, over the label capacity of "
+              + spec.maxPairs()
+              + "; raise Loader.Builder.maxLabelsPerSample (now "
+              + spec.maxPairs() / spec.batchSize()
+              + ")");
+    }
+    boolean confidences = loader.dataset().partialLabels().hasConfidence();
+    for (int j = 0; j < n; j++) {
+      if (confidences && job.confidenceCount[j] != job.labelCount[j]) {
+        throw new io.jcolz.format.CorruptDatasetException(
+            loader.dataset().path()
+                + ": row "
+                + job.rows[j]
+                + " has "
+                + job.confidenceCount[j]
+                + " confidences for "
+                + job.labelCount[j]
+                + " labels");
+      }
+    }
+    MemorySegment labels = buf.labels();
+    MemorySegment weights = buf.weights();
+    if (spec.labelMode() == LabelMode.MULTI_HOT) {
+      long rowBytes = 4L * spec.labelCount();
+      boolean unknown = spec.targets() == TargetMode.UNLISTED_UNKNOWN;
+      for (int j = 0; j < n; j++) {
+        long base = j * rowBytes;
+        int s = job.labelStart[j];
+        int cs = job.confidenceStart[j];
+        for (int x = 0; x < job.labelCount[j]; x++) {
+          long at = base + 4L * job.labelValues[s + x];
+          labels.set(ValueLayout.JAVA_FLOAT, at, confidences ? job.confidenceValues[cs + x] : 1f);
+          if (unknown) {
+            weights.set(ValueLayout.JAVA_FLOAT, at, 1f);
+          }
+        }
+        if (unknown) {
+          int ns = job.negativeStart[j];
+          for (int x = 0; x < job.negativeCount[j]; x++) {
+            weights.set(ValueLayout.JAVA_FLOAT, base + 4L * job.negativeValues[ns + x], 1f);
+          }
+        }
+      }
+      buf.pairs(0);
+      buf.negativePairs(0);
+      return;
+    }
+    int p = 0;
+    for (int j = 0; j < n; j++) {
+      int s = job.labelStart[j];
+      int cs = job.confidenceStart[j];
+      for (int x = 0; x < job.labelCount[j]; x++) {
+        labels.setAtIndex(ValueLayout.JAVA_INT, 2L * p, j);
+        labels.setAtIndex(ValueLayout.JAVA_INT, 2L * p + 1, job.labelValues[s + x]);
+        weights.setAtIndex(
+            ValueLayout.JAVA_FLOAT, p, confidences ? job.confidenceValues[cs + x] : 1f);
+        p++;
+      }
+    }
+    buf.pairs(p);
+    for (int j = 0; j < n; j++) {
+      int s = job.negativeStart[j];
+      for (int x = 0; x < job.negativeCount[j]; x++) {
+        labels.setAtIndex(ValueLayout.JAVA_INT, 2L * p, j);
+        labels.setAtIndex(ValueLayout.JAVA_INT, 2L * p + 1, job.negativeValues[s + x]);
+        weights.setAtIndex(ValueLayout.JAVA_FLOAT, p, 0f);
+        p++;
+      }
+    }
+    buf.negativePairs(p - positives);
   }
 }

@@ -36,6 +36,11 @@
  *       the first chunks of a batch registered while the workers are idle are often taken before
  *       their read starts and read by the worker itself ({@link
  *       io.jcolz.loader.LoaderStats#readsInline()}).
+ *   <li>Partial labels (format version 3) come as soft targets and a mask ({@link
+ *       io.jcolz.loader.batch.TargetMode}): the confidence and verified-negative columns are read
+ *       as their own cached columns and combined when a batch is finished, from per-batch scratch
+ *       of {@code B × maxLabelsPerSample} values each — so in either label mode a batch holds at
+ *       most that many positives and verified negatives (the same capacity as SPARSE labels).
  *   <li>No DJL types here: the training module adapts {@link io.jcolz.loader.Batch} to NDArrays.
  * </ul>
  */

@@ -3,16 +3,12 @@ package io.jcolz.pack;
 import io.jcolz.format.CollectionWriter;
 import io.jcolz.format.store.CollectionManifest;
 import io.jcolz.format.store.DatasetLayout;
-import io.jcolz.format.store.FileTrees;
 import io.jcolz.format.store.Manifest;
 import io.jcolz.format.store.ManifestFile;
-import io.jcolz.format.store.SiblingLayout;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +17,8 @@ import java.util.Map;
 /**
  * The last step of a pack: the collection manifest over a plan's committed parts, and for a fresh
  * pack the atomic rename of the build directory onto the output (parking a dataset already there,
- * with {@code --overwrite}, for the moment of the swap). FORMAT.md §9 describes what is written.
+ * with {@code --overwrite}, for the moment of the swap), on the local file system or, through a
+ * {@link PackTarget}, another one. FORMAT.md §9 describes what is written.
  *
  * <p>Stateless; the methods are safe to call from any thread, but two commits of the same output
  * must not run at once: the caller holds the output's {@link PackLock} exclusively.
@@ -44,26 +41,49 @@ public final class CollectionCommit {
         first = ManifestFile.read(DatasetLayout.manifest(DatasetLayout.part(build, p.name())));
       }
     }
-    CollectionWriter.commit(
-        build,
-        plan.collectionId(),
-        first.schema(),
-        first.labels(),
-        collectionMetadata(first),
-        entries,
-        "jcolz pack");
+    PackTarget.Local target = (PackTarget.Local) PackTarget.local(out);
+    if (!target.buildDirectory().equals(build.toAbsolutePath().normalize())) {
+      throw new IllegalArgumentException(build + " is not the build directory of " + out);
+    }
+    commitFresh(target, plan, entries, first, listener);
+  }
+
+  /**
+   * The commit of a fresh pack on any {@link PackTarget}: writes the collection manifest over
+   * {@code entries} (the plan's parts, in order) into the build directory, then moves a dataset at
+   * the output aside, renames the build directory onto the output and removes the old dataset.
+   *
+   * @param first the first part's manifest (schema, labels and the collection's metadata)
+   */
+  public static void commitFresh(
+      PackTarget target,
+      PackPlan plan,
+      List<CollectionManifest.PartEntry> entries,
+      Manifest first,
+      PackListener listener)
+      throws IOException {
+    long rows = 0;
+    for (CollectionManifest.PartEntry e : entries) {
+      rows += e.rows();
+    }
+    target.writeCollectionManifest(
+        new CollectionManifest(
+            plan.collectionId(),
+            rows,
+            first.schema(),
+            first.labels(),
+            collectionMetadata(first),
+            entries,
+            Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+            "jcolz pack"));
     listener.collectionWritten();
-    Path old = null;
-    if (OutputCheck.requireReplaceable(out)) { // checked again: it may have changed meanwhile
-      old = SiblingLayout.old(out);
-      Files.move(out, old, StandardCopyOption.ATOMIC_MOVE);
+    boolean replacing = target.replaceableOutExists(); // again: it may have changed meanwhile
+    if (replacing) {
+      target.moveOutAside();
     }
-    Files.move(build, out, StandardCopyOption.ATOMIC_MOVE);
-    try (FileChannel ch = FileChannel.open(out.getParent(), StandardOpenOption.READ)) {
-      ch.force(true);
-    }
-    if (old != null) {
-      FileTrees.deleteRecursively(old);
+    target.moveBuildOntoOut();
+    if (replacing) {
+      target.deleteAside();
     }
   }
 

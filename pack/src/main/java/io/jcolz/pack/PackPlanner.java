@@ -12,7 +12,6 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -63,39 +62,31 @@ public final class PackPlanner {
   /** The first walk: digest, folder names, count; with a {@code base} collection, a duplicate. */
   Listing list(Dataset base) throws IOException {
     Listing l = new Listing(o.partRows());
-    SourceWalker walker = new SourceWalker(o.input(), o.out().toAbsolutePath().normalize());
-    walker.walk(
-        new SourceWalker.Visitor() {
-          @Override
-          public void image(Path file, String key, List<String> f) throws IOException {
-            BasicFileAttributes a;
-            try {
-              a = Files.readAttributes(file, BasicFileAttributes.class);
-            } catch (IOException e) {
-              a = null; // unreadable: its decode reports it
-            }
-            l.digest.add(
-                key, a == null ? -1 : a.size(), a == null ? -1 : a.lastModifiedTime().toMillis());
-            l.keyBytes += key.getBytes(StandardCharsets.UTF_8).length;
-            l.bytes += a == null ? 0 : a.size();
-            l.folders.addAll(f);
-            if (base != null && l.duplicate == null) {
-              OptionalLong r = base.rowOf(key);
-              if (r.isPresent()) {
-                l.duplicate = key;
-                l.duplicateRow = r.getAsLong();
+    InputListing.local(o.input(), o.out().toAbsolutePath().normalize())
+        .list(
+            new InputListing.Visitor() {
+              @Override
+              public void image(
+                  String key, String location, List<String> f, long size, long modified)
+                  throws IOException {
+                l.digest.add(key, size, modified);
+                l.keyBytes += key.getBytes(StandardCharsets.UTF_8).length;
+                l.bytes += Math.max(0, size);
+                l.folders.addAll(f);
+                if (base != null && l.duplicate == null) {
+                  OptionalLong r = base.rowOf(key);
+                  if (r.isPresent()) {
+                    l.duplicate = key;
+                    l.duplicateRow = r.getAsLong();
+                  }
+                }
               }
-            }
-          }
 
-          @Override
-          public void skip(String shown, SkipReason reason, String detail) {}
-
-          @Override
-          public void ignored(Path file) {
-            l.ignored++;
-          }
-        });
+              @Override
+              public void ignored() {
+                l.ignored++;
+              }
+            });
     return l;
   }
 
@@ -208,63 +199,77 @@ public final class PackPlanner {
   }
 
   /**
-   * Checks a fresh pack's {@code plan} against the dataset at {@code out}, if any: true when it is
-   * already complete with this plan (and no build directory is left), so there is nothing to pack.
-   *
-   * @throws FileAlreadyExistsException something else is at {@code out} and {@code overwrite} is
-   *     not set (the message says whether it was packed with another plan, and how it differs)
-   * @throws IOException the plan recorded at {@code out} is damaged
+   * With {@code --restart}, removes the unfinished pack in {@code target}'s build directory, if
+   * any.
    */
-  public static boolean alreadyComplete(Path out, Path build, PackPlan plan, boolean overwrite)
+  public static void restart(PackTarget target, boolean restart, PackListener listener)
       throws IOException {
-    if (!Files.exists(out) || overwrite) {
+    if (restart && target.buildExists()) {
+      target.deleteBuild();
+      listener.note("--restart: removed the unfinished pack " + target.build());
+    }
+  }
+
+  /**
+   * Checks a fresh pack's {@code plan} against the dataset at {@code target}'s output, if any: true
+   * when it is already complete with this plan (and no build directory is left), so there is
+   * nothing to pack.
+   *
+   * @throws FileAlreadyExistsException something else is at the output and {@code overwrite} is not
+   *     set (the message says whether it was packed with another plan, and how it differs)
+   * @throws IOException the plan recorded at the output is damaged
+   */
+  public static boolean alreadyComplete(PackTarget target, PackPlan plan, boolean overwrite)
+      throws IOException {
+    if (!target.outExists() || overwrite) {
       return false;
     }
     PackPlan packed;
     try {
-      packed = PackPlan.read(out.resolve(PackPlan.FILE));
+      packed = target.outPlan();
     } catch (PackPlan.DamagedPlanException e) {
       throw new IOException(
           e.getMessage()
               + "; cannot tell whether "
-              + out
+              + target.out()
               + " is complete: check it with jcolz verify, or repack with --overwrite",
           e);
     }
     String diff = packed == null ? null : PackPlan.difference(packed, plan);
-    if (packed != null && diff == null && !Files.exists(build)) {
+    if (packed != null && diff == null && !target.buildExists()) {
       return true;
     }
     throw new FileAlreadyExistsException(
-        out.toString(),
+        target.out(),
         null,
         "a dataset or file is already there; use --overwrite to replace it"
             + (diff != null ? " (it was packed from other inputs or settings: " + diff + ")" : ""));
   }
 
   /**
-   * Records {@code plan} in the build directory {@code build}, or checks it against the plan an
-   * unfinished pack recorded there.
+   * Creates {@code target}'s build directory and records {@code plan} there, or checks it against
+   * the plan an unfinished pack recorded there.
    *
    * @throws IOException the unfinished pack has another plan (the difference is named), or its plan
    *     is damaged
    */
-  public static void recordPlan(Path build, PackPlan plan) throws IOException {
+  public static void recordPlan(PackTarget target, PackPlan plan) throws IOException {
+    target.createBuild();
     PackPlan recorded;
     try {
-      recorded = PackPlan.read(build.resolve(PackPlan.FILE));
+      recorded = target.buildPlan();
     } catch (PackPlan.DamagedPlanException e) {
       throw new IOException(
           e.getMessage() + "; run again with --restart to start over (its parts are discarded)", e);
     }
     if (recorded == null) {
-      plan.write(build.resolve(PackPlan.FILE));
+      target.writeBuildPlan(plan);
       return;
     }
     String diff = PackPlan.difference(recorded, plan);
     if (diff != null) {
       throw new IOException(
-          build
+          target.build()
               + " holds an unfinished pack with another plan: "
               + diff
               + "; run again with --restart to start over (its parts are discarded), or pack"

@@ -215,31 +215,14 @@ public final class PackSummary {
             sk.merge(r, n.get(), Long::sum);
           }
         });
-    long unmatched = 0;
-    if (labelFile != null) {
-      LabelFile.Unmatched u = labelFile.unmatched(10);
-      unmatched = u.count();
-      if (u.count() > 0) {
-        listener.note(
-            labelFile.file()
-                + ": "
-                + u.count()
-                + " key(s) have no image under "
-                + o.input()
-                + ", e.g. "
-                + String.join(", ", u.examples()));
-      }
-    }
+    long unmatched =
+        labelFile == null
+            ? 0
+            : noteUnmatched(listener, labelFile, labelFile.file().toString(), o.input().toString());
     if (dropped.count() > 0) {
       listener.note(droppedNote(o, dropped.count(), dropped.examples()));
     }
-    if (unlabelled.get() > 0) {
-      listener.note(
-          unlabelled.get()
-              + " image(s) have no line in "
-              + o.labels()
-              + " and were packed with no labels");
-    }
+    noteUnlabelled(listener, unlabelled.get(), String.valueOf(o.labels()));
     long bytesOut = 0;
     if (committed) {
       try (Dataset ds = Dataset.open(dir)) {
@@ -265,6 +248,43 @@ public final class PackSummary {
         .committed(committed)
         .runBytesIn(bytesIn.get())
         .build();
+  }
+
+  /** Notes that {@code target}'s output already holds this pack. */
+  public static void noteComplete(PackListener listener, PackTarget target) {
+    listener.note(
+        target.out() + " is already complete (same inputs and settings): nothing to pack");
+  }
+
+  /**
+   * Notes the keys of {@code labelFile} that no listed image had (up to 10 named), if any.
+   *
+   * @param labels the label file as the user named it
+   * @param input the input as the user named it
+   * @return how many keys had no image
+   */
+  public static long noteUnmatched(
+      PackListener listener, LabelFile labelFile, String labels, String input) {
+    LabelFile.Unmatched u = labelFile.unmatched(10);
+    if (u.count() > 0) {
+      listener.note(
+          labels
+              + ": "
+              + u.count()
+              + " key(s) have no image under "
+              + input
+              + ", e.g. "
+              + String.join(", ", u.examples()));
+    }
+    return u.count();
+  }
+
+  /** Notes the images packed with no labels for want of a line in {@code labels}, if any. */
+  public static void noteUnlabelled(PackListener listener, long unlabelled, String labels) {
+    if (unlabelled > 0) {
+      listener.note(
+          unlabelled + " image(s) have no line in " + labels + " and were packed with no labels");
+    }
   }
 
   /**

@@ -143,19 +143,16 @@ public final class Packer {
   private PackResult pack(Path out, LabelFile labelFile, long t0)
       throws IOException, InterruptedException {
     Path build = buildDirectory(out);
-    if (o.restart() && Files.exists(build)) {
-      FileTrees.deleteRecursively(build);
-      listener.note("--restart: removed the unfinished pack " + build);
-    }
+    PackTarget target = PackTarget.local(out);
+    PackPlanner.restart(target, o.restart(), listener);
     OutputCheck.requireReplaceable(out);
     PackPlanner.Listing listing = list(null);
     PackPlan plan = plan(listing, null, 0);
-    if (PackPlanner.alreadyComplete(out, build, plan, o.overwrite())) {
-      listener.note(out + " is already complete (same inputs and settings): nothing to pack");
+    if (PackPlanner.alreadyComplete(target, plan, o.overwrite())) {
+      PackSummary.noteComplete(listener, target);
       return summary.result(out, plan, plan.parts().size(), 0, true, labelFile, t0);
     }
-    Files.createDirectories(build.resolve(DatasetLayout.PARTS));
-    PackPlanner.recordPlan(build, plan);
+    PackPlanner.recordPlan(target, plan);
     List<PackPlan.Part> todo = new ArrayList<>();
     int kept = planner.sortParts(build, plan, todo);
     listener.planned(plan, kept);

@@ -11,6 +11,13 @@
  * {@link io.jcolz.pack.PackSummary} (counts and the {@link io.jcolz.pack.PackResult}) and {@link
  * io.jcolz.pack.CodecReport} (codecs per column, for the summaries).
  *
+ * <p>Two front doors, one pack: {@code jcolz pack} and the Spark job ({@code io.jcolz.spark}) parse
+ * the same settings flags ({@link io.jcolz.pack.PackFlags}, a picocli mixin; picocli is an optional
+ * dependency), list through {@link io.jcolz.pack.InputListing} (local: {@link
+ * io.jcolz.pack.SourceWalker}) and check and commit through a {@link io.jcolz.pack.PackTarget}
+ * (local, or the Spark job's Hadoop file system): the "already complete" and "another plan" checks,
+ * the notes and the swap of an old dataset are written once, here.
+ *
  * <h2>Conventions (decided; the command's help says the same)</h2>
  *
  * <ul>

@@ -121,6 +121,42 @@ class PackJobTest {
   }
 
   /**
+   * spark-submit's entry point parses the settings flags with {@code jcolz pack}'s own ({@code
+   * PackFlags}): the same flags give the CLI's plan (its id digests every setting) and rows; a bad
+   * value, an unknown flag or a missing --out is a usage error (2) that creates nothing.
+   */
+  @Test
+  void theSubmitEntryPointTakesTheCliFlags() throws Exception {
+    Path cli = tmp.resolve("flags-cli.jcolz");
+    new Packer(options(cli), null).run();
+    Path sp = tmp.resolve("flags-spark.jcolz");
+    String[] common = {
+      "--labels-from-dirs", "--size", "32", "--mode", "SMART", "--part-rows", "4", "--threads", "2"
+    };
+    List<String> args =
+        new ArrayList<>(List.of("--input", input.toString(), "--out", sp.toString()));
+    args.addAll(List.of(common));
+    assertEquals(0, PackJob.main(args.toArray(String[]::new), spark));
+    assertEquals(
+        PackPlan.read(cli.resolve(PackPlan.FILE)).planId(),
+        PackPlan.read(sp.resolve(PackPlan.FILE)).planId());
+    assertSameDatasets(cli, sp);
+    Path bad = tmp.resolve("flags-bad.jcolz");
+    for (String[] wrong :
+        new String[][] {
+          {"--input", input.toString(), "--out", bad.toString(), "--size", "x"},
+          {"--input", input.toString(), "--out", bad.toString(), "--mode", "png"},
+          {"--input", input.toString(), "--out", bad.toString(), "--frobnicate"},
+          {"--input", input.toString()},
+          {"--input", input.toString(), "--out", bad.toString(), "--quality", "0"},
+        }) {
+      assertEquals(2, PackJob.main(wrong, spark), String.join(" ", wrong));
+      assertFalse(Files.exists(bad), String.join(" ", wrong));
+      assertFalse(Files.exists(Packer.buildDirectory(bad)), String.join(" ", wrong));
+    }
+  }
+
+  /**
    * Issue 28: the driver holds {@code jcolz pack}'s lock for its whole job on a local output. A job
    * started while a pack holds it is refused; while the job's tasks run, a pack, a shard and a
    * finish on the same output are refused (tried from a task, in this JVM), and the job finishes.

@@ -74,6 +74,13 @@ public final class BenchCommand implements Callable<Integer> {
   LabelMode labels;
 
   @Option(
+      names = "--plain-labels",
+      description =
+          "read a dataset of partial labels (format version 3) as plain labels; by default such a"
+              + " dataset is read with soft targets and a mask, as train reads it")
+  boolean plainLabels;
+
+  @Option(
       names = "--augment",
       description = "none, flip or standard (random resized crop + flip) (default: flip)",
       converter = Converters.AugmentConverter.class)
@@ -164,11 +171,18 @@ public final class BenchCommand implements Callable<Integer> {
               .withSeconds(seconds)
               .with(order, layout, labels, augment)
               .withReadMode(mode)
-              .withReadAhead(readAhead == null ? -1 : readAhead);
+              .withReadAhead(readAhead == null ? -1 : readAhead)
+              .withPlainLabels(plainLabels);
+      String targets;
+      try {
+        targets = LoaderBench.targetMode(ds, o).name();
+      } catch (IllegalArgumentException e) { // the settings do not fit the dataset
+        throw new Main.UsageException(e.getMessage());
+      }
       if (!json.on()) {
         out.printf(
             Locale.ROOT,
-            "streaming %s (%s rows, mode %s) with %d workers, batch %d, %s, %s, %s, augment %s for %.0f s%n",
+            "streaming %s (%s rows, mode %s) with %d workers, batch %d, %s, %s, %s%s, augment %s for %.0f s%n",
             dataset,
             CliSupport.count(ds.rowCount()),
             PackedImages.of(ds).storage().id(),
@@ -177,6 +191,7 @@ public final class BenchCommand implements Callable<Integer> {
             order,
             layout,
             labels,
+            targets.equals("PLAIN") ? "" : " with targets and mask (" + targets + ")",
             augment.id(),
             seconds);
         out.flush();
@@ -194,6 +209,8 @@ public final class BenchCommand implements Callable<Integer> {
         j.put("order", order.name());
         j.put("augment", augment.id());
         j.put("read_mode", mode.label());
+        j.put("labels", labels.name());
+        j.put("targets", targets);
         long read1 = storageReadBytes();
         // whole run (warm-up, timed part and decompress ceiling); -1 where /proc/self/io is absent
         j.put("storage_read_bytes", read0 < 0 || read1 < 0 ? -1 : read1 - read0);

@@ -3,7 +3,7 @@ package io.jcolz.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.format.store.FileTrees;
-import io.jcolz.training.shapes.ShapesGenerator;
+import io.jcolz.shapes.ShapesGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -54,7 +54,7 @@ final class DjlBench {
         for (Batch b : l.batches()) {
           try (b;
               NDArray x = BatchArrays.images(m, b);
-              NDArray y = BatchArrays.labels(m, b)) {
+              ai.djl.ndarray.NDList y = BatchArrays.lossLabels(m, b)) {
             images += b.size();
           }
           if (System.nanoTime() >= end) {

@@ -123,6 +123,7 @@ public final class EvalCommand implements Callable<Integer> {
         j.put("rows", half.numSamples());
         j.put("labels", half.numLabels());
         j.put("labels_with_positives", half.labelsWithPositives());
+        j.put("unknowns_skipped", half.unknownsSkipped());
         j.put("images_per_s", half.numSamples() / seconds);
         j.put("seconds", seconds);
         j.put("checkpoint", loaded.directory().toString());
@@ -141,6 +142,12 @@ public final class EvalCommand implements Callable<Integer> {
             CliSupport.count(half.numSamples()),
             half.numLabels(),
             half.labelsWithPositives());
+        if (half.unknownsSkipped() > 0) {
+          out.printf(
+              Locale.ROOT,
+              "unknowns   %s (sample, label) left out: each label evaluated where it is known%n",
+              CliSupport.count(half.unknownsSkipped()));
+        }
         out.printf(Locale.ROOT, "mAP        %.4f%n", half.meanAveragePrecision());
         out.printf(
             Locale.ROOT,

@@ -5,9 +5,8 @@ import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.image.ResizeMode;
-import io.jcolz.pack.CodecChoice;
 import io.jcolz.pack.CodecReport;
-import io.jcolz.pack.LabelFormat;
+import io.jcolz.pack.PackFlags;
 import io.jcolz.pack.PackListener;
 import io.jcolz.pack.PackOptions;
 import io.jcolz.pack.PackResult;
@@ -94,17 +93,6 @@ public final class PackCommand implements Callable<Integer> {
   Path out;
 
   @Option(
-      names = "--part-rows",
-      paramLabel = "N",
-      description = "images per part (default: ${DEFAULT-VALUE}, ~3 GB raw at 224 px)")
-  int partRows = PackOptions.DEFAULT_PART_ROWS;
-
-  @Option(
-      names = "--restart",
-      description = "discard an unfinished pack (or append) at --out and start over")
-  boolean restart;
-
-  @Option(
       names = "--append",
       description = "add the images of --input as new parts of the collection at --out")
   boolean append;
@@ -136,104 +124,8 @@ public final class PackCommand implements Callable<Integer> {
     boolean fromDirs;
   }
 
-  @Option(
-      names = "--labels-format",
-      paramLabel = "F",
-      description =
-          "how --labels is read: auto (default: by the file's name and first line), csv, tsv, jsonl, or "
-              + "openimages (Open Images' ImageID,Source,LabelName,Confidence CSV; an image matches its "
-              + "ImageID by file name without extension)",
-      converter = Converters.LabelFormatConverter.class)
-  LabelFormat labelsFormat = LabelFormat.AUTO;
-
-  @Option(
-      names = "--unlisted",
-      paramLabel = "U",
-      description =
-          "what a label an image's labels do not list means: negative (default) or unknown (left out "
-              + "of the loss and the metrics; recorded in the dataset, format version 3); an append "
-              + "keeps the collection's",
-      converter = Converters.UnlistedConverter.class)
-  PartialLabels.Unlisted unlisted = PartialLabels.Unlisted.NEGATIVE;
-
-  @Option(
-      names = "--vocabulary-from",
-      paramLabel = "DS",
-      description =
-          "use the label vocabulary (names and indices) of dataset DS, e.g. the training set when packing "
-              + "its validation set; label names not in it are dropped and counted")
-  Path vocabularyFrom;
-
-  @Option(
-      names = "--size",
-      paramLabel = "S",
-      description = "images become SxS pixels (default: ${DEFAULT-VALUE})")
-  int size = 224;
-
-  @Option(
-      names = "--resize",
-      paramLabel = "HOW",
-      description = "shorter-side+center-crop (default), stretch, or pad (letterbox on white)",
-      converter = Converters.ResizeConverter.class)
-  ResizeMode resize = ResizeMode.SHORTER_SIDE_CENTER_CROP;
-
-  @Option(
-      names = "--mode",
-      paramLabel = "MODE",
-      description =
-          "raw: exact resized pixels, Zstd per chunk (default); jpeg: re-encoded at --quality, decoded by "
-              + "the loader; smart: per image raw if zstd(pixels) <= 2x its JPEG size, else JPEG",
-      converter = Converters.StorageConverter.class)
-  PackedImages.Storage mode = PackedImages.Storage.RAW;
-
-  @Option(
-      names = "--quality",
-      paramLabel = "Q",
-      description = "JPEG quality 1..100 for jpeg/smart (default: ${DEFAULT-VALUE})")
-  int quality = 90;
-
-  @Option(
-      names = "--threads",
-      paramLabel = "N",
-      description = "decoding threads (default: all cores, ${DEFAULT-VALUE})")
-  int threads = Runtime.getRuntime().availableProcessors();
-
-  @Option(
-      names = "--chunk-rows",
-      paramLabel = "N",
-      description = "rows per image chunk (default: about 4 MiB per chunk)")
-  int chunkRows;
-
-  @Option(
-      names = "--level",
-      paramLabel = "L",
-      description =
-          "Zstd level -7..22 (default: ${DEFAULT-VALUE}); lower packs and loads faster for more"
-              + " bytes: -2 loads raw pixels about 1.5x faster for 14-22%% more bytes")
-  int level = io.jcolz.format.schema.ColumnSpec.DEFAULT_LEVEL;
-
-  @Option(
-      names = "--codec",
-      paramLabel = "C",
-      description =
-          "chunk codec: auto (default) measures each part's columns on their first chunk and stores a "
-              + "column uncompressed where Zstd saves under 10%% (photo pixels, JPEGs: faster to load); "
-              + "zstd or none force it for every column",
-      converter = Converters.CodecConverter.class)
-  CodecChoice codec = CodecChoice.AUTO;
-
-  @Option(
-      names = "--min-side",
-      paramLabel = "PX",
-      description = "skip images whose shorter side is below PX (default: ${DEFAULT-VALUE})")
-  int minSide = 2;
-
-  @Option(
-      names = "--overwrite",
-      description =
-          "replace an existing jcolz dataset at --out (atomically, on success); anything else"
-              + " there (a file, a folder of other things) is refused, never deleted")
-  boolean overwrite;
+  /** The settings flags, shared with the Spark job. */
+  @Mixin PackFlags flags = new PackFlags();
 
   @Mixin JsonOption json = new JsonOption();
 
@@ -405,23 +297,7 @@ public final class PackCommand implements Callable<Integer> {
       if (append) {
         adoptCollectionSettings();
       }
-      PackOptions.Builder o =
-          PackOptions.builder(input, out)
-              .size(size)
-              .resize(resize)
-              .mode(mode)
-              .quality(quality)
-              .threads(threads)
-              .chunkRows(chunkRows)
-              .level(level)
-              .codec(codec)
-              .overwrite(overwrite)
-              .minSide(minSide)
-              .partRows(partRows)
-              .restart(restart)
-              .append(append)
-              .labelsFormat(labelsFormat)
-              .unlisted(unlisted);
+      PackOptions.Builder o = flags.applyTo(PackOptions.builder(input, out)).append(append);
       if (shard != null) {
         String[] f = shard.split("/", -1);
         try {
@@ -435,6 +311,7 @@ public final class PackCommand implements Callable<Integer> {
       } else if (labelArgs != null && labelArgs.fromDirs) {
         o.labelsFromDirs(true);
       }
+      Path vocabularyFrom = flags.vocabularyFrom;
       if (vocabularyFrom != null) {
         if (labelArgs == null) {
           throw new Main.UsageException(
@@ -462,19 +339,20 @@ public final class PackCommand implements Callable<Integer> {
     }
     var parsed = spec.commandLine().getParseResult();
     if (!parsed.hasMatchedOption("--size") && meta.containsKey(PackedImages.SIZE)) {
-      size = Integer.parseInt(meta.get(PackedImages.SIZE));
+      flags.size = Integer.parseInt(meta.get(PackedImages.SIZE));
     }
     if (!parsed.hasMatchedOption("--mode") && meta.containsKey(PackedImages.MODE)) {
-      mode = PackedImages.Storage.parse(meta.get(PackedImages.MODE)).orElse(mode);
+      flags.mode = PackedImages.Storage.parse(meta.get(PackedImages.MODE)).orElse(flags.mode);
     }
     if (!parsed.hasMatchedOption("--resize") && meta.containsKey(PackedImages.RESIZE)) {
-      resize = ResizeMode.parse(meta.get(PackedImages.RESIZE)).orElse(resize);
+      flags.resize = ResizeMode.parse(meta.get(PackedImages.RESIZE)).orElse(flags.resize);
     }
     if (!parsed.hasMatchedOption("--quality") && meta.containsKey(PackedImages.QUALITY)) {
-      quality = Integer.parseInt(meta.get(PackedImages.QUALITY));
+      flags.quality = Integer.parseInt(meta.get(PackedImages.QUALITY));
     }
     if (!parsed.hasMatchedOption("--unlisted") && meta.containsKey(PartialLabels.UNLISTED)) {
-      unlisted = PartialLabels.Unlisted.parse(meta.get(PartialLabels.UNLISTED)).orElse(unlisted);
+      flags.unlisted =
+          PartialLabels.Unlisted.parse(meta.get(PartialLabels.UNLISTED)).orElse(flags.unlisted);
     }
   }
 

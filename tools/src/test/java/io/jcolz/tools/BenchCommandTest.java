@@ -10,7 +10,7 @@ import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
 import io.jcolz.image.ImageDecoder;
 import io.jcolz.image.ResizeMode;
-import io.jcolz.training.shapes.ShapesGenerator;
+import io.jcolz.shapes.ShapesGenerator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -88,6 +88,40 @@ class BenchCommandTest {
     CliTestSupport.Result both =
         CliTestSupport.run("bench", ds.toString(), "--djl", "--compare", images.toString());
     assertEquals(2, both.code(), both.toString());
+  }
+
+  @Test
+  void aDatasetOfPartialLabelsIsMeasuredWithTargetsUnlessPlainLabels() throws Exception {
+    Path partial = tmp.resolve("partial-bench");
+    io.jcolz.shapes.ShapesDatasetWriter.writePartial(
+        partial, 40, 16, 3, io.jcolz.format.schema.PartialLabels.Unlisted.UNKNOWN);
+    String[][] runs = {{}, {"--labels", "SPARSE"}, {"--plain-labels"}, {"--labels", "NONE"}};
+    String[] want = {"UNLISTED_UNKNOWN", "UNLISTED_UNKNOWN", "PLAIN", "PLAIN"};
+    for (int k = 0; k < runs.length; k++) {
+      java.util.List<String> args =
+          new java.util.ArrayList<>(
+              List.of(
+                  "bench",
+                  partial.toString(),
+                  "--seconds",
+                  "0.3",
+                  "--threads",
+                  "1",
+                  "--batch",
+                  "8",
+                  "--json"));
+      args.addAll(List.of(runs[k]));
+      CliTestSupport.Result r = CliTestSupport.run(args.toArray(String[]::new));
+      assertEquals(0, r.code(), r.toString());
+      JsonNode j = CliSupport.JSON.readTree(r.lastLine());
+      assertEquals(want[k], j.get("targets").asText(), r.lastLine());
+      assertTrue(j.get("images_per_s").asDouble() > 0, r.lastLine());
+    }
+    CliTestSupport.Result human =
+        CliTestSupport.run(
+            "bench", partial.toString(), "--seconds", "0.3", "--threads", "1", "--batch", "8");
+    assertEquals(0, human.code(), human.toString());
+    assertTrue(human.out().contains("with targets and mask (UNLISTED_UNKNOWN)"), human.out());
   }
 
   @Test

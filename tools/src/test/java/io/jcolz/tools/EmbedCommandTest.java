@@ -10,7 +10,7 @@ import io.jcolz.loader.Loader;
 import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.order.Order;
-import io.jcolz.training.shapes.ShapesDatasetWriter;
+import io.jcolz.shapes.ShapesDatasetWriter;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;

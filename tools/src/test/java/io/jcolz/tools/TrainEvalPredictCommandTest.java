@@ -10,7 +10,7 @@ import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.Row;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.Schema;
-import io.jcolz.training.shapes.ShapesDatasetWriter;
+import io.jcolz.shapes.ShapesDatasetWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

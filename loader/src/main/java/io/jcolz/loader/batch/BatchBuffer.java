@@ -5,8 +5,9 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * One pooled off-heap batch: the image region, the label region (multi-hot floats or sparse pairs),
- * the row ids, and the fill state (samples, pairs). All numbers are in native byte order
- * (little-endian on every platform jcolz supports).
+ * with targets a second label region (the mask, or the per-pair targets), the row ids, and the fill
+ * state (samples, pairs). All numbers are in native byte order (little-endian on every platform
+ * jcolz supports).
  *
  * <p>Not thread-safe: a buffer belongs to one thread at a time — the worker filling it, then the
  * consumer reading it — and is handed over through a queue (which makes the writes visible).
@@ -16,9 +17,11 @@ public final class BatchBuffer {
   private final int id;
   private final MemorySegment images;
   private final MemorySegment labels;
+  private final MemorySegment weights;
   private final MemorySegment rows;
   private int size;
   private int pairs;
+  private int negativePairs;
 
   BatchBuffer(BatchSpec spec, int id, MemorySegment block) {
     this.spec = spec;
@@ -28,6 +31,8 @@ public final class BatchBuffer {
     o += BatchSpec.align(spec.imagesBytes());
     this.labels = block.asSlice(o, spec.labelBytes());
     o += BatchSpec.align(spec.labelBytes());
+    this.weights = block.asSlice(o, spec.weightBytes());
+    o += BatchSpec.align(spec.weightBytes());
     this.rows = block.asSlice(o, spec.rowBytes());
   }
 
@@ -56,6 +61,15 @@ public final class BatchBuffer {
     return labels;
   }
 
+  /**
+   * The second label region (capacity), with targets only ({@link BatchSpec#weightBytes()}): the
+   * mask {@code [B, L]} float32 (MULTI_HOT) or the per-pair float32 targets (SPARSE); empty for
+   * plain labels.
+   */
+  public MemorySegment weights() {
+    return weights;
+  }
+
   /** The row-id region: B int64. */
   public MemorySegment rows() {
     return rows;
@@ -82,6 +96,20 @@ public final class BatchBuffer {
       throw new IllegalArgumentException("size " + n + " of a batch of " + spec.batchSize());
     }
     size = n;
+  }
+
+  /** Verified-negative pairs filled after the positive ones (SPARSE with targets). */
+  public int negativePairs() {
+    return negativePairs;
+  }
+
+  /** Sets the number of verified-negative pairs filled after the {@link #pairs()} positive ones. */
+  public void negativePairs(int n) {
+    if (n < 0 || (n > 0 && !spec.targets().partial()) || (long) pairs + n > spec.maxPairs()) {
+      throw new IllegalArgumentException(
+          "negative pairs " + n + " after " + pairs + " of " + spec.maxPairs());
+    }
+    negativePairs = n;
   }
 
   /** Sparse pairs filled. */

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcolz.format.Dataset;
 import io.jcolz.pack.PackTestImages;
+import io.jcolz.shapes.ShapesGenerator;
 import io.jcolz.tools.CliTestSupport;
-import io.jcolz.training.shapes.ShapesGenerator;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -44,10 +44,11 @@ public final class BatchArrays {
   private BatchArrays() {}
 
   /**
-   * The batch copied, exactly once, into arrays the manager owns: {@code [images, labels]} — images
-   * uint8 in the batch's layout ({@code [n, C, H, W]} or {@code [n, H, W, C]}), labels as the
-   * loader carried them (float32 multi-hot {@code [n, L]}, or int32 pairs {@code [P, 2]}); without
-   * labels, {@code [images]}. The arrays stay valid after the batch and the loader are closed.
+   * The batch copied, exactly once, into arrays the manager owns: {@code [images, labels…]} —
+   * images uint8 in the batch's layout ({@code [n, C, H, W]} or {@code [n, H, W, C]}), labels as
+   * the loader carried them (float32 multi-hot {@code [n, L]}, or int32 pairs {@code [P, 2]}; with
+   * targets, the arrays of {@link #lossLabels}); without labels, {@code [images]}. The arrays stay
+   * valid after the batch and the loader are closed.
    *
    * @param manager owner of the result (and of its device)
    * @param batch an open batch
@@ -57,9 +58,48 @@ public final class BatchArrays {
     NDList out = new NDList();
     out.add(copyOf(manager, batch.images(), new Shape(batch.imageShape()), DataType.UINT8));
     if (batch.labelMode() != LabelMode.NONE) {
-      out.add(labels(manager, batch));
+      out.addAll(lossLabels(manager, batch));
     }
     return out;
+  }
+
+  /**
+   * The batch's labels on the manager's device in the form {@link
+   * io.jcolz.training.loss.AsymmetricLoss} takes, copied once:
+   *
+   * <ul>
+   *   <li>plain labels: {@code [labels(manager, batch)]};
+   *   <li>targets, MULTI_HOT: {@code [targets, mask]}, float32 {@code [n, L]} each;
+   *   <li>targets, SPARSE: {@code [pairs, pairTargets, unlistedWeight]}: the listed (sample, label)
+   *       pairs int32 {@code [P + N, 2]} (positives then verified negatives), their targets float32
+   *       {@code [P + N]}, and the weight of every other element, a float32 scalar (0 when an
+   *       unlisted label is unknown) — nothing of size {@code n × L}.
+   * </ul>
+   *
+   * @param manager owner of the result
+   * @param batch an open batch with labels
+   * @return the label arrays
+   */
+  public static NDList lossLabels(NDManager manager, Batch batch) {
+    if (!batch.targetMode().partial()) {
+      return new NDList(labels(manager, batch));
+    }
+    if (batch.labelMode() == LabelMode.MULTI_HOT) {
+      Shape shape = new Shape(batch.size(), batch.labelCount());
+      return new NDList(
+          copyOf(manager, batch.targets(), shape, DataType.FLOAT32),
+          copyOf(manager, batch.mask(), shape, DataType.FLOAT32));
+    }
+    int listed = batch.pairCount() + batch.negativePairCount();
+    NDArray pairs =
+        listed == 0
+            ? manager.create(new int[0], new Shape(0, 2))
+            : copyOf(manager, batch.listedPairs(), new Shape(listed, 2), DataType.INT32);
+    NDArray targets =
+        listed == 0
+            ? manager.create(new float[0], new Shape(0))
+            : copyOf(manager, batch.pairTargets(), new Shape(listed), DataType.FLOAT32);
+    return new NDList(pairs, targets, manager.create(batch.unlistedWeight()));
   }
 
   /**

@@ -15,6 +15,7 @@ import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
+import io.jcolz.format.schema.PartialLabels;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -48,7 +49,11 @@ import java.util.Objects;
  * </ul>
  *
  * DJL's stacking batchifier makes {@code [B, 3, H, W]} (or {@code [B, H, W, 3]}) and {@code [B,
- * L]}, which {@link io.jcolz.training.loss.FusedSigmoidCrossEntropyLoss} takes as dense targets.
+ * L]}, which {@link io.jcolz.training.loss.FusedSigmoidCrossEntropyLoss} takes as dense targets. On
+ * a dataset of partial labels (format version 3) the labels are two vectors {@code [L]}, the target
+ * (a positive's confidence) and the mask (0 where the label is unknown), stacked into the {@code
+ * [B, L]} pair {@link io.jcolz.training.loss.AsymmetricLoss} takes; they are read per record
+ * through {@code Dataset.readLabels} (a chunk decode of each label column per record).
  *
  * <p>This is the convenience path: random row reads on DJL's threads, through a small LRU cache of
  * decoded chunks per column ({@link Builder#optChunkCache}; {@link #chunkDecodes()} counts the
@@ -253,11 +258,33 @@ public final class JcolzDataset extends RandomAccessDataset {
         image.close();
       }
     }
+    if (dataset.partialLabels().partial()) {
+      return new Record(new NDList(squeezed), partialLabels(manager, index));
+    }
     float[] multiHot = new float[numLabels];
     for (int l : labels) {
       multiHot[l] = 1f;
     }
     return new Record(new NDList(squeezed), new NDList(manager.create(multiHot)));
+  }
+
+  /** Row {@code index}'s target and mask {@code [L]} each, from the dataset's row reader. */
+  private NDList partialLabels(NDManager manager, long index) throws IOException {
+    PartialLabels.RowLabels row = dataset.readLabels(index);
+    boolean unknown = dataset.partialLabels().unlisted() == PartialLabels.Unlisted.UNKNOWN;
+    float[] target = new float[numLabels];
+    float[] mask = new float[numLabels];
+    java.util.Arrays.fill(mask, unknown ? 0f : 1f);
+    for (int j = 0; j < row.positives().length; j++) {
+      target[row.positives()[j]] = row.confidence(j);
+      mask[row.positives()[j]] = 1f;
+    }
+    if (row.negatives() != null) {
+      for (int n : row.negatives()) {
+        mask[n] = 1f;
+      }
+    }
+    return new NDList(manager.create(target), manager.create(mask));
   }
 
   @Override

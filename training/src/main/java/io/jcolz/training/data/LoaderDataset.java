@@ -21,7 +21,8 @@ import java.util.function.UnaryOperator;
  * loader configured by the caller (batch size, seed, shard, augmentation, label mode, workers) and
  * started for that epoch; its batches become DJL batches of normalised float32 images {@code [B, 3,
  * H, W]} ({@link BatchArrays#images}) and labels as the loader carries them (float32 multi-hot
- * {@code [B, L]}, or int32 pairs {@code [P, 2]} for SPARSE), each copied once.
+ * {@code [B, L]}, or int32 pairs {@code [P, 2]} for SPARSE; on a dataset of partial labels, targets
+ * and mask: {@link BatchArrays#lossLabels}), each copied once.
  *
  * <pre>{@code
  * LoaderDataset data = new LoaderDataset(ds, b -> b.batchSize(64).seed(7).augment(Augment.standard()));
@@ -115,7 +116,7 @@ public final class LoaderDataset implements ai.djl.training.dataset.Dataset, Aut
             try (b) {
               NDManager sub = manager.newSubManager();
               NDList data = new NDList(BatchArrays.images(sub, b));
-              NDList labels = new NDList(BatchArrays.labels(sub, b));
+              NDList labels = BatchArrays.lossLabels(sub, b);
               return new Batch(
                   sub,
                   data,

@@ -1,7 +1,8 @@
 /**
  * Bridges between jcolz data and DJL: {@link io.jcolz.training.data.BatchArrays} turns a loader
  * batch into device arrays (uint8 upload, float conversion and ImageNet normalisation on the
- * device; labels as sparse pairs or multi-hot; {@code copy} copies a batch exactly once), {@link
+ * device; labels as sparse pairs or multi-hot, or for partial labels the target and mask of {@code
+ * lossLabels}; {@code copy} copies a batch exactly once), {@link
  * io.jcolz.training.data.JcolzDataset} is a DJL {@code RandomAccessDataset} view for {@code
  * EasyTrain} (normalised CHW or HWC uint8 records for DJL's image transforms), {@link
  * io.jcolz.training.data.LoaderDataset} is the fast DJL {@code Dataset} that streams a loader,

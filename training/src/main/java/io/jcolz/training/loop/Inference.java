@@ -12,10 +12,12 @@ import io.jcolz.loader.Batch;
 import io.jcolz.loader.Loader;
 import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.batch.LabelMode;
+import io.jcolz.loader.batch.TargetMode;
 import io.jcolz.loader.order.Order;
 import io.jcolz.training.data.BatchArrays;
 import io.jcolz.training.metrics.MultiLabelEvaluator;
 import java.io.IOException;
+import java.lang.foreign.ValueLayout;
 import java.util.function.Function;
 
 /**
@@ -115,7 +117,8 @@ public final class Inference {
    * @param workers loader threads
    * @param forward inputs → logits
    * @return the evaluator holding every row's scores and labels (spilled to a scratch file past its
-   *     heap budget); the caller closes it
+   *     heap budget), each label evaluated only where it is known when the dataset's unlisted
+   *     labels are unknown; the caller closes it
    * @throws IOException if the dataset cannot be read
    * @throws InterruptedException if interrupted
    */
@@ -140,7 +143,17 @@ public final class Inference {
           LabelMode.SPARSE,
           false,
           forward,
-          (batch, p) -> evaluator.addSparse(p, batch.size(), BatchArrays.pairs(batch)));
+          (batch, p) -> {
+            if (batch.targetMode() == TargetMode.UNLISTED_UNKNOWN) {
+              evaluator.addKnown(
+                  p,
+                  batch.size(),
+                  BatchArrays.pairs(batch),
+                  batch.negativePairs().toArray(ValueLayout.JAVA_INT));
+            } else {
+              evaluator.addSparse(p, batch.size(), BatchArrays.pairs(batch));
+            }
+          });
       success = true;
       return evaluator;
     } finally {

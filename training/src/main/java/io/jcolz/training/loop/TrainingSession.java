@@ -145,6 +145,11 @@ final class TrainingSession implements AutoCloseable {
             ? resumed.spec()
             : ResNetSpec.of(cfg.model == null ? "resnet18" : cfg.model, hw[0], hw[1], vocab.size());
     posWeights = resumed != null ? resumed.positiveWeights() : positiveWeights(cfg, counts);
+    if (posWeights != null && train.partialLabels().partial()) {
+      throw SettingException.of(
+          Setting.POSITIVE_WEIGHT,
+          " applies to plain labels only; dataset " + train.path() + " has partial labels");
+    }
     long warmup =
         cfg.warmupSteps >= 0 ? cfg.warmupSteps : Math.max(1, Math.round(0.05 * totalSteps));
     optimizer =
@@ -227,7 +232,8 @@ final class TrainingSession implements AutoCloseable {
    */
   TrainingOutcome run() throws IOException, InterruptedException {
     listener.started(spec, optimizer, posWeights, resumedFrom != null, stepsDone);
-    loss = cfg.loss.build(posWeights, cfg.seed); // the config refused weights it cannot take
+    // the config refused weights it cannot take; a dataset of partial labels trains masked
+    loss = cfg.loss.build(posWeights, cfg.seed, train.partialLabels().partial());
     model = startingModel();
     TorchvisionResNet net = (TorchvisionResNet) model.getBlock();
     Set<String> headIds = new HashSet<>();
@@ -416,9 +422,9 @@ final class TrainingSession implements AutoCloseable {
     return parallel.step(
         (k, dm) -> {
           NDArray x = BatchArrays.images(dm, batches[k]);
-          NDArray y = BatchArrays.labels(dm, batches[k]);
+          NDList y = BatchArrays.lossLabels(dm, batches[k]);
           batches[k].close(); // the arrays are copies; let the loader reuse the buffer
-          return new DataParallelStep.Upload(new NDList(x), new NDList(y));
+          return new DataParallelStep.Upload(new NDList(x), y);
         });
   }
 

@@ -71,7 +71,11 @@ import java.util.SplittableRandom;
  *   <li>optionally, only after pairs: <b>per-pair targets</b>, floating {@code [nnz]} (a confidence
  *       per listed positive; a repeated pair takes one of its values);
  *   <li>optionally, <b>weight</b>: dense floating {@code [B, L]} (≥ 0), or int32/int64 pairs {@code
- *       [k, 2]} of the unknown elements (weight 0 there, 1 elsewhere).
+ *       [k, 2]} of the unknown elements (weight 0 there, 1 elsewhere), or — only after pairs — a
+ *       floating scalar {@code w} (shape {@code []} or {@code [1]}, ≥ 0): weight 1 at the pairs and
+ *       {@code w} everywhere else. The last is the form the loader's sparse targets take ({@code
+ *       io.jcolz.loader.Batch#listedPairs}: positives and verified negatives listed, with their
+ *       targets; {@code w = 0} when an unlisted label is unknown).
  * </ol>
  *
  * No {@code B×L} array is built on the host for the pair forms.
@@ -368,9 +372,9 @@ public final class AsymmetricLoss extends Loss {
       NDArray first = label.get(0);
       int next = 1;
       NDArray target;
+      SparseTargets.PairIndex index = null;
       if (isPairs(first)) {
-        SparseTargets.PairIndex index =
-            SparseTargets.PairIndex.of(scope, first, shape.get(0), shape.get(1));
+        index = SparseTargets.PairIndex.of(scope, first, shape.get(0), shape.get(1));
         if (label.size() > 1 && label.get(1).getShape().dimension() == 1) {
           NDArray values = label.get(1);
           if (!values.getDataType().isFloating() || values.size() != first.getShape().get(0)) {
@@ -397,10 +401,21 @@ public final class AsymmetricLoss extends Loss {
       NDArray weight = null;
       if (label.size() > next) {
         NDArray w = label.get(next);
-        if (isPairs(w)) {
-          SparseTargets.PairIndex index =
+        if (isScalar(w)) {
+          if (index == null) {
+            throw new IllegalArgumentException(
+                "a scalar weight (of the unlisted elements) needs pairs as the target");
+          }
+          float unlisted = w.toType(DataType.FLOAT32, false).getFloat();
+          if (!(unlisted >= 0 && Float.isFinite(unlisted))) {
+            throw new IllegalArgumentException(
+                "the weight of unlisted elements must be finite and >= 0, got " + unlisted);
+          }
+          weight = unlisted == 1f ? null : index.fill(scope, type, unlisted, 1f);
+        } else if (isPairs(w)) {
+          SparseTargets.PairIndex unknown =
               SparseTargets.PairIndex.of(scope, w, shape.get(0), shape.get(1));
-          weight = index.fill(scope, type, 1f, 0f);
+          weight = unknown.fill(scope, type, 1f, 0f);
         } else {
           if (!w.getDataType().isFloating()) {
             throw new IllegalArgumentException(
@@ -424,6 +439,10 @@ public final class AsymmetricLoss extends Loss {
                 + " arrays");
       }
       return new Labels(target, weight);
+    }
+
+    private static boolean isScalar(NDArray a) {
+      return a.getDataType().isFloating() && a.size() == 1 && a.getShape().dimension() <= 1;
     }
 
     private static boolean isPairs(NDArray a) {

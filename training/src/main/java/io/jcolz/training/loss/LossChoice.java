@@ -9,7 +9,8 @@ import java.util.Locale;
  *
  * <ul>
  *   <li>{@code sce} without sub-sampling: {@link FusedSigmoidCrossEntropyLoss} (positive weights
- *       allowed); with {@code F < 1}: {@link AsymmetricLoss#sce()} (no positive weights).
+ *       allowed); with {@code F < 1}, or on labels with a mask: {@link AsymmetricLoss#sce()} (no
+ *       positive weights).
  *   <li>{@code asl}: {@link AsymmetricLoss} with {@code γ+}, {@code γ−}, clip (defaults 1, 4,
  *       0.05).
  *   <li>{@code focal}: {@link AsymmetricLoss#focal(float)} with {@code γ = γ−} (clip 0).
@@ -73,11 +74,29 @@ public record LossChoice(
    *     them
    */
   public Loss build(float[] positiveWeights, long seed) {
-    if (positiveWeights != null && !takesPositiveWeights()) {
+    return build(positiveWeights, seed, false);
+  }
+
+  /**
+   * Builds the loss for labels with or without a mask.
+   *
+   * @param positiveWeights per-label positive weights, or null
+   * @param seed the seed of negative sub-sampling
+   * @param masked whether the labels carry soft targets and a mask (a dataset of partial labels):
+   *     then {@code sce} is {@link AsymmetricLoss#sce()}, which takes them, and positive weights
+   *     are refused
+   * @return a new loss
+   * @throws IllegalArgumentException if positive weights are given to a loss that does not take
+   *     them
+   */
+  public Loss build(float[] positiveWeights, long seed, boolean masked) {
+    if (positiveWeights != null && (masked || !takesPositiveWeights())) {
       throw new IllegalArgumentException(
-          "--pos-weight applies to --loss sce without --neg-fraction only");
+          masked
+              ? "--pos-weight applies to plain labels only, not to partial labels"
+              : "--pos-weight applies to --loss sce without --neg-fraction only");
     }
-    if (takesPositiveWeights()) {
+    if (takesPositiveWeights() && !masked) {
       return positiveWeights == null
           ? new FusedSigmoidCrossEntropyLoss()
           : FusedSigmoidCrossEntropyLoss.builder().optPositiveWeights(positiveWeights).build();

@@ -13,6 +13,7 @@ final class LabelStats {
   final double[] averagePrecision;
   final float[] bestThreshold;
   final double[] bestF1;
+  final int[] evaluated;
 
   LabelStats(int numLabels, float[] thresholds) {
     this.threshold = thresholds;
@@ -22,5 +23,6 @@ final class LabelStats {
     this.averagePrecision = new double[numLabels];
     this.bestThreshold = new float[numLabels];
     this.bestF1 = new double[numLabels];
+    this.evaluated = new int[numLabels];
   }
 }

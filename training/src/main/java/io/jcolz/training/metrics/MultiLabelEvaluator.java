@@ -34,8 +34,10 @@ import java.util.stream.IntStream;
  * work — or sparse, as interleaved {@code (row, label)} pairs, rows counted from the start of the
  * batch (the layout of the loader's {@code [nnz, 2]} array); a pair given twice counts once. NaN
  * scores are rejected when added. {@link #addSparse(float[], int, int[], int[])} also takes unknown
- * {@code (row, label)} pairs: each label is then evaluated only on the samples where it is known
- * (positive, or not listed as unknown), as Open Images' evaluation does.
+ * {@code (row, label)} pairs, and {@link #addKnown} verified negatives of samples whose unlisted
+ * labels are unknown: each label is then evaluated only on the samples where it is known (positive,
+ * or not unknown), as Open Images' evaluation does; the report counts what was left out ({@link
+ * MultiLabelReport#unknownsSkipped()}).
  *
  * <h2>Memory</h2>
  *
@@ -108,6 +110,10 @@ public final class MultiLabelEvaluator implements AutoCloseable {
   private int[] unknownSample = new int[0];
   private int[] unknownLabel = new int[0];
   private int numUnknownPairs;
+  private int[] negativeSample = new int[0];
+  private int[] negativeLabel = new int[0];
+  private int numNegativePairs;
+  private final java.util.BitSet unlistedUnknown = new java.util.BitSet();
 
   /**
    * Creates an empty evaluator that keeps at most {@link #defaultHeapScoreBytes()} of scores on the
@@ -269,6 +275,39 @@ public final class MultiLabelEvaluator implements AutoCloseable {
       addUnknown(numSamples + unknownPairs[k], unknownPairs[k + 1]);
     }
     commit(copy, batchSize);
+  }
+
+  /**
+   * Adds a batch of partial labels whose unlisted labels are unknown (as the loader delivers a
+   * dataset with {@code unlisted = unknown}): label {@code j} of a sample is evaluated only when
+   * the sample lists it as a positive or as a verified negative, and left out otherwise, as Open
+   * Images' evaluation does. Batches added by the other methods keep every label known.
+   *
+   * @param scores {@code [batchSize, L]} row-major scores; copied
+   * @param batchSize B
+   * @param pairs interleaved positive {@code (row, label)} pairs; may repeat
+   * @param negativePairs interleaved verified-negative {@code (row, label)} pairs; may repeat (a
+   *     pair listed as both is a positive)
+   * @throws IllegalArgumentException if a length does not match, a pair is out of range or a score
+   *     is NaN
+   */
+  public void addKnown(float[] scores, int batchSize, int[] pairs, int[] negativePairs) {
+    checkPairs(negativePairs, batchSize, "negative");
+    int first = numSamples;
+    addSparse(scores, batchSize, pairs, new int[0]);
+    for (int k = 0; k < negativePairs.length; k += 2) {
+      if (numNegativePairs == negativeSample.length) {
+        int capacity =
+            Math.toIntExact(
+                Math.min(Integer.MAX_VALUE - 8L, Math.max(1024L, 2L * numNegativePairs)));
+        negativeSample = Arrays.copyOf(negativeSample, capacity);
+        negativeLabel = Arrays.copyOf(negativeLabel, capacity);
+      }
+      negativeSample[numNegativePairs] = first + negativePairs[k];
+      negativeLabel[numNegativePairs] = negativePairs[k + 1];
+      numNegativePairs++;
+    }
+    unlistedUnknown.set(first, first + batchSize);
   }
 
   /**
@@ -571,6 +610,10 @@ public final class MultiLabelEvaluator implements AutoCloseable {
     int[][] unknownCsr = byLabel(unknownSample, unknownLabel, numUnknownPairs);
     int[] unknownOffsets = unknownCsr[0];
     int[] unknownSamples = unknownCsr[1];
+    int[][] negativeCsr = byLabel(negativeSample, negativeLabel, numNegativePairs);
+    Known known =
+        new Known(unknownOffsets, unknownSamples, negativeCsr[0], negativeCsr[1], unlistedUnknown);
+    boolean partial = !unlistedUnknown.isEmpty();
     LabelStats stats = new LabelStats(numLabels, thresholds.clone());
     int block = Math.max(1, Math.min(64, SCRATCH_FLOATS / numSamples));
     int numBlocks = (numLabels + block - 1) / block;
@@ -582,20 +625,19 @@ public final class MultiLabelEvaluator implements AutoCloseable {
               int to = Math.min(numLabels, from + block);
               float[][] columns = gather(spilled, from, to);
               for (int j = from; j < to; j++) {
-                if (unknownOffsets[j] < unknownOffsets[j + 1]) {
+                if (partial || unknownOffsets[j] < unknownOffsets[j + 1]) {
                   evaluateKnown(
                       j,
                       columns[j - from],
                       samples,
                       offsets[j],
                       offsets[j + 1],
-                      unknownSamples,
-                      unknownOffsets[j],
-                      unknownOffsets[j + 1],
+                      known,
                       thresholds[j],
                       stats);
                   continue;
                 }
+                stats.evaluated[j] = numSamples;
                 LabelEvaluation.evaluate(
                     j,
                     columns[j - from],
@@ -645,9 +687,7 @@ public final class MultiLabelEvaluator implements AutoCloseable {
       int[] samples,
       int from,
       int to,
-      int[] unknown,
-      int uFrom,
-      int uTo,
+      Known known,
       float threshold,
       LabelStats stats) {
     float[] kept = new float[numSamples];
@@ -655,16 +695,24 @@ public final class MultiLabelEvaluator implements AutoCloseable {
     int n = 0;
     int np = 0;
     int p = from;
-    int u = uFrom;
+    int u = known.unknownOffsets[j];
+    int uTo = known.unknownOffsets[j + 1];
+    int v = known.negativeOffsets[j];
+    int vTo = known.negativeOffsets[j + 1];
     for (int i = 0; i < numSamples; i++) {
       boolean positive = p < to && samples[p] == i;
       if (positive) {
         p++;
       }
-      while (u < uTo && unknown[u] < i) {
+      while (u < uTo && known.unknownSamples[u] < i) {
         u++;
       }
-      if (!positive && u < uTo && unknown[u] == i) {
+      while (v < vTo && known.negativeSamples[v] < i) {
+        v++;
+      }
+      if (!positive
+          && ((u < uTo && known.unknownSamples[u] == i)
+              || (known.unlistedUnknown.get(i) && !(v < vTo && known.negativeSamples[v] == i)))) {
         continue; // unknown for this label: not evaluated
       }
       if (positive) {
@@ -672,8 +720,20 @@ public final class MultiLabelEvaluator implements AutoCloseable {
       }
       kept[n++] = column[i];
     }
+    stats.evaluated[j] = n;
     LabelEvaluation.evaluate(j, Arrays.copyOf(kept, n), n, positives, 0, np, threshold, stats);
   }
+
+  /**
+   * What is known of each label: the unknown pairs and the verified negatives grouped by label, and
+   * the samples whose unlisted labels are unknown.
+   */
+  private record Known(
+      int[] unknownOffsets,
+      int[] unknownSamples,
+      int[] negativeOffsets,
+      int[] negativeSamples,
+      java.util.BitSet unlistedUnknown) {}
 
   /** Pairs grouped by label: {offsets[L+1], samples sorted and unique within a label}. */
   private int[][] byLabel(int[] positiveSample, int[] positiveLabel, int numPositivePairs) {

@@ -55,6 +55,7 @@ public final class MultiLabelReport {
   private final long totalTruePositives;
   private final long totalPredicted;
   private final long totalSupport;
+  private final long unknownsSkipped;
 
   MultiLabelReport(int numSamples, LabelStats stats) {
     this.numSamples = numSamples;
@@ -67,7 +68,9 @@ public final class MultiLabelReport {
     long tp = 0;
     long predicted = 0;
     long support = 0;
+    long skipped = 0;
     for (int j = 0; j < numLabels; j++) {
+      skipped += numSamples - stats.evaluated[j];
       if (stats.support[j] > 0) {
         apSum += stats.averagePrecision[j];
         withPositives++;
@@ -88,6 +91,26 @@ public final class MultiLabelReport {
     this.totalTruePositives = tp;
     this.totalPredicted = predicted;
     this.totalSupport = support;
+    this.unknownsSkipped = skipped;
+  }
+
+  /**
+   * Returns how many (sample, label) elements were left out as unknown, over all labels.
+   *
+   * @return the sum over labels of the samples not evaluated for it; 0 when every label is known
+   */
+  public long unknownsSkipped() {
+    return unknownsSkipped;
+  }
+
+  /**
+   * Returns the number of samples a label was evaluated on: all, less those where it is unknown.
+   *
+   * @param label the label index
+   * @return the samples evaluated for it
+   */
+  public int evaluated(int label) {
+    return stats.evaluated[label];
   }
 
   /**
@@ -393,15 +416,18 @@ public final class MultiLabelReport {
   @Override
   public String toString() {
     return String.format(
-        Locale.ROOT,
-        "mAP %.4f over %d labels (%d without positives), micro F1 %.4f, macro F1 %.4f"
-            + " over %d labels, %d samples",
-        meanAveragePrecision,
-        labelsWithPositives,
-        labelsWithoutPositives(),
-        microF1(),
-        macroF1,
-        macroF1Labels,
-        numSamples);
+            Locale.ROOT,
+            "mAP %.4f over %d labels (%d without positives), micro F1 %.4f, macro F1 %.4f"
+                + " over %d labels, %d samples",
+            meanAveragePrecision,
+            labelsWithPositives,
+            labelsWithoutPositives(),
+            microF1(),
+            macroF1,
+            macroF1Labels,
+            numSamples)
+        + (unknownsSkipped > 0
+            ? String.format(Locale.ROOT, ", %d unknown (sample, label) skipped", unknownsSkipped)
+            : "");
   }
 }

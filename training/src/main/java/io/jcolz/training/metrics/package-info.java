@@ -3,7 +3,8 @@
  *
  * <ul>
  *   <li>{@link io.jcolz.training.metrics.MultiLabelEvaluator}: collects scores and labels (dense or
- *       sparse) batch by batch and evaluates at a global or per-label threshold.
+ *       sparse, and unknown labels: each label is then evaluated only where it is known) batch by
+ *       batch and evaluates at a global or per-label threshold.
  *   <li>{@link io.jcolz.training.metrics.MultiLabelReport}: mean average precision, micro and macro
  *       F1, per-label precision / recall / F1 / support, F1-maximising thresholds, and the
  *       per-label CSV report.

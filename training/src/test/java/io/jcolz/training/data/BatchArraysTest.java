@@ -12,7 +12,7 @@ import io.jcolz.format.Dataset;
 import io.jcolz.loader.Batch;
 import io.jcolz.loader.Loader;
 import io.jcolz.loader.batch.LabelMode;
-import io.jcolz.training.shapes.ShapesDatasetWriter;
+import io.jcolz.shapes.ShapesDatasetWriter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;

@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.jcolz.format.Dataset;
+import io.jcolz.shapes.ShapesDatasetWriter;
 import io.jcolz.training.checkpoint.Checkpoint;
 import io.jcolz.training.checkpoint.Checkpoints;
 import io.jcolz.training.loop.TrainingSettings.Setting;
 import io.jcolz.training.optim.OptimizerSettings;
-import io.jcolz.training.shapes.ShapesDatasetWriter;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;

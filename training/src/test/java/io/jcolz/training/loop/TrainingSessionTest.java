@@ -8,7 +8,7 @@ import io.jcolz.format.Dataset;
 import io.jcolz.loader.Batch;
 import io.jcolz.loader.Loader;
 import io.jcolz.loader.order.Order;
-import io.jcolz.training.shapes.ShapesDatasetWriter;
+import io.jcolz.shapes.ShapesDatasetWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

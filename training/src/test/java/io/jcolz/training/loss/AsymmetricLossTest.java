@@ -317,6 +317,73 @@ class AsymmetricLossTest {
     }
   }
 
+  @Test
+  void listedPairsWithAScalarUnlistedWeightEqualTheDenseForms() {
+    long seed = 9;
+    Random random = new Random(seed);
+    int b = 5;
+    int l = 8;
+    for (float unlisted : new float[] {0f, 1f, 0.5f}) {
+      float[] x = new float[b * l];
+      float[] y = new float[b * l];
+      float[] w = new float[b * l];
+      List<Integer> listed = new ArrayList<>();
+      List<Float> targets = new ArrayList<>();
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) (random.nextGaussian() * 4);
+        int kind = random.nextInt(3);
+        w[i] = kind == 2 ? unlisted : 1f;
+        if (kind < 2) { // a positive with a confidence, or a verified negative
+          y[i] = kind == 0 ? 0.25f + 0.75f * random.nextFloat() : 0f;
+          listed.add(i / l);
+          listed.add(i % l);
+          targets.add(y[i]);
+        }
+      }
+      NDArray xs = manager.create(x, new Shape(b, l));
+      NDList dense =
+          new NDList(manager.create(y, new Shape(b, l)), manager.create(w, new Shape(b, l)));
+      float[] t = new float[targets.size()];
+      for (int k = 0; k < t.length; k++) {
+        t[k] = targets.get(k);
+      }
+      NDList sparse =
+          new NDList(
+              manager.create(
+                  listed.stream().mapToInt(Integer::intValue).toArray(), new Shape(t.length, 2)),
+              manager.create(t),
+              manager.create(unlisted));
+      for (AsymmetricLoss loss : losses()) {
+        Object[] d = valueAndGradient(loss, dense, xs);
+        Object[] s = valueAndGradient(loss, sparse, xs);
+        String what = "seed=" + seed + " unlisted " + unlisted + " " + loss;
+        assertEquals((double) d[0], (double) s[0], 1e-7 * Math.abs((double) d[0]), what);
+        assertEquals(0, Arrays.compare((double[]) d[1], (double[]) s[1]), what);
+      }
+    }
+    // a scalar weight needs pairs, and must be >= 0
+    NDArray xs = manager.create(new float[4], new Shape(2, 2));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            AsymmetricLoss.builder()
+                .build()
+                .evaluate(
+                    new NDList(manager.zeros(new Shape(2, 2)), manager.create(0f)),
+                    new NDList(xs)));
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            AsymmetricLoss.builder()
+                .build()
+                .evaluate(
+                    new NDList(
+                        manager.create(new int[] {0, 1}, new Shape(1, 2)),
+                        manager.create(new float[] {1f}),
+                        manager.create(-1f)),
+                    new NDList(xs)));
+  }
+
   // ------------------------------------------------------------ negative sub-sampling
 
   @Test

@@ -105,4 +105,71 @@ class UnknownLabelsEvaluationTest {
     }
     return out.stream().mapToInt(Integer::intValue).toArray();
   }
+
+  @Test
+  void knownPairsEqualTheirComplementAsUnknownPairsAndAreCounted() {
+    long seed = 2526;
+    Random random = new Random(seed);
+    int n = 50;
+    int l = 5;
+    float[] scores = new float[n * l];
+    List<Integer> pos = new ArrayList<>();
+    List<Integer> neg = new ArrayList<>();
+    List<Integer> unk = new ArrayList<>();
+    int half = n / 2; // rows [0, half): unlisted unknown; [half, n): a plain batch
+    long skipped = 0;
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < l; j++) {
+        scores[i * l + j] = random.nextFloat();
+        int kind = random.nextInt(3);
+        if (kind == 0) {
+          pos.add(i);
+          pos.add(j);
+        } else if (kind == 1 && i < half) {
+          neg.add(i);
+          neg.add(j);
+        } else if (i < half) {
+          unk.add(i);
+          unk.add(j);
+          skipped++;
+        }
+      }
+    }
+    int[] p0 = pairsOf(pos, 0, half, 0);
+    int[] p1 = pairsOf(pos, half, n, half);
+    MultiLabelEvaluator viaKnown = new MultiLabelEvaluator(l);
+    viaKnown.addKnown(
+        java.util.Arrays.copyOf(scores, half * l), half, p0, pairsOf(neg, 0, half, 0));
+    viaKnown.addSparse(java.util.Arrays.copyOfRange(scores, half * l, n * l), n - half, p1);
+    MultiLabelEvaluator viaUnknown = new MultiLabelEvaluator(l);
+    viaUnknown.addSparse(
+        java.util.Arrays.copyOf(scores, half * l), half, p0, pairsOf(unk, 0, half, 0));
+    viaUnknown.addSparse(java.util.Arrays.copyOfRange(scores, half * l, n * l), n - half, p1);
+    MultiLabelReport a = viaKnown.evaluate(0.5f);
+    MultiLabelReport b = viaUnknown.evaluate(0.5f);
+    assertEquals(skipped, a.unknownsSkipped(), "seed=" + seed);
+    assertEquals(skipped, b.unknownsSkipped(), "seed=" + seed);
+    for (int j = 0; j < l; j++) {
+      String what = "seed=" + seed + " label " + j;
+      assertEquals(b.averagePrecision(j), a.averagePrecision(j), 0, what);
+      assertEquals(b.support(j), a.support(j), what);
+      assertEquals(b.truePositives(j), a.truePositives(j), what);
+      assertEquals(b.falsePositives(j), a.falsePositives(j), what);
+      assertEquals(b.evaluated(j), a.evaluated(j), what);
+    }
+    assertEquals(b.meanAveragePrecision(), a.meanAveragePrecision(), 0);
+    assertEquals(true, a.toString().contains(skipped + " unknown"), a.toString());
+  }
+
+  /** The pairs of rows [from, to), rows renumbered from {@code base}. */
+  private static int[] pairsOf(List<Integer> pairs, int from, int to, int base) {
+    List<Integer> out = new ArrayList<>();
+    for (int k = 0; k < pairs.size(); k += 2) {
+      if (pairs.get(k) >= from && pairs.get(k) < to) {
+        out.add(pairs.get(k) - base);
+        out.add(pairs.get(k + 1));
+      }
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
 }

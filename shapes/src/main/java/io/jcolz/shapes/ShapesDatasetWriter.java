@@ -1,13 +1,16 @@
-package io.jcolz.training.shapes;
+package io.jcolz.shapes;
 
 import io.jcolz.format.DatasetWriter;
 import io.jcolz.format.Row;
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.schema.Schema;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.SplittableRandom;
 import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 
@@ -18,6 +21,10 @@ import java.util.stream.IntStream;
  * {@code image} (uint8 tensor {@code size × size × 3}, RGB) and {@code labels} (int32 set over the
  * 12 {@link ShapesGenerator#labelNames() label names}, the label column) — and metadata {@code
  * mode=raw}, {@code size}, {@code source=shapes}, {@code seed}.
+ *
+ * <p>{@link #writePartial} writes the same samples with partial labels (format version 3): each
+ * true label a positive with a confidence, each other label a verified negative or unlisted, drawn
+ * from the seed.
  *
  * <p>Rows are generated in parallel blocks and appended in index order, so a dataset is a pure
  * function of (size, seed, count). Use different seeds for training and held-out sets.
@@ -57,13 +64,29 @@ public final class ShapesDatasetWriter {
   }
 
   /**
+   * As {@link #write(Path, int, int, long)}, with partial labels (FORMAT.md §10.1): row {@code i}'s
+   * true labels are its positives, each with a confidence in (0.5, 1] (the first 1), and each other
+   * label is, with probability 1/2, a verified negative, else unlisted — a negative or unknown as
+   * {@code unlisted} says (metadata {@code unlisted}). The draws are a function of (seed, i).
+   *
+   * @param unlisted what a label a row does not list means
+   * @throws IOException if the dataset cannot be written
+   */
+  public static void writePartial(
+      Path dir, int count, int size, long seed, PartialLabels.Unlisted unlisted)
+      throws IOException {
+    ShapesGenerator gen = new ShapesGenerator(size, seed);
+    write(dir, count, size, seed, 0, gen::sample, unlisted);
+  }
+
+  /**
    * Writes {@code source(i)} for {@code i} in {@code [0, count)}; the seam for tests. If anything
    * throws before the commit, the writer is aborted and nothing appears at {@code dir}.
    */
   static void write(
       Path dir, int count, int size, long seed, IntFunction<ShapesGenerator.Sample> source)
       throws IOException {
-    write(dir, count, size, seed, 0, source);
+    write(dir, count, size, seed, 0, source, null);
   }
 
   private static void write(
@@ -73,6 +96,19 @@ public final class ShapesDatasetWriter {
       long seed,
       int chunkRows,
       IntFunction<ShapesGenerator.Sample> source)
+      throws IOException {
+    write(dir, count, size, seed, chunkRows, source, null);
+  }
+
+  /** Writes the rows; {@code unlisted} null: plain labels, else partial ones. */
+  private static void write(
+      Path dir,
+      int count,
+      int size,
+      long seed,
+      int chunkRows,
+      IntFunction<ShapesGenerator.Sample> source,
+      PartialLabels.Unlisted unlisted)
       throws IOException {
     if (count < 1) {
       throw new IllegalArgumentException("count must be at least 1, got " + count);
@@ -85,7 +121,9 @@ public final class ShapesDatasetWriter {
             ShapesGenerator.labelNames().size(),
             true,
             ColumnSpec.DEFAULT_LEVEL,
-            chunkRows > 0 ? chunkRows : Math.max(16, Math.min(1024, (1 << 20) / rowBytes)));
+            chunkRows > 0 ? chunkRows : Math.max(16, Math.min(1024, (1 << 20) / rowBytes)),
+            unlisted != null,
+            unlisted != null);
     DatasetWriter.Options options =
         DatasetWriter.Options.defaults().withExpectedRows(count).withCreatedBy("jcolz shapes");
     // not try-with-resources: close() commits, which would publish a partial dataset when
@@ -100,15 +138,20 @@ public final class ShapesDatasetWriter {
         IntStream.range(from, to).parallel().forEach(i -> block[i - base] = source.apply(i));
         for (int i = from; i < to; i++) {
           ShapesGenerator.Sample s = block[i - from];
-          w.append(
-              row.clear()
-                  .setString(PackedImages.KEY, key(i))
-                  .setTensor(PackedImages.IMAGE, s.rgb())
-                  .setSet(PackedImages.LABELS, s.labels()));
+          row.clear().setString(PackedImages.KEY, key(i)).setTensor(PackedImages.IMAGE, s.rgb());
+          if (unlisted == null) {
+            row.setSet(PackedImages.LABELS, s.labels());
+          } else {
+            partialLabels(row, s.labels(), seed, i);
+          }
+          w.append(row);
         }
       }
       w.labels(ShapesGenerator.labelNames());
       PackedImages.putMetadata(w, PackedImages.Storage.RAW, size, PackedImages.DEFAULT_RESIZE, 0);
+      if (unlisted != null) {
+        w.putMetadata(PartialLabels.UNLISTED, unlisted.id());
+      }
       w.putMetadata("source", "shapes");
       w.putMetadata("seed", Long.toString(seed));
     } catch (IOException | RuntimeException | Error e) {
@@ -116,6 +159,28 @@ public final class ShapesDatasetWriter {
       throw e;
     }
     w.close();
+  }
+
+  /** Row {@code i}'s partial labels: its true labels with confidences, half the others negative. */
+  private static void partialLabels(Row row, int[] positives, long seed, int i) {
+    SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + i);
+    int n = ShapesGenerator.labelNames().size();
+    float[] confidences = new float[positives.length];
+    for (int k = 0; k < positives.length; k++) {
+      confidences[k] = k == 0 ? 1f : (float) (1 - 0.5 * r.nextDouble()); // (0.5, 1]
+    }
+    int[] negatives = new int[n];
+    int m = 0;
+    for (int l = 0; l < n; l++) {
+      boolean positive = false;
+      for (int p : positives) {
+        positive |= p == l;
+      }
+      if (!positive && r.nextBoolean()) {
+        negatives[m++] = l;
+      }
+    }
+    row.setLabels(positives, confidences, Arrays.copyOf(negatives, m));
   }
 
   /**

@@ -1,4 +1,4 @@
-package io.jcolz.training.shapes;
+package io.jcolz.shapes;
 
 import java.awt.BasicStroke;
 import java.awt.Color;

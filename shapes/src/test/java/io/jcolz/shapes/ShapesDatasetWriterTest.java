@@ -1,4 +1,4 @@
-package io.jcolz.training.shapes;
+package io.jcolz.shapes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
