@@ -19,32 +19,55 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import net.openhft.chronicle.map.ChronicleMap;
 
 /**
  * A label file joined to the images by key, held off the Java heap in a Chronicle Map persisted to
  * a temporary file next to the output (a 12M-line file costs page cache, not heap).
  *
- * <h2>Formats</h2>
+ * <h2>Formats ({@link LabelFormat}; {@code --labels-format}, default {@code auto})</h2>
  *
  * <ul>
- *   <li><b>CSV / TSV</b>: {@code key,label label label} — the key, then label names separated by
- *       spaces (further fields are more labels). The delimiter is a tab for {@code .tsv}/{@code
- *       .tab} files, a comma for {@code .csv}, else a tab if the first line has one. Fields may be
- *       quoted with {@code "} ({@code ""} inside is a quote); a quoted field cannot span lines. A
- *       first line whose first field is {@code key}, {@code path}, {@code file}, {@code filename},
- *       {@code image}, {@code name} or {@code id} (any case) is a header and skipped. {@code key,}
- *       (an empty label field) is a key with no labels.
+ *   <li><b>CSV / TSV</b>: {@code key,label label:0.7 -label} — the key, then labels separated by
+ *       spaces (further fields are more labels). A label is a name ({@code cat}: a positive,
+ *       confidence 1), a name and a confidence in [0, 1] ({@code dog:0.7}: a positive of confidence
+ *       0.7; {@code car:0}: a verified negative), or {@code -} and a name ({@code -car}: a verified
+ *       negative). So in this form a name cannot begin with {@code -} or hold {@code :} (use JSON
+ *       lines for such names). The delimiter is a tab for {@code .tsv}/{@code .tab} files, a comma
+ *       for {@code .csv}, else a tab if the first line has one. Fields may be quoted with {@code "}
+ *       ({@code ""} inside is a quote); a quoted field cannot span lines. A first line whose first
+ *       field is {@code key}, {@code path}, {@code file}, {@code filename}, {@code image}, {@code
+ *       name} or {@code id} (any case) is a header and skipped. {@code key,} (an empty label field)
+ *       is a key with no labels.
  *   <li><b>JSON lines</b> ({@code .jsonl}, {@code .ndjson}, {@code .json}, or a first line starting
  *       with <code>{</code>): <code>{"key": "...", "labels": ["...", ...]}</code> per line ({@code
- *       labels} may also be one space-separated string).
+ *       labels} may also be one space-separated string; names are taken as they are), or with
+ *       confidences <code>{"key": "...", "labels": {"cat": 1, "dog": 0.7, "car": 0}}</code>
+ *       (confidence 0 = a verified negative).
+ *   <li><b>Open Images</b> ({@code openimages}, never detected): a CSV with the header {@code
+ *       ImageID,Source,LabelName,Confidence} (columns found by name, others ignored), one row per
+ *       (image, label), several rows per image. The key is the ImageID, matched to an image by its
+ *       file name without directories and extension ({@code train/0a1b2c.jpg} → {@code 0a1b2c}).
+ *       Confidence 1 is a positive, 0 a verified negative, a value between a soft positive. Rows of
+ *       source {@code machine} are machine-generated; any other source is human-verified. Several
+ *       rows for one (image, label): the same confidence is one label; a human-verified row wins
+ *       over a machine row whatever their order (counted in a note); two human rows (or two machine
+ *       rows) that disagree are a conflict: the later row is rejected, naming both lines.
  * </ul>
  *
- * Keys are paths relative to the input folder with '/' separators; a leading {@code ./} and
+ * Every confidence is a decimal number in [0, 1]: {@code NaN}, {@code 1.5} or {@code -0.1} reject
+ * the line. A label both positive and negative within one line rejects the line; so does a line
+ * that gives a label of a key another confidence than an earlier line of the same key (the message
+ * names both lines). Only files that give some confidence below 1 or some verified negative make a
+ * dataset with the partial-label columns ({@link #hasConfidences}, {@link #hasNegatives}); a file
+ * of plain names packs exactly as before.
+ *
+ * <p>Keys are paths relative to the input folder with '/' separators; a leading {@code ./} and
  * backslashes are normalised. A line without a key or without the label column, or not parseable,
- * is rejected with one line naming the file and line number. A key given twice gets the union of
- * its labels, and the lines that repeat a key are counted in one note. Blank lines and lines
- * starting with {@code #} are ignored. The file must be UTF-8.
+ * is rejected with one line naming the file and line number (and counted; the pack goes on). A key
+ * given twice gets the union of its labels, and the lines that repeat a key are counted in one
+ * note. Blank lines and lines starting with {@code #} are ignored. The file must be UTF-8.
  *
  * <p>Thread-safety: {@link #labels} may be called from many threads (Chronicle Map is concurrent);
  * loading and {@link #unmatched} are single-threaded.
@@ -56,43 +79,61 @@ public final class LabelFile implements LabelSource {
 
   private static final Set<String> HEADER =
       Set.of("key", "path", "file", "filename", "image", "name", "id");
+  private static final List<String> OPEN_IMAGES_COLUMNS =
+      List.of("ImageID", "Source", "LabelName", "Confidence");
+  private static final Pattern DECIMAL = Pattern.compile("(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
   private static final char SEP = '\u0000';
+  private static final char FIELD = '\u0001';
   private static final char UNSEEN = '0';
   private static final char SEEN = '1';
+  private static final char HUMAN = 'h';
+  private static final char MACHINE = 'm';
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  private enum Format {
-    CSV,
-    TSV,
-    JSONL
-  }
 
   private final Path file;
   private final Path mapFile;
   private final ChronicleMap<CharSequence, CharSequence> map;
   private final List<String> vocabulary;
   private final Map<String, Integer> index;
+  private final LabelFormat format;
   private final long entries;
   private final long rejected;
+  private final boolean confidences;
+  private final boolean negatives;
   private final AtomicLong matched = new AtomicLong();
 
-  /** One parsed line. */
-  private record Entry(String key, List<String> labels) {}
+  /**
+   * One label as a line gives it.
+   *
+   * @param confidence in [0, 1]; 0 = a verified negative
+   * @param machine an Open Images row of source {@code machine}
+   * @param line the line that gave it
+   */
+  private record Given(String name, float confidence, boolean machine, long line) {}
+
+  /** One parsed line: a key and its labels (distinct names). */
+  private record Entry(String key, List<Given> labels) {}
 
   private LabelFile(
       Path file,
       Path mapFile,
       ChronicleMap<CharSequence, CharSequence> map,
       List<String> vocabulary,
+      LabelFormat format,
       long entries,
-      long rejected) {
+      long rejected,
+      boolean confidences,
+      boolean negatives) {
     this.file = file;
     this.mapFile = mapFile;
     this.map = map;
     this.vocabulary = vocabulary;
     this.index = LabelSource.indexOf(vocabulary);
+    this.format = format;
     this.entries = entries;
     this.rejected = rejected;
+    this.confidences = confidences;
+    this.negatives = negatives;
   }
 
   /**
@@ -114,19 +155,34 @@ public final class LabelFile implements LabelSource {
    */
   public static LabelFile load(
       Path file, Path mapFile, Consumer<String> problems, List<String> fixed) throws IOException {
-    Format format = detect(file);
-    long[] stats = new long[3]; // entries, key chars, value chars
+    return load(file, LabelFormat.AUTO, mapFile, problems, fixed);
+  }
+
+  /**
+   * As {@link #load(Path, Path, Consumer, List)}, read as {@code format} says.
+   *
+   * @throws IOException also: an Open Images file without its header
+   */
+  public static LabelFile load(
+      Path file, LabelFormat format, Path mapFile, Consumer<String> problems, List<String> fixed)
+      throws IOException {
+    LabelFormat f = format == LabelFormat.AUTO ? detect(file) : format;
+    long[] stats = new long[3]; // key runs, key chars, value chars
+    String[] lastKey = {null};
     TreeSet<String> names = new TreeSet<>();
     long rejected =
         scan(
             file,
-            format,
+            f,
             e -> {
-              stats[0]++;
-              stats[1] += e.key().length();
-              for (String l : e.labels()) {
-                stats[2] += l.length() + 1;
-                names.add(l);
+              if (!e.key().equals(lastKey[0])) {
+                stats[0]++;
+                stats[1] += e.key().length();
+                lastKey[0] = e.key();
+              }
+              for (Given g : e.labels()) {
+                stats[2] += g.name().length() + 16;
+                names.add(g.name());
               }
             },
             problems);
@@ -154,27 +210,33 @@ public final class LabelFile implements LabelSource {
     }
     long[] dup = new long[1];
     String[] firstDup = new String[1];
+    long[] conflicts = new long[1];
+    long[] superseded = new long[1];
+    boolean[] kinds = new boolean[2]; // confidences, negatives
+    boolean openImages = f == LabelFormat.OPENIMAGES;
     boolean ok = false;
     try {
       scan(
           file,
-          format,
+          f,
           e -> {
-            StringBuilder v = new StringBuilder().append(UNSEEN);
             CharSequence prev = map.get(e.key());
-            List<String> labels = e.labels();
-            if (prev != null) {
-              if (dup[0]++ == 0) {
-                firstDup[0] = e.key();
-              }
-              TreeSet<String> union = new TreeSet<>(split(prev));
-              union.addAll(labels);
-              labels = new ArrayList<>(union);
+            List<Given> have = prev == null ? new ArrayList<>() : decode(prev);
+            String conflict = conflict(have, e, openImages);
+            if (conflict != null) {
+              conflicts[0]++;
+              problems.accept(file + ":" + e.labels().get(0).line() + ": " + conflict);
+              return;
             }
-            for (String l : labels) {
-              v.append(l).append(SEP);
+            if (prev != null && !openImages && dup[0]++ == 0) {
+              firstDup[0] = e.key();
             }
-            map.put(e.key(), v.toString());
+            superseded[0] += merge(have, e.labels());
+            for (Given g : e.labels()) {
+              kinds[0] |= g.confidence() > 0 && g.confidence() < 1;
+              kinds[1] |= g.confidence() == 0;
+            }
+            map.put(e.key(), encode(have));
           },
           s -> {});
       ok = true;
@@ -187,13 +249,119 @@ public final class LabelFile implements LabelSource {
     if (dup[0] > 0) {
       problems.accept(duplicatesNote(file, dup[0], firstDup[0]));
     }
+    if (superseded[0] > 0) {
+      problems.accept(
+          file
+              + ": "
+              + superseded[0]
+              + " machine-generated row(s) gave a label that a human-verified row of the same"
+              + " image also gives; the human-verified row's confidence is kept");
+    }
     return new LabelFile(
         file,
         mapFile,
         map,
         List.copyOf(fixed != null ? fixed : names),
-        stats[0] - dup[0],
-        rejected);
+        f,
+        map.longSize(),
+        rejected + conflicts[0],
+        kinds[0],
+        kinds[1]);
+  }
+
+  /**
+   * Why the labels of {@code e} cannot join those its key has from earlier lines ({@code have}), or
+   * null: a label given another confidence (with Open Images, by a row of the same kind: a
+   * human-verified row and a machine row do not conflict, the human one wins).
+   */
+  private static String conflict(List<Given> have, Entry e, boolean openImages) {
+    for (Given g : e.labels()) {
+      Given h = find(have, g.name());
+      if (h != null
+          && h.confidence() != g.confidence()
+          && !(openImages && h.machine() != g.machine())) {
+        return "label "
+            + g.name()
+            + " is "
+            + describe(g.confidence())
+            + " here and "
+            + describe(h.confidence())
+            + " on line "
+            + h.line()
+            + " (key "
+            + e.key()
+            + "); "
+            + (openImages ? "the row" : "the line")
+            + " is rejected";
+      }
+    }
+    return null;
+  }
+
+  /** Adds {@code labels} to {@code have}; returns the machine rows a human row overrode. */
+  private static long merge(List<Given> have, List<Given> labels) {
+    long superseded = 0;
+    for (Given g : labels) {
+      Given h = find(have, g.name());
+      if (h == null) {
+        have.add(g);
+      } else if (h.machine() != g.machine() && h.confidence() != g.confidence()) {
+        superseded++;
+        if (h.machine()) {
+          have.set(have.indexOf(h), g);
+        }
+      }
+    }
+    return superseded;
+  }
+
+  private static Given find(List<Given> have, String name) {
+    for (Given h : have) {
+      if (h.name().equals(name)) {
+        return h;
+      }
+    }
+    return null;
+  }
+
+  private static String describe(float confidence) {
+    return confidence == 0
+        ? "a verified negative"
+        : confidence == 1 ? "a positive" : "a positive of confidence " + confidence;
+  }
+
+  private static String encode(List<Given> labels) {
+    StringBuilder v = new StringBuilder().append(UNSEEN);
+    for (Given g : labels) {
+      v.append(g.machine() ? MACHINE : HUMAN)
+          .append(g.name())
+          .append(FIELD)
+          .append(g.confidence())
+          .append(FIELD)
+          .append(g.line())
+          .append(SEP);
+    }
+    return v.toString();
+  }
+
+  private static List<Given> decode(CharSequence v) {
+    List<Given> out = new ArrayList<>();
+    int start = 1;
+    for (int i = 1; i < v.length(); i++) {
+      if (v.charAt(i) == SEP) {
+        String s = v.subSequence(start, i).toString();
+        int a = s.indexOf(FIELD);
+        int b = s.indexOf(FIELD, a + 1);
+        out.add(
+            new Given(
+                s.substring(1, a),
+                Float.parseFloat(s.substring(a + 1, b)),
+                s.charAt(0) == MACHINE,
+                Long.parseLong(s.substring(b + 1))));
+        start = i + 1;
+      }
+    }
+    return out;
   }
 
   /** The note on keys given more than once: silently merging them could hide a broken join. */
@@ -206,28 +374,16 @@ public final class LabelFile implements LabelSource {
         + "); each such key gets the union of its lines' labels";
   }
 
-  private static List<String> split(CharSequence v) {
-    List<String> out = new ArrayList<>();
-    int start = 1;
-    for (int i = 1; i < v.length(); i++) {
-      if (v.charAt(i) == SEP) {
-        out.add(v.subSequence(start, i).toString());
-        start = i + 1;
-      }
-    }
-    return out;
-  }
-
-  private static Format detect(Path file) throws IOException {
+  private static LabelFormat detect(Path file) throws IOException {
     String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
     if (name.endsWith(".jsonl") || name.endsWith(".ndjson") || name.endsWith(".json")) {
-      return Format.JSONL;
+      return LabelFormat.JSONL;
     }
     if (name.endsWith(".tsv") || name.endsWith(".tab")) {
-      return Format.TSV;
+      return LabelFormat.TSV;
     }
     if (name.endsWith(".csv")) {
-      return Format.CSV;
+      return LabelFormat.CSV;
     }
     try (BufferedReader r = reader(file)) {
       for (String line; (line = r.readLine()) != null; ) {
@@ -235,10 +391,12 @@ public final class LabelFile implements LabelSource {
         if (t.isEmpty() || t.startsWith("#")) {
           continue;
         }
-        return t.startsWith("{") ? Format.JSONL : line.indexOf('\t') >= 0 ? Format.TSV : Format.CSV;
+        return t.startsWith("{")
+            ? LabelFormat.JSONL
+            : line.indexOf('\t') >= 0 ? LabelFormat.TSV : LabelFormat.CSV;
       }
     }
-    return Format.CSV;
+    return LabelFormat.CSV;
   }
 
   private static BufferedReader reader(Path file) throws IOException {
@@ -250,13 +408,18 @@ public final class LabelFile implements LabelSource {
     return new BufferedReader(new InputStreamReader(Files.newInputStream(file), dec), 1 << 16);
   }
 
-  /** Parses every line; returns the number rejected. */
+  /**
+   * Parses every line; returns the number rejected.
+   *
+   * @throws IOException also: an Open Images file whose first line is not its header
+   */
   private static long scan(
-      Path file, Format format, Consumer<Entry> sink, Consumer<String> problems)
+      Path file, LabelFormat format, Consumer<Entry> sink, Consumer<String> problems)
       throws IOException {
     long rejected = 0;
     long lineNo = 0;
     boolean first = true;
+    int[] columns = null; // Open Images: where ImageID, Source, LabelName, Confidence are
     try (BufferedReader r = reader(file)) {
       for (String line; (line = r.readLine()) != null; ) {
         lineNo++;
@@ -270,11 +433,17 @@ public final class LabelFile implements LabelSource {
         boolean header = first;
         first = false;
         String where = file + ":" + lineNo;
+        if (format == LabelFormat.OPENIMAGES && header) {
+          columns = openImagesHeader(line, where);
+          continue;
+        }
         try {
           Entry e =
-              format == Format.JSONL
-                  ? json(t)
-                  : delimited(line, format == Format.TSV ? '\t' : ',', header);
+              switch (format) {
+                case JSONL -> json(t, lineNo);
+                case OPENIMAGES -> openImagesRow(line, columns, lineNo);
+                default -> delimited(line, format == LabelFormat.TSV ? '\t' : ',', header, lineNo);
+              };
           if (e != null) {
             sink.accept(e);
           }
@@ -290,7 +459,83 @@ public final class LabelFile implements LabelSource {
     return rejected;
   }
 
-  private static Entry json(String line) {
+  /** The positions of the Open Images columns in the header line. */
+  private static int[] openImagesHeader(String line, String where) throws IOException {
+    List<String> fields = fields(line, ',');
+    int[] at = new int[OPEN_IMAGES_COLUMNS.size()];
+    for (int c = 0; c < at.length; c++) {
+      at[c] = -1;
+      for (int i = 0; i < fields.size(); i++) {
+        if (fields.get(i).strip().equals(OPEN_IMAGES_COLUMNS.get(c))) {
+          at[c] = i;
+        }
+      }
+      if (at[c] < 0) {
+        throw new IOException(
+            where
+                + ": --labels-format openimages needs the header "
+                + String.join(",", OPEN_IMAGES_COLUMNS)
+                + " (no column "
+                + OPEN_IMAGES_COLUMNS.get(c)
+                + "), found: "
+                + (line.length() > 120 ? line.substring(0, 120) + "…" : line));
+      }
+    }
+    return at;
+  }
+
+  private static Entry openImagesRow(String line, int[] at, long lineNo) {
+    List<String> f = fields(line, ',');
+    int need = Math.max(Math.max(at[0], at[1]), Math.max(at[2], at[3]));
+    if (f.size() <= need) {
+      throw new IllegalArgumentException(
+          f.size() + " fields, the header names " + (need + 1) + " or more");
+    }
+    String id = f.get(at[0]).strip();
+    String label = f.get(at[2]).strip();
+    if (id.isEmpty()) {
+      throw new IllegalArgumentException("empty ImageID");
+    }
+    if (label.isEmpty()) {
+      throw new IllegalArgumentException("empty LabelName");
+    }
+    float c = confidence(f.get(at[3]).strip(), label);
+    boolean machine = f.get(at[1]).strip().equalsIgnoreCase("machine");
+    return new Entry(id, List.of(new Given(label, c, machine, lineNo)));
+  }
+
+  /** A confidence as written: a decimal number in [0, 1]. */
+  private static float confidence(String text, String label) {
+    if (!DECIMAL.matcher(text).matches()) {
+      throw new IllegalArgumentException(
+          "label " + label + ": confidence '" + text + "' is not a number in [0, 1]");
+    }
+    double c = Double.parseDouble(text);
+    if (c > 1) {
+      throw new IllegalArgumentException(
+          "label " + label + ": confidence " + text + " is not in [0, 1]");
+    }
+    return (float) c;
+  }
+
+  /** Adds {@code g} to a line's labels, refusing a label given twice with two confidences. */
+  private static void addTo(List<Given> labels, Given g) {
+    Given h = find(labels, g.name());
+    if (h == null) {
+      labels.add(g);
+    } else if (h.confidence() != g.confidence()) {
+      throw new IllegalArgumentException(
+          "label "
+              + g.name()
+              + " is both "
+              + describe(h.confidence())
+              + " and "
+              + describe(g.confidence())
+              + " in this line");
+    }
+  }
+
+  private static Entry json(String line, long lineNo) {
     JsonNode n;
     try {
       n = JSON.readTree(line);
@@ -306,7 +551,7 @@ public final class LabelFile implements LabelSource {
           "missing \"key\" (a line is {\"key\": \"dir/file.jpg\", \"labels\": [...]})");
     }
     JsonNode ls = n.get("labels");
-    List<String> labels = new ArrayList<>();
+    List<Given> labels = new ArrayList<>();
     if (ls == null || ls.isNull()) {
       throw new IllegalArgumentException("missing \"labels\" for key " + k.asText());
     } else if (ls.isArray()) {
@@ -314,18 +559,35 @@ public final class LabelFile implements LabelSource {
         if (!l.isValueNode() || l.asText().isBlank()) {
           throw new IllegalArgumentException("\"labels\" must hold label names, found " + l);
         }
-        labels.add(l.asText().strip());
+        addTo(labels, new Given(l.asText().strip(), 1, false, lineNo));
       }
     } else if (ls.isTextual()) {
-      labels.addAll(words(ls.asText()));
+      for (String w : words(ls.asText())) {
+        addTo(labels, new Given(w, 1, false, lineNo));
+      }
+    } else if (ls.isObject()) {
+      for (var it = ls.fields(); it.hasNext(); ) {
+        var e = it.next();
+        String name = e.getKey().strip();
+        if (name.isEmpty()) {
+          throw new IllegalArgumentException("\"labels\" holds an empty label name");
+        }
+        JsonNode c = e.getValue();
+        if (!c.isNumber()) {
+          throw new IllegalArgumentException(
+              "label " + name + ": confidence " + c + " is not a number in [0, 1]");
+        }
+        addTo(labels, new Given(name, confidence(c.asText(), name), false, lineNo));
+      }
     } else {
       throw new IllegalArgumentException(
-          "\"labels\" must be an array of names, found " + ls.getNodeType());
+          "\"labels\" must be an array of names or an object of name: confidence, found "
+              + ls.getNodeType());
     }
     return new Entry(normalizeKey(k.asText()), labels);
   }
 
-  private static Entry delimited(String line, char delimiter, boolean mayBeHeader) {
+  private static Entry delimited(String line, char delimiter, boolean mayBeHeader, long lineNo) {
     List<String> fields = fields(line, delimiter);
     String key = fields.get(0).strip();
     if (mayBeHeader && HEADER.contains(key.toLowerCase(Locale.ROOT))) {
@@ -340,11 +602,33 @@ public final class LabelFile implements LabelSource {
               + (delimiter == '\t' ? "<TAB>" : ",")
               + "label label ...)");
     }
-    List<String> labels = new ArrayList<>();
+    List<Given> labels = new ArrayList<>();
     for (int i = 1; i < fields.size(); i++) {
-      labels.addAll(words(fields.get(i)));
+      for (String w : words(fields.get(i))) {
+        addTo(labels, token(w, lineNo));
+      }
     }
     return new Entry(normalizeKey(key), labels);
+  }
+
+  /** One label of a delimited line: {@code name}, {@code name:confidence} or {@code -name}. */
+  private static Given token(String w, long lineNo) {
+    boolean negative = w.length() > 1 && w.charAt(0) == '-';
+    String name = negative ? w.substring(1) : w;
+    float c = negative ? 0 : 1;
+    int colon = name.lastIndexOf(':');
+    if (colon >= 0) {
+      if (negative) {
+        throw new IllegalArgumentException(
+            "'" + w + "': a verified negative (-name) takes no confidence");
+      }
+      c = confidence(name.substring(colon + 1), name.substring(0, colon));
+      name = name.substring(0, colon);
+    }
+    if (name.isEmpty() || name.equals("-")) {
+      throw new IllegalArgumentException("'" + w + "' has no label name");
+    }
+    return new Given(name, c, false, lineNo);
   }
 
   private static List<String> words(String s) {
@@ -409,18 +693,54 @@ public final class LabelFile implements LabelSource {
     return vocabulary;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>With {@link LabelFormat#OPENIMAGES} the file's key is the image's file name without
+   * directories and extension.
+   */
   @Override
   public Lookup labels(String key, List<String> folders) {
-    CharSequence v = map.get(key);
+    String k = format == LabelFormat.OPENIMAGES ? stem(key) : key;
+    CharSequence v = map.get(k);
     if (v == null) {
       return null;
     }
     if (v.charAt(0) == UNSEEN) {
       String s = v.toString();
-      map.put(key, SEEN + s.substring(1));
+      map.put(k, SEEN + s.substring(1));
       matched.incrementAndGet();
     }
-    return Lookup.of(split(v), index);
+    List<Given> given = decode(v);
+    List<String> names = new ArrayList<>(given.size());
+    float[] confidence = new float[given.size()];
+    for (int i = 0; i < given.size(); i++) {
+      names.add(given.get(i).name());
+      confidence[i] = given.get(i).confidence();
+    }
+    return Lookup.of(names, confidence, index);
+  }
+
+  /** {@code dir/0a1b.jpg} → {@code 0a1b}. */
+  static String stem(String key) {
+    String name = key.substring(key.lastIndexOf('/') + 1);
+    int dot = name.lastIndexOf('.');
+    return dot > 0 ? name.substring(0, dot) : name;
+  }
+
+  @Override
+  public boolean hasConfidences() {
+    return confidences;
+  }
+
+  @Override
+  public boolean hasNegatives() {
+    return negatives;
+  }
+
+  /** How the file was read ({@link LabelFormat#AUTO} resolved). */
+  public LabelFormat format() {
+    return format;
   }
 
   /** Distinct keys in the file. */

@@ -2,6 +2,7 @@ package io.jcolz.pack;
 
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.image.ResizeMode;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -117,6 +118,28 @@ public final class PackFlags {
   public int minSide = 2;
 
   /** Replace a dataset at the output. */
+  /** How the label file is read. */
+  @Option(
+      names = "--labels-format",
+      paramLabel = "F",
+      description =
+          "how --labels is read: auto (default: by the file's name and first line), csv, tsv, jsonl, or "
+              + "openimages (Open Images' ImageID,Source,LabelName,Confidence CSV; an image matches its "
+              + "ImageID by file name without extension)",
+      converter = LabelFormatConverter.class)
+  public LabelFormat labelsFormat = LabelFormat.AUTO;
+
+  /** What a label an image's labels do not list means. */
+  @Option(
+      names = "--unlisted",
+      paramLabel = "U",
+      description =
+          "what a label an image's labels do not list means: negative (default) or unknown (left out "
+              + "of the loss and the metrics; recorded in the dataset, format version 3); an append "
+              + "keeps the collection's",
+      converter = UnlistedConverter.class)
+  public PartialLabels.Unlisted unlisted = PartialLabels.Unlisted.NEGATIVE;
+
   @Option(
       names = "--overwrite",
       description =
@@ -140,7 +163,9 @@ public final class PackFlags {
         .overwrite(overwrite)
         .minSide(minSide)
         .partRows(partRows)
-        .restart(restart);
+        .restart(restart)
+        .labelsFormat(labelsFormat)
+        .unlisted(unlisted);
   }
 
   private static TypeConversionException bad(String value, String choices) {
@@ -154,6 +179,24 @@ public final class PackFlags {
       String v = value.trim().toLowerCase(Locale.ROOT);
       return PackedImages.Storage.parse(v.equals("jpg") ? "jpeg" : v)
           .orElseThrow(() -> bad(value, "raw, jpeg or smart"));
+    }
+  }
+
+  /** {@code --labels-format}: auto, csv, tsv, jsonl, openimages. Stateless. */
+  public static final class LabelFormatConverter implements ITypeConverter<LabelFormat> {
+    @Override
+    public LabelFormat convert(String value) {
+      return LabelFormat.parse(value)
+          .orElseThrow(() -> bad(value, "auto, csv, tsv, jsonl or openimages"));
+    }
+  }
+
+  /** {@code --unlisted}: negative, unknown. Stateless. */
+  public static final class UnlistedConverter implements ITypeConverter<PartialLabels.Unlisted> {
+    @Override
+    public PartialLabels.Unlisted convert(String value) {
+      return PartialLabels.Unlisted.parse(value.trim().toLowerCase(Locale.ROOT))
+          .orElseThrow(() -> bad(value, "negative or unknown"));
     }
   }
 

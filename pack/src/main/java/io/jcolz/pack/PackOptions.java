@@ -2,6 +2,7 @@ package io.jcolz.pack;
 
 import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.image.ResizeMode;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -27,6 +28,11 @@ import java.util.Objects;
  *     start over
  * @param append add the input's images as new parts of the existing collection at {@code out}
  * @param codec how each column's chunk codec is chosen (Zstd at {@code level}, none, or measured)
+ * @param labelsFormat how the label file is read ({@link LabelFormat#AUTO}: by its name and first
+ *     line)
+ * @param unlisted what a label an image's labels do not list means: a negative (the default, every
+ *     dataset before format version 3) or unknown (recorded in the dataset's metadata {@code
+ *     unlisted}; FORMAT.md §10.1)
  */
 public record PackOptions(
     Path input,
@@ -48,7 +54,9 @@ public record PackOptions(
     int shardCount,
     boolean restart,
     boolean append,
-    CodecChoice codec) {
+    CodecChoice codec,
+    LabelFormat labelsFormat,
+    PartialLabels.Unlisted unlisted) {
 
   /** Smart mode keeps an image raw while zstd(pixels) ≤ this × its JPEG size. */
   public static final int SMART_RAW_FACTOR = 2;
@@ -81,6 +89,15 @@ public record PackOptions(
     Objects.requireNonNull(resize, "resize");
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(codec, "codec");
+    Objects.requireNonNull(labelsFormat, "labelsFormat");
+    Objects.requireNonNull(unlisted, "unlisted");
+    if (labelsFormat != LabelFormat.AUTO && labels == null) {
+      throw new IllegalArgumentException("--labels-format needs --labels FILE");
+    }
+    if (unlisted == PartialLabels.Unlisted.UNKNOWN && labels == null && !labelsFromDirs) {
+      throw new IllegalArgumentException(
+          "--unlisted unknown needs labels (--labels FILE or --labels-from-dirs)");
+    }
     if (labels != null && labelsFromDirs) {
       throw new IllegalArgumentException("--labels and --labels-from-dirs exclude each other");
     }
@@ -172,6 +189,8 @@ public record PackOptions(
     b.restart = restart;
     b.append = append;
     b.codec = codec;
+    b.labelsFormat = labelsFormat;
+    b.unlisted = unlisted;
     return b;
   }
 
@@ -202,6 +221,8 @@ public record PackOptions(
     private boolean restart;
     private boolean append;
     private CodecChoice codec = CodecChoice.AUTO;
+    private LabelFormat labelsFormat = LabelFormat.AUTO;
+    private PartialLabels.Unlisted unlisted = PartialLabels.Unlisted.NEGATIVE;
 
     private Builder(Path input, Path out) {
       this.input = input;
@@ -329,6 +350,18 @@ public record PackOptions(
       return this;
     }
 
+    /** How the label file is read. */
+    public Builder labelsFormat(LabelFormat f) {
+      labelsFormat = f;
+      return this;
+    }
+
+    /** What a label an image's labels do not list means. */
+    public Builder unlisted(PartialLabels.Unlisted u) {
+      unlisted = u;
+      return this;
+    }
+
     /** The validated options. */
     public PackOptions build() {
       return new PackOptions(
@@ -351,7 +384,9 @@ public record PackOptions(
           shardCount,
           restart,
           append,
-          codec);
+          codec,
+          labelsFormat,
+          unlisted);
     }
   }
 }

@@ -2,6 +2,7 @@ package io.jcolz.pack;
 
 import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.FileTrees;
 import io.jcolz.format.store.ManifestFile;
@@ -98,6 +99,16 @@ public final class PackPlanner {
    */
   public PackPlan plan(ListingDigest digest, LabelSource labels, UUID base, int basePartCount)
       throws IOException {
+    return plan(digest, labels, base, basePartCount, null);
+  }
+
+  /**
+   * As {@link #plan(ListingDigest, LabelSource, UUID, int)}, with the label columns {@code columns}
+   * (an append's: the collection's) instead of those {@code labels} needs; null: {@code labels}'.
+   */
+  PackPlan plan(
+      ListingDigest digest, LabelSource labels, UUID base, int basePartCount, String columns)
+      throws IOException {
     List<String> vocabulary = labels == null ? List.of() : labels.vocabulary();
     if (labels != null && vocabulary.isEmpty()) {
       listener.note(
@@ -107,7 +118,84 @@ public final class PackPlanner {
                   : " in " + o.labels())
               + ": the dataset has no label column");
     }
-    return PackPlan.of(digest, o.partRows(), settings(o), vocabulary, base, basePartCount);
+    String c = columns != null ? columns : labelColumns(labels);
+    Map<String, String> settings = withLabelColumns(settings(o), c, vocabulary);
+    if (settings.containsKey(LABEL_COLUMNS)) {
+      listener.note(
+          "partial labels: every part stores "
+              + c.replace("confidence", PartialLabels.CONFIDENCE)
+                  .replace("negatives", PartialLabels.NEGATIVES)
+                  .replace(",", " and ")
+              + " (format version 3)");
+    }
+    return PackPlan.of(digest, o.partRows(), settings, vocabulary, base, basePartCount);
+  }
+
+  /**
+   * A plan's setting naming the partial-label columns its parts store ({@code confidence}, {@code
+   * negatives}, or both, comma-separated); absent: neither (the plain schema, as before).
+   */
+  public static final String LABEL_COLUMNS = "label_columns";
+
+  /** A plan's setting: what an unlisted label means; absent: negative. */
+  public static final String UNLISTED = "unlisted";
+
+  /** A plan's setting: how the label file was read; absent: auto. */
+  public static final String LABELS_FORMAT = "labels_format";
+
+  /**
+   * The {@value #LABEL_COLUMNS} value for {@code labels} ("" when it needs neither column): the
+   * partial-label columns are stored only when the labels hold a confidence below 1 or a verified
+   * negative, so that plain labels keep the plain schema, byte for byte.
+   */
+  public static String labelColumns(LabelSource labels) {
+    if (labels == null) {
+      return "";
+    }
+    return labelColumns(labels.hasConfidences(), labels.hasNegatives());
+  }
+
+  /** The {@value #LABEL_COLUMNS} value for these columns ("" for neither). */
+  public static String labelColumns(boolean confidences, boolean negatives) {
+    return confidences && negatives
+        ? "confidence,negatives"
+        : confidences ? "confidence" : negatives ? "negatives" : "";
+  }
+
+  /** Whether the plan's parts store {@code label_confidence}. */
+  static boolean storesConfidences(PackPlan plan) {
+    return plan.settings().getOrDefault(LABEL_COLUMNS, "").contains("confidence");
+  }
+
+  /** Whether the plan's parts store {@code label_negatives}. */
+  static boolean storesNegatives(PackPlan plan) {
+    return plan.settings().getOrDefault(LABEL_COLUMNS, "").contains("negatives");
+  }
+
+  /** What an unlisted label means in the plan's parts. */
+  static PartialLabels.Unlisted unlisted(PackPlan plan) {
+    return PartialLabels.Unlisted.parse(plan.settings().getOrDefault(UNLISTED, "negative"))
+        .orElse(PartialLabels.Unlisted.NEGATIVE);
+  }
+
+  /**
+   * {@link #settings(PackOptions)} and the label columns {@code labels} needs (for a driver that
+   * plans the pack itself, with the label source it loaded).
+   *
+   * @throws IOException the label file cannot be read
+   */
+  public static Map<String, String> settings(PackOptions o, LabelSource labels) throws IOException {
+    return withLabelColumns(
+        settings(o), labelColumns(labels), labels == null ? List.of() : labels.vocabulary());
+  }
+
+  /** {@code settings} with {@value #LABEL_COLUMNS} = {@code columns}, unless none or no labels. */
+  private static Map<String, String> withLabelColumns(
+      Map<String, String> settings, String columns, List<String> vocabulary) {
+    if (!columns.isEmpty() && !vocabulary.isEmpty()) {
+      settings.put(LABEL_COLUMNS, columns);
+    }
+    return settings;
   }
 
   /**
@@ -209,6 +297,13 @@ public final class PackPlanner {
     s.put(
         "vocabulary_from",
         o.vocabularyFrom() == null ? "none" : o.vocabularyFrom().toAbsolutePath().toString());
+    // absent unless used: a plan of plain labels is the plan (and id) it has always been
+    if (o.labelsFormat() != LabelFormat.AUTO) {
+      s.put(LABELS_FORMAT, o.labelsFormat().id());
+    }
+    if (o.unlisted() != PartialLabels.Unlisted.NEGATIVE) {
+      s.put(UNLISTED, o.unlisted().id());
+    }
     return s;
   }
 

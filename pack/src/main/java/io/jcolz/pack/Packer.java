@@ -2,6 +2,7 @@ package io.jcolz.pack;
 
 import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.store.CollectionManifest;
 import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.FileTrees;
@@ -62,6 +63,9 @@ public final class Packer {
   /** The vocabulary the run must keep ({@code --vocabulary-from}, or an append's), or null. */
   private List<String> fixedVocabulary;
 
+  /** An append's label columns (the collection's), or null for those the labels need. */
+  private String appendColumns;
+
   /**
    * One input image: a file, or its bytes (a caller reading another file system).
    *
@@ -119,7 +123,11 @@ public final class Packer {
       if (o.labels() != null) {
         labelFile =
             LabelFile.load(
-                o.labels(), SiblingLayout.labelMap(out), listener::note, fixedVocabulary);
+                o.labels(),
+                o.labelsFormat(),
+                SiblingLayout.labelMap(out),
+                listener::note,
+                fixedVocabulary);
         labels = labelFile;
       }
       try {
@@ -248,6 +256,7 @@ public final class Packer {
       }
       base = existing.collectionManifest();
       checkSameSettings(out, existing.metadata());
+      appendColumns = appendLabelColumns(out, existing.partialLabels());
       Path planFile = out.resolve(PackPlan.APPEND_FILE);
       if (o.restart() && Files.exists(planFile)) {
         for (String name : unfinishedAppendParts(out, planFile, base)) {
@@ -325,6 +334,44 @@ public final class Packer {
     return names;
   }
 
+  /**
+   * The label columns an append's parts store: the collection's, since every part of a collection
+   * has its columns (plain labels fit them: confidences 1, no negatives). Refuses an append whose
+   * labels need a column the collection lacks (its parts cannot change), or whose {@code
+   * --unlisted} differs from the collection's.
+   */
+  private String appendLabelColumns(Path out, PartialLabels have) {
+    if (o.unlisted() != have.unlisted()) {
+      throw new IllegalArgumentException(
+          "--unlisted "
+              + o.unlisted().id()
+              + " differs from "
+              + out
+              + "'s "
+              + have.unlisted().id()
+              + "; an append keeps the collection's meaning of an unlisted label");
+    }
+    if (labels != null
+        && have.labelColumn().isPresent()
+        && ((labels.hasConfidences() && !have.hasConfidence())
+            || (labels.hasNegatives() && !have.hasNegatives()))) {
+      throw new IllegalArgumentException(
+          o.labels()
+              + " gives "
+              + (labels.hasConfidences() && !have.hasConfidence()
+                  ? "confidences below 1"
+                  : "verified negatives")
+              + ", which "
+              + out
+              + " does not store (its parts have no "
+              + (labels.hasConfidences() && !have.hasConfidence()
+                  ? PartialLabels.CONFIDENCE
+                  : PartialLabels.NEGATIVES)
+              + " column); pack a new dataset with all the images instead");
+    }
+    return PackPlanner.labelColumns(have.hasConfidence(), have.hasNegatives());
+  }
+
   /** The options must not ask for other pixels than the collection holds. */
   private void checkSameSettings(Path out, Map<String, String> meta) {
     Map<String, String> want =
@@ -364,7 +411,7 @@ public final class Packer {
     if (o.labelsFromDirs()) {
       labels = new FolderLabels(listing.folders, fixedVocabulary);
     }
-    return planner.plan(listing.digest, labels, base, basePartCount);
+    return planner.plan(listing.digest, labels, base, basePartCount, appendColumns);
   }
 
   /** The second walk: packs the parts in {@code todo} (see {@code PartPipeline}). */

@@ -6,6 +6,7 @@ import io.jcolz.format.Row;
 import io.jcolz.format.codec.ChunkCompressor;
 import io.jcolz.format.codec.Codec;
 import io.jcolz.format.images.PackedImages;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.schema.Schema;
 import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.ManifestFile;
@@ -202,7 +203,14 @@ final class PartPipeline implements AutoCloseable {
   static Schema schema(PackOptions o, PackPlan plan) {
     Schema s =
         PackedImages.schema(
-            o.mode(), o.size(), plan.vocabulary().size(), true, o.level(), o.chunkRows());
+            o.mode(),
+            o.size(),
+            plan.vocabulary().size(),
+            true,
+            o.level(),
+            o.chunkRows(),
+            PackPlanner.storesConfidences(plan),
+            PackPlanner.storesNegatives(plan));
     if (o.codec() != CodecChoice.NONE) {
       return s;
     }
@@ -224,6 +232,14 @@ final class PartPipeline implements AutoCloseable {
     m.put("key", "path relative to source, '/' separators");
     if (o.vocabularyFrom() != null) {
       m.put("vocabulary_from", o.vocabularyFrom().toAbsolutePath().normalize().toString());
+    }
+    if (!plan.vocabulary().isEmpty()
+        && (PackPlanner.unlisted(plan) == PartialLabels.Unlisted.UNKNOWN
+            || PackPlanner.storesConfidences(plan)
+            || PackPlanner.storesNegatives(plan))) {
+      // a plain dataset keeps its bytes: no key; a partial one says what it means (a dataset
+      // without labels has nothing unlisted)
+      m.put(PartialLabels.UNLISTED, PackPlanner.unlisted(plan).id());
     }
     m.put(Packer.PLAN_ID, plan.planId());
     m.put("part_rows", Integer.toString(plan.partRows()));
@@ -409,6 +425,7 @@ final class PartPipeline implements AutoCloseable {
     final Path target;
     final DatasetWriter writer;
     final Row row;
+    final boolean partial;
     final int window = 16 * o.threads();
     final InFlight inFlight = new InFlight();
     final ConcurrentHashMap<Long, Result> ready = new ConcurrentHashMap<>();
@@ -445,6 +462,7 @@ final class PartPipeline implements AutoCloseable {
                   .withCreatedBy("jcolz pack")
                   .withAutoCodec(o.codec() == CodecChoice.AUTO ? CodecChoice.AUTO_MIN_SAVING : 0));
       row = writer.newRow();
+      partial = PackPlanner.storesConfidences(plan) || PackPlanner.storesNegatives(plan);
       guard = new CommitGuard(target, writer::abort, System.err, COMMIT_WAIT_MILLIS);
       hook = new Thread(guard::onShutdown, "jcolz-pack-abort");
       hooked = addHook(hook);
@@ -591,7 +609,11 @@ final class PartPipeline implements AutoCloseable {
             row.setBytes(PackedImages.JPEG, x.jpeg());
           }
           if (x.labels() != null && writer.schema().labelColumn().isPresent()) {
-            row.setSet(PackedImages.LABELS, x.labels().indices());
+            if (partial) {
+              row.setLabels(x.labels().indices(), x.labels().confidences(), x.labels().negatives());
+            } else {
+              row.setSet(PackedImages.LABELS, x.labels().indices());
+            }
           }
           writer.append(row, appendLock::unlock);
           if (o.mode() == PackedImages.Storage.SMART && x.raw()) {

@@ -32,8 +32,10 @@
  *   <li><b>Columns</b> (names the {@code Loader} expects): {@code key} (string, key column), {@code
  *       image} (uint8 SIZE×SIZE×3, raw and smart), {@code jpeg} (bytes, jpeg and smart), {@code
  *       labels} (int32 set, label column; absent when there is no label source or it names no
- *       label). Metadata: {@code mode}, {@code size}, {@code resize}, {@code quality}, {@code
- *       source}, {@code labels_from}.
+ *       label), and with partial labels {@code label_confidence} and/or {@code label_negatives}
+ *       (FORMAT.md §10.1; only when some label has a confidence below 1, resp. some image a
+ *       verified negative). Metadata: {@code mode}, {@code size}, {@code resize}, {@code quality},
+ *       {@code source}, {@code labels_from}, and {@code unlisted} when the labels are partial.
  *   <li><b>Labels</b>: the vocabulary is sorted by name, or with {@code --vocabulary-from DS} is
  *       the vocabulary of an existing dataset (pack a validation set with its training set's label
  *       indices; names not in it are dropped and counted). {@link io.jcolz.pack.LabelFile} (CSV/TSV
@@ -42,6 +44,11 @@
  *       Chronicle Map, not a heap map, so a 12M-line file fits. Images with no line are packed with
  *       an empty set and counted; keys with no image are counted and reported (with examples).
  *       {@link io.jcolz.pack.FolderLabels}: every folder between the input and the file is a label.
+ *   <li><b>Partial labels</b> ({@link io.jcolz.pack.LabelFormat}, {@code --unlisted}): a label file
+ *       may give confidences ({@code dog:0.7}), verified negatives ({@code -car}, {@code car:0}, or
+ *       JSON {@code {"car": 0}}), or be an Open Images CSV; the plan records {@code label_columns},
+ *       {@code unlisted} and {@code labels_format} only when used, so plain labels keep their plan
+ *       and bytes. An append's parts take the collection's label columns and {@code unlisted}.
  *   <li><b>Smart mode</b>: per image, stored raw when Zstd of its resized pixels (alone, at the
  *       pack's level) is at most 2× its JPEG size at {@code --quality}, else as JPEG; the unused
  *       column holds zeros / an empty value. Flat clip-art stays exact, photographs become JPEG.

@@ -1,6 +1,7 @@
 package io.jcolz.spark;
 
 import io.jcolz.pack.LabelFile;
+import io.jcolz.pack.LabelFormat;
 import io.jcolz.pack.PackListener;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -33,6 +34,7 @@ final class DriverLabels {
   static LabelFile load(
       SparkSession spark,
       String labels,
+      LabelFormat format,
       Path scratch,
       List<String> fixed,
       PackListener l,
@@ -42,6 +44,7 @@ final class DriverLabels {
     Path local;
     Consumer<String> problems = l::note;
     if (p.getName().toLowerCase(Locale.ROOT).endsWith(".parquet")) {
+      format = LabelFormat.JSONL;
       local = scratch.resolve("labels-from-parquet.jsonl");
       parquetToJsonLines(spark, labels, local);
       String prefix = local + ":";
@@ -61,7 +64,7 @@ final class DriverLabels {
       local = dir.resolve(p.getName());
       HadoopFs.download(p.getFileSystem(hconf), p, local);
     }
-    return LabelFile.load(local, scratch.resolve("labels.cmap"), problems, fixed);
+    return LabelFile.load(local, format, scratch.resolve("labels.cmap"), problems, fixed);
   }
 
   /** Writes a Parquet label table's {@code key} and {@code labels} columns as JSON lines. */

@@ -197,7 +197,13 @@ public final class PackJob {
       } else if (labels != null) {
         labelFile =
             DriverLabels.load(
-                spark, labels, scratch, PackPlanner.fixedVocabulary(options), l, hconf);
+                spark,
+                labels,
+                options.labelsFormat(),
+                scratch,
+                PackPlanner.fixedVocabulary(options),
+                l,
+                hconf);
         vocabulary = labelFile.vocabulary();
         if (vocabulary.isEmpty()) {
           l.note("no label names found in " + labels + ": the dataset has no label column");
@@ -207,7 +213,12 @@ public final class PackJob {
       }
       PackPlan plan =
           PackPlan.of(
-              digest, options.partRows(), PackPlanner.settings(planned), vocabulary, null, 0);
+              digest,
+              options.partRows(),
+              PackPlanner.settings(planned, labelFile),
+              vocabulary,
+              null,
+              0);
       List<List<String>> names = labelFile == null ? null : lookUp(labelFile, listing);
       List<PartWork> works = new ArrayList<>();
       for (int p = 0; p < plan.parts().size(); p++) {
@@ -425,12 +436,7 @@ public final class PackJob {
         out.add(null);
         continue;
       }
-      List<String> names = new ArrayList<>(lk.indices().length + lk.dropped().size());
-      for (int i : lk.indices()) {
-        names.add(vocabulary.get(i));
-      }
-      names.addAll(lk.dropped());
-      out.add(names);
+      out.add(lk.shipped(vocabulary));
     }
     return out;
   }

@@ -253,9 +253,11 @@ public final class PartTask implements Function<PartWork, PartOutcome> {
   private static final class ShippedLabels implements LabelSource {
     private final FolderLabels vocabulary;
     private final Map<String, List<String>> byKey = new HashMap<>();
+    private final Map<String, Integer> index;
 
     ShippedLabels(List<String> vocabulary, PartWork work) {
       this.vocabulary = new FolderLabels(new TreeSet<>(), vocabulary);
+      this.index = LabelSource.indexOf(vocabulary);
       for (int i = 0; i < work.keys().size(); i++) {
         byKey.put(work.keys().get(i), work.labels().get(i));
       }
@@ -268,8 +270,8 @@ public final class PartTask implements Function<PartWork, PartOutcome> {
 
     @Override
     public Lookup labels(String key, List<String> folders) {
-      List<String> names = byKey.get(key);
-      return names == null ? null : vocabulary.labels(key, names);
+      List<String> shipped = byKey.get(key);
+      return shipped == null ? null : Lookup.ofShipped(shipped, index);
     }
 
     @Override

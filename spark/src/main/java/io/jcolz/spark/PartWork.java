@@ -10,8 +10,10 @@ import java.util.List;
  * @param keys the images' keys
  * @param uris the images' Hadoop URIs (same order)
  * @param folders per image, the folders on its path (labels with {@code --labels-from-dirs})
- * @param labels with {@code --labels FILE}: per image, its label names as the driver looked them up
- *     in the file (an element is null when the file has no line for the image); else null
+ * @param labels with {@code --labels FILE}: per image, its labels as the driver looked them up
+ *     (names, with a confidence for a soft positive or a verified negative: {@link
+ *     io.jcolz.pack.LabelSource.Lookup#shipped}) in the file (an element is null when the file has
+ *     no line for the image); else null
  */
 public record PartWork(
     int position,

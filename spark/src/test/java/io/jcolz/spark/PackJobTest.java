@@ -463,6 +463,57 @@ class PackJobTest {
     return ref;
   }
 
+  /**
+   * Issue 25: a label file with confidences and verified negatives, and {@code --unlisted unknown},
+   * give the CLI's partial labels (the driver ships them to the tasks) and plan.
+   */
+  @Test
+  void partialLabelsGiveTheCliResult() throws Exception {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < keys.size(); i++) {
+      sb.append(keys.get(i))
+          .append(',')
+          .append(i % 3 == 0 ? "c0:0.25 -c1" : i % 3 == 1 ? "c1 -c0 c2:0.5" : "c2")
+          .append('\n');
+    }
+    Path labels = tmp.resolve("partial.csv");
+    Files.writeString(labels, sb);
+    PackOptions cliOptions =
+        labelOptions(tmp.resolve("cli-partial.jcolz"), labels).toBuilder()
+            .unlisted(io.jcolz.format.schema.PartialLabels.Unlisted.UNKNOWN)
+            .build();
+    Path cli = cliOptions.out();
+    new Packer(cliOptions, null).run();
+    Path sp = tmp.resolve("spark-partial.jcolz");
+    PackJob.run(
+        spark,
+        input.toString(),
+        labels.toString(),
+        sp.toString(),
+        cliOptions.toBuilder().out(sp).build(),
+        null);
+    assertSameRows(cli, sp);
+    try (Dataset x = Dataset.open(cli);
+        Dataset y = Dataset.open(sp)) {
+      assertEquals("unknown", y.metadata().get("unlisted"));
+      assertTrue(y.partialLabels().hasConfidence() && y.partialLabels().hasNegatives());
+      boolean soft = false;
+      for (long row = 0; row < x.rowCount(); row++) {
+        var a = x.readLabels(row);
+        var b = y.readLabels(row);
+        assertArrayEquals(a.confidences(), b.confidences(), "row " + row);
+        assertArrayEquals(a.negatives(), b.negatives(), "row " + row);
+        for (float c : b.confidences()) {
+          soft |= c < 1;
+        }
+      }
+      assertTrue(soft, "some confidences below 1 reached the Spark pack");
+    }
+    assertEquals(
+        PackPlan.read(cli.resolve(PackPlan.FILE)).planId(),
+        PackPlan.read(sp.resolve(PackPlan.FILE)).planId());
+  }
+
   private static void assertSameDatasets(Path a, Path b) throws Exception {
     try (Dataset x = Dataset.open(a);
         Dataset y = Dataset.open(b)) {

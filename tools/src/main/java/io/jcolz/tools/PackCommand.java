@@ -3,6 +3,7 @@ package io.jcolz.tools;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.images.PackedImages;
+import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.image.ResizeMode;
 import io.jcolz.pack.CodecReport;
 import io.jcolz.pack.PackFlags;
@@ -42,7 +43,13 @@ import picocli.CommandLine.Spec;
       "Keys: an image's key is its path relative to --input with '/' separators (animals/birds/owl.png). Rows are "
           + "written in walk order (depth-first, names sorted), the same whatever --threads.",
       "Labels: --labels FILE is CSV/TSV 'key,label label ...' (quoted fields, optional header) or JSON lines "
-          + "{\"key\": ..., \"labels\": [...]}; --labels-from-dirs makes every folder between --input and the file "
+          + "{\"key\": ..., \"labels\": [...]}; a CSV label may carry a confidence (cat:0.7) or be a verified "
+          + "negative (-car, or car:0), a JSON line may give {\"labels\": {\"cat\": 1, \"dog\": 0.7, \"car\": 0}}, "
+          + "and --labels-format openimages reads Open Images' ImageID,Source,LabelName,Confidence CSV. "
+          + "--unlisted unknown makes every label an image's labels do not list unknown instead of negative. "
+          + "Only labels with a confidence below 1, a verified negative or --unlisted unknown make a format-3 "
+          + "dataset; plain labels pack exactly as before. A bad label line is skipped with one line naming "
+          + "file:line (counted: label_lines_rejected). --labels-from-dirs makes every folder between --input and the file "
           + "a label. The label vocabulary is sorted by name, or taken from --vocabulary-from DS (a validation set "
           + "packed after its training set shares its label indices). Without either there is no label column.",
       "Bad inputs (unreadable, empty, truncated, not an image, a decompression bomb over 2^31 pixels, smaller than "
@@ -342,6 +349,10 @@ public final class PackCommand implements Callable<Integer> {
     }
     if (!parsed.hasMatchedOption("--quality") && meta.containsKey(PackedImages.QUALITY)) {
       flags.quality = Integer.parseInt(meta.get(PackedImages.QUALITY));
+    }
+    if (!parsed.hasMatchedOption("--unlisted") && meta.containsKey(PartialLabels.UNLISTED)) {
+      flags.unlisted =
+          PartialLabels.Unlisted.parse(meta.get(PartialLabels.UNLISTED)).orElse(flags.unlisted);
     }
   }
 
