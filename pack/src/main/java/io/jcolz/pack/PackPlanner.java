@@ -6,6 +6,7 @@ import io.jcolz.format.schema.PartialLabels;
 import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.FileTrees;
 import io.jcolz.format.store.ManifestFile;
+import io.jcolz.format.store.SiblingLayout;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -375,7 +376,8 @@ public final class PackPlanner {
         FileTrees.deleteRecursively(target);
         listener.note("removed " + target + ": not a committed part of this plan");
       }
-      try (DirectoryStream<Path> ds = Files.newDirectoryStream(parts, "." + p.name() + ".*")) {
+      try (DirectoryStream<Path> ds =
+          Files.newDirectoryStream(parts, SiblingLayout.siblingGlob(p.name()))) {
         for (Path leftover : ds) {
           FileTrees.deleteRecursively(leftover);
           listener.note("removed " + leftover + ", left by an interrupted part commit");

@@ -1,6 +1,7 @@
 package io.jcolz.spark;
 
 import io.jcolz.format.store.ManifestFile;
+import io.jcolz.format.store.SiblingLayout;
 import io.jcolz.pack.PackPlan;
 import java.io.IOException;
 import java.io.InputStream;
@@ -66,11 +67,14 @@ final class HadoopFs {
     return c;
   }
 
-  /** A hidden sibling name for a temporary copy: {@code .NAME.KIND-XXXXXXXX}. */
-  static Path hiddenSibling(Path p, String kind) {
-    return new Path(
-        p.getParent(),
-        "." + p.getName() + "." + kind + "-" + UUID.randomUUID().toString().substring(0, 8));
+  /** {@code .NAME.tmp-XXXXXXXX} beside {@code p} ({@link SiblingLayout#temporaryName}). */
+  static Path temporary(Path p) {
+    return new Path(p.getParent(), SiblingLayout.temporaryName(p.getName()));
+  }
+
+  /** {@code .NAME.old-XXXXXXXX} beside {@code p} ({@link SiblingLayout#oldName}). */
+  static Path old(Path p) {
+    return new Path(p.getParent(), SiblingLayout.oldName(p.getName()));
   }
 
   /** Copies {@code remote} to the local {@code file}. */
@@ -85,7 +89,7 @@ final class HadoopFs {
    * {@code target}, replacing an earlier copy; a reader sees the old file, the new one, or none.
    */
   static void upload(FileSystem fs, java.nio.file.Path file, Path target) throws IOException {
-    Path tmp = hiddenSibling(target, "tmp");
+    Path tmp = temporary(target);
     try {
       try (OutputStream out = fs.create(tmp, false)) {
         Files.copy(file, out);

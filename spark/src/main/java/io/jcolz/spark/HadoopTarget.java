@@ -119,7 +119,7 @@ final class HadoopTarget extends PackTarget {
 
   @Override
   public void moveOutAside() throws IOException {
-    old = HadoopFs.hiddenSibling(out, "old");
+    old = HadoopFs.old(out);
     if (!HadoopFs.renameNoReplace(fs, out, old)) {
       throw new IOException("cannot move " + out + " aside to " + old);
     }
@@ -149,7 +149,7 @@ final class HadoopTarget extends PackTarget {
     for (FileStatus s : fs.listStatus(build)) {
       String name = s.getPath().getName();
       if (name.equals(DatasetLayout.COLLECTION_MANIFEST)
-          || name.startsWith("." + DatasetLayout.COLLECTION_MANIFEST)) {
+          || SiblingLayout.startsAsSibling(DatasetLayout.COLLECTION_MANIFEST, name)) {
         fs.delete(s.getPath(), false);
       }
     }

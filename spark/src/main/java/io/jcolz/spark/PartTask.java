@@ -5,6 +5,7 @@ import io.jcolz.format.store.CollectionManifest;
 import io.jcolz.format.store.DatasetLayout;
 import io.jcolz.format.store.FileTrees;
 import io.jcolz.format.store.ManifestFile;
+import io.jcolz.format.store.SiblingLayout;
 import io.jcolz.pack.FolderLabels;
 import io.jcolz.pack.LabelSource;
 import io.jcolz.pack.PackListener;
@@ -24,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
@@ -110,10 +110,7 @@ public final class PartTask implements Function<PartWork, PartOutcome> {
     if (committed(dir, plan, part)) {
       return new PartOutcome(work.position(), rows(dir, part), 0, true, seconds(t0), 0, null);
     }
-    Path staging =
-        dir.resolve(DatasetLayout.PARTS)
-            .resolve(
-                "." + part.name() + ".attempt-" + UUID.randomUUID().toString().substring(0, 8));
+    Path staging = dir.resolve(DatasetLayout.PARTS).resolve(SiblingLayout.attemptName(part.name()));
     try {
       AtomicLong bytesIn = new AtomicLong();
       long p0 = System.nanoTime();
@@ -188,10 +185,7 @@ public final class PartTask implements Function<PartWork, PartOutcome> {
       if (hook != null) {
         hook.run(work, staged);
       }
-      attempt =
-          new org.apache.hadoop.fs.Path(
-              parts,
-              "." + part.name() + ".attempt-" + UUID.randomUUID().toString().substring(0, 8));
+      attempt = new org.apache.hadoop.fs.Path(parts, SiblingLayout.attemptName(part.name()));
       fs.copyFromLocalFile(false, false, new org.apache.hadoop.fs.Path(staged.toUri()), attempt);
       if (HadoopFs.renameNoReplace(fs, attempt, target)) {
         attempt = null;

@@ -14,6 +14,7 @@ import java.util.UUID;
  * .NAME.pack.lock             the lock a pack to NAME holds
  * .NAME.shard-I-of-N.lock     the lock shard I of N holds
  * .NAME.labels-XXXXXXXX.cmap  a pack's off-heap label-file index
+ * .NAME.attempt-XXXXXXXX      a Spark task attempt's staging copy of part NAME
  * </pre>
  *
  * {@code XXXXXXXX} is 8 hex digits of a random (or the writer's) UUID. A name starts with '.' so
@@ -29,6 +30,7 @@ public final class SiblingLayout {
   private static final String PACK_LOCK = ".pack.lock";
   private static final String LABELS = ".labels-";
   private static final String CMAP = ".cmap";
+  private static final String ATTEMPT = ".attempt-";
 
   /** What a hidden sibling of {@code NAME} is (see {@link #kindOf}). */
   public enum Kind {
@@ -49,6 +51,11 @@ public final class SiblingLayout {
     return sibling(target, TMP + shortId(id));
   }
 
+  /** The file name {@code .NAME.tmp-XXXXXXXX} of name {@code name} (another file system's). */
+  public static String temporaryName(String name) {
+    return prefix(name) + TMP + shortId(UUID.randomUUID());
+  }
+
   /** {@link #temporary(Path, UUID)} with a random id. */
   public static Path temporary(Path target) {
     return temporary(target, UUID.randomUUID());
@@ -57,6 +64,11 @@ public final class SiblingLayout {
   /** {@code .NAME.old-XXXXXXXX} beside {@code target}, with 8 hex digits of {@code id}. */
   public static Path old(Path target, UUID id) {
     return sibling(target, OLD + shortId(id));
+  }
+
+  /** The file name {@code .NAME.old-XXXXXXXX} of name {@code name} (another file system's). */
+  public static String oldName(String name) {
+    return prefix(name) + OLD + shortId(UUID.randomUUID());
   }
 
   /** {@link #old(Path, UUID)} with a random id. */
@@ -71,7 +83,7 @@ public final class SiblingLayout {
 
   /** The file name {@code .NAME.building} of output name {@code name} (another file system's). */
   public static String buildingName(String name) {
-    return "." + name + BUILDING;
+    return prefix(name) + BUILDING;
   }
 
   /** {@code .NAME.pack.lock} beside {@code out} (absolute and normalized). */
@@ -89,9 +101,25 @@ public final class SiblingLayout {
     return sibling(out, LABELS + shortId(UUID.randomUUID()) + CMAP);
   }
 
+  /**
+   * The file name {@code .NAME.attempt-XXXXXXXX} of a task attempt's staging copy of part {@code
+   * name}, with a random id.
+   */
+  public static String attemptName(String name) {
+    return prefix(name) + ATTEMPT + shortId(UUID.randomUUID());
+  }
+
   /** The glob that matches every hidden sibling of output name {@code name}. */
   public static String siblingGlob(String name) {
-    return "." + name + ".*";
+    return prefix(name) + ".*";
+  }
+
+  /**
+   * Whether the file name {@code fileName} starts with {@code .NAME}: a hidden sibling of {@code
+   * name}, or of another name that starts with it.
+   */
+  public static boolean startsAsSibling(String name, String fileName) {
+    return fileName.startsWith(prefix(name));
   }
 
   /**
@@ -99,11 +127,10 @@ public final class SiblingLayout {
    * Kind#OTHER} when it is not a sibling of {@code name} at all).
    */
   public static Kind kindOf(String name, String fileName) {
-    String prefix = "." + name;
-    if (!fileName.startsWith(prefix)) {
+    if (!startsAsSibling(name, fileName)) {
       return Kind.OTHER;
     }
-    String n = fileName.substring(prefix.length());
+    String n = fileName.substring(prefix(name).length());
     if (n.startsWith(TMP)) {
       return Kind.TEMPORARY;
     }
@@ -117,7 +144,11 @@ public final class SiblingLayout {
   }
 
   private static Path sibling(Path target, String suffix) {
-    return target.resolveSibling("." + target.getFileName() + suffix);
+    return target.resolveSibling(prefix(target.getFileName().toString()) + suffix);
+  }
+
+  private static String prefix(String name) {
+    return "." + name;
   }
 
   private static String shortId(UUID id) {

@@ -1,6 +1,7 @@
 package io.jcolz.format.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.FileSystems;
@@ -25,6 +26,17 @@ class SiblingLayoutTest {
     assertEquals(Path.of("/data/.photos.jcolz.pack.lock"), SiblingLayout.packLock(OUT));
     assertEquals(
         Path.of("/data/.photos.jcolz.shard-1-of-4.lock"), SiblingLayout.shardLock(OUT, 1, 4));
+    String n = "photos.jcolz";
+    assertTrue(SiblingLayout.temporaryName(n).matches("\\.photos\\.jcolz\\.tmp-[0-9a-f]{8}"));
+    assertTrue(SiblingLayout.oldName(n).matches("\\.photos\\.jcolz\\.old-[0-9a-f]{8}"));
+    String attempt = SiblingLayout.attemptName("part-00003");
+    assertTrue(attempt.matches("\\.part-00003\\.attempt-[0-9a-f]{8}"), attempt);
+    assertTrue(
+        FileSystems.getDefault()
+            .getPathMatcher("glob:" + SiblingLayout.siblingGlob("part-00003"))
+            .matches(Path.of(attempt)));
+    assertTrue(SiblingLayout.startsAsSibling("manifest", ".manifest.tmp-0123abcd"));
+    assertFalse(SiblingLayout.startsAsSibling("manifest", "manifest"));
     String map = SiblingLayout.labelMap(OUT).getFileName().toString();
     assertTrue(map.matches("\\.photos\\.jcolz\\.labels-[0-9a-f]{8}\\.cmap"), map);
     assertTrue(
