@@ -266,16 +266,7 @@ final class Worker {
         job.buffer.weights().asSlice(base, rowBytes).fill((byte) 0);
       }
     }
-    int from = v.valuesFrom(i);
-    int k = v.valuesFrom(i + 1) - from;
-    job.labelStart[j] = at;
-    job.labelCount[j] = k;
-    if (at + k <= job.labelValues.length) { // else over capacity: finish() says so
-      for (int x = 0; x < k; x++) {
-        job.labelValues[at + x] = v.setValueAt(from + x);
-      }
-    }
-    return at + k;
+    return recordSet(v, i, j, at, job.labelStart, job.labelCount, job.labelValues);
   }
 
   /** Records sample {@code j}'s confidences; returns the next free scratch position. */
@@ -294,13 +285,23 @@ final class Worker {
 
   /** Records sample {@code j}'s verified negatives; returns the next free scratch position. */
   private static int negatives(BatchJob job, ChunkView v, int i, int j, int at) {
+    return recordSet(v, i, j, at, job.negativeStart, job.negativeCount, job.negativeValues);
+  }
+
+  /**
+   * Records row {@code i}'s {@code int32_set} values as sample {@code j}'s slice of a scratch
+   * (start, count, values from {@code at}); values past the scratch's capacity are not written
+   * ({@link #finish} reports the overflow). Returns the next free scratch position.
+   */
+  private static int recordSet(
+      ChunkView v, int i, int j, int at, int[] start, int[] count, int[] values) {
     int from = v.valuesFrom(i);
     int k = v.valuesFrom(i + 1) - from;
-    job.negativeStart[j] = at;
-    job.negativeCount[j] = k;
-    if (at + k <= job.negativeValues.length) {
+    start[j] = at;
+    count[j] = k;
+    if (at + k <= values.length) {
       for (int x = 0; x < k; x++) {
-        job.negativeValues[at + x] = v.setValueAt(from + x);
+        values[at + x] = v.setValueAt(from + x);
       }
     }
     return at + k;
@@ -308,9 +309,9 @@ final class Worker {
 
   /** Writes sample {@code j}'s labels; returns the next free scratch position (sparse). */
   private int labels(BatchJob job, ChunkView v, int i, int j, int at) {
-    MemorySegment values = v.setValues(i);
-    int k = (int) (values.byteSize() >>> 2);
     if (spec.labelMode() == LabelMode.MULTI_HOT) {
+      MemorySegment values = v.setValues(i);
+      int k = (int) (values.byteSize() >>> 2);
       MemorySegment out = job.buffer.labels();
       long rowBytes = 4L * spec.labelCount();
       long base = j * rowBytes;
@@ -320,14 +321,7 @@ final class Worker {
       }
       return at;
     }
-    job.labelStart[j] = at;
-    job.labelCount[j] = k;
-    if (at + k <= job.labelValues.length) { // else the batch is over capacity: finish() says so
-      for (int x = 0; x < k; x++) {
-        job.labelValues[at + x] = values.get(LE_INT, 4L * x);
-      }
-    }
-    return at + k;
+    return recordSet(v, i, j, at, job.labelStart, job.labelCount, job.labelValues);
   }
 
   /** Sparse pairs in sample order, then the batch object for the queue. */
