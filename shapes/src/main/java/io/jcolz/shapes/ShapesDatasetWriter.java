@@ -47,7 +47,7 @@ public final class ShapesDatasetWriter {
    */
   public static void write(Path dir, int count, int size, long seed) throws IOException {
     ShapesGenerator gen = new ShapesGenerator(size, seed);
-    write(dir, count, size, seed, 0, gen::sample);
+    write(dir, count, size, seed, 0, gen::sample, null);
   }
 
   /**
@@ -60,7 +60,7 @@ public final class ShapesDatasetWriter {
   public static void write(Path dir, int count, int size, long seed, int chunkRows)
       throws IOException {
     ShapesGenerator gen = new ShapesGenerator(size, seed);
-    write(dir, count, size, seed, chunkRows, gen::sample);
+    write(dir, count, size, seed, chunkRows, gen::sample, null);
   }
 
   /**
@@ -87,17 +87,6 @@ public final class ShapesDatasetWriter {
       Path dir, int count, int size, long seed, IntFunction<ShapesGenerator.Sample> source)
       throws IOException {
     write(dir, count, size, seed, 0, source, null);
-  }
-
-  private static void write(
-      Path dir,
-      int count,
-      int size,
-      long seed,
-      int chunkRows,
-      IntFunction<ShapesGenerator.Sample> source)
-      throws IOException {
-    write(dir, count, size, seed, chunkRows, source, null);
   }
 
   /** Writes the rows; {@code unlisted} null: plain labels, else partial ones. */
