@@ -521,7 +521,7 @@ public final class Loader implements AutoCloseable {
     int maxLabelsPerSample;
     Boolean targets;
     boolean keys;
-    io.jcolz.format.store.ReadMode readMode = io.jcolz.format.store.ReadMode.MAP;
+    io.jcolz.format.store.ReadMode readMode; // null: the automatic choice
     int readAhead = -1;
     String imageColumn;
     String jpegColumn;
@@ -706,8 +706,11 @@ public final class Loader implements AutoCloseable {
     }
 
     /**
-     * How workers read compressed chunks off the disk ({@link io.jcolz.format.store.ReadMode}; map
-     * by default). Every mode checks chunk checksums as the dataset was opened to.
+     * How workers read compressed chunks off the disk ({@link io.jcolz.format.store.ReadMode}). By
+     * default the loader chooses ({@link io.jcolz.loader.read.ReadModeChoice}): direct when the
+     * columns it reads are larger than half the memory the process may use, else map; {@link
+     * LoaderConfig#readModeChoice()} says which and why. Every mode checks chunk checksums as the
+     * dataset was opened to.
      */
     public Builder readMode(io.jcolz.format.store.ReadMode mode) {
       this.readMode = java.util.Objects.requireNonNull(mode, "readMode");

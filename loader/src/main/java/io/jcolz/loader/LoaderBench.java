@@ -5,13 +5,14 @@ import io.jcolz.format.Column;
 import io.jcolz.format.Dataset;
 import io.jcolz.format.column.ChunkView;
 import io.jcolz.format.images.PackedImages;
-import io.jcolz.format.store.ReadMode;
 import io.jcolz.image.JpegDecoder;
 import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.batch.ImageLayout;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.batch.Pixels;
 import io.jcolz.loader.order.Order;
+import io.jcolz.loader.read.ProcessResources;
+import io.jcolz.loader.read.ReadSettings;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -32,7 +33,10 @@ import java.util.Locale;
  *       (image region only) over wall time give images/s and MB/s (10⁶ bytes). Worker CPU seconds
  *       come from {@link ThreadMXBean#getThreadCpuTime} of the worker threads over the timed
  *       interval, and those of the read-ahead I/O threads apart; images per CPU second of both is
- *       the per-core rate, which does not depend on how many cores the machine lends the run.
+ *       the per-core rate, which does not depend on how many cores the machine lends the run. With
+ *       {@link Options#epochs()} set, the loader instead streams exactly that many epochs from its
+ *       start, without a warm-up, so that the bytes read from storage over the run are those of
+ *       whole epochs.
  *   <li><b>The ceiling</b>: one thread decompresses the image column's chunks (same dataset, same
  *       decoder and checksum setting as the workers, into one reused buffer) for {@code
  *       ceilingSeconds}; rows decompressed per second is the single-core rate no raw-mode loader
@@ -42,7 +46,8 @@ import java.util.Locale;
  * The loader's {@link LoaderStats} over the timed interval say where the worker time went: busy
  * fractions, the seconds waited for another worker's chunk decode, and chunk decodes per chunk
  * read. Peak off-heap bytes are the loader's pool and caches as allocated at the end (they only
- * grow, never beyond {@link Loader#memoryBound()}).
+ * grow, never beyond {@link Loader#memoryBound()}). The process's resident anonymous memory is
+ * sampled while the loader runs, to set beside that bound and the heap's limit.
  *
  * <p>Thread-safe (stateless); each run starts and joins its own threads.
  */
@@ -50,20 +55,21 @@ public final class LoaderBench {
   private LoaderBench() {}
 
   /**
-   * Options of a run. Immutable and thread-safe.
+   * Options of a run ({@link #builder()}). Immutable and thread-safe.
    *
    * @param threads loader workers
    * @param batchSize samples per batch
-   * @param seconds timed duration of the loader phase
-   * @param warmupSeconds untimed loader run before it
+   * @param seconds timed duration of the loader phase (unless {@code epochs} is set)
+   * @param warmupSeconds untimed loader run before it (unless {@code epochs} is set)
+   * @param epochs 0: timed by {@code seconds}; else exactly this many whole epochs from the start,
+   *     no warm-up, so that the bytes read from storage are those of the epochs ({@link
+   *     Result#storageReadBytes()})
    * @param ceilingSeconds duration of the single-thread decompress phase (0 skips it)
    * @param order sample order
    * @param layout image layout
    * @param labels label mode
    * @param augment augmentation
-   * @param readMode how workers read compressed chunks
-   * @param readAhead chunks read ahead at most ({@link Loader.Builder#readAhead}; 0 off, -1 the
-   *     default)
+   * @param reads the read mode (or the automatic choice) and read-ahead depth
    * @param plainLabels read a dataset of partial labels as plain labels ({@code
    *     Loader.Builder.targets(false)}); false: the loader's default, targets and a mask on such a
    *     dataset
@@ -73,13 +79,13 @@ public final class LoaderBench {
       int batchSize,
       double seconds,
       double warmupSeconds,
+      long epochs,
       double ceilingSeconds,
       Order order,
       ImageLayout layout,
       LabelMode labels,
       Augment augment,
-      ReadMode readMode,
-      int readAhead,
+      ReadSettings reads,
       boolean plainLabels) {
     /** Validates the options. */
     public Options {
@@ -87,155 +93,128 @@ public final class LoaderBench {
           || batchSize < 1
           || seconds <= 0
           || warmupSeconds < 0
-          || ceilingSeconds < 0
-          || readAhead < -1) {
+          || epochs < 0
+          || ceilingSeconds < 0) {
         throw new IllegalArgumentException(
             "bad bench options: threads "
                 + threads
                 + ", batch "
                 + batchSize
                 + ", seconds "
-                + seconds);
+                + seconds
+                + ", epochs "
+                + epochs);
       }
+      java.util.Objects.requireNonNull(reads, "reads");
     }
 
     /**
-     * All cores, batch 256, 10 s after 2 s of warm-up, 3 s ceiling, quasi-random, NCHW, multi-hot,
-     * flip.
+     * A builder with the defaults: all cores, batch 256, 10 s after 2 s of warm-up, 3 s ceiling,
+     * quasi-random, NCHW, multi-hot, flip, the automatic read mode and default read-ahead.
      */
-    public static Options defaults() {
-      return new Options(
-          Runtime.getRuntime().availableProcessors(),
-          256,
-          10,
-          2,
-          3,
-          Order.QUASI_RANDOM,
-          ImageLayout.NCHW,
-          LabelMode.MULTI_HOT,
-          Augment.flip(),
-          ReadMode.MAP,
-          -1,
-          false);
+    public static Builder builder() {
+      return new Builder();
+    }
+  }
+
+  /** Builds {@link Options}. Not thread-safe. */
+  public static final class Builder {
+    private int threads = Runtime.getRuntime().availableProcessors();
+    private int batchSize = 256;
+    private double seconds = 10;
+    private double warmupSeconds = 2;
+    private long epochs;
+    private double ceilingSeconds = 3;
+    private Order order = Order.QUASI_RANDOM;
+    private ImageLayout layout = ImageLayout.NCHW;
+    private LabelMode labels = LabelMode.MULTI_HOT;
+    private Augment augment = Augment.flip();
+    private ReadSettings reads = ReadSettings.AUTO;
+    private boolean plainLabels;
+
+    private Builder() {}
+
+    /** Loader workers. */
+    public Builder threads(int n) {
+      threads = n;
+      return this;
     }
 
-    /** With another worker count. */
-    public Options withThreads(int n) {
-      return new Options(
-          n,
-          batchSize,
-          seconds,
-          warmupSeconds,
-          ceilingSeconds,
-          order,
-          layout,
-          labels,
-          augment,
-          readMode,
-          readAhead,
-          plainLabels);
+    /** Samples per batch. */
+    public Builder batchSize(int b) {
+      batchSize = b;
+      return this;
     }
 
-    /** With another batch size. */
-    public Options withBatchSize(int b) {
-      return new Options(
-          threads,
-          b,
-          seconds,
-          warmupSeconds,
-          ceilingSeconds,
-          order,
-          layout,
-          labels,
-          augment,
-          readMode,
-          readAhead,
-          plainLabels);
+    /**
+     * Timed seconds after the warm-up; the warm-up and the ceiling shrink along (to at most 20% and
+     * 30% of it, the ceiling to no less than 0.5 s).
+     */
+    public Builder seconds(double s) {
+      seconds = s;
+      warmupSeconds = Math.min(warmupSeconds, s / 5);
+      ceilingSeconds = Math.min(ceilingSeconds, Math.max(0.5, s * 0.3));
+      return this;
     }
 
-    /** With another timed duration (warm-up and ceiling scale along: 20% and 30% of it). */
-    public Options withSeconds(double s) {
-      return new Options(
-          threads,
-          batchSize,
-          s,
-          Math.min(warmupSeconds, s / 5),
-          Math.min(ceilingSeconds, Math.max(0.5, s * 0.3)),
-          order,
-          layout,
-          labels,
-          augment,
-          readMode,
-          readAhead,
-          plainLabels);
+    /** Untimed seconds before the timed part. */
+    public Builder warmupSeconds(double s) {
+      warmupSeconds = s;
+      return this;
     }
 
-    /** With another order, layout, label mode and augmentation. */
-    public Options with(Order o, ImageLayout l, LabelMode lm, Augment a) {
-      return new Options(
-          threads,
-          batchSize,
-          seconds,
-          warmupSeconds,
-          ceilingSeconds,
-          o,
-          l,
-          lm,
-          a,
-          readMode,
-          readAhead,
-          plainLabels);
+    /** Whole epochs to stream from the start instead of timed seconds (0: timed). */
+    public Builder epochs(long n) {
+      epochs = n;
+      return this;
     }
 
-    /** With another chunk read mode ({@link ReadMode}). */
-    public Options withReadMode(ReadMode m) {
-      return new Options(
-          threads,
-          batchSize,
-          seconds,
-          warmupSeconds,
-          ceilingSeconds,
-          order,
-          layout,
-          labels,
-          augment,
-          m,
-          readAhead,
-          plainLabels);
+    /** Seconds of the single-thread ceiling (0 skips it). */
+    public Builder ceilingSeconds(double s) {
+      ceilingSeconds = s;
+      return this;
     }
 
-    /** With another read-ahead depth (0 off, -1 the default). */
-    public Options withReadAhead(int n) {
-      return new Options(
-          threads,
-          batchSize,
-          seconds,
-          warmupSeconds,
-          ceilingSeconds,
-          order,
-          layout,
-          labels,
-          augment,
-          readMode,
-          n,
-          plainLabels);
+    /** Order, layout, labels and augmentation. */
+    public Builder with(Order o, ImageLayout l, LabelMode lm, Augment a) {
+      order = o;
+      layout = l;
+      labels = lm;
+      augment = a;
+      return this;
+    }
+
+    /** Read mode and read-ahead depth. */
+    public Builder reads(ReadSettings r) {
+      reads = r;
+      return this;
     }
 
     /** Reading a dataset of partial labels as plain labels, or (false) with targets and a mask. */
-    public Options withPlainLabels(boolean plain) {
+    public Builder plainLabels(boolean plain) {
+      plainLabels = plain;
+      return this;
+    }
+
+    /**
+     * The options.
+     *
+     * @throws IllegalArgumentException if a value is out of range
+     */
+    public Options build() {
       return new Options(
           threads,
           batchSize,
           seconds,
           warmupSeconds,
+          epochs,
           ceilingSeconds,
           order,
           layout,
           labels,
           augment,
-          readMode,
-          readAhead,
-          plain);
+          reads,
+          plainLabels);
     }
   }
 
@@ -268,6 +247,19 @@ public final class LoaderBench {
    * @param interval the loader's {@link LoaderStats} over the timed interval: each worker's busy
    *     fraction, seconds waited for a chunk another worker was decoding, chunk decodes per chunk
    *     read (per epoch and column)
+   * @param epochs whole epochs streamed ({@link Options#epochs()}; 0 for a timed run)
+   * @param reads the read mode the loader used, why, and whether the columns it reads are out of
+   *     core
+   * @param columnBytes bytes of the column files the loader reads (one epoch reads each once)
+   * @param storageReadBytes bytes this process read from storage ({@link
+   *     ProcessResources#storageReadBytes()}) over the timed interval, or, streaming whole epochs,
+   *     from the loader's start to the last batch of the last epoch (which also counts the few
+   *     chunks of the next epoch read ahead by then: an upper bound); -1 where unknown
+   * @param residentAnonymousPeakBytes the largest {@link ProcessResources#residentAnonymousBytes()}
+   *     sampled (every 100 ms, and at the end) while the loader ran; -1 where unknown
+   * @param peakResidentBytes the process's peak resident set at the end ({@link
+   *     ProcessResources#peakResidentBytes()}, mapped file pages included); -1 where unknown
+   * @param heapMaxBytes the Java heap's limit ({@code Runtime.maxMemory()}, {@code -Xmx})
    */
   public record Result(
       long images,
@@ -288,7 +280,14 @@ public final class LoaderBench {
       int readAhead,
       long readAheadBoundBytes,
       long readAheadPeakBytes,
-      LoaderStats interval) {
+      LoaderStats interval,
+      long epochs,
+      io.jcolz.loader.read.ReadModeChoice reads,
+      long columnBytes,
+      long storageReadBytes,
+      long residentAnonymousPeakBytes,
+      long peakResidentBytes,
+      long heapMaxBytes) {
     /**
      * One JSON object, keys in snake case ({@code images_per_s} first). From the timed interval's
      * {@link LoaderStats}: {@code worker_busy} (each worker's busy fraction), {@code busy_fraction}
@@ -298,7 +297,10 @@ public final class LoaderBench {
      * for its chunk's bytes), {@code reads_ahead} and {@code reads_inline} (decodes whose chunk was
      * read ahead, or read by the worker itself); the run's {@code read_ahead} (depth), {@code
      * read_ahead_bound_bytes} and {@code read_ahead_peak_bytes}; {@code pixel_path}, how samples
-     * were written into the batch ({@link Pixels#vectorStatus()}).
+     * were written into the batch ({@link Pixels#vectorStatus()}); {@code epochs}, {@code
+     * read_mode}, {@code read_mode_reason}, {@code out_of_core}, {@code column_bytes}, {@code
+     * storage_read_bytes}, {@code rss_anon_peak_bytes}, {@code rss_peak_bytes} and {@code
+     * heap_max_bytes}.
      */
     public String toJson() {
       StringBuilder busy = new StringBuilder("[");
@@ -317,7 +319,10 @@ public final class LoaderBench {
               + "\"chunk_reads\":%d,\"chunk_redecodes\":%d,\"read_wait_s\":%.3f,"
               + "\"reads_ahead\":%d,\"reads_inline\":%d,\"read_ahead\":%d,"
               + "\"read_ahead_bound_bytes\":%d,\"read_ahead_peak_bytes\":%d,"
-              + "\"pixel_path\":\"%s\"}",
+              + "\"pixel_path\":\"%s\",\"epochs\":%d,\"read_mode\":\"%s\","
+              + "\"read_mode_reason\":\"%s\",\"out_of_core\":%b,\"column_bytes\":%d,"
+              + "\"storage_read_bytes\":%d,\"rss_anon_peak_bytes\":%d,\"rss_peak_bytes\":%d,"
+              + "\"heap_max_bytes\":%d}",
           imagesPerSecond,
           mbPerSecond,
           images,
@@ -346,7 +351,20 @@ public final class LoaderBench {
           readAhead,
           readAheadBoundBytes,
           readAheadPeakBytes,
-          Pixels.vectorStatus().replace("\\", "\\\\").replace("\"", "\\\""));
+          jsonText(Pixels.vectorStatus()),
+          epochs,
+          reads.mode().label(),
+          jsonText(reads.reason()),
+          reads.outOfCore(),
+          columnBytes,
+          storageReadBytes,
+          residentAnonymousPeakBytes,
+          peakResidentBytes,
+          heapMaxBytes);
+    }
+
+    private static String jsonText(String s) {
+      return s.replace("\\", "\\\\").replace("\"", "\\\"");
     }
   }
 
@@ -369,26 +387,36 @@ public final class LoaderBench {
     long readBound;
     long readPeak;
     LoaderStats interval;
+    io.jcolz.loader.read.ReadModeChoice reads;
+    long columnBytes = 0;
+    long storage;
+    long rssAnonPeak = ProcessResources.residentAnonymousBytes();
+    boolean wholeEpochs = o.epochs() > 0;
     Loader.Builder builder =
-        Loader.builder(dataset)
-            .batchSize(o.batchSize())
-            .workers(o.threads())
-            .devices(1)
-            .prefetch(Math.max(2, o.threads()))
-            .order(o.order())
-            .imageLayout(o.layout())
-            .labels(o.labels())
-            .targets(targetsOn(dataset, o))
-            .augment(o.augment())
-            .readMode(o.readMode())
-            .epochs(Long.MAX_VALUE / Math.max(1, dataset.rowCount()))
-            .seed(1);
-    if (o.readAhead() >= 0) {
-      builder.readAhead(o.readAhead());
-    }
+        o.reads()
+            .applyTo(
+                Loader.builder(dataset)
+                    .batchSize(o.batchSize())
+                    .workers(o.threads())
+                    .devices(1)
+                    .prefetch(Math.max(2, o.threads()))
+                    .order(o.order())
+                    .imageLayout(o.layout())
+                    .labels(o.labels())
+                    .targets(targetsOn(dataset, o))
+                    .augment(o.augment())
+                    // whole epochs: one more is planned, so that the workers are still alive
+                    // (their CPU time readable) when the last batch of the last epoch comes
+                    .epochs(
+                        wholeEpochs
+                            ? o.epochs() + 1
+                            : Long.MAX_VALUE / Math.max(1, dataset.rowCount()))
+                    .seed(1));
+    long storage0 = ProcessResources.storageReadBytes();
+    long start = System.nanoTime();
     try (Loader loader = builder.start()) {
       var queue = loader.device(0);
-      long warmEnd = System.nanoTime() + (long) (o.warmupSeconds() * 1e9);
+      long warmEnd = System.nanoTime() + (long) (wholeEpochs ? 0 : o.warmupSeconds() * 1e9);
       while (System.nanoTime() < warmEnd) {
         Batch b = queue.take();
         if (b == null) {
@@ -397,13 +425,20 @@ public final class LoaderBench {
         b.close();
       }
       List<Thread> io = loader.readAhead() == null ? List.of() : loader.readAhead().threads();
-      long cpu0 = cpuNanos(mx, loader.workerThreads());
-      long io0 = cpuNanos(mx, io);
-      LoaderStats stats0 = loader.stats();
-      long t0 = System.nanoTime();
-      long end = t0 + (long) (o.seconds() * 1e9);
+      // whole epochs count from the start: the threads' CPU time, the stats and the clock
+      long cpu0 = wholeEpochs ? 0 : cpuNanos(mx, loader.workerThreads());
+      long io0 = wholeEpochs ? 0 : cpuNanos(mx, io);
+      LoaderStats stats0 = wholeEpochs ? null : loader.stats();
+      if (!wholeEpochs) {
+        storage0 = ProcessResources.storageReadBytes();
+      }
+      long t0 = wholeEpochs ? start : System.nanoTime();
+      long end = wholeEpochs ? Long.MAX_VALUE : t0 + (long) (o.seconds() * 1e9);
+      long batches = wholeEpochs ? o.epochs() * loader.config().plan().batchesPerEpoch() : -1;
       long t1 = t0;
-      while (t1 < end) {
+      long nextSample = t0;
+      while (t1 - end < 0 && batches != 0) {
+        batches--;
         Batch b = queue.take();
         if (b == null) {
           break;
@@ -412,21 +447,35 @@ public final class LoaderBench {
         bytes += b.images().byteSize();
         b.close();
         t1 = System.nanoTime();
+        if (t1 - nextSample >= 0) {
+          rssAnonPeak = Math.max(rssAnonPeak, ProcessResources.residentAnonymousBytes());
+          nextSample = t1 + 100_000_000L;
+        }
       }
       cpu = (cpuNanos(mx, loader.workerThreads()) - cpu0) / 1e9;
       ioCpu = (cpuNanos(mx, io) - io0) / 1e9;
-      interval = loader.stats().since(stats0);
+      interval = wholeEpochs ? loader.stats() : loader.stats().since(stats0);
+      // with whole epochs this also counts the few chunks of the next epoch already read ahead:
+      // an upper bound on the epochs' own reads
+      storage = ProcessResources.storageReadBytes() - storage0;
+      rssAnonPeak = Math.max(rssAnonPeak, ProcessResources.residentAnonymousBytes());
       wall = (t1 - t0) / 1e9;
       peak = loader.allocatedBytes();
       bound = loader.memoryBound().totalBytes();
       depth = loader.config().readAhead();
       readBound = loader.memoryBound().readBufferBytes() * depth;
       readPeak = loader.readAhead() == null ? 0 : loader.readAhead().allocatedBytes();
+      reads = loader.config().readModeChoice();
       for (var c : loader.caches()) {
         decodes += c.decodes();
         hits += c.hits();
+        columnBytes += c.column().fileBytes();
       }
     }
+    if (storage0 < 0) {
+      storage = -1;
+    }
+    long rssPeak = ProcessResources.peakResidentBytes();
     double ceiling = o.ceilingSeconds() > 0 ? ceiling(dataset, o.ceilingSeconds()) : 0;
     double decode = o.ceilingSeconds() > 0 ? decodeCeiling(dataset, o.ceilingSeconds()) : 0;
     return new Result(
@@ -448,7 +497,14 @@ public final class LoaderBench {
         depth,
         readBound,
         readPeak,
-        interval);
+        interval,
+        wholeEpochs ? o.epochs() : 0,
+        reads,
+        columnBytes,
+        storage,
+        rssAnonPeak,
+        rssPeak,
+        Runtime.getRuntime().maxMemory());
   }
 
   private static long cpuNanos(ThreadMXBean mx, List<Thread> threads) {

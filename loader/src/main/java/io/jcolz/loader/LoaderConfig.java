@@ -114,6 +114,7 @@ public final class LoaderConfig {
   private final int window;
   private final boolean keys;
   private final io.jcolz.format.store.ReadMode readMode;
+  private final io.jcolz.loader.read.ReadModeChoice readModeChoice;
   private final Column localityColumn;
   private final Column keyColumn;
   private final List<Cached> cached;
@@ -138,7 +139,6 @@ public final class LoaderConfig {
     this.seed = b.seed;
     this.augment = b.augment;
     this.keys = b.keys;
-    this.readMode = b.readMode;
     PackedImages packed = PackedImages.of(dataset);
     Column image = imageColumn(b, packed);
     Column jpeg = encodedColumn(b, packed);
@@ -244,6 +244,8 @@ public final class LoaderConfig {
     }
     this.readAhead = b.readAhead >= 0 ? b.readAhead : ReadAhead.defaultDepth(workers);
     List<Column> read = cached.stream().map(Cached::column).toList();
+    this.readModeChoice = io.jcolz.loader.read.ReadModeChoice.of(b.readMode, read);
+    this.readMode = readModeChoice.mode();
     try {
       this.readBufferBytes = ReadAhead.bufferBytes(read, readMode);
       this.readBufferAlignment = ReadAhead.alignment(read, readMode);
@@ -544,12 +546,22 @@ public final class LoaderConfig {
   }
 
   /**
-   * How workers read compressed chunks ({@link Loader.Builder#readMode}).
+   * How workers read compressed chunks: the mode asked for ({@link Loader.Builder#readMode}) or the
+   * one chosen automatically.
    *
    * @return the read mode
    */
   public io.jcolz.format.store.ReadMode readMode() {
     return readMode;
+  }
+
+  /**
+   * The read mode with why it was chosen, and whether the columns read are out of core.
+   *
+   * @return the choice
+   */
+  public io.jcolz.loader.read.ReadModeChoice readModeChoice() {
+    return readModeChoice;
   }
 
   /**

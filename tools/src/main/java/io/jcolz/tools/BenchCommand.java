@@ -41,18 +41,15 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--batch", description = "batch size (default: ${DEFAULT-VALUE})")
   int batch = 256;
 
-  @Option(
-      names = "--read-mode",
-      description =
-          "how workers read compressed chunks: map, populate, pread or direct (default: map)")
-  String readMode = "map";
+  @Mixin ReadOptions read = new ReadOptions();
 
   @Option(
-      names = "--read-ahead",
+      names = "--epochs",
       paramLabel = "N",
       description =
-          "chunks read ahead of their decode at most, on separate I/O threads (0 = off; default: 3 per worker)")
-  Integer readAhead;
+          "stream exactly N whole epochs from the start, without a warm-up, instead of --seconds:"
+              + " storage_read_bytes is then the bytes the epochs read (--json)")
+  Long epochs;
 
   @Option(
       names = "--seconds",
@@ -137,27 +134,35 @@ public final class BenchCommand implements Callable<Integer> {
     for (int c : sweep == null ? new int[0] : sweep) {
       Knobs.threads("--sweep", c);
     }
-    io.jcolz.format.store.ReadMode mode;
-    try {
-      mode = io.jcolz.format.store.ReadMode.parse(readMode);
-    } catch (IllegalArgumentException e) {
-      throw new Main.UsageException("--read-mode: " + e.getMessage());
-    }
-    if (readAhead != null) {
-      Knobs.range("--read-ahead", readAhead, 0, io.jcolz.loader.read.ReadAhead.MAX_DEPTH);
+    io.jcolz.loader.read.ReadSettings reads = read.settings();
+    if (epochs != null) {
+      Knobs.range("--epochs", epochs, 1, 1_000_000);
     }
     PrintWriter out = spec.commandLine().getOut();
     if (compare == null && (chart != null || cold || sweep != null)) {
       throw new Main.UsageException("--chart, --cold and --sweep need --compare DIR");
     }
+    if (epochs != null && (compare != null || djl)) {
+      throw new Main.UsageException("--epochs is for the loader run, not --compare or --djl");
+    }
+    var parsed = spec.commandLine().getParseResult();
+    if (epochs != null && parsed != null && parsed.hasMatchedOption("--seconds")) {
+      throw new Main.UsageException("--epochs and --seconds each set the run's length: choose one");
+    }
     if (compare != null) {
       if (djl) {
         throw new Main.UsageException("--djl and --compare are separate runs: choose one");
       }
+      if (parsed != null
+          && (parsed.hasMatchedOption("--read-mode") || parsed.hasMatchedOption("--read-ahead"))) {
+        throw new Main.UsageException(
+            "--read-mode and --read-ahead are for the loader run and --djl; --compare reads as each"
+                + " loader reads by default");
+      }
       return compare(out);
     }
     if (djl) {
-      return djl(out);
+      return djl(out, reads);
     }
     try (Dataset ds = Dataset.open(dataset)) {
       batch = batchFor(ds, "--batch", batch);
@@ -165,14 +170,15 @@ public final class BenchCommand implements Callable<Integer> {
         labels = ds.schema().labelColumn().isPresent() ? LabelMode.MULTI_HOT : LabelMode.NONE;
       }
       LoaderBench.Options o =
-          LoaderBench.Options.defaults()
-              .withThreads(threads)
-              .withBatchSize(batch)
-              .withSeconds(seconds)
+          LoaderBench.Options.builder()
+              .threads(threads)
+              .batchSize(batch)
+              .seconds(seconds)
+              .epochs(epochs == null ? 0 : epochs)
               .with(order, layout, labels, augment)
-              .withReadMode(mode)
-              .withReadAhead(readAhead == null ? -1 : readAhead)
-              .withPlainLabels(plainLabels);
+              .reads(reads)
+              .plainLabels(plainLabels)
+              .build();
       String targets;
       try {
         targets = LoaderBench.targetMode(ds, o).name();
@@ -182,7 +188,8 @@ public final class BenchCommand implements Callable<Integer> {
       if (!json.on()) {
         out.printf(
             Locale.ROOT,
-            "streaming %s (%s rows, mode %s) with %d workers, batch %d, %s, %s, %s%s, augment %s for %.0f s%n",
+            "streaming %s (%s rows, mode %s) with %d workers, batch %d, %s, %s, %s%s, augment %s "
+                + (epochs == null ? "for %.0f s%n" : "for " + epochs + " epochs%n"),
             dataset,
             CliSupport.count(ds.rowCount()),
             PackedImages.of(ds).storage().id(),
@@ -193,11 +200,10 @@ public final class BenchCommand implements Callable<Integer> {
             labels,
             targets.equals("PLAIN") ? "" : " with targets and mask (" + targets + ")",
             augment.id(),
-            seconds);
+            epochs == null ? seconds : 0);
         out.flush();
       }
       LoaderBench.Result r;
-      long read0 = storageReadBytes();
       try {
         r = LoaderBench.run(ds, o);
       } catch (IllegalArgumentException e) { // the settings do not fit the dataset or the memory
@@ -208,18 +214,11 @@ public final class BenchCommand implements Callable<Integer> {
         j.put("dataset", dataset.toString());
         j.put("order", order.name());
         j.put("augment", augment.id());
-        j.put("read_mode", mode.label());
+        j.put("read_mode_asked", reads.modeLabel());
         j.put("labels", labels.name());
         j.put("targets", targets);
-        long read1 = storageReadBytes();
-        // whole run (warm-up, timed part and decompress ceiling); -1 where /proc/self/io is absent
-        j.put("storage_read_bytes", read0 < 0 || read1 < 0 ? -1 : read1 - read0);
-        long dsBytes = ds.diskBytes();
-        long memory = memoryLimitBytes();
-        j.put("dataset_bytes", dsBytes);
-        j.put("memory_limit_bytes", memory);
-        // the dataset cannot stay in the page cache this process may use
-        j.put("out_of_core", memory > 0 && dsBytes > memory);
+        j.put("dataset_bytes", ds.diskBytes());
+        j.put("memory_limit_bytes", io.jcolz.loader.read.ProcessResources.memoryLimitBytes());
         CliSupport.printJson(out, j);
       } else {
         out.printf(
@@ -269,16 +268,28 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf(
             Locale.ROOT,
             "reads      %s, read ahead %s; %.2f worker-s waiting for chunk reads (%d chunks read ahead, %d by the worker itself)%n",
-            mode.label(),
+            r.reads().mode().label(),
             r.readAhead() == 0 ? "off" : r.readAhead() + " chunks",
             st.readWaitSeconds(),
             st.readsAhead(),
             st.readsInline());
+        out.printf(Locale.ROOT, "read mode  %s%n", r.reads().reason());
+        if (r.epochs() > 0 && r.storageReadBytes() >= 0) {
+          out.printf(
+              Locale.ROOT,
+              "storage    %s read from storage in %d epochs: %.3f× the %s of the columns read, per epoch%n",
+              CliSupport.bytes(r.storageReadBytes()),
+              r.epochs(),
+              r.storageReadBytes() / (double) r.epochs() / Math.max(1, r.columnBytes()),
+              CliSupport.bytes(r.columnBytes()));
+        }
         out.printf(
             Locale.ROOT,
-            "memory     %s off-heap allocated, bound %s%n",
+            "memory     %s off-heap allocated, bound %s; resident: %s anonymous at most, heap limit %s%n",
             CliSupport.bytes(r.peakOffHeapBytes()),
-            CliSupport.bytes(r.boundOffHeapBytes()));
+            CliSupport.bytes(r.boundOffHeapBytes()),
+            CliSupport.bytes(r.residentAnonymousPeakBytes()),
+            CliSupport.bytes(r.heapMaxBytes()));
       }
     }
     return Main.OK;
@@ -330,7 +341,7 @@ public final class BenchCommand implements Callable<Integer> {
     return (int) rows;
   }
 
-  private int djl(PrintWriter out) throws Exception {
+  private int djl(PrintWriter out, io.jcolz.loader.read.ReadSettings reads) throws Exception {
     try (Dataset ds = Dataset.open(dataset)) {
       batch = batchFor(ds, "--batch", batch);
       if (labels == null) {
@@ -365,7 +376,9 @@ public final class BenchCommand implements Callable<Integer> {
       DjlBench.Result r =
           DjlBench.run(
               ds,
-              x -> x.batchSize(b).workers(threads).order(order).labels(labels).augment(augment),
+              x ->
+                  reads.applyTo(
+                      x.batchSize(b).workers(threads).order(order).labels(labels).augment(augment)),
               seconds,
               rounds);
       if (json.on()) {
@@ -441,59 +454,5 @@ public final class BenchCommand implements Callable<Integer> {
       }
     }
     return Main.OK;
-  }
-
-  /**
-   * Bytes this process caused to be fetched from storage ({@code read_bytes} of {@code
-   * /proc/self/io}: page-cache hits do not count), or -1 where that file is absent or unreadable.
-   */
-  static long storageReadBytes() {
-    try {
-      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/io"))) {
-        if (line.startsWith("read_bytes:")) {
-          return Long.parseLong(line.substring("read_bytes:".length()).trim());
-        }
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      // not Linux, or not allowed
-    }
-    return -1;
-  }
-
-  /**
-   * The memory this process may use, page cache included: the smaller of the machine's ({@code
-   * MemTotal}) and its memory cgroup's limit (v1 {@code memory.limit_in_bytes}, v2 {@code
-   * memory.max}); -1 where neither can be read.
-   */
-  static long memoryLimitBytes() {
-    long limit = Long.MAX_VALUE;
-    try {
-      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/meminfo"))) {
-        if (line.startsWith("MemTotal:")) {
-          limit = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-        }
-      }
-      for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/cgroup"))) {
-        String[] f = line.split(":", 3);
-        if (f.length < 3) {
-          continue;
-        }
-        Path file = null;
-        if (java.util.Arrays.asList(f[1].split(",")).contains("memory")) {
-          file = Path.of("/sys/fs/cgroup/memory" + f[2], "memory.limit_in_bytes");
-        } else if (f[0].equals("0") && f[1].isEmpty()) {
-          file = Path.of("/sys/fs/cgroup" + f[2], "memory.max");
-        }
-        if (file != null && java.nio.file.Files.isReadable(file)) {
-          String v = java.nio.file.Files.readString(file).trim();
-          if (!v.equals("max")) {
-            limit = Math.min(limit, Long.parseLong(v));
-          }
-        }
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      // not Linux: what was read so far
-    }
-    return limit == Long.MAX_VALUE ? -1 : limit;
   }
 }

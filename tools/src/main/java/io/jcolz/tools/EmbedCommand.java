@@ -165,15 +165,17 @@ public final class EmbedCommand implements Callable<Integer> {
                 StandardOpenOption.WRITE);
         BufferedWriter kw = Files.newBufferedWriter(keysTmp, StandardCharsets.UTF_8);
         Loader loader =
-            Loader.builder(ds)
-                .batchSize(run.batch)
-                .devices(1)
-                .workers(run.workers)
-                .order(Order.SEQUENTIAL)
-                .dropLast(false)
-                .labels(LabelMode.NONE)
-                .augment(Augment.none())
-                .keys(keys)
+            run.reads()
+                .applyTo(
+                    Loader.builder(ds)
+                        .batchSize(run.batch)
+                        .devices(1)
+                        .workers(run.workers)
+                        .order(Order.SEQUENTIAL)
+                        .dropLast(false)
+                        .labels(LabelMode.NONE)
+                        .augment(Augment.none())
+                        .keys(keys))
                 .start()) {
       ch.write(ByteBuffer.wrap(npyHeader(rows, dim)));
       ParameterStore ps = new ParameterStore(manager, false);

@@ -92,7 +92,13 @@ public final class EvalCommand implements Callable<Integer> {
       try (Model model = loaded.model(device)) {
         scored =
             Inference.evaluate(
-                ds, device, model.getNDManager(), run.batch, run.workers, Inference.forward(model));
+                ds,
+                device,
+                model.getNDManager(),
+                run.batch,
+                run.workers,
+                run.reads(),
+                Inference.forward(model));
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       MultiLabelReport half;

@@ -131,7 +131,6 @@ final class ModelSupport {
       case INIT -> "--init";
       case TRAIN_FROM -> "--freeze-until";
       case HEAD_LR_MULT -> "--head-lr-mult";
-      case READ_AHEAD -> "--read-ahead";
     };
   }
 

@@ -87,6 +87,7 @@ public final class PredictCommand implements Callable<Integer> {
             model.getNDManager(),
             run.batch,
             run.workers,
+            run.reads(),
             LabelMode.NONE,
             keys,
             Inference.forward(model),

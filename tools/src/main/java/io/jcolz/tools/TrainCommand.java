@@ -187,18 +187,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--workers", description = "loader worker threads (default: all cores)")
   int workers = Runtime.getRuntime().availableProcessors();
 
-  @Option(
-      names = "--read-mode",
-      description =
-          "how the training loader reads compressed chunks: map, populate, pread or direct (default: map; direct or pread for a dataset larger than memory)")
-  String readMode = "map";
-
-  @Option(
-      names = "--read-ahead",
-      paramLabel = "N",
-      description =
-          "chunks the training loader reads ahead of their decode at most (0 = off; default: 3 per worker)")
-  Integer readAhead;
+  @Mixin ReadOptions read = new ReadOptions();
 
   @Option(
       names = "--max-steps",
@@ -303,15 +292,7 @@ public final class TrainCommand implements Callable<Integer> {
     Knobs.atMost("--lr", lr, Knobs.MAX_LEARNING_RATE);
     Knobs.within("--weight-decay", weightDecay, 0, Knobs.MAX_WEIGHT_DECAY);
     Knobs.fraction("--momentum", momentum);
-    io.jcolz.format.store.ReadMode parsedReadMode;
-    try {
-      parsedReadMode = io.jcolz.format.store.ReadMode.parse(readMode);
-    } catch (IllegalArgumentException e) {
-      throw new Main.UsageException("--read-mode: " + e.getMessage());
-    }
-    if (readAhead != null) {
-      Knobs.range("--read-ahead", readAhead, 0, io.jcolz.loader.read.ReadAhead.MAX_DEPTH);
-    }
+    io.jcolz.loader.read.ReadSettings reads = read.settings();
     try {
       if (model != null) {
         io.jcolz.training.model.ResNetSpec.of(model, 32, 32, 1); // validates the name
@@ -326,7 +307,7 @@ public final class TrainCommand implements Callable<Integer> {
               .augment(augment)
               .devices(devs)
               .workers(workers)
-              .readMode(parsedReadMode)
+              .reads(reads)
               .maxSteps(maxSteps)
               .checkpointDir(checkpoint)
               .resume(resume)
@@ -341,9 +322,6 @@ public final class TrainCommand implements Callable<Integer> {
                       negFraction));
       // only options given on the command line: a resume keeps the checkpoint's settings and
       // refuses given ones that differ (the defaults here equal the builder's)
-      if (readAhead != null) {
-        b.readAhead(readAhead);
-      }
       if (given("--lr")) {
         b.learningRate(lr);
       }
@@ -416,6 +394,7 @@ public final class TrainCommand implements Callable<Integer> {
     j.put("labels", r.spec().numLabels());
     if (trainLoader != null) { // as the training loader reads, not as asked
       j.put("read_mode", trainLoader.readMode().label());
+      j.put("read_mode_reason", trainLoader.readModeChoice().reason());
       j.put("read_ahead", trainLoader.readAhead());
     }
     ArrayNode history = j.putArray("history");

@@ -192,13 +192,47 @@ class BenchCommandTest {
         assertEquals(0, j.get("reads_ahead").asLong() + j.get("reads_inline").asLong());
       }
     }
+    // the default: the loader chooses (a dataset this small fits: map) and says why; whole epochs
+    CliTestSupport.Result auto =
+        CliTestSupport.run(
+            "bench", ds.toString(), "--epochs", "2", "--threads", "1", "--batch", "16", "--json");
+    assertEquals(0, auto.code(), auto.toString());
+    JsonNode a = CliSupport.JSON.readTree(auto.lastLine());
+    assertTrue(a.get("worker_cpu_s").asDouble() > 0, auto.lastLine());
+    long peak = a.get("peak_offheap_bytes").asLong();
+    assertTrue(peak > 0 && peak <= a.get("bound_offheap_bytes").asLong(), auto.lastLine());
+    assertEquals("auto", a.get("read_mode_asked").asText(), auto.lastLine());
+    assertEquals("map", a.get("read_mode").asText(), auto.lastLine());
+    assertTrue(a.get("read_mode_reason").asText().startsWith("auto: "), auto.lastLine());
+    assertEquals(2, a.get("epochs").asInt(), auto.lastLine());
+    assertEquals(2 * 80, a.get("images").asLong(), auto.lastLine()); // 80 rows, batch 16
+    long columns = a.get("column_bytes").asLong();
+    assertTrue(columns > 0 && columns <= a.get("dataset_bytes").asLong(), auto.lastLine());
+    if (java.nio.file.Files.isReadable(Path.of("/proc/self/status"))) { // Linux
+      long anon = a.get("rss_anon_peak_bytes").asLong();
+      assertTrue(anon > 0 && anon <= a.get("rss_peak_bytes").asLong(), auto.lastLine());
+      assertTrue(a.get("heap_max_bytes").asLong() > 0, auto.lastLine());
+    }
+    CliTestSupport.Result fewEpochs =
+        CliTestSupport.run("bench", ds.toString(), "--epochs", "0", "--json");
+    assertEquals(2, fewEpochs.code(), fewEpochs.toString());
+    assertTrue(fewEpochs.toString().contains("--epochs"), fewEpochs.toString());
+    CliTestSupport.Result both =
+        CliTestSupport.run("bench", ds.toString(), "--epochs", "1", "--seconds", "2");
+    assertEquals(2, both.code(), both.toString());
+    assertTrue(both.toString().contains("choose one"), both.toString());
+    CliTestSupport.Result compared =
+        CliTestSupport.run(
+            "bench", ds.toString(), "--compare", tmp.toString(), "--read-mode", "direct");
+    assertEquals(2, compared.code(), compared.toString());
+    assertTrue(compared.toString().contains("--read-mode"), compared.toString());
     CliTestSupport.Result deep =
         CliTestSupport.run("bench", ds.toString(), "--read-ahead", "-1", "--seconds", "1");
     assertEquals(2, deep.code(), deep.toString());
     assertTrue(deep.toString().contains("--read-ahead"), deep.toString());
     CliTestSupport.Result bad = CliTestSupport.run("bench", ds.toString(), "--read-mode", "mmap");
     assertEquals(2, bad.code(), bad.toString());
-    assertTrue(bad.toString().contains("map, populate, pread, direct"), bad.toString());
+    assertTrue(bad.toString().contains("auto, map, populate, pread, direct"), bad.toString());
   }
 
   /**

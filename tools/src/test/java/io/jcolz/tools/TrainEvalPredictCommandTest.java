@@ -334,6 +334,54 @@ class TrainEvalPredictCommandTest {
   }
 
   @Test
+  void evalAndPredictReadTheSameInEveryReadMode() throws Exception {
+    String[] base = {"--checkpoint", ck.toString(), "--workers", "1", "--json"};
+    CliTestSupport.Result e0 = CliTestSupport.run(concat("eval", val.toString(), base));
+    CliTestSupport.Result p0 = CliTestSupport.run(concat("predict", val.toString(), base));
+    assertEquals(0, e0.code(), e0.toString());
+    assertEquals(0, p0.code(), p0.toString());
+    for (String[] reads : new String[][] {{"direct", "1"}, {"pread", "0"}, {"map", "4"}}) {
+      String[] flags = {"--read-mode", reads[0], "--read-ahead", reads[1]};
+      String[] args = concat(flags[0], flags[1], concat(flags[2], flags[3], base));
+      CliTestSupport.Result e = CliTestSupport.run(concat("eval", val.toString(), args));
+      assertEquals(0, e.code(), e.toString());
+      // the same scores, so the same report, to the last digit
+      assertEquals(untimed(e0), untimed(e), String.join(" ", flags));
+      CliTestSupport.Result p = CliTestSupport.run(concat("predict", val.toString(), args));
+      assertEquals(0, p.code(), p.toString());
+      assertEquals(rowsOf(p0), rowsOf(p), String.join(" ", flags));
+    }
+    CliTestSupport.Result bad =
+        CliTestSupport.run(concat("eval", val.toString(), concat("--read-mode", "mmap", base)));
+    oneLineError(bad, 2, "--read-mode");
+    CliTestSupport.Result deep =
+        CliTestSupport.run(concat("predict", val.toString(), concat("--read-ahead", "-2", base)));
+    oneLineError(deep, 2, "--read-ahead");
+  }
+
+  /** A --json result line without its timings. */
+  private static JsonNode untimed(CliTestSupport.Result r) throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode j =
+        (com.fasterxml.jackson.databind.node.ObjectNode) CliSupport.JSON.readTree(r.lastLine());
+    j.remove(List.of("images_per_s", "seconds"));
+    return j;
+  }
+
+  /** predict's per-row lines (the last line is the summary, with timings). */
+  private static List<String> rowsOf(CliTestSupport.Result r) {
+    List<String> lines = r.out().strip().lines().toList();
+    return lines.subList(0, lines.size() - 1);
+  }
+
+  private static String[] concat(String a, String b, String... rest) {
+    String[] all = new String[rest.length + 2];
+    all[0] = a;
+    all[1] = b;
+    System.arraycopy(rest, 0, all, 2, rest.length);
+    return all;
+  }
+
+  @Test
   void predictWorksWithoutALabelColumn() throws Exception {
     // what `jcolz pack` writes without a label source: key + image, no label column, no vocabulary
     Path unlabelled = tmp.resolve("unlabelled");

@@ -56,6 +56,13 @@ class TrainReadFlagsTest {
     assertEquals("populate", dj.get("read_mode").asText(), d.toString());
     assertEquals( // the default depth for one worker
         io.jcolz.loader.read.ReadAhead.defaultDepth(1), dj.get("read_ahead").asInt(), d.toString());
+    // by default the loader chooses: a dataset this small stays in the page cache, mapped
+    CliTestSupport.Result a = train(ds);
+    assertEquals(0, a.code(), a.toString());
+    JsonNode aj = CliSupport.JSON.readTree(a.lastLine());
+    assertEquals("map", aj.get("read_mode").asText(), a.toString());
+    assertTrue(aj.get("read_mode_reason").asText().startsWith("auto: "), a.toString());
+    assertEquals("asked for", dj.get("read_mode_reason").asText(), d.toString());
     String[][] bad = {{"--read-ahead", "-1"}, {"--read-ahead", "5000"}, {"--read-mode", "mmap"}};
     String[] fragments = {"--read-ahead", "--read-ahead", "--read-mode"};
     for (int i = 0; i < bad.length; i++) {

@@ -14,6 +14,7 @@ import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.batch.TargetMode;
 import io.jcolz.loader.order.Order;
+import io.jcolz.loader.read.ReadSettings;
 import io.jcolz.training.data.BatchArrays;
 import io.jcolz.training.metrics.MultiLabelEvaluator;
 import java.io.IOException;
@@ -62,6 +63,7 @@ public final class Inference {
    * @param manager a manager on {@code device}; per-batch arrays live in sub-managers of it
    * @param batchSize samples per batch
    * @param workers loader threads
+   * @param reads how the loader reads chunks
    * @param labels SPARSE (for metrics) or NONE (predictions only; the dataset may lack labels)
    * @param keys fill sample keys in the workers (for predict)
    * @param forward inputs → logits {@code [n, L]}
@@ -75,6 +77,7 @@ public final class Inference {
       NDManager manager,
       int batchSize,
       int workers,
+      ReadSettings reads,
       LabelMode labels,
       boolean keys,
       Function<NDList, NDList> forward,
@@ -84,15 +87,17 @@ public final class Inference {
       throw new IllegalArgumentException("labels must be SPARSE or NONE, got " + labels);
     }
     try (Loader loader =
-        Loader.builder(dataset)
-            .batchSize(batchSize)
-            .devices(1)
-            .workers(workers)
-            .order(Order.SEQUENTIAL)
-            .dropLast(false)
-            .labels(labels)
-            .augment(Augment.none())
-            .keys(keys && dataset.schema().keyColumn().isPresent())
+        reads
+            .applyTo(
+                Loader.builder(dataset)
+                    .batchSize(batchSize)
+                    .devices(1)
+                    .workers(workers)
+                    .order(Order.SEQUENTIAL)
+                    .dropLast(false)
+                    .labels(labels)
+                    .augment(Augment.none())
+                    .keys(keys && dataset.schema().keyColumn().isPresent()))
             .start()) {
       Batch b;
       while ((b = loader.device(0).take()) != null) {
@@ -115,6 +120,7 @@ public final class Inference {
    * @param manager a manager on {@code device}
    * @param batchSize samples per batch
    * @param workers loader threads
+   * @param reads how the loader reads chunks
    * @param forward inputs → logits
    * @return the evaluator holding every row's scores and labels (spilled to a scratch file past its
    *     heap budget), each label evaluated only where it is known when the dataset's unlisted
@@ -128,6 +134,7 @@ public final class Inference {
       NDManager manager,
       int batchSize,
       int workers,
+      ReadSettings reads,
       Function<NDList, NDList> forward)
       throws IOException, InterruptedException {
     int labels = BatchArrays.vocabulary(dataset).size();
@@ -140,6 +147,7 @@ public final class Inference {
           manager,
           batchSize,
           workers,
+          reads,
           LabelMode.SPARSE,
           false,
           forward,

@@ -303,9 +303,8 @@ final class TrainingSession implements AutoCloseable {
             .startAt(epoch, batch)
             .epochs(epochs)
             .labels(cfg.labelMode)
-            .augment(cfg.augment)
-            .readMode(cfg.readMode);
-    return (cfg.readAhead >= 0 ? b.readAhead(cfg.readAhead) : b).start();
+            .augment(cfg.augment);
+    return cfg.reads.applyTo(b).start();
   }
 
   /** The training steps of one epoch; the stats have no mAP yet (validation follows). */
@@ -440,6 +439,7 @@ final class TrainingSession implements AutoCloseable {
             trainer.getManager(),
             cfg.evalBatchSize,
             cfg.workers,
+            cfg.reads,
             trainer::evaluate)) {
       report = evaluator.evaluate(0.5f);
     }

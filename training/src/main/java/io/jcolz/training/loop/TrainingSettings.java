@@ -1,10 +1,9 @@
 package io.jcolz.training.loop;
 
 import ai.djl.Device;
-import io.jcolz.format.store.ReadMode;
 import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.batch.LabelMode;
-import io.jcolz.loader.read.ReadAhead;
+import io.jcolz.loader.read.ReadSettings;
 import io.jcolz.training.loss.LossChoice;
 import io.jcolz.training.model.TorchvisionResNet;
 import java.nio.file.Path;
@@ -69,9 +68,7 @@ public final class TrainingSettings {
     /** {@link Builder#trainFrom}. */
     TRAIN_FROM("trainFrom"),
     /** {@link Builder#headLearningRateMultiplier}. */
-    HEAD_LR_MULT("headLearningRateMultiplier"),
-    /** {@link Builder#readAhead}. */
-    READ_AHEAD("readAhead");
+    HEAD_LR_MULT("headLearningRateMultiplier");
 
     private final String name;
 
@@ -149,8 +146,7 @@ public final class TrainingSettings {
   final TorchvisionResNet.Part trainFrom;
   final float headLrMult;
   final LossChoice loss;
-  final ReadMode readMode;
-  final int readAhead;
+  final ReadSettings reads;
 
   /** The optimizer / positive-weight settings set explicitly (a resume compares those). */
   final Set<Setting> explicit;
@@ -179,8 +175,7 @@ public final class TrainingSettings {
     trainFrom = b.trainFrom;
     headLrMult = b.headLrMult;
     loss = b.loss;
-    readMode = b.readMode;
-    readAhead = b.readAhead;
+    reads = b.reads;
     explicit = Set.copyOf(b.explicit);
   }
 
@@ -236,8 +231,7 @@ public final class TrainingSettings {
     private TorchvisionResNet.Part trainFrom = TorchvisionResNet.Part.CONV1;
     private float headLrMult = 1f;
     private LossChoice loss = LossChoice.DEFAULT;
-    private ReadMode readMode = ReadMode.MAP;
-    private int readAhead = -1;
+    private ReadSettings reads = ReadSettings.AUTO;
     private final Set<Setting> explicit = EnumSet.noneOf(Setting.class);
 
     private Builder() {}
@@ -424,23 +418,13 @@ public final class TrainingSettings {
       return this;
     }
 
-    /** How the training loader reads chunks (default map; {@code Loader.Builder.readMode}). */
-    public Builder readMode(ReadMode m) {
-      this.readMode = Objects.requireNonNull(m);
-      return this;
-    }
-
     /**
-     * Chunks the training loader reads ahead at most (0 = off; default 3 per worker; {@code
+     * How the training loader and the validation read chunks: the read mode (default: the automatic
+     * choice) and read-ahead depth ({@code Loader.Builder.readMode}, {@code
      * Loader.Builder.readAhead}).
      */
-    public Builder readAhead(int chunks) {
-      if (chunks < 0 || chunks > ReadAhead.MAX_DEPTH) {
-        throw SettingException.of(
-            Setting.READ_AHEAD,
-            " must be in 0.." + ReadAhead.MAX_DEPTH + " chunks (0 = off), got " + chunks);
-      }
-      this.readAhead = chunks;
+    public Builder reads(ReadSettings r) {
+      this.reads = Objects.requireNonNull(r);
       return this;
     }
 
