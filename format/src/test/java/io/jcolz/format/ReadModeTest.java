@@ -17,9 +17,7 @@ import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -60,16 +58,6 @@ class ReadModeTest {
       }
     }
     return dir;
-  }
-
-  private static boolean directWorks(Path file) {
-    try (FileChannel ch =
-        FileChannel.open(
-            file, StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
-      return true;
-    } catch (IOException | UnsupportedOperationException e) {
-      return false;
-    }
   }
 
   private static List<byte[]> readAll(Dataset ds, String column, ReadMode mode) throws Exception {
@@ -117,7 +105,8 @@ class ReadModeTest {
     long seed = Seeds.base();
     Path dir = write(seed);
     try (Dataset ds = Dataset.open(dir)) {
-      boolean direct = directWorks(ds.column("image").files().get(0).path());
+      boolean direct =
+          io.jcolz.format.testing.DirectIo.opens(ds.column("image").files().get(0).path());
       for (String column : List.of("image", "blob", "labels")) {
         List<byte[]> expected = readAll(ds, column, ReadMode.MAP);
         for (ReadMode mode : ReadMode.values()) {
@@ -156,7 +145,7 @@ class ReadModeTest {
       raf.seek(at);
       raf.write(b ^ 0x10);
     }
-    boolean direct = directWorks(file);
+    boolean direct = io.jcolz.format.testing.DirectIo.opens(file);
     try (Dataset ds = Dataset.open(dir)) {
       Column col = ds.column("image");
       for (ReadMode mode : ReadMode.values()) {

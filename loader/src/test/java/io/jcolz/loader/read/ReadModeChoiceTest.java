@@ -15,10 +15,8 @@ import io.jcolz.format.testing.Seeds;
 import io.jcolz.loader.Loader;
 import io.jcolz.loader.LoaderConfig;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -75,7 +73,10 @@ class ReadModeChoiceTest {
     try (Dataset ds = Dataset.open(path)) {
       var columns = List.of(ds.column("image"), ds.column("labels"));
       Path image = ds.column("image").path(0);
-      assertEquals(directOpens(image) ? null : "fails", failsOrNull(columns), "seed " + seed);
+      assertEquals(
+          io.jcolz.format.testing.DirectIo.opens(image) ? null : "fails",
+          failsOrNull(columns),
+          "seed " + seed);
       // the loader's choice when nothing is asked: these few bytes fit any memory, mapped
       LoaderConfig auto = Loader.builder(ds).batchSize(8).workers(1).config();
       assertEquals(ReadMode.MAP, auto.readMode());
@@ -99,17 +100,6 @@ class ReadModeChoiceTest {
 
   private static String failsOrNull(List<io.jcolz.format.Column> columns) {
     return ReadModeChoice.directProbe(columns) == null ? null : "fails";
-  }
-
-  /** Whether {@code file} opens with O_DIRECT (tmpfs before Linux 6.6 refuses it). */
-  private static boolean directOpens(Path file) {
-    try (FileChannel ch =
-        FileChannel.open(
-            file, StandardOpenOption.READ, com.sun.nio.file.ExtendedOpenOption.DIRECT)) {
-      return true;
-    } catch (IOException | UnsupportedOperationException e) {
-      return false;
-    }
   }
 
   @Test
