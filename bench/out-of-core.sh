@@ -2,7 +2,8 @@
 # Out of core against warm (issue 27): `jcolz bench` per read mode at 1 and 2 workers on each
 # dataset given, once confined to a cgroup v1 memory limit with the page cache dropped first (out
 # of core: the cgroup's page cache is charged to it and reclaimed at the limit), once with no limit
-# and the page cache hot (warm), back to back. Needs root and the cgroup v1 memory controller at
+# after reading the dataset's files into the page cache (warm: hot where the dataset fits in
+# memory), back to back. Needs root and the cgroup v1 memory controller at
 # /sys/fs/cgroup/memory; skips with a message (exit 0) where either is missing. Never run in CI:
 # it drops the machine's page cache.
 #
@@ -52,7 +53,8 @@ run() { # kind ds mode workers read-ahead
   if [ "$kind" = cold ]; then
     sync; echo 3 > /proc/sys/vm/drop_caches
     line=$(sh -c "echo \$\$ > $group/cgroup.procs && exec \"$root/jcolz\" bench \"$ds\" --read-mode $mode --workers $n $extra $length --json" | tail -1)
-  else
+  else # hot: every file read into the page cache first (it all stays there when it fits)
+    find "$ds" -type f -exec cat {} + > /dev/null
     line=$("$root/jcolz" bench "$ds" --read-mode "$mode" --workers "$n" $extra $length --json | tail -1)
   fi
   python3 -c 'import json,sys; j=json.loads(sys.argv[1]); j["kind"]=sys.argv[2]; print(json.dumps(j))' "$line" "$kind" >> "$out"

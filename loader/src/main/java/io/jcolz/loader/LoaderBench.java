@@ -253,8 +253,9 @@ public final class LoaderBench {
    * @param columnBytes bytes of the column files the loader reads (one epoch reads each once)
    * @param storageReadBytes bytes this process read from storage ({@link
    *     ProcessResources#storageReadBytes()}) over the timed interval, or, streaming whole epochs,
-   *     from the loader's start to the last batch of the last epoch (which also counts the few
-   *     chunks of the next epoch read ahead by then: an upper bound); -1 where unknown
+   *     from just before the loader's start to the last batch of the last epoch (which also counts
+   *     the few chunks of the next epoch read ahead by then, as the CPU times and stats count the
+   *     work in flight on it: an upper bound); -1 where unknown
    * @param residentAnonymousPeakBytes the largest {@link ProcessResources#residentAnonymousBytes()}
    *     sampled (every 100 ms, and at the end) while the loader ran; -1 where unknown
    * @param peakResidentBytes the process's peak resident set at the end ({@link
@@ -363,8 +364,20 @@ public final class LoaderBench {
           heapMaxBytes);
     }
 
+    /** {@code s} as the inside of a JSON string: quotes, backslashes and controls escaped. */
     private static String jsonText(String s) {
-      return s.replace("\\", "\\\\").replace("\"", "\\\"");
+      StringBuilder b = new StringBuilder(s.length());
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c == '"' || c == '\\') {
+          b.append('\\').append(c);
+        } else if (c < 0x20) {
+          b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+        } else {
+          b.append(c);
+        }
+      }
+      return b.toString();
     }
   }
 
@@ -405,12 +418,9 @@ public final class LoaderBench {
                     .labels(o.labels())
                     .targets(targetsOn(dataset, o))
                     .augment(o.augment())
-                    // whole epochs: one more is planned, so that the workers are still alive
-                    // (their CPU time readable) when the last batch of the last epoch comes
-                    .epochs(
-                        wholeEpochs
-                            ? o.epochs() + 1
-                            : Long.MAX_VALUE / Math.max(1, dataset.rowCount()))
+                    // whole epochs too plan on (the consumer stops at the last batch of the
+                    // last epoch): the workers are still alive then, their CPU time readable
+                    .epochs(Long.MAX_VALUE / Math.max(1, dataset.rowCount()))
                     .seed(1));
     long storage0 = ProcessResources.storageReadBytes();
     long start = System.nanoTime();
@@ -437,7 +447,7 @@ public final class LoaderBench {
       long batches = wholeEpochs ? o.epochs() * loader.config().plan().batchesPerEpoch() : -1;
       long t1 = t0;
       long nextSample = t0;
-      while (t1 - end < 0 && batches != 0) {
+      while ((wholeEpochs || t1 - end < 0) && batches != 0) {
         batches--;
         Batch b = queue.take();
         if (b == null) {
@@ -455,9 +465,10 @@ public final class LoaderBench {
       cpu = (cpuNanos(mx, loader.workerThreads()) - cpu0) / 1e9;
       ioCpu = (cpuNanos(mx, io) - io0) / 1e9;
       interval = wholeEpochs ? loader.stats() : loader.stats().since(stats0);
-      // with whole epochs this also counts the few chunks of the next epoch already read ahead:
-      // an upper bound on the epochs' own reads
-      storage = ProcessResources.storageReadBytes() - storage0;
+      // with whole epochs this also counts the few chunks of the next epoch already read ahead
+      // (and the CPU and stats the work in flight on it): an upper bound on the epochs' own
+      long storage1 = ProcessResources.storageReadBytes();
+      storage = storage0 < 0 || storage1 < 0 ? -1 : storage1 - storage0;
       rssAnonPeak = Math.max(rssAnonPeak, ProcessResources.residentAnonymousBytes());
       wall = (t1 - t0) / 1e9;
       peak = loader.allocatedBytes();
@@ -471,9 +482,6 @@ public final class LoaderBench {
         hits += c.hits();
         columnBytes += c.column().fileBytes();
       }
-    }
-    if (storage0 < 0) {
-      storage = -1;
     }
     long rssPeak = ProcessResources.peakResidentBytes();
     double ceiling = o.ceilingSeconds() > 0 ? ceiling(dataset, o.ceilingSeconds()) : 0;

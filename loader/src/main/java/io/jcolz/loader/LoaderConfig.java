@@ -6,6 +6,7 @@ import io.jcolz.format.images.PackedImages;
 import io.jcolz.format.schema.ColumnSpec;
 import io.jcolz.format.schema.ColumnType;
 import io.jcolz.format.schema.PartialLabels;
+import io.jcolz.format.store.ReadMode;
 import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.augment.Augmentation;
 import io.jcolz.loader.batch.BatchSpec;
@@ -244,23 +245,21 @@ public final class LoaderConfig {
     }
     this.readAhead = b.readAhead >= 0 ? b.readAhead : ReadAhead.defaultDepth(workers);
     List<Column> read = cached.stream().map(Cached::column).toList();
-    this.readModeChoice = io.jcolz.loader.read.ReadModeChoice.of(b.readMode, read);
-    this.readMode = readModeChoice.mode();
-    try {
-      this.readBufferBytes = ReadAhead.bufferBytes(read, readMode);
-      this.readBufferAlignment = ReadAhead.alignment(read, readMode);
-    } catch (java.io.UncheckedIOException e) {
-      throw new IllegalArgumentException(
-          readMode.label() + " reads of " + dataset.path() + ": " + e.getCause().getMessage(), e);
-    }
-    this.budget =
-        new MemoryBudget(
-            spec.bytes(),
-            devices * (prefetch + 1) + workers,
-            cacheBytes,
-            readBufferBytes > 0 ? readAhead + workers : 0,
-            readBufferBytes);
     long limit = io.jcolz.format.MachineLimits.offHeapLimit();
+    var choice = io.jcolz.loader.read.ReadModeChoice.of(b.readMode, read);
+    long bufferBytes = readBufferBytes(read, choice.mode());
+    MemoryBudget need = budget(cacheBytes, bufferBytes);
+    if (b.readMode == null && choice.mode() != ReadMode.MAP && need.totalBytes() > limit) {
+      // the automatic choice does not refuse to start where mapped reads fit
+      choice = choice.mappedInstead("direct-read buffers would pass the off-heap limit");
+      bufferBytes = 0;
+      need = budget(cacheBytes, 0);
+    }
+    this.readModeChoice = choice;
+    this.readMode = choice.mode();
+    this.readBufferBytes = bufferBytes;
+    this.readBufferAlignment = readBufferAlignment(read, readMode);
+    this.budget = need;
     if (budget.totalBytes() > limit || budget.totalBytes() < 0) {
       throw new IllegalArgumentException(
           String.format(
@@ -285,6 +284,34 @@ public final class LoaderConfig {
     var lay = b.layout;
     this.writers =
         b.writers != null ? b.writers : () -> new ImageSampleWriter(aug, sd, sh, sw, sc, lay);
+  }
+
+  /** The memory bound with read buffers of {@code bufferBytes} (0: none, the mapped modes). */
+  private MemoryBudget budget(long cacheBytes, long bufferBytes) {
+    return new MemoryBudget(
+        spec.bytes(),
+        devices * (prefetch + 1) + workers,
+        cacheBytes,
+        bufferBytes > 0 ? readAhead + workers : 0,
+        bufferBytes);
+  }
+
+  private long readBufferBytes(List<Column> read, ReadMode mode) {
+    try {
+      return ReadAhead.bufferBytes(read, mode);
+    } catch (java.io.UncheckedIOException e) {
+      throw new IllegalArgumentException(
+          mode.label() + " reads of " + dataset.path() + ": " + e.getCause().getMessage(), e);
+    }
+  }
+
+  private long readBufferAlignment(List<Column> read, ReadMode mode) {
+    try {
+      return ReadAhead.alignment(read, mode);
+    } catch (java.io.UncheckedIOException e) {
+      throw new IllegalArgumentException(
+          mode.label() + " reads of " + dataset.path() + ": " + e.getCause().getMessage(), e);
+    }
   }
 
   private record ImageShape(

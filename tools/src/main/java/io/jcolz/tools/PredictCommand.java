@@ -66,6 +66,7 @@ public final class PredictCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
     long[] rows = {0};
+    io.jcolz.loader.read.ReadModeChoice reads;
     try (Dataset ds = Dataset.open(dataset)) {
       Checkpoints.Loaded loaded = ModelSupport.checkpointFor(checkpoint, ds, false);
       Checkpoint c = loaded.checkpoint();
@@ -81,41 +82,42 @@ public final class PredictCommand implements Callable<Integer> {
       }
       boolean keys = ds.schema().keyColumn().isPresent();
       try (Model model = loaded.model(device)) {
-        Inference.run(
-            ds,
-            device,
-            model.getNDManager(),
-            run.batch,
-            run.workers,
-            run.reads(),
-            LabelMode.NONE,
-            keys,
-            Inference.forward(model),
-            (b, p) -> {
-              for (int i = 0; i < b.size(); i++) {
-                int[] top = top(p, i * l, l, k);
-                String key = keys ? b.key(i) : "#" + b.row(i);
-                if (json.on()) {
-                  ObjectNode j = CliSupport.object();
-                  j.put("key", key);
-                  ArrayNode labels = j.putArray("labels");
-                  for (int t : top) {
-                    labels.addObject().put("label", names.get(t)).put("p", p[i * l + t]);
+        reads =
+            Inference.run(
+                ds,
+                device,
+                model.getNDManager(),
+                run.batch,
+                run.workers,
+                run.reads(),
+                LabelMode.NONE,
+                keys,
+                Inference.forward(model),
+                (b, p) -> {
+                  for (int i = 0; i < b.size(); i++) {
+                    int[] top = top(p, i * l, l, k);
+                    String key = keys ? b.key(i) : "#" + b.row(i);
+                    if (json.on()) {
+                      ObjectNode j = CliSupport.object();
+                      j.put("key", key);
+                      ArrayNode labels = j.putArray("labels");
+                      for (int t : top) {
+                        labels.addObject().put("label", names.get(t)).put("p", p[i * l + t]);
+                      }
+                      CliSupport.printJson(out, j);
+                    } else {
+                      StringBuilder line = new StringBuilder(key);
+                      for (int t = 0; t < top.length; t++) {
+                        line.append(t == 0 ? '\t' : ' ')
+                            .append(names.get(top[t]))
+                            .append('=')
+                            .append(String.format(Locale.ROOT, "%.3f", p[i * l + top[t]]));
+                      }
+                      out.println(line);
+                    }
                   }
-                  CliSupport.printJson(out, j);
-                } else {
-                  StringBuilder line = new StringBuilder(key);
-                  for (int t = 0; t < top.length; t++) {
-                    line.append(t == 0 ? '\t' : ' ')
-                        .append(names.get(top[t]))
-                        .append('=')
-                        .append(String.format(Locale.ROOT, "%.3f", p[i * l + top[t]]));
-                  }
-                  out.println(line);
-                }
-              }
-              rows[0] += b.size();
-            });
+                  rows[0] += b.size();
+                });
       }
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
@@ -125,6 +127,8 @@ public final class PredictCommand implements Callable<Integer> {
       j.put("top_k", topK);
       j.put("images_per_s", rows[0] / seconds);
       j.put("seconds", seconds);
+      j.put("read_mode", reads.mode().label());
+      j.put("read_mode_reason", reads.reason());
       CliSupport.printJson(out, j);
     }
     out.flush();

@@ -17,8 +17,9 @@ public final class ProcessResources {
 
   /**
    * The memory this process may use, page cache included: the smaller of the machine's ({@code
-   * MemTotal}) and its memory cgroup's limit (v1 {@code memory.limit_in_bytes}, v2 {@code
-   * memory.max}).
+   * MemTotal}) and its memory cgroup's limit, the groups above it included (v1: {@code
+   * hierarchical_memory_limit} of {@code memory.stat}, else {@code memory.limit_in_bytes}; v2: the
+   * smallest {@code memory.max} from the process's group up to the root).
    *
    * @return bytes, or -1 where neither can be read
    */
@@ -35,16 +36,20 @@ public final class ProcessResources {
         if (f.length < 3) {
           continue;
         }
-        Path file = null;
         if (Arrays.asList(f[1].split(",")).contains("memory")) {
-          file = Path.of("/sys/fs/cgroup/memory" + f[2], "memory.limit_in_bytes");
+          Path group = Path.of("/sys/fs/cgroup/memory" + f[2]);
+          long v = field(group.resolve("memory.stat"), "hierarchical_memory_limit ", 1);
+          if (v < 0) {
+            v = number(group.resolve("memory.limit_in_bytes"));
+          }
+          limit = v > 0 ? Math.min(limit, v) : limit;
         } else if (f[0].equals("0") && f[1].isEmpty()) {
-          file = Path.of("/sys/fs/cgroup" + f[2], "memory.max");
-        }
-        if (file != null && Files.isReadable(file)) {
-          String v = Files.readString(file).trim();
-          if (!v.equals("max")) {
-            limit = Math.min(limit, Long.parseLong(v));
+          Path root = Path.of("/sys/fs/cgroup");
+          for (Path g = Path.of("/sys/fs/cgroup" + f[2]);
+              g != null && g.startsWith(root);
+              g = g.getParent()) {
+            long v = number(g.resolve("memory.max"));
+            limit = v > 0 ? Math.min(limit, v) : limit;
           }
         }
       }
@@ -52,6 +57,16 @@ public final class ProcessResources {
       // not Linux: what was read so far
     }
     return limit == Long.MAX_VALUE ? -1 : limit;
+  }
+
+  /** The number a cgroup file holds; -1 for "max", or where it is absent or unreadable. */
+  private static long number(Path file) {
+    try {
+      String v = Files.readString(file).trim();
+      return v.equals("max") ? -1 : Long.parseLong(v);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /**

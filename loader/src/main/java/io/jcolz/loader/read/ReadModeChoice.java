@@ -85,6 +85,20 @@ public record ReadModeChoice(ReadMode mode, String reason, boolean outOfCore) {
   }
 
   /**
+   * This automatic choice, with mapped reads instead of direct ones because of {@code why} (the
+   * loader's off-heap budget, for one).
+   *
+   * @param why what rules direct reads out, in words
+   * @return the choice of {@link ReadMode#MAP}, the reason saying why
+   */
+  public ReadModeChoice mappedInstead(String why) {
+    return new ReadModeChoice(
+        ReadMode.MAP,
+        reason.replaceFirst(", direct reads$", "") + ", but " + why + ": mapped reads",
+        outOfCore);
+  }
+
+  /**
    * Reads the first chunk of each column with {@code O_DIRECT}, as a worker would; says why that
    * failed, or returns null.
    */

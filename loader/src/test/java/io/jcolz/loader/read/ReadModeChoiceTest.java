@@ -51,6 +51,12 @@ class ReadModeChoiceTest {
     assertEquals(1, probes.get());
     assertTrue(
         over.reason().contains("2.00 GiB read per epoch, 4.00 GiB memory limit"), over.reason());
+    ReadModeChoice mapped = over.mappedInstead("the buffers do not fit");
+    assertEquals(ReadMode.MAP, mapped.mode(), mapped.reason());
+    assertTrue(mapped.outOfCore(), mapped.reason());
+    assertTrue(
+        mapped.reason().endsWith("out of core, but the buffers do not fit: mapped reads"),
+        mapped.reason());
     ReadModeChoice unknown = ReadModeChoice.decide(100 * GIB, -1, works);
     assertEquals(ReadMode.MAP, unknown.mode(), unknown.reason());
     assertFalse(unknown.outOfCore(), unknown.reason());

@@ -14,6 +14,7 @@ import io.jcolz.loader.augment.Augment;
 import io.jcolz.loader.batch.LabelMode;
 import io.jcolz.loader.batch.TargetMode;
 import io.jcolz.loader.order.Order;
+import io.jcolz.loader.read.ReadModeChoice;
 import io.jcolz.loader.read.ReadSettings;
 import io.jcolz.training.data.BatchArrays;
 import io.jcolz.training.metrics.MultiLabelEvaluator;
@@ -68,10 +69,11 @@ public final class Inference {
    * @param keys fill sample keys in the workers (for predict)
    * @param forward inputs → logits {@code [n, L]}
    * @param sink receives every batch
+   * @return the read mode the loader read in, and why
    * @throws IOException if the dataset cannot be read or the sink fails
    * @throws InterruptedException if interrupted while waiting for a batch
    */
-  public static void run(
+  public static ReadModeChoice run(
       Dataset dataset,
       Device device,
       NDManager manager,
@@ -109,6 +111,7 @@ public final class Inference {
           sink.accept(batch, p);
         }
       }
+      return loader.config().readModeChoice();
     }
   }
 
