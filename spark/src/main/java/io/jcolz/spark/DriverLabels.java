@@ -20,7 +20,9 @@ import org.apache.spark.sql.SparkSession;
 /**
  * The driver's label file: a local file as it is, a file on another Hadoop file system copied to
  * the driver's scratch directory, or a Parquet table (columns {@code key} and {@code labels}) read
- * through Spark and written as JSON lines; then read by the packer library's {@link LabelFile}.
+ * through Spark and written as JSON lines; then read by the packer library's {@link LabelFile}. A
+ * {@code labels} column of arrays or strings gives names; one of maps (name to confidence) gives
+ * the JSON-lines object form: confidences, and verified negatives at 0.
  *
  * <p>Stateless and thread-safe.
  */

@@ -512,6 +512,49 @@ class PackJobTest {
     assertEquals(
         PackPlan.read(cli.resolve(PackPlan.FILE)).planId(),
         PackPlan.read(sp.resolve(PackPlan.FILE)).planId());
+
+    // the same labels as a Parquet table whose labels column maps names to confidences (0: a
+    // verified negative): the same confidences and negatives as the CSV
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      java.util.Map<String, Float> m = new java.util.LinkedHashMap<>();
+      if (i % 3 == 0) {
+        m.put("c0", 0.25f);
+        m.put("c1", 0f);
+      } else if (i % 3 == 1) {
+        m.put("c1", 1f);
+        m.put("c0", 0f);
+        m.put("c2", 0.5f);
+      } else {
+        m.put("c2", 1f);
+      }
+      rows.add(RowFactory.create(keys.get(i), m));
+    }
+    StructType schema =
+        new StructType()
+            .add("key", DataTypes.StringType)
+            .add("labels", DataTypes.createMapType(DataTypes.StringType, DataTypes.FloatType));
+    Path table = tmp.resolve("partial.parquet");
+    spark.createDataFrame(rows, schema).coalesce(1).write().parquet(table.toString());
+    Path pq = tmp.resolve("spark-partial-parquet.jcolz");
+    PackJob.run(
+        spark,
+        input.toString(),
+        table.toString(),
+        pq.toString(),
+        cliOptions.toBuilder().out(pq).labels(table).build(),
+        null);
+    assertSameRows(cli, pq);
+    try (Dataset x = Dataset.open(cli);
+        Dataset y = Dataset.open(pq)) {
+      assertEquals("unknown", y.metadata().get("unlisted"));
+      for (long row = 0; row < x.rowCount(); row++) {
+        var a = x.readLabels(row);
+        var b = y.readLabels(row);
+        assertArrayEquals(a.confidences(), b.confidences(), "parquet, row " + row);
+        assertArrayEquals(a.negatives(), b.negatives(), "parquet, row " + row);
+      }
+    }
   }
 
   private static void assertSameDatasets(Path a, Path b) throws Exception {
