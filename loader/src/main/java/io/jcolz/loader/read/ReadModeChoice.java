@@ -15,11 +15,12 @@ import java.util.Locale;
  * this process may use ({@link ProcessResources#memoryLimitBytes()}, page cache included: the other
  * half is for the process itself), the data is <em>out of core</em> and an epoch must come from
  * storage, so chunks are read with {@link ReadMode#DIRECT} ({@code O_DIRECT}: no page faults, no
- * page cache churn; measured out of core at 0.93 to 1.07 of the hot-cache mapped rate, against 0.76
- * to 0.96 for mapped reads, BENCHMARKS.md "Out of core"). Before it is chosen, the first chunk of
- * each column is read that way; where the file system refuses {@code O_DIRECT}, the choice falls
- * back to {@link ReadMode#MAP}. Otherwise (the data fits, or the limit is unknown) {@link
- * ReadMode#MAP}: the page cache keeps the chunks after the first epoch.
+ * page cache churn; measured out of core at 0.88 to 0.99 of the hot-cache mapped rate (0.96 to 1.02
+ * per core), against 0.76 to 0.96 (per core 0.82 to 0.94) for mapped reads; BENCHMARKS.md "Out of
+ * core"). Before it is chosen, the first chunk of each column is read that way; where the file
+ * system refuses {@code O_DIRECT}, the choice falls back to {@link ReadMode#MAP}. Otherwise (the
+ * data fits, or the limit is unknown) {@link ReadMode#MAP}: the page cache keeps the chunks after
+ * the first epoch.
  *
  * <p>Thread-safety: immutable.
  *
