@@ -88,7 +88,7 @@ public final class EvalCommand implements Callable<Integer> {
     try (Dataset ds = Dataset.open(dataset)) {
       Checkpoints.Loaded loaded = ModelSupport.checkpointFor(checkpoint, ds, true);
       Checkpoint c = loaded.checkpoint();
-      MultiLabelEvaluator scored;
+      Inference.Scored scored;
       try (Model model = loaded.model(device)) {
         scored =
             Inference.evaluate(
@@ -104,7 +104,8 @@ public final class EvalCommand implements Callable<Integer> {
       MultiLabelReport half;
       MultiLabelReport tuned;
       boolean stored = c.thresholds() != null && !tuneOnData;
-      try (MultiLabelEvaluator evaluator = scored) {
+      try (scored) {
+        MultiLabelEvaluator evaluator = scored.evaluator();
         half = evaluator.evaluate(0.5f);
         float[] thresholds = stored ? c.thresholds() : half.bestThresholds(0.5f);
         tuned = evaluator.evaluate(thresholds);
@@ -132,6 +133,8 @@ public final class EvalCommand implements Callable<Integer> {
         j.put("unknowns_skipped", half.unknownsSkipped());
         j.put("images_per_s", half.numSamples() / seconds);
         j.put("seconds", seconds);
+        j.put("read_mode", scored.reads().mode().label());
+        j.put("read_mode_reason", scored.reads().reason());
         j.put("checkpoint", loaded.directory().toString());
         j.put("model", c.spec().name());
         if (report != null) {

@@ -357,6 +357,8 @@ class TrainEvalPredictCommandTest {
       assertEquals(0, e.code(), e.toString());
       // the same scores, so the same report, to the last digit
       assertEquals(untimed(e0), untimed(e), String.join(" ", flags));
+      JsonNode ej = CliSupport.JSON.readTree(e.lastLine());
+      assertEquals(reads[0], ej.get("read_mode").asText(), e.lastLine());
       CliTestSupport.Result p = CliTestSupport.run(concat("predict", val.toString(), args));
       assertEquals(0, p.code(), p.toString());
       assertEquals(rowsOf(p0), rowsOf(p), String.join(" ", flags));
@@ -377,7 +379,7 @@ class TrainEvalPredictCommandTest {
   private static JsonNode untimed(CliTestSupport.Result r) throws Exception {
     com.fasterxml.jackson.databind.node.ObjectNode j =
         (com.fasterxml.jackson.databind.node.ObjectNode) CliSupport.JSON.readTree(r.lastLine());
-    j.remove(List.of("images_per_s", "seconds"));
+    j.remove(List.of("images_per_s", "seconds", "read_mode", "read_mode_reason"));
     return j;
   }
 

@@ -46,6 +46,22 @@ public final class Inference {
   }
 
   /**
+   * A dataset's scores ({@link #evaluate}) and how its chunks were read. Closing it closes the
+   * evaluator. Not thread-safe (the evaluator is not).
+   *
+   * @param evaluator every row's scores and labels
+   * @param reads the read mode the loader read in, and why
+   */
+  public record Scored(MultiLabelEvaluator evaluator, ReadModeChoice reads)
+      implements AutoCloseable {
+    /** Closes the evaluator (its scratch file, if it spilled). */
+    @Override
+    public void close() {
+      evaluator.close();
+    }
+  }
+
+  /**
    * The forward function of a model in inference mode (batch-norm running statistics).
    *
    * @param model a loaded model
@@ -127,11 +143,11 @@ public final class Inference {
    * @param forward inputs → logits
    * @return the evaluator holding every row's scores and labels (spilled to a scratch file past its
    *     heap budget), each label evaluated only where it is known when the dataset's unlisted
-   *     labels are unknown; the caller closes it
+   *     labels are unknown, with the read mode the loader read in; the caller closes it
    * @throws IOException if the dataset cannot be read
    * @throws InterruptedException if interrupted
    */
-  public static MultiLabelEvaluator evaluate(
+  public static Scored evaluate(
       Dataset dataset,
       Device device,
       NDManager manager,
@@ -144,29 +160,30 @@ public final class Inference {
     MultiLabelEvaluator evaluator = new MultiLabelEvaluator(labels);
     boolean success = false;
     try {
-      run(
-          dataset,
-          device,
-          manager,
-          batchSize,
-          workers,
-          reads,
-          LabelMode.SPARSE,
-          false,
-          forward,
-          (batch, p) -> {
-            if (batch.targetMode() == TargetMode.UNLISTED_UNKNOWN) {
-              evaluator.addKnown(
-                  p,
-                  batch.size(),
-                  BatchArrays.pairs(batch),
-                  batch.negativePairs().toArray(ValueLayout.JAVA_INT));
-            } else {
-              evaluator.addSparse(p, batch.size(), BatchArrays.pairs(batch));
-            }
-          });
+      ReadModeChoice readWith =
+          run(
+              dataset,
+              device,
+              manager,
+              batchSize,
+              workers,
+              reads,
+              LabelMode.SPARSE,
+              false,
+              forward,
+              (batch, p) -> {
+                if (batch.targetMode() == TargetMode.UNLISTED_UNKNOWN) {
+                  evaluator.addKnown(
+                      p,
+                      batch.size(),
+                      BatchArrays.pairs(batch),
+                      batch.negativePairs().toArray(ValueLayout.JAVA_INT));
+                } else {
+                  evaluator.addSparse(p, batch.size(), BatchArrays.pairs(batch));
+                }
+              });
       success = true;
-      return evaluator;
+      return new Scored(evaluator, readWith);
     } finally {
       if (!success) {
         evaluator.close();

@@ -23,7 +23,6 @@ import io.jcolz.training.data.BatchArrays;
 import io.jcolz.training.data.LabelCounts;
 import io.jcolz.training.loop.TrainingSettings.Setting;
 import io.jcolz.training.loss.AsymmetricLoss;
-import io.jcolz.training.metrics.MultiLabelEvaluator;
 import io.jcolz.training.metrics.MultiLabelReport;
 import io.jcolz.training.model.ResNetModels;
 import io.jcolz.training.model.ResNetSpec;
@@ -432,7 +431,7 @@ final class TrainingSession implements AutoCloseable {
   private void validate(long epoch) throws IOException, InterruptedException {
     listener.validating((int) epoch);
     MultiLabelReport report;
-    try (MultiLabelEvaluator evaluator =
+    try (Inference.Scored scored =
         Inference.evaluate(
             val,
             devices[0],
@@ -441,7 +440,7 @@ final class TrainingSession implements AutoCloseable {
             cfg.workers,
             cfg.reads,
             trainer::evaluate)) {
-      report = evaluator.evaluate(0.5f);
+      report = scored.evaluator().evaluate(0.5f);
     }
     lastMap = report.meanAveragePrecision();
     thresholds = report.bestThresholds(0.5f);
