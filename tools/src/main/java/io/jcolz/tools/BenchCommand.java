@@ -352,10 +352,13 @@ public final class BenchCommand implements Callable<Integer> {
             "--djl needs labels (MULTI_HOT or SPARSE) and the NCHW layout, as DJL training reads");
       }
       int b = batch;
-      io.jcolz.loader.Loader.Builder probe =
-          io.jcolz.loader.Loader.builder(ds).batchSize(b).workers(threads);
-      try {
-        probe.order(order).labels(labels).augment(augment).config();
+      java.util.function.UnaryOperator<io.jcolz.loader.Loader.Builder> configure =
+          x ->
+              reads.applyTo(
+                  x.batchSize(b).workers(threads).order(order).labels(labels).augment(augment));
+      io.jcolz.loader.read.ReadModeChoice readWith;
+      try { // the settings as both ways' loaders get them, checked before anything runs
+        readWith = configure.apply(io.jcolz.loader.Loader.builder(ds)).config().readModeChoice();
       } catch (IllegalArgumentException e) {
         throw new Main.UsageException(e.getMessage());
       }
@@ -373,20 +376,15 @@ public final class BenchCommand implements Callable<Integer> {
             seconds);
         out.flush();
       }
-      DjlBench.Result r =
-          DjlBench.run(
-              ds,
-              x ->
-                  reads.applyTo(
-                      x.batchSize(b).workers(threads).order(order).labels(labels).augment(augment)),
-              seconds,
-              rounds);
+      DjlBench.Result r = DjlBench.run(ds, configure, seconds, rounds);
       if (json.on()) {
         ObjectNode j = CliSupport.JSON.createObjectNode();
         j.put("dataset", dataset.toString());
         j.put("loader_arrays_images_per_s", r.directImagesPerSecond());
         j.put("djl_dataset_images_per_s", r.datasetImagesPerSecond());
         j.put("ratio", r.ratio());
+        j.put("read_mode", readWith.mode().label());
+        j.put("read_mode_reason", readWith.reason());
         CliSupport.printJson(out, j);
       } else {
         out.printf(

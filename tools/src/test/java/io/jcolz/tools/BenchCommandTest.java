@@ -78,9 +78,12 @@ class BenchCommandTest {
             "1",
             "--batch",
             "16",
+            "--read-mode",
+            "pread",
             "--json");
     assertEquals(0, r.code(), r.toString());
     JsonNode j = CliSupport.JSON.readTree(r.lastLine());
+    assertEquals("pread", j.get("read_mode").asText(), r.lastLine());
     double direct = j.get("loader_arrays_images_per_s").asDouble();
     double djl = j.get("djl_dataset_images_per_s").asDouble();
     assertTrue(direct > 0 && djl > 0, r.lastLine());
