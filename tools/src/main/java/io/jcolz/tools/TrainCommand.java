@@ -432,6 +432,15 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public void loaderStarted(io.jcolz.loader.LoaderConfig config) {
+      if (trainLoader == null && !json.on()) { // how the first training loader reads, and why
+        out.printf(
+            Locale.ROOT,
+            "reads: %s, read ahead %s (%s)%n",
+            config.readMode().label(),
+            config.readAhead() == 0 ? "off" : config.readAhead() + " chunks",
+            config.readModeChoice().reason());
+        out.flush();
+      }
       trainLoader = config;
     }
 

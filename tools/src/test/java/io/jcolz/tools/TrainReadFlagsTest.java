@@ -63,6 +63,27 @@ class TrainReadFlagsTest {
     assertEquals("map", aj.get("read_mode").asText(), a.toString());
     assertTrue(aj.get("read_mode_reason").asText().startsWith("auto: "), a.toString());
     assertEquals("asked for", dj.get("read_mode_reason").asText(), d.toString());
+    // in text, one line says how the training loader reads and why
+    CliTestSupport.Result text =
+        CliTestSupport.run(
+            "train",
+            ds.toString(),
+            "--model",
+            "resnet18",
+            "--epochs",
+            "1",
+            "--batch",
+            "8",
+            "--max-steps",
+            "1",
+            "--workers",
+            "1",
+            "--read-mode",
+            "pread",
+            "--read-ahead",
+            "2");
+    assertEquals(0, text.code(), text.toString());
+    assertTrue(text.out().contains("reads: pread, read ahead 2 chunks (asked for)"), text.out());
     String[][] bad = {{"--read-ahead", "-1"}, {"--read-ahead", "5000"}, {"--read-mode", "mmap"}};
     String[] fragments = {"--read-ahead", "--read-ahead", "--read-mode"};
     for (int i = 0; i < bad.length; i++) {
