@@ -247,7 +247,8 @@ public final class LoaderConfig {
     List<Column> read = cached.stream().map(Cached::column).toList();
     long limit = io.jcolz.format.MachineLimits.offHeapLimit();
     var choice = io.jcolz.loader.read.ReadModeChoice.of(b.readMode, read);
-    long bufferBytes = readBufferBytes(read, choice.mode());
+    ReadMode chosen = choice.mode();
+    long bufferBytes = readBuffers(chosen, () -> ReadAhead.bufferBytes(read, chosen));
     MemoryBudget need = budget(cacheBytes, bufferBytes);
     if (b.readMode == null && choice.mode() != ReadMode.MAP && need.totalBytes() > limit) {
       // the automatic choice does not refuse to start where mapped reads fit
@@ -258,7 +259,7 @@ public final class LoaderConfig {
     this.readModeChoice = choice;
     this.readMode = choice.mode();
     this.readBufferBytes = bufferBytes;
-    this.readBufferAlignment = readBufferAlignment(read, readMode);
+    this.readBufferAlignment = readBuffers(readMode, () -> ReadAhead.alignment(read, readMode));
     this.budget = need;
     if (budget.totalBytes() > limit || budget.totalBytes() < 0) {
       throw new IllegalArgumentException(
@@ -296,18 +297,13 @@ public final class LoaderConfig {
         bufferBytes);
   }
 
-  private long readBufferBytes(List<Column> read, ReadMode mode) {
+  /**
+   * A figure of {@code mode}'s read buffers ({@link ReadAhead#bufferBytes}, {@link
+   * ReadAhead#alignment}); a file system that cannot say its block size is a clear error.
+   */
+  private long readBuffers(ReadMode mode, java.util.function.LongSupplier figure) {
     try {
-      return ReadAhead.bufferBytes(read, mode);
-    } catch (java.io.UncheckedIOException e) {
-      throw new IllegalArgumentException(
-          mode.label() + " reads of " + dataset.path() + ": " + e.getCause().getMessage(), e);
-    }
-  }
-
-  private long readBufferAlignment(List<Column> read, ReadMode mode) {
-    try {
-      return ReadAhead.alignment(read, mode);
+      return figure.getAsLong();
     } catch (java.io.UncheckedIOException e) {
       throw new IllegalArgumentException(
           mode.label() + " reads of " + dataset.path() + ": " + e.getCause().getMessage(), e);
