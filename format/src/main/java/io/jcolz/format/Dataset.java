@@ -579,6 +579,18 @@ public final class Dataset implements AutoCloseable {
   }
 
   /**
+   * The name of the label column, for a caller that needs one.
+   *
+   * @return the schema's label column
+   * @throws IllegalArgumentException the dataset has no label column (the message names it)
+   */
+  public String labelColumnName() {
+    return schema()
+        .labelColumn()
+        .orElseThrow(() -> new IllegalArgumentException("dataset " + dir + " has no label column"));
+  }
+
+  /**
    * A reader of the labels row by row, in place ({@link LabelReader}); for the calling thread.
    *
    * @throws IllegalStateException the dataset has no label column

@@ -44,14 +44,7 @@ public final class LabelTally {
    * @throws IllegalArgumentException the dataset has no label column
    */
   public static LabelTally of(Dataset dataset) throws IOException {
-    String label =
-        dataset
-            .schema()
-            .labelColumn()
-            .orElseThrow(
-                () ->
-                    new IllegalArgumentException(
-                        "dataset " + dataset.path() + " has no label column"));
+    String label = dataset.labelColumnName();
     int card = dataset.schema().column(label).cardinality();
     long[] positives = new long[card];
     double[] confidenceSums = new double[card];

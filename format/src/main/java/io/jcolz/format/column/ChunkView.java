@@ -205,15 +205,13 @@ public final class ChunkView {
   /** Number of values in row {@code i} of an INT32_SET column. */
   public int setSize(int i) {
     check(i, ColumnType.INT32_SET);
-    return payload.get(LE_INT, 4L * (i + 1)) - payload.get(LE_INT, 4L * i);
+    return valueCount(i);
   }
 
   /** Values of row {@code i} of an INT32_SET column: {@code setSize(i)} little-endian int32. */
   public MemorySegment setValues(int i) {
     check(i, ColumnType.INT32_SET);
-    int from = payload.get(LE_INT, 4L * i);
-    int to = payload.get(LE_INT, 4L * (i + 1));
-    return payload.asSlice(dataBase + 4L * from, 4L * (to - from));
+    return values(i);
   }
 
   /** Values of row {@code i} of an INT32_SET column, sorted ascending, in a new array. */
@@ -229,7 +227,7 @@ public final class ChunkView {
   /** Number of values in row {@code i} of a FLOAT32_LIST column. */
   public int listSize(int i) {
     check(i, ColumnType.FLOAT32_LIST);
-    return payload.get(LE_INT, 4L * (i + 1)) - payload.get(LE_INT, 4L * i);
+    return valueCount(i);
   }
 
   /**
@@ -238,6 +236,16 @@ public final class ChunkView {
    */
   public MemorySegment listValues(int i) {
     check(i, ColumnType.FLOAT32_LIST);
+    return values(i);
+  }
+
+  /** Values in row {@code i} of a checked INT32_SET or FLOAT32_LIST column (4 bytes each). */
+  private int valueCount(int i) {
+    return payload.get(LE_INT, 4L * (i + 1)) - payload.get(LE_INT, 4L * i);
+  }
+
+  /** Row {@code i}'s 4-byte values in a checked INT32_SET or FLOAT32_LIST column, in place. */
+  private MemorySegment values(int i) {
     int from = payload.get(LE_INT, 4L * i);
     int to = payload.get(LE_INT, 4L * (i + 1));
     return payload.asSlice(dataBase + 4L * from, 4L * (to - from));

@@ -212,9 +212,7 @@ public final class BatchArrays {
    * @throws IllegalArgumentException if the dataset has no label column or vocabulary
    */
   public static List<String> vocabulary(Dataset dataset) {
-    if (dataset.schema().labelColumn().isEmpty()) {
-      throw new IllegalArgumentException("dataset " + dataset.path() + " has no label column");
-    }
+    dataset.labelColumnName(); // checks there is one
     List<String> labels = dataset.labels();
     if (labels == null || labels.isEmpty()) {
       throw new IllegalArgumentException("dataset " + dataset.path() + " has no label vocabulary");

@@ -117,14 +117,7 @@ public final class JcolzDataset extends RandomAccessDataset {
     }
     this.height = image.shape()[0];
     this.width = image.shape()[1];
-    this.labelColumn =
-        dataset
-            .schema()
-            .labelColumn()
-            .orElseThrow(
-                () ->
-                    new IllegalArgumentException(
-                        "dataset " + dataset.path() + " has no label column"));
+    this.labelColumn = dataset.labelColumnName();
     this.numLabels = dataset.column(labelColumn).spec().cardinality();
     int pixels = height * width * 3;
     this.images =
