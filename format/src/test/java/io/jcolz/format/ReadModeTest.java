@@ -13,7 +13,6 @@ import io.jcolz.format.store.ColumnFile;
 import io.jcolz.format.store.ReadMode;
 import io.jcolz.format.testing.Seeds;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -139,12 +138,7 @@ class ReadModeTest {
       file = cf.path();
       at = cf.offset(k) + cf.compressedLength(k) / 2;
     }
-    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-      raf.seek(at);
-      int b = raf.read();
-      raf.seek(at);
-      raf.write(b ^ 0x10);
-    }
+    io.jcolz.format.testing.Damage.xorByte(file, at, 0x10);
     boolean direct = io.jcolz.format.testing.DirectIo.opens(file);
     try (Dataset ds = Dataset.open(dir)) {
       Column col = ds.column("image");

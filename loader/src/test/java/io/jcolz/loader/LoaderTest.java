@@ -28,10 +28,7 @@ import io.jcolz.loader.queue.DeviceQueue;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -387,13 +384,7 @@ class LoaderTest {
     long offset = col.offset(chunk) + col.compressedLength(chunk) / 2;
     Path file = col.path(chunk);
     ds.close();
-    try (FileChannel ch =
-        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      ByteBuffer one = ByteBuffer.allocate(1);
-      ch.read(one, offset);
-      one.put(0, (byte) (one.get(0) ^ 0x5A));
-      ch.write(one.flip(), offset);
-    }
+    io.jcolz.format.testing.Damage.xorByte(file, offset, 0x5A);
     ds = Dataset.open(path);
     try (Loader loader =
         Loader.builder(ds).batchSize(16).devices(2).workers(3).order(Order.SEQUENTIAL).start()) {

@@ -17,10 +17,7 @@ import io.jcolz.loader.order.Order;
 import io.jcolz.loader.read.ReadAhead;
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -213,13 +210,7 @@ class ReadAheadTest {
     long offset = col.offset(chunk) + col.compressedLength(chunk) / 2;
     Path file = col.path(chunk);
     ds.close();
-    try (FileChannel ch =
-        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      ByteBuffer one = ByteBuffer.allocate(1);
-      ch.read(one, offset);
-      one.put(0, (byte) (one.get(0) ^ 0x21));
-      ch.write(one.flip(), offset);
-    }
+    io.jcolz.format.testing.Damage.xorByte(file, offset, 0x21);
     ds = Dataset.open(path);
     for (ReadMode mode : modes()) {
       try (Loader loader =

@@ -34,4 +34,31 @@ public final class CliTestSupport {
     return new Result(
         code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
+
+  /**
+   * A short training run of {@code ds}: resnet18, one epoch of batches of 8, at most 2 steps, one
+   * worker, with {@code --json} or in text, then {@code extra}.
+   */
+  public static Result trainTwoSteps(java.nio.file.Path ds, boolean json, String... extra) {
+    java.util.List<String> args =
+        new java.util.ArrayList<>(
+            java.util.List.of(
+                "train",
+                ds.toString(),
+                "--model",
+                "resnet18",
+                "--epochs",
+                "1",
+                "--batch",
+                "8",
+                "--max-steps",
+                "2",
+                "--workers",
+                "1"));
+    if (json) {
+      args.add("--json");
+    }
+    args.addAll(java.util.List.of(extra));
+    return run(args.toArray(String[]::new));
+  }
 }

@@ -36,6 +36,24 @@ class PackPartialLabelsCliTest {
     return in;
   }
 
+  /** {@code jcolz pack --input in --labels labels --out out --size S extra...}. */
+  private static CliTestSupport.Result pack(Path in, Path labels, Path out, String... extra) {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "pack",
+                "--input",
+                in.toString(),
+                "--labels",
+                labels.toString(),
+                "--out",
+                out.toString(),
+                "--size",
+                "" + S));
+    args.addAll(List.of(extra));
+    return CliTestSupport.run(args.toArray(String[]::new));
+  }
+
   private static JsonNode ok(CliTestSupport.Result r) throws Exception {
     assertEquals(0, r.code(), r.toString());
     return CliSupport.JSON.readTree(r.lastLine());
@@ -75,21 +93,7 @@ class PackPartialLabelsCliTest {
     Files.writeString(labels, CSV);
     Path ds = tmp.resolve("ds.jcolz");
     CliTestSupport.Result r =
-        CliTestSupport.run(
-            "pack",
-            "--input",
-            in.toString(),
-            "--labels",
-            labels.toString(),
-            "--out",
-            ds.toString(),
-            "--size",
-            "" + S,
-            "--part-rows",
-            "3",
-            "--unlisted",
-            "unknown",
-            "--json");
+        pack(in, labels, ds, "--part-rows", "3", "--unlisted", "unknown", "--json");
     JsonNode p = ok(r);
     assertEquals(7, p.get("rows").asLong());
     assertEquals(1, p.get("label_lines_rejected").asLong(), r.toString());
@@ -123,36 +127,15 @@ class PackPartialLabelsCliTest {
 
     // a re-run keeps every part; shards then --finish give the same rows
     JsonNode again =
-        ok(
-            CliTestSupport.run(
-                "pack",
-                "--input",
-                in.toString(),
-                "--labels",
-                labels.toString(),
-                "--out",
-                ds.toString(),
-                "--size",
-                "" + S,
-                "--part-rows",
-                "3",
-                "--unlisted",
-                "unknown",
-                "--json"));
+        ok(pack(in, labels, ds, "--part-rows", "3", "--unlisted", "unknown", "--json"));
     assertEquals(3, again.get("parts_kept").asInt(), again.toString());
     Path sharded = tmp.resolve("sharded.jcolz");
     for (String shard : new String[] {"0/2", "1/2"}) {
       ok(
-          CliTestSupport.run(
-              "pack",
-              "--input",
-              in.toString(),
-              "--labels",
-              labels.toString(),
-              "--out",
-              sharded.toString(),
-              "--size",
-              "" + S,
+          pack(
+              in,
+              labels,
+              sharded,
               "--part-rows",
               "3",
               "--unlisted",
@@ -199,21 +182,7 @@ class PackPartialLabelsCliTest {
             + "9999,verification,/m/dog,1\n");
     Path ds = tmp.resolve("oi.jcolz");
     CliTestSupport.Result r =
-        CliTestSupport.run(
-            "pack",
-            "--input",
-            in.toString(),
-            "--labels",
-            labels.toString(),
-            "--labels-format",
-            "openimages",
-            "--unlisted",
-            "unknown",
-            "--out",
-            ds.toString(),
-            "--size",
-            "" + S,
-            "--json");
+        pack(in, labels, ds, "--labels-format", "openimages", "--unlisted", "unknown", "--json");
     JsonNode p = ok(r);
     assertEquals(4, p.get("rows").asLong());
     assertEquals(1, p.get("label_lines_rejected").asLong(), r.toString());
@@ -247,20 +216,7 @@ class PackPartialLabelsCliTest {
     Path labels = tmp.resolve("soft.csv");
     Files.writeString(labels, "a/1.png,cat:0.5 -dog\na/2.png,dog\n");
     Path ds = tmp.resolve("ds.jcolz");
-    ok(
-        CliTestSupport.run(
-            "pack",
-            "--input",
-            in.toString(),
-            "--labels",
-            labels.toString(),
-            "--out",
-            ds.toString(),
-            "--size",
-            "" + S,
-            "--unlisted",
-            "unknown",
-            "--json"));
+    ok(pack(in, labels, ds, "--unlisted", "unknown", "--json"));
     // plain labels append into the partial collection (its unlisted adopted): confidences 1
     Path more = images("n/3.png");
     Path plain = tmp.resolve("plain.csv");
@@ -299,18 +255,7 @@ class PackPartialLabelsCliTest {
     // into a plain collection, labels with negatives are refused with one line
     Path plainDs = tmp.resolve("plain.jcolz");
     Files.writeString(plain, "a/1.png,cat\na/2.png,dog\n");
-    ok(
-        CliTestSupport.run(
-            "pack",
-            "--input",
-            in.toString(),
-            "--labels",
-            plain.toString(),
-            "--out",
-            plainDs.toString(),
-            "--size",
-            "" + S,
-            "--json"));
+    ok(pack(in, plain, plainDs, "--json"));
     JsonNode info = ok(CliTestSupport.run("info", plainDs.toString(), "--json"));
     assertEquals(2, info.get("format_version").asInt(), "plain labels: no version 3");
     Path negatives = tmp.resolve("negatives.csv");

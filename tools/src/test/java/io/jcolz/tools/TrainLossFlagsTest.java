@@ -17,24 +17,7 @@ class TrainLossFlagsTest {
   @TempDir Path tmp;
 
   private CliTestSupport.Result train(Path ds, String... extra) {
-    List<String> args =
-        new java.util.ArrayList<>(
-            List.of(
-                "train",
-                ds.toString(),
-                "--model",
-                "resnet18",
-                "--epochs",
-                "1",
-                "--batch",
-                "8",
-                "--max-steps",
-                "2",
-                "--workers",
-                "1",
-                "--json"));
-    args.addAll(List.of(extra));
-    return CliTestSupport.run(args.toArray(String[]::new));
+    return CliTestSupport.trainTwoSteps(ds, true, extra);
   }
 
   @Test

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.jcolz.shapes.ShapesDatasetWriter;
 import java.nio.file.Path;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,31 +17,7 @@ class TrainReadFlagsTest {
   @TempDir Path tmp;
 
   private static CliTestSupport.Result train(Path ds, String... extra) {
-    return run(ds, true, extra);
-  }
-
-  /** A two-step training run of {@code ds}, with {@code --json} or in text. */
-  private static CliTestSupport.Result run(Path ds, boolean json, String... extra) {
-    List<String> args =
-        new java.util.ArrayList<>(
-            List.of(
-                "train",
-                ds.toString(),
-                "--model",
-                "resnet18",
-                "--epochs",
-                "1",
-                "--batch",
-                "8",
-                "--max-steps",
-                "2",
-                "--workers",
-                "1"));
-    if (json) {
-      args.add("--json");
-    }
-    args.addAll(List.of(extra));
-    return CliTestSupport.run(args.toArray(String[]::new));
+    return CliTestSupport.trainTwoSteps(ds, true, extra);
   }
 
   @Test
@@ -71,7 +46,8 @@ class TrainReadFlagsTest {
     assertTrue(aj.get("read_mode_reason").asText().startsWith("auto: "), a.toString());
     assertEquals("asked for", dj.get("read_mode_reason").asText(), d.toString());
     // in text, one line says how the training loader reads and why
-    CliTestSupport.Result text = run(ds, false, "--read-mode", "pread", "--read-ahead", "2");
+    CliTestSupport.Result text =
+        CliTestSupport.trainTwoSteps(ds, false, "--read-mode", "pread", "--read-ahead", "2");
     assertEquals(0, text.code(), text.toString());
     assertTrue(text.out().contains("reads: pread, read ahead 2 chunks (asked for)"), text.out());
     String[][] bad = {{"--read-ahead", "-1"}, {"--read-ahead", "5000"}, {"--read-mode", "mmap"}};
